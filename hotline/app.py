@@ -1,0 +1,57 @@
+"""Flask app factory. Loads and checks config and flow once, so a bad file fails at start-up."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, abort, jsonify, send_file
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from hotline.config import Config, load_config
+from hotline.db import create_schema
+from hotline.flow import load_flow
+from hotline.prompts import published_prompt
+from hotline.runtime import Runtime, get_runtime, set_runtime
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or load_config()
+    flow = load_flow(config)
+    set_runtime(Runtime(config))
+    runtime = get_runtime()
+    create_schema(runtime.db.engine)
+
+    app = Flask(__name__)
+    app.config.update(HOTLINE=config, FLOW=flow)
+    # One trusted proxy hop: X-Forwarded-Proto/Host/Prefix rebuild the URL Twilio signed.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)  # type: ignore[method-assign]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from hotline.voice import bp as voice_bp
+
+    app.register_blueprint(voice_bp)
+    for name in ("callout.webhooks",):
+        _register_optional(app, name)
+
+    @app.get("/prompts/<name>/<lang>.wav")
+    def prompt_audio(name: str, lang: str):  # type: ignore[no-untyped-def]
+        """Public on purpose: Twilio fetches <Play> URLs without credentials; prompts hold no secrets."""
+        path = published_prompt(config.recordings_dir, name, lang)
+        if path is None:
+            abort(404)
+        return send_file(path, mimetype="audio/wav")
+
+    @app.get("/healthz")
+    def healthz():  # type: ignore[no-untyped-def]
+        return jsonify(status="ok", mode="twilio" if config.twilio.api_base_url is None else "sim")
+
+    return app
+
+
+def _register_optional(app: Flask, module: str) -> None:
+    """Packages that add webhooks expose a blueprint `bp`; they register themselves here."""
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec(module):
+        app.register_blueprint(importlib.import_module(module).bp)

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Start the hotline, or one of its pieces. `python3 run.py help` lists the commands.
+
+Works on a fresh machine: before anything else it makes `.venv/`, installs what is missing
+(Python packages from pyproject.toml; ffmpeg and espeak-ng from apt when root) and re-runs
+itself inside the virtual environment. Only the standard library is used until then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+APT_NEEDS = {"ffmpeg": "ffmpeg", "espeak-ng": "espeak-ng"}
+
+
+def _venv_python() -> Path:
+    return VENV / "bin" / "python"
+
+
+def bootstrap(extras: str) -> None:
+    """Make sure we run inside .venv with the project installed; re-exec if not."""
+    _apt_install_missing()
+    py = _venv_python()
+    if not py.exists():
+        print("run.py: creating .venv", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    spec = (ROOT / "pyproject.toml").read_bytes() + extras.encode()
+    stamp = VENV / f".installed-{extras or 'base'}"
+    digest = hashlib.sha256(spec).hexdigest()
+    if not stamp.exists() or stamp.read_text() != digest:
+        print(f"run.py: installing Python packages ({extras or 'base'})", flush=True)
+        target = f".[{extras}]" if extras else "."
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "-e", target], check=True, cwd=ROOT)
+        stamp.write_text(digest)
+    if Path(sys.prefix).resolve() != VENV.resolve():
+        os.execv(str(py), [str(py), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+def _apt_install_missing() -> None:
+    missing = [pkg for binary, pkg in APT_NEEDS.items() if shutil.which(binary) is None]
+    if not missing:
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        print(f"run.py: please install {' '.join(missing)} (audio conversion needs them)", file=sys.stderr)
+        return
+    print(f"run.py: apt-get install {' '.join(missing)}", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "all"
+    bootstrap("test" if command == "test" else "")
+    from hotline.cli import dispatch
+
+    return dispatch(command, argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
