@@ -1,0 +1,91 @@
+"""Every Twilio route rejects unsigned and forged requests; a correctly signed one gets through,
+also behind a reverse proxy. (Flask's test client is enough here: no call is placed.)"""
+
+from __future__ import annotations
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from hotline.app import create_app
+from hotline.config import ROOT, load_config
+from hotline.runtime import set_runtime
+
+TOKEN = "test-token-123"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    env = {"HOTLINE_DATA_DIR": str(tmp_path_factory.mktemp("data")), "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+           "TWILIO_AUTH_TOKEN": TOKEN, "HOTLINE_PUBLIC_URL": "https://hotline.example.org/base"}
+    app = create_app(load_config(ROOT / "config.toml", env=env))
+    yield app
+    set_runtime(None)
+
+
+def twilio_routes(app):
+    return sorted(r.rule for r in app.url_map.iter_rules()
+                  if getattr(app.view_functions[r.endpoint], "twilio_webhook", False))
+
+
+def test_every_voice_route_is_a_checked_twilio_route(app):
+    voice = sorted(r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/voice"))
+    assert voice and voice == twilio_routes(app)
+
+
+def test_every_twilio_route_rejects_unsigned_and_forged_requests(app):
+    client = app.test_client()
+    form = {"CallSid": "CA1", "From": "+886912345678", "To": "+886277001234"}
+    routes = twilio_routes(app)
+    assert len(routes) >= 8
+    for rule in routes:
+        assert client.post(rule, data=form).status_code == 403, rule
+        forged = client.post(rule, data=form, headers={"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"})
+        assert forged.status_code == 403, rule
+    from hotline.models import AuditEvent
+    from hotline.runtime import get_runtime
+
+    with get_runtime().db.session() as s:
+        assert s.query(AuditEvent).filter_by(kind="forged_webhook").count() >= 2 * len(routes)
+
+
+def sign(url, form):
+    return RequestValidator(TOKEN).compute_signature(url, form)
+
+
+def test_signed_request_against_public_url_is_accepted(app):
+    form = {"CallSid": "CA2", "From": "+886912345678", "To": "+886277001234"}
+    url = "https://hotline.example.org/base/voice/incoming"
+    r = app.test_client().post("/voice/incoming", data=form, headers={"X-Twilio-Signature": sign(url, form)})
+    assert r.status_code == 200 and b"<Gather" in r.data
+
+
+def test_signature_for_another_body_is_rejected(app):
+    form = {"CallSid": "CA3", "From": "+886912345678"}
+    sig = sign("https://hotline.example.org/base/voice/incoming", form)
+    tampered = {**form, "From": "+886900000000"}
+    r = app.test_client().post("/voice/incoming", data=tampered, headers={"X-Twilio-Signature": sig})
+    assert r.status_code == 403
+
+
+def test_behind_a_proxy_the_forwarded_url_is_what_counts(app):
+    form = {"CallSid": "CA4", "From": "+886912345678"}
+    url = "https://proxy.example.net/hl/voice/incoming"
+    headers = {"X-Twilio-Signature": sign(url, form), "X-Forwarded-Proto": "https",
+               "X-Forwarded-Host": "proxy.example.net", "X-Forwarded-Prefix": "/hl"}
+    assert app.test_client().post("/voice/incoming", data=form, headers=headers).status_code == 200
+
+
+def test_exception_in_a_handler_still_answers_with_twiml_that_records(app, monkeypatch):
+    import hotline.voice as voice
+
+    def broken(*a, **k):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(voice.flow_engine, "press", broken)
+    form = {"CallSid": "CA5", "From": "+886912345678", "Digits": "1"}
+    url = "https://hotline.example.org/base/voice/step?n=menu&l=en-US"
+    r = app.test_client().post("/voice/step?n=menu&l=en-US", data=form, headers={"X-Twilio-Signature": sign(url, form)})
+    assert r.status_code == 200 and r.mimetype == "text/xml"
+    body = r.data.decode()
+    assert "<Record" in body and "/voice/safe-recorded" in body and "src=safe" in body
+    assert "Sorry" in body

@@ -1,0 +1,91 @@
+"""A wrong config.toml fails at start-up naming the file, the key, the bad value and the fix: all of them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hotline.config import ROOT, ConfigError, load_config
+from hotline.flow import load_flow
+
+GOOD = (ROOT / "config.toml").read_text(encoding="utf-8")
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "config.toml"
+    p.write_text(text, encoding="utf-8")
+    (tmp_path / "ivr_flows").symlink_to(ROOT / "ivr_flows")
+    return p
+
+
+def test_the_shipped_config_and_flow_are_valid():
+    cfg = load_config(env={})
+    load_flow(cfg)
+    assert cfg.numbers == ("+886277001234",)
+    assert set(cfg.languages) == {"zh-TW", "en-US"}
+
+
+def test_every_problem_is_listed_with_file_key_value_and_fix(tmp_path):
+    bad = (GOOD.replace('numbers = ["+886277001234"]', 'numbers = ["12345"]')
+               .replace('phone = "+886912000002"', 'phone = "not a phone"')
+               .replace('timezone = "Asia/Taipei"', 'timezone = "Mars/Olympus"')
+               .replace('record_max_seconds = 180', 'record_max_seconds = "long"'))
+    path = write(tmp_path, bad)
+    with pytest.raises(ConfigError) as err:
+        load_config(path, env={})
+    text = str(err.value)
+    problems = {p.key: p for p in err.value.problems}
+    assert set(problems) >= {"hotline.numbers[0]", "people.lin.phone", "organisation.timezone",
+                             "hotline.record_max_seconds"}
+    assert problems["people.lin.phone"].value == "not a phone"
+    assert "E.164" in problems["people.lin.phone"].fix
+    assert str(path) in text and "'12345'" in text and "Mars/Olympus" in text
+
+
+def test_satellite_numbers_are_valid(tmp_path):
+    path = write(tmp_path, GOOD.replace('phone = "+886912000002"', 'phone = "+881631234567"'))
+    assert load_config(path, env={}).people["lin"].phone == "+881631234567"
+
+
+def test_secrets_in_the_file_are_refused(tmp_path):
+    path = write(tmp_path, GOOD.replace('api_base_url = ""', 'api_base_url = ""\nauth_token = "abc"'))
+    with pytest.raises(ConfigError) as err:
+        load_config(path, env={})
+    assert "TWILIO_AUTH_TOKEN" in str(err.value) and "abc" not in str(err.value)
+
+
+def test_credentials_and_urls_come_from_the_environment(tmp_path):
+    path = write(tmp_path, GOOD)
+    cfg = load_config(path, env={"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "REDIS_URL": "redis://x:1/0",
+                                 "DATABASE_URL": "postgresql://u@h/db"})
+    assert cfg.twilio.configured and cfg.redis_url == "redis://x:1/0" and cfg.database_url == "postgresql://u@h/db"
+    assert not load_config(path, env={}).twilio.configured
+
+
+def test_flow_errors_name_the_flow_file(tmp_path):
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    text = (ROOT / "ivr_flows" / "default.toml").read_text(encoding="utf-8")
+    text = text.replace('{ key = "2", type = "cyber_security", next = "severity" }',
+                        '{ key = "1", type = "cyber_crime", next = "nowhere" }')
+    (flows / "default.toml").write_text(text, encoding="utf-8")
+    path = write(tmp_path, GOOD.replace('flows_dir = "ivr_flows"', 'flows_dir = "flows"'))
+    with pytest.raises(ConfigError) as err:
+        load_flow(load_config(path, env={}))
+    keys = {p.key for p in err.value.problems}
+    assert {"nodes.menu.options[1].key", "nodes.menu.options[1].type", "nodes.menu.options[1].next"} <= keys
+    assert all(p.file.endswith("flows/default.toml") for p in err.value.problems)
+
+
+def test_run_py_check_prints_summary_and_fails_on_bad_config(tmp_path):
+    ok = subprocess.run([sys.executable, str(ROOT / "run.py"), "check"], capture_output=True, text=True,
+                        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert ok.returncode == 0, ok.stderr
+    assert "+886277001234" in ok.stdout and "[2] cyber_security" in ok.stdout and "greeting: zh-TW=TTS" in ok.stdout
+    path = write(tmp_path, GOOD.replace('numbers = ["+886277001234"]', 'numbers = ["12345"]'))
+    bad = subprocess.run([sys.executable, str(ROOT / "run.py"), "check"], capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "HOTLINE_CONFIG": str(path)})
+    assert bad.returncode == 2 and "hotline.numbers[0]" in bad.stderr and str(path) in bad.stderr
