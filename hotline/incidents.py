@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline import audit
@@ -19,13 +20,21 @@ FINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 
 def register_call(s: Session, sid: str, from_number: str | None, to_number: str | None,
                   direction: str = "inbound", purpose: str = "report") -> Call:
+    """Get or create the call row; two callbacks for a new CallSid may race, and both must win."""
     call = s.scalar(select(Call).where(Call.sid == sid))
-    if call is None:
-        call = Call(sid=sid, from_number=from_number, to_number=to_number, direction=direction, purpose=purpose,
-                    status="in-progress")
-        s.add(call)
-        s.flush()
-        s.add(CallEvent(call_id=call.id, status="in-progress", detail={"from": from_number}))
+    if call is not None:
+        return call
+    try:
+        with s.begin_nested():
+            call = Call(sid=sid, from_number=from_number, to_number=to_number, direction=direction,
+                        purpose=purpose, status="in-progress")
+            s.add(call)
+            s.flush()
+    except IntegrityError:
+        call = s.scalar(select(Call).where(Call.sid == sid))
+        assert call is not None
+        return call
+    s.add(CallEvent(call_id=call.id, status="in-progress", detail={"from": from_number}))
     return call
 
 
@@ -99,10 +108,39 @@ def mark_handed_off(s: Session, incident_id: int, now: datetime | None = None) -
 
 def mark_recorded(s: Session, incident_id: int | None) -> None:
     if incident_id is not None:
-        s.execute(update(Incident).where(Incident.id == incident_id, Incident.status == IncidentStatus.NEW)
-                  .values(status=IncidentStatus.RECORDED))
+        set_status(s, [incident_id], IncidentStatus.RECORDED)
 
 
 def incident_for_call(s: Session, call_sid: str) -> Incident | None:
     call = s.scalar(select(Call).where(Call.sid == call_sid))
     return s.get(Incident, call.incident_id) if call and call.incident_id else None
+
+
+INCIDENT_TRANSITIONS = {
+    IncidentStatus.NEW: {IncidentStatus.RECORDED, IncidentStatus.PAGING, IncidentStatus.ACCEPTED,
+                         IncidentStatus.UNACKNOWLEDGED, IncidentStatus.CLOSED},
+    IncidentStatus.RECORDED: {IncidentStatus.PAGING, IncidentStatus.ACCEPTED, IncidentStatus.UNACKNOWLEDGED,
+                              IncidentStatus.CLOSED},
+    IncidentStatus.PAGING: {IncidentStatus.ACCEPTED, IncidentStatus.UNACKNOWLEDGED, IncidentStatus.CLOSED},
+    IncidentStatus.UNACKNOWLEDGED: {IncidentStatus.PAGING, IncidentStatus.ACCEPTED, IncidentStatus.CLOSED},
+    IncidentStatus.ACCEPTED: {IncidentStatus.CLOSED},
+    IncidentStatus.CLOSED: set(),
+}
+
+
+def set_status(s: Session, incident_ids: list[int], status: str, actor: str = "system", **detail: object) -> int:
+    """Move incidents to `status` where that is a legal step; returns how many moved.
+
+    Conditional on the current status, so concurrent writers cannot undo an acceptance.
+    """
+    allowed_from = [src for src, targets in INCIDENT_TRANSITIONS.items() if status in targets]
+    now = utcnow()
+    values: dict[str, object] = {"status": status, "updated_at": now}
+    if status == IncidentStatus.CLOSED:
+        values["closed_at"] = now
+    moved = s.execute(update(Incident).where(Incident.id.in_(incident_ids), Incident.status.in_(allowed_from))
+                      .values(**values)).rowcount
+    if moved:
+        for incident_id in incident_ids:
+            audit.record(s, "status_" + status, incident_id, actor=actor, **detail)
+    return int(moved or 0)

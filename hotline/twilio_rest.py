@@ -1,0 +1,31 @@
+"""The product's one way to get a Twilio REST client, optionally pointed at the simulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+TWILIO_API = "https://api.twilio.com"
+
+
+class _RebasedHttpClient(TwilioHttpClient):
+    """Sends every request for api.twilio.com to `base_url` instead (same paths, same auth)."""
+
+    def __init__(self, base_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.base_url = base_url.rstrip("/")
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        if url.startswith(TWILIO_API):
+            url = self.base_url + url[len(TWILIO_API) :]
+        return super().request(method, url, *args, **kwargs)
+
+
+def make_client(account_sid: str, auth_token: str, api_base_url: str | None = None) -> Client:
+    """A real `twilio.rest.Client`; with `api_base_url` its REST calls go there (e.g. the sim)."""
+    if not api_base_url:
+        return Client(account_sid, auth_token)
+    return Client(account_sid, auth_token, http_client=_RebasedHttpClient(api_base_url))
