@@ -14,7 +14,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models import Base, Incident, utcnow
@@ -43,6 +54,7 @@ class Callout(Base):
     unacknowledged_at: Mapped[datetime | None]  # every round and the fallback went unanswered
     next_wake_at: Mapped[datetime | None] = mapped_column(index=True)  # when the engine must look again
     accepted_by: Mapped[str | None] = mapped_column(String(64))  # person key
+    accepted_by_name: Mapped[str | None] = mapped_column(String(120))
     accepted_at: Mapped[datetime | None]
     accepted_attempt_id: Mapped[int | None] = mapped_column(Integer)
     cancelled_at: Mapped[datetime | None]
