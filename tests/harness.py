@@ -58,6 +58,7 @@ class Hotline:
         self.sim.start(host="127.0.0.1", port=0)
         self.env = {
             "HOTLINE_CONFIG": str(config_path or ROOT / "config.toml"), "HOTLINE_DATA_DIR": str(tmp / "data"),
+            "HOTLINE_RECORDINGS_DIR": str(tmp / "recordings"),
             "HOTLINE_PUBLIC_URL": self.public_url, "REDIS_URL": redis_url, "DATABASE_URL": db_url,
             "TWILIO_ACCOUNT_SID": self.sim.account_sid, "TWILIO_AUTH_TOKEN": self.sim.auth_token,
             "TWILIO_API_BASE_URL": self.sim.api_base_url, **(extra_env or {}),
