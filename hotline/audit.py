@@ -16,5 +16,5 @@ def record(session: Session, kind: str, incident_id: int | None = None, actor: s
            **detail: Any) -> AuditEvent:
     event = AuditEvent(incident_id=incident_id, kind=kind, actor=actor, detail=detail)
     session.add(event)
-    log.info("audit %s incident=%s actor=%s %s", kind, incident_id, actor, detail)
+    log.debug("audit %s incident=%s actor=%s %s", kind, incident_id, actor, detail)
     return event

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.models import Base
@@ -38,7 +40,16 @@ def create_schema(engine: Engine) -> None:
     """Create every table the installed packages define (idempotent)."""
     import callout.models  # noqa: F401  (registers its tables on Base)
 
-    Base.metadata.create_all(engine)
+    for attempt in range(5):
+        try:
+            Base.metadata.create_all(engine)
+            return
+        except DBAPIError:
+            # Two processes starting at once (gunicorn workers) race to create the same
+            # table; the loser finds it there on the next pass.
+            if attempt == 4:
+                raise
+            time.sleep(0.1 * (attempt + 1))
 
 
 class Database:

@@ -1,0 +1,136 @@
+"""Webhook latency and throughput: N concurrent sim calls through the IVR against gunicorn,
+next to the same number of calls against a bare endpoint returning fixed TwiML, same server,
+same run. Prints p50/p99 and throughput for both, and the ratios.
+
+    python bench/webhooks.py [--calls 100] [--workers 2] [--threads 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from hotline.embedded_redis import free_port, start_embedded_redis  # noqa: E402
+from sim import Sim  # noqa: E402
+
+HOTLINE, BARE = "+886277001234", "+886277000000"
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def drive(sim: Sim, to: str, calls: int, script) -> tuple[list[float], float]:  # type: ignore[no-untyped-def]
+    """Run `calls` calls at once; return every webhook latency (s) and the wall time."""
+    handles = []
+    errors: list[BaseException] = []
+
+    def one(i: int) -> None:
+        try:
+            c = sim.dial(f"+8869120{i:05d}", to)
+            handles.append(c)
+            script(c)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} calls failed; first: {errors[0]!r}")
+    latencies = [e["latency_ms"] / 1000 for c in handles for e in c.events if e["kind"] == "webhook"]
+    return latencies, wall
+
+
+def ivr_call(wav: bytes):  # type: ignore[no-untyped-def]
+    def script(c) -> None:  # type: ignore[no-untyped-def]
+        c.expect_gather(timeout=60)
+        c.press("1")
+        c.press("2")
+        c.expect_record(timeout=60)
+        c.speak(wav)
+        c.press("#")
+        c.expect_hangup(timeout=60)
+    return script
+
+
+def bare_call(c) -> None:  # type: ignore[no-untyped-def]
+    c.expect_gather(timeout=60)
+    for _ in range(4):
+        c.press("1")
+        c.expect_gather(timeout=60)
+    c.hangup()
+    c.expect_hangup(timeout=60)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--calls", type=int, default=100)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=8)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-webhooks-"))
+    redis = start_embedded_redis(tmp / "redis", persist=False)
+    sim = Sim(virtual_time=True, webhook_timeout=30.0)
+    sim.start()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp / "data"), "HOTLINE_RECORDINGS_DIR": str(tmp / "rec"),
+           "HOTLINE_PUBLIC_URL": url, "REDIS_URL": redis.url, "TWILIO_ACCOUNT_SID": sim.account_sid,
+           "TWILIO_AUTH_TOKEN": sim.auth_token, "TWILIO_API_BASE_URL": sim.api_base_url}
+    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
+                            str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
+                            "--log-level", "warning", "bench.bare_app:app"], env=env, cwd=ROOT)
+    try:
+        for _ in range(200):
+            try:
+                if requests.get(f"{url}/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        sim.add_number(HOTLINE, voice_url=f"{url}/voice/incoming", status_callback=f"{url}/voice/status")
+        sim.add_number(BARE, voice_url=f"{url}/bench/bare")
+        from sim.audio import beep_pcm, pcm_to_wav
+
+        wav = pcm_to_wav(beep_pcm(2.0, 440.0))
+        drive(sim, BARE, 10, bare_call)  # warm-up both paths
+        drive(sim, HOTLINE, 10, ivr_call(wav))
+        bare, bare_wall = drive(sim, BARE, args.calls, bare_call)
+        ivr, ivr_wall = drive(sim, HOTLINE, args.calls, ivr_call(wav))
+    finally:
+        web.terminate()
+        web.wait()
+        sim.stop()
+        redis.stop()
+    rows = [("bare TwiML endpoint", bare, bare_wall), ("IVR webhooks", ivr, ivr_wall)]
+    print(f"{args.calls} concurrent calls, gunicorn {args.workers} workers x {args.threads} threads, "
+          f"{os.cpu_count()} cores")
+    print(f"{'':22} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+    for name, lat, wall in rows:
+        print(f"{name:22} {len(lat):9d} {1000 * statistics.median(lat):8.1f} {1000 * percentile(lat, 99):8.1f} "
+              f"{len(lat) / wall:8.1f}")
+    print(f"throughput ratio IVR/bare: {(len(ivr) / ivr_wall) / (len(bare) / bare_wall):.2f}  (goal >= 0.5)")
+    print(f"p99 ratio IVR/bare: {percentile(ivr, 99) / max(percentile(bare, 99), 1e-3):.2f}; "
+          f"IVR p99 {1000 * percentile(ivr, 99):.0f} ms (goal < 50 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
