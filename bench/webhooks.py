@@ -15,7 +15,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections import defaultdict
 from pathlib import Path
+from urllib.parse import urlparse
 
 import requests
 
@@ -33,8 +35,14 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def drive(sim: Sim, to: str, calls: int, script) -> tuple[list[float], float]:  # type: ignore[no-untyped-def]
-    """Run `calls` calls at once; return every webhook latency (s) and the wall time."""
+def row(name: str, values: list[float], rate: float | None) -> str:
+    per_s = f"{rate:8.1f}" if rate is not None else ""
+    return (f"{name:28} {len(values):9d} {1000 * statistics.median(values):8.1f} "
+            f"{1000 * percentile(values, 99):8.1f} {per_s}")
+
+
+def drive(sim: Sim, to: str, calls: int, script) -> tuple[list[tuple[str, float]], float]:  # type: ignore[no-untyped-def]
+    """Run `calls` calls at once; return every webhook (path, latency in s) and the wall time."""
     handles = []
     errors: list[BaseException] = []
 
@@ -55,7 +63,8 @@ def drive(sim: Sim, to: str, calls: int, script) -> tuple[list[float], float]:  
     wall = time.perf_counter() - started
     if errors:
         raise RuntimeError(f"{len(errors)} calls failed; first: {errors[0]!r}")
-    latencies = [e["latency_ms"] / 1000 for c in handles for e in c.events if e["kind"] == "webhook"]
+    latencies = [(urlparse(e["url"]).path, e["latency_ms"] / 1000)
+                 for c in handles for e in c.events if e["kind"] == "webhook"]
     return latencies, wall
 
 
@@ -119,16 +128,20 @@ def main() -> int:
         web.wait()
         sim.stop()
         redis.stop()
-    rows = [("bare TwiML endpoint", bare, bare_wall), ("IVR webhooks", ivr, ivr_wall)]
     print(f"{args.calls} concurrent calls, gunicorn {args.workers} workers x {args.threads} threads, "
           f"{os.cpu_count()} cores")
-    print(f"{'':22} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
-    for name, lat, wall in rows:
-        print(f"{name:22} {len(lat):9d} {1000 * statistics.median(lat):8.1f} {1000 * percentile(lat, 99):8.1f} "
-              f"{len(lat) / wall:8.1f}")
-    print(f"throughput ratio IVR/bare: {(len(ivr) / ivr_wall) / (len(bare) / bare_wall):.2f}  (goal >= 0.5)")
-    print(f"p99 ratio IVR/bare: {percentile(ivr, 99) / max(percentile(bare, 99), 1e-3):.2f}; "
-          f"IVR p99 {1000 * percentile(ivr, 99):.0f} ms (goal < 50 ms)")
+    print(f"{'':28} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+    by_path: dict[str, list[float]] = defaultdict(list)
+    for path, seconds in ivr:
+        by_path[path].append(seconds)
+    for name, pairs, wall in [("bare TwiML endpoint", bare, bare_wall), ("IVR webhooks", ivr, ivr_wall)]:
+        print(row(name, [x for _, x in pairs], len(pairs) / wall))
+    for path, values in sorted(by_path.items()):
+        print(row(f"  {path}", values, None))
+    b, i = [x for _, x in bare], [x for _, x in ivr]
+    print(f"throughput ratio IVR/bare: {(len(i) / ivr_wall) / (len(b) / bare_wall):.2f}  (goal >= 0.5)")
+    print(f"p99 ratio IVR/bare: {percentile(i, 99) / max(percentile(b, 99), 1e-3):.2f}; "
+          f"IVR p99 {1000 * percentile(i, 99):.0f} ms (goal < 50 ms)")
     return 0
 
 

@@ -89,3 +89,18 @@ def test_run_py_check_prints_summary_and_fails_on_bad_config(tmp_path):
     bad = subprocess.run([sys.executable, str(ROOT / "run.py"), "check"], capture_output=True, text=True,
                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "HOTLINE_CONFIG": str(path)})
     assert bad.returncode == 2 and "hotline.numbers[0]" in bad.stderr and str(path) in bad.stderr
+
+
+def test_fallback_twiml_for_a_twiml_bin_records_and_ends_without_our_server(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    out = subprocess.run([sys.executable, str(ROOT / "run.py"), "fallback-twiml"], capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    root = ET.fromstring(out.stdout)
+    verbs = [child.tag for child in root]
+    assert verbs[:2] == ["Say", "Say"] and "Record" in verbs
+    record = root.find("Record")
+    assert record.get("finishOnKey") == "#" and record.get("maxLength") == "180"
+    assert record.get("action", "").startswith("https://twimlets.com/echo?Twiml=")  # no loop back into the Bin
+    assert record.get("recordingStatusCallback", "").endswith("/voice/recording-status?src=fallback")
