@@ -1,0 +1,121 @@
+"""JSON control API under /sim/api so another process or a browser page can drive phones.
+
+Unauthenticated by design (a local development tool): bind the simulator to loopback.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, jsonify, request
+
+from sim.phones import behaviour_from_json
+
+if TYPE_CHECKING:
+    from sim.server import Sim
+
+
+def control_blueprint(sim: Sim) -> Blueprint:
+    bp = Blueprint("sim_control", __name__, url_prefix="/sim/api")
+
+    def body() -> dict[str, Any]:
+        return request.get_json(silent=True) or request.form.to_dict() or {}
+
+    @bp.errorhandler(Exception)
+    def failed(exc: Exception) -> Any:
+        return jsonify({"error": str(exc), "type": type(exc).__name__}), 400
+
+    @bp.get("/")
+    def info() -> Any:
+        return jsonify(
+            {
+                "account_sid": sim.account_sid,
+                "api_base_url": sim.api_base_url,
+                "virtual_time": sim.clock.virtual,
+                "now": sim.now(),
+                "numbers": [n.to_json() for n in sim.numbers.values()],
+            }
+        )
+
+    @bp.post("/numbers")
+    def add_number() -> Any:
+        b = body()
+        number = sim.add_number(
+            b["phone_number"],
+            voice_url=b.get("voice_url"),
+            voice_method=b.get("voice_method", "POST"),
+            voice_fallback_url=b.get("voice_fallback_url"),
+            status_callback=b.get("status_callback"),
+        )
+        return jsonify(number.to_json()), 201
+
+    @bp.post("/dial")
+    def dial() -> Any:
+        b = body()
+        handle = sim.dial(b.get("from"), b["to"])
+        return jsonify(handle.to_json()), 201
+
+    @bp.get("/calls")
+    def calls() -> Any:
+        return jsonify({"calls": [c.to_json() for c in sim.call_objects()]})
+
+    @bp.get("/calls/<sid>")
+    def call(sid: str) -> Any:
+        return jsonify(sim.handle(sid).to_json())
+
+    @bp.post("/calls/<sid>/press")
+    def press(sid: str) -> Any:
+        sim.press(sid, str(body()["digits"]))
+        return jsonify({"ok": True})
+
+    @bp.post("/calls/<sid>/speak")
+    def speak(sid: str) -> Any:
+        upload = request.files.get("audio")
+        if upload is not None:
+            sim.speak(sid, upload.read())
+        else:
+            sim.speak(sid, body()["path"])
+        return jsonify({"ok": True})
+
+    for action in ("answer", "decline", "hangup"):
+
+        def act(sid: str, _action: str = action) -> Any:
+            getattr(sim, _action)(sid)
+            return jsonify({"ok": True})
+
+        bp.add_url_rule(f"/calls/<sid>/{action}", f"call_{action}", act, methods=["POST"])
+
+    @bp.get("/phones")
+    def phones() -> Any:
+        return jsonify({"phones": [p.to_json() for p in sim.phones.values()]})
+
+    @bp.post("/phones/<number>/behaviour")
+    def set_behaviour(number: str) -> Any:
+        phone = sim.phone(number)
+        phone._set(behaviour_from_json(phone, body()))
+        return jsonify(phone.to_json())
+
+    @bp.get("/clock")
+    def clock() -> Any:
+        return jsonify({"now": sim.now(), "virtual": sim.clock.virtual})
+
+    @bp.post("/clock/advance")
+    def advance() -> Any:
+        sim.advance(float(body().get("seconds", 0)))
+        return jsonify({"now": sim.now()})
+
+    @bp.get("/log")
+    def log() -> Any:
+        return jsonify(sim.log_json())
+
+    @bp.get("/messages")
+    def messages() -> Any:
+        return jsonify({"messages": [m.to_json() for m in sim.messages]})
+
+    @bp.get("/events")
+    def events() -> Any:
+        since = int(request.args.get("since", 0))
+        items = sim.events_since(since, int(request.args.get("limit", 1000)))
+        return jsonify({"events": items, "next": items[-1]["seq"] if items else since})
+
+    return bp
