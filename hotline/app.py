@@ -30,7 +30,7 @@ def create_app(config: Config | None = None) -> Flask:
     from hotline.voice import bp as voice_bp
 
     app.register_blueprint(voice_bp)
-    for name in ("callout.webhooks",):
+    for name in ("callout.webhooks", "hotline.console"):
         _register_optional(app, name)
 
     @app.get("/prompts/<name>/<lang>.wav")
@@ -49,9 +49,13 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def _register_optional(app: Flask, module: str) -> None:
-    """Packages that add webhooks expose a blueprint `bp`; they register themselves here."""
+    """Packages that add routes expose `register(app)` or a blueprint `bp`."""
     import importlib
     import importlib.util
 
     if importlib.util.find_spec(module):
-        app.register_blueprint(importlib.import_module(module).bp)
+        mod = importlib.import_module(module)
+        if hasattr(mod, "register"):
+            mod.register(app)
+        else:
+            app.register_blueprint(mod.bp)
