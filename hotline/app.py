@@ -9,20 +9,23 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline.config import Config, load_config
 from hotline.db import create_schema
-from hotline.flow import load_flow
+from hotline.flow import load_flows
 from hotline.prompts import published_prompt
 from hotline.runtime import Runtime, get_runtime, set_runtime
 
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or load_config()
-    flow = load_flow(config)
+    flows = load_flows(config)
     set_runtime(Runtime(config))
     runtime = get_runtime()
     create_schema(runtime.db.engine)
 
     app = Flask(__name__)
-    app.config.update(HOTLINE=config, FLOW=flow)
+    from hotline.voice_context import type_codes
+
+    app.config.update(HOTLINE=config, FLOWS=flows, FLOW=flows[config.flow],
+                      TYPE_CODES=type_codes(flows, config.flow))
     # One trusted proxy hop: X-Forwarded-Proto/Host/Prefix rebuild the URL Twilio signed.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -38,6 +41,19 @@ def create_app(config: Config | None = None) -> Flask:
         """Public on purpose: Twilio fetches <Play> URLs without credentials; prompts hold no secrets."""
         path = published_prompt(config.recordings_dir, name, lang)
         if path is None:
+            abort(404)
+        return send_file(path, mimetype="audio/wav")
+
+    @app.get("/prompts/<name>/<lang>/v<int:version>.wav")
+    def prompt_version_audio(name: str, lang: str, version: int):  # type: ignore[no-untyped-def]
+        """An unpublished take, for the admin to hear back over the phone before publishing."""
+        from hotline.prompt_store import PromptError, prompt_folder
+
+        try:
+            path = prompt_folder(config.recordings_dir, name, lang) / f"v{version:04d}.wav"
+        except PromptError:
+            abort(404)
+        if not path.is_file():
             abort(404)
         return send_file(path, mimetype="audio/wav")
 

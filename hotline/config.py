@@ -82,12 +82,15 @@ class Config:
     record_max_seconds: int
     incident_types: dict[str, IncidentType]
     people: dict[str, Person]
+    operators: dict[str, str]  # key -> E.164 caller ID of a radio/satellite relay operator
+    sites: dict[str, str]  # numeric site code -> name
     twilio: TwilioSettings
     redis_url: str
     database_url: str
     data_dir: Path
     recordings_dir: Path
     flows_dir: Path
+    pin_hashes: dict[str, str] = field(repr=False, default_factory=dict)  # from HOTLINE_*_PIN
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -187,6 +190,8 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
 
     types = _incident_types(c, languages)
     people = _people(c, region)
+    operators = _operators(c, region)
+    sites = _sites(c)
 
     twilio = TwilioSettings(
         account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
@@ -213,9 +218,11 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
     cfg = Config(
         path=cfg_path, org_name=org, default_region=region, timezone=tz, numbers=tuple(numbers),
         public_url=public_url.rstrip("/"), languages=languages, flow=flow, lifeline_number=lifeline,
-        record_max_seconds=max_len, incident_types=types, people=people, twilio=twilio,
+        record_max_seconds=max_len, incident_types=types, people=people, operators=operators, sites=sites,
+        twilio=twilio,
         redis_url=redis_url, database_url=database_url or f"sqlite:///{data_dir / 'hotline.db'}",
         data_dir=data_dir, recordings_dir=recordings_dir, flows_dir=flows_dir, raw=raw,
+        pin_hashes=_env_pins(c, env),
     )
     extras, more = _extension_sections(cfg, file)
     c.problems.extend(more)
@@ -271,6 +278,43 @@ def _people(c: _Checker, region: str) -> dict[str, Person]:
             langs = []
         if phone:
             out[key] = Person(key, name or key, phone, tuple(langs))
+    return out
+
+
+def _env_pins(c: _Checker, env: dict[str, str]) -> dict[str, str]:
+    from hotline.pins import hash_pin
+
+    out = {}
+    for role in ("admin", "operator"):
+        pin = env.get(f"HOTLINE_{role.upper()}_PIN")
+        if pin is None:
+            continue
+        if not (pin.isdigit() and 4 <= len(pin) <= 12):
+            c.problem(f"(environment) HOTLINE_{role.upper()}_PIN", "(hidden)", "use 4 to 12 digits")
+            continue
+        out[role] = hash_pin(pin)
+    return out
+
+
+def _operators(c: _Checker, region: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, spec in c.get("operators", dict, {}).items():
+        if not isinstance(spec, dict):
+            c.problem(f"operators.{key}", spec, "must be a table with name and phone")
+            continue
+        phone = c.number(f"operators.{key}.phone", spec.get("phone"), region)
+        if phone:
+            out[key] = phone
+    return out
+
+
+def _sites(c: _Checker) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for code, name in c.get("sites", dict, {}).items():
+        if not (code.isdigit() and 1 <= len(code) <= 6) or not isinstance(name, str):
+            c.problem(f"sites.{code}", name, "use a numeric code (1-6 digits) = \"site name\"")
+            continue
+        out[code] = name
     return out
 
 

@@ -6,12 +6,17 @@ The engine (`hotline.flow_engine`) only ever sees these dataclasses; the file is
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
 
 from hotline.config import Config, ConfigError, ConfigProblem
 
-KINDS = {"menu", "callback", "record", "dial", "closing"}
+KINDS = {"menu", "callback", "record", "dial", "closing", "entry", "pin", "incidents", "review"}
+ROLE_FLOWS = ("operator", "staff", "admin")
+ENTRY_FIELDS = {"type", "severity", "site", "ref"}
+OPERATOR_MIN_TIMEOUT = 10
+ACTIONS = {"accept", "hear", "next", "repeat", "resolve", "publish"}
 REQUIRED_PROMPTS = ("option", "language_option", "invalid", "no_input", "callback_invalid", "apology",
                     "goodbye", "lifeline_failed")
 
@@ -23,7 +28,10 @@ class Option:
     next: str | None = None
     language: str | None = None
     label: str | None = None
-    set: dict[str, str] = field(default_factory=dict)
+    set: dict[str, str] = dc_field(default_factory=dict)
+    action: str | None = None  # done by the webhook: accept, hear, resolve, publish ... (see ACTIONS)
+    flow: str | None = None  # continue in another flow (at `next`, or its start)
+    hidden: bool = False  # not read out: the operator/admin key
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,11 @@ class Node:
     next: str | None = None
     on_give_up: Option | None = None
     number: str | None = None
+    field: str | None = None  # entry: what is entered (type, severity, site, ref)
+    choices: dict[str, str] = dc_field(default_factory=dict)  # entry: code -> value ("types"/"sites" fill it)
+    choices_from: str | None = None  # entry: "types" (the main menu's keys) or "sites" (config.toml)
+    digits: int = 0  # entry: fixed length, 0 = until #
+    purpose: str = "report"  # record: report | update | prompt
 
 
 @dataclass(frozen=True)
@@ -53,7 +66,40 @@ class Flow:
         return texts.get(lang) or next(iter(texts.values()), "")
 
 
-def load_flow(config: Config, name: str | None = None) -> Flow:
+def load_flows(config: Config) -> dict[str, Flow]:
+    """The caller's flow plus the role flows (operator, staff, admin) that exist; role flows
+    share the main flow's prompts, so common phrases are written once."""
+    main = load_flow(config)
+    flows = {main.name: main}
+    problems: list[ConfigProblem] = []
+    for role in ROLE_FLOWS:
+        if (config.flows_dir / f"{role}.toml").exists():
+            try:
+                flows[role] = load_flow(config, role, inherit=main.prompts)
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    for node in flows["operator"].nodes.values() if "operator" in flows else ():
+        if node.kind in ("menu", "entry") and node.timeout < OPERATOR_MIN_TIMEOUT:
+            problems.append(ConfigProblem(str(flows["operator"].path), f"nodes.{node.name}.timeout", node.timeout,
+                                          f"operators are on slow radio links: use at least {OPERATOR_MIN_TIMEOUT} s"))
+    for flow in flows.values():
+        for node in flow.nodes.values():
+            for opt in (*node.options, *([node.on_give_up] if node.on_give_up else [])):
+                target = flows.get(opt.flow or flow.name)
+                if opt.flow and target is None:
+                    problems.append(ConfigProblem(str(flow.path), f"nodes.{node.name}.options", opt.flow,
+                                                  f"no flow {opt.flow!r}; use one of {', '.join(flows)}"))
+                elif opt.flow and target and opt.next and opt.next not in target.nodes:
+                    problems.append(ConfigProblem(str(flow.path), f"nodes.{node.name}.options", opt.next,
+                                                  f"flow {opt.flow!r} has no node {opt.next!r}"))
+    if problems:
+        raise ConfigError(problems)
+    return flows
+
+
+def load_flow(config: Config, name: str | None = None, inherit: dict[str, dict[str, str]] | None = None) -> Flow:
     """Read and validate a flow; raise ConfigError listing every problem."""
     name = name or config.flow
     path = config.flows_dir / f"{name}.toml"
@@ -70,7 +116,7 @@ def load_flow(config: Config, name: str | None = None) -> Flow:
     def bad(key: str, value: object, fix: str) -> None:
         problems.append(ConfigProblem(file, key, value, fix))
 
-    prompts: dict[str, dict[str, str]] = {}
+    prompts: dict[str, dict[str, str]] = dict(inherit or {})
     for pname, texts in (raw.get("prompts") or {}).items():
         if not isinstance(texts, dict):
             bad(f"prompts.{pname}", texts, "give text per language: { \"en-US\" = \"...\" }")
@@ -108,6 +154,7 @@ def _option(spec: object, key: str, bad) -> Option | None:  # type: ignore[no-un
     return Option(
         key=str(spec.get("key", "")), type=spec.get("type"), next=spec.get("next"),
         language=spec.get("language"), label=spec.get("label"), set=dict(spec.get("set") or {}),
+        action=spec.get("action"), flow=spec.get("flow"), hidden=bool(spec.get("hidden", False)),
     )
 
 
@@ -123,13 +170,21 @@ def _node(name: str, spec: dict, bad) -> Node | None:  # type: ignore[no-untyped
     if not isinstance(timeout, int) or not 1 <= timeout <= 60:
         bad(f"nodes.{name}.timeout", timeout, "use whole seconds between 1 and 60")
         timeout = 5
-    if not isinstance(retries, int) or not 0 <= retries <= 5:
-        bad(f"nodes.{name}.retries", retries, "use a whole number between 0 and 5")
+    if not isinstance(retries, int) or not 0 <= retries <= 10:
+        bad(f"nodes.{name}.retries", retries, "use a whole number between 0 and 10")
         retries = 2
+    choices = spec.get("choices") or {}
+    choices_from = choices if isinstance(choices, str) else None
+    if choices_from not in (None, "types", "sites"):
+        bad(f"nodes.{name}.choices", choices, "use \"types\", \"sites\" or a table of code = value")
+    if kind == "entry" and spec.get("field") not in ENTRY_FIELDS:
+        bad(f"nodes.{name}.field", spec.get("field"), f"use one of: {', '.join(sorted(ENTRY_FIELDS))}")
     return Node(
         name=name, kind=kind, prompts=tuple(spec.get("prompts") or ()),
         first_prompts=tuple(spec.get("first_prompts") or ()), options=options, timeout=timeout,
         retries=retries, next=spec.get("next"), on_give_up=give_up, number=spec.get("number"),
+        field=spec.get("field"), choices=dict(choices) if isinstance(choices, dict) else {},
+        choices_from=choices_from, digits=int(spec.get("digits", 0)), purpose=spec.get("purpose", "report"),
     )
 
 
@@ -153,18 +208,21 @@ def _check_node(node: Node, nodes: dict[str, Node], prompts: dict, config: Confi
             bad(f"{key}.language", opt.language, f"use a language from hotline.languages: {config.languages}")
         if opt.label and opt.label not in prompts:
             bad(f"{key}.label", opt.label, "add this prompt under [prompts]")
-        if not (opt.type or opt.label or opt.language):
+        if not (opt.type or opt.label or opt.language or opt.hidden):
             bad(key, opt.key, "give the option a `type`, a `label` prompt or a `language`")
-        if not (opt.next or opt.language):
+        if not (opt.next or opt.language or opt.action or opt.flow):
             bad(f"{key}.next", None, "say which node comes next")
-        targets.append((f"{key}.next", opt.next))
-    if node.on_give_up:
+        if opt.action and opt.action not in ACTIONS:
+            bad(f"{key}.action", opt.action, f"use one of: {', '.join(sorted(ACTIONS))}")
+        if not opt.flow:
+            targets.append((f"{key}.next", opt.next))
+    if node.on_give_up and not node.on_give_up.flow:
         targets.append((f"{where}.on_give_up.next", node.on_give_up.next))
         if node.on_give_up.type and node.on_give_up.type not in (*config.incident_types, "unclassified"):
             bad(f"{where}.on_give_up.type", node.on_give_up.type, "use a configured type or \"unclassified\"")
-    if node.kind == "menu" and not node.on_give_up:
+    if node.kind in ("menu", "entry", "pin", "incidents", "review") and not node.on_give_up:
         bad(f"{where}.on_give_up", None, "say where a caller who presses nothing goes: never drop them")
-    if node.kind in ("callback", "record", "dial") and not node.next:
+    if node.kind in ("callback", "record", "dial", "entry", "pin") and not node.next:
         bad(f"{where}.next", None, "say which node comes next")
     if node.kind == "dial" and node.number != "lifeline":
         bad(f"{where}.number", node.number, "use \"lifeline\" (the number comes from hotline.lifeline_number)")

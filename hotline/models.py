@@ -60,6 +60,7 @@ class Incident(Base):
     status: Mapped[str] = mapped_column(String(20), default=IncidentStatus.NEW, index=True)
     source: Mapped[str] = mapped_column(String(20), default="phone")  # phone | api | operator | fallback
     relayed_by: Mapped[str | None] = mapped_column(String(64))
+    site: Mapped[str | None] = mapped_column(String(16))
     drill: Mapped[bool] = mapped_column(Boolean, default=False)
     call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

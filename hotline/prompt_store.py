@@ -46,7 +46,7 @@ class PromptState:
         return self.published is not None
 
 
-def _folder(recordings_dir: Path, name: str, lang: str) -> Path:
+def prompt_folder(recordings_dir: Path, name: str, lang: str) -> Path:
     if not NAME_RE.match(name) or not LANG_RE.match(lang):
         raise PromptError(f"bad prompt name or language: {name!r} {lang!r}")
     return prompts_dir(recordings_dir) / name / lang
@@ -75,7 +75,7 @@ def process_audio(data: bytes) -> tuple[bytes, float]:
 
 
 def state(recordings_dir: Path, name: str, lang: str) -> PromptState:
-    folder = _folder(recordings_dir, name, lang)
+    folder = prompt_folder(recordings_dir, name, lang)
     versions = tuple(sorted(int(p.stem[1:]) for p in folder.glob("v[0-9][0-9][0-9][0-9].wav")))
     meta = _meta(folder)
     published = meta.get("version") if published_prompt(recordings_dir, name, lang) else None
@@ -85,7 +85,7 @@ def state(recordings_dir: Path, name: str, lang: str) -> PromptState:
 def add_version(recordings_dir: Path, name: str, lang: str, data: bytes) -> int:
     """Store a new processed version (not yet published); returns its number."""
     wav, _seconds = process_audio(data)
-    folder = _folder(recordings_dir, name, lang)
+    folder = prompt_folder(recordings_dir, name, lang)
     folder.mkdir(parents=True, exist_ok=True)
     current = state(recordings_dir, name, lang).versions
     number = (current[-1] if current else 0) + 1
@@ -94,7 +94,7 @@ def add_version(recordings_dir: Path, name: str, lang: str, data: bytes) -> int:
 
 
 def publish(recordings_dir: Path, name: str, lang: str, version: int) -> None:
-    folder = _folder(recordings_dir, name, lang)
+    folder = prompt_folder(recordings_dir, name, lang)
     source = folder / f"v{version:04d}.wav"
     if not source.is_file():
         raise PromptError(f"{name} {lang} has no version {version}")
@@ -106,7 +106,7 @@ def publish(recordings_dir: Path, name: str, lang: str, version: int) -> None:
 
 def rollback(recordings_dir: Path, name: str, lang: str) -> int | None:
     """Bring back the previously published version; None means back to text-to-speech."""
-    folder = _folder(recordings_dir, name, lang)
+    folder = prompt_folder(recordings_dir, name, lang)
     history = _meta(folder).get("history", [])
     if not history:
         raise PromptError(f"{name} {lang} has nothing published to roll back")

@@ -32,7 +32,10 @@ def gunicorn_argv(cfg: Config, workers: int = 2, threads: int = 8) -> list[str]:
 
 
 def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES) -> list[str]:
-    return ["-m", "rq.cli", "worker", "--url", redis_url, "--with-scheduler", *queues]
+    """A worker serving "callout" uses callout.worker.CalloutWorker: it resumes open callouts at start
+    and runs callout jobs without forking (see that module)."""
+    worker_class = ["--worker-class", "callout.worker.CalloutWorker"] if "callout" in queues else []
+    return ["-m", "rq.cli", "worker", "--url", redis_url, "--with-scheduler", *worker_class, *queues]
 
 
 class Supervisor:

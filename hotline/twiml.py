@@ -19,15 +19,14 @@ def url(base: str, path: str, query: dict[str, str] | None = None) -> str:
 def speak(target: VoiceResponse | Gather, utterances: Iterable[Utterance], audio_for: AudioFor) -> None:
     """A published recording when there is one, else text-to-speech in the caller's language."""
     for u in utterances:
-        audio = audio_for(u) if u.prompt else None
+        audio = u.audio or (audio_for(u) if u.prompt else None)
         if audio:
             target.play(audio)
         elif u.text:
             target.say(u.text, language=u.lang)
 
 
-def render(screen: Screen, base: str, audio_for: AudioFor, notice: tuple[Utterance, ...] = (),
-           recording_status: str | None = None) -> VoiceResponse:
+def render(screen: Screen, base: str, audio_for: AudioFor, notice: tuple[Utterance, ...] = ()) -> VoiceResponse:
     """Caller hears: notice, then the node's prompts; a key press interrupts (barge-in)."""
     r = VoiceResponse()
     says = notice + screen.says
@@ -39,9 +38,10 @@ def render(screen: Screen, base: str, audio_for: AudioFor, notice: tuple[Utteran
         speak(g, says, audio_for)
     elif screen.kind == "record":
         speak(r, says, audio_for)
+        q = {**q, "r": screen.purpose}
         r.record(action=url(base, "/voice/recorded", q), method="POST", max_length=screen.max_length,
                  timeout=screen.timeout, finish_on_key="#", play_beep=True,
-                 recording_status_callback=recording_status or url(base, "/voice/recording-status", q),
+                 recording_status_callback=url(base, "/voice/recording-status", q),
                  recording_status_callback_event="completed absent failed")
     elif screen.kind == "dial":
         speak(r, says, audio_for)

@@ -13,16 +13,18 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import audit, flow_engine, incidents, twiml
+from hotline import audit, caller_actions, flow_engine, incidents, twiml
 from hotline.config import Config
 from hotline.fallback import FALLBACK_TEXTS, fallback_twiml, thanks
 from hotline.flow import Flow
-from hotline.flow_engine import CallState, Context, Outcome, Utterance
+from hotline.flow_engine import CallState, Utterance
 from hotline.handoff import enqueue_download, hand_off
 from hotline.phone import to_e164
 from hotline.prompts import published_prompt
+from hotline.roles import caller_role
 from hotline.runtime import get_runtime
 from hotline.security import twilio_webhook
+from hotline.voice_context import context, prompt_recorded
 
 log = logging.getLogger("hotline.voice")
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -32,8 +34,16 @@ def _cfg() -> Config:
     return current_app.config["HOTLINE"]
 
 
-def _flow() -> Flow:
-    return current_app.config["FLOW"]
+def _flow(name: str | None = None) -> Flow:
+    flows: dict[str, Flow] = current_app.config["FLOWS"]
+    return flows.get(name or "", flows[_cfg().flow])
+
+
+def _state() -> CallState:
+    """Where the caller is, from the signed action URL."""
+    cfg = _cfg()
+    state = CallState.from_query(request.args.to_dict(), current_app.config["FLOWS"], cfg.flow, cfg.default_language)
+    return state
 
 
 def xml(r: VoiceResponse) -> Response:
@@ -66,17 +76,12 @@ def _audio_for(u: Utterance) -> str | None:
     return None
 
 
-def _context(lang: str, ref: str | None = None) -> Context:
-    cfg = _cfg()
-    return Context(
-        org=cfg.org_name, type_names={k: t.name(lang) for k, t in cfg.incident_types.items()},
-        caller_known=to_e164(request.form.get("From"), cfg.default_region) is not None, ref=ref,
-        lifeline=cfg.lifeline_number, record_max=cfg.record_max_seconds, region=cfg.default_region,
-    )
-
-
-def _respond(state: CallState, notice: tuple[Utterance, ...] = (), ref: str | None = None) -> Response:
-    screen = flow_engine.screen(_flow(), state, _context(state.lang, ref))
+def _respond(state: CallState, notice: tuple[Utterance, ...] = ()) -> Response:
+    """Render the node the caller is at; nodes named "" mean the start of their flow."""
+    flow = _flow(state.flow)
+    if state.node not in flow.nodes:
+        state = replace(state, node=flow.start)
+    screen = flow_engine.screen(flow, state, context(flow, state))
     return xml(twiml.render(screen, _cfg().public_url, _audio_for, notice))
 
 
@@ -84,29 +89,38 @@ def _respond(state: CallState, notice: tuple[Utterance, ...] = (), ref: str | No
 @twilio_webhook
 @caller_safe
 def incoming() -> Response:
-    form = request.form
+    form, cfg = request.form, _cfg()
+    caller = to_e164(form.get("From"), cfg.default_region)
+    role = caller_role(cfg, caller, set(current_app.config["FLOWS"]))
     with get_runtime().db.session() as s:
-        incidents.register_call(s, form["CallSid"], form.get("From"), form.get("To"), form.get("Direction", "inbound"))
-    return _respond(CallState(_flow().start, _cfg().default_language))
+        call = incidents.register_call(s, form["CallSid"], form.get("From"), form.get("To"),
+                                       form.get("Direction", "inbound"))
+        if role.flow != cfg.flow:
+            call.purpose = role.flow
+            audit.record(s, "caller_recognised", None, actor=caller or "anonymous", role=role.flow, who=role.who)
+    state = CallState("", cfg.default_language, flow=role.flow)
+    if role.who:
+        state = state.with_data(who=role.who, op=role.who if role.flow == "operator" else "")
+    return _respond(state)
 
 
 @bp.post("/step")
 @twilio_webhook
 @caller_safe
 def step() -> Response:
-    flow, cfg = _flow(), _cfg()
-    state = CallState.from_query(request.args.to_dict(), flow, cfg.default_language)
-    outcome = flow_engine.press(flow, state, request.form.get("Digits", ""), _context(state.lang))
-    state, ref = _apply(outcome)
-    return _respond(state, outcome.notice, ref)
+    state = _state()
+    flow = _flow(state.flow)
+    outcome = flow_engine.press(flow, state, request.form.get("Digits", ""), context(flow, state))
+    state, notice = caller_actions.apply(flow, outcome)
+    return _respond(state, notice)
 
 
 @bp.post("/dial-done")
 @twilio_webhook
 @caller_safe
 def dial_done() -> Response:
-    flow, cfg = _flow(), _cfg()
-    state = CallState.from_query(request.args.to_dict(), flow, cfg.default_language)
+    state = _state()
+    flow = _flow(state.flow)
     outcome = flow_engine.dial_finished(flow, state, request.form.get("DialCallStatus", "failed"))
     with get_runtime().db.session() as s:
         audit.record(s, "lifeline_forward_ended", state.incident, status=request.form.get("DialCallStatus"),
@@ -123,19 +137,21 @@ def dial_done() -> Response:
 @twilio_webhook
 @caller_safe
 def recorded() -> Response:
-    form, cfg = request.form, _cfg()
-    state = CallState.from_query(request.args.to_dict(), _flow(), cfg.default_language)
-    ref = None
-    with get_runtime().db.session() as s:
-        if form.get("RecordingSid"):
+    form, state = request.form, _state()
+    purpose = request.args.get("r", "report")
+    notice: tuple[Utterance, ...] = ()
+    if purpose == "prompt":
+        state, notice = prompt_recorded(_flow(state.flow), state)
+    elif form.get("RecordingSid"):
+        with get_runtime().db.session() as s:
             incidents.note_recording(s, state.incident, form["RecordingSid"], form.get("RecordingUrl"),
-                                     _float(form.get("RecordingDuration")))
-        if state.incident is not None:
-            inc = s.get(incidents.Incident, state.incident)
-            ref = inc.ref if inc else None
+                                     _float(form.get("RecordingDuration")), kind=purpose)
+            if purpose == "update":
+                audit.record(s, "voice_update", state.incident, actor=state.get("op") or state.get("who") or "phone",
+                             sid=form["RecordingSid"])
     if form.get("Digits") == "hangup":
         return xml(VoiceResponse())  # the caller is gone; Twilio ignores this TwiML
-    return _respond(state, (), ref)
+    return _respond(state, notice)
 
 
 @bp.post("/recording-status")
@@ -145,6 +161,9 @@ def recording_status() -> Response:
     """Recording finished (or failed): fetch the audio and start the callout, both through queues."""
     form, args = request.form, request.args
     status = form.get("RecordingStatus", "")
+    purpose = args.get("r", "report")
+    if purpose == "prompt":
+        return Response("", status=204)  # stored by the admin flow itself
     incident_id = int(args["i"]) if args.get("i", "").isdigit() else None
     rec_id = None
     with get_runtime().db.session() as s:
@@ -152,7 +171,7 @@ def recording_status() -> Response:
             incident_id = _incident_for_unflowed_call(s, form.get("CallSid", ""), args.get("src", "unknown"))
         if status == "completed" and form.get("RecordingSid"):
             rec = incidents.note_recording(s, incident_id, form["RecordingSid"], form.get("RecordingUrl"),
-                                           _float(form.get("RecordingDuration")))
+                                           _float(form.get("RecordingDuration")), kind=purpose)
             rec_id = rec.id if rec.status != "stored" else None
         else:
             audit.record(s, "recording_missing", incident_id, status=status, error=form.get("ErrorCode"))
@@ -190,31 +209,6 @@ def fallback() -> Response:
 def message_taken() -> Response:
     """After the apology or fallback recording: thank the caller; the status callback files it."""
     return xml(thanks())
-
-
-def _apply(outcome: Outcome) -> tuple[CallState, str | None]:
-    """Write what the caller's choice means: classify, set fields; return where they go and the ref."""
-    state = outcome.state
-    node = _flow().nodes[state.node]
-    if not (outcome.classify or outcome.fields or node.kind in ("closing", "dial")):
-        return state, None
-    form, cfg = request.form, _cfg()
-    ref = None
-    with get_runtime().db.session() as s:
-        if outcome.classify:
-            caller = to_e164(form.get("From"), cfg.default_region)
-            inc = incidents.classify(s, form["CallSid"], outcome.classify, state.lang, caller)
-            state = replace(state, incident=inc.id)
-        if outcome.fields and state.incident is not None:
-            incidents.set_fields(s, state.incident, outcome.fields)
-        if node.kind == "dial":
-            call = incidents.register_call(s, form["CallSid"], form.get("From"), form.get("To"))
-            call.purpose = "lifeline"
-            audit.record(s, "lifeline_forward", state.incident, actor=form.get("From") or "anonymous")
-        if state.incident is not None:
-            inc = s.get(incidents.Incident, state.incident)
-            ref = inc.ref if inc else None
-    return state, ref
 
 
 def _incident_for_unflowed_call(s: Any, call_sid: str, source: str) -> int | None:

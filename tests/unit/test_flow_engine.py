@@ -55,7 +55,7 @@ def test_language_key_switches_language_without_classifying(cfg, flow):
     assert out.state.lang == "en-US" and out.state.node == "menu" and out.classify is None
 
 
-@pytest.mark.parametrize("digits,notice", [("", "no_input"), ("0", "invalid"), ("*", "invalid")])
+@pytest.mark.parametrize("digits,notice", [("", "no_input"), ("0", "invalid"), ("#", "invalid")])
 def test_bad_key_or_silence_reprompts_twice_then_unclassified(cfg, flow, digits, notice):
     state = CallState("menu", "en-US")
     for tries in (1, 2):
@@ -105,6 +105,7 @@ def test_lifeline_key_forwards_and_failure_returns_to_menu(cfg, flow):
 
 
 def test_state_round_trips_through_the_url(flow):
-    state = CallState("severity", "en-US", tries=1, incident=42, fresh=False)
-    assert CallState.from_query(state.query(), flow, "zh-TW") == state
-    assert CallState.from_query({"n": "nope"}, flow, "zh-TW").node == flow.start
+    flows = {"default": flow}
+    state = CallState("severity", "en-US", tries=1, incident=42, fresh=False, value="3").with_data(op="north")
+    assert CallState.from_query(state.query(), flows, "default", "zh-TW") == state
+    assert CallState.from_query({"n": "nope"}, flows, "default", "zh-TW").node == flow.start

@@ -1,0 +1,53 @@
+"""The web console: dashboard, incident pages, rota, prompts, health, and browser phones for the sim.
+
+`hotline.app.create_app` calls `register(app)` when this package is installed. It checks the
+`[console]` section first, so a bad user entry stops start-up with a clear message, like every
+other section of config.toml.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g
+
+from hotline.config import Config
+
+from . import auth, dashboard, health, i18n, incident, incident_actions, prompts, rota, simphone
+from .keys import first_run_token, secret_key
+from .settings import console_settings
+
+__all__ = ["register", "first_run_token"]
+
+BLUEPRINTS = (auth.bp, dashboard.bp, incident.bp, incident_actions.bp, rota.bp, prompts.bp, health.bp,
+              simphone.bp, simphone.api)
+
+
+def register(app: Flask) -> None:
+    cfg: Config = app.config["HOTLINE"]
+    settings = console_settings(cfg)
+    app.config.update(
+        SECRET_KEY=secret_key(cfg),
+        SESSION_COOKIE_NAME="hotline_console",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=cfg.public_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
+        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+    )
+    i18n.register(app)
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
+    zone = ZoneInfo(cfg.timezone)
+
+    def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+        return moment.astimezone(zone).strftime(fmt) if moment else ""
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"viewer": auth.current_viewer(), "csrf_token": auth.csrf_token, "cfg": cfg, "local": local,
+                "type_name": lambda key: cfg.type_name(key, g.get("lang", cfg.default_language)),
+                "sim_on": cfg.twilio.api_base_url is not None, "lang": g.get("lang", "zh-TW"),
+                "people": cfg.people}

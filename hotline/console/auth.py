@@ -1,0 +1,135 @@
+"""Logging in and out, who is asking, and the guards every console blueprint puts in front.
+
+Sessions are Flask's signed cookies (HttpOnly, SameSite=Lax, Secure behind https) holding the
+user name, a fingerprint of the credential used, and a CSRF token. The fingerprint means that
+changing a password hash in config.toml (or configuring an admin, which retires the first-run
+token) logs out every session made with the old credential.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.security import check_password_hash
+from werkzeug.wrappers import Response
+
+from .keys import TOKEN_USER, first_run_token
+from .settings import console_settings
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Checked when the hash does not match any user, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = "pbkdf2:sha256:600000$dummydummydummy$" + "0" * 64
+
+bp = Blueprint("console_auth", __name__)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def _fingerprint(credential: str) -> str:
+    return hashlib.sha256(credential.encode()).hexdigest()[:24]
+
+
+def _credential(name: str) -> tuple[str, str] | None:
+    """(role, credential) for a configured user, or the first-run token while no admin exists."""
+    cfg = current_app.config["HOTLINE"]
+    user = console_settings(cfg).users.get(name)
+    if user is not None:
+        return user.role, user.password_hash
+    token = first_run_token(cfg) if name == TOKEN_USER else None
+    return ("admin", token) if token else None
+
+
+def check_login(name: str, password: str) -> str | None:
+    """The role if `password` is right for `name`, else None."""
+    found = _credential(name)
+    if found is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    role, credential = found
+    if credential.startswith(("pbkdf2:", "scrypt:")):
+        return role if check_password_hash(credential, password) else None
+    return role if hmac.compare_digest(credential.encode(), password.encode()) else None
+
+
+def current_viewer() -> Viewer | None:
+    """Who this request comes from, re-checked against the config on every request."""
+    if "viewer" in g:
+        return g.viewer
+    name = session.get("user")
+    found = _credential(name) if isinstance(name, str) else None
+    ok = found is not None and hmac.compare_digest(session.get("fp", ""), _fingerprint(found[1]))
+    g.viewer = Viewer(name, found[0]) if ok and found else None
+    return g.viewer
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return str(session["csrf"])
+
+
+def csrf_ok() -> bool:
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
+    expected = session.get("csrf", "")
+    return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
+
+
+def guard(api: bool = False):  # type: ignore[no-untyped-def]
+    """A before_request for a console blueprint: log in first (pages redirect, APIs 401), then CSRF."""
+
+    def check() -> Response | None:
+        if current_viewer() is None:
+            if api or request.method not in SAFE_METHODS:
+                abort(401)
+            return redirect(url_for("console_auth.login", next=request.full_path.rstrip("?")))
+        if request.method not in SAFE_METHODS and not csrf_ok():
+            abort(403, "CSRF token missing or wrong: reload the page and try again")
+        return None
+
+    return check
+
+
+def require_admin() -> None:
+    viewer = current_viewer()
+    if viewer is None or not viewer.is_admin:
+        abort(403, "Only administrators can do this.")
+
+
+@bp.route("/console/login", methods=["GET", "POST"])
+def login() -> Response | str:
+    if request.method == "POST":
+        if not csrf_ok():
+            abort(403, "CSRF token missing or wrong: reload the page and try again")
+        name, password = request.form.get("user", "").strip(), request.form.get("password", "")
+        role = check_login(name, password)
+        if role is None:
+            current_app.logger.warning("console: failed login for %r from %s", name, request.remote_addr)
+            flash("Wrong user name or password.", "error")
+            return render_template("console/login.html", user=name), 401
+        credential = _credential(name)
+        assert credential is not None
+        session.clear()  # no fixation: a fresh session (and CSRF token) per login
+        session.permanent = True
+        session.update(user=name, fp=_fingerprint(credential[1]), csrf=secrets.token_urlsafe(32))
+        target = request.args.get("next", "")
+        return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("console.home"))
+    return render_template("console/login.html", user="")
+
+
+@bp.post("/console/logout")
+def logout() -> Response:
+    if csrf_ok():
+        session.clear()
+    return redirect(url_for("console_auth.login"))

@@ -1,0 +1,49 @@
+"""The incident list: what came in, its state and who took it, refreshed live by short polling.
+
+Polling a server-rendered fragment every few seconds, rather than SSE, because gunicorn's
+threaded workers would hold one thread per open dashboard for SSE, and a fragment keeps the
+rows rendered by one template whether the page is fresh or refreshed.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from hotline.models import IncidentStatus
+from hotline.runtime import get_runtime
+
+from . import queries
+from .auth import guard
+
+bp = Blueprint("console", __name__)
+bp.before_request(guard())
+
+
+@bp.get("/")
+def root() -> Response:
+    return redirect(url_for("console.home"))
+
+
+@bp.get("/console/")
+def home() -> Response:
+    return redirect(url_for("console.incidents"))
+
+
+@bp.get("/console/incidents")
+def incidents() -> str:
+    filters = queries.Filters.from_args(request.args)
+    return render_template("console/incidents.html", filters=filters, statuses=IncidentStatus.ALL,
+                           **_rows(filters))
+
+
+@bp.get("/console/incidents/rows")
+def rows() -> str:
+    """The live part of the list page, fetched again every few seconds by live.js."""
+    return render_template("console/_incident_rows.html", **_rows(queries.Filters.from_args(request.args)))
+
+
+def _rows(filters: queries.Filters) -> dict[str, object]:
+    with get_runtime().db.session() as s:
+        return {"incidents": queries.incidents(s, filters), "abandoned": queries.abandoned_calls(s),
+                "age": queries.age}

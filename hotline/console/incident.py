@@ -1,0 +1,58 @@
+"""One incident: recordings with their transcripts, the callout timeline and the audit timeline.
+
+Recordings are served here, behind the login, with HTTP range support (send_file with
+conditional=True), because a browser's audio element can only seek in a file served with ranges.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, render_template, send_file
+from werkzeug.wrappers import Response
+
+from hotline.models import Incident, Recording
+from hotline.runtime import get_runtime
+
+from . import queries
+from .auth import guard
+
+bp = Blueprint("console_incident", __name__)
+bp.before_request(guard())
+
+
+def _context(incident_id: int) -> dict[str, object]:
+    with get_runtime().db.session() as s:
+        incident = s.get(Incident, incident_id)
+        if incident is None:
+            abort(404)
+        return {"incident": incident, "recordings": queries.recordings(s, incident_id),
+                "callout": queries.callout(s, incident_id), "events": queries.audit_events(s, incident_id),
+                "age": queries.age}
+
+
+@bp.get("/console/incidents/<int:incident_id>")
+def page(incident_id: int) -> str:
+    return render_template("console/incident.html", **_context(incident_id))
+
+
+@bp.get("/console/incidents/<int:incident_id>/live")
+def live(incident_id: int) -> str:
+    """Status, callout and audit timelines: the parts that change while a callout runs."""
+    return render_template("console/_incident_live.html", **_context(incident_id))
+
+
+@bp.get("/console/recordings/<int:recording_id>.wav")
+def recording_audio(recording_id: int) -> Response:
+    cfg = get_runtime().config
+    with get_runtime().db.session() as s:
+        rec = s.get(Recording, recording_id)
+        stored = rec.path if rec is not None and rec.status == "stored" else None
+    if not stored:
+        abort(404)
+    path = Path(stored).resolve()
+    if not path.is_relative_to(cfg.recordings_dir.resolve()) or not path.is_file():
+        abort(404)  # a row pointing outside the recordings folder is never served
+    response = send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

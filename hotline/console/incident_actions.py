@@ -1,0 +1,44 @@
+"""The buttons on an incident page. Admins only; every one is a CSRF-checked POST that
+redirects back (post/redirect/get), so a reload never repeats an action."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from . import actions
+from .auth import current_viewer, guard, require_admin
+
+bp = Blueprint("console_actions", __name__)
+bp.before_request(guard())
+bp.before_request(require_admin)
+
+
+def _back(incident_id: int, outcome: actions.Outcome) -> Response:
+    flash(outcome.message, "ok" if outcome.ok else "error")
+    return redirect(url_for("console_incident.page", incident_id=incident_id))
+
+
+def _actor() -> str:
+    viewer = current_viewer()
+    return f"console:{viewer.name}" if viewer else "console"
+
+
+@bp.post("/console/incidents/<int:incident_id>/accept")
+def accept(incident_id: int) -> Response:
+    return _back(incident_id, actions.accept_on_behalf(incident_id, request.form.get("person", ""), _actor()))
+
+
+@bp.post("/console/incidents/<int:incident_id>/cancel")
+def cancel(incident_id: int) -> Response:
+    return _back(incident_id, actions.cancel_callout(incident_id, request.form.get("reason", "").strip(), _actor()))
+
+
+@bp.post("/console/incidents/<int:incident_id>/close")
+def close(incident_id: int) -> Response:
+    return _back(incident_id, actions.close(incident_id, request.form.get("note", "").strip(), _actor()))
+
+
+@bp.post("/console/incidents/<int:incident_id>/note")
+def note(incident_id: int) -> Response:
+    return _back(incident_id, actions.add_note(incident_id, request.form.get("note", ""), _actor()))

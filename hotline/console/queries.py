@@ -1,0 +1,124 @@
+"""Read-only views of the database shaped for the console's templates.
+
+Kept apart from the blueprints so the list page and its live refresh render the same rows, and
+so the lead can reuse these for an API without Flask in the way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.models import AuditEvent, Call, Incident, IncidentStatus, Recording, Transcript, utcnow
+
+LIST_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str = ""
+    type_key: str = ""
+    drill: str = ""  # "" all | "yes" drills only | "no" real only
+
+    @classmethod
+    def from_args(cls, args: Any) -> Filters:
+        status = args.get("status", "")
+        drill = args.get("drill", "")
+        return cls(status if status in IncidentStatus.ALL else "", args.get("type", "")[:40],
+                   drill if drill in ("yes", "no") else "")
+
+    def query(self) -> dict[str, str]:
+        return {k: v for k, v in (("status", self.status), ("type", self.type_key), ("drill", self.drill)) if v}
+
+
+def incidents(s: Session, f: Filters) -> list[Incident]:
+    q = select(Incident).order_by(Incident.created_at.desc(), Incident.id.desc()).limit(LIST_LIMIT)
+    if f.status:
+        q = q.where(Incident.status == f.status)
+    if f.type_key:
+        q = q.where(Incident.type_key == f.type_key)
+    if f.drill:
+        q = q.where(Incident.drill.is_(f.drill == "yes"))
+    return list(s.scalars(q))
+
+
+def abandoned_calls(s: Session, limit: int = 50) -> list[Call]:
+    """Callers who hung up before choosing a type: someone should ring them back."""
+    q = select(Call).where(Call.abandoned.is_(True)).order_by(Call.created_at.desc()).limit(limit)
+    return list(s.scalars(q))
+
+
+def age(moment: datetime | None, now: datetime | None = None) -> str:
+    if moment is None:
+        return ""
+    seconds = int(((now or utcnow()) - moment).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{max(seconds, 0)} s"
+
+
+@dataclass(frozen=True)
+class RecordingView:
+    recording: Recording
+    transcript: Transcript | None
+
+
+def recordings(s: Session, incident_id: int) -> list[RecordingView]:
+    recs = list(s.scalars(select(Recording).where(Recording.incident_id == incident_id).order_by(Recording.id)))
+    by_rec = {t.recording_id: t for t in s.scalars(select(Transcript).where(
+        Transcript.recording_id.in_([r.id for r in recs])))} if recs else {}
+    return [RecordingView(r, by_rec.get(r.id)) for r in recs]
+
+
+def audit_events(s: Session, incident_id: int) -> list[AuditEvent]:
+    return list(s.scalars(select(AuditEvent).where(AuditEvent.incident_id == incident_id).order_by(AuditEvent.id)))
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    id: int
+    person: str
+    person_key: str
+    phone: str
+    round: int
+    step: int
+    started: datetime | None
+    ring_seconds: float | None
+    outcome: str
+    state: str
+
+
+@dataclass(frozen=True)
+class CalloutView:
+    id: int
+    state: str
+    accepted_by: str | None
+    attempts: list[AttemptRow]
+
+    @property
+    def active(self) -> bool:
+        return self.state in ("pending", "dialing", "unacknowledged")
+
+
+def callout(s: Session, incident_id: int) -> CalloutView | None:
+    """The callout covering the incident with every attempt; None before one is opened."""
+    try:
+        from callout.engine import callout_for_incident
+    except ImportError:  # the console works without the callout package
+        return None
+    found = callout_for_incident(s, incident_id)
+    if found is None:
+        return None
+    rows = []
+    for a in found.attempts:
+        started = a.ring_started_at or a.created_at
+        rang_until = a.answered_at or a.ended_at
+        ring = (rang_until - a.ring_started_at).total_seconds() if rang_until and a.ring_started_at else None
+        rows.append(AttemptRow(a.id, a.person_name, a.person_key, a.phone, a.round, a.step, started, ring,
+                               a.outcome or "", a.state))
+    return CalloutView(found.id, found.state, found.accepted_by_name or found.accepted_by, rows)

@@ -1,0 +1,62 @@
+"""Who is on call now and next, per incident type: computed by the callout's own pure resolver,
+so the page can never disagree with whom the callout would actually ring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, render_template
+
+from hotline.models import utcnow
+from hotline.runtime import get_runtime
+
+from .auth import guard
+
+bp = Blueprint("console_rota", __name__)
+bp.before_request(guard())
+
+
+@dataclass(frozen=True)
+class RotaRow:
+    key: str
+    now_person: str
+    since: datetime
+    until: datetime
+    reason: str
+    next_person: str | None
+    next_from: datetime | None
+
+
+@dataclass(frozen=True)
+class TypeRow:
+    type_key: str
+    policy: str
+    contacts: list  # list[callout.rota.Contact]
+
+
+@bp.get("/console/rota")
+def page() -> str:
+    from callout.rota import next_on_call, on_call_now, resolve_contacts
+
+    cfg = get_runtime().config
+    settings = cfg.extras["oncall"]
+    now = utcnow()
+    people = cfg.people
+    rotas = []
+    for key, rota in settings.rotas.items():
+        cur, nxt = on_call_now(rota, now), next_on_call(rota, now)
+        rotas.append(RotaRow(key, _name(people, cur.person), cur.since, cur.until, cur.reason,
+                             _name(people, nxt.person) if nxt else None, nxt.since if nxt else None))
+    types = []
+    for type_key in cfg.incident_types:
+        policy = settings.policy_for(type_key)
+        contacts = resolve_contacts(policy, settings.rotas, (), now, people=people, fallback=settings.fallback)
+        types.append(TypeRow(type_key, policy.key, contacts))
+    return render_template("console/rota.html", rotas=rotas, types=types, tz=ZoneInfo(cfg.timezone), now=now)
+
+
+def _name(people: dict, key: str) -> str:  # type: ignore[type-arg]
+    person = people.get(key)
+    return person.name if person else key
