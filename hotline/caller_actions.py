@@ -64,10 +64,12 @@ def check_pin(flow: Flow, state: CallState, pin: str) -> tuple[CallState, tuple[
     cfg, rt = _cfg(), get_runtime()
     caller = to_e164(request.form.get("From"), cfg.default_region)
     locked = pins.is_locked(rt.redis, caller)
-    role = None if locked else pins.match_pin(pins.load_pins(cfg.data_dir, cfg.pin_hashes), pin, person_for(cfg, caller))
+    book = pins.load_pins(cfg.data_dir, cfg.pin_hashes)
+    role = None if locked else pins.match_pin(book, pin, person_for(cfg, caller))
     if role and role in current_app.config["FLOWS"]:
         pins.clear_failures(rt.redis, caller)
-        state = state.with_data(who=person_for(cfg, caller) or role, op="pin" if role == "operator" else "")
+        op = (caller or "pin") if role == "operator" else ""
+        state = state.with_data(who=person_for(cfg, caller) or role, op=op)
     else:
         role = None
         if not locked and pins.record_failure(rt.redis, caller):
