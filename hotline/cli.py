@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from hotline.config import ROOT, Config, ConfigError, load_config
 
@@ -20,6 +21,9 @@ USAGE = """usage: python3 run.py [COMMAND]
   fallback-twiml     print TwiML to paste into a TwiML Bin for when the server is down
   models [...]       list / check / install Vosk models
   transcribe FILE..  transcribe audio files with the configured models
+  prompts list|upload|rollback   recorded prompts (upload takes any format ffmpeg reads)
+  pins set WHO       set the admin, operator or a person's PIN (stored hashed in data/)
+  callout list|cancel REF        open callouts; stop one
   test [pytest args] run the test suite
 """
 
@@ -117,6 +121,95 @@ def cmd_transcribe(argv: list[str]) -> int:
     return transcribe_main(argv)
 
 
+def cmd_prompts(argv: list[str]) -> int:
+    """prompts list | upload NAME LANG FILE | rollback NAME LANG"""
+    from hotline import prompt_store
+    from hotline.flow import load_flows
+
+    cfg = _config_or_exit()
+    flows = load_flows(cfg)
+    names = sorted({p for f in flows.values() for p in f.prompts})
+    try:
+        if argv[:1] == ["list"] or not argv:
+            for name in names:
+                states = [prompt_store.state(cfg.recordings_dir, name, lang) for lang in cfg.languages]
+                shown = ", ".join(f"{st.lang}=" + (f"recorded v{st.published}" if st.recorded else "TTS")
+                                  + (f" ({len(st.versions)} versions)" if st.versions else "") for st in states)
+                print(f"{name}: {shown}")
+            return 0
+        if argv[0] == "upload" and len(argv) == 4:
+            name, lang, path = argv[1], argv[2], argv[3]
+            _known_prompt(name, lang, names, cfg.languages)
+            version = prompt_store.add_version(cfg.recordings_dir, name, lang, Path(path).read_bytes())
+            prompt_store.publish(cfg.recordings_dir, name, lang, version)
+            _audit_prompt("prompt_uploaded", name, lang, version)
+            print(f"{name} {lang}: version {version} published")
+            return 0
+        if argv[0] == "rollback" and len(argv) == 3:
+            name, lang = argv[1], argv[2]
+            _known_prompt(name, lang, names, cfg.languages)
+            version = prompt_store.rollback(cfg.recordings_dir, name, lang)
+            _audit_prompt("prompt_rolled_back", name, lang, version)
+            print(f"{name} {lang}: " + (f"version {version} published" if version else "back to text-to-speech"))
+            return 0
+    except (prompt_store.PromptError, OSError) as exc:
+        print(f"prompts: {exc}", file=sys.stderr)
+        return 1
+    print("usage: run.py prompts list | upload NAME LANG FILE | rollback NAME LANG", file=sys.stderr)
+    return 2
+
+
+def _known_prompt(name: str, lang: str, names: list[str], languages: tuple[str, ...]) -> None:
+    from hotline.prompt_store import PromptError
+
+    if name not in names:
+        raise PromptError(f"no prompt {name!r} in ivr_flows/; one of: {', '.join(names)}")
+    if lang not in languages:
+        raise PromptError(f"{lang!r} is not in hotline.languages {list(languages)}")
+
+
+def _audit_prompt(kind: str, name: str, lang: str, version: int | None) -> None:
+    from hotline import audit
+    from hotline.db import create_schema
+    from hotline.runtime import get_runtime
+
+    db = get_runtime().db
+    create_schema(db.engine)
+    with db.session() as s:
+        audit.record(s, kind, None, actor=os.environ.get("USER", "admin"), prompt=name, lang=lang, version=version,
+                     via="cli")
+
+
+def cmd_pins(argv: list[str]) -> int:
+    """pins set admin|operator|PERSON [--pin DIGITS]: stored hashed in data/pins.json, never in git."""
+    import getpass
+
+    from hotline.pins import set_pin
+
+    cfg = _config_or_exit()
+    if len(argv) < 2 or argv[0] != "set":
+        print("usage: run.py pins set admin|operator|PERSON [--pin DIGITS]", file=sys.stderr)
+        return 2
+    who = argv[1]
+    if who not in ("admin", "operator") and who not in cfg.people:
+        print(f"pins: {who!r} is neither admin, operator nor a person in config.toml", file=sys.stderr)
+        return 2
+    pin = argv[argv.index("--pin") + 1] if "--pin" in argv else getpass.getpass(f"PIN for {who}: ")
+    try:
+        set_pin(cfg.data_dir, who if who in ("admin", "operator") else f"person:{who}", pin)
+    except ValueError as exc:
+        print(f"pins: {exc}", file=sys.stderr)
+        return 2
+    print(f"PIN for {who} stored (hashed) in {cfg.data_dir / 'pins.json'}")
+    return 0
+
+
+def cmd_callout(argv: list[str]) -> int:
+    from callout.cli import main
+
+    return main(argv)
+
+
 def cmd_test(argv: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=ROOT)
 
@@ -129,7 +222,8 @@ def cmd_help(argv: list[str]) -> int:
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "all": cmd_all, "web": cmd_web, "worker": cmd_worker, "sim": cmd_sim, "check": cmd_check,
     "call": cmd_call, "fallback-twiml": cmd_fallback_twiml, "models": cmd_models,
-    "transcribe": cmd_transcribe, "test": cmd_test, "help": cmd_help, "--help": cmd_help, "-h": cmd_help,
+    "transcribe": cmd_transcribe, "test": cmd_test, "prompts": cmd_prompts, "pins": cmd_pins,
+    "callout": cmd_callout, "help": cmd_help, "--help": cmd_help, "-h": cmd_help,
 }
 
 

@@ -294,6 +294,8 @@ def _entry_press(flow: Flow, node: Node, state: CallState, digits: str, ctx: Con
     if node.field == "ref":
         brief = ctx.find_incident(state.value)
         return Outcome(replace(target, incident=brief.id if brief else None))
+    if node.field == "site":
+        return Outcome(target, fields={"site": state.value})  # the code: names may be renamed
     return Outcome(target, fields={node.field or "value": value})
 
 

@@ -12,7 +12,7 @@ import io
 import re
 
 import requests
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from pydub import AudioSegment
 from werkzeug.wrappers import Response
 
@@ -49,6 +49,11 @@ def phone(number: str) -> str | tuple[str, int]:
         abort(404)
     name = next((p.name for p in cfg.people.values() if p.phone == number), "")
     return render_template("console/sim_phone.html", number=number, name=name, hotline=cfg.numbers[0])
+
+
+@bp.get("/sim/open")
+def open_phone() -> Response:
+    return redirect(url_for("console_sim.phone", number=request.args.get("number", "").strip() or "0"))
 
 
 @api.route("/sim/api/", defaults={"rest": ""}, methods=["GET", "POST"])
