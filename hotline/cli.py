@@ -37,15 +37,16 @@ def _config_or_exit() -> Config:
 
 
 def cmd_check(argv: list[str]) -> int:
-    from hotline.flow import load_flow
+    from hotline.flow import load_flows
     from hotline.prompts import published_prompt
 
     cfg = _config_or_exit()
     try:
-        flow = load_flow(cfg)
+        flows = load_flows(cfg)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
+    flow = flows[cfg.flow]
     print(f"config {cfg.path}: OK")
     print(f"  organisation: {cfg.org_name} ({cfg.timezone})")
     print(f"  hotline numbers: {', '.join(cfg.numbers)}")
@@ -59,10 +60,11 @@ def cmd_check(argv: list[str]) -> int:
     for key, t in cfg.incident_types.items():
         names = " / ".join(t.names.get(lang, "?") for lang in cfg.languages)
         print(f"    [{keys.get(key, '-')}] {key}: {names}")
-    print(f"  people: {len(cfg.people)}")
-    print(f"flow {flow.path}: OK, {len(flow.nodes)} nodes, start at {flow.start!r}")
+    print(f"  people: {len(cfg.people)}; operators (by caller ID): {len(cfg.operators)}; sites: {len(cfg.sites)}")
+    for f in flows.values():
+        print(f"flow {f.path}: OK, {len(f.nodes)} nodes, start at {f.start!r}")
     print("  prompts (recorded = published audio, else text-to-speech):")
-    for name in sorted(flow.prompts):
+    for name in sorted({p for f in flows.values() for p in f.prompts}):
         states = [f"{lang}={'recorded' if published_prompt(cfg.recordings_dir, name, lang) else 'TTS'}"
                   for lang in cfg.languages]
         print(f"    {name}: {', '.join(states)}")
