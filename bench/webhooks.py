@@ -48,7 +48,7 @@ def drive(sim: Sim, to: str, calls: int, script) -> tuple[list[tuple[str, float]
 
     def one(i: int) -> None:
         try:
-            c = sim.dial(f"+8869120{i:05d}", to)
+            c = sim.dial(f"+8869551{i:05d}", to)
             handles.append(c)
             script(c)
         except BaseException as exc:  # noqa: BLE001 - reported below
@@ -68,25 +68,31 @@ def drive(sim: Sim, to: str, calls: int, script) -> tuple[list[tuple[str, float]
     return latencies, wall
 
 
-def ivr_call(wav: bytes):  # type: ignore[no-untyped-def]
+def ivr_call(wav: bytes, pace: float):  # type: ignore[no-untyped-def]
+    """A caller who knows what to report; `pace` real seconds of thinking before each key."""
     def script(c) -> None:  # type: ignore[no-untyped-def]
         c.expect_gather(timeout=60)
-        c.press("1")
-        c.press("2")
+        for key in "12":
+            time.sleep(pace)
+            c.press(key)
         c.expect_record(timeout=60)
         c.speak(wav)
+        time.sleep(pace)
         c.press("#")
         c.expect_hangup(timeout=60)
     return script
 
 
-def bare_call(c) -> None:  # type: ignore[no-untyped-def]
-    c.expect_gather(timeout=60)
-    for _ in range(4):
-        c.press("1")
+def bare_call(pace: float):  # type: ignore[no-untyped-def]
+    def script(c) -> None:  # type: ignore[no-untyped-def]
         c.expect_gather(timeout=60)
-    c.hangup()
-    c.expect_hangup(timeout=60)
+        for _ in range(4):
+            time.sleep(pace)
+            c.press("1")
+            c.expect_gather(timeout=60)
+        c.hangup()
+        c.expect_hangup(timeout=60)
+    return script
 
 
 def main() -> int:
@@ -94,6 +100,8 @@ def main() -> int:
     ap.add_argument("--calls", type=int, default=100)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--pace", type=float, default=0.0,
+                    help="real seconds a caller waits before each key (0: as fast as possible, a saturation test)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-webhooks-"))
     redis = start_embedded_redis(tmp / "redis", persist=False)
@@ -119,17 +127,17 @@ def main() -> int:
         from sim.audio import beep_pcm, pcm_to_wav
 
         wav = pcm_to_wav(beep_pcm(2.0, 440.0))
-        drive(sim, BARE, 10, bare_call)  # warm-up both paths
-        drive(sim, HOTLINE, 10, ivr_call(wav))
-        bare, bare_wall = drive(sim, BARE, args.calls, bare_call)
-        ivr, ivr_wall = drive(sim, HOTLINE, args.calls, ivr_call(wav))
+        drive(sim, BARE, 10, bare_call(0))  # warm-up both paths
+        drive(sim, HOTLINE, 10, ivr_call(wav, 0))
+        bare, bare_wall = drive(sim, BARE, args.calls, bare_call(args.pace))
+        ivr, ivr_wall = drive(sim, HOTLINE, args.calls, ivr_call(wav, args.pace))
     finally:
         web.terminate()
         web.wait()
         sim.stop()
         redis.stop()
-    print(f"{args.calls} concurrent calls, gunicorn {args.workers} workers x {args.threads} threads, "
-          f"{os.cpu_count()} cores")
+    print(f"{args.calls} concurrent calls, pace {args.pace}s, gunicorn {args.workers} workers x {args.threads} "
+          f"threads, {os.cpu_count()} cores")
     print(f"{'':28} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
     by_path: dict[str, list[float]] = defaultdict(list)
     for path, seconds in ivr:

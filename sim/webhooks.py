@@ -27,7 +27,7 @@ class WebhookResult:
     status: int | None
     body: bytes
     content_type: str
-    latency_ms: int
+    latency_ms: float
     error_code: int | None
     error: str | None = None
 
@@ -78,7 +78,7 @@ def send(
         )
     except requests.RequestException as exc:
         return _failed(url, method, params, started, ERR_HTTP_CONNECTION, f"connection failed: {exc}")
-    latency = int((time.monotonic() - started) * 1000)
+    latency = round((time.monotonic() - started) * 1000, 2)
     code = None if 200 <= resp.status_code < 300 else ERR_HTTP_RETRIEVAL
     error = None if code is None else f"HTTP {resp.status_code}"
     return WebhookResult(
@@ -108,5 +108,5 @@ def fetch_media(url: str, timeout: float) -> tuple[bytes | None, str | None]:
 def _failed(
     url: str, method: str, params: dict[str, str], started: float, code: int, error: str
 ) -> WebhookResult:
-    latency = int((time.monotonic() - started) * 1000)
+    latency = round((time.monotonic() - started) * 1000, 2)
     return WebhookResult(url, method, params, None, b"", "", latency, code, error)
