@@ -329,7 +329,11 @@ def _extension_sections(cfg: Config, file: str) -> tuple[dict[str, Any], list[Co
     return extras, problems
 
 
-SECTION_LOADERS = {"oncall": "callout.settings", "transcribe": "transcribe.settings"}
+SECTION_LOADERS = {
+    "oncall": "callout.settings",
+    "transcribe": "transcribe.settings",
+    "console": "hotline.console.settings",
+}
 
 
 def _section_loaders() -> list[tuple[str, Any]]:

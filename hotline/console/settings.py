@@ -93,11 +93,12 @@ def _user(name: str, spec: Any, problem: Any) -> User | None:
     if role not in ROLES:
         problem(f"{key}.role", role, 'use "admin" or "viewer"')
     pw_hash = spec.get("password_hash")
-    if not isinstance(pw_hash, str) or not HASH_RE.match(pw_hash):
+    hash_ok = isinstance(pw_hash, str) and bool(HASH_RE.match(pw_hash))
+    if not hash_ok and ("password" not in spec or pw_hash is not None):  # one problem per mistake
         problem(f"{key}.password_hash", "(hidden)" if pw_hash else pw_hash, HASH_FIX)
-    if role not in ROLES or not isinstance(pw_hash, str) or not HASH_RE.match(pw_hash):
+    if role not in ROLES or not hash_ok:
         return None
-    return User(name, role, pw_hash)
+    return User(name, role, str(pw_hash))
 
 
 def console_settings(cfg: Config) -> ConsoleSettings:

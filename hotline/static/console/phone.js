@@ -99,7 +99,7 @@
     uploads = uploads.then(function () {
       return api("calls/" + sid + "/speak", {method: "POST", body: form}).then(function () {
         root.dataset.uploads = String(Number(root.dataset.uploads || 0) + 1);
-        note("speech", "▲ " + Math.round(blob.size / 1024) + " KB");
+        note("speech", "Sent " + Math.round(blob.size / 1024) + " KB of speech");
       }, function () {});
     });
     return uploads;
@@ -158,20 +158,20 @@
     } else if (ev.kind === "answered") {
       active = ev.call_sid; ring(false); setState("in-call");
     } else if (ev.kind === "say") {
-      note("say", "🗣 " + ev.text); enqueue({say: ev.text, lang: ev.language});
+      note("say", "Say: " + ev.text); enqueue({say: ev.text, lang: ev.language});
     } else if (ev.kind === "play") {
-      note("play", "▶ " + ev.url); enqueue({play: ev.url});
+      note("play", "Play: " + ev.url); enqueue({play: ev.url});
     } else if (ev.kind === "gather") {
       setState("gather");
     } else if (ev.kind === "record") {
       setState("record"); $("record").hidden = false; if (live) startMic();
     } else if (ev.kind === "recording" || ev.kind === "recording_empty") {
-      $("record").hidden = true; stopMic(true); note(ev.kind, ev.kind === "recording" ? "● " + ev.duration + " s" : "●");
+      $("record").hidden = true; stopMic(true); note(ev.kind, ev.kind === "recording" ? "Recorded " + ev.duration + " s" : "Nothing recorded");
     } else if (ev.kind === "digits") {
-      note("digits", "# " + ev.digits);
+      note("digits", "Pressed " + ev.digits);
     } else if (ev.kind === "status" && FINAL.indexOf(ev.status) >= 0) {
       c.final = ev.status; note("status", ev.status);
-      if (active === ev.call_sid) { ring(false); silence(); stopMic(true); $("record").hidden = true; setState("ended"); active = null; setState("ended"); }
+      if (active === ev.call_sid) { ring(false); silence(); stopMic(true); $("record").hidden = true; active = null; setState("ended"); }
     }
   }
   function poll() {
@@ -184,32 +184,39 @@
     }, function () { setTimeout(poll, 2000); });
   }
 
-  // -- buttons --
+  // -- buttons: one action at a time, in order, so "7" then "2" reach the sim as 7 then 2 --
+  let work = Promise.resolve();
+  function serial(fn) { work = work.then(fn, fn).catch(function () {}); return work; }
+  function act(what) { const sid = active; return function () { if (sid) return post("calls/" + sid + "/" + what); }; }
   $("dial").addEventListener("click", function () {
-    post("dial", {from: me, to: hotline}).then(function (call) {
-      calls[call.sid] = {dir: "out"}; active = call.sid; setState("calling"); note("dial", "→ " + hotline);
+    serial(function () {
+      return post("dial", {from: me, to: hotline}).then(function (call) {
+        calls[call.sid] = {dir: "out"}; active = call.sid; setState("calling"); note("dial", "Dialled " + hotline);
+      });
     });
   });
   $("hangup").addEventListener("click", function () {
-    if (active) { silence(); stopMic(true).then(function () { post("calls/" + active + "/hangup"); }); }
+    silence();
+    const hang = act("hangup");
+    serial(function () { return stopMic(true).then(hang); });
   });
-  $("answer").addEventListener("click", function () { if (active) { ring(false); post("calls/" + active + "/answer"); } });
-  $("decline").addEventListener("click", function () { if (active) { ring(false); post("calls/" + active + "/decline"); } });
+  $("answer").addEventListener("click", function () { ring(false); serial(act("answer")); });
+  $("decline").addEventListener("click", function () { ring(false); serial(act("decline")); });
   $("keypad").addEventListener("click", function (ev) {
     const key = ev.target.dataset && ev.target.dataset.key;
-    if (!key || !active) return;
     const sid = active;
-    stopMic(false).then(function () { return post("calls/" + sid + "/press", {digits: key}); });
+    if (!key || !sid) return;
+    serial(function () { return stopMic(false).then(function () { return post("calls/" + sid + "/press", {digits: key}); }); });
   });
   $("stop-send").addEventListener("click", function () {
     const sid = active;
-    stopMic(false).then(function () { if (sid) return post("calls/" + sid + "/press", {digits: "#"}); });
+    serial(function () { return stopMic(false).then(function () { if (sid) return post("calls/" + sid + "/press", {digits: "#"}); }); });
   });
   $("file").addEventListener("change", function (ev) {
     const file = ev.target.files[0];
-    if (!file || !active) return;
-    stopMic(true).then(function () { return upload(file, file.name); });
     ev.target.value = "";
+    if (!file || !active) return;
+    serial(function () { return stopMic(true).then(function () { return upload(file, file.name); }); });
   });
   setState("idle");
   poll();

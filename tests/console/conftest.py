@@ -1,0 +1,106 @@
+"""A whole hotline (sim, Redis, real RQ workers) plus real Chromium, per test module.
+
+Chromium is Debian's, driven by Playwright with `executable_path`; nothing is downloaded.
+The fake microphone plays a WAV file, so the browser phone records real speech.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from redis import Redis
+from werkzeug.security import generate_password_hash
+
+from hotline.config import ROOT
+from tests.harness import Hotline
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "artifacts" / "console"
+ADMIN, ADMIN_PW = "alice", "correct horse battery"
+VIEWER, VIEWER_PW = "victor", "viewer pass phrase"
+
+
+def console_config(folder: Path, users: bool = True) -> Path:
+    """config.toml plus a [console] section with one admin and one viewer (cheap hashes for speed)."""
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    text = text.replace('flows_dir = "ivr_flows"', f'flows_dir = "{ROOT / "ivr_flows"}"')
+    if users:
+        text += (f'\n[console]\nsession_hours = 8\n\n[console.users.{ADMIN}]\nrole = "admin"\n'
+                 f'password_hash = "{generate_password_hash(ADMIN_PW, method="pbkdf2:sha256:1000")}"\n\n'
+                 f'[console.users.{VIEWER}]\nrole = "viewer"\n'
+                 f'password_hash = "{generate_password_hash(VIEWER_PW, method="pbkdf2:sha256:1000")}"\n')
+    path = folder / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def hotline(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    Redis.from_url(redis_url).flushdb()  # no scheduled callout jobs left over from another module's database
+    tmp = tmp_path_factory.mktemp("console")
+    h = Hotline(tmp, redis_url, "sqlite", config_path=console_config(tmp))
+    h.start_worker("recordings", "callout", "default")
+    yield h
+    h.close()
+
+
+@pytest.fixture(scope="session")
+def mic_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What the fake microphone says: 16 kHz mono speech, a format Chromium's fake capture reads."""
+    path = tmp_path_factory.mktemp("mic") / "mic.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(path), "The server room is flooding. Please come now."],
+                   check=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser(mic_wav: Path) -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic", "--autoplay-policy=no-user-gesture-required",
+            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-audio-capture={mic_wav}"])
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def context(browser: Browser, hotline: Hotline) -> Iterator[BrowserContext]:
+    ctx = browser.new_context(base_url=hotline.public_url, locale="en-US",
+                              extra_http_headers={"Accept-Language": "en-US,en;q=0.9"})
+    ctx.set_default_timeout(20_000)
+    yield ctx
+    ctx.close()
+
+
+def login(page: Page, user: str = ADMIN, password: str = ADMIN_PW) -> Page:
+    page.goto("/console/login")
+    page.fill("input[name=user]", user)
+    page.fill("input[name=password]", password)
+    page.click("form.login button[type=submit]")
+    return page
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def logged_in_client(h: Hotline, user: str = ADMIN, password: str = ADMIN_PW) -> Any:
+    """A Flask test client with a session, and the CSRF token its forms carry."""
+    import re
+
+    client = h.app.test_client()
+    page = client.get("/console/login").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    r = client.post("/console/login", data={"user": user, "password": password, "csrf_token": token})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    page = client.get("/console/incidents").get_data(as_text=True)
+    client.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr,attr-defined]
+    return client
