@@ -14,7 +14,7 @@ USAGE = """usage: python3 run.py [COMMAND]
 
   (none) | all       run everything: embedded Redis, web (gunicorn), workers, and the sim if no Twilio account
   web                the web app only (gunicorn)
-  worker             an RQ worker for the callout, recordings and transcribe queues
+  worker [QUEUES]    an RQ worker: callout, recordings, default; `worker transcribe` for Vosk
   sim                the local Twilio stand-in on its own (see --help)
   check              validate config.toml and ivr_flows/, print a summary
   call               place a first call to the running hotline from a sim phone
@@ -87,10 +87,15 @@ def cmd_web(argv: list[str]) -> int:
 
 
 def cmd_worker(argv: list[str]) -> int:
-    from hotline.supervisor import worker_argv
+    """worker [QUEUE ...]: by default callout, recordings and default; `worker transcribe` for Vosk."""
+    from hotline.supervisor import WORKER_QUEUES, worker_argv
 
-    _config_or_exit()
-    os.execv(sys.executable, [sys.executable, *worker_argv(os.environ.get("REDIS_URL", "")), *argv])
+    cfg = _config_or_exit()
+    if not cfg.redis_url:
+        print("run.py worker: set REDIS_URL (or [redis] url) to the Redis the web app uses", file=sys.stderr)
+        return 2
+    queues = tuple(argv) or WORKER_QUEUES
+    os.execv(sys.executable, [sys.executable, *worker_argv(cfg.redis_url, queues)])
 
 
 def cmd_all(argv: list[str]) -> int:

