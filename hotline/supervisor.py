@@ -161,9 +161,14 @@ def _wait_ready(cfg: Config, sup: Supervisor, timeout: float = 60.0) -> None:
 
 
 def _print_banner(cfg: Config, info: dict[str, object]) -> None:
+    from hotline.console import first_run_token
+
+    token = first_run_token(cfg)
     lines = [
         "",
         f"Crisis hotline for {cfg.org_name} is running.",
+        f"  console:   {cfg.public_url}/console/"
+        + (f"   (first run: log in as `admin` with {token})" if token else ""),
         f"  web:       {cfg.public_url}   (Twilio webhooks under /voice)",
         f"  database:  {cfg.database_url}",
         f"  redis:     {info['redis_url']}",
@@ -171,6 +176,7 @@ def _print_banner(cfg: Config, info: dict[str, object]) -> None:
     ]
     if info["sim_url"]:
         lines += [f"  sim:       {info['sim_url']}   (no Twilio credentials set: calls are simulated)",
+                  f"  phones:    {cfg.public_url}/sim   (browser phones: play caller and responders)",
                   "",
                   "Place a first call:   python3 run.py call"]
     lines += ["Stop with Ctrl-C.", "hotline ready", ""]
