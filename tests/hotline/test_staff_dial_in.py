@@ -1,0 +1,55 @@
+"""An on-call person dials the hotline while the callout is ringing someone else: they hear the
+open incident, press 1, and the same atomic accept ends the other call and sends the SMS."""
+
+from __future__ import annotations
+
+import pytest
+
+from callout.models import Callout
+from hotline.models import Incident
+from tests.callout.e2e import CHEN, next_call, report, write_config
+from tests.harness import HOTLINE, Hotline
+
+WANG = "+886912000003"  # in the `duty` rota, so recognised by caller ID
+
+
+@pytest.fixture(scope="module")
+def hotline(redis_url, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("staff")
+    path = write_config(tmp)  # the callout tests' small rota: chen, then lin; director as fallback
+    path.write_text(path.read_text() + '\n[rotas.duty]\nmembers = ["wang"]\n', encoding="utf-8")
+    h = Hotline(tmp, redis_url, "sqlite", config_path=path)
+    h.start_worker("callout", "recordings", "default")
+    yield h
+    h.close()
+
+
+def test_on_call_person_accepts_by_dialling_in_while_another_is_being_rung(hotline, speech_wav):
+    inc = report(hotline, "12", wav=speech_wav)
+    ringing = next_call(hotline, CHEN)  # the callout is ringing chen; nobody answers
+    ringing.expect_status("ringing")
+
+    wang = hotline.sim.dial(WANG, HOTLINE)
+    wang.expect_say("值班人員您好")
+    brief = wang.expect_say(f"事件 {' '.join(inc.ref)}，天然災害")
+    assert "共 1 件" in brief["text"]
+    wang.press("1")
+    wang.expect_say(f"您已受理事件 {' '.join(inc.ref)}")
+    wang.hangup()
+
+    assert ringing.expect_hangup() in ("canceled", "completed")  # ended through the REST API
+    with hotline.session() as s:
+        callout = s.query(Callout).one()
+        assert callout.state == "accepted" and callout.accepted_by == "wang"
+    hotline.wait_for(lambda: hotline_incident_status(hotline, inc.id) == "accepted", what="incident accepted")
+    hotline.sim.phone(WANG).expect_sms(inc.ref)  # the acceptor's summary, as after a callout accept
+    assert len([e for e in hotline.audit(inc.id) if e.kind == "callout.accepted"]) == 1
+
+    second = hotline.sim.dial(WANG, HOTLINE)  # nothing left to accept
+    second.expect_say("目前沒有未處理的事件")
+    second.hangup()
+
+
+def hotline_incident_status(h, incident_id: int) -> str:
+    with h.session() as s:
+        return s.get(Incident, incident_id).status
