@@ -20,7 +20,8 @@ from hotline import audit
 from hotline.models import Incident, IncidentStatus, utcnow
 from hotline.runtime import get_runtime
 
-LOCK_SECONDS = 30
+LOCK_SECONDS = 5  # the critical section is a few queries; a holder that died frees it this fast
+LOCK_WAIT_SECONDS = 20
 
 
 def start(incident_id: int) -> str:
@@ -34,7 +35,7 @@ def start(incident_id: int) -> str:
             return "incident closed"
         type_key = incident.type_key
     # One opener per incident type at a time, so a storm of reports cannot open two callouts.
-    with rt.redis.lock(f"callout:open:{type_key}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
+    with rt.redis.lock(f"callout:open:{type_key}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_WAIT_SECONDS):
         now = utcnow()
         with rt.db.session() as s:
             callout, joined = open_or_join(s, incident_id, type_key, drive.settings(), now)

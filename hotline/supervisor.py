@@ -21,7 +21,8 @@ from hotline.config import ROOT, Config
 from hotline.embedded_redis import EmbeddedRedis, start_embedded_redis
 
 WORKER_QUEUES = ("callout", "recordings", "default")
-TRANSCRIBE_QUEUES = ("transcribe",)
+# What `python run.py` starts: dialling never waits behind a download or a transcription.
+WORKERS = {"callout-worker": ("callout",), "worker": ("recordings", "default"), "transcriber": ("transcribe",)}
 
 
 def gunicorn_argv(cfg: Config, workers: int = 2, threads: int = 8) -> list[str]:
@@ -104,8 +105,8 @@ def run_all(cfg: Config) -> int:
         if not cfg.twilio.configured:
             sim = _start_sim(cfg, env)
         sup.spawn("web", gunicorn_argv(cfg), env)
-        sup.spawn("worker", worker_argv(redis_url), env)
-        sup.spawn("transcriber", worker_argv(redis_url, TRANSCRIBE_QUEUES), env)
+        for name, queues in WORKERS.items():
+            sup.spawn(name, worker_argv(redis_url, queues), env)
         _wait_ready(cfg, sup)
         info = {"public_url": cfg.public_url, "redis_url": redis_url, "database_url": cfg.database_url,
                 "sim_url": sim.api_base_url if sim else None, "numbers": list(cfg.numbers),

@@ -1,0 +1,120 @@
+"""After a callout ends: stop every other call still ringing or talking, send the SMS.
+
+Runs as an RQ job with retries, so every part is idempotent: calls already over are
+skipped, and a message already in the audit timeline is not sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import VoiceResponse
+
+from callout import dialer, sms
+from callout.briefing import LANG
+from callout.engine import cancel
+from callout.incident_sync import sync_incidents
+from callout.models import Attempt, Callout
+from callout.states import AttemptState, CalloutState, set_attempt_state
+from hotline import audit
+from hotline.models import AuditEvent, utcnow
+from hotline.runtime import get_runtime
+
+log = logging.getLogger("callout.closeout")
+
+
+def after_accept(callout_id: int) -> None:
+    rt, cfg = get_runtime(), get_runtime().config
+    now = utcnow()
+    with rt.db.session() as s:
+        callout = s.get(Callout, callout_id)
+        if callout is None or callout.state != CalloutState.ACCEPTED:
+            return
+        sync_incidents(s, callout, now)
+        message = f"This report was already accepted by {callout.accepted_by_name or callout.accepted_by}. Goodbye."
+    stop_other_calls(callout_id, message, now)
+    with rt.db.session() as s:
+        callout = s.get(Callout, callout_id)
+        assert callout is not None
+        acceptor = s.get(Attempt, callout.accepted_attempt_id) if callout.accepted_attempt_id else None
+        phone = acceptor.phone if acceptor else (cfg.people[callout.accepted_by].phone
+                                                  if callout.accepted_by in cfg.people else None)
+        incidents = list(callout.incidents)
+        type_name = cfg.type_name(callout.type_key, LANG)
+        accepted_at = callout.accepted_at or now
+        outbox: list[tuple[str, str, str, int | None]] = []  # (role, to, body, incident)
+        if phone:
+            outbox.append(("acceptor", phone, sms.acceptor_summary(cfg.org_name, type_name, incidents), None))
+        seen: set[str] = set()
+        for incident in incidents:
+            number = incident.callback_number
+            if number and number not in seen and sms.can_receive_sms(number):
+                seen.add(number)
+                outbox.append(("caller", number, sms.caller_notice(incident, accepted_at, cfg.timezone), incident.id))
+        first = incidents[0].id if incidents else None
+        done = _already_sent(s, [i.id for i in incidents])
+    for role, to, body, incident_id in outbox:
+        if (role, to) in done:
+            continue
+        _send(callout_id, role, to, body, incident_id or first)
+    with rt.db.session() as s:
+        for incident in incidents:
+            audit.record(s, "callout.closed_out", incident.id, callout_id=callout_id)
+
+
+def stop_other_calls(callout_id: int, message: str, now: datetime) -> int:
+    """End every live call of the callout except the acceptor's; returns how many were stopped."""
+    with get_runtime().db.session() as s:
+        callout = s.get(Callout, callout_id)
+        if callout is None:
+            return 0
+        live = [(a.id, a.call_sid, a.state) for a in callout.attempts
+                if a.state in AttemptState.LIVE and a.call_sid and a.id != callout.accepted_attempt_id]
+        for attempt_id, _sid, state in live:
+            if state == AttemptState.ANSWERED:
+                set_attempt_state(s, attempt_id, AttemptState.TOO_LATE, now)
+    twiml = VoiceResponse()
+    twiml.say(message, language=LANG)
+    twiml.hangup()
+    for attempt_id, sid, state in live:
+        try:
+            if state == AttemptState.ANSWERED:
+                dialer.say_and_hang_up(str(sid), str(twiml))
+            else:
+                dialer.cancel_call(str(sid))
+        except dialer.DialerError as exc:  # the menu still says "already accepted" when it next asks
+            log.warning("could not stop call %s of attempt %s: %s", sid, attempt_id, exc.describe())
+    return len(live)
+
+
+def cancel_callout(callout_id: int, reason: str, actor: str) -> bool:
+    """An admin stops a callout: no more calls, and calls in progress are told and ended."""
+    now = utcnow()
+    with get_runtime().db.session() as s:
+        done = cancel(s, callout_id, reason, now, actor=actor)
+    if done:
+        stop_other_calls(callout_id, "The callout has been cancelled. Nothing more is needed. Goodbye.", now)
+    return done
+
+
+def _already_sent(s: Session, incident_ids: list[int]) -> set[tuple[str, str]]:
+    rows = s.scalars(select(AuditEvent).where(AuditEvent.incident_id.in_(incident_ids),
+                                              AuditEvent.kind == "callout.sms_sent"))
+    return {(str(e.detail.get("role")), str(e.detail.get("to"))) for e in rows}
+
+
+def _send(callout_id: int, role: str, to: str, body: str, incident_id: int | None) -> None:
+    cfg = get_runtime().config
+    try:
+        sid = dialer.send_sms(to, cfg.numbers[0], body)
+    except dialer.PermanentError as exc:
+        with get_runtime().db.session() as s:
+            audit.record(s, "callout.sms_failed", incident_id, callout_id=callout_id, role=role, to=to,
+                         error=exc.describe())
+        return
+    with get_runtime().db.session() as s:
+        audit.record(s, "callout.sms_sent", incident_id, callout_id=callout_id, role=role, to=to, sid=sid, body=body)
+

@@ -1,0 +1,43 @@
+"""Keep the incidents' status (what a dashboard shows) in line with their callout's state.
+
+Idempotent and monotone: `hotline.incidents.set_status` only makes legal moves, so calling
+this again, late, or from two processes never undoes an acceptance.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from callout.models import Callout
+from callout.states import CalloutState
+from hotline.incidents import set_status
+from hotline.models import Incident, IncidentStatus
+
+STATUS_FOR = {
+    CalloutState.DIALING: IncidentStatus.PAGING,
+    CalloutState.UNACKNOWLEDGED: IncidentStatus.UNACKNOWLEDGED,
+    CalloutState.ACCEPTED: IncidentStatus.ACCEPTED,
+}
+
+
+def sync_incidents(session: Session, callout: Callout, now: datetime) -> None:
+    session.refresh(callout)
+    ids = [i.id for i in callout.incidents]
+    status = STATUS_FOR.get(callout.state)
+    if not ids or status is None:
+        return
+    # Only the incidents that are not there yet, so the audit shows each move once.
+    movable = [i.id for i in callout.incidents if i.status != status]
+    if not movable:
+        return
+    if status == IncidentStatus.ACCEPTED:
+        session.execute(update(Incident).where(Incident.id.in_(movable), Incident.accepted_by.is_(None))
+                        .values(accepted_by=callout.accepted_by, accepted_at=callout.accepted_at or now))
+        set_status(session, movable, status, actor=callout.accepted_by or "system", callout_id=callout.id)
+    else:
+        set_status(session, movable, status, callout_id=callout.id)
+    for incident in callout.incidents:
+        session.refresh(incident)

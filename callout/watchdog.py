@@ -1,0 +1,71 @@
+"""When a call went quiet past its deadline: ask Twilio what happened instead of waiting forever.
+
+Called by `drive` for decide's `Reconcile` (the wake-up scheduled at ring timeout plus a
+margin found the attempt still live). Twilio's answer is applied exactly as the lost
+callback would have been, so the normal rules (verdicts, audit, advance) follow from it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from callout import dialer, schedule
+from callout.engine import abandon_attempt
+from callout.models import Attempt
+from callout.receive import receive
+from callout.states import AttemptState, CallStatus
+from hotline import audit
+from hotline.runtime import get_runtime
+
+log = logging.getLogger("callout.watchdog")
+FINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
+
+
+def reconcile_attempt(attempt_id: int, now: datetime) -> bool:
+    """Settle a live attempt past its deadline. True when it now has a verdict (move on)."""
+    db = get_runtime().db
+    with db.session() as s:
+        attempt = s.get(Attempt, attempt_id)
+        if attempt is None or attempt.outcome is not None or attempt.state not in AttemptState.LIVE:
+            return True
+        sid, state = attempt.call_sid, attempt.state
+    if sid is None:
+        if schedule.redial_pending(attempt_id):
+            return False  # Twilio is being retried (429/5xx); that person is not skipped
+        return _abandon(attempt_id, now, "the call was never placed (lost before Calls.create returned)")
+    try:
+        status = dialer.fetch_status(sid)
+    except dialer.DialerError as exc:
+        log.warning("watchdog: cannot ask Twilio about %s: %s", sid, exc.describe())
+        return False
+    if status is None:
+        return _abandon(attempt_id, now, f"Twilio does not know call {sid}")
+    if status in FINAL or (status == "in-progress" and state != AttemptState.ANSWERED):
+        with db.session() as s:
+            receive(s, attempt_id, CallStatus(status), now)
+            _note(s, attempt_id, f"applied Twilio's status {status!r} for a lost callback")
+        with db.session() as s:
+            attempt = s.get(Attempt, attempt_id)
+            return attempt is None or attempt.outcome is not None or status == "in-progress"
+    if status == "in-progress":  # answered, but no key within the answer timeout: next person
+        return _abandon(attempt_id, now, "answered but no key pressed within the answer timeout")
+    return False  # still queued or ringing at Twilio: look again shortly
+
+
+def _abandon(attempt_id: int, now: datetime, reason: str) -> bool:
+    with get_runtime().db.session() as s:
+        abandon_attempt(s, attempt_id, reason, now)
+        _note(s, attempt_id, reason)
+    return True
+
+
+def _note(s: Session, attempt_id: int, reason: str) -> None:
+    attempt = s.get(Attempt, attempt_id)
+    if attempt is None:
+        return
+    for incident in attempt.callout.incidents:
+        audit.record(s, "callout.watchdog", incident.id, callout_id=attempt.callout_id, attempt_id=attempt_id,
+                     person=attempt.person_key, reason=reason)

@@ -1,0 +1,51 @@
+"""An RQ worker that resumes open callouts when it starts, and runs callout jobs without forking.
+
+- Start-up: `callout.reconcile.run()` re-queues whatever the database says is pending, so a
+  worker restarted after a crash (or a Redis that lost its queues) picks every callout up.
+- Jobs from the "callout" queue run in the worker process itself (as rq's SimpleWorker does):
+  forking a work horse, then importing and connecting afresh in it, costs more than the
+  whole job, and these jobs are short and never block on anything but the network with
+  timeouts. Jobs from other queues (audio download, transcription) still fork as usual.
+
+Use with `rq worker --worker-class callout.worker.CalloutWorker ...`
+(see `hotline.supervisor.worker_argv`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rq.job import Job
+from rq.queue import Queue
+from rq.worker import Worker, WorkerStatus
+
+log = logging.getLogger("callout.worker")
+IN_PROCESS_QUEUES = ("callout",)
+
+
+class CalloutWorker(Worker):
+    def bootstrap(self, *args: Any, **kwargs: Any) -> None:
+        super().bootstrap(*args, **kwargs)
+        if any(q in self.queue_names() for q in IN_PROCESS_QUEUES):
+            try:
+                from callout.reconcile import run
+
+                run()
+            except Exception:  # noqa: BLE001 - a failed reconcile must not stop the worker; jobs still run
+                log.exception("callout reconcile at worker start failed")
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        if queue.name not in IN_PROCESS_QUEUES:
+            super().execute_job(job, queue)
+            return
+        self._horse_pid = 0  # no horse: a shutdown signal must not go to a stale pid
+        execution = self.prepare_execution(job)
+        self.perform_job(job, queue, execution)
+        self.set_state(WorkerStatus.IDLE)
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        """In-process jobs send no heartbeats while running: cover the whole job timeout."""
+        if job.origin in IN_PROCESS_QUEUES and job.timeout and job.timeout > 0:
+            return int(job.timeout) + 60
+        return super().get_heartbeat_ttl(job, working_time)

@@ -1,0 +1,222 @@
+"""Helpers for callout tests through the sim: a small rota, reporting, scheduled jobs, faults.
+
+The sim runs in virtual time (ring and Gather timeouts fire on `sim.advance`); RQ's
+scheduler runs in real time, so `run_due_jobs` plays "the scheduled moment has come" by
+queueing every scheduled callout job now (the jobs carry their due time; see callout.drive).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from callout.models import Attempt, Callout
+from hotline.config import ROOT
+from hotline.models import Incident
+from sim import CallHandle
+from sim.rest import twilio_error
+from tests.harness import HOTLINE, Hotline
+
+CALLER = "+886912345678"
+CHEN, LIN, WANG, DIRECTOR = "+886912000001", "+886912000002", "+886912000003", "+886912000009"
+RING = 20
+
+ONCALL = f"""
+# --- On-call for the callout tests: chen, then lin; director as the fallback --------------
+[oncall]
+rounds = 1
+repeat_minutes = 1
+storm_window_minutes = 15
+default_ring_timeout = {RING}
+answer_timeout = 60
+fallback = ["director"]
+
+[policies.default]
+steps = [ {{ person = "chen" }}, {{ person = "lin" }} ]
+
+[policies.reputation]
+steps = [ {{ person = "wang" }} ]
+"""
+
+
+def write_config(folder: Path) -> Path:
+    """The repository's config.toml with its on-call sections replaced by a small test rota."""
+    base = (ROOT / "config.toml").read_text(encoding="utf-8")
+    base = base.split("# --- On-call", 1)[0].replace('flows_dir = "ivr_flows"', f'flows_dir = "{ROOT / "ivr_flows"}"')
+    path = folder / "config.toml"
+    path.write_text(base + ONCALL, encoding="utf-8")
+    return path
+
+
+def make_hotline(tmp: Path, redis_url: str, database: str) -> Hotline:
+    h = Hotline(tmp, redis_url, database, config_path=write_config(tmp))
+    h.start_worker("callout", "recordings", "default")
+    return h
+
+
+def report(h: Hotline, keys: str = "12", caller: str = CALLER, wav: Path | None = None) -> Incident:
+    """A caller reports: type key, severity key, speaks (or not), presses #. Returns the incident."""
+    c = h.sim.dial(caller, HOTLINE)
+    c.expect_say("請選擇事件類型")
+    for k in keys:
+        c.press(k)
+    c.expect_record()
+    if wav:
+        c.speak(wav)
+    c.press("#")
+    c.expect_hangup()
+    inc = h.wait_for(lambda: h.incident_for(c.sid), what="incident")
+    return inc
+
+
+def forget_calls(h: Hotline) -> None:
+    """From now on `next_call` only hands out calls placed after this moment."""
+    h.__dict__["callout_seen"] = snapshot(h)
+
+
+def next_call(h: Hotline, number: str, timeout: float = 20.0) -> CallHandle:
+    """The next call placed to `number` that no test step has taken yet."""
+    seen: set[str] = h.__dict__.setdefault("callout_seen", set())
+
+    def find() -> Any:
+        return next((c for c in h.sim.call_objects()
+                     if c.to == number and c.direction == "outbound-api" and c.sid not in seen), None)
+
+    call = h.sim.wait_for(find, timeout, f"a call to {number}")
+    seen.add(call.sid)
+    return h.sim.handle(call.sid)
+
+
+def has_new_call(h: Hotline, number: str) -> bool:
+    seen: set[str] = h.__dict__.setdefault("callout_seen", set())
+    return any(c.to == number and c.direction == "outbound-api" and c.sid not in seen for c in h.sim.call_objects())
+
+
+def outbound_to(h: Hotline, number: str) -> list[Any]:
+    return [c for c in h.sim.call_objects() if c.to == number and c.direction == "outbound-api"]
+
+
+def calls_since(h: Hotline, before: set[str]) -> list[Any]:
+    return [c for c in h.sim.call_objects() if c.direction == "outbound-api" and c.sid not in before]
+
+
+def snapshot(h: Hotline) -> set[str]:
+    return {c.sid for c in h.sim.call_objects()}
+
+
+def callout_of(h: Hotline, incident_id: int) -> Callout | None:
+    from callout.engine import callout_for_incident
+
+    with h.session() as s:
+        callout = callout_for_incident(s, incident_id)
+        if callout is not None:
+            _ = callout.incidents, callout.attempts
+        return callout
+
+
+def attempts(h: Hotline, callout_id: int) -> list[Attempt]:
+    with h.session() as s:
+        return list(s.scalars(select(Attempt).where(Attempt.callout_id == callout_id).order_by(Attempt.id)))
+
+
+def incident(h: Hotline, incident_id: int) -> Incident:
+    with h.session() as s:
+        found = s.get(Incident, incident_id)
+        assert found is not None
+        return found
+
+
+def run_due_jobs(h: Hotline) -> list[Job]:
+    """Queue every scheduled callout job now, as if its time had come; returns them."""
+    q = h.runtime.queue("callout")
+    registry = ScheduledJobRegistry(queue=q)
+    moved = []
+    for job_id in registry.get_job_ids():
+        job = Job.fetch(job_id, connection=q.connection)
+        registry.remove(job)
+        q.enqueue_job(job)
+        moved.append(job)
+    return moved
+
+
+def drain(h: Hotline, jobs: list[Job] | None = None) -> None:
+    """Wait until the worker has run `jobs` (default: everything queued on "callout" so far)."""
+    q = h.runtime.queue("callout")
+    pending = list(jobs) if jobs is not None else [Job.fetch(j, connection=q.connection) for j in q.get_job_ids()]
+
+    def done() -> bool:
+        return all(j.get_status(refresh=True) in ("finished", "failed") for j in pending)
+
+    h.wait_for(done, what="callout jobs to finish")
+
+
+def fire_scheduled(h: Hotline) -> int:
+    """One tick of a fast clock: run the callout jobs scheduled so far (not those they schedule)."""
+    moved = run_due_jobs(h)
+    drain(h, moved)
+    return len(moved)
+
+
+def scheduled_wakes(h: Hotline, callout_id: int) -> list[str]:
+    registry = ScheduledJobRegistry(queue=h.runtime.queue("callout"))
+    return [j for j in registry.get_job_ids() if j.startswith(f"callout-wake-{callout_id}-")]
+
+
+def cancel_open_callouts(h: Hotline) -> None:
+    """Between tests: nothing may keep ringing into the next one."""
+    from callout.closeout import cancel_callout
+    from callout.states import CalloutState
+
+    with h.session() as s:
+        ids = list(s.scalars(select(Callout.id).where(Callout.state.in_(CalloutState.ACTIVE))))
+    for callout_id in ids:
+        cancel_callout(callout_id, "test teardown", "test")
+
+
+class RestFaults:
+    """Make the sim's Calls.create answer with Twilio errors (429, 5xx, 21211) for the next N calls.
+
+    Patches the one Sim instance (not sim/ code): its REST view calls `create_outbound_call`,
+    and an HTTPException raised there becomes exactly the response Twilio would send.
+    """
+
+    def __init__(self, sim: Any):
+        self.sim = sim
+        self.original: Callable[..., Any] = sim.create_outbound_call
+        self.plan: list[tuple[int, int]] = []  # (http status, twilio code)
+        self.refused: list[tuple[str, int]] = []
+        self.lock = threading.Lock()
+        sim.create_outbound_call = self._create
+
+    def fail_next(self, status: int, code: int, times: int = 1) -> None:
+        with self.lock:
+            self.plan.extend([(status, code)] * times)
+
+    def _create(self, to: str, from_: str, options: Any) -> Any:
+        with self.lock:
+            fault = self.plan.pop(0) if self.plan else None
+            if fault:
+                self.refused.append((to, fault[0]))
+        if fault is None:
+            return self.original(to, from_, options)
+        status, code = fault
+        raise HTTPException(response=twilio_error(code, f"injected error {code} for {to}", status))
+
+    def close(self) -> None:
+        self.sim.create_outbound_call = self.original
+
+
+def accept_on(call: CallHandle, name: str) -> None:
+    """Answer, listen to the briefing, press 1, hear the thanks."""
+    call.answer()
+    call.expect_say("crisis hotline")
+    call.expect_say("Press 1 to accept")
+    call.press("1")
+    call.expect_say(f"Thank you, {name}")

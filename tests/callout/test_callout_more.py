@@ -1,0 +1,170 @@
+"""Callouts end to end through the sim, part 2: storms, live connect, SMS, Twilio errors, the watchdog.
+
+Real HTTP server, real Redis, a real RQ worker process, SQLite; the sim's virtual clock runs
+ring and menu timeouts (`sim.advance`), `fire_scheduled` stands in for RQ's scheduler.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from callout.models import Callout
+from callout.states import AttemptState as A
+from hotline.models import IncidentStatus
+from tests.callout import e2e
+from tests.callout.e2e import CALLER, CHEN, DIRECTOR, LIN, RING, WANG
+
+
+@pytest.fixture(scope="module")
+def h(redis_url, tmp_path_factory):
+    hotline = e2e.make_hotline(tmp_path_factory.mktemp("callout-sqlite-2"), redis_url, "sqlite")
+    yield hotline
+    hotline.close()
+
+
+@pytest.fixture(autouse=True)
+def quiet_phones(h):
+    for number in (CHEN, LIN, WANG, DIRECTOR, CALLER):
+        h.sim.phone(number).manual()
+    e2e.forget_calls(h)
+    yield
+    e2e.cancel_open_callouts(h)
+
+
+def test_storm_of_twenty_reports_gives_one_callout(h, speech_wav):
+    before = e2e.snapshot(h)
+    first = e2e.report(h, "42", wav=speech_wav)
+    chen = e2e.next_call(h, CHEN)
+    others = [e2e.report(h, "42", caller=f"+88691234{i:04d}", wav=speech_wav if i < 2 else None) for i in range(19)]
+    other_type = e2e.report(h, "62")  # reputation: its own callout, to wang
+    e2e.next_call(h, WANG)
+    ids = [first.id] + [i.id for i in others]
+    callout = h.wait_for(lambda: (c := e2e.callout_of(h, first.id)) and len(c.incidents) == 20 and c,
+                         what="twenty reports on one callout")
+    assert callout.storm
+    with h.session() as s:
+        assert s.scalar(select(Callout.id).where(Callout.type_key == "supply_chain").where(
+            Callout.id != callout.id).where(Callout.created_at >= callout.created_at)) is None
+    assert e2e.callout_of(h, other_type.id).id != callout.id
+    for spoke in (first, others[0], others[1]):
+        h.wait_for(lambda i=spoke.id: any(r.status == "stored" for r in h.recordings(i)), what="stored recording")
+    chen.answer()
+    chen.expect_say("20 reports")
+    for n in (1, 2, 3):  # each 2 steps to the next caller's recording
+        chen.press("2")
+        chen.expect_say(f"Recording {n} of 3")
+        chen.expect_play("/media/recording/")
+    chen.press("1")
+    chen.expect_say("You have accepted all 20 reports")
+    h.wait_for(lambda: all(e2e.incident(h, i).status == IncidentStatus.ACCEPTED for i in ids), what="all accepted")
+    assert [c.to for c in e2e.calls_since(h, before) if c.to != WANG] == [CHEN]
+
+
+def test_live_connect_bridges_to_the_caller(h):
+    h.sim.phone(CALLER).answer_after(1)
+    e2e.report(h, "12")
+    chen = e2e.next_call(h, CHEN)
+    e2e.accept_on(chen, "Chen Wei")
+    chen.expect_say("Press 1 to be connected")
+    chen.press("1")
+    dial = chen.expect_dial()
+    assert dial["numbers"] == [CALLER]
+    h.sim.advance(2)
+    leg = h.sim.wait_for(lambda: next((c for c in h.sim.call_objects()
+                                       if c.parent_sid == chen.sid and c.status.value == "in-progress"), None),
+                         10, "the caller's leg to answer")
+    assert leg.to == CALLER
+    chen.hangup()
+    chen.expect_hangup()
+
+
+def test_live_connect_says_when_the_caller_cannot_be_reached(h):
+    h.sim.phone(CALLER).never_answer()
+    e2e.report(h, "12")
+    chen = e2e.next_call(h, CHEN)
+    e2e.accept_on(chen, "Chen Wei")
+    chen.press("1")
+    chen.expect_dial()
+    h.sim.advance(31)
+    chen.expect_say("We could not reach the caller")
+    chen.expect_hangup()
+
+
+def test_sms_to_the_acceptor_and_the_caller(h):
+    inc = e2e.report(h, "12")
+    chen = e2e.next_call(h, CHEN)
+    e2e.accept_on(chen, "Chen Wei")
+    summary = h.sim.phone(CHEN).expect_sms(f"report {inc.ref}", timeout=20)
+    assert CALLER in summary["body"] and summary["from"] == h.config.numbers[0]
+    notice = h.sim.phone(CALLER).expect_sms(f"Your report {inc.ref} was accepted by the on-call team at",
+                                            timeout=20)
+    assert notice["from"] == h.config.numbers[0]
+    sent = h.wait_for(lambda: len(found := h.audit(inc.id, "callout.sms_sent")) == 2 and found, what="SMS audit")
+    assert sorted(e.detail["role"] for e in sent) == ["acceptor", "caller"]
+
+
+def test_no_sms_to_a_landline_caller(h):
+    landline = "+886223456789"  # Taipei fixed line
+    inc = e2e.report(h, "12", caller=landline)
+    chen = e2e.next_call(h, CHEN)
+    e2e.accept_on(chen, "Chen Wei")
+    h.sim.phone(CHEN).expect_sms(f"report {inc.ref}", timeout=20)
+    h.wait_for(lambda: h.audit(inc.id, "callout.closed_out"), what="close-out")
+    assert h.sim.phone(landline).messages == []
+
+
+def test_invalid_number_fails_that_attempt_and_moves_on(h):
+    faults = e2e.RestFaults(h.sim)
+    try:
+        faults.fail_next(400, 21211)
+        inc = e2e.report(h, "12")
+        lin = e2e.next_call(h, LIN)
+        e2e.accept_on(lin, "Lin Mei")
+    finally:
+        faults.close()
+    first = e2e.attempts(h, e2e.callout_of(h, inc.id).id)[0]
+    assert first.person_key == "chen" and first.outcome == A.FAILED and "21211" in (first.twilio_error or "")
+    assert faults.refused == [(CHEN, 400)]
+
+
+def test_rate_limit_and_server_errors_are_retried_without_skipping_the_person(h):
+    faults = e2e.RestFaults(h.sim)
+    try:
+        faults.fail_next(429, 20429)
+        faults.fail_next(503, 20500)
+        inc = e2e.report(h, "12")
+        for refused in (1, 2):
+            h.wait_for(lambda n=refused: len(faults.refused) == n, what=f"refused Calls.create #{refused}")
+            e2e.drain(h)
+            assert not e2e.has_new_call(h, LIN)  # chen is not skipped
+            e2e.fire_scheduled(h)  # the backoff delay has passed: Calls.create again
+        chen = e2e.next_call(h, CHEN)
+        e2e.accept_on(chen, "Chen Wei")
+    finally:
+        faults.close()
+    assert [s for _, s in faults.refused] == [429, 503]
+    callout = e2e.callout_of(h, inc.id)
+    assert [(a.person_key, a.outcome) for a in e2e.attempts(h, callout.id)] == [("chen", A.ACCEPTED)]
+    assert len(h.audit(inc.id, "callout.dial_retry")) == 2
+
+
+def test_watchdog_moves_on_when_the_callback_never_comes(h, monkeypatch):
+    import callout.conversation as conversation
+
+    monkeypatch.setattr(conversation, "status", lambda *a, **k: None)  # every status callback is lost
+    inc = e2e.report(h, "12")
+    chen = e2e.next_call(h, CHEN)
+    chen.expect_status("ringing")
+    h.sim.advance(RING + 1)
+    assert chen.expect_hangup() == "no-answer"
+    callout = e2e.callout_of(h, inc.id)
+    assert e2e.scheduled_wakes(h, callout.id), "the watchdog is scheduled with enqueue_in"
+    e2e.drain(h)
+    assert not e2e.has_new_call(h, LIN)  # the lost callback left the callout waiting...
+    e2e.fire_scheduled(h)  # ...until ring timeout plus margin has passed
+    lin = e2e.next_call(h, LIN)
+    monkeypatch.undo()
+    e2e.accept_on(lin, "Lin Mei")
+    assert e2e.attempts(h, callout.id)[0].outcome == A.NO_ANSWER
+    assert h.audit(inc.id, "callout.watchdog")

@@ -1,0 +1,77 @@
+"""Restarts: a worker SIGKILLed mid-callout, and a Redis that lost its queues, resume every open callout."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+from redis import Redis
+
+from callout.states import CalloutState as C
+from tests.callout import e2e
+from tests.callout.e2e import CALLER, CHEN, DIRECTOR, LIN, RING, WANG
+
+
+@pytest.fixture(scope="module")
+def h(redis_url, tmp_path_factory):
+    hotline = e2e.make_hotline(tmp_path_factory.mktemp("callout-restart"), redis_url, "sqlite")
+    yield hotline
+    hotline.close()
+
+
+@pytest.fixture(autouse=True)
+def quiet_phones(h):
+    for number in (CHEN, LIN, WANG, DIRECTOR, CALLER):
+        h.sim.phone(number).manual()
+    e2e.forget_calls(h)
+    yield
+    e2e.cancel_open_callouts(h)
+
+
+def kill_workers(h) -> None:
+    for proc in h.workers:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # the worker, its scheduler and any work horse
+            proc.wait(10)
+
+
+def test_worker_sigkilled_mid_callout_resumes_without_dialling_anyone_twice(h):
+    before = e2e.snapshot(h)
+    inc = e2e.report(h, "12")
+    chen = e2e.next_call(h, CHEN)
+    chen.expect_status("ringing")
+    kill_workers(h)
+    h.sim.advance(RING + 1)  # chen's no-answer arrives while no worker runs
+    assert chen.expect_hangup() == "no-answer"
+    assert not e2e.has_new_call(h, LIN)
+    h.start_worker("callout", "recordings", "default")  # reconciles at start, then runs the queued step
+    lin = e2e.next_call(h, LIN)
+    lin.answer()
+    lin.press("1")
+    lin.expect_say("Thank you, Lin Mei")
+    e2e.drain(h)
+    assert [c.to for c in e2e.calls_since(h, before)] == [CHEN, LIN]
+    callout = e2e.callout_of(h, inc.id)
+    assert callout.state == C.ACCEPTED
+    slots = [(a.round, a.step, a.person_key) for a in e2e.attempts(h, callout.id)]
+    assert slots == [(1, 0, "chen"), (1, 1, "lin")]
+
+
+def test_redis_losing_its_data_is_rebuilt_from_the_database(h):
+    inc = e2e.report(h, "12")
+    chen = e2e.next_call(h, CHEN)
+    chen.expect_status("ringing")
+    callout = e2e.callout_of(h, inc.id)
+    assert e2e.scheduled_wakes(h, callout.id)
+    kill_workers(h)
+    Redis.from_url(h.env["REDIS_URL"]).flushdb()  # every queued job and scheduled watchdog is gone
+    assert not e2e.scheduled_wakes(h, callout.id)
+    h.start_worker("callout", "recordings", "default")
+    h.wait_for(lambda: e2e.scheduled_wakes(h, callout.id), what="the watchdog scheduled again")
+    h.sim.advance(RING + 1)
+    lin = e2e.next_call(h, LIN)
+    lin.answer()
+    lin.press("1")
+    lin.expect_say("Thank you, Lin Mei")
+    assert [a.person_key for a in e2e.attempts(h, callout.id)] == ["chen", "lin"]
