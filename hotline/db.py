@@ -53,9 +53,9 @@ def create_schema(engine: Engine) -> None:
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, engine: Engine | None = None):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = engine or make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -103,6 +103,20 @@ class Hotline:
         if self._drop_db:
             self._drop_db()
 
+    # -- calling -----------------------------------------------------------------------------
+    def report(self, keys: str = "1", caller: str = "+886912345678", wav: Path | None = None) -> Any:
+        """A caller who knows what to report: one key per menu, speak (or not), press #."""
+        c = self.sim.dial(caller, HOTLINE)
+        c.expect_say("請選擇事件類型")
+        for k in keys:
+            c.press(k)
+        c.expect_record()
+        if wav:
+            c.speak(wav)
+        c.press("#")
+        c.expect_hangup()
+        return c
+
     # -- looking -----------------------------------------------------------------------------
     def wait_for(self, probe: Callable[[], T | None], timeout: float = 20.0, what: str = "condition") -> T:
         deadline = time.monotonic() + timeout

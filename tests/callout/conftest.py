@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from hotline.config import Person
-from hotline.db import create_schema, make_engine
+from hotline.db import Database, create_schema, make_engine
 from hotline.models import Incident
 
 PG_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
@@ -67,25 +66,12 @@ PEOPLE = {
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Taipei
 
 
-class DbUnderTest:
-    """The same `session()` contract as hotline.db.Database, over any engine."""
+class DbUnderTest(Database):
+    """hotline.db.Database over a test's own engine, labelled with its backend."""
 
     def __init__(self, engine: Engine, kind: str):
-        self.engine = engine
+        super().__init__(str(engine.url), engine)
         self.kind = kind
-        self.sessions = sessionmaker(engine, expire_on_commit=False)
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        s = self.sessions()
-        try:
-            yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
-            raise
-        finally:
-            s.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

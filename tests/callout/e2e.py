@@ -8,10 +8,11 @@ queueing every scheduled callout job now (the jobs carry their due time; see cal
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from hotline.config import ROOT
 from hotline.models import Incident
 from sim import CallHandle
 from sim.rest import twilio_error
-from tests.harness import HOTLINE, Hotline
+from tests.harness import Hotline
 
 CALLER = "+886912345678"
 CHEN, LIN, WANG, DIRECTOR = "+886912000001", "+886912000002", "+886912000003", "+886912000009"
@@ -63,17 +64,19 @@ def make_hotline(tmp: Path, redis_url: str, database: str) -> Hotline:
 
 def report(h: Hotline, keys: str = "12", caller: str = CALLER, wav: Path | None = None) -> Incident:
     """A caller reports: type key, severity key, speaks (or not), presses #. Returns the incident."""
-    c = h.sim.dial(caller, HOTLINE)
-    c.expect_say("請選擇事件類型")
-    for k in keys:
-        c.press(k)
-    c.expect_record()
-    if wav:
-        c.speak(wav)
-    c.press("#")
-    c.expect_hangup()
-    inc = h.wait_for(lambda: h.incident_for(c.sid), what="incident")
-    return inc
+    c = h.report(keys, caller, wav)
+    return h.wait_for(lambda: h.incident_for(c.sid), what="incident")
+
+
+@pytest.fixture(autouse=True)
+def quiet_phones(h: Hotline) -> Iterator[None]:
+    """Every responder's phone waits for the test to act; nothing rings on into the next test.
+    Import it into a module that has an `h` fixture."""
+    for number in (CHEN, LIN, WANG, DIRECTOR, CALLER):
+        h.sim.phone(number).manual()
+    forget_calls(h)
+    yield
+    cancel_open_callouts(h)
 
 
 def forget_calls(h: Hotline) -> None:

@@ -12,7 +12,14 @@ from callout.states import AttemptState as A
 from callout.states import CalloutState as C
 from hotline.models import IncidentStatus
 from tests.callout import e2e
-from tests.callout.e2e import CALLER, CHEN, DIRECTOR, LIN, RING, WANG
+from tests.callout.e2e import (
+    CALLER,
+    CHEN,
+    DIRECTOR,
+    LIN,
+    RING,
+    quiet_phones,  # noqa: F401  (autouse)
+)
 
 
 @pytest.fixture(scope="module")
@@ -20,15 +27,6 @@ def h(redis_url, tmp_path_factory):
     hotline = e2e.make_hotline(tmp_path_factory.mktemp("callout-sqlite"), redis_url, "sqlite")
     yield hotline
     hotline.close()
-
-
-@pytest.fixture(autouse=True)
-def quiet_phones(h):
-    for number in (CHEN, LIN, WANG, DIRECTOR, CALLER):
-        h.sim.phone(number).manual()
-    e2e.forget_calls(h)
-    yield
-    e2e.cancel_open_callouts(h)
 
 
 def test_first_does_not_answer_second_accepts_exactly_two_calls(h):

@@ -13,7 +13,14 @@ from callout.models import Callout
 from callout.states import AttemptState as A
 from hotline.models import IncidentStatus
 from tests.callout import e2e
-from tests.callout.e2e import CALLER, CHEN, DIRECTOR, LIN, RING, WANG
+from tests.callout.e2e import (
+    CALLER,
+    CHEN,
+    LIN,
+    RING,
+    WANG,
+    quiet_phones,  # noqa: F401  (autouse)
+)
 
 
 @pytest.fixture(scope="module")
@@ -21,15 +28,6 @@ def h(redis_url, tmp_path_factory):
     hotline = e2e.make_hotline(tmp_path_factory.mktemp("callout-sqlite-2"), redis_url, "sqlite")
     yield hotline
     hotline.close()
-
-
-@pytest.fixture(autouse=True)
-def quiet_phones(h):
-    for number in (CHEN, LIN, WANG, DIRECTOR, CALLER):
-        h.sim.phone(number).manual()
-    e2e.forget_calls(h)
-    yield
-    e2e.cancel_open_callouts(h)
 
 
 def test_storm_of_twenty_reports_gives_one_callout(h, speech_wav):

@@ -10,7 +10,12 @@ from redis import Redis
 
 from callout.states import CalloutState as C
 from tests.callout import e2e
-from tests.callout.e2e import CALLER, CHEN, DIRECTOR, LIN, RING, WANG
+from tests.callout.e2e import (
+    CHEN,
+    LIN,
+    RING,
+    quiet_phones,  # noqa: F401  (autouse)
+)
 
 
 @pytest.fixture(scope="module")
@@ -18,15 +23,6 @@ def h(redis_url, tmp_path_factory):
     hotline = e2e.make_hotline(tmp_path_factory.mktemp("callout-restart"), redis_url, "sqlite")
     yield hotline
     hotline.close()
-
-
-@pytest.fixture(autouse=True)
-def quiet_phones(h):
-    for number in (CHEN, LIN, WANG, DIRECTOR, CALLER):
-        h.sim.phone(number).manual()
-    e2e.forget_calls(h)
-    yield
-    e2e.cancel_open_callouts(h)
 
 
 def kill_workers(h) -> None:

@@ -22,32 +22,18 @@ def hotline(request, redis_url, tmp_path_factory):
     h.close()
 
 
-def report(h: Hotline, keys: str = "1", caller: str = CALLER, wav: Path | None = None):
-    """Dial, choose the language default, press `keys` one per menu, then speak and press #."""
-    c = h.sim.dial(caller, HOTLINE)
-    c.expect_say("請選擇事件類型")
-    for k in keys:
-        c.press(k)
-    c.expect_record()
-    if wav:
-        c.speak(wav)
-    c.press("#")
-    c.expect_hangup()
-    return c
-
-
 @pytest.mark.parametrize("key,type_key", [("1", "natural_disaster"), ("2", "cyber_security"),
                                           ("3", "public_health"), ("4", "supply_chain"),
                                           ("5", "workplace_accident"), ("6", "reputation"), ("7", "other")])
 def test_each_key_files_the_right_type(hotline, key, type_key, speech_wav):
-    c = report(hotline, key + "2", wav=speech_wav)
+    c = hotline.report(key + "2", wav=speech_wav)
     inc = hotline.incident_for(c.sid)
     assert inc is not None and inc.type_key == type_key and inc.severity == "normal"
     assert inc.caller == CALLER and inc.callback_number == CALLER and inc.language == "zh-TW"
 
 
 def test_reference_number_is_read_back_digit_by_digit(hotline, speech_wav):
-    c = report(hotline, "51", wav=speech_wav)
+    c = hotline.report("51", wav=speech_wav)
     inc = hotline.incident_for(c.sid)
     spoken = " ".join(inc.ref)
     assert any(spoken in said for said in c.said()), c.said()
@@ -55,7 +41,7 @@ def test_reference_number_is_read_back_digit_by_digit(hotline, speech_wav):
 
 
 def test_recording_is_stored_with_checksum_and_duration(hotline, speech_wav):
-    c = report(hotline, "12", wav=speech_wav)
+    c = hotline.report("12", wav=speech_wav)
     inc = hotline.incident_for(c.sid)
     rec: Recording = hotline.wait_for(
         lambda: next((r for r in hotline.recordings(inc.id) if r.status == "stored"), None), what="stored recording")

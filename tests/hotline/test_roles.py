@@ -86,15 +86,7 @@ def test_silence_on_a_slow_link_repeats_the_prompt_instead_of_moving_on(hotline)
 
 
 def _plain_report(hotline: Hotline, wav: Path, caller: str = "+886955123456") -> Incident:
-    c = hotline.sim.dial(caller, HOTLINE)
-    c.expect_say("請選擇事件類型")
-    c.press("1")
-    c.press("2")
-    c.expect_record()
-    c.speak(wav)
-    c.press("#")
-    c.expect_hangup()
-    return hotline.incident_for(c.sid)
+    return hotline.incident_for(hotline.report("12", caller, wav).sid)
 
 
 def test_operator_adds_a_voice_update_and_resolves_an_incident_by_reference(hotline, speech_wav):
