@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from hotline.embedded_redis import free_port, start_embedded_redis  # noqa: E402
+from hotline.supervisor import WEB_THREADS, WEB_WORKERS  # noqa: E402
 from sim import Sim  # noqa: E402
 
 HOTLINE, BARE = "+886277001234", "+886277000000"
@@ -68,16 +70,22 @@ def drive(sim: Sim, to: str, calls: int, script) -> tuple[list[tuple[str, float]
     return latencies, wall
 
 
+def think(pace: float) -> None:
+    """People don't press in lock-step: 0.5 to 1.5 times the pace."""
+    if pace:
+        time.sleep(pace * random.uniform(0.5, 1.5))
+
+
 def ivr_call(wav: bytes, pace: float):  # type: ignore[no-untyped-def]
     """A caller who knows what to report; `pace` real seconds of thinking before each key."""
     def script(c) -> None:  # type: ignore[no-untyped-def]
         c.expect_gather(timeout=60)
         for key in "12":
-            time.sleep(pace)
+            think(pace)
             c.press(key)
         c.expect_record(timeout=60)
         c.speak(wav)
-        time.sleep(pace)
+        think(pace)
         c.press("#")
         c.expect_hangup(timeout=60)
     return script
@@ -87,7 +95,7 @@ def bare_call(pace: float):  # type: ignore[no-untyped-def]
     def script(c) -> None:  # type: ignore[no-untyped-def]
         c.expect_gather(timeout=60)
         for _ in range(4):
-            time.sleep(pace)
+            think(pace)
             c.press("1")
             c.expect_gather(timeout=60)
         c.hangup()
@@ -98,8 +106,9 @@ def bare_call(pace: float):  # type: ignore[no-untyped-def]
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=100)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=WEB_WORKERS)
+    ap.add_argument("--threads", type=int, default=WEB_THREADS)
+    ap.add_argument("--database", default="", help="DATABASE_URL (default: SQLite in a temp folder)")
     ap.add_argument("--pace", type=float, default=0.0,
                     help="real seconds a caller waits before each key (0: as fast as possible, a saturation test)")
     args = ap.parse_args()
@@ -111,10 +120,13 @@ def main() -> int:
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp / "data"), "HOTLINE_RECORDINGS_DIR": str(tmp / "rec"),
            "HOTLINE_PUBLIC_URL": url, "REDIS_URL": redis.url, "TWILIO_ACCOUNT_SID": sim.account_sid,
-           "TWILIO_AUTH_TOKEN": sim.auth_token, "TWILIO_API_BASE_URL": sim.api_base_url}
+           "TWILIO_AUTH_TOKEN": sim.auth_token, "TWILIO_API_BASE_URL": sim.api_base_url,
+           "DATABASE_URL": args.database}
+    access_log = tmp / "access.log"
     web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
                             str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
-                            "--log-level", "warning", "bench.bare_app:app"], env=env, cwd=ROOT)
+                            "--log-level", "warning", "--access-logfile", str(access_log),
+                            "--access-logformat", "%(U)s %(M)s", "bench.bare_app:app"], env=env, cwd=ROOT)
     try:
         for _ in range(200):
             try:
@@ -146,6 +158,13 @@ def main() -> int:
         print(row(name, [x for _, x in pairs], len(pairs) / wall))
     for path, values in sorted(by_path.items()):
         print(row(f"  {path}", values, None))
+    server: dict[str, list[float]] = defaultdict(list)
+    for line in access_log.read_text().splitlines()[-(len(bare) + len(ivr)):]:
+        path, ms = line.split()
+        server["bare" if path == "/bench/bare" else "ivr"].append(float(ms) / 1000)
+    print("time inside gunicorn (request parsed to response written), same requests:")
+    for name in ("bare", "ivr"):
+        print(row(f"  {name}", server[name], None))
     b, i = [x for _, x in bare], [x for _, x in ivr]
     print(f"throughput ratio IVR/bare: {(len(i) / ivr_wall) / (len(b) / bare_wall):.2f}  (goal >= 0.5)")
     print(f"p99 ratio IVR/bare: {percentile(i, 99) / max(percentile(b, 99), 1e-3):.2f}; "
