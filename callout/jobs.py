@@ -31,8 +31,8 @@ def start(incident_id: int) -> str:
         if incident is None:
             return "no such incident"
         audit.record(s, "callout_requested", incident_id)
-        if incident.status == IncidentStatus.CLOSED:
-            return "incident closed"
+        if incident.status in (IncidentStatus.CLOSED, IncidentStatus.ACCEPTED):
+            return f"incident already {incident.status}"  # e.g. accepted by dialling in first
         type_key = incident.type_key
     # One opener per incident type at a time, so a storm of reports cannot open two callouts.
     with rt.redis.lock(f"callout:open:{type_key}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_WAIT_SECONDS):

@@ -53,3 +53,21 @@ def test_on_call_person_accepts_by_dialling_in_while_another_is_being_rung(hotli
 def hotline_incident_status(h, incident_id: int) -> str:
     with h.session() as s:
         return s.get(Incident, incident_id).status
+
+
+def test_a_listed_person_not_on_call_gets_the_same_menu_with_their_personal_pin(hotline):
+    from hotline.pins import set_pin
+
+    set_pin(hotline.config.data_dir, "person:chen", "246810")  # chen is in no rota here
+    c = hotline.sim.dial(CHEN, HOTLINE)
+    c.expect_say("請選擇事件類型")  # not recognised as on call: the caller's menu
+    c.press("*")
+    c.press("246810#")
+    c.expect_say("值班人員您好")
+    c.hangup()
+    stranger = hotline.sim.dial("+886955000999", HOTLINE)  # the same PIN from another phone opens nothing
+    stranger.expect_say("請選擇事件類型")
+    stranger.press("*")
+    stranger.press("246810#")
+    stranger.expect_say("密碼不正確")
+    stranger.hangup()
