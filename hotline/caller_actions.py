@@ -63,16 +63,16 @@ def check_pin(flow: Flow, state: CallState, pin: str) -> tuple[CallState, tuple[
     """Never logged, never read back. Five failures lock the caller ID out for 15 minutes."""
     cfg, rt = _cfg(), get_runtime()
     caller = to_e164(request.form.get("From"), cfg.default_region)
-    locked = pins.is_locked(rt.redis, caller)
+    locked = pins.PIN_LOCKOUT.is_locked(rt.redis, caller)
     book = pins.load_pins(cfg.data_dir, cfg.pin_hashes)
     role = None if locked else pins.match_pin(book, pin, person_for(cfg, caller))
     if role and role in current_app.config["FLOWS"]:
-        pins.clear_failures(rt.redis, caller)
+        pins.PIN_LOCKOUT.succeeded(rt.redis, caller)
         op = (caller or "pin") if role == "operator" else ""
         state = state.with_data(who=person_for(cfg, caller) or role, op=op)
     else:
         role = None
-        if not locked and pins.record_failure(rt.redis, caller):
+        if not locked and pins.PIN_LOCKOUT.failed(rt.redis, caller):
             locked = True
             with rt.db.session() as s:
                 audit.record(s, "pin_lockout", None, actor=caller or "anonymous",

@@ -13,7 +13,7 @@ import json
 import secrets
 from pathlib import Path
 
-from redis import Redis
+from hotline.lockout import Lockout
 
 ITERATIONS = 60_000  # PINs are short: the lockout, not the hash, is what stops guessing
 LOCK_ATTEMPTS = 5
@@ -69,25 +69,4 @@ def match_pin(book: dict[str, str], pin: str, person: str | None) -> str | None:
     return None
 
 
-def _key(caller: str | None) -> str:
-    return f"hotline:pinfail:{caller or 'anonymous'}"
-
-
-def is_locked(redis: Redis, caller: str | None) -> bool:
-    return bool(redis.exists(_key(caller) + ":locked"))
-
-
-def record_failure(redis: Redis, caller: str | None) -> bool:
-    """Count a wrong PIN; True when this failure locks the caller out."""
-    key = _key(caller)
-    count = redis.incr(key)
-    redis.expire(key, LOCK_SECONDS)
-    if int(count) >= LOCK_ATTEMPTS:
-        redis.set(key + ":locked", "1", ex=LOCK_SECONDS)
-        redis.delete(key)
-        return True
-    return False
-
-
-def clear_failures(redis: Redis, caller: str | None) -> None:
-    redis.delete(_key(caller))
+PIN_LOCKOUT = Lockout("pin", LOCK_ATTEMPTS, LOCK_SECONDS)  # per caller ID

@@ -17,6 +17,10 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
+from hotline import audit
+from hotline.lockout import Lockout
+from hotline.runtime import get_runtime
+
 from .keys import TOKEN_USER, first_run_token
 from .settings import console_settings
 
@@ -107,17 +111,37 @@ def require_admin() -> None:
         abort(403, "Only administrators can do this.")
 
 
+USER_LOCKOUT = Lockout("login-user", attempts=5)  # guessing one account
+ADDR_LOCKOUT = Lockout("login-addr", attempts=20)  # spraying many accounts from one address
+
+
+def _count_failure(name: str, addr: str | None) -> None:
+    redis = get_runtime().redis
+    locked = [scope for scope, lockout, who in (("user", USER_LOCKOUT, name), ("address", ADDR_LOCKOUT, addr))
+              if lockout.failed(redis, who)]
+    if locked:
+        with get_runtime().db.session() as s:
+            audit.record(s, "console_login_lockout", None, actor=addr or "unknown", user=name, by=locked,
+                         minutes=USER_LOCKOUT.seconds // 60)
+
+
 @bp.route("/console/login", methods=["GET", "POST"])
 def login() -> Response | str:
     if request.method == "POST":
         if not csrf_ok():
             abort(403, "CSRF token missing or wrong: reload the page and try again")
         name, password = request.form.get("user", "").strip(), request.form.get("password", "")
+        redis, addr = get_runtime().redis, request.remote_addr
+        if USER_LOCKOUT.is_locked(redis, name) or ADDR_LOCKOUT.is_locked(redis, addr):
+            flash("Too many failed logins. Try again in 15 minutes.", "error")
+            return render_template("console/login.html", user=name), 429
         role = check_login(name, password)
         if role is None:
-            current_app.logger.warning("console: failed login for %r from %s", name, request.remote_addr)
+            current_app.logger.warning("console: failed login for %r from %s", name, addr)
+            _count_failure(name, addr)
             flash("Wrong user name or password.", "error")
             return render_template("console/login.html", user=name), 401
+        USER_LOCKOUT.succeeded(redis, name)
         credential = _credential(name)
         assert credential is not None
         session.clear()  # no fixation: a fresh session (and CSRF token) per login

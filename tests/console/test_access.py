@@ -4,6 +4,7 @@ and the [console] section and first-run token behave as documented."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 
 import pytest
@@ -131,3 +132,21 @@ def test_bad_console_section_names_key_and_fix(tmp_path, section, key):
     _settings, problems = load_section(cfg.with_overrides(raw={**cfg.raw, "console": section}), "config.toml")
     assert [p.key for p in problems] == [key]
     assert problems[0].fix and "hunter2" not in str(problems[0])
+
+
+def test_five_wrong_passwords_lock_the_account_for_a_while(hotline: Hotline):
+    """Guessing is slowed at the door: after 5 failures even the right password is refused (429)."""
+    client = hotline.app.test_client()
+
+    def attempt(password: str) -> int:
+        page = client.get("/console/login").get_data(as_text=True)
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        return client.post("/console/login", data={"user": VIEWER, "password": password,
+                                                   "csrf_token": token}).status_code
+
+    assert [attempt(f"guess {i}") for i in range(5)] == [401] * 5
+    assert attempt(VIEWER_PW) == 429
+    events = hotline.audit(kind="console_login_lockout")
+    assert len(events) == 1 and events[0].detail["user"] == VIEWER and VIEWER_PW not in str(events[0].detail)
+    hotline.runtime.redis.delete(*hotline.runtime.redis.keys("hotline:lockout:login-*"))  # let later tests in
+    assert attempt(VIEWER_PW) == 302
