@@ -80,7 +80,7 @@ def check_pin(flow: Flow, state: CallState, pin: str) -> tuple[CallState, tuple[
     with rt.db.session() as s:
         audit.record(s, "pin_accepted" if role else "pin_rejected", None, actor=caller or "anonymous", role=role)
     out = after_pin(flow, state, role, locked)
-    return replace(out.state, data=state.data if role else out.state.data), out.notice
+    return out.state, out.notice
 
 
 def _resolve(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
