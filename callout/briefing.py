@@ -1,7 +1,8 @@
-"""What the responder hears, as plain text: pure functions of the reports, no I/O.
+"""What the responder hears, as plain text: pure functions of the reports and their language, no I/O.
 
 Spoken by text-to-speech, so numbers are written digit by digit and times as HH:MM in the
-organisation's time zone (the responder lives there, not in UTC).
+organisation's time zone (the responder lives there, not in UTC). The sentences themselves
+live in `callout.phrases`, one table per language.
 """
 
 from __future__ import annotations
@@ -11,20 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from callout.phrases import CONNECT_KEYS, MENU_KEYS, TEXTS, menu_text, text
 from hotline.phone import spoken_digits
-
-LANG = "en-US"
-SEVERITY = {"danger": "high: someone may be in danger", "normal": "normal", "unknown": "not given"}
-MENU = ("Press 1 to accept. Press 2 to hear the caller's own recording. "
-        "Press 3 to pass to the next person. Press 9 to repeat.")
-STORM_MENU = ("Press 1 to accept all of them. Press 2 to hear the callers' recordings, one after another. "
-              "Press 3 to pass to the next person. Press 9 to repeat.")
 
 
 @dataclass(frozen=True)
 class Report:
     ref: str
-    type_name: str
+    type_name: str  # already in the responder's language
     severity: str
     at: datetime
     caller: str | None
@@ -35,60 +30,67 @@ def clock(at: datetime, timezone: str) -> str:
     return at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
 
 
-def caller_words(number: str | None) -> str:
-    return f"the number {spoken_digits(number)}" if number else "a withheld number"
+def caller_words(number: str | None, lang: str) -> str:
+    return text(lang, "caller_number", digits=spoken_digits(number)) if number else text(lang, "caller_withheld")
 
 
-def intro(org: str, reports: Sequence[Report], timezone: str) -> list[str]:
+def severity_words(severity: str, lang: str) -> str:
+    """A severity the sentences do not know is read as stored rather than hidden."""
+    key = f"severity_{severity}"
+    return text(lang, key) if key in TEXTS[lang] else severity
+
+
+def intro(org: str, reports: Sequence[Report], timezone: str, lang: str) -> list[str]:
     """The opening lines: who is calling, what came in, and the transcript if there is one."""
     first = reports[0]
     if len(reports) == 1:
-        lines = [f"This is the {org} crisis hotline. A {first.type_name} report, severity "
-                 f"{SEVERITY.get(first.severity, first.severity)}, came in at {clock(first.at, timezone)} "
-                 f"from {caller_words(first.caller)}."]
+        lines = [text(lang, "intro", org=org, type=first.type_name, severity=severity_words(first.severity, lang),
+                      time=clock(first.at, timezone), caller=caller_words(first.caller, lang))]
         if first.transcript:
-            lines.append(f"The caller said: {first.transcript}")
+            lines.append(text(lang, "caller_said", transcript=first.transcript))
         return lines
     danger = sum(1 for r in reports if r.severity == "danger")
-    lines = [f"This is the {org} crisis hotline. {len(reports)} reports of type {first.type_name} came in, "
-             f"the first at {clock(first.at, timezone)}, the latest at {clock(reports[-1].at, timezone)}."]
+    lines = [text(lang, "intro_storm", org=org, count=len(reports), type=first.type_name,
+                  first=clock(first.at, timezone), latest=clock(reports[-1].at, timezone))]
     if danger:
-        lines.append(f"{danger} of them say someone may be in danger.")
+        lines.append(text(lang, "storm_danger", count=danger))
     said = next((r for r in reports if r.transcript), None)
     if said:
-        lines.append(f"Report {spoken_digits(said.ref)} said: {said.transcript}")
+        lines.append(text(lang, "report_said", ref=spoken_digits(said.ref), transcript=said.transcript))
     return lines
 
 
-def menu(report_count: int) -> str:
-    return STORM_MENU if report_count > 1 else MENU
+def menu(report_count: int, lang: str) -> str:
+    return menu_text(lang, MENU_KEYS, "storm_menu" if report_count > 1 else "menu")
 
 
-def machine_message(org: str, type_name: str, hotline: str) -> str:
-    return (f"This is the {org} crisis hotline. A {type_name} report needs the on-call team. "
-            f"Please call the hotline at {spoken_digits(hotline)} as soon as you can.")
+def connect_menu(lang: str) -> str:
+    return menu_text(lang, CONNECT_KEYS, "connect_menu")
 
 
-def accepted(name: str, reports: Sequence[Report], callback: str | None) -> list[str]:
-    refs = " and ".join(spoken_digits(r.ref) for r in reports[:3])
-    what = f"all {len(reports)} reports" if len(reports) > 1 else f"report {refs}"
-    lines = [f"Thank you, {name}. You have accepted {what}."]
-    if callback:
-        lines.append(f"The caller's callback number is {spoken_digits(callback)}.")
+def machine_message(org: str, type_name: str, hotline: str, lang: str) -> str:
+    return text(lang, "machine", org=org, type=type_name, hotline=spoken_digits(hotline))
+
+
+def accepted(name: str, reports: Sequence[Report], callback: str | None, lang: str) -> list[str]:
+    if len(reports) > 1:
+        lines = [text(lang, "accepted_all", name=name, count=len(reports))]
     else:
-        lines.append("The caller did not leave a callback number.")
+        lines = [text(lang, "accepted_one", name=name, ref=spoken_digits(reports[0].ref))]
+    if callback:
+        lines.append(text(lang, "callback", number=spoken_digits(callback)))
+    else:
+        lines.append(text(lang, "no_callback"))
     return lines
 
 
-CONNECT_MENU = "Press 1 to be connected to the caller now. Press 9 to hear the number again."
+def already_accepted(name: str, lang: str) -> str:
+    """For whoever is still on the line, or presses 1, after someone else accepted."""
+    return text(lang, "already_accepted", name=name)
 
 
-def too_late(message: str) -> str:
-    """For "already accepted by NAME" (from `callout.receive`), or a cancelled callout."""
-    if message.startswith("already"):
-        return f"Thank you. This report was {message}. Goodbye."
-    return "Thank you. This callout has been stopped, nothing more is needed. Goodbye."
+def recording_label(index: int, total: int, ref: str, lang: str) -> str:
+    if total > 1:
+        return text(lang, "recording_label", n=index + 1, total=total, ref=spoken_digits(ref))
+    return text(lang, "recording_label_one")
 
-
-def recording_label(index: int, total: int, ref: str) -> str:
-    return f"Recording {index + 1} of {total}, report {spoken_digits(ref)}." if total > 1 else "The caller's recording."

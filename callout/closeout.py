@@ -1,23 +1,25 @@
 """After a callout ends: stop every other call still ringing or talking, send the SMS.
 
 Runs as an RQ job with retries, so every part is idempotent: calls already over are
-skipped, and a message already in the audit timeline is not sent twice.
+skipped, and a message already in the audit timeline is not sent twice. Whoever is still on
+the line hears why in their own language; each SMS is in its reader's language.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
-from callout import dialer, sms
-from callout.briefing import LANG
+from callout import briefing, dialer, sms
 from callout.engine import cancel
 from callout.incident_sync import sync_incidents
 from callout.models import Attempt, Callout
+from callout.phrases import person_language, text, usable
 from callout.states import AttemptState, CalloutState, set_attempt_state
 from hotline import audit
 from hotline.models import AuditEvent, utcnow
@@ -34,8 +36,8 @@ def after_accept(callout_id: int) -> None:
         if callout is None or callout.state != CalloutState.ACCEPTED:
             return
         sync_incidents(s, callout, now)
-        message = f"This report was already accepted by {callout.accepted_by_name or callout.accepted_by}. Goodbye."
-    stop_other_calls(callout_id, message, now)
+        name = callout.accepted_by_name or callout.accepted_by or ""
+    stop_other_calls(callout_id, lambda lang: briefing.already_accepted(name, lang), now)
     with rt.db.session() as s:
         callout = s.get(Callout, callout_id)
         assert callout is not None
@@ -43,17 +45,20 @@ def after_accept(callout_id: int) -> None:
         phone = acceptor.phone if acceptor else (cfg.people[callout.accepted_by].phone
                                                   if callout.accepted_by in cfg.people else None)
         incidents = list(callout.incidents)
-        type_name = cfg.type_name(callout.type_key, LANG)
+        lang = person_language(cfg, callout.accepted_by)  # dashboard and dial-in accepts have no attempt
         accepted_at = callout.accepted_at or now
         outbox: list[tuple[str, str, str, int | None]] = []  # (role, to, body, incident)
         if phone:
-            outbox.append(("acceptor", phone, sms.acceptor_summary(cfg.org_name, type_name, incidents), None))
+            summary = sms.acceptor_summary(cfg.org_name, cfg.type_name(callout.type_key, lang), incidents, lang)
+            outbox.append(("acceptor", phone, summary, None))
         seen: set[str] = set()
         for incident in incidents:
             number = incident.callback_number
             if number and number not in seen and sms.can_receive_sms(number):
                 seen.add(number)
-                outbox.append(("caller", number, sms.caller_notice(incident, accepted_at, cfg.timezone), incident.id))
+                caller_lang = usable(incident.language, cfg.languages)
+                notice = sms.caller_notice(incident, accepted_at, cfg.timezone, caller_lang)
+                outbox.append(("caller", number, notice, incident.id))
         first = incidents[0].id if incidents else None
         done = _already_sent(s, [i.id for i in incidents])
     for role, to, body, incident_id in outbox:
@@ -65,24 +70,25 @@ def after_accept(callout_id: int) -> None:
             audit.record(s, "callout.closed_out", incident.id, callout_id=callout_id)
 
 
-def stop_other_calls(callout_id: int, message: str, now: datetime) -> int:
-    """End every live call of the callout except the acceptor's; returns how many were stopped."""
+def stop_other_calls(callout_id: int, message: Callable[[str], str], now: datetime) -> int:
+    """End every live call of the callout except the acceptor's; returns how many were stopped.
+
+    `message(lang)` is what an answered call hears before the hang-up, in that responder's language.
+    """
+    cfg = get_runtime().config
     with get_runtime().db.session() as s:
         callout = s.get(Callout, callout_id)
         if callout is None:
             return 0
-        live = [(a.id, a.call_sid, a.state) for a in callout.attempts
+        live = [(a.id, a.call_sid, a.state, person_language(cfg, a.person_key)) for a in callout.attempts
                 if a.state in AttemptState.LIVE and a.call_sid and a.id != callout.accepted_attempt_id]
-        for attempt_id, _sid, state in live:
+        for attempt_id, _sid, state, _lang in live:
             if state == AttemptState.ANSWERED:
                 set_attempt_state(s, attempt_id, AttemptState.TOO_LATE, now)
-    twiml = VoiceResponse()
-    twiml.say(message, language=LANG)
-    twiml.hangup()
-    for attempt_id, sid, state in live:
+    for attempt_id, sid, state, lang in live:
         try:
             if state == AttemptState.ANSWERED:
-                dialer.say_and_hang_up(str(sid), str(twiml))
+                dialer.say_and_hang_up(str(sid), _goodbye_twiml(message(lang), lang))
             else:
                 dialer.cancel_call(str(sid))
         except dialer.DialerError as exc:  # the menu still says "already accepted" when it next asks
@@ -96,8 +102,15 @@ def cancel_callout(callout_id: int, reason: str, actor: str) -> bool:
     with get_runtime().db.session() as s:
         done = cancel(s, callout_id, reason, now, actor=actor)
     if done:
-        stop_other_calls(callout_id, "The callout has been cancelled. Nothing more is needed. Goodbye.", now)
+        stop_other_calls(callout_id, lambda lang: text(lang, "stopped"), now)
     return done
+
+
+def _goodbye_twiml(message: str, lang: str) -> str:
+    twiml = VoiceResponse()
+    twiml.say(message, language=lang)
+    twiml.hangup()
+    return str(twiml)
 
 
 def _already_sent(s: Session, incident_ids: list[int]) -> set[tuple[str, str]]:

@@ -2,7 +2,8 @@
 
 The caller gets one only when their number can receive SMS, judged by `phonenumbers`'
 number type (mobile, or fixed-line-or-mobile where a region cannot tell). Every message,
-sent or failed, is in the audit timeline.
+sent or failed, is in the audit timeline. The acceptor reads theirs in their own language, the
+caller in the language they chose on the hotline (`Incident.language`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
+from callout.phrases import text
 from hotline.models import Incident
 
 TEXTABLE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
@@ -29,17 +31,19 @@ def can_receive_sms(number: str | None) -> bool:
     return phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in TEXTABLE
 
 
-def acceptor_summary(org: str, type_name: str, incidents: Sequence[Incident]) -> str:
-    first = incidents[0]
+def acceptor_summary(org: str, type_name: str, incidents: Sequence[Incident], lang: str) -> str:
+    """`type_name` must already be in `lang`."""
+    callback = next((i.callback_number for i in incidents if i.callback_number), None) or text(lang, "sms_no_callback")
+    danger = text(lang, "sms_danger") if any(i.severity == "danger" for i in incidents) else ""
+    if len(incidents) == 1:
+        first = incidents[0]
+        return text(lang, "sms_acceptor_one", org=org, danger=danger, type=type_name, ref=first.ref or first.id,
+                    callback=callback)
     refs = ", ".join(i.ref or str(i.id) for i in incidents[:10]) + (" ..." if len(incidents) > 10 else "")
-    callback = next((i.callback_number for i in incidents if i.callback_number), None)
-    what = f"{len(incidents)} {type_name} reports ({refs})" if len(incidents) > 1 else \
-        f"{type_name} report {first.ref or first.id}"
-    severity = "DANGER, " if any(i.severity == "danger" for i in incidents) else ""
-    return (f"{org} hotline: you accepted {severity}{what}. "
-            f"Caller callback number: {callback or 'none given'}.")
+    return text(lang, "sms_acceptor_many", org=org, danger=danger, count=len(incidents), type=type_name, refs=refs,
+                callback=callback)
 
 
-def caller_notice(incident: Incident, accepted_at: datetime, timezone: str) -> str:
+def caller_notice(incident: Incident, accepted_at: datetime, timezone: str, lang: str) -> str:
     at = accepted_at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
-    return f"Your report {incident.ref or incident.id} was accepted by the on-call team at {at}."
+    return text(lang, "sms_caller", ref=incident.ref or incident.id, time=at)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from callout.models import Attempt, Callout
+from callout.phrases import MENU_KEYS, Key
 
 
 class IllegalTransition(Exception):
@@ -97,7 +98,8 @@ CALL_STATUS = {  # Twilio CallStatus -> our attempt state
 }
 # AnsweredBy: `unknown` counts as a person: hanging up on a responder costs more than a voicemail.
 MACHINE_ANSWERS = {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
-DIGIT_INTENTS = {"1": "accept", "3": "decline"}
+# The keys that settle an attempt, from the same table the menu is read out from.
+DIGIT_INTENTS = {digit: action for digit, action in MENU_KEYS.items() if action in (Key.ACCEPT, Key.DECLINE)}
 
 
 @dataclass(frozen=True)

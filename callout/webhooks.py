@@ -16,6 +16,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, request, send_file
 
 from callout import conversation, links, schedule
+from callout.models import Attempt
+from callout.phrases import person_language
 from callout.responder_twiml import failure, render
 from hotline.config import Config
 from hotline.models import Recording, utcnow
@@ -47,9 +49,20 @@ def responder_safe(view: Callable[..., Response]) -> Callable[..., Response]:
                 cfg: Config | None = _cfg()
             except Exception:  # noqa: BLE001 - the config itself may be what broke
                 cfg = None
-            return _xml(failure(cfg))
+            return _xml(failure(cfg, _language_if_known(cfg)))
 
     return wrapper
+
+
+def _language_if_known(cfg: Config | None) -> str | None:
+    """The responder's language for the failure message, if the database still answers; else None."""
+    try:
+        with get_runtime().db.session() as s:
+            attempt = s.get(Attempt, _attempt_id())
+            return person_language(cfg, attempt.person_key) if cfg and attempt else None
+    except Exception:  # noqa: BLE001 - whatever broke the webhook may break this too
+        log.warning("could not tell the responder's language for the failure message", exc_info=True)
+        return None
 
 
 def _attempt_id() -> int:
@@ -106,7 +119,7 @@ def accepted() -> Response:
 def connected() -> Response:
     attempt_id = _attempt_id()
     with get_runtime().db.session() as s:
-        reply = conversation.connect_result(s, attempt_id, request.form.get("DialCallStatus", "failed"))
+        reply = conversation.connect_result(s, _cfg(), attempt_id, request.form.get("DialCallStatus", "failed"))
     return _xml(render(_cfg(), attempt_id, reply))
 
 

@@ -8,7 +8,7 @@ queueing every scheduled callout job now (the jobs carry their due time; see cal
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,17 +47,40 @@ steps = [ {{ person = "wang" }} ]
 """
 
 
-def write_config(folder: Path) -> Path:
-    """The repository's config.toml with its on-call sections replaced by a small test rota."""
+# The callout mechanics tests listen for English sentences, so their responders prefer English;
+# tests/callout/test_callout_language.py keeps the repository's own (Chinese-first) languages.
+ENGLISH_FIRST: dict[str, list[str]] = {key: ["en-US", "zh-TW"] for key in ("chen", "lin", "wang", "director")}
+
+
+def write_config(folder: Path, languages: Mapping[str, Sequence[str]] = ENGLISH_FIRST) -> Path:
+    """The repository's config.toml with its on-call sections replaced by a small test rota, and
+    the listed people's `languages` replaced (the others keep the repository's)."""
     base = (ROOT / "config.toml").read_text(encoding="utf-8")
     base = base.split("# --- On-call", 1)[0].replace('flows_dir = "ivr_flows"', f'flows_dir = "{ROOT / "ivr_flows"}"')
     path = folder / "config.toml"
-    path.write_text(base + ONCALL, encoding="utf-8")
+    path.write_text(with_languages(base, languages) + ONCALL, encoding="utf-8")
     return path
 
 
-def make_hotline(tmp: Path, redis_url: str, database: str) -> Hotline:
-    h = Hotline(tmp, redis_url, database, config_path=write_config(tmp))
+def with_languages(toml: str, languages: Mapping[str, Sequence[str]]) -> str:
+    """Replace `languages = [...]` in each listed [people.KEY] table; fails loudly if one is not there."""
+    lines, section, done = [], "", set()
+    for line in toml.splitlines(keepends=True):
+        if line.startswith("["):
+            section = line.strip()
+        key = section.removeprefix("[people.").removesuffix("]") if section.startswith("[people.") else None
+        if key in languages and line.startswith("languages ="):
+            line = "languages = [" + ", ".join(f'"{lang}"' for lang in languages[key]) + "]\n"
+            done.add(key)
+        lines.append(line)
+    missing = set(languages) - done
+    assert not missing, f"config.toml has no `languages` line for people {sorted(missing)}"
+    return "".join(lines)
+
+
+def make_hotline(tmp: Path, redis_url: str, database: str,
+                 languages: Mapping[str, Sequence[str]] = ENGLISH_FIRST) -> Hotline:
+    h = Hotline(tmp, redis_url, database, config_path=write_config(tmp, languages))
     h.start_worker("callout", "recordings", "default")
     return h
 

@@ -95,8 +95,7 @@ def test_sms_to_the_acceptor_and_the_caller(h):
     e2e.accept_on(chen, "Chen Wei")
     summary = h.sim.phone(CHEN).expect_sms(f"report {inc.ref}", timeout=20)
     assert CALLER in summary["body"] and summary["from"] == h.config.numbers[0]
-    notice = h.sim.phone(CALLER).expect_sms(f"Your report {inc.ref} was accepted by the on-call team at",
-                                            timeout=20)
+    notice = h.sim.phone(CALLER).expect_sms(f"您的通報 {inc.ref} 已於", timeout=20)  # in the caller's language
     assert notice["from"] == h.config.numbers[0]
     sent = h.wait_for(lambda: len(found := h.audit(inc.id, "callout.sms_sent")) == 2 and found, what="SMS audit")
     assert sorted(e.detail["role"] for e in sent) == ["acceptor", "caller"]

@@ -40,12 +40,12 @@ def test_caller_reports_by_browser_and_responder_accepts_in_a_second_tab(context
     responder.locator("#ringing").wait_for()  # the callout rings this number
     assert caller.locator("#ringing").is_hidden()
     responder.click("#answer")
-    responder.locator("#log li[data-kind=say]", has_text="Press 1 to accept").wait_for()
+    responder.locator("#log li[data-kind=say]", has_text="受理請按1").wait_for()  # the director is zh-TW-first
     responder.click("#keypad [data-key='2']")  # hear the caller's recording: a <Play> in the browser
     responder.locator("#log li[data-kind=play]").wait_for()
     responder.wait_for_function("Number(document.getElementById('phone').dataset.played || 0) >= 1")
     responder.click("#keypad [data-key='1']")
-    responder.locator("#log li[data-kind=say]", has_text="You have accepted").wait_for()
+    responder.locator("#log li[data-kind=say]", has_text="您已受理").wait_for()
     shot(responder, "phone-responder-accepted")
     accepted = hotline.wait_for(lambda: (i := hotline.incident_for(call.sid)) and i.accepted_by and i, what="accept")
     assert accepted.accepted_by == "director" and accepted.status == "accepted"
