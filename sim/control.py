@@ -95,6 +95,13 @@ def control_blueprint(sim: Sim) -> Blueprint:
         phone._set(behaviour_from_json(phone, body()))
         return jsonify(phone.to_json())
 
+    @bp.post("/faults/calls")
+    def fail_calls() -> Any:
+        """The next Calls.create requests fail as Twilio's would (e.g. 429/20429, 503/20500, 400/21211)."""
+        b = body()
+        sim.fail_next_calls(int(b.get("status", 503)), int(b.get("code", 20500)), int(b.get("times", 1)))
+        return jsonify({"ok": True})
+
     @bp.get("/clock")
     def clock() -> Any:
         return jsonify({"now": sim.now(), "virtual": sim.clock.virtual})

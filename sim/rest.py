@@ -111,6 +111,10 @@ def rest_blueprint(sim: Sim) -> Blueprint:
             send_digits=form.get("SendDigits"),
             time_limit=int(form.get("TimeLimit", 14400)),
         )
+        fault = sim.take_rest_fault(to)
+        if fault is not None:
+            status, code = fault
+            return twilio_error(code, f"injected error {code} for {to}", status)
         return jsonify(sim.create_outbound_call(to, from_, opts)), 201
 
     @bp.get(PREFIX + "/Calls.json")

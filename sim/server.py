@@ -50,6 +50,8 @@ class Sim(RemoteParty):
         self._calls: dict[str, Call] = {}
         self._runners: dict[str, CallRunner] = {}
         self._messages: list[Message] = []
+        self._rest_faults: list[tuple[int, int]] = []  # (HTTP status, Twilio code) for the next Calls.create
+        self.refused_calls: list[tuple[str, int]] = []  # (to, HTTP status) of each injected failure
         self._recordings: dict[str, Recording] = {}
         self.events: list[dict[str, Any]] = []
         self.api_base_url = ""
@@ -142,6 +144,20 @@ class Sim(RemoteParty):
         )
         self._start(call, behaviour)
         return self.handle(call.sid)
+
+    def fail_next_calls(self, status: int, code: int, times: int = 1) -> None:
+        """Make the next `times` Calls.create answer as Twilio does when it fails: 429 rate
+        limits, 5xx outages, 21211 invalid numbers. For tests of the app's retry logic."""
+        with self.cond:
+            self._rest_faults.extend([(status, code)] * times)
+
+    def take_rest_fault(self, to: str) -> tuple[int, int] | None:
+        with self.cond:
+            if not self._rest_faults:
+                return None
+            fault = self._rest_faults.pop(0)
+            self.refused_calls.append((to, fault[0]))
+            return fault
 
     def create_outbound_call(self, to: str, from_: str, options: CallOptions) -> dict[str, Any]:
         """Calls.create: the app calls a sim phone. Returns the resource as created (status queued)."""

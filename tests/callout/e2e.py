@@ -7,8 +7,7 @@ queueing every scheduled callout job now (the jobs carry their due time; see cal
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +15,11 @@ import pytest
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
 
 from callout.models import Attempt, Callout
 from hotline.config import ROOT
 from hotline.models import Incident
 from sim import CallHandle
-from sim.rest import twilio_error
 from tests.harness import Hotline
 
 CALLER = "+886912345678"
@@ -204,39 +201,6 @@ def cancel_open_callouts(h: Hotline) -> None:
         ids = list(s.scalars(select(Callout.id).where(Callout.state.in_(CalloutState.ACTIVE))))
     for callout_id in ids:
         cancel_callout(callout_id, "test teardown", "test")
-
-
-class RestFaults:
-    """Make the sim's Calls.create answer with Twilio errors (429, 5xx, 21211) for the next N calls.
-
-    Patches the one Sim instance (not sim/ code): its REST view calls `create_outbound_call`,
-    and an HTTPException raised there becomes exactly the response Twilio would send.
-    """
-
-    def __init__(self, sim: Any):
-        self.sim = sim
-        self.original: Callable[..., Any] = sim.create_outbound_call
-        self.plan: list[tuple[int, int]] = []  # (http status, twilio code)
-        self.refused: list[tuple[str, int]] = []
-        self.lock = threading.Lock()
-        sim.create_outbound_call = self._create
-
-    def fail_next(self, status: int, code: int, times: int = 1) -> None:
-        with self.lock:
-            self.plan.extend([(status, code)] * times)
-
-    def _create(self, to: str, from_: str, options: Any) -> Any:
-        with self.lock:
-            fault = self.plan.pop(0) if self.plan else None
-            if fault:
-                self.refused.append((to, fault[0]))
-        if fault is None:
-            return self.original(to, from_, options)
-        status, code = fault
-        raise HTTPException(response=twilio_error(code, f"injected error {code} for {to}", status))
-
-    def close(self) -> None:
-        self.sim.create_outbound_call = self.original
 
 
 def accept_on(call: CallHandle, name: str) -> None:

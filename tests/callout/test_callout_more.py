@@ -112,35 +112,29 @@ def test_no_sms_to_a_landline_caller(h):
 
 
 def test_invalid_number_fails_that_attempt_and_moves_on(h):
-    faults = e2e.RestFaults(h.sim)
-    try:
-        faults.fail_next(400, 21211)
-        inc = e2e.report(h, "12")
-        lin = e2e.next_call(h, LIN)
-        e2e.accept_on(lin, "Lin Mei")
-    finally:
-        faults.close()
+    h.sim.refused_calls.clear()
+    h.sim.fail_next_calls(400, 21211)
+    inc = e2e.report(h, "12")
+    lin = e2e.next_call(h, LIN)
+    e2e.accept_on(lin, "Lin Mei")
     first = e2e.attempts(h, e2e.callout_of(h, inc.id).id)[0]
     assert first.person_key == "chen" and first.outcome == A.FAILED and "21211" in (first.twilio_error or "")
-    assert faults.refused == [(CHEN, 400)]
+    assert h.sim.refused_calls == [(CHEN, 400)]
 
 
 def test_rate_limit_and_server_errors_are_retried_without_skipping_the_person(h):
-    faults = e2e.RestFaults(h.sim)
-    try:
-        faults.fail_next(429, 20429)
-        faults.fail_next(503, 20500)
-        inc = e2e.report(h, "12")
-        for refused in (1, 2):
-            h.wait_for(lambda n=refused: len(faults.refused) == n, what=f"refused Calls.create #{refused}")
-            e2e.drain(h)
-            assert not e2e.has_new_call(h, LIN)  # chen is not skipped
-            e2e.fire_scheduled(h)  # the backoff delay has passed: Calls.create again
-        chen = e2e.next_call(h, CHEN)
-        e2e.accept_on(chen, "Chen Wei")
-    finally:
-        faults.close()
-    assert [s for _, s in faults.refused] == [429, 503]
+    h.sim.refused_calls.clear()
+    h.sim.fail_next_calls(429, 20429)
+    h.sim.fail_next_calls(503, 20500)
+    inc = e2e.report(h, "12")
+    for refused in (1, 2):
+        h.wait_for(lambda n=refused: len(h.sim.refused_calls) == n, what=f"refused Calls.create #{refused}")
+        e2e.drain(h)
+        assert not e2e.has_new_call(h, LIN)  # chen is not skipped
+        e2e.fire_scheduled(h)  # the backoff delay has passed: Calls.create again
+    chen = e2e.next_call(h, CHEN)
+    e2e.accept_on(chen, "Chen Wei")
+    assert [s for _, s in h.sim.refused_calls] == [429, 503]
     callout = e2e.callout_of(h, inc.id)
     assert [(a.person_key, a.outcome) for a in e2e.attempts(h, callout.id)] == [("chen", A.ACCEPTED)]
     assert len(h.audit(inc.id, "callout.dial_retry")) == 2

@@ -110,3 +110,15 @@ def test_cli_runs_standalone_and_prints_credentials(capsys: pytest.CaptureFixtur
     thread.join(timeout=5)
     assert codes == [0]
     assert main(["--number", "bad"]) == 2
+
+
+def test_rest_faults_can_be_injected_over_http(sim: Sim, web: WebApp) -> None:
+    from twilio.base.exceptions import TwilioRestException
+
+    api = sim.api_base_url + "/sim/api"
+    assert requests.post(api + "/faults/calls", json={"status": 400, "code": 21211}).json() == {"ok": True}
+    client = make_client(sim.account_sid, sim.auth_token, sim.api_base_url)
+    with pytest.raises(TwilioRestException) as err:
+        client.calls.create(to=VOLUNTEER, from_=HOTLINE, url=web.url("x"))
+    assert (err.value.status, err.value.code) == (400, 21211)
+    assert client.calls.create(to=VOLUNTEER, from_=HOTLINE, url=web.url("x")).sid.startswith("CA")

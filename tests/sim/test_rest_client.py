@@ -116,6 +116,19 @@ def test_call_validation_errors(sim: Sim, kwargs: dict[str, str], code: int) -> 
     assert err.value.code == code and err.value.status == 400
 
 
+def test_injected_rest_faults_reach_the_real_client_then_calls_go_through(sim: Sim, web: WebApp) -> None:
+    client = make_client(sim.account_sid, sim.auth_token, sim.api_base_url)
+    sim.fail_next_calls(429, 20429)
+    sim.fail_next_calls(503, 20500)
+    for status, code in ((429, 20429), (503, 20500)):
+        with pytest.raises(TwilioRestException) as err:
+            client.calls.create(to=VOLUNTEER, from_=HOTLINE, url=web.url("x"))
+        assert (err.value.status, err.value.code) == (status, code)
+    call = client.calls.create(to=VOLUNTEER, from_=HOTLINE, url=web.url("x"))
+    assert call.sid.startswith("CA")
+    assert sim.refused_calls == [(VOLUNTEER, 429), (VOLUNTEER, 503)]
+
+
 def test_message_validation_and_not_found(sim: Sim) -> None:
     client = make_client(sim.account_sid, sim.auth_token, sim.api_base_url)
     with pytest.raises(TwilioRestException) as err:
