@@ -101,6 +101,9 @@ def cancel_callout(callout_id: int, reason: str, actor: str) -> bool:
     now = utcnow()
     with get_runtime().db.session() as s:
         done = cancel(s, callout_id, reason, now, actor=actor)
+        callout = s.get(Callout, callout_id)
+        if done and callout is not None:
+            sync_incidents(s, callout, now)
     if done:
         stop_other_calls(callout_id, lambda lang: text(lang, "stopped"), now)
     return done

@@ -20,6 +20,9 @@ STATUS_FOR = {
     CalloutState.DIALING: IncidentStatus.PAGING,
     CalloutState.UNACKNOWLEDGED: IncidentStatus.UNACKNOWLEDGED,
     CalloutState.ACCEPTED: IncidentStatus.ACCEPTED,
+    # Nobody is being paged any more and nobody accepted: say so, rather than "paging".
+    # (A closed incident stays closed: set_status makes no illegal move.)
+    CalloutState.CANCELLED: IncidentStatus.UNACKNOWLEDGED,
 }
 
 

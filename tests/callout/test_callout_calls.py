@@ -157,14 +157,16 @@ def test_cancel_from_the_cli_stops_a_repeating_callout(h, capsys):
     chen.expect_status("ringing")
     assert main(["list"]) == 0
     assert inc.ref in capsys.readouterr().out
+    before = e2e.snapshot(h)
     assert main(["cancel", inc.ref]) == 0
     assert chen.expect_hangup() == "canceled"
     callout = e2e.callout_of(h, inc.id)
     assert callout.state == C.CANCELLED
+    assert e2e.incident(h, inc.id).status == IncidentStatus.UNACKNOWLEDGED  # not "paging" any more
     assert main(["cancel", inc.ref]) == 1  # already over
     e2e.fire_scheduled(h)  # any pending wake-up finds nothing to do
     e2e.drain(h)
-    assert len(e2e.outbound_to(h, LIN)) == len([c for c in e2e.outbound_to(h, LIN)])  # nothing new rang
+    assert e2e.calls_since(h, before) == []  # nothing new rang
     assert all(a.person_key == "chen" for a in e2e.attempts(h, callout.id))
 
 
