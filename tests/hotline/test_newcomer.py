@@ -64,6 +64,6 @@ def test_newcomer_first_run_places_a_call_and_stops_cleanly(tmp_path: Path):
             proc.kill()
             raise
     assert proc.returncode == 0
-    time.sleep(0.5)
-    alive = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    _gone, alive = psutil.wait_procs(children, timeout=10)  # returns at once when all are gone
+    alive = [c for c in alive if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
     assert not alive, f"left behind: {[(c.pid, c.name()) for c in alive]}"
