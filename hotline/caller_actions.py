@@ -79,6 +79,9 @@ def check_pin(flow: Flow, state: CallState, pin: str) -> tuple[CallState, tuple[
                              minutes=pins.LOCK_SECONDS // 60, call_sid=request.form.get("CallSid"))
     with rt.db.session() as s:
         audit.record(s, "pin_accepted" if role else "pin_rejected", None, actor=caller or "anonymous", role=role)
+        if role:  # an operator or admin who hangs up without a report is not an abandoned caller
+            form = request.form
+            incidents.register_call(s, form["CallSid"], form.get("From"), form.get("To")).purpose = role
     out = after_pin(flow, state, role, locked)
     return out.state, out.notice
 

@@ -131,6 +131,9 @@ def test_unknown_number_is_refused_at_the_hidden_menu_without_the_pin(hotline):
     ok.press(OPERATOR_PIN + "#")
     ok.expect_say("備援通報員您好")
     ok.hangup()
+    ok.expect_hangup()
+    row = hotline.wait_for(lambda: (r := hotline.call_row(ok.sid)) and r.status == "completed" and r, what="status")
+    assert row.purpose == "operator" and not row.abandoned  # not a caller to call back
     pins_said = [e for e in hotline.audit() if OPERATOR_PIN in str(e.detail) or "1111" in str(e.detail)]
     assert not pins_said  # never logged
     assert not any(OPERATOR_PIN in s for s in ok.said())  # never read back
