@@ -54,24 +54,19 @@ def record(run: CallRunner, item: Verb) -> NextDoc | None:
         run.log("beep")
     sid = new_sid("RE")
     start = run.now()
-    if rsc and "in-progress" in rsc_events:
-        run.post_async(
-            resolve(run.doc_url, rsc),
-            rsc_method,
-            _rsc_params(run, sid, start, "in-progress", 0),
-            "recording:in-progress",
-        )
+
+    def report(status: str, duration: int) -> None:
+        """recordingStatusCallback, for the events the TwiML asked for."""
+        if rsc and status in rsc_events:
+            run.post_async(resolve(run.doc_url, rsc), rsc_method, _rsc_params(run, sid, start, status, duration),
+                           f"recording:{status}")
+
+    report("in-progress", 0)
     clips, digits, speech_end = _capture(run, start, timeout, finish_on_key, max_length)
     end = run.now()
     if not clips:
         run.log("recording_empty")
-        if rsc and "absent" in rsc_events:
-            run.post_async(
-                resolve(run.doc_url, rsc),
-                rsc_method,
-                _rsc_params(run, sid, start, "absent", 0),
-                "recording:absent",
-            )
+        report("absent", 0)
         if digits == "hangup":
             raise CallEnded(CallStatus.COMPLETED, "remote")
         return None
@@ -91,16 +86,12 @@ def record(run: CallRunner, item: Verb) -> NextDoc | None:
         "RecordingSid": sid,
         "Digits": digits,
     }
-    rsc_params = _rsc_params(run, sid, start, "completed", rec.duration)
-    send_rsc = bool(rsc) and "completed" in rsc_events
     if digits == "hangup":
         run.post(resolve(run.doc_url, action), method, run.params(CallStatus="completed", **extra), "record")
-        if send_rsc:
-            run.post_async(resolve(run.doc_url, rsc or ""), rsc_method, rsc_params, "recording:completed")
+        report("completed", rec.duration)
         raise CallEnded(CallStatus.COMPLETED, "remote")
     doc = run.fetch(action, method, extra, "record")
-    if send_rsc:
-        run.post_async(resolve(run.doc_url, rsc or ""), rsc_method, rsc_params, "recording:completed")
+    report("completed", rec.duration)
     return doc
 
 
