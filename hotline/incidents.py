@@ -138,9 +138,8 @@ def set_status(s: Session, incident_ids: list[int], status: str, actor: str = "s
     values: dict[str, object] = {"status": status, "updated_at": now}
     if status == IncidentStatus.CLOSED:
         values["closed_at"] = now
-    moved = s.execute(update(Incident).where(Incident.id.in_(incident_ids), Incident.status.in_(allowed_from))
-                      .values(**values)).rowcount
-    if moved:
-        for incident_id in incident_ids:
-            audit.record(s, "status_" + status, incident_id, actor=actor, **detail)
-    return int(moved or 0)
+    moved = list(s.scalars(update(Incident).where(Incident.id.in_(incident_ids), Incident.status.in_(allowed_from))
+                           .values(**values).returning(Incident.id)))
+    for incident_id in moved:  # only what really moved: the timeline shows each move once
+        audit.record(s, "status_" + status, incident_id, actor=actor, **detail)
+    return len(moved)
