@@ -32,15 +32,12 @@ def sync_incidents(session: Session, callout: Callout, now: datetime) -> None:
     status = STATUS_FOR.get(callout.state)
     if not ids or status is None:
         return
-    # Only the incidents that are not there yet, so the audit shows each move once.
-    movable = [i.id for i in callout.incidents if i.status != status]
-    if not movable:
-        return
+    # set_status moves (and audits) only what may move, so each move shows once in the timeline.
     if status == IncidentStatus.ACCEPTED:
-        session.execute(update(Incident).where(Incident.id.in_(movable), Incident.accepted_by.is_(None))
+        session.execute(update(Incident).where(Incident.id.in_(ids), Incident.accepted_by.is_(None))
                         .values(accepted_by=callout.accepted_by, accepted_at=callout.accepted_at or now))
-        set_status(session, movable, status, actor=callout.accepted_by or "system", callout_id=callout.id)
+        set_status(session, ids, status, actor=callout.accepted_by or "system", callout_id=callout.id)
     else:
-        set_status(session, movable, status, callout_id=callout.id)
+        set_status(session, ids, status, callout_id=callout.id)
     for incident in callout.incidents:
         session.refresh(incident)
