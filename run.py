@@ -61,7 +61,7 @@ def _apt_install_missing() -> None:
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "all"
     bootstrap("test" if command == "test" else "")
-    from hotline.cli import dispatch
+    from hotline.service.cli import dispatch
 
     return dispatch(command, argv[1:])
 

@@ -3,7 +3,7 @@ served by the same gunicorn, so the ratio isolates what our webhooks cost."""
 
 from flask import Response
 
-from hotline.app import create_app
+from hotline.service.app import create_app
 
 BARE_TWIML = ('<?xml version="1.0" encoding="UTF-8"?><Response><Gather numDigits="1" action="/bench/bare">'
               "<Say>Press a key.</Say></Gather></Response>")

@@ -33,8 +33,8 @@ from rq.job import Job  # noqa: E402
 
 from callout.closeout import cancel_callout  # noqa: E402
 from callout.engine import callout_for_incident  # noqa: E402
-from hotline import incidents  # noqa: E402
-from hotline.embedded_redis import start_embedded_redis  # noqa: E402
+from hotline.lifecycle import incidents  # noqa: E402
+from hotline.service.embedded_redis import start_embedded_redis  # noqa: E402
 from sim.signing import signature  # noqa: E402
 from tests.harness import Hotline  # noqa: E402
 
@@ -131,7 +131,7 @@ def one_incident(h: Hotline, stamps: Stamps, n: int) -> tuple[float, float]:
 
 
 def _first_attempt(h: Hotline, incident_id: int) -> int | None:
-    from callout.models import Attempt
+    from hotline.base.callout_models import Attempt
 
     with h.session() as s:
         callout = callout_for_incident(s, incident_id)

@@ -26,17 +26,17 @@ if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
 
 import psutil  # noqa: E402
 
-from hotline.config import load_config  # noqa: E402
-from hotline.db import create_schema  # noqa: E402
-from hotline.embedded_redis import start_embedded_redis  # noqa: E402
-from hotline.models import Incident, Recording, Transcript  # noqa: E402
-from hotline.runtime import Runtime, set_runtime  # noqa: E402
+from hotline.base.config import load_config  # noqa: E402
+from hotline.base.db import create_schema  # noqa: E402
+from hotline.base.models import Incident, Recording, Transcript  # noqa: E402
+from hotline.base.runtime import Runtime, set_runtime  # noqa: E402
+from hotline.base.transcribe_settings import ModelSpec  # noqa: E402
+from hotline.service.embedded_redis import start_embedded_redis  # noqa: E402
 from tests.transcribe import speech  # noqa: E402
 from transcribe import jobs  # noqa: E402
 from transcribe.audio import pcm_chunks  # noqa: E402
 from transcribe.model_cache import get_model  # noqa: E402
 from transcribe.recognize import recognize  # noqa: E402
-from transcribe.settings import ModelSpec  # noqa: E402
 
 CONFIG = """
 [organisation]

@@ -25,8 +25,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hotline.embedded_redis import free_port, start_embedded_redis  # noqa: E402
-from hotline.supervisor import WEB_THREADS, WEB_WORKERS  # noqa: E402
+from hotline.service.embedded_redis import free_port, start_embedded_redis  # noqa: E402
+from hotline.service.supervisor import WEB_THREADS, WEB_WORKERS  # noqa: E402
 from sim import Sim  # noqa: E402
 
 HOTLINE, BARE = "+886277001234", "+886277000000"

@@ -13,7 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from callout.phrases import CONNECT_KEYS, MENU_KEYS, TEXTS, menu_text, text
-from hotline.phone import spoken_digits
+from hotline.base.phone import spoken_digits
 
 
 @dataclass(frozen=True)

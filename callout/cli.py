@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from callout.closeout import cancel_callout
 from callout.engine import callout_for_incident
-from callout.models import Callout
 from callout.states import CalloutState
-from hotline.models import Incident
-from hotline.runtime import get_runtime
+from hotline.base.callout_models import Callout
+from hotline.base.models import Incident
+from hotline.base.runtime import get_runtime
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:

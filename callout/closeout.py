@@ -17,13 +17,13 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from callout import briefing, dialer, sms
 from callout.engine import cancel
-from callout.incident_sync import sync_incidents
-from callout.models import Attempt, Callout
 from callout.phrases import person_language, text, usable
 from callout.states import AttemptState, CalloutState, set_attempt_state
-from hotline import audit
-from hotline.models import AuditEvent, utcnow
-from hotline.runtime import get_runtime
+from hotline.base import audit
+from hotline.base.callout_models import Attempt, Callout
+from hotline.base.models import AuditEvent, utcnow
+from hotline.base.runtime import get_runtime
+from hotline.lifecycle.incident_sync import sync_incidents
 
 log = logging.getLogger("callout.closeout")
 

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from callout.policy import OncallSettings
 from callout.rota import Contact
 from callout.states import AttemptState, CalloutState
+from hotline.base.oncall_policy import OncallSettings
 
 CALLBACK_GRACE = timedelta(seconds=30)  # Twilio queueing plus callback delivery
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from hotline.runtime import get_runtime
+from hotline.base.runtime import get_runtime
 
 log = logging.getLogger("callout.dialer")
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]

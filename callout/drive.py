@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session
 from callout import dialer, links, schedule
 from callout.decide import CALLBACK_GRACE, Dial, Done, MarkUnacknowledged, Reconcile, RepeatAfter, Wait
 from callout.engine import advance, record_call_placed, record_dial_failed
-from callout.incident_sync import sync_incidents
-from callout.models import Attempt, Callout
-from callout.policy import OncallSettings
 from callout.states import AttemptState, CalloutState
 from callout.watchdog import reconcile_attempt
-from hotline import audit
-from hotline.models import utcnow
-from hotline.runtime import get_runtime
+from hotline.base import audit
+from hotline.base.callout_models import Attempt, Callout
+from hotline.base.models import utcnow
+from hotline.base.oncall_policy import OncallSettings
+from hotline.base.runtime import get_runtime
+from hotline.lifecycle.incident_sync import sync_incidents
 
 log = logging.getLogger("callout.drive")
 MAX_HOPS = 50  # a callout with every number invalid ends its round here rather than spin

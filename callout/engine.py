@@ -27,12 +27,12 @@ from callout.decide import (
     Wait,
     next_action,
 )
-from callout.models import Attempt, Callout, callout_incidents
-from callout.policy import OncallSettings, Override
 from callout.rota import Contact, resolve_contacts
 from callout.states import AttemptState, CalloutState, set_attempt_state, set_callout_state
-from hotline import audit
-from hotline.config import Person
+from hotline.base import audit
+from hotline.base.callout_models import Attempt, Callout, callout_incidents
+from hotline.base.config import Person
+from hotline.base.oncall_policy import OncallSettings, Override
 
 
 def open_callout(session: Session, incident_ids: Sequence[int], type_key: str, settings: OncallSettings,

@@ -14,11 +14,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from callout import closeout, drive, reconcile
-from callout.incident_sync import sync_incidents
 from callout.storm import open_or_join
-from hotline import audit
-from hotline.models import Incident, IncidentStatus, utcnow
-from hotline.runtime import get_runtime
+from hotline.base import audit
+from hotline.base.models import Incident, IncidentStatus, utcnow
+from hotline.base.runtime import get_runtime
+from hotline.lifecycle.incident_sync import sync_incidents
 
 LOCK_SECONDS = 5  # the critical section is a few queries; a holder that died frees it this fast
 LOCK_WAIT_SECONDS = 20

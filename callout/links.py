@@ -13,7 +13,7 @@ import hashlib
 import hmac
 from urllib.parse import urlencode
 
-from hotline.config import Config
+from hotline.base.config import Config
 
 
 def webhook(cfg: Config, name: str, attempt_id: int, **query: object) -> str:

@@ -17,7 +17,7 @@ from string import Formatter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from hotline.config import Config
+    from hotline.base.config import Config
 
 
 class Key:

@@ -12,7 +12,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callout.models import Attempt, Callout
 from callout.states import (
     AttemptState,
     CalloutState,
@@ -24,7 +23,8 @@ from callout.states import (
     set_attempt_state,
     set_callout_state,
 )
-from hotline import audit
+from hotline.base import audit
+from hotline.base.callout_models import Attempt, Callout
 
 
 class FollowUp:

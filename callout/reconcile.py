@@ -15,10 +15,10 @@ from datetime import timedelta
 from sqlalchemy import exists, select
 
 from callout import schedule
-from callout.models import Callout, callout_incidents
 from callout.states import CalloutState
-from hotline.models import AuditEvent, Incident, IncidentStatus, utcnow
-from hotline.runtime import get_runtime
+from hotline.base.callout_models import Callout, callout_incidents
+from hotline.base.models import AuditEvent, Incident, IncidentStatus, utcnow
+from hotline.base.runtime import get_runtime
 
 log = logging.getLogger("callout.reconcile")
 LOOK_BACK = timedelta(days=2)  # accepted callouts younger than this get their close-out re-checked

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from callout.policy import Override, Policy, Rota, Step
-from hotline.config import Person
+from hotline.base.config import Person
+from hotline.base.oncall_policy import Override, Policy, Rota, Step
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from rq import Queue, Retry
 
-from hotline.models import utcnow
-from hotline.runtime import get_runtime
+from hotline.base.models import utcnow
+from hotline.base.runtime import get_runtime
 
 QUEUE = "callout"
 JOB = {"job_timeout": 120, "result_ttl": 600, "failure_ttl": 7 * 86400}

@@ -16,7 +16,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberType
 
 from callout.phrases import text
-from hotline.models import Incident
+from hotline.base.models import Incident
 
 TEXTABLE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 

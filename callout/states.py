@@ -20,22 +20,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from callout.models import Attempt, Callout
 from callout.phrases import MENU_KEYS, Key
+from hotline.base.callout_models import Attempt, Callout
+from hotline.base.states import AttemptState, CalloutState
 
 
 class IllegalTransition(Exception):
     """A state change that no ordering of real events can produce: a bug, not a late callback."""
-
-
-class CalloutState:
-    PENDING = "pending"
-    DIALING = "dialing"
-    UNACKNOWLEDGED = "unacknowledged"  # every round and the fallback went unanswered; still repeating
-    ACCEPTED = "accepted"
-    CANCELLED = "cancelled"
-    ACTIVE = (PENDING, DIALING, UNACKNOWLEDGED)
-    TERMINAL = (ACCEPTED, CANCELLED)
 
 
 CALLOUT_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -46,29 +37,6 @@ CALLOUT_TRANSITIONS: dict[str, tuple[str, ...]] = {
     CalloutState.ACCEPTED: (),
     CalloutState.CANCELLED: (),
 }
-
-
-class AttemptState:
-    QUEUED = "queued"
-    RINGING = "ringing"
-    ANSWERED = "answered"
-    # Verdicts of an answered call; the call then goes on to COMPLETED.
-    ACCEPTED = "accepted"
-    DECLINED = "declined"  # pressed the "pass" key
-    NO_KEY = "no_key"  # answered, hung up without pressing a key
-    MACHINE = "machine"  # voicemail or fax picked up
-    TOO_LATE = "too_late"  # pressed 1 after someone else accepted
-    # Ends of the call.
-    COMPLETED = "completed"
-    NO_ANSWER = "no_answer"
-    BUSY = "busy"
-    FAILED = "failed"
-    CANCELED = "canceled"
-
-    LIVE = (QUEUED, RINGING, ANSWERED)
-    AFTER_ANSWER = (ACCEPTED, DECLINED, NO_KEY, MACHINE, TOO_LATE)
-    ENDED = (COMPLETED, NO_ANSWER, BUSY, FAILED, CANCELED)
-    VERDICTS = (*AFTER_ANSWER, NO_ANSWER, BUSY, FAILED, CANCELED)  # what `outcome` can hold
 
 
 A = AttemptState

@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callout.engine import callout_for_incident, open_callout
-from callout.models import Callout, callout_incidents
-from callout.policy import OncallSettings
 from callout.states import CalloutState
-from hotline import audit
+from hotline.base import audit
+from hotline.base.callout_models import Callout, callout_incidents
+from hotline.base.oncall_policy import OncallSettings
 
 
 def running_callout(session: Session, type_key: str, settings: OncallSettings, now: datetime) -> Callout | None:

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from callout import dialer, schedule
 from callout.engine import abandon_attempt
-from callout.models import Attempt
 from callout.receive import receive
 from callout.states import AttemptState, CallStatus
-from hotline import audit
-from hotline.runtime import get_runtime
+from hotline.base import audit
+from hotline.base.callout_models import Attempt
+from hotline.base.runtime import get_runtime
 
 log = logging.getLogger("callout.watchdog")
 FINAL = {"completed", "busy", "no-answer", "failed", "canceled"}

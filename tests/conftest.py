@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from hotline.embedded_redis import start_embedded_redis
+from hotline.service.embedded_redis import start_embedded_redis
 
 
 @pytest.fixture(scope="session")

@@ -17,11 +17,11 @@ from typing import Any, TypeVar
 from sqlalchemy import create_engine, select, text
 from werkzeug.serving import make_server
 
-from hotline.app import create_app
-from hotline.config import ROOT, load_config
-from hotline.embedded_redis import free_port
-from hotline.models import AuditEvent, Call, Incident, Recording
-from hotline.runtime import get_runtime, set_runtime
+from hotline.base.config import ROOT, load_config
+from hotline.base.models import AuditEvent, Call, Incident, Recording
+from hotline.base.runtime import get_runtime, set_runtime
+from hotline.service.app import create_app
+from hotline.service.embedded_redis import free_port
 from sim import Sim
 
 T = TypeVar("T")
@@ -78,7 +78,7 @@ class Hotline:
     # -- processes -----------------------------------------------------------------------------
     def start_worker(self, *queues: str) -> subprocess.Popen[bytes]:
         """A real `rq worker` process with the same environment the supervisor gives it."""
-        from hotline.supervisor import WORKER_QUEUES, worker_argv
+        from hotline.service.supervisor import WORKER_QUEUES, worker_argv
 
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
         log = open(self.tmp / f"worker-{len(self.workers)}.log", "wb")  # noqa: SIM115

@@ -11,7 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from hotline.config import ConfigError, load_config
+from hotline.base.config import ConfigError, load_config
+from hotline.base.transcribe_settings import TranscribeSettings
 from transcribe.engine import DONE, EMPTY, transcribe_file
 from transcribe.model_files import (
     InstallError,
@@ -20,7 +21,6 @@ from transcribe.model_files import (
     install_model,
     model_sample_rate,
 )
-from transcribe.settings import TranscribeSettings
 
 MODEL_LIST = "https://alphacephei.com/vosk/models"
 
@@ -119,7 +119,7 @@ def transcribe_main(argv: list[str]) -> int:
     if args.model:
         from dataclasses import replace
 
-        from transcribe.settings import ModelSpec
+        from hotline.base.transcribe_settings import ModelSpec
 
         root = find_model_root(args.model) or args.model
         settings = replace(settings, models={language: ModelSpec(language, path=root.resolve())})

@@ -11,10 +11,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hotline.base.transcribe_settings import TranscribeSettings
 from transcribe.audio import AudioError, pcm_chunks
 from transcribe.model_cache import ModelLoadError, get_model
 from transcribe.recognize import recognize
-from transcribe.settings import TranscribeSettings
 
 log = logging.getLogger("transcribe.engine")
 

@@ -21,12 +21,12 @@ from rq.job import Callback, Job, JobStatus
 from rq.timeouts import JobTimeoutException
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from hotline.models import Recording
-from hotline.runtime import get_runtime
+from hotline.base.models import Recording
+from hotline.base.runtime import get_runtime
 from transcribe.audio import AudioError, probe
+from transcribe.current import current_settings
 from transcribe.engine import FAILED, Outcome, transcribe_file
 from transcribe.results import FINAL, existing, save_outcome
-from transcribe.settings import current_settings
 
 log = logging.getLogger("transcribe.jobs")
 

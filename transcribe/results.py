@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.audit import record
-from hotline.models import Recording, Transcript, utcnow
+from hotline.base.audit import record
+from hotline.base.models import Recording, Transcript, utcnow
 from transcribe.engine import Outcome
 
 FINAL = ("done", "empty")  # a transcript in these states is never redone by a duplicate job

@@ -20,8 +20,8 @@ from rq import Queue, Worker
 from rq.job import Job
 
 from transcribe import model_cache
+from transcribe.current import current_settings
 from transcribe.jobs import QUEUE, record_failure
-from transcribe.settings import current_settings
 
 log = logging.getLogger("transcribe.worker")
 
@@ -53,7 +53,7 @@ class PreloadingWorker(Worker):
 
 def _forget_inherited_db_connections() -> None:
     """SQLAlchemy's rule for fork: a child must not reuse the parent's pooled connections."""
-    from hotline import runtime
+    from hotline.base import runtime
 
     current = runtime._runtime
     if current is not None and "db" in current.__dict__:
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         connection = Redis.from_url(args.url)
     else:
-        from hotline.runtime import get_runtime
+        from hotline.base.runtime import get_runtime
 
         connection = get_runtime().redis
     worker = PreloadingWorker([Queue(QUEUE, connection=connection)], connection=connection, name=args.name)

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, g
 
-from hotline.config import Config
+from hotline.base.config import Config
+from hotline.base.console_settings import console_settings
 
 from . import auth, dashboard, health, i18n, incident, incident_actions, prompts, rota, simphone
 from .keys import first_run_token, secret_key
-from .settings import console_settings
 
 __all__ = ["register", "first_run_token"]
 

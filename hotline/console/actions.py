@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 
-from hotline import audit
-from hotline.incidents import set_status
-from hotline.models import Incident, IncidentStatus, utcnow
-from hotline.runtime import get_runtime
+from hotline.base import audit
+from hotline.base.models import Incident, IncidentStatus, utcnow
+from hotline.base.runtime import get_runtime
+from hotline.lifecycle.incidents import set_status
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,8 @@ def accept_on_behalf(incident_id: int, person_key: str, actor: str) -> Outcome:
                       .values(accepted_by=person_key, accepted_at=now))
             moved = set_status(s, [incident_id], IncidentStatus.ACCEPTED, actor=actor, on_behalf_of=person_key)
             return Outcome(bool(moved), f"accepted by {person.name}" if moved else "already handled")
-        from callout.incident_sync import sync_incidents
         from callout.receive import accept
+        from hotline.lifecycle.incident_sync import sync_incidents
 
         result = accept(s, callout.id, now, person=person_key, name=person.name)
         audit.record(s, "console.accept_on_behalf", incident_id, actor=actor, person=person_key, ok=result.ok)

@@ -17,12 +17,12 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
-from hotline import audit
-from hotline.lockout import Lockout
-from hotline.runtime import get_runtime
+from hotline.base import audit
+from hotline.base.console_settings import console_settings
+from hotline.base.lockout import Lockout
+from hotline.base.runtime import get_runtime
 
 from .keys import TOKEN_USER, first_run_token
-from .settings import console_settings
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Checked when the hash does not match any user, so a wrong name costs as long as a wrong password.

@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from hotline.models import IncidentStatus
-from hotline.runtime import get_runtime
+from hotline.base.models import IncidentStatus
+from hotline.base.runtime import get_runtime
 
 from . import queries
 from .auth import guard

@@ -13,7 +13,7 @@ from flask import Blueprint, jsonify, render_template
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
-from hotline.runtime import QUEUES, get_runtime
+from hotline.base.runtime import QUEUES, get_runtime
 
 from .auth import guard
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from flask import Blueprint, abort, render_template, send_file
 from werkzeug.wrappers import Response
 
-from hotline.models import Incident, Recording
-from hotline.runtime import get_runtime
+from hotline.base.models import Incident, Recording
+from hotline.base.runtime import get_runtime
 
 from . import queries
 from .auth import guard

@@ -10,9 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
-from hotline.config import Config
-
-from .settings import console_settings
+from hotline.base.config import Config
+from hotline.base.console_settings import console_settings
 
 SECRET_ENV = "HOTLINE_SECRET_KEY"
 TOKEN_USER = "admin"  # the name the first-run token logs in under

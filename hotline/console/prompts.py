@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
 
-from hotline import prompt_store
-from hotline.prompts import prompts_dir
+from hotline.base import prompt_store
+from hotline.base.prompts import prompts_dir
 
 from .auth import guard, require_admin
 

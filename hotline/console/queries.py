@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import AuditEvent, Call, Incident, IncidentStatus, Recording, Transcript, utcnow
+from hotline.base.models import AuditEvent, Call, Incident, IncidentStatus, Recording, Transcript, utcnow
 
 LIST_LIMIT = 200
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template
 
-from hotline.models import utcnow
-from hotline.runtime import get_runtime
+from hotline.base.models import utcnow
+from hotline.base.runtime import get_runtime
 
 from .auth import guard
 

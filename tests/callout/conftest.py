@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
-from hotline.config import Person
-from hotline.db import Database, create_schema, make_engine
-from hotline.models import Incident
+from hotline.base.config import Person
+from hotline.base.db import Database, create_schema, make_engine
+from hotline.base.models import Incident
 
 PG_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
 
@@ -67,7 +67,7 @@ T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Taipei
 
 
 class DbUnderTest(Database):
-    """hotline.db.Database over a test's own engine, labelled with its backend."""
+    """hotline.base.db.Database over a test's own engine, labelled with its backend."""
 
     def __init__(self, engine: Engine, kind: str):
         super().__init__(str(engine.url), engine)

@@ -16,9 +16,9 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from callout.models import Attempt, Callout
-from hotline.config import ROOT
-from hotline.models import Incident
+from hotline.base.callout_models import Attempt, Callout
+from hotline.base.config import ROOT
+from hotline.base.models import Incident
 from sim import CallHandle
 from tests.harness import Hotline
 

@@ -10,7 +10,7 @@ import pytest
 
 from callout.states import AttemptState as A
 from callout.states import CalloutState as C
-from hotline.models import IncidentStatus
+from hotline.base.models import IncidentStatus
 from tests.callout import e2e
 from tests.callout.e2e import (
     CALLER,

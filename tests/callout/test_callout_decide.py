@@ -17,10 +17,10 @@ from callout.decide import (
     Wait,
     next_action,
 )
-from callout.policy import OncallSettings
 from callout.rota import Contact
 from callout.states import AttemptState as A
 from callout.states import CalloutState as C
+from hotline.base.oncall_policy import OncallSettings
 
 from .conftest import T0
 

@@ -19,13 +19,13 @@ from callout.engine import (
     record_call_placed,
     record_dial_failed,
 )
-from callout.models import Attempt, Callout
-from callout.policy import OncallSettings, Policy, Step
 from callout.receive import FollowUp, accept, receive
 from callout.states import AttemptState as A
 from callout.states import CalloutState as C
 from callout.states import CallStatus, IllegalTransition, KeyPress, set_attempt_state, set_callout_state
-from hotline.models import AuditEvent
+from hotline.base.callout_models import Attempt, Callout
+from hotline.base.models import AuditEvent
+from hotline.base.oncall_policy import OncallSettings, Policy, Step
 
 from .conftest import PEOPLE, T0, add_incidents
 

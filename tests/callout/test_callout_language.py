@@ -14,8 +14,6 @@ from typing import Any
 import pytest
 
 from callout import briefing, sms
-from callout.conversation import Kind, Reply, closed_text
-from callout.models import Callout
 from callout.phrases import (
     CONNECT_KEYS,
     FALLBACK_LANGUAGE,
@@ -26,10 +24,12 @@ from callout.phrases import (
     responder_language,
     usable,
 )
-from callout.responder_twiml import failure, render
 from callout.states import CalloutState, digit_intent
-from hotline.config import Person, load_config
-from hotline.models import Incident, IncidentStatus
+from hotline.base.callout_models import Callout
+from hotline.base.config import Person, load_config
+from hotline.base.models import Incident, IncidentStatus
+from hotline.responder.conversation import Kind, Reply, closed_text
+from hotline.responder.twiml import failure, render
 from tests.callout import e2e
 from tests.callout.e2e import (
     CALLER,
@@ -216,7 +216,7 @@ def test_english_responder_accepts_and_the_chinese_one_is_told_in_chinese(h):
 
 
 def test_a_broken_webhook_still_tells_the_responder_in_their_language(h, monkeypatch):
-    import callout.conversation as conversation
+    import hotline.responder.conversation as conversation
 
     def broken(*args, **kwargs):
         raise RuntimeError("injected: the menu handler broke")

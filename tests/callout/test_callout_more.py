@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from callout.models import Callout
 from callout.states import AttemptState as A
-from hotline.models import IncidentStatus
+from hotline.base.callout_models import Callout
+from hotline.base.models import IncidentStatus
 from tests.callout import e2e
 from tests.callout.e2e import (
     CALLER,
@@ -141,7 +141,7 @@ def test_rate_limit_and_server_errors_are_retried_without_skipping_the_person(h)
 
 
 def test_watchdog_moves_on_when_the_callback_never_comes(h, monkeypatch):
-    import callout.conversation as conversation
+    import hotline.responder.conversation as conversation
 
     monkeypatch.setattr(conversation, "status", lambda *a, **k: None)  # every status callback is lost
     inc = e2e.report(h, "12")

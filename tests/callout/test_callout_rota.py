@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from callout.policy import Override, Policy, Rota, Step
 from callout.rota import Contact, next_on_call, on_call_now, resolve_contacts, upcoming
+from hotline.base.oncall_policy import Override, Policy, Rota, Step
 
 from .conftest import PEOPLE
 

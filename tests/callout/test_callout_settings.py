@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from callout.policy import OncallSettings, Step
-from hotline.config import ConfigError, load_config
+from hotline.base.config import ConfigError, load_config
+from hotline.base.oncall_policy import OncallSettings, Step
 
 GOOD = """
 [oncall]

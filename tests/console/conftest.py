@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from redis import Redis
 from werkzeug.security import generate_password_hash
 
-from hotline.config import ROOT
+from hotline.base.config import ROOT
 from tests.harness import Hotline
 
 CHROMIUM = "/usr/bin/chromium"

@@ -11,10 +11,10 @@ import pytest
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from hotline.config import load_config
+from hotline.base.config import load_config
+from hotline.base.console_settings import load_section
 from hotline.console import first_run_token
 from hotline.console.auth import check_login
-from hotline.console.settings import load_section
 from tests.harness import Hotline
 
 from .conftest import VIEWER, VIEWER_PW, console_config, logged_in_client, login, shot

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from callout.rota import next_on_call, on_call_now
-from hotline import prompt_store
-from hotline.models import utcnow
+from hotline.base import prompt_store
+from hotline.base.models import utcnow
 from tests.harness import Hotline
 
 from .conftest import logged_in_client, login, shot

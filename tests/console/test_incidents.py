@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from callout.models import Callout
-from hotline.models import Incident, Transcript
+from hotline.base.callout_models import Callout
+from hotline.base.models import Incident, Transcript
 from tests.harness import HOTLINE, Hotline
 
 from .conftest import logged_in_client, login, shot

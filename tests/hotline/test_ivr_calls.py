@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.models import Recording
+from hotline.base.models import Recording
 from tests.harness import HOTLINE, Hotline
 
 CALLER = "+886912345678"

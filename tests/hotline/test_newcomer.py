@@ -15,8 +15,8 @@ from pathlib import Path
 import psutil
 from sqlalchemy import create_engine, text
 
-from hotline.config import ROOT
-from hotline.embedded_redis import free_port
+from hotline.base.config import ROOT
+from hotline.service.embedded_redis import free_port
 
 SCRUB = ("REDIS_URL", "DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_BASE_URL",
          "HOTLINE_CONFIG")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from hotline.config import ROOT
-from hotline.models import AuditEvent, Incident, Recording
+from hotline.base.config import ROOT
+from hotline.base.models import AuditEvent, Incident, Recording
 from tests.harness import HOTLINE, Hotline
 
 SATELLITE_OPERATOR = "+881631234567"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from callout.models import Callout
-from hotline.models import Incident
+from hotline.base.callout_models import Callout
+from hotline.base.models import Incident
 from tests.callout.e2e import CHEN, next_call, report, write_config
 from tests.harness import HOTLINE, Hotline
 
@@ -56,7 +56,7 @@ def hotline_incident_status(h, incident_id: int) -> str:
 
 
 def test_a_listed_person_not_on_call_gets_the_same_menu_with_their_personal_pin(hotline):
-    from hotline.pins import set_pin
+    from hotline.base.pins import set_pin
 
     set_pin(hotline.config.data_dir, "person:chen", "246810")  # chen is in no rota here
     c = hotline.sim.dial(CHEN, HOTLINE)

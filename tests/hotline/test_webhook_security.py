@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from twilio.request_validator import RequestValidator
 
-from hotline.app import create_app
-from hotline.config import ROOT, load_config
-from hotline.runtime import set_runtime
+from hotline.base.config import ROOT, load_config
+from hotline.base.runtime import set_runtime
+from hotline.service.app import create_app
 
 TOKEN = "test-token-123"
 
@@ -41,8 +41,8 @@ def test_every_twilio_route_rejects_unsigned_and_forged_requests(app):
         assert client.post(rule, data=form).status_code == 403, rule
         forged = client.post(rule, data=form, headers={"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"})
         assert forged.status_code == 403, rule
-    from hotline.models import AuditEvent
-    from hotline.runtime import get_runtime
+    from hotline.base.models import AuditEvent
+    from hotline.base.runtime import get_runtime
 
     with get_runtime().db.session() as s:
         assert s.query(AuditEvent).filter_by(kind="forged_webhook").count() >= 2 * len(routes)
@@ -76,7 +76,7 @@ def test_behind_a_proxy_the_forwarded_url_is_what_counts(app):
 
 
 def test_exception_in_a_handler_still_answers_with_twiml_that_records(app, monkeypatch):
-    import hotline.voice as voice
+    import hotline.ivr.voice as voice
 
     def broken(*a, **k):
         raise RuntimeError("database on fire")

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from hotline.config import load_config
-from hotline.db import create_schema
-from hotline.embedded_redis import EmbeddedRedis, start_embedded_redis
-from hotline.models import Incident, Recording, Transcript
-from hotline.runtime import Runtime, set_runtime
+from hotline.base.config import load_config
+from hotline.base.db import create_schema
+from hotline.base.models import Incident, Recording, Transcript
+from hotline.base.runtime import Runtime, set_runtime
+from hotline.base.transcribe_settings import ModelSpec
+from hotline.service.embedded_redis import EmbeddedRedis, start_embedded_redis
 from tests.transcribe import speech
 from transcribe.model_cache import LoadedModel, get_model
-from transcribe.settings import ModelSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 

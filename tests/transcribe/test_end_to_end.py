@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from hotline.config import ROOT
-from hotline.models import Transcript
+from hotline.base.config import ROOT
+from hotline.base.models import Transcript
 from tests.harness import HOTLINE, Hotline
 from tests.transcribe import speech
 

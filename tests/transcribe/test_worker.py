@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from hotline.models import AuditEvent
+from hotline.base.models import AuditEvent
 from tests.transcribe.conftest import Hotline
 from transcribe import jobs
 from transcribe.results import latest_transcript

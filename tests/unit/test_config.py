@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hotline.config import ROOT, ConfigError, load_config
-from hotline.flow import load_flow
+from hotline.base.config import ROOT, ConfigError, load_config
+from hotline.ivr.flow import load_flow
 
 GOOD = (ROOT / "config.toml").read_text(encoding="utf-8")
 

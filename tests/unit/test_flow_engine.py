@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.config import load_config
-from hotline.flow import load_flow
-from hotline.flow_engine import CallState, Context, dial_finished, press, screen
+from hotline.base.config import load_config
+from hotline.ivr.flow import load_flow
+from hotline.ivr.flow_engine import CallState, Context, dial_finished, press, screen
 
 
 @pytest.fixture(scope="module")

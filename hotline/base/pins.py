@@ -1,0 +1,72 @@
+"""PINs for the hidden menus: stored hashed, checked in constant time, never logged or read back.
+
+Where they come from (never from committed files): HOTLINE_ADMIN_PIN / HOTLINE_OPERATOR_PIN in
+the environment, or `data/pins.json` written by `python run.py pins set admin|operator|PERSON`.
+Five wrong PINs from one caller ID lock that caller out of the hidden menus for 15 minutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from pathlib import Path
+
+from hotline.base.lockout import Lockout
+
+ITERATIONS = 60_000  # PINs are short: the lockout, not the hash, is what stops guessing
+LOCK_ATTEMPTS = 5
+LOCK_SECONDS = 15 * 60
+
+
+def hash_pin(pin: str, salt: str | None = None) -> str:
+    salt = salt or secrets.token_hex(8)
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt.encode(), ITERATIONS).hex()
+    return f"pbkdf2_sha256${ITERATIONS}${salt}${digest}"
+
+
+def verify_pin(pin: str, stored: str) -> bool:
+    try:
+        _algo, iterations, salt, digest = stored.split("$")
+        mine = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt.encode(), int(iterations)).hex()
+    except ValueError:
+        return False
+    return hmac.compare_digest(mine, digest)
+
+
+def pins_file(data_dir: Path) -> Path:
+    return data_dir / "pins.json"
+
+
+def load_pins(data_dir: Path, from_env: dict[str, str] | None = None) -> dict[str, str]:
+    """Role or `person:KEY` -> hash. PINs from the environment (already hashed at config load) win."""
+    try:
+        book: dict[str, str] = json.loads(pins_file(data_dir).read_text())
+    except (FileNotFoundError, ValueError):
+        book = {}
+    return {**book, **(from_env or {})}
+
+
+def set_pin(data_dir: Path, who: str, pin: str) -> None:
+    if not (pin.isdigit() and 4 <= len(pin) <= 12):
+        raise ValueError("a PIN is 4 to 12 digits")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    book = load_pins(data_dir)
+    book[who] = hash_pin(pin)
+    path = pins_file(data_dir)
+    path.write_text(json.dumps(book, indent=2))
+    path.chmod(0o600)
+
+
+def match_pin(book: dict[str, str], pin: str, person: str | None) -> str | None:
+    """Which role the PIN opens: the caller's own personal PIN, then operator, then admin."""
+    candidates = ([f"person:{person}"] if person else []) + ["operator", "admin"]
+    for who in candidates:
+        stored = book.get(who)
+        if stored and verify_pin(pin, stored):
+            return "staff" if who.startswith("person:") else who
+    return None
+
+
+PIN_LOCKOUT = Lockout("pin", LOCK_ATTEMPTS, LOCK_SECONDS)  # per caller ID

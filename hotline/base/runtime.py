@@ -1,0 +1,66 @@
+"""Per-process handles to the outside world: config, database, Redis, queues, Twilio REST.
+
+Web processes and RQ workers both call `get_runtime()`; it is built once per process from
+the environment (HOTLINE_CONFIG, REDIS_URL, DATABASE_URL ...) that `run.py` sets.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from redis import Redis
+from rq import Queue
+from twilio.rest import Client
+
+from hotline.base.config import Config, load_config
+from hotline.base.db import Database
+from hotline.base.twilio_rest import make_client
+
+QUEUES = ("callout", "recordings", "transcribe", "default")
+
+
+@dataclass
+class Runtime:
+    config: Config
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @cached_property
+    def db(self) -> Database:
+        return Database(self.config.database_url)
+
+    @cached_property
+    def redis(self) -> Redis:
+        if not self.config.redis_url:
+            raise RuntimeError("no Redis URL: start through run.py (embedded Redis) or set REDIS_URL")
+        return Redis.from_url(self.config.redis_url)
+
+    def queue(self, name: str) -> Queue:
+        return Queue(name, connection=self.redis)
+
+    @cached_property
+    def twilio(self) -> Client:
+        t = self.config.twilio
+        if not t.configured:
+            raise RuntimeError("no Twilio credentials: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+        return make_client(t.account_sid or "", t.auth_token or "", t.api_base_url)
+
+
+_runtime: Runtime | None = None
+_runtime_lock = threading.Lock()
+
+
+def get_runtime() -> Runtime:
+    global _runtime
+    with _runtime_lock:
+        if _runtime is None:
+            _runtime = Runtime(load_config())
+        return _runtime
+
+
+def set_runtime(runtime: Runtime | None) -> None:
+    """For the app factory and tests: bind this process to a given configuration."""
+    global _runtime
+    with _runtime_lock:
+        _runtime = runtime

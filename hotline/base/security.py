@@ -1,0 +1,63 @@
+"""Twilio webhook authentication: every route Twilio calls checks `X-Twilio-Signature`.
+
+The signature covers the exact URL Twilio requested, so the URL is rebuilt from
+`public_url` (what Twilio was told) and, behind a reverse proxy, from the forwarded headers.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, current_app, request
+from twilio.request_validator import RequestValidator
+
+from hotline.base import audit
+from hotline.base.runtime import get_runtime
+
+log = logging.getLogger("hotline.security")
+
+
+def candidate_urls(public_url: str) -> list[str]:
+    """The URLs Twilio may have signed: public_url + path, and the URL as the proxy forwarded it."""
+    path = request.full_path if request.query_string else request.path
+    urls = [public_url.rstrip("/") + path, request.url]
+    return list(dict.fromkeys(urls))
+
+
+def signature_valid(auth_token: str | None, public_url: str) -> bool:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not auth_token or not signature:
+        return False
+    validator = RequestValidator(auth_token)
+    params = request.form.to_dict() if request.method == "POST" else {}
+    return any(validator.validate(url, params, signature) for url in candidate_urls(public_url))
+
+
+def twilio_webhook(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Reject (403) any request not signed by our Twilio account; mark the view for the route audit."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        cfg = current_app.config["HOTLINE"]
+        if not signature_valid(cfg.twilio.auth_token, cfg.public_url):
+            _audit_forgery()
+            return Response("invalid Twilio signature", status=403, mimetype="text/plain")
+        return view(*args, **kwargs)
+
+    wrapper.twilio_webhook = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _audit_forgery() -> None:
+    """Best effort: a forged request must not be able to break anything by failing to log."""
+    detail = {"path": request.path, "remote": request.remote_addr,
+              "signed": bool(request.headers.get("X-Twilio-Signature"))}
+    log.warning("rejected unsigned or forged webhook %s", detail)
+    try:
+        with get_runtime().db.session() as s:
+            audit.record(s, "forged_webhook", actor=request.remote_addr or "unknown", **detail)
+    except Exception:  # noqa: BLE001 - logging must never turn a 403 into a 500
+        log.exception("could not audit a forged webhook")

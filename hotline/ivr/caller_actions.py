@@ -1,0 +1,148 @@
+"""What a caller's keypress does to the world: the effects the flow engine asks for.
+
+The engine decides (pure); these functions apply: classify, set fields, check a PIN, accept,
+resolve, publish a prompt. Each returns what the caller should hear about it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from flask import current_app, request
+
+from hotline.base import audit, pins, prompt_store
+from hotline.base.config import Config
+from hotline.base.models import Incident, IncidentStatus
+from hotline.base.phone import to_e164
+from hotline.base.runtime import get_runtime
+from hotline.ivr.flow import Flow
+from hotline.ivr.flow_engine import CallState, Outcome, Utterance, after_pin, say
+from hotline.ivr.roles import person_for
+from hotline.lifecycle import incidents
+
+log = logging.getLogger("hotline.caller_actions")
+
+
+def _cfg() -> Config:
+    return current_app.config["HOTLINE"]
+
+
+def apply(flow: Flow, outcome: Outcome) -> tuple[CallState, tuple[Utterance, ...]]:
+    """Write what the caller's choice means; return where they go and anything more to say."""
+    state, notice = outcome.state, outcome.notice
+    if outcome.pin is not None:
+        return check_pin(flow, state, outcome.pin)
+    form, cfg = request.form, _cfg()
+    if outcome.classify or (outcome.fields and state.incident is not None):
+        with get_runtime().db.session() as s:
+            if outcome.classify:
+                caller = to_e164(form.get("From"), cfg.default_region)
+                inc = incidents.classify(s, form["CallSid"], outcome.classify, state.lang, caller)
+                if state.get("op"):
+                    inc.source, inc.relayed_by = "operator", state.get("op")
+                state = replace(state, incident=inc.id)
+            if outcome.fields and state.incident is not None:
+                incidents.set_fields(s, state.incident, outcome.fields)
+    if outcome.action in ACTIONS:
+        notice += ACTIONS[outcome.action](flow, state)
+    if state.flow == flow.name and getattr(flow.nodes.get(state.node), "kind", "") == "dial":
+        _forwarding(state)
+    return state, notice
+
+
+def _forwarding(state: CallState) -> None:
+    """A forward to the lifeline is an outcome, not an abandoned call."""
+    form = request.form
+    with get_runtime().db.session() as s:
+        call = incidents.register_call(s, form["CallSid"], form.get("From"), form.get("To"))
+        call.purpose = "lifeline"
+        audit.record(s, "lifeline_forward", state.incident, actor=form.get("From") or "anonymous")
+
+
+def check_pin(flow: Flow, state: CallState, pin: str) -> tuple[CallState, tuple[Utterance, ...]]:
+    """Never logged, never read back. Five failures lock the caller ID out for 15 minutes."""
+    cfg, rt = _cfg(), get_runtime()
+    caller = to_e164(request.form.get("From"), cfg.default_region)
+    locked = pins.PIN_LOCKOUT.is_locked(rt.redis, caller)
+    book = pins.load_pins(cfg.data_dir, cfg.pin_hashes)
+    role = None if locked else pins.match_pin(book, pin, person_for(cfg, caller))
+    if role and role in current_app.config["FLOWS"]:
+        pins.PIN_LOCKOUT.succeeded(rt.redis, caller)
+        op = (caller or "pin") if role == "operator" else ""
+        state = state.with_data(who=person_for(cfg, caller) or role, op=op)
+    else:
+        role = None
+        if not locked and pins.PIN_LOCKOUT.failed(rt.redis, caller):
+            locked = True
+            with rt.db.session() as s:
+                audit.record(s, "pin_lockout", None, actor=caller or "anonymous",
+                             minutes=pins.LOCK_SECONDS // 60, call_sid=request.form.get("CallSid"))
+    with rt.db.session() as s:
+        audit.record(s, "pin_accepted" if role else "pin_rejected", None, actor=caller or "anonymous", role=role)
+        if role:  # an operator or admin who hangs up without a report is not an abandoned caller
+            form = request.form
+            incidents.register_call(s, form["CallSid"], form.get("From"), form.get("To")).purpose = role
+    out = after_pin(flow, state, role, locked)
+    return out.state, out.notice
+
+
+def _resolve(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
+    if state.incident is None:
+        return ()
+    actor = state.get("op") or state.get("who") or "operator"
+    with get_runtime().db.session() as s:
+        incidents.set_status(s, [state.incident], IncidentStatus.CLOSED, actor=actor, via="phone")
+        audit.record(s, "resolved_by_phone", state.incident, actor=actor)
+    _cancel_callout(state.incident, actor)
+    return (say(flow, "op_resolved", state.lang),)
+
+
+def _accept(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
+    """The same atomic accept the callout uses: one acceptor, the other calls are ended."""
+    from hotline.lifecycle.oncall_bridge import accept_incident
+
+    person = state.get("who")
+    if state.incident is None or not person:
+        return ()
+    result = accept_incident(state.incident, person)
+    with get_runtime().db.session() as s:
+        inc = s.get(Incident, state.incident)
+        ref, callback = (inc.ref or "", inc.callback_number or "") if inc else ("", "")
+    if result.ok:
+        return (say(flow, "accepted_by_you", state.lang, ref=" ".join(ref), number=" ".join(callback.lstrip("+"))),)
+    return (say(flow, "already_accepted", state.lang, name=result.accepted_by_name or ""),)
+
+
+def _hear(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
+    from hotline.lifecycle.oncall_bridge import report_media
+
+    if state.incident is None:
+        return ()
+    text, audio = report_media(state.incident)
+    out: list[Utterance] = []
+    if text:
+        out.append(Utterance(text, state.lang))
+    if audio:
+        out.append(Utterance("", state.lang, audio=audio))
+    return tuple(out) or (say(flow, "nothing_to_hear", state.lang),)
+
+
+def _publish(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
+    name, lang, version = state.get("prompt"), state.get("prompt_lang"), state.get("version")
+    if not (name and lang and version and version.isdigit()):
+        return (say(flow, "admin_failed", state.lang),)
+    prompt_store.publish(_cfg().recordings_dir, name, lang, int(version))
+    with get_runtime().db.session() as s:
+        audit.record(s, "prompt_published", None, actor=state.get("who") or "admin", prompt=name, lang=lang,
+                     version=int(version), via="phone")
+    return (say(flow, "admin_published", state.lang),)
+
+
+def _cancel_callout(incident_id: int, actor: str) -> None:
+    from hotline.lifecycle.oncall_bridge import cancel_for_incident
+
+    cancel_for_incident(incident_id, f"resolved by {actor}", actor)
+
+
+ACTIONS = {"resolve": _resolve, "accept": _accept, "hear": _hear, "publish": _publish}

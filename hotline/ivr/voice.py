@@ -1,0 +1,230 @@
+"""Twilio voice webhooks for the reporting flow. Thin: parse the form, call one decision,
+apply its effects through `hotline.incidents`, render TwiML.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from hotline.base import audit
+from hotline.base.config import Config
+from hotline.base.phone import to_e164
+from hotline.base.prompts import published_prompt
+from hotline.base.runtime import get_runtime
+from hotline.base.security import twilio_webhook
+from hotline.ivr import caller_actions, flow_engine, twiml
+from hotline.ivr.fallback import FALLBACK_TEXTS, fallback_twiml, thanks
+from hotline.ivr.flow import Flow
+from hotline.ivr.flow_engine import CallState, Utterance
+from hotline.ivr.roles import caller_role
+from hotline.ivr.voice_context import context, prompt_recorded
+from hotline.lifecycle import incidents
+from hotline.lifecycle.handoff import enqueue_download, hand_off
+
+log = logging.getLogger("hotline.voice")
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+
+
+def _cfg() -> Config:
+    return current_app.config["HOTLINE"]
+
+
+def _flow(name: str | None = None) -> Flow:
+    flows: dict[str, Flow] = current_app.config["FLOWS"]
+    return flows.get(name or "", flows[_cfg().flow])
+
+
+def _state() -> CallState:
+    """Where the caller is, from the signed action URL."""
+    cfg = _cfg()
+    state = CallState.from_query(request.args.to_dict(), current_app.config["FLOWS"], cfg.flow, cfg.default_language)
+    return state
+
+
+def xml(r: VoiceResponse) -> Response:
+    return Response(str(r), mimetype="text/xml")
+
+
+def caller_safe(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Any failure still gives the caller TwiML that apologises and records their message."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return view(*args, **kwargs)
+        except Exception:
+            log.exception("voice webhook %s failed; taking a message instead", request.path)
+            cfg = _cfg()
+            try:
+                texts = {lang: _flow().text("apology", lang) for lang in cfg.languages}
+            except Exception:  # noqa: BLE001 - the flow itself may be what broke
+                texts = FALLBACK_TEXTS
+            return xml(twiml.apology(cfg.public_url, texts, cfg.record_max_seconds))
+
+    return wrapper
+
+
+def _audio_for(u: Utterance) -> str | None:
+    cfg = _cfg()
+    if u.prompt and published_prompt(cfg.recordings_dir, u.prompt, u.lang):
+        return twiml.url(cfg.public_url, f"/prompts/{u.prompt}/{u.lang}.wav")
+    return None
+
+
+def _respond(state: CallState, notice: tuple[Utterance, ...] = ()) -> Response:
+    """Render the node the caller is at; nodes named "" mean the start of their flow."""
+    flow = _flow(state.flow)
+    if state.node not in flow.nodes:
+        state = replace(state, node=flow.start)
+    screen = flow_engine.screen(flow, state, context(flow, state))
+    return xml(twiml.render(screen, _cfg().public_url, _audio_for, notice))
+
+
+@bp.post("/incoming")
+@twilio_webhook
+@caller_safe
+def incoming() -> Response:
+    form, cfg = request.form, _cfg()
+    caller = to_e164(form.get("From"), cfg.default_region)
+    role = caller_role(cfg, caller, set(current_app.config["FLOWS"]))
+    with get_runtime().db.session() as s:
+        call = incidents.register_call(s, form["CallSid"], form.get("From"), form.get("To"),
+                                       form.get("Direction", "inbound"))
+        if role.flow != cfg.flow:
+            call.purpose = role.flow
+            audit.record(s, "caller_recognised", None, actor=caller or "anonymous", role=role.flow, who=role.who)
+    state = CallState("", cfg.default_language, flow=role.flow)
+    if role.who:
+        state = state.with_data(who=role.who, op=role.who if role.flow == "operator" else "")
+    return _respond(state)
+
+
+@bp.post("/step")
+@twilio_webhook
+@caller_safe
+def step() -> Response:
+    state = _state()
+    flow = _flow(state.flow)
+    outcome = flow_engine.press(flow, state, request.form.get("Digits", ""), context(flow, state))
+    state, notice = caller_actions.apply(flow, outcome)
+    return _respond(state, notice)
+
+
+@bp.post("/dial-done")
+@twilio_webhook
+@caller_safe
+def dial_done() -> Response:
+    state = _state()
+    flow = _flow(state.flow)
+    outcome = flow_engine.dial_finished(flow, state, request.form.get("DialCallStatus", "failed"))
+    with get_runtime().db.session() as s:
+        audit.record(s, "lifeline_forward_ended", state.incident, status=request.form.get("DialCallStatus"),
+                     call_sid=request.form.get("CallSid"))
+    if outcome.fields.get("hangup"):
+        r = VoiceResponse()
+        twiml.speak(r, outcome.notice, _audio_for)
+        r.hangup()
+        return xml(r)
+    return _respond(outcome.state, outcome.notice)
+
+
+@bp.post("/recorded")
+@twilio_webhook
+@caller_safe
+def recorded() -> Response:
+    form, state = request.form, _state()
+    purpose = request.args.get("r", "report")
+    notice: tuple[Utterance, ...] = ()
+    if purpose == "prompt":
+        state, notice = prompt_recorded(_flow(state.flow), state)
+    elif form.get("RecordingSid"):
+        with get_runtime().db.session() as s:
+            incidents.note_recording(s, state.incident, form["RecordingSid"], form.get("RecordingUrl"),
+                                     _float(form.get("RecordingDuration")), kind=purpose)
+            if purpose == "update":
+                audit.record(s, "voice_update", state.incident, actor=state.get("op") or state.get("who") or "phone",
+                             sid=form["RecordingSid"])
+    if form.get("Digits") == "hangup":
+        return xml(VoiceResponse())  # the caller is gone; Twilio ignores this TwiML
+    return _respond(state, notice)
+
+
+@bp.post("/recording-status")
+@twilio_webhook
+@caller_safe
+def recording_status() -> Response:
+    """Recording finished (or failed): fetch the audio and start the callout, both through queues."""
+    form, args = request.form, request.args
+    status = form.get("RecordingStatus", "")
+    purpose = args.get("r", "report")
+    if purpose == "prompt":
+        return Response("", status=204)  # stored by the admin flow itself
+    incident_id = int(args["i"]) if args.get("i", "").isdigit() else None
+    rec_id = None
+    with get_runtime().db.session() as s:
+        if incident_id is None:
+            incident_id = _incident_for_unflowed_call(s, form.get("CallSid", ""), args.get("src", "unknown"))
+        if status == "completed" and form.get("RecordingSid"):
+            rec = incidents.note_recording(s, incident_id, form["RecordingSid"], form.get("RecordingUrl"),
+                                           _float(form.get("RecordingDuration")), kind=purpose)
+            rec_id = rec.id if rec.status != "stored" else None
+        else:
+            audit.record(s, "recording_missing", incident_id, status=status, error=form.get("ErrorCode"))
+    if rec_id is not None:
+        enqueue_download(rec_id)
+    if incident_id is not None:
+        hand_off(incident_id)
+    return Response("", status=204)
+
+
+@bp.post("/status")
+@twilio_webhook
+def call_status() -> Response:
+    form = request.form
+    with get_runtime().db.session() as s:
+        call = incidents.call_status(s, form["CallSid"], form.get("CallStatus", ""), form.get("CallDuration"),
+                                     form.get("From"), form.get("To"))
+        ended_with_incident = call.ended_at is not None and call.incident_id is not None
+        incident_id = call.incident_id
+    if ended_with_incident and incident_id is not None:
+        hand_off(incident_id)
+    return Response("", status=204)
+
+
+@bp.post("/fallback")
+@twilio_webhook
+def fallback() -> Response:
+    """Twilio's VoiceFallbackUrl: needs no database, no Redis, no flow file."""
+    return Response(fallback_twiml(_cfg().public_url, _cfg().record_max_seconds), mimetype="text/xml")
+
+
+@bp.post("/safe-recorded")
+@bp.post("/fallback-recorded")
+@twilio_webhook
+def message_taken() -> Response:
+    """After the apology or fallback recording: thank the caller; the status callback files it."""
+    return xml(thanks())
+
+
+def _incident_for_unflowed_call(s: Any, call_sid: str, source: str) -> int | None:
+    """A message taken by the apology or fallback path still becomes an incident."""
+    inc = incidents.incident_for_call(s, call_sid)
+    if inc is None and call_sid:
+        call = incidents.register_call(s, call_sid, None, None)
+        inc = incidents.classify(s, call_sid, "unclassified", _cfg().default_language, call.from_number)
+        inc.source = "fallback" if source in ("safe", "fallback") else source
+    return inc.id if inc else None
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,97 @@
+"""What the flow engine needs to know about the world for one caller, read at the edge."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import requests
+from flask import current_app, request
+from sqlalchemy import select
+
+from hotline.base import audit, prompt_store
+from hotline.base.config import Config
+from hotline.base.models import Incident, IncidentStatus
+from hotline.base.phone import to_e164
+from hotline.base.runtime import get_runtime
+from hotline.ivr import twiml
+from hotline.ivr.flow import Flow
+from hotline.ivr.flow_engine import CallState, Context, IncidentBrief, Utterance, say
+
+log = logging.getLogger("hotline.voice")
+OPEN = (IncidentStatus.NEW, IncidentStatus.RECORDED, IncidentStatus.PAGING, IncidentStatus.UNACKNOWLEDGED)
+MAX_READ_OUT = 9
+
+
+def _cfg() -> Config:
+    return current_app.config["HOTLINE"]
+
+
+def context(flow: Flow, state: CallState) -> Context:
+    cfg = _cfg()
+    node = flow.nodes.get(state.node) or flow.nodes[flow.start]
+    names = {k: t.name(state.lang) for k, t in cfg.incident_types.items()}
+    ref = None
+    if state.incident is not None and node.kind == "closing":
+        with get_runtime().db.session() as s:
+            inc = s.get(Incident, state.incident)
+            ref = inc.ref if inc else None
+    return Context(
+        org=cfg.org_name, type_names=names,
+        caller_known=to_e164(request.form.get("From"), cfg.default_region) is not None, ref=ref,
+        lifeline=cfg.lifeline_number, record_max=cfg.record_max_seconds, region=cfg.default_region,
+        type_codes=current_app.config["TYPE_CODES"], sites=cfg.sites,
+        open_incidents=_open_incidents(names) if node.kind == "incidents" else (),
+        find_incident=lambda r: _find(r, names), review_audio=_review_audio(state) if node.kind == "review" else None,
+    )
+
+
+def type_codes(flows: dict[str, Flow], main: str) -> dict[str, str]:
+    """Operators enter the same type keys callers press: read them from the caller's menu."""
+    flow = flows[main]
+    return {o.key: o.type for o in flow.nodes[flow.start].options if o.type}
+
+
+def _brief(inc: Incident, names: dict[str, str]) -> IncidentBrief:
+    return IncidentBrief(inc.id, inc.ref or "", names.get(inc.type_key, inc.type_key), inc.status)
+
+
+def _open_incidents(names: dict[str, str]) -> tuple[IncidentBrief, ...]:
+    with get_runtime().db.session() as s:
+        rows = s.scalars(select(Incident).where(Incident.status.in_(OPEN), Incident.drill.is_(False))
+                         .order_by(Incident.id.desc()).limit(MAX_READ_OUT))
+        return tuple(_brief(i, names) for i in rows)
+
+
+def _find(ref: str, names: dict[str, str]) -> IncidentBrief | None:
+    with get_runtime().db.session() as s:
+        inc = s.scalar(select(Incident).where(Incident.ref == ref))
+        return _brief(inc, names) if inc else None
+
+
+def _review_audio(state: CallState) -> str | None:
+    name, lang, version = state.get("prompt"), state.get("prompt_lang"), state.get("version")
+    if not (name and lang and version):
+        return None
+    return twiml.url(_cfg().public_url, f"/prompts/{name}/{lang}/v{int(version)}.wav")
+
+
+def prompt_recorded(flow: Flow, state: CallState) -> tuple[CallState, tuple[Utterance, ...]]:
+    """An admin's recording: fetched now (the admin waits to hear it back), stored as a new version."""
+    cfg, form = _cfg(), request.form
+    name, lang = state.get("prompt"), state.get("prompt_lang")
+    try:
+        if not (name and lang and form.get("RecordingUrl")):
+            raise prompt_store.PromptError("no prompt chosen or no recording")
+        resp = requests.get(form["RecordingUrl"] + ".wav", timeout=15,
+                            auth=(cfg.twilio.account_sid or "", cfg.twilio.auth_token or ""))
+        resp.raise_for_status()
+        version = prompt_store.add_version(cfg.recordings_dir, name, lang, resp.content)
+    except (requests.RequestException, prompt_store.PromptError) as exc:
+        log.warning("admin prompt recording failed: %s", exc)
+        return replace(CallState("", state.lang, flow=state.flow, data=state.data)), (
+            say(flow, "admin_failed", state.lang),)
+    with get_runtime().db.session() as s:
+        audit.record(s, "prompt_recorded", None, actor=state.get("who") or "admin", prompt=name, lang=lang,
+                     version=version, via="phone")
+    return state.with_data(version=str(version)), ()

@@ -1,0 +1,73 @@
+"""Fetch a caller's recording from Twilio (or the sim) into `recordings/`, with a checksum.
+
+Runs as an RQ job with retries: idempotent, it re-reads the row and does nothing when the
+file is already stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import wave
+from pathlib import Path
+
+import requests
+
+from hotline.base import audit
+from hotline.base.models import Recording, utcnow
+from hotline.base.runtime import get_runtime
+from hotline.lifecycle.incidents import mark_recorded
+from transcribe import jobs as transcribe_jobs
+
+log = logging.getLogger("hotline.recordings")
+
+
+def download_recording(recording_id: int) -> str:
+    rt = get_runtime()
+    cfg = rt.config
+    with rt.db.session() as s:
+        rec = s.get(Recording, recording_id)
+        if rec is None or rec.status == "stored":
+            return "nothing to do"
+        url, sid, incident_id = rec.source_url, rec.sid, rec.incident_id
+        rec.attempts += 1
+    auth = (cfg.twilio.account_sid or "", cfg.twilio.auth_token or "")
+    response = requests.get(f"{url}.wav", auth=auth, timeout=30)
+    if response.status_code != 200:
+        with rt.db.session() as s:
+            s.get(Recording, recording_id).error = f"HTTP {response.status_code} from {url}.wav"  # type: ignore[union-attr]
+        response.raise_for_status()  # RQ retries with backoff
+    data = response.content
+    now = utcnow()
+    folder = cfg.recordings_dir / now.strftime("%Y/%m")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{incident_id or 'unlinked'}-{sid}.wav"
+    _write_atomically(path, data)
+    duration, fmt = wav_info(path)
+    with rt.db.session() as s:
+        rec = s.get(Recording, recording_id)
+        assert rec is not None
+        rec.path, rec.sha256, rec.size = str(path), hashlib.sha256(data).hexdigest(), len(data)
+        rec.duration, rec.format, rec.status, rec.stored_at, rec.error = duration, fmt, "stored", now, None
+        mark_recorded(s, incident_id)
+        audit.record(s, "recording_stored", incident_id, sid=sid, sha256=rec.sha256, seconds=duration,
+                     path=str(path.relative_to(cfg.recordings_dir)))
+    transcribe_jobs.enqueue(recording_id)
+    return str(path)
+
+
+def wav_info(path: Path) -> tuple[float, str]:
+    with wave.open(str(path), "rb") as w:
+        rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
+        return w.getnframes() / float(rate), f"wav/{rate}Hz/{channels}ch/{8 * width}bit"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,152 @@
+"""Twilio webhooks for the responder's call, under /voice/callout (signed), and recording media.
+
+Thin: parse the form, call one `callout.conversation` function in one transaction, queue
+what it asks for, render TwiML. Any failure still answers with TwiML that tells the
+responder to call the hotline, never a bare 500 that Twilio reads out as an application error.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, request, send_file
+
+from callout import links, schedule
+from callout.phrases import person_language
+from hotline.base.callout_models import Attempt
+from hotline.base.config import Config
+from hotline.base.models import Recording, utcnow
+from hotline.base.runtime import get_runtime
+from hotline.base.security import twilio_webhook
+from hotline.responder import conversation
+from hotline.responder.twiml import failure, render
+
+log = logging.getLogger("callout.webhooks")
+bp = Blueprint("callout", __name__)
+
+
+def _cfg() -> Config:
+    return current_app.config["HOTLINE"]
+
+
+def _xml(body: object) -> Response:
+    return Response(str(body), mimetype="text/xml")
+
+
+def responder_safe(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Like `hotline.voice.caller_safe`, for the responder: on any error, ask them to call in."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return view(*args, **kwargs)
+        except Exception:
+            log.exception("callout webhook %s failed; telling the responder to call the hotline", request.path)
+            try:
+                cfg: Config | None = _cfg()
+            except Exception:  # noqa: BLE001 - the config itself may be what broke
+                cfg = None
+            return _xml(failure(cfg, _language_if_known(cfg)))
+
+    return wrapper
+
+
+def _language_if_known(cfg: Config | None) -> str | None:
+    """The responder's language for the failure message, if the database still answers; else None."""
+    try:
+        with get_runtime().db.session() as s:
+            attempt = s.get(Attempt, _attempt_id())
+            return person_language(cfg, attempt.person_key) if cfg and attempt else None
+    except Exception:  # noqa: BLE001 - whatever broke the webhook may break this too
+        log.warning("could not tell the responder's language for the failure message", exc_info=True)
+        return None
+
+
+def _attempt_id() -> int:
+    value = request.args.get("a", "")
+    if not value.isdigit():
+        raise ValueError(f"callout webhook without an attempt id: {request.full_path}")
+    return int(value)
+
+
+def _int_arg(name: str) -> int:
+    value = request.args.get(name, "0")
+    return int(value) if value.isdigit() else 0
+
+
+def _reply(fn: Callable[..., conversation.Reply], *args: Any) -> Response:
+    attempt_id = _attempt_id()
+    with get_runtime().db.session() as s:
+        reply = fn(s, _cfg(), attempt_id, *args)
+    _queue(reply)
+    return _xml(render(_cfg(), attempt_id, reply))
+
+
+def _queue(reply: conversation.Reply) -> None:
+    if reply.accepted_callout is not None:
+        schedule.after_accept(reply.accepted_callout)
+    if reply.step_callout is not None:
+        schedule.step(reply.step_callout)
+
+
+@bp.post("/voice/callout/answer")
+@twilio_webhook
+@responder_safe
+def answer() -> Response:
+    return _reply(conversation.answered, request.form.to_dict(), utcnow())
+
+
+@bp.post("/voice/callout/menu")
+@twilio_webhook
+@responder_safe
+def menu() -> Response:
+    return _reply(conversation.menu_choice, request.form.get("Digits", ""), _int_arg("t"), _int_arg("r"), utcnow())
+
+
+@bp.post("/voice/callout/accepted")
+@twilio_webhook
+@responder_safe
+def accepted() -> Response:
+    return _reply(conversation.after_accept_choice, request.form.get("Digits", ""))
+
+
+@bp.post("/voice/callout/connected")
+@twilio_webhook
+@responder_safe
+def connected() -> Response:
+    attempt_id = _attempt_id()
+    with get_runtime().db.session() as s:
+        reply = conversation.connect_result(s, _cfg(), attempt_id, request.form.get("DialCallStatus", "failed"))
+    return _xml(render(_cfg(), attempt_id, reply))
+
+
+@bp.post("/voice/callout/status")
+@twilio_webhook
+def status() -> Response:
+    """Call progress. Errors are logged, not raised: the watchdog settles a lost update."""
+    try:
+        with get_runtime().db.session() as s:
+            callout_id = conversation.status(s, _attempt_id(), request.form.to_dict(), utcnow())
+        if callout_id is not None:
+            schedule.step(callout_id)
+    except Exception:
+        log.exception("callout status callback %s failed; the watchdog will catch up", request.full_path)
+    return Response("", status=204)
+
+
+@bp.get("/media/recording/<int:recording_id>/<token>.wav")
+def recording_media(recording_id: int, token: str) -> Response:
+    """Unsigned on purpose (Twilio fetches <Play> media without a signature); the token is the key."""
+    cfg = _cfg()
+    if not links.token_valid(cfg, recording_id, token):
+        abort(404)
+    with get_runtime().db.session() as s:
+        rec = s.get(Recording, recording_id)
+        path = Path(rec.path) if rec is not None and rec.status == "stored" and rec.path else None
+    if path is None or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="audio/wav", max_age=0)

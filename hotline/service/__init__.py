@@ -1,0 +1,1 @@
+"""Process management: the app factory, the supervisor, embedded Redis, the CLI."""

@@ -1,0 +1,67 @@
+"""Flask app factory. Loads and checks config and flow once, so a bad file fails at start-up."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, abort, jsonify, send_file
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from hotline import console
+from hotline.base.config import Config, load_config
+from hotline.base.db import create_schema
+from hotline.base.prompt_store import PromptError, prompt_folder
+from hotline.base.prompts import published_prompt
+from hotline.base.runtime import Runtime, get_runtime, set_runtime
+from hotline.ivr.flow import load_flows
+from hotline.ivr.voice import bp as voice_bp
+from hotline.ivr.voice_context import type_codes
+from hotline.responder.webhooks import bp as responder_bp
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or load_config()
+    flows = load_flows(config)
+    set_runtime(Runtime(config))
+    runtime = get_runtime()
+    create_schema(runtime.db.engine)
+
+    app = Flask("hotline", root_path=str(PACKAGE_ROOT))  # templates/ and static/ live in hotline/
+    app.config.update(HOTLINE=config, FLOWS=flows, FLOW=flows[config.flow],
+                      TYPE_CODES=type_codes(flows, config.flow))
+    # One trusted proxy hop: X-Forwarded-Proto/Host/Prefix rebuild the URL Twilio signed.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)  # type: ignore[method-assign]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app.register_blueprint(voice_bp)
+    app.register_blueprint(responder_bp)
+    console.register(app)
+
+    @app.get("/prompts/<name>/<lang>.wav")
+    def prompt_audio(name: str, lang: str):  # type: ignore[no-untyped-def]
+        """Public on purpose: Twilio fetches <Play> URLs without credentials; prompts hold no secrets."""
+        path = published_prompt(config.recordings_dir, name, lang)
+        if path is None:
+            abort(404)
+        return send_file(path, mimetype="audio/wav")
+
+    @app.get("/prompts/<name>/<lang>/v<int:version>.wav")
+    def prompt_version_audio(name: str, lang: str, version: int):  # type: ignore[no-untyped-def]
+        """An unpublished take, for the admin to hear back over the phone before publishing."""
+        try:
+            path = prompt_folder(config.recordings_dir, name, lang) / f"v{version:04d}.wav"
+        except PromptError:
+            abort(404)
+        if not path.is_file():
+            abort(404)
+        return send_file(path, mimetype="audio/wav")
+
+    @app.get("/healthz")
+    def healthz():  # type: ignore[no-untyped-def]
+        return jsonify(status="ok", mode="twilio" if config.twilio.api_base_url is None else "sim")
+
+    return app
+

@@ -1,0 +1,242 @@
+"""Commands of `run.py`. Each is small; `all` hands over to the supervisor."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from hotline.base.config import ROOT, Config, ConfigError, load_config
+
+USAGE = """usage: python3 run.py [COMMAND]
+
+  (none) | all       run everything: embedded Redis, web (gunicorn), workers, and the sim if no Twilio account
+  web                the web app only (gunicorn)
+  worker [QUEUES]    an RQ worker: callout, recordings, default; `worker transcribe` for Vosk
+  sim                the local Twilio stand-in on its own (see --help)
+  check              validate config.toml and ivr_flows/, print a summary
+  call               place a first call to the running hotline from a sim phone
+  fallback-twiml     print TwiML to paste into a TwiML Bin for when the server is down
+  models [...]       list / check / install Vosk models
+  transcribe FILE..  transcribe audio files with the configured models
+  prompts list|upload|rollback   recorded prompts (upload takes any format ffmpeg reads)
+  pins set WHO       set the admin, operator or a person's PIN (stored hashed in data/)
+  callout list|cancel REF        open callouts; stop one
+  test [pytest args] run the test suite
+"""
+
+
+def _config_or_exit() -> Config:
+    try:
+        return load_config()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_check(argv: list[str]) -> int:
+    from hotline.base.prompts import published_prompt
+    from hotline.ivr.flow import load_flows
+
+    cfg = _config_or_exit()
+    try:
+        flows = load_flows(cfg)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    flow = flows[cfg.flow]
+    print(f"config {cfg.path}: OK")
+    print(f"  organisation: {cfg.org_name} ({cfg.timezone})")
+    print(f"  hotline numbers: {', '.join(cfg.numbers)}")
+    print(f"  public URL: {cfg.public_url}")
+    print(f"  languages: {', '.join(cfg.languages)}")
+    twilio = f"account {cfg.twilio.account_sid}" if cfg.twilio.configured else "not configured (sim)"
+    print(f"  Twilio: {twilio}")
+    menu = flow.nodes[flow.start]
+    keys = {o.type: o.key for o in menu.options if o.type}
+    print("  incident types:")
+    for key, t in cfg.incident_types.items():
+        names = " / ".join(t.names.get(lang, "?") for lang in cfg.languages)
+        print(f"    [{keys.get(key, '-')}] {key}: {names}")
+    print(f"  people: {len(cfg.people)}; operators (by caller ID): {len(cfg.operators)}; sites: {len(cfg.sites)}")
+    for f in flows.values():
+        print(f"flow {f.path}: OK, {len(f.nodes)} nodes, start at {f.start!r}")
+    print("  prompts (recorded = published audio, else text-to-speech):")
+    for name in sorted({p for f in flows.values() for p in f.prompts}):
+        states = [f"{lang}={'recorded' if published_prompt(cfg.recordings_dir, name, lang) else 'TTS'}"
+                  for lang in cfg.languages]
+        print(f"    {name}: {', '.join(states)}")
+    return 0
+
+
+def cmd_fallback_twiml(argv: list[str]) -> int:
+    from hotline.ivr.fallback import fallback_twiml
+
+    cfg = _config_or_exit()
+    print(fallback_twiml(cfg.public_url, cfg.record_max_seconds, standalone=True))
+    return 0
+
+
+def cmd_web(argv: list[str]) -> int:
+    from hotline.service.supervisor import gunicorn_argv
+
+    cfg = _config_or_exit()
+    os.execv(sys.executable, [sys.executable, *gunicorn_argv(cfg), *argv])
+
+
+def cmd_worker(argv: list[str]) -> int:
+    """worker [QUEUE ...]: by default callout, recordings and default; `worker transcribe` for Vosk."""
+    from hotline.service.supervisor import WORKER_QUEUES, worker_argv
+
+    cfg = _config_or_exit()
+    if not cfg.redis_url:
+        print("run.py worker: set REDIS_URL (or [redis] url) to the Redis the web app uses", file=sys.stderr)
+        return 2
+    queues = tuple(argv) or WORKER_QUEUES
+    os.execv(sys.executable, [sys.executable, *worker_argv(cfg.redis_url, queues)])
+
+
+def cmd_all(argv: list[str]) -> int:
+    from hotline.service.supervisor import run_all
+
+    return run_all(_config_or_exit())
+
+
+def cmd_sim(argv: list[str]) -> int:
+    from sim.cli import main
+
+    return main(argv)
+
+
+def cmd_call(argv: list[str]) -> int:
+    from hotline.service.first_call import main
+
+    return main(argv)
+
+
+def cmd_models(argv: list[str]) -> int:
+    from transcribe.cli import models_main
+
+    return models_main(argv)
+
+
+def cmd_transcribe(argv: list[str]) -> int:
+    from transcribe.cli import transcribe_main
+
+    return transcribe_main(argv)
+
+
+def cmd_prompts(argv: list[str]) -> int:
+    """prompts list | upload NAME LANG FILE | rollback NAME LANG"""
+    from hotline.base import prompt_store
+    from hotline.ivr.flow import load_flows
+
+    cfg = _config_or_exit()
+    flows = load_flows(cfg)
+    names = sorted({p for f in flows.values() for p in f.prompts})
+    try:
+        if argv[:1] == ["list"] or not argv:
+            for name in names:
+                states = [prompt_store.state(cfg.recordings_dir, name, lang) for lang in cfg.languages]
+                shown = ", ".join(f"{st.lang}=" + (f"recorded v{st.published}" if st.recorded else "TTS")
+                                  + (f" ({len(st.versions)} versions)" if st.versions else "") for st in states)
+                print(f"{name}: {shown}")
+            return 0
+        if argv[0] == "upload" and len(argv) == 4:
+            name, lang, path = argv[1], argv[2], argv[3]
+            _known_prompt(name, lang, names, cfg.languages)
+            version = prompt_store.add_version(cfg.recordings_dir, name, lang, Path(path).read_bytes())
+            prompt_store.publish(cfg.recordings_dir, name, lang, version)
+            _audit_prompt("prompt_uploaded", name, lang, version)
+            print(f"{name} {lang}: version {version} published")
+            return 0
+        if argv[0] == "rollback" and len(argv) == 3:
+            name, lang = argv[1], argv[2]
+            _known_prompt(name, lang, names, cfg.languages)
+            version = prompt_store.rollback(cfg.recordings_dir, name, lang)
+            _audit_prompt("prompt_rolled_back", name, lang, version)
+            print(f"{name} {lang}: " + (f"version {version} published" if version else "back to text-to-speech"))
+            return 0
+    except (prompt_store.PromptError, OSError) as exc:
+        print(f"prompts: {exc}", file=sys.stderr)
+        return 1
+    print("usage: run.py prompts list | upload NAME LANG FILE | rollback NAME LANG", file=sys.stderr)
+    return 2
+
+
+def _known_prompt(name: str, lang: str, names: list[str], languages: tuple[str, ...]) -> None:
+    from hotline.base.prompt_store import PromptError
+
+    if name not in names:
+        raise PromptError(f"no prompt {name!r} in ivr_flows/; one of: {', '.join(names)}")
+    if lang not in languages:
+        raise PromptError(f"{lang!r} is not in hotline.languages {list(languages)}")
+
+
+def _audit_prompt(kind: str, name: str, lang: str, version: int | None) -> None:
+    from hotline.base import audit
+    from hotline.base.db import create_schema
+    from hotline.base.runtime import get_runtime
+
+    db = get_runtime().db
+    create_schema(db.engine)
+    with db.session() as s:
+        audit.record(s, kind, None, actor=os.environ.get("USER", "admin"), prompt=name, lang=lang, version=version,
+                     via="cli")
+
+
+def cmd_pins(argv: list[str]) -> int:
+    """pins set admin|operator|PERSON [--pin DIGITS]: stored hashed in data/pins.json, never in git."""
+    import getpass
+
+    from hotline.base.pins import set_pin
+
+    cfg = _config_or_exit()
+    if len(argv) < 2 or argv[0] != "set":
+        print("usage: run.py pins set admin|operator|PERSON [--pin DIGITS]", file=sys.stderr)
+        return 2
+    who = argv[1]
+    if who not in ("admin", "operator") and who not in cfg.people:
+        print(f"pins: {who!r} is neither admin, operator nor a person in config.toml", file=sys.stderr)
+        return 2
+    pin = argv[argv.index("--pin") + 1] if "--pin" in argv else getpass.getpass(f"PIN for {who}: ")
+    try:
+        set_pin(cfg.data_dir, who if who in ("admin", "operator") else f"person:{who}", pin)
+    except ValueError as exc:
+        print(f"pins: {exc}", file=sys.stderr)
+        return 2
+    print(f"PIN for {who} stored (hashed) in {cfg.data_dir / 'pins.json'}")
+    return 0
+
+
+def cmd_callout(argv: list[str]) -> int:
+    from callout.cli import main
+
+    return main(argv)
+
+
+def cmd_test(argv: list[str]) -> int:
+    return subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=ROOT)
+
+
+def cmd_help(argv: list[str]) -> int:
+    print(USAGE)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "all": cmd_all, "web": cmd_web, "worker": cmd_worker, "sim": cmd_sim, "check": cmd_check,
+    "call": cmd_call, "fallback-twiml": cmd_fallback_twiml, "models": cmd_models,
+    "transcribe": cmd_transcribe, "test": cmd_test, "prompts": cmd_prompts, "pins": cmd_pins,
+    "callout": cmd_callout, "help": cmd_help, "--help": cmd_help, "-h": cmd_help,
+}
+
+
+def dispatch(command: str, argv: list[str]) -> int:
+    handler = COMMANDS.get(command)
+    if handler is None:
+        print(f"unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
+        return 2
+    return handler(argv)
