@@ -31,12 +31,12 @@ import requests  # noqa: E402
 from flask import request  # noqa: E402
 from rq.job import Job  # noqa: E402
 
-from callout.closeout import cancel_callout  # noqa: E402
 from callout.engine import callout_for_incident  # noqa: E402
-from hotline.lifecycle import incidents  # noqa: E402
+from hotline.lifecycle import commands, incidents, jobs  # noqa: E402
+from hotline.lifecycle.commands import Actor, Channel  # noqa: E402
 from hotline.service.embedded_redis import start_embedded_redis  # noqa: E402
+from hotline.service.sandbox import Hotline  # noqa: E402
 from sim.signing import signature  # noqa: E402
-from tests.harness import Hotline  # noqa: E402
 
 RING = 20
 ONCALL = f"""
@@ -113,7 +113,9 @@ def one_incident(h: Hotline, stamps: Stamps, n: int) -> tuple[float, float]:
     sid = f"CAbench{n:026d}"
     with h.session() as s:
         incidents.register_call(s, sid, "+886912345678", h.config.numbers[0])
-        incident_id = incidents.classify(s, sid, "other", "zh-TW", "+886912345678").id
+        incident_id = commands.report(s, call_sid=sid, type_key="other", lang="zh-TW", caller="+886912345678",
+                                      actor=Actor("+886912345678", Channel.CALLER), record_max_seconds=180
+                                      ).incident_ids[0]
     post_signed(h, f"/voice/recording-status?i={incident_id}",
                 {"CallSid": sid, "RecordingStatus": "completed", "RecordingSid": f"RE{n:032d}",
                  "RecordingUrl": f"{h.sim.api_base_url}/nothing", "RecordingDuration": "3"})
@@ -123,9 +125,7 @@ def one_incident(h: Hotline, stamps: Stamps, n: int) -> tuple[float, float]:
     attempt_id = h.wait_for(lambda: _first_attempt(h, incident_id), what="the no-answer callback")
     arrived = stamps.no_answer[attempt_id]
     nxt = stamps.wait_create(LIN, arrived) - arrived
-    with h.session() as s:
-        callout_id = callout_for_incident(s, incident_id).id  # type: ignore[union-attr]
-    cancel_callout(callout_id, "bench", "bench")
+    jobs.run(commands.stop_paging, incident_id, Actor("bench", Channel.CLI), "bench")
     h.sim.settle()
     return first, nxt
 
@@ -157,7 +157,7 @@ def job_round_trips(h: Hotline, queue: str, n: int) -> list[float]:
 def start_worker(h: Hotline, in_process: bool, log: Path) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-m", "rq.cli", "worker", "--url", h.env["REDIS_URL"], "--with-scheduler"]
     if in_process:
-        argv += ["--worker-class", "callout.worker.CalloutWorker"]
+        argv += ["--worker-class", "hotline.service.workers.CalloutWorker"]
     env = {**os.environ, **h.env, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([*argv, "callout"], env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT,
                             start_new_session=True)

@@ -32,7 +32,7 @@ from hotline.base.models import Incident, Recording, Transcript  # noqa: E402
 from hotline.base.runtime import Runtime, set_runtime  # noqa: E402
 from hotline.base.transcribe_settings import ModelSpec  # noqa: E402
 from hotline.service.embedded_redis import start_embedded_redis  # noqa: E402
-from tests.transcribe import speech  # noqa: E402
+from sim import speech  # noqa: E402
 from transcribe import jobs  # noqa: E402
 from transcribe.audio import pcm_chunks  # noqa: E402
 from transcribe.model_cache import get_model  # noqa: E402

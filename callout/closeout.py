@@ -11,31 +11,31 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from callout import briefing, dialer, sms
-from callout.engine import cancel
-from callout.phrases import person_language, text, usable
+from callout.phrases import person_language, usable
 from callout.states import AttemptState, CalloutState, set_attempt_state
 from hotline.base import audit
 from hotline.base.callout_models import Attempt, Callout
 from hotline.base.models import AuditEvent, utcnow
 from hotline.base.runtime import get_runtime
-from hotline.lifecycle.incident_sync import sync_incidents
 
 log = logging.getLogger("callout.closeout")
 
 
 def after_accept(callout_id: int) -> None:
+    """The acceptor's incidents are already theirs (the lifecycle's accept wrote that in the same
+    transaction); this ends the other calls and sends the SMS, then records `closed_out_at`, which
+    the convergence cycle looks for, so a close-out cut short by a crash is finished later."""
     rt, cfg = get_runtime(), get_runtime().config
     now = utcnow()
     with rt.db.session() as s:
         callout = s.get(Callout, callout_id)
-        if callout is None or callout.state != CalloutState.ACCEPTED:
+        if callout is None or callout.state != CalloutState.ACCEPTED or callout.closed_out_at is not None:
             return
-        sync_incidents(s, callout, now)
         name = callout.accepted_by_name or callout.accepted_by or ""
     stop_other_calls(callout_id, lambda lang: briefing.already_accepted(name, lang), now)
     with rt.db.session() as s:
@@ -66,6 +66,8 @@ def after_accept(callout_id: int) -> None:
             continue
         _send(callout_id, role, to, body, incident_id or first)
     with rt.db.session() as s:
+        s.execute(update(Callout).where(Callout.id == callout_id, Callout.closed_out_at.is_(None))
+                  .values(closed_out_at=utcnow()))
         for incident in incidents:
             audit.record(s, "callout.closed_out", incident.id, callout_id=callout_id)
 
@@ -94,19 +96,6 @@ def stop_other_calls(callout_id: int, message: Callable[[str], str], now: dateti
         except dialer.DialerError as exc:  # the menu still says "already accepted" when it next asks
             log.warning("could not stop call %s of attempt %s: %s", sid, attempt_id, exc.describe())
     return len(live)
-
-
-def cancel_callout(callout_id: int, reason: str, actor: str) -> bool:
-    """An admin stops a callout: no more calls, and calls in progress are told and ended."""
-    now = utcnow()
-    with get_runtime().db.session() as s:
-        done = cancel(s, callout_id, reason, now, actor=actor)
-        callout = s.get(Callout, callout_id)
-        if done and callout is not None:
-            sync_incidents(s, callout, now)
-    if done:
-        stop_other_calls(callout_id, lambda lang: text(lang, "stopped"), now)
-    return done
 
 
 def _goodbye_twiml(message: str, lang: str) -> str:

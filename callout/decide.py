@@ -20,6 +20,9 @@ from callout.states import AttemptState, CalloutState
 from hotline.base.oncall_policy import OncallSettings
 
 CALLBACK_GRACE = timedelta(seconds=30)  # Twilio queueing plus callback delivery
+# Seconds between tries of Calls.create after a 429 / 5xx / network failure or a dial that
+# never left: about 10 minutes in all, so a Twilio outage delays a person's call, never skips it.
+PLACE_BACKOFF = (1, 2, 4, 8, 15, 30, 60, 60, 60, 120, 120, 120)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class AttemptView:
     ring_timeout: int = 25
     answered_at: datetime | None = None
     ended_at: datetime | None = None
+    retry_at: datetime | None = None  # not placed yet: Twilio refused for a passing reason, try then
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,9 @@ Action = Dial | Wait | Reconcile | MarkUnacknowledged | RepeatAfter | Done
 
 
 def deadline(attempt: AttemptView, settings: OncallSettings) -> datetime:
-    """When a live attempt should have reported an outcome."""
+    """When a live attempt should have reported an outcome (or, never placed, be placed again)."""
+    if attempt.state == AttemptState.QUEUED and attempt.retry_at is not None:
+        return attempt.retry_at
     if attempt.answered_at is not None:
         return attempt.answered_at + timedelta(seconds=settings.answer_timeout) + CALLBACK_GRACE
     return attempt.created_at + timedelta(seconds=attempt.ring_timeout) + CALLBACK_GRACE

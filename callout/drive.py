@@ -1,37 +1,48 @@
-"""Carry out what `engine.advance` decides: place the call, schedule the watchdog, repeat.
+"""Carry out what `engine.advance` decides: place the call, and say when to look again.
 
 `drive` runs until the callout is waiting on the outside world (a ringing phone, a repeat
-timer) or is over. It is idempotent: any number of copies may run, late or at once (webhook
-step, watchdog, reconciler after a crash); the database's unique attempt slot makes sure a
-(round, step, person) is dialled at most once.
+timer, a Twilio outage) or is over, and returns the moment it next needs attention. It
+schedules nothing itself: the lifecycle turns that moment into a wake-up job, and the
+convergence cycle finds an overdue callout in the database even if that job is lost. Any
+number of copies may run, late or at once; the database's unique attempt slot and the
+placement claim (`claim_placement`) make sure a person is rung at most once per slot.
 
-`due` is the moment a scheduled job was meant for. A job never runs early, so `now` is at
-least `due`; using it makes the decision independent of how late the scheduler was (and
-lets tests run scheduled jobs immediately, as if their time had come).
+`due` is the moment a scheduled wake-up was meant for. A job never runs early, so `now` is at
+least `due`; using it makes the decision independent of how late the scheduler was (and lets
+tests run scheduled work immediately, as if its time had come).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from callout import dialer, links, schedule
-from callout.decide import CALLBACK_GRACE, Dial, Done, MarkUnacknowledged, Reconcile, RepeatAfter, Wait
+from callout import dialer, links
+from callout.decide import CALLBACK_GRACE, PLACE_BACKOFF, Dial, Done, MarkUnacknowledged, Reconcile, RepeatAfter, Wait
 from callout.engine import advance, record_call_placed, record_dial_failed
-from callout.states import AttemptState, CalloutState
 from callout.watchdog import reconcile_attempt
 from hotline.base import audit
-from hotline.base.callout_models import Attempt, Callout
+from hotline.base.callout_models import Attempt
 from hotline.base.models import utcnow
 from hotline.base.oncall_policy import OncallSettings
 from hotline.base.runtime import get_runtime
-from hotline.lifecycle.incident_sync import sync_incidents
+from hotline.base.states import AttemptState, CalloutState
 
 log = logging.getLogger("callout.drive")
 MAX_HOPS = 50  # a callout with every number invalid ends its round here rather than spin
-REDIAL_BACKOFF = (1, 2, 4, 8, 15, 30)  # seconds between Calls.create retries on 429 / 5xx
+CLAIM_SECONDS = 60  # a claim older than this belongs to a process that died mid-placement
+
+
+@dataclass(frozen=True)
+class Driven:
+    """What one `drive` did, and when the callout next needs looking at (None: it is over)."""
+
+    action: str
+    wake_at: datetime | None
 
 
 def settings() -> OncallSettings:
@@ -43,96 +54,108 @@ def moment(due: datetime | None = None) -> datetime:
     return max(now, due) if due is not None else now
 
 
-def drive(callout_id: int, due: datetime | None = None) -> str:
-    """Advance the callout until it waits; returns the last action's name (for logs and tests)."""
+def drive(callout_id: int, due: datetime | None = None) -> Driven:
+    """Advance the callout until it waits."""
     rt = get_runtime()
     name = "none"
     for _ in range(MAX_HOPS):
         now = moment(due)
         with rt.db.session() as s:
             action = advance(s, callout_id, settings(), rt.config.people, now)
-            name = type(action).__name__
-            callout = s.get(Callout, callout_id)
-            assert callout is not None
-            if isinstance(action, MarkUnacknowledged):
-                sync_incidents(s, callout, now)
+        name = type(action).__name__
         match action:
             case Dial(attempt_id=attempt_id) if attempt_id is not None:
-                if place(attempt_id, now):
-                    return name
+                waiting = place(attempt_id, now)
+                if waiting is not None:
+                    return Driven(name, waiting)
             case Dial():  # another copy queued this slot first; it places the call
-                return name
+                return Driven(name, now + CALLBACK_GRACE)
             case Wait(until=until) | RepeatAfter(until=until) | MarkUnacknowledged(repeat_at=until):
-                schedule.wake(callout_id, until)
-                return name
+                return Driven(name, until)
             case Reconcile(attempt_id=attempt_id):
-                if attempt_id is None or not reconcile_attempt(attempt_id, now):
-                    schedule.wake(callout_id, now + CALLBACK_GRACE)
-                    return name
+                if attempt_id is None:
+                    return Driven(name, now + CALLBACK_GRACE)
+                settled = reconcile_attempt(attempt_id, now)
+                if settled is None:  # never placed and a retry is due: place it now
+                    waiting = place(attempt_id, now)
+                    if waiting is not None:
+                        return Driven(name, waiting)
+                elif not settled:
+                    return Driven(name, now + CALLBACK_GRACE)
             case Done():
-                return name
+                return Driven(name, None)
     log.error("callout %s: no settled state after %d hops", callout_id, MAX_HOPS)
-    schedule.wake(callout_id, moment(due) + CALLBACK_GRACE)
-    return name
+    return Driven(name, moment(due) + CALLBACK_GRACE)
 
 
-def place(attempt_id: int, now: datetime, tries: int = 0) -> bool:
-    """Ask Twilio to ring this attempt's person. True when the callout now waits (placed or
-    retrying); False when the attempt failed for good and the caller should move on at once."""
+def claim_placement(s: Session, attempt_id: int, now: datetime) -> bool:
+    """Only one process asks Twilio to ring an attempt at a time (a webhook's nudge and the
+    convergence cycle may both get here)."""
+    table = Attempt.__table__
+    stale = now - timedelta(seconds=CLAIM_SECONDS)
+    result = s.execute(update(table).where(
+        table.c.id == attempt_id, table.c.state == AttemptState.QUEUED, table.c.call_sid.is_(None),
+        table.c.placing_at.is_(None) | (table.c.placing_at < stale)).values(placing_at=now))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def place(attempt_id: int, now: datetime) -> datetime | None:
+    """Ask Twilio to ring this attempt's person. Returns when to look again while the callout
+    waits (placed, being placed elsewhere, or a retry is due); None when the attempt failed for
+    good and the callout should move on at once."""
     rt, cfg = get_runtime(), get_runtime().config
     with rt.db.session() as s:
         attempt = s.get(Attempt, attempt_id)
-        if attempt is None or attempt.state != AttemptState.QUEUED or attempt.call_sid:
-            return True
-        if attempt.callout.state not in CalloutState.ACTIVE:
-            return True
+        if attempt is None or attempt.callout.state not in CalloutState.ACTIVE:
+            return now + CALLBACK_GRACE
+        if attempt.state != AttemptState.QUEUED or attempt.call_sid:
+            return now + timedelta(seconds=attempt.ring_timeout) + CALLBACK_GRACE
+        if attempt.retry_at is not None and attempt.retry_at > now:
+            return attempt.retry_at
+        if not claim_placement(s, attempt_id, now):
+            return now + CALLBACK_GRACE
         req = dialer.CallRequest(to=attempt.phone, from_=cfg.numbers[0],
                                  url=links.webhook(cfg, "answer", attempt_id),
                                  status_callback=links.webhook(cfg, "status", attempt_id),
                                  ring_timeout=attempt.ring_timeout)
-        callout_id, ring_timeout = attempt.callout_id, attempt.ring_timeout
+        ring_timeout, tries = attempt.ring_timeout, attempt.place_tries
     try:
         sid = dialer.place_call(req)
     except dialer.PermanentError as exc:
         with rt.db.session() as s:
             record_dial_failed(s, attempt_id, exc.describe(), now)
             _audit(s, attempt_id, "callout.dial_failed", error=exc.describe())
-        return False
+        return None
     except dialer.TransientError as exc:
-        if tries >= len(REDIAL_BACKOFF):
-            with rt.db.session() as s:
-                record_dial_failed(s, attempt_id, f"gave up after {tries} retries: {exc.describe()}", now)
-                _audit(s, attempt_id, "callout.dial_failed", error=exc.describe(), retries=tries)
-            return False
-        with rt.db.session() as s:
-            _audit(s, attempt_id, "callout.dial_retry", error=exc.describe(), retry=tries + 1)
-        schedule.redial(attempt_id, tries + 1, REDIAL_BACKOFF[tries])
-        return True
+        return _platform_failure(attempt_id, tries, exc, now)
     with rt.db.session() as s:
         record_call_placed(s, attempt_id, sid, now)
         attempt = s.get(Attempt, attempt_id)
         assert attempt is not None
-        callout = attempt.callout
-        still_active = callout.state in CalloutState.ACTIVE
-        if still_active:
-            sync_incidents(s, callout, now)
+        still_active = attempt.callout.state in CalloutState.ACTIVE
         _audit(s, attempt_id, "callout.dialed", call_sid=sid, phone=attempt.phone)
     if not still_active:  # accepted or cancelled while Twilio was placing it
         _quietly(dialer.cancel_call, sid)
-        return True
-    schedule.wake(callout_id, now + timedelta(seconds=ring_timeout) + CALLBACK_GRACE)
-    return True
+    return now + timedelta(seconds=ring_timeout) + CALLBACK_GRACE
 
 
-def redial(attempt_id: int, tries: int) -> None:
-    """A retried Calls.create (after 429/5xx); on final failure the callout moves on."""
-    now = utcnow()
-    if not place(attempt_id, now, tries):
-        with get_runtime().db.session() as s:
-            attempt = s.get(Attempt, attempt_id)
-            callout_id = attempt.callout_id if attempt else None
-        if callout_id is not None:
-            drive(callout_id)
+def _platform_failure(attempt_id: int, tries: int, exc: dialer.DialerError, now: datetime) -> datetime | None:
+    """Twilio (or the network) failed, not the person: keep them queued and try again later.
+    Only after the whole backoff does the attempt fail, and the timeline says why."""
+    db = get_runtime().db
+    if tries >= len(PLACE_BACKOFF):
+        with db.session() as s:
+            record_dial_failed(s, attempt_id, f"Twilio unavailable; gave up after {tries} tries: {exc.describe()}",
+                               now)
+            _audit(s, attempt_id, "callout.dial_failed", error=exc.describe(), retries=tries, platform=True)
+        return None
+    retry_at = now + timedelta(seconds=PLACE_BACKOFF[tries])
+    with db.session() as s:
+        s.execute(update(Attempt).where(Attempt.id == attempt_id)
+                  .values(place_tries=tries + 1, retry_at=retry_at, placing_at=None, twilio_error=exc.describe()))
+        _audit(s, attempt_id, "callout.dial_retry", error=exc.describe(), retry=tries + 1,
+               retry_at=retry_at.isoformat(), reason="Twilio did not place the call; the person was not rung")
+    return retry_at
 
 
 def _audit(s: Session, attempt_id: int, kind: str, **detail: object) -> None:

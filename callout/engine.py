@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,43 +35,77 @@ from hotline.base.config import Person
 from hotline.base.oncall_policy import OncallSettings, Override
 
 
+def callout_for_incident(session: Session, incident_id: int) -> Callout | None:
+    """The callout responsible for the incident now, else the latest that ever covered it."""
+    return session.execute(
+        select(Callout).join(callout_incidents).where(callout_incidents.c.incident_id == incident_id)
+        .order_by(callout_incidents.c.active.desc(), Callout.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
 def open_callout(session: Session, incident_ids: Sequence[int], type_key: str, settings: OncallSettings,
                  now: datetime, *, storm: bool = False) -> Callout:
-    """Create the callout for these incidents, or return the one that already covers the first.
-
-    Safe to run twice (a retried job): the unique incident link makes the second a no-op.
-    """
-    existing = callout_for_incident(session, incident_ids[0])
+    """A callout for these incidents, or the one already paging the first (a retried job)."""
+    existing = paging_callout(session, incident_ids[0])
     if existing is not None:
         return existing
     policy = settings.policy_for(type_key)
     callout = Callout(state=CalloutState.PENDING, type_key=type_key, policy_key=policy.key, storm=storm,
                       created_at=now, updated_at=now)
-    try:
-        with session.begin_nested():
-            session.add(callout)
-            session.flush()
-            session.execute(callout_incidents.insert(), [{"callout_id": callout.id, "incident_id": i}
-                                                          for i in incident_ids])
-    except IntegrityError:
-        found = callout_for_incident(session, incident_ids[0])
-        if found is None:
-            raise
-        return found
+    session.add(callout)
+    session.flush()
     for incident_id in incident_ids:
+        if not link_incident(session, callout.id, incident_id):
+            raise LookupError(f"incident {incident_id} is already paged by another callout")
         audit.record(session, "callout.opened", incident_id, callout_id=callout.id, policy=policy.key)
     return callout
 
 
-def callout_for_incident(session: Session, incident_id: int) -> Callout | None:
+def paging_callout(session: Session, incident_id: int) -> Callout | None:
+    """The active callout paging for this incident, if any."""
     return session.execute(
-        select(Callout).join(callout_incidents).where(callout_incidents.c.incident_id == incident_id)
+        select(Callout).join(callout_incidents)
+        .where(callout_incidents.c.incident_id == incident_id, callout_incidents.c.active,
+               Callout.state.in_(CalloutState.ACTIVE))
     ).scalar_one_or_none()
+
+
+def responsible_callout_id(session: Session, incident_id: int) -> int | None:
+    """The callout with an active link to the incident (paging it, or accepted through it)."""
+    return session.execute(
+        select(callout_incidents.c.callout_id)
+        .where(callout_incidents.c.incident_id == incident_id, callout_incidents.c.active)
+    ).scalar_one_or_none()
+
+
+def link_incident(session: Session, callout_id: int, incident_id: int) -> bool:
+    """Make the callout responsible for the incident; False if another callout already is."""
+    try:
+        with session.begin_nested():
+            session.execute(callout_incidents.insert(), [{"callout_id": callout_id, "incident_id": incident_id,
+                                                          "active": True}])
+    except IntegrityError:
+        return False
+    return True
+
+
+def unlink_incident(session: Session, incident_id: int) -> int | None:
+    """The incident no longer needs its callout (closed, stopped); returns that callout's id."""
+    callout_id = responsible_callout_id(session, incident_id)
+    if callout_id is not None:
+        session.execute(update(callout_incidents).where(callout_incidents.c.incident_id == incident_id,
+                                                        callout_incidents.c.active).values(active=False))
+    return callout_id
+
+
+def linked_incident_ids(session: Session, callout_id: int) -> list[int]:
+    return list(session.scalars(select(callout_incidents.c.incident_id).where(
+        callout_incidents.c.callout_id == callout_id, callout_incidents.c.active)))
 
 
 def attempt_views(callout: Callout) -> list[AttemptView]:
     return [AttemptView(a.id, a.person_key, a.round, a.step, a.state, a.outcome, a.created_at, a.ring_timeout,
-                        a.answered_at, a.ended_at) for a in callout.attempts]
+                        a.answered_at, a.ended_at, a.retry_at) for a in callout.attempts]
 
 
 def contacts_for(callout: Callout, settings: OncallSettings, people: Mapping[str, Person], now: datetime,
@@ -152,14 +186,18 @@ def abandon_attempt(session: Session, attempt_id: int, reason: str, now: datetim
     return set_attempt_state(session, attempt_id, target, now, twilio_error=reason[:2000])
 
 
-def cancel(session: Session, callout_id: int, reason: str, now: datetime, actor: str = "system") -> bool:
-    """Stop a callout (incident closed, drill over). False if it had already ended."""
+def cancel(session: Session, callout_id: int, reason: str, now: datetime, actor: str = "system",
+           because_of: Sequence[int] = ()) -> bool:
+    """Stop a callout that no incident needs any more. False if it had already ended. The
+    timeline of each incident still linked, and of `because_of` (the one just closed or
+    stopped), says so."""
+    incident_ids = sorted({*linked_incident_ids(session, callout_id), *because_of})
     done = set_callout_state(session, callout_id, CalloutState.CANCELLED, now, cancelled_at=now,
-                             cancel_reason=reason, next_wake_at=None)
+                             cancel_reason=reason, next_wake_at=None, storm_type=None)
     if done:
-        callout = session.get(Callout, callout_id)
-        for incident in callout.incidents if callout else []:
-            audit.record(session, "callout.cancelled", incident.id, actor=actor, callout_id=callout_id,
+        session.execute(update(callout_incidents).where(callout_incidents.c.callout_id == callout_id)
+                        .values(active=False))
+        for incident_id in incident_ids:
+            audit.record(session, "callout.cancelled", incident_id, actor=actor, callout_id=callout_id,
                          reason=reason)
     return done
-

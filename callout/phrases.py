@@ -80,6 +80,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "recording_label_one": "The caller's recording.",
         "recordings_not_ready": "The recording is not ready yet.",
         "recording_not_ready": "This recording is not ready yet.",
+        "recording_failed": "This recording could not be fetched. Call the caller back on the number given.",
         "goodbye": "Goodbye.",
         "failure": "This is the crisis hotline. Something went wrong on our side while reading you the report. "
                    "Please call the hotline at {number} now.",
@@ -133,6 +134,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "recording_label_one": "通報人的錄音。",
         "recordings_not_ready": "錄音還沒準備好。",
         "recording_not_ready": "這段錄音還沒準備好。",
+        "recording_failed": "這段錄音無法取得，請依提供的號碼回電給通報人。",
         "goodbye": "再見。",
         "failure": "這裡是緊急通報專線。為您讀取通報時，我們的系統發生問題。請立即撥打專線 {number}。",
         "failure_no_number": "這裡是緊急通報專線。為您讀取通報時，我們的系統發生問題。請立即撥打專線。",

@@ -89,7 +89,7 @@ def _status(session: Session, attempt: Attempt, event: CallStatus, now: datetime
     session.refresh(callout)
     verdict_now = applied and not had_verdict and attempt.outcome is not None
     if verdict_now:
-        _audit_attempt(session, callout, attempt)
+        audit_attempt(session, callout, attempt)
     advance = verdict_now and callout.state in CalloutState.ACTIVE
     followup = FollowUp.NONE
     if applied and attempt.state == AttemptState.ANSWERED:
@@ -114,7 +114,7 @@ def _key(session: Session, attempt: Attempt, event: KeyPress, now: datetime) -> 
     callout = attempt.callout
     session.refresh(callout)
     if applied:
-        _audit_attempt(session, callout, attempt)
+        audit_attempt(session, callout, attempt)
     return Received(applied, FollowUp.DECLINED, applied and callout.state in CalloutState.ACTIVE,
                     attempt.id, callout.id)
 
@@ -134,7 +134,7 @@ def accept(session: Session, callout_id: int, now: datetime, *, attempt_id: int 
         raise ValueError("accept needs attempt_id or person")
     won = set_callout_state(session, callout_id, CalloutState.ACCEPTED, now, accepted_by=person,
                             accepted_by_name=name or person, accepted_at=now, accepted_attempt_id=attempt_id,
-                            next_wake_at=None)
+                            next_wake_at=None, storm_type=None)
     callout = session.get(Callout, callout_id)
     assert callout is not None
     session.refresh(callout)
@@ -160,7 +160,7 @@ def _handled_message(callout: Callout) -> str:
     return ""
 
 
-def _audit_attempt(session: Session, callout: Callout, attempt: Attempt) -> None:
+def audit_attempt(session: Session, callout: Callout, attempt: Attempt) -> None:
     for incident in callout.incidents:
         audit.record(session, "callout.attempt", incident.id, actor="system", callout_id=callout.id,
                      attempt_id=attempt.id, person=attempt.person_key, round=attempt.round, step=attempt.step,

@@ -2,58 +2,91 @@
 
 Twenty people reporting the same outage should wake one responder once, who then hears
 "20 reports" and can step through them; a report of a different type still gets its own
-callout. Callers serialise per type with a lock (see `callout.jobs.start`), so two reports
-arriving together cannot both open a callout.
+callout. The database decides who opens a storm's callout: `Callout.storm_type` is unique, so
+of two reports arriving together exactly one INSERT wins and the other joins it, on SQLite and
+PostgreSQL, with no lock service (paging must not depend on Redis being up).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from callout.engine import callout_for_incident, open_callout
-from callout.states import CalloutState
+from callout.engine import link_incident, paging_callout, responsible_callout_id
 from hotline.base import audit
 from hotline.base.callout_models import Callout, callout_incidents
 from hotline.base.oncall_policy import OncallSettings
+from hotline.base.states import CalloutState
 
 
-def running_callout(session: Session, type_key: str, settings: OncallSettings, now: datetime) -> Callout | None:
-    """The newest active callout for `type_key` opened within the storm window, if any."""
-    if settings.storm_window_minutes <= 0:
-        return None
+def close_storm_windows(session: Session, type_key: str, settings: OncallSettings, now: datetime) -> None:
+    """A callout older than the storm window, or no longer active, stops collecting reports."""
     since = now - timedelta(minutes=settings.storm_window_minutes)
-    return session.execute(
-        select(Callout).where(Callout.type_key == type_key, Callout.state.in_(CalloutState.ACTIVE),
-                              Callout.created_at >= since)
-        .order_by(Callout.created_at.desc(), Callout.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    session.execute(update(Callout).where(
+        Callout.storm_type == type_key,
+        (Callout.created_at < since) | Callout.state.not_in(CalloutState.ACTIVE)).values(storm_type=None))
 
 
 def open_or_join(session: Session, incident_id: int, type_key: str, settings: OncallSettings,
                  now: datetime) -> tuple[Callout, bool]:
-    """The callout that covers this incident from now on, and whether it joined an existing one."""
-    existing = callout_for_incident(session, incident_id)
+    """The callout that pages this incident from now on, and whether it joined an existing one.
+
+    Safe to run twice or concurrently (a retried job, the convergence cycle beside a webhook's
+    nudge): the partial unique index on active links keeps one callout per incident.
+    """
+    existing = paging_callout(session, incident_id)
     if existing is not None:
         return existing, False
-    running = running_callout(session, type_key, settings, now)
-    if running is None:
-        return open_callout(session, [incident_id], type_key, settings, now), False
+    storms = settings.storm_window_minutes > 0
+    if storms:
+        close_storm_windows(session, type_key, settings, now)
+    for _ in range(3):  # each pass either opens, joins, or finds the storm just ended
+        running = session.scalar(select(Callout).where(Callout.storm_type == type_key)) if storms else None
+        if running is None:
+            callout = _open(session, incident_id, type_key, settings, now, storms)
+            if callout is not None:
+                return callout, False
+            continue
+        if link_incident(session, running.id, incident_id):
+            running.storm = True
+            reports = len(session.execute(select(callout_incidents.c.incident_id).where(
+                callout_incidents.c.callout_id == running.id)).all())
+            audit.record(session, "callout.joined", incident_id, callout_id=running.id, reports=reports)
+            session.flush()
+            session.refresh(running)
+            return running, True
+        found = _responsible(session, incident_id)
+        if found is not None:
+            return found, False
+    raise RuntimeError(f"could not open or join a callout for incident {incident_id}")
+
+
+def _open(session: Session, incident_id: int, type_key: str, settings: OncallSettings, now: datetime,
+          storms: bool) -> Callout | None:
+    """A new callout for the incident; None when a concurrent report of its type opened one first."""
+    policy = settings.policy_for(type_key)
+    callout = Callout(state=CalloutState.PENDING, type_key=type_key, policy_key=policy.key, created_at=now,
+                      updated_at=now, storm_type=type_key if storms else None)
     try:
         with session.begin_nested():
-            session.execute(callout_incidents.insert(), [{"callout_id": running.id, "incident_id": incident_id}])
+            session.add(callout)
+            session.flush()
     except IntegrityError:
-        found = callout_for_incident(session, incident_id)
+        return None
+    if not link_incident(session, callout.id, incident_id):  # another process linked it meanwhile
+        session.delete(callout)
+        session.flush()
+        found = _responsible(session, incident_id)
         if found is None:
-            raise
-        return found, False
-    running.storm = True
-    count = session.execute(select(callout_incidents.c.incident_id)
-                            .where(callout_incidents.c.callout_id == running.id)).all()
-    audit.record(session, "callout.joined", incident_id, callout_id=running.id, reports=len(count))
-    session.flush()
-    session.refresh(running)
-    return running, True
+            raise RuntimeError(f"incident {incident_id} is linked, but to no callout")
+        return found
+    audit.record(session, "callout.opened", incident_id, callout_id=callout.id, policy=policy.key)
+    return callout
+
+
+def _responsible(session: Session, incident_id: int) -> Callout | None:
+    callout_id = responsible_callout_id(session, incident_id)
+    return session.get(Callout, callout_id) if callout_id is not None else None

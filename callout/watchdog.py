@@ -12,7 +12,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from callout import dialer, schedule
+from callout import dialer
+from callout.decide import PLACE_BACKOFF
 from callout.engine import abandon_attempt
 from callout.receive import receive
 from callout.states import AttemptState, CallStatus
@@ -24,18 +25,20 @@ log = logging.getLogger("callout.watchdog")
 FINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
 
 
-def reconcile_attempt(attempt_id: int, now: datetime) -> bool:
-    """Settle a live attempt past its deadline. True when it now has a verdict (move on)."""
+def reconcile_attempt(attempt_id: int, now: datetime) -> bool | None:
+    """Settle a live attempt past its deadline. True when it now has a verdict (move on), False
+    to look again shortly, None when it was never placed and should be placed now (a platform
+    failure or a dial that never left is retried, not counted as the person not answering)."""
     db = get_runtime().db
     with db.session() as s:
         attempt = s.get(Attempt, attempt_id)
         if attempt is None or attempt.outcome is not None or attempt.state not in AttemptState.LIVE:
             return True
-        sid, state = attempt.call_sid, attempt.state
+        sid, state, tries = attempt.call_sid, attempt.state, attempt.place_tries
     if sid is None:
-        if schedule.redial_pending(attempt_id):
-            return False  # Twilio is being retried (429/5xx); that person is not skipped
-        return _abandon(attempt_id, now, "the call was never placed (lost before Calls.create returned)")
+        if tries < len(PLACE_BACKOFF):
+            return None
+        return _abandon(attempt_id, now, f"the call could not be placed in {tries} tries")
     try:
         status = dialer.fetch_status(sid)
     except dialer.DialerError as exc:

@@ -71,7 +71,10 @@ class Callout(Base):
     storm_type: Mapped[str | None] = mapped_column(String(40), unique=True)
     closed_out_at: Mapped[datetime | None]  # after an accept: other calls ended, SMS sent
 
-    incidents: Mapped[list[Incident]] = relationship(secondary=callout_incidents, order_by=Incident.id)
+    # The incidents this callout is responsible for: paging them, or accepted through it.
+    incidents: Mapped[list[Incident]] = relationship(
+        secondary=callout_incidents, order_by=Incident.id, viewonly=True,
+        secondaryjoin=lambda: (callout_incidents.c.incident_id == Incident.id) & callout_incidents.c.active)
     attempts: Mapped[list[Attempt]] = relationship(back_populates="callout", order_by="Attempt.id")
 
 

@@ -62,7 +62,6 @@ class Incident(Base):
     # Set when the incident is reported, brought forward when the caller hangs up, cleared
     # when nobody needs to be paged for it (accepted, closed, stopped).
     page_due_at: Mapped[datetime | None] = mapped_column(index=True)
-    handed_off_at: Mapped[datetime | None]
     paging_stopped_by: Mapped[str | None] = mapped_column(String(64))
     paging_stopped_reason: Mapped[str | None] = mapped_column(Text)
     paging_stopped_at: Mapped[datetime | None]
@@ -121,6 +120,7 @@ class Recording(Base):
     format: Mapped[str | None] = mapped_column(String(40))
     size: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_try_at: Mapped[datetime | None]  # the latest fetch; a failed one is tried again later
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     stored_at: Mapped[datetime | None]
@@ -158,3 +158,13 @@ class AuditEvent(Base):
     kind: Mapped[str] = mapped_column(String(40))
     actor: Mapped[str] = mapped_column(String(64), default="system")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Lease(Base):
+    """A named lease, so a periodic job runs on one node at a time (the database is the arbiter)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[datetime]

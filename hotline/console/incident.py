@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from hotline.base.models import Incident, Recording
 from hotline.base.runtime import get_runtime
+from hotline.base.states import RecordingStatus
 
 from . import queries
 from .auth import guard
@@ -47,7 +48,7 @@ def recording_audio(recording_id: int) -> Response:
     cfg = get_runtime().config
     with get_runtime().db.session() as s:
         rec = s.get(Recording, recording_id)
-        stored = rec.path if rec is not None and rec.status == "stored" else None
+        stored = rec.path if rec is not None and rec.status == RecordingStatus.STORED else None
     if not stored:
         abort(404)
     path = Path(stored).resolve()

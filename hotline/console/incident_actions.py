@@ -20,8 +20,9 @@ def _back(incident_id: int, outcome: actions.Outcome) -> Response:
 
 
 def _actor() -> str:
+    """The logged-in user, by name: the lifecycle records who stopped paging or closed."""
     viewer = current_viewer()
-    return f"console:{viewer.name}" if viewer else "console"
+    return viewer.name if viewer else "console"
 
 
 @bp.post("/console/incidents/<int:incident_id>/accept")
@@ -29,9 +30,19 @@ def accept(incident_id: int) -> Response:
     return _back(incident_id, actions.accept_on_behalf(incident_id, request.form.get("person", ""), _actor()))
 
 
-@bp.post("/console/incidents/<int:incident_id>/cancel")
-def cancel(incident_id: int) -> Response:
-    return _back(incident_id, actions.cancel_callout(incident_id, request.form.get("reason", "").strip(), _actor()))
+@bp.post("/console/incidents/<int:incident_id>/stop")
+def stop(incident_id: int) -> Response:
+    return _back(incident_id, actions.stop_paging(incident_id, request.form.get("reason", ""), _actor()))
+
+
+@bp.post("/console/incidents/<int:incident_id>/page-again")
+def page_again(incident_id: int) -> Response:
+    return _back(incident_id, actions.page_again(incident_id, _actor()))
+
+
+@bp.post("/console/incidents/<int:incident_id>/reopen")
+def reopen(incident_id: int) -> Response:
+    return _back(incident_id, actions.reopen(incident_id, request.form.get("reason", ""), _actor()))
 
 
 @bp.post("/console/incidents/<int:incident_id>/close")

@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callout.engine import callout_for_incident
 from hotline.base.models import AuditEvent, Call, Incident, IncidentStatus, Recording, Transcript, utcnow
+from hotline.base.states import CalloutState
 
 LIST_LIMIT = 200
 
@@ -102,15 +104,11 @@ class CalloutView:
 
     @property
     def active(self) -> bool:
-        return self.state in ("pending", "dialing", "unacknowledged")
+        return self.state in CalloutState.ACTIVE
 
 
 def callout(s: Session, incident_id: int) -> CalloutView | None:
     """The callout covering the incident with every attempt; None before one is opened."""
-    try:
-        from callout.engine import callout_for_incident
-    except ImportError:  # the console works without the callout package
-        return None
     found = callout_for_incident(s, incident_id)
     if found is None:
         return None

@@ -11,15 +11,17 @@ from dataclasses import replace
 
 from flask import current_app, request
 
+from callout.links import recording_url
 from hotline.base import audit, pins, prompt_store
 from hotline.base.config import Config
-from hotline.base.models import Incident, IncidentStatus
 from hotline.base.phone import to_e164
 from hotline.base.runtime import get_runtime
 from hotline.ivr.flow import Flow
 from hotline.ivr.flow_engine import CallState, Outcome, Utterance, after_pin, say
 from hotline.ivr.roles import person_for
-from hotline.lifecycle import incidents
+from hotline.lifecycle import commands, incidents, jobs
+from hotline.lifecycle.commands import Actor, Channel
+from hotline.lifecycle.report_view import report_view
 
 log = logging.getLogger("hotline.caller_actions")
 
@@ -38,12 +40,14 @@ def apply(flow: Flow, outcome: Outcome) -> tuple[CallState, tuple[Utterance, ...
         with get_runtime().db.session() as s:
             if outcome.classify:
                 caller = to_e164(form.get("From"), cfg.default_region)
-                inc = incidents.classify(s, form["CallSid"], outcome.classify, state.lang, caller)
-                if state.get("op"):
-                    inc.source, inc.relayed_by = "operator", state.get("op")
-                state = replace(state, incident=inc.id)
+                op = state.get("op")
+                out = commands.report(s, call_sid=form["CallSid"], type_key=outcome.classify, lang=state.lang,
+                                      caller=caller, actor=_actor(state, caller),
+                                      record_max_seconds=cfg.record_max_seconds,
+                                      source="operator" if op else None, relayed_by=op or None)
+                state = replace(state, incident=out.incident_ids[0])
             if outcome.fields and state.incident is not None:
-                incidents.set_fields(s, state.incident, outcome.fields)
+                commands.set_details(s, state.incident, outcome.fields, _actor(state, None))
     if outcome.action in ACTIONS:
         notice += ACTIONS[outcome.action](flow, state)
     if state.flow == flow.name and getattr(flow.nodes.get(state.node), "kind", "") == "dial":
@@ -87,44 +91,51 @@ def check_pin(flow: Flow, state: CallState, pin: str) -> tuple[CallState, tuple[
     return out.state, out.notice
 
 
+def _actor(state: CallState, caller: str | None) -> Actor:
+    """Who is acting on this call: the operator or staff member, else the caller."""
+    if state.get("op"):
+        return Actor(state.get("op") or "operator", Channel.OPERATOR)
+    if state.get("who"):
+        return Actor(state.get("who") or "staff", Channel.DIAL_IN)
+    return Actor(caller or "anonymous", Channel.CALLER)
+
+
 def _resolve(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
+    """Closes this incident only: a storm's other incidents are still paged."""
     if state.incident is None:
         return ()
-    actor = state.get("op") or state.get("who") or "operator"
-    with get_runtime().db.session() as s:
-        incidents.set_status(s, [state.incident], IncidentStatus.CLOSED, actor=actor, via="phone")
-        audit.record(s, "resolved_by_phone", state.incident, actor=actor)
-    _cancel_callout(state.incident, actor)
+    jobs.run(commands.resolve, state.incident, _actor(state, None), "resolved by phone")
     return (say(flow, "op_resolved", state.lang),)
 
 
 def _accept(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
-    """The same atomic accept the callout uses: one acceptor, the other calls are ended."""
-    from hotline.lifecycle.oncall_bridge import accept_incident
-
+    """The same atomic accept every channel uses: one acceptor, the other calls are ended."""
     person = state.get("who")
     if state.incident is None or not person:
         return ()
-    result = accept_incident(state.incident, person)
+    people = _cfg().people
+    name = people[person].name if person in people else person
+    result = jobs.run(commands.accept, person=person, name=name, incident_id=state.incident,
+                      actor=_actor(state, None))
     with get_runtime().db.session() as s:
-        inc = s.get(Incident, state.incident)
-        ref, callback = (inc.ref or "", inc.callback_number or "") if inc else ("", "")
+        view = report_view(s, state.incident)
+    ref, callback = (view.ref, view.callback_number or "") if view else ("", "")
     if result.ok:
         return (say(flow, "accepted_by_you", state.lang, ref=" ".join(ref), number=" ".join(callback.lstrip("+"))),)
     return (say(flow, "already_accepted", state.lang, name=result.accepted_by_name or ""),)
 
 
 def _hear(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
-    from hotline.lifecycle.oncall_bridge import report_media
-
     if state.incident is None:
         return ()
-    text, audio = report_media(state.incident)
+    with get_runtime().db.session() as s:
+        view = report_view(s, state.incident)
     out: list[Utterance] = []
-    if text:
-        out.append(Utterance(text, state.lang))
-    if audio:
-        out.append(Utterance("", state.lang, audio=audio))
+    if view and view.transcript:
+        out.append(Utterance(view.transcript, state.lang))
+    playable = [r for r in view.recordings if r.playable] if view else []
+    if playable:
+        out.append(Utterance("", state.lang, audio=recording_url(_cfg(), playable[-1].id)))
     return tuple(out) or (say(flow, "nothing_to_hear", state.lang),)
 
 
@@ -137,12 +148,6 @@ def _publish(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
         audit.record(s, "prompt_published", None, actor=state.get("who") or "admin", prompt=name, lang=lang,
                      version=int(version), via="phone")
     return (say(flow, "admin_published", state.lang),)
-
-
-def _cancel_callout(incident_id: int, actor: str) -> None:
-    from hotline.lifecycle.oncall_bridge import cancel_for_incident
-
-    cancel_for_incident(incident_id, f"resolved by {actor}", actor)
 
 
 ACTIONS = {"resolve": _resolve, "accept": _accept, "hear": _hear, "publish": _publish}

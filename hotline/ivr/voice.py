@@ -1,5 +1,9 @@
 """Twilio voice webhooks for the reporting flow. Thin: parse the form, call one decision,
-apply its effects through `hotline.incidents`, render TwiML.
+apply its effects through the lifecycle's commands, render TwiML.
+
+The caller always hears the truth we know: once a command has committed, the report is safe
+in the database, whether or not the queue took the follow-up work (the convergence cycle
+does it then).
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ from hotline.ivr.flow import Flow
 from hotline.ivr.flow_engine import CallState, Utterance
 from hotline.ivr.roles import caller_role
 from hotline.ivr.voice_context import context, prompt_recorded
-from hotline.lifecycle import incidents
-from hotline.lifecycle.handoff import enqueue_download, hand_off
+from hotline.lifecycle import commands, incidents, jobs
+from hotline.lifecycle.commands import Actor, Channel
 
 log = logging.getLogger("hotline.voice")
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -146,11 +150,14 @@ def recorded() -> Response:
         state, notice = prompt_recorded(_flow(state.flow), state)
     elif form.get("RecordingSid"):
         with get_runtime().db.session() as s:
-            incidents.note_recording(s, state.incident, form["RecordingSid"], form.get("RecordingUrl"),
-                                     _float(form.get("RecordingDuration")), kind=purpose)
+            out = commands.recording_arrived(s, incident_id=state.incident, sid=form["RecordingSid"],
+                                             url=form.get("RecordingUrl"),
+                                             duration=_float(form.get("RecordingDuration")),
+                                             kind=purpose, fetch=False)
             if purpose == "update":
                 audit.record(s, "voice_update", state.incident, actor=state.get("op") or state.get("who") or "phone",
                              sid=form["RecordingSid"])
+        jobs.dispatch(out.then)
     if form.get("Digits") == "hangup":
         return xml(VoiceResponse())  # the caller is gone; Twilio ignores this TwiML
     return _respond(state, notice)
@@ -167,20 +174,19 @@ def recording_status() -> Response:
     if purpose == "prompt":
         return Response("", status=204)  # stored by the admin flow itself
     incident_id = int(args["i"]) if args.get("i", "").isdigit() else None
-    rec_id = None
     with get_runtime().db.session() as s:
         if incident_id is None:
             incident_id = _incident_for_unflowed_call(s, form.get("CallSid", ""), args.get("src", "unknown"))
         if status == "completed" and form.get("RecordingSid"):
-            rec = incidents.note_recording(s, incident_id, form["RecordingSid"], form.get("RecordingUrl"),
-                                           _float(form.get("RecordingDuration")), kind=purpose)
-            rec_id = rec.id if rec.status != "stored" else None
+            out = commands.recording_arrived(s, incident_id=incident_id, sid=form["RecordingSid"],
+                                             url=form.get("RecordingUrl"),
+                                             duration=_float(form.get("RecordingDuration")),
+                                             kind=purpose)
         else:
             audit.record(s, "recording_missing", incident_id, status=status, error=form.get("ErrorCode"))
-    if rec_id is not None:
-        enqueue_download(rec_id)
-    if incident_id is not None:
-        hand_off(incident_id)
+            out = commands.caller_done(s, incident_id) if incident_id is not None else None
+    if out is not None:
+        jobs.dispatch(out.then)
     return Response("", status=204)
 
 
@@ -189,12 +195,9 @@ def recording_status() -> Response:
 def call_status() -> Response:
     form = request.form
     with get_runtime().db.session() as s:
-        call = incidents.call_status(s, form["CallSid"], form.get("CallStatus", ""), form.get("CallDuration"),
-                                     form.get("From"), form.get("To"))
-        ended_with_incident = call.ended_at is not None and call.incident_id is not None
-        incident_id = call.incident_id
-    if ended_with_incident and incident_id is not None:
-        hand_off(incident_id)
+        out = commands.call_ended(s, form["CallSid"], form.get("CallStatus", ""), form.get("CallDuration"),
+                                  form.get("From"), form.get("To"))
+    jobs.dispatch(out.then)
     return Response("", status=204)
 
 
@@ -216,11 +219,17 @@ def message_taken() -> Response:
 def _incident_for_unflowed_call(s: Any, call_sid: str, source: str) -> int | None:
     """A message taken by the apology or fallback path still becomes an incident."""
     inc = incidents.incident_for_call(s, call_sid)
-    if inc is None and call_sid:
-        call = incidents.register_call(s, call_sid, None, None)
-        inc = incidents.classify(s, call_sid, "unclassified", _cfg().default_language, call.from_number)
-        inc.source = "fallback" if source in ("safe", "fallback") else source
-    return inc.id if inc else None
+    if inc is not None:
+        return inc.id
+    if not call_sid:
+        return None
+    call = incidents.register_call(s, call_sid, None, None)
+    cfg = _cfg()
+    out = commands.report(s, call_sid=call_sid, type_key="unclassified", lang=cfg.default_language,
+                          caller=call.from_number, actor=Actor(call.from_number or "anonymous", Channel.CALLER),
+                          record_max_seconds=cfg.record_max_seconds,
+                          source="fallback" if source in ("safe", "fallback") else source)
+    return out.incident_ids[0]
 
 
 def _float(value: str | None) -> float | None:

@@ -1,12 +1,10 @@
-"""What the caller's actions do to storage: calls, incidents, recordings. Webhooks call these.
+"""The rows behind the lifecycle: calls, incidents, recordings. Only `hotline.lifecycle` calls these.
 
 Everything here is idempotent on Twilio's ids (CallSid, RecordingSid), because Twilio may
 retry a callback and the sim's tests deliberately send them twice.
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -99,47 +97,42 @@ def call_status(s: Session, sid: str, status: str, duration: str | None,
     return call
 
 
-def mark_handed_off(s: Session, incident_id: int, now: datetime | None = None) -> bool:
-    """True exactly once per incident, however many callbacks race to hand it off."""
-    result = s.execute(update(Incident).where(Incident.id == incident_id, Incident.handed_off_at.is_(None))
-                       .values(handed_off_at=now or utcnow()))
-    return bool(result.rowcount)
-
-
-def mark_recorded(s: Session, incident_id: int | None) -> None:
-    if incident_id is not None:
-        set_status(s, [incident_id], IncidentStatus.RECORDED)
-
-
 def incident_for_call(s: Session, call_sid: str) -> Incident | None:
     call = s.scalar(select(Call).where(Call.sid == call_sid))
     return s.get(Incident, call.incident_id) if call and call.incident_id else None
 
 
-INCIDENT_TRANSITIONS = {
-    IncidentStatus.NEW: {IncidentStatus.RECORDED, IncidentStatus.PAGING, IncidentStatus.ACCEPTED,
-                         IncidentStatus.UNACKNOWLEDGED, IncidentStatus.CLOSED},
-    IncidentStatus.RECORDED: {IncidentStatus.PAGING, IncidentStatus.ACCEPTED, IncidentStatus.UNACKNOWLEDGED,
-                              IncidentStatus.CLOSED},
-    IncidentStatus.PAGING: {IncidentStatus.ACCEPTED, IncidentStatus.UNACKNOWLEDGED, IncidentStatus.CLOSED},
-    IncidentStatus.UNACKNOWLEDGED: {IncidentStatus.PAGING, IncidentStatus.ACCEPTED, IncidentStatus.CLOSED},
-    IncidentStatus.ACCEPTED: {IncidentStatus.CLOSED},
-    IncidentStatus.CLOSED: set(),
+S = IncidentStatus
+# The legal moves of an incident's status; `set_status` refuses anything else, so two channels
+# racing cannot undo an acceptance or a close. Reopen is the only way out of CLOSED.
+INCIDENT_TRANSITIONS: dict[str, set[str]] = {
+    S.NEW: {S.RECORDED, S.PAGING, S.UNACKNOWLEDGED, S.STOPPED, S.ACCEPTED, S.CLOSED},
+    S.RECORDED: {S.PAGING, S.UNACKNOWLEDGED, S.STOPPED, S.ACCEPTED, S.CLOSED},
+    S.PAGING: {S.UNACKNOWLEDGED, S.STOPPED, S.ACCEPTED, S.CLOSED},
+    S.UNACKNOWLEDGED: {S.PAGING, S.STOPPED, S.ACCEPTED, S.CLOSED},
+    S.STOPPED: {S.NEW, S.ACCEPTED, S.CLOSED},
+    S.ACCEPTED: {S.CLOSED},
+    S.CLOSED: {S.NEW, S.ACCEPTED},
 }
 
 
-def set_status(s: Session, incident_ids: list[int], status: str, actor: str = "system", **detail: object) -> int:
-    """Move incidents to `status` where that is a legal step; returns how many moved.
+def set_status(s: Session, incident_ids: list[int], status: str, actor: str = "system",
+               fields: dict[str, object] | None = None, only_from: tuple[str, ...] | None = None,
+               **detail: object) -> list[int]:
+    """Move incidents to `status` where that is a legal step (writing `fields` with it); returns
+    the ids that moved.
 
     Conditional on the current status, so concurrent writers cannot undo an acceptance.
     """
-    allowed_from = [src for src, targets in INCIDENT_TRANSITIONS.items() if status in targets]
+    fields = fields or {}
+    allowed_from = [src for src, targets in INCIDENT_TRANSITIONS.items()
+                    if status in targets and (only_from is None or src in only_from)]
     now = utcnow()
-    values: dict[str, object] = {"status": status, "updated_at": now}
+    values: dict[str, object] = {"status": status, "updated_at": now, **fields}
     if status == IncidentStatus.CLOSED:
         values["closed_at"] = now
     moved = list(s.scalars(update(Incident).where(Incident.id.in_(incident_ids), Incident.status.in_(allowed_from))
                            .values(**values).returning(Incident.id)))
     for incident_id in moved:  # only what really moved: the timeline shows each move once
         audit.record(s, "status_" + status, incident_id, actor=actor, **detail)
-    return len(moved)
+    return moved

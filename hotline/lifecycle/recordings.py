@@ -1,7 +1,9 @@
 """Fetch a caller's recording from Twilio (or the sim) into `recordings/`, with a checksum.
 
-Runs as an RQ job with retries: idempotent, it re-reads the row and does nothing when the
-file is already stored.
+Runs as an RQ job with retries (`hotline.lifecycle.jobs.fetch_recording`): idempotent, it
+re-reads the row and does nothing when the file is already stored. After the last retry the
+row is `failed` with its reason (`mark_failed`), never left `pending`; the convergence cycle
+tries a failed download again later while Twilio still holds the file.
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ import requests
 from hotline.base import audit
 from hotline.base.models import Recording, utcnow
 from hotline.base.runtime import get_runtime
-from hotline.lifecycle.incidents import mark_recorded
-from transcribe import jobs as transcribe_jobs
+from hotline.base.states import RecordingStatus
 
 log = logging.getLogger("hotline.recordings")
 
@@ -29,10 +30,11 @@ def download_recording(recording_id: int) -> str:
     cfg = rt.config
     with rt.db.session() as s:
         rec = s.get(Recording, recording_id)
-        if rec is None or rec.status == "stored":
+        if rec is None or rec.status == RecordingStatus.STORED:
             return "nothing to do"
         url, sid, incident_id = rec.source_url, rec.sid, rec.incident_id
         rec.attempts += 1
+        rec.last_try_at = utcnow()
     auth = (cfg.twilio.account_sid or "", cfg.twilio.auth_token or "")
     response = requests.get(f"{url}.wav", auth=auth, timeout=30)
     if response.status_code != 200:
@@ -50,12 +52,23 @@ def download_recording(recording_id: int) -> str:
         rec = s.get(Recording, recording_id)
         assert rec is not None
         rec.path, rec.sha256, rec.size = str(path), hashlib.sha256(data).hexdigest(), len(data)
-        rec.duration, rec.format, rec.status, rec.stored_at, rec.error = duration, fmt, "stored", now, None
-        mark_recorded(s, incident_id)
+        rec.duration, rec.format, rec.stored_at, rec.error = duration, fmt, now, None
+        rec.status = RecordingStatus.STORED
         audit.record(s, "recording_stored", incident_id, sid=sid, sha256=rec.sha256, seconds=duration,
                      path=str(path.relative_to(cfg.recordings_dir)))
-    transcribe_jobs.enqueue(recording_id)
     return str(path)
+
+
+def mark_failed(recording_id: int, reason: str) -> bool:
+    """Every fetch failed: say so on the recording and the timeline (the console shows it)."""
+    with get_runtime().db.session() as s:
+        rec = s.get(Recording, recording_id)
+        if rec is None or rec.status == RecordingStatus.STORED:
+            return False
+        rec.status, rec.error = RecordingStatus.FAILED, reason[:2000]
+        audit.record(s, "recording_failed", rec.incident_id, sid=rec.sid, attempts=rec.attempts, error=reason[:500])
+    log.error("recording %s failed for good: %s", recording_id, reason)
+    return True
 
 
 def wav_info(path: Path) -> tuple[float, str]:

@@ -15,13 +15,15 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request, send_file
 
-from callout import links, schedule
+from callout import links
 from callout.phrases import person_language
 from hotline.base.callout_models import Attempt
 from hotline.base.config import Config
 from hotline.base.models import Recording, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.base.security import twilio_webhook
+from hotline.base.states import RecordingStatus
+from hotline.lifecycle import jobs
 from hotline.responder import conversation
 from hotline.responder.twiml import failure, render
 
@@ -82,15 +84,8 @@ def _reply(fn: Callable[..., conversation.Reply], *args: Any) -> Response:
     attempt_id = _attempt_id()
     with get_runtime().db.session() as s:
         reply = fn(s, _cfg(), attempt_id, *args)
-    _queue(reply)
+    jobs.dispatch(reply.then)
     return _xml(render(_cfg(), attempt_id, reply))
-
-
-def _queue(reply: conversation.Reply) -> None:
-    if reply.accepted_callout is not None:
-        schedule.after_accept(reply.accepted_callout)
-    if reply.step_callout is not None:
-        schedule.step(reply.step_callout)
 
 
 @bp.post("/voice/callout/answer")
@@ -130,9 +125,8 @@ def status() -> Response:
     """Call progress. Errors are logged, not raised: the watchdog settles a lost update."""
     try:
         with get_runtime().db.session() as s:
-            callout_id = conversation.status(s, _attempt_id(), request.form.to_dict(), utcnow())
-        if callout_id is not None:
-            schedule.step(callout_id)
+            then = conversation.status(s, _attempt_id(), request.form.to_dict(), utcnow())
+        jobs.dispatch(then)
     except Exception:
         log.exception("callout status callback %s failed; the watchdog will catch up", request.full_path)
     return Response("", status=204)
@@ -146,7 +140,7 @@ def recording_media(recording_id: int, token: str) -> Response:
         abort(404)
     with get_runtime().db.session() as s:
         rec = s.get(Recording, recording_id)
-        path = Path(rec.path) if rec is not None and rec.status == "stored" and rec.path else None
+        path = Path(rec.path) if rec is not None and rec.status == RecordingStatus.STORED and rec.path else None
     if path is None or not path.is_file():
         abort(404)
     return send_file(path, mimetype="audio/wav", max_age=0)

@@ -212,7 +212,7 @@ def cmd_pins(argv: list[str]) -> int:
 
 
 def cmd_callout(argv: list[str]) -> int:
-    from callout.cli import main
+    from hotline.service.callout_cli import main
 
     return main(argv)
 

@@ -45,14 +45,14 @@ def gunicorn_argv(cfg: Config, workers: int = WEB_WORKERS, threads: int = WEB_TH
 def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES) -> list[str]:
     """The worker class follows the queues:
     - "transcribe": transcribe.worker.PreloadingWorker loads the Vosk models once, before forking;
-    - "callout": callout.worker.CalloutWorker resumes open callouts at start and runs callout
+    - "callout": hotline.service.workers.CalloutWorker resumes open callouts at start and runs callout
       jobs without forking (see those modules)."""
     if "transcribe" in queues:
         if set(queues) != {"transcribe"}:
             raise ValueError("run the transcribe queue in a worker of its own (it preloads models)")
         worker_class = ["--worker-class", "transcribe.worker.PreloadingWorker"]
     elif "callout" in queues:
-        worker_class = ["--worker-class", "callout.worker.CalloutWorker"]
+        worker_class = ["--worker-class", "hotline.service.workers.CalloutWorker"]
     else:
         worker_class = []
     return ["-m", "rq.cli", "worker", "--url", redis_url, "--with-scheduler", *worker_class, *queues]

@@ -19,8 +19,11 @@ from sqlalchemy import select
 from hotline.base.callout_models import Attempt, Callout
 from hotline.base.config import ROOT
 from hotline.base.models import Incident
+from hotline.base.states import IncidentStatus
+from hotline.lifecycle import commands, jobs
+from hotline.lifecycle.commands import Actor, Channel
+from hotline.service.sandbox import Hotline
 from sim import CallHandle
-from tests.harness import Hotline
 
 CALLER = "+886912345678"
 CHEN, LIN, WANG, DIRECTOR = "+886912000001", "+886912000002", "+886912000003", "+886912000009"
@@ -194,13 +197,10 @@ def scheduled_wakes(h: Hotline, callout_id: int) -> list[str]:
 
 def cancel_open_callouts(h: Hotline) -> None:
     """Between tests: nothing may keep ringing into the next one."""
-    from callout.closeout import cancel_callout
-    from callout.states import CalloutState
-
     with h.session() as s:
-        ids = list(s.scalars(select(Callout.id).where(Callout.state.in_(CalloutState.ACTIVE))))
-    for callout_id in ids:
-        cancel_callout(callout_id, "test teardown", "test")
+        ids = list(s.scalars(select(Incident.id).where(Incident.status.in_(IncidentStatus.NEEDS_PAGING))))
+    for incident_id in ids:
+        jobs.run(commands.stop_paging, incident_id, Actor("test", Channel.CLI), "test teardown")
 
 
 def accept_on(call: CallHandle, name: str) -> None:

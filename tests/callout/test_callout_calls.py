@@ -149,8 +149,8 @@ def test_all_rounds_fail_then_fallback_then_unacknowledged_and_it_keeps_going(h)
         (1, "chen"), (1, "lin"), (1, "director"), (2, "chen"), (2, "lin")]
 
 
-def test_cancel_from_the_cli_stops_a_repeating_callout(h, capsys):
-    from callout.cli import main
+def test_stop_paging_from_the_cli_ends_the_calls_then_page_again_resumes(h, capsys):
+    from hotline.service.callout_cli import main
 
     inc = e2e.report(h, "12")
     chen = e2e.next_call(h, CHEN)
@@ -158,16 +158,26 @@ def test_cancel_from_the_cli_stops_a_repeating_callout(h, capsys):
     assert main(["list"]) == 0
     assert inc.ref in capsys.readouterr().out
     before = e2e.snapshot(h)
-    assert main(["cancel", inc.ref]) == 0
+    with pytest.raises(SystemExit):  # a reason is required: nobody stops paging without saying why
+        main(["stop", inc.ref])
+    assert main(["stop", inc.ref, "--reason", "false alarm, checked on site"]) == 0
     assert chen.expect_hangup() == "canceled"
     callout = e2e.callout_of(h, inc.id)
     assert callout.state == C.CANCELLED
-    assert e2e.incident(h, inc.id).status == IncidentStatus.UNACKNOWLEDGED  # not "paging" any more
-    assert main(["cancel", inc.ref]) == 1  # already over
+    stopped = e2e.incident(h, inc.id)
+    assert stopped.status == IncidentStatus.STOPPED  # says so, rather than "paging" or "unacknowledged"
+    assert stopped.paging_stopped_reason == "false alarm, checked on site" and stopped.paging_stopped_by
+    assert main(["stop", inc.ref, "--reason", "again"]) == 1  # nothing is being paged any more
     e2e.fire_scheduled(h)  # any pending wake-up finds nothing to do
     e2e.drain(h)
-    assert e2e.calls_since(h, before) == []  # nothing new rang
+    h.converge()  # nor does the convergence cycle: a stop is a decision, not a lost event
+    assert e2e.calls_since(h, before) == []
     assert all(a.person_key == "chen" for a in e2e.attempts(h, callout.id))
+    assert main(["page-again", inc.ref]) == 0
+    chen = e2e.next_call(h, CHEN)  # a new callout, from the top of the policy
+    e2e.accept_on(chen, "Chen Wei")
+    h.wait_for(lambda: e2e.incident(h, inc.id).status == IncidentStatus.ACCEPTED, what="accepted")
+    assert e2e.callout_of(h, inc.id).id != callout.id
 
 
 def test_two_phones_press_1_in_the_same_instant(h, monkeypatch):

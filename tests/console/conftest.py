@@ -17,7 +17,7 @@ from redis import Redis
 from werkzeug.security import generate_password_hash
 
 from hotline.base.config import ROOT
-from tests.harness import Hotline
+from hotline.service.sandbox import Hotline
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "artifacts" / "console"

@@ -15,7 +15,7 @@ from hotline.base.config import load_config
 from hotline.base.console_settings import load_section
 from hotline.console import first_run_token
 from hotline.console.auth import check_login
-from tests.harness import Hotline
+from hotline.service.sandbox import Hotline
 
 from .conftest import VIEWER, VIEWER_PW, console_config, logged_in_client, login, shot
 

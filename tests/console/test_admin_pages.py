@@ -7,7 +7,7 @@ from pathlib import Path
 from callout.rota import next_on_call, on_call_now
 from hotline.base import prompt_store
 from hotline.base.models import utcnow
-from tests.harness import Hotline
+from hotline.service.sandbox import Hotline
 
 from .conftest import logged_in_client, login, shot
 

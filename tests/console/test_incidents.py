@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from hotline.base.callout_models import Callout
 from hotline.base.models import Incident, Transcript
-from tests.harness import HOTLINE, Hotline
+from hotline.lifecycle import commands, jobs
+from hotline.lifecycle.commands import Actor, Channel
+from hotline.service.sandbox import HOTLINE, Hotline
 
 from .conftest import logged_in_client, login, shot
 
@@ -125,7 +127,8 @@ def test_callout_timeline_moves_live_then_accept_on_behalf(context, hotline: Hot
         callout = s.scalar(select(Callout).where(Callout.state == "accepted"))
         assert inc.status == "accepted" and inc.accepted_by == "director"
         assert callout is not None and callout.accepted_by == "director"
-    assert [e.actor for e in hotline.audit(incident.id, "console.accept_on_behalf")] == ["console:alice"]
+    accepted = [(e.actor, e.detail["via"], e.detail["person"]) for e in hotline.audit(incident.id, "accepted")]
+    assert accepted == [("alice", "console", "director")]  # who did it, through which channel, for whom
     shot(page, "incident-accepted")
 
 
@@ -144,8 +147,9 @@ def test_notes_and_closing(context, hotline: Hotline, incident: Incident):
     assert notes == ["Called the caller back; all safe.", "Resolved on site"]
 
 
-def test_cancel_the_callout(context, hotline: Hotline, speech_wav: Path):
-    """A reputation report pages the PR rota (Lin); cancelling from the page ends her ringing call."""
+def test_stop_paging_then_page_again(context, hotline: Hotline, speech_wav: Path):
+    """A reputation report pages the PR rota (Lin); stopping paging from the page ends her ringing
+    call and says who stopped it and why; "page again" rings her again."""
     c = hotline.sim.dial("+886955000456", HOTLINE)
     c.expect_say("請選擇事件類型")
     c.press("6")
@@ -155,13 +159,25 @@ def test_cancel_the_callout(context, hotline: Hotline, speech_wav: Path):
     c.press("#")
     c.expect_hangup()
     inc = hotline.wait_for(lambda: hotline.incident_for(c.sid), what="incident")
-    ringing = hotline.sim.phone("+886912000002").expect_call(timeout=20)
+    lin = hotline.sim.phone("+886912000002")
+    ringing = lin.expect_call(timeout=20)
     page = login(context.new_page())
     page.goto(f"/console/incidents/{inc.id}")
-    page.fill("#cancel-form input[name=reason]", "false alarm, caller rang back")
-    page.click("#cancel-form button")
-    page.locator(".flash.ok", has_text="Callout cancelled").wait_for()
+    page.fill("#stop-form input[name=reason]", "false alarm, caller rang back")
+    page.click("#stop-form button")
+    page.locator(".flash.ok", has_text="Paging stopped").wait_for()
+    assert page.locator("#incident-status").get_attribute("data-status") == "stopped"
+    stopped = page.locator("#paging-stopped").inner_text()
+    assert "alice" in stopped and "false alarm, caller rang back" in stopped
     assert page.locator("#callout-state").inner_text() == "cancelled"
     ringing.expect_hangup(timeout=20)
     events = hotline.audit(inc.id, "callout.cancelled")
-    assert events and events[0].actor == "console:alice" and events[0].detail["reason"].startswith("false alarm")
+    assert events and events[0].actor == "alice" and "false alarm" in events[0].detail["reason"]
+    page.click("#page-again-form button")
+    page.locator(".flash.ok", has_text="Paging again").wait_for()
+    again = lin.expect_call(timeout=20)  # a new callout rings Lin again
+    again.expect_status("ringing")
+    with hotline.session() as s:
+        assert s.get(Incident, inc.id).status in ("new", "paging")
+    jobs.run(commands.stop_paging, inc.id, Actor("test", Channel.CLI), "end of test")
+    again.expect_hangup(timeout=20)

@@ -4,7 +4,7 @@ from a WAV file), a second tab is the on-call director who answers the callout a
 from __future__ import annotations
 
 from hotline.base.models import Recording
-from tests.harness import Hotline
+from hotline.service.sandbox import Hotline
 
 from .conftest import login, shot
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hotline.base.models import Recording
-from tests.harness import HOTLINE, Hotline
+from hotline.service.sandbox import HOTLINE, Hotline
 
 CALLER = "+886912345678"
 

@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from callout.engine import callout_for_incident
 from hotline.base.config import ROOT
-from hotline.base.models import AuditEvent, Incident, Recording
-from tests.harness import HOTLINE, Hotline
+from hotline.base.models import AuditEvent, Incident, Recording, utcnow
+from hotline.lifecycle import commands, jobs
+from hotline.lifecycle.commands import Actor, Channel
+from hotline.service.sandbox import HOTLINE, Hotline
 
 SATELLITE_OPERATOR = "+881631234567"
 OPERATOR_PIN, ADMIN_PIN = "482916", "735120"
@@ -64,7 +67,12 @@ def test_satellite_operator_relays_a_report_with_every_confirmation(hotline, spe
     rec = hotline.wait_for(lambda: next((r for r in hotline.recordings(inc.id) if r.status == "stored"), None),
                            what="the operator's voice note")
     assert rec.kind == "report"
-    assert hotline.wait_for(lambda: hotline.incident_for(c.sid).handed_off_at, what="handed to the callout")
+    due = hotline.incident_for(c.sid).page_due_at
+    assert due is not None and due <= utcnow()  # the relay is over: paging is due now, not after the grace
+    hotline.converge()
+    with hotline.session() as s:
+        assert callout_for_incident(s, inc.id) is not None
+    jobs.run(commands.stop_paging, inc.id, Actor("test", Channel.CLI), "end of test")
 
 
 def test_silence_on_a_slow_link_repeats_the_prompt_instead_of_moving_on(hotline):
@@ -108,8 +116,10 @@ def test_operator_adds_a_voice_update_and_resolves_an_incident_by_reference(hotl
     with hotline.session() as s:
         closed = s.get(Incident, inc.id)
         assert closed.status == "closed" and closed.closed_at is not None
-        kinds = [e.kind for e in s.scalars(select(AuditEvent).where(AuditEvent.incident_id == inc.id))]
-    assert "resolved_by_phone" in kinds and "voice_update" in kinds
+        events = list(s.scalars(select(AuditEvent).where(AuditEvent.incident_id == inc.id)))
+    closing = [e for e in events if e.kind == "status_closed"]
+    assert len(closing) == 1 and closing[0].detail["via"] == "operator"  # who, and through which channel
+    assert "voice_update" in [e.kind for e in events]
     update = hotline.wait_for(lambda: [r for r in hotline.recordings(inc.id) if r.kind == "update"], what="update")
     assert update[0].incident_id == inc.id
 

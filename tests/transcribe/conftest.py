@@ -18,7 +18,7 @@ from hotline.base.models import Incident, Recording, Transcript
 from hotline.base.runtime import Runtime, set_runtime
 from hotline.base.transcribe_settings import ModelSpec
 from hotline.service.embedded_redis import EmbeddedRedis, start_embedded_redis
-from tests.transcribe import speech
+from sim import speech
 from transcribe.model_cache import LoadedModel, get_model
 
 ROOT = Path(__file__).resolve().parents[2]

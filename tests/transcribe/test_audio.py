@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.transcribe import speech
+from sim import speech
 from transcribe.audio import AudioError, pcm_chunks, probe
 
 

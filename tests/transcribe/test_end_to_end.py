@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from hotline.base.config import ROOT
 from hotline.base.models import Transcript
-from tests.harness import HOTLINE, Hotline
-from tests.transcribe import speech
+from hotline.service.sandbox import HOTLINE, Hotline
+from sim import speech
 
 
 def korean_config(folder: Path) -> Path:

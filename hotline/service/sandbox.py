@@ -1,5 +1,6 @@
-"""A whole hotline for end-to-end tests: the app behind a real HTTP server, the sim in virtual
-time, a real Redis and real RQ worker processes, on SQLite or PostgreSQL.
+"""A whole hotline on one machine for tests and benchmarks: the app behind a real HTTP server,
+the sim playing Twilio in virtual time, a real Redis, real RQ worker processes and, when asked,
+the engine process, on SQLite or PostgreSQL.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,8 +22,10 @@ from werkzeug.serving import make_server
 from hotline.base.config import ROOT, load_config
 from hotline.base.models import AuditEvent, Call, Incident, Recording
 from hotline.base.runtime import get_runtime, set_runtime
+from hotline.lifecycle.converge import CycleReport, run_cycle
 from hotline.service.app import create_app
 from hotline.service.embedded_redis import free_port
+from hotline.service.supervisor import ENGINE_ARGV, WORKER_QUEUES, worker_argv
 from sim import Sim
 
 T = TypeVar("T")
@@ -78,14 +82,23 @@ class Hotline:
     # -- processes -----------------------------------------------------------------------------
     def start_worker(self, *queues: str) -> subprocess.Popen[bytes]:
         """A real `rq worker` process with the same environment the supervisor gives it."""
-        from hotline.service.supervisor import WORKER_QUEUES, worker_argv
+        return self._spawn(worker_argv(self.env["REDIS_URL"], queues or WORKER_QUEUES))
 
+    def start_engine(self) -> subprocess.Popen[bytes]:
+        """The engine process, running the convergence cycle every couple of seconds."""
+        return self._spawn(ENGINE_ARGV)
+
+    def _spawn(self, argv: list[str]) -> subprocess.Popen[bytes]:
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
         log = open(self.tmp / f"worker-{len(self.workers)}.log", "wb")  # noqa: SIM115
-        proc = subprocess.Popen([sys.executable, *worker_argv(self.env["REDIS_URL"], queues or WORKER_QUEUES)],
-                                env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen([sys.executable, *argv], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
         self.workers.append(proc)
         return proc
+
+    def converge(self, now: datetime | None = None, every_active: bool = False) -> CycleReport:
+        """One pass of the convergence cycle in this process (as the engine would run it)."""
+        return run_cycle(now, every_active=every_active)
 
     def close(self) -> None:
         for proc in self.workers:

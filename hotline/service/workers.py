@@ -1,14 +1,15 @@
 """An RQ worker that resumes open callouts when it starts, and runs callout jobs without forking.
 
-- Start-up: `callout.reconcile.run()` re-queues whatever the database says is pending, so a
-  worker restarted after a crash (or a Redis that lost its queues) picks every callout up.
+- Start-up: one pass of the convergence cycle (`hotline.lifecycle.converge.run_cycle`) that
+  drives every open callout, so a worker restarted after a crash, or a Redis that lost its
+  queues, has every callout's watchdog scheduled again at once.
 - Jobs from the "callout" queue run in the worker process itself (as rq's SimpleWorker does):
   forking a work horse, then importing and connecting afresh in it, costs more than the
   whole job, and these jobs are short and never block on anything but the network with
   timeouts. Jobs from other queues (audio download, transcription) still fork as usual.
 
-Use with `rq worker --worker-class callout.worker.CalloutWorker ...`
-(see `hotline.supervisor.worker_argv`).
+Use with `rq worker --worker-class hotline.service.workers.CalloutWorker ...`
+(see `hotline.service.supervisor.worker_argv`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.worker import Worker, WorkerStatus
 
-log = logging.getLogger("callout.worker")
+from hotline.lifecycle.converge import run_cycle
+
+log = logging.getLogger("hotline.workers")
 IN_PROCESS_QUEUES = ("callout",)
 
 
@@ -29,11 +32,9 @@ class CalloutWorker(Worker):
         super().bootstrap(*args, **kwargs)
         if any(q in self.queue_names() for q in IN_PROCESS_QUEUES):
             try:
-                from callout.reconcile import run
-
-                run()
-            except Exception:  # noqa: BLE001 - a failed reconcile must not stop the worker; jobs still run
-                log.exception("callout reconcile at worker start failed")
+                run_cycle(every_active=True, exclusive=False)
+            except Exception:  # noqa: BLE001 - a failed pass must not stop the worker; the engine retries
+                log.exception("convergence pass at worker start failed")
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         if queue.name not in IN_PROCESS_QUEUES:
