@@ -105,10 +105,8 @@ def _key(session: Session, attempt: Attempt, event: KeyPress, now: datetime) -> 
         set_attempt_state(session, attempt.id, AttemptState.ANSWERED, now)  # the key proves it was answered
     if intent is None:
         return Received(False, FollowUp.REPROMPT, False, attempt.id, attempt.callout_id)
-    if intent == "accept":
-        result = accept(session, attempt.callout_id, now, attempt_id=attempt.id)
-        followup = FollowUp.ACCEPTED if result.ok else FollowUp.TOO_LATE
-        return Received(result.ok, followup, False, attempt.id, attempt.callout_id, result.message)
+    if intent == "accept":  # the acceptor must be written on the incidents in the same transaction
+        raise ValueError("an accept key goes through hotline.lifecycle.commands.accept, not receive()")
     applied = set_attempt_state(session, attempt.id, AttemptState.DECLINED, now, digits=event.digits)
     session.refresh(attempt)
     callout = attempt.callout

@@ -194,6 +194,7 @@ def sync_callout(s: Session, callout_id: int, now: datetime | None = None) -> No
         return
     if callout.state == CalloutState.ACCEPTED:
         rows.set_status(s, ids, S.ACCEPTED, actor=callout.accepted_by or "system", callout_id=callout_id,
+                        only_from=S.OPEN_UNACCEPTED,
                         fields={"accepted_by": callout.accepted_by, "accepted_at": callout.accepted_at or now,
                                 "page_due_at": None})
     elif callout.state == CalloutState.UNACKNOWLEDGED:
@@ -233,6 +234,7 @@ def accept(s: Session, *, person: str, name: str, actor: Actor, incident_id: int
     if incident_id is None:
         return Outcome(False, "no_incident")
     moved = rows.set_status(s, [incident_id], S.ACCEPTED, actor=actor.who, via=str(actor.channel),
+                            only_from=S.OPEN_UNACCEPTED,  # a closed one is reopened first, never taken
                             fields={"accepted_by": person, "accepted_at": now, "page_due_at": None})
     incident = s.get(Incident, incident_id)
     if moved:
@@ -272,14 +274,17 @@ def responder_key(s: Session, attempt_id: int, digits: str, person_name: str, no
     return received, _step_if(received)
 
 
-def responder_status(s: Session, attempt_id: int, event: CallStatus, now: datetime | None = None,
-                     call_sid: str | None = None) -> tuple[callout_receive.Received, Outcome | None]:
-    """A status change of a responder's call (answered, no answer, busy, machine ...). A callback
-    can beat the dialer's own note of the CallSid; the attempt id in the URL ties them anyway."""
+def responder_event(s: Session, attempt_id: int, event: CallStatus | KeyPress, now: datetime | None = None,
+                    call_sid: str | None = None) -> tuple[callout_receive.Received, Outcome | None]:
+    """Any request about a responder's call: a status change (answered, no answer, busy, machine)
+    or, on any route, a key. A callback can beat the dialer's own note of the CallSid; the
+    attempt id in the URL ties them anyway."""
     now = now or utcnow()
     attempt = s.get(Attempt, attempt_id)
     if call_sid and attempt is not None and attempt.call_sid is None:
         record_call_placed(s, attempt_id, str(call_sid), now)
+    if isinstance(event, KeyPress):
+        return responder_key(s, attempt_id, event.digits, attempt.person_name if attempt else "", now)
     received = callout_receive.receive(s, attempt_id, event, now)
     return received, _step_if(received)
 

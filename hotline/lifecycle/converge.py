@@ -140,7 +140,7 @@ def _page(incident_id: int, now: datetime, report: CycleReport) -> None:
     for followup in out.then:
         if isinstance(followup, Drive):
             report.driven.append(followup.callout_id)
-            jobs.drive_callout(followup.callout_id)
+            jobs.drive_callout(followup.callout_id, now.isoformat())
 
 
 def _drive_overdue_callouts(now: datetime, report: CycleReport, every_active: bool) -> None:
@@ -152,7 +152,7 @@ def _drive_overdue_callouts(now: datetime, report: CycleReport, every_active: bo
         overdue = [c for c in s.scalars(q.order_by(Callout.id).limit(BATCH)) if c not in report.driven]
     for callout_id in overdue:
         report.driven.append(callout_id)
-        _guarded(lambda c=callout_id: jobs.drive_callout(c))
+        _guarded(lambda c=callout_id: jobs.drive_callout(c, now.isoformat()))
 
 
 def _release_unneeded_callouts(now: datetime, report: CycleReport) -> None:

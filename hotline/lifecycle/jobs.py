@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 from rq import Callback, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
+from rq.queue import Queue
 
 from callout import closeout, drive
 from callout.phrases import text
@@ -36,21 +37,24 @@ WAITING = ("queued", "started", "scheduled", "deferred")
 
 # --- The jobs -----------------------------------------------------------------------------
 
-def page_incident(incident_id: int) -> str:
-    """Open or join the incident's callout and, when it opened one, place the first call now."""
+def page_incident(incident_id: int, due: str | None = None) -> str:
+    """Open or join the incident's callout and, when it opened one, place the first call now.
+    `due`, as for `drive_callout`: the moment this is meant for (never earlier than now)."""
+    now = drive.moment(datetime.fromisoformat(due) if due else None)
     with get_runtime().db.session() as s:
-        out = commands.page(s, incident_id, drive.settings(), utcnow())
+        out = commands.page(s, incident_id, drive.settings(), now)
     for followup in out.then:
         if isinstance(followup, Drive):
-            return f"callout {followup.callout_id}: {drive_callout(followup.callout_id)}"
+            return f"callout {followup.callout_id}: {drive_callout(followup.callout_id, now.isoformat())}"
     return out.code
 
 
 def drive_callout(callout_id: int, due: str | None = None) -> str:
     """Run the callout until it waits; mirror its state on its incidents; schedule the watchdog."""
-    driven = drive.drive(callout_id, datetime.fromisoformat(due) if due else None)
+    moment = datetime.fromisoformat(due) if due else None
+    driven = drive.drive(callout_id, moment)
     with get_runtime().db.session() as s:
-        commands.sync_callout(s, callout_id)
+        commands.sync_callout(s, callout_id, drive.moment(moment))
     if driven.wake_at is not None:
         dispatch([Wake(callout_id, driven.wake_at)])
     return driven.action
@@ -118,10 +122,19 @@ def enqueue(fn: Callable[..., Any], *args: Any) -> Job | None:
                 old = Job.fetch(options["job_id"], connection=q.connection)
             except NoSuchJobError:
                 continue
-            if old.get_status(refresh=True) in WAITING:
+            if _really_waiting(q, old):
                 return old
             old.delete()
     return None  # others enqueue and delete the same id concurrently: one of theirs will run
+
+
+def _really_waiting(q: Queue, job: Job) -> bool:
+    """A job whose hash says "queued" but that no queue holds (Redis lost its lists, a crash
+    mid-enqueue) would block its dedupe id for good: only a job that will run counts."""
+    status = job.get_status(refresh=True)
+    if status == "queued":
+        return q.get_job_position(job.id) is not None
+    return status in WAITING
 
 
 def wake(callout_id: int, at: datetime) -> Job:
@@ -157,6 +170,9 @@ def dispatch(followups: Iterable[Followup]) -> bool:
         except (RedisError, OSError) as exc:
             ok = False
             log.warning("could not queue %s (%s); the convergence cycle will do it", f, exc)
+        except Exception:  # noqa: BLE001 - the state is committed: a failed hint must never fail the caller
+            ok = False
+            log.exception("could not queue %s; the convergence cycle will do it", f)
     return ok
 
 

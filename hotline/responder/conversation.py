@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from callout import briefing, links
 from callout.phrases import CONNECT_KEYS, MENU_KEYS, Key, person_language, responder_language, text
 from callout.receive import FollowUp
-from callout.states import event_from_twilio
+from callout.states import CallStatus, event_from_twilio
 from hotline.base import audit
 from hotline.base.callout_models import Attempt, Callout
 from hotline.base.config import Config
@@ -57,8 +57,12 @@ class Reply:
 
 
 def answered(s: Session, cfg: Config, attempt_id: int, form: Mapping[str, Any], now: datetime) -> Reply:
-    """Twilio fetched our Url: the call was answered, by a person or (AnsweredBy) a machine."""
-    r, step = commands.responder_status(s, attempt_id, event_from_twilio(form), now, form.get("CallSid"))
+    """Twilio fetched our Url: the call was answered, by a person or (AnsweredBy) a machine. A key
+    sent here (some clients send Digits on the answer request) means what it means in the menu."""
+    if form.get("Digits"):
+        commands.responder_event(s, attempt_id, CallStatus("in-progress"), now, form.get("CallSid"))
+        return menu_choice(s, cfg, attempt_id, str(form["Digits"]), 0, 0, now)
+    r, step = commands.responder_event(s, attempt_id, event_from_twilio(form), now, form.get("CallSid"))
     then = step.then if step else ()
     attempt, callout = _load(s, attempt_id)
     if attempt is None or callout is None:
@@ -138,7 +142,7 @@ def connect_result(s: Session, cfg: Config, attempt_id: int, dial_status: str) -
 
 def status(s: Session, attempt_id: int, form: Mapping[str, Any], now: datetime) -> tuple[Followup, ...]:
     """A status callback; the follow-ups to queue (the next step when the attempt reached its verdict)."""
-    _, step = commands.responder_status(s, attempt_id, event_from_twilio(form), now, form.get("CallSid"))
+    _, step = commands.responder_event(s, attempt_id, event_from_twilio(form), now, form.get("CallSid"))
     return step.then if step else ()
 
 

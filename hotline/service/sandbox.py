@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from redis import Redis
 from sqlalchemy import create_engine, select, text
 from werkzeug.serving import make_server
 
@@ -53,6 +54,7 @@ class Hotline:
                  extra_env: dict[str, str] | None = None):
         self.tmp = tmp
         self._drop_db: Callable[[], None] | None = None
+        Redis.from_url(redis_url).flushdb()  # jobs of an earlier hotline (same ids, other database) must not run here
         db_url = ""
         if database == "postgresql":
             db_url, self._drop_db = postgres_schema_url()
