@@ -23,16 +23,17 @@ from hotline.base.runtime import get_runtime, set_runtime
 from hotline.service.app import create_app
 from hotline.service.embedded_redis import free_port
 from sim import Sim
+from tests.postgres import POSTGRES_URL, require_postgres, sqlalchemy_url
 
 T = TypeVar("T")
-POSTGRES_URL = os.environ.get("HOTLINE_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/test")
 HOTLINE = "+886277001234"
 
 
 def postgres_schema_url() -> tuple[str, Callable[[], None]]:
     """A fresh schema per harness, so test runs never see each other's rows."""
+    require_postgres()
     schema = "t_" + secrets.token_hex(6)
-    admin = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(sqlalchemy_url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f"CREATE SCHEMA {schema}"))
 
