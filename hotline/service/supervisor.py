@@ -51,6 +51,7 @@ ENGINE_ARGV = ["-m", "hotline.service.engine"]
 
 # Processes rather than threads: webhook handling is CPU-bound Python, and threads of one
 # process queue on its GIL (bench/webhooks.py: p99 inside gunicorn 29 ms at 4x2 vs 118 ms at 2x8).
+WEB_WORKER_CLASS = "gthread"
 WEB_WORKERS = 2 * (os.cpu_count() or 1)
 WEB_THREADS = 2
 
@@ -59,11 +60,16 @@ GIVE_UP_AFTER = 5  # fast failures in a row
 MAX_BACKOFF_SECONDS = 30.0
 
 
-def gunicorn_argv(cfg: Config, workers: int = WEB_WORKERS, threads: int = WEB_THREADS) -> list[str]:
+def gunicorn_argv(cfg: Config, workers: int = WEB_WORKERS, threads: int = WEB_THREADS,
+                  worker_class: str = WEB_WORKER_CLASS) -> list[str]:
+    """No control socket: its default path is per user, not per instance, so two hotlines (or
+    test runs) on one machine would take it from each other; nothing here uses it.
+    HOTLINE_WSGI_APP serves another app, for bench/storm.py's bare baseline (bench/bare_app.py)."""
     host, port = bind_address(cfg)
+    app = os.environ.get("HOTLINE_WSGI_APP") or "hotline.service.wsgi:app"
     return ["-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
-            "--worker-class", "gthread", "--access-logfile", "-", "--graceful-timeout", "5",
-            "hotline.service.wsgi:app"]
+            "--worker-class", worker_class, "--access-logfile", "-", "--graceful-timeout", "5",
+            "--no-control-socket", app]
 
 
 def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES) -> list[str]:
@@ -266,13 +272,15 @@ def _run(cfg: Config) -> int:
         state_path(cfg.data_dir).unlink(missing_ok=True)
 
 
-def web_model() -> tuple[int, int]:
-    """(workers, threads); HOTLINE_WEB_MODEL="WxT" overrides, for measuring (bench/storm.py)."""
+def web_model() -> tuple[int, int, str]:
+    """(workers, threads, worker class); HOTLINE_WEB_MODEL="CLASS:WxT" (e.g. "sync:5x1") overrides,
+    for measuring other models with bench/storm.py."""
     model = os.environ.get("HOTLINE_WEB_MODEL", "")
-    if "x" in model:
-        w, t = model.split("x", 1)
-        return int(w), int(t)
-    return WEB_WORKERS, WEB_THREADS
+    if not model:
+        return WEB_WORKERS, WEB_THREADS, WEB_WORKER_CLASS
+    worker_class, _, size = model.partition(":")
+    workers, _, threads = size.partition("x")
+    return int(workers), int(threads or 1), worker_class
 
 
 def _healthy(cfg: Config) -> bool:
