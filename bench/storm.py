@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from hotline.service.embedded_redis import free_port  # noqa: E402
 from sim import Sim  # noqa: E402
 from sim.audio import beep_pcm, pcm_to_wav  # noqa: E402
+from sim.callstate import is_final  # noqa: E402
 
 HOTLINE, BARE = "+886277001234", "+886277000000"
 TYPE_KEYS = "1234567"
@@ -66,43 +67,65 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
-def went_to_fallback(c) -> bool:  # type: ignore[no-untyped-def]
-    return any(e["kind"] == "webhook" and e.get("purpose") == "fallback" for e in c.events)
+class FellBack(Exception):
+    """The sim went to the VoiceFallbackUrl: the caller now hears the fallback flow."""
+
+
+def expect(c, kind: str, timeout: float = 120):  # type: ignore[no-untyped-def]
+    """Wait for the next <kind> (or the end of the call, for "end"), unless the call goes to the
+    fallback first: then raise FellBack, as a caller would notice the different prompt."""
+    def find():  # type: ignore[no-untyped-def]
+        events = c.call.events
+        for i in range(c.cursor, len(events)):
+            e = events[i]
+            if e["kind"] == "webhook" and e.get("purpose") == "fallback":
+                c.cursor = i + 1
+                raise FellBack()
+            if e["kind"] == kind:
+                c.cursor = i + 1
+                return e
+        if is_final(c.call.status):
+            if kind == "end":
+                return True
+            raise AssertionError(f"call {c.sid} ended ({c.status}) before <{kind}>")
+        return None
+
+    return c.sim.wait_for(find, timeout, f"<{kind}> on call {c.sid}")
 
 
 def play(sim: Sim, caller: Caller, wav: bytes) -> None:
-    """Run one caller's script; a caller sent to the fallback leaves the message there instead."""
+    """Run one caller's script. A caller sent to the fallback leaves the message there instead,
+    as a person would after hearing "after the beep, say what happened"."""
     c = sim.dial(None if caller.kind == "withheld" else f"+8869{10000000 + caller.index:08d}", HOTLINE)
     caller.sid = c.sid
     try:
-        c.expect_gather(timeout=120)
-        if caller.kind == "hangup":
-            c.hangup()
-        else:
-            c.press(random.choice(TYPE_KEYS))
-            c.expect_gather(timeout=120)  # severity: the type was taken
-            caller.classified = True
-            c.press(random.choice("12"))
-            if caller.kind == "withheld":
-                c.expect_gather(timeout=120)
-                c.press(CALLBACK_DIGITS)
-            c.expect_record(timeout=120)
+        try:
+            expect(c, "gather")
+            if caller.kind == "hangup":
+                c.hangup()
+            else:
+                c.press(random.choice(TYPE_KEYS))
+                expect(c, "gather")  # severity: the type was taken
+                caller.classified = True
+                c.press(random.choice("12"))
+                if caller.kind == "withheld":
+                    expect(c, "gather")
+                    c.press(CALLBACK_DIGITS)
+                expect(c, "record")
+                c.speak(wav)
+                c.press("#")
+            expect(c, "end")
+        except FellBack:
+            caller.fallback = True
+            c.expect_record(timeout=60)
             c.speak(wav)
             c.press("#")
-        c.expect_hangup(timeout=120)
+            c.expect_hangup(timeout=60)
         caller.finished = True
     except Exception as exc:  # noqa: BLE001 - a failed script is counted, not raised
         caller.error = f"{type(exc).__name__}: {exc}"[:200]
-        if went_to_fallback(c) and c.status not in ("completed", "canceled", "failed", "busy", "no-answer"):
-            try:  # the fallback flow: instructions, beep, record
-                c.expect_record(timeout=60)
-                c.speak(wav)
-                c.press("#")
-                c.expect_hangup(timeout=60)
-                caller.finished = True
-            except Exception as again:  # noqa: BLE001
-                caller.error += f"; in the fallback: {type(again).__name__}"
-    caller.fallback = went_to_fallback(c)
+    caller.fallback = caller.fallback or any(
+        e["kind"] == "webhook" and e.get("purpose") == "fallback" for e in c.events)
     caller.events = [e for e in c.events if e["kind"] in ("webhook", "error")]
 
 
@@ -185,9 +208,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--calls", type=int, default=500, help="simultaneous inbound calls (default 500)")
     ap.add_argument("--bare-calls", type=int, default=0, help="concurrent calls for the baseline (default: --calls)")
-    ap.add_argument("--web-model", default="", help='gunicorn model, "CLASS:WxT", e.g. "sync:5x1" (default: run.py\'s)')
-    ap.add_argument("--kill-web-worker-after", type=float, default=None,
-                    help="kill -9 one gunicorn worker this many seconds into the storm")
+    ap.add_argument("--web-model", default="",
+                    help='gunicorn model, "CLASS:WxT/C", e.g. "gthread:4x2/1000" (default: run.py\'s)')
+    ap.add_argument("--kill-web-worker-every", type=float, default=None,
+                    help="kill -9 one gunicorn worker every this many seconds while the calls last "
+                         "(the blast radius: callers sent to the fallback per kill)")
     ap.add_argument("--settle", type=float, default=300, help="seconds to wait for recordings and paging")
     ap.add_argument("--seed", type=int, default=12)
     args = ap.parse_args()
@@ -208,13 +233,14 @@ def main() -> int:
         kinds = ["hangup" if i % 10 == 3 else "withheld" if i % 10 == 7 else "report" for i in range(args.calls)]
         callers = [Caller(i, kind) for i, kind in enumerate(kinds)]
         killed: list[int] = []
-        if args.kill_web_worker_after is not None:
-            def kill_one() -> None:
-                time.sleep(args.kill_web_worker_after)
-                victim = stack.web_workers()[0]
-                killed.append(victim.pid)
-                victim.kill()
-            threading.Thread(target=kill_one, daemon=True).start()
+        calls_over = threading.Event()
+        if args.kill_web_worker_every is not None:
+            def kill_workers() -> None:
+                while not calls_over.wait(args.kill_web_worker_every):
+                    victim = random.choice(stack.web_workers())
+                    killed.append(victim.pid)
+                    victim.kill()
+            threading.Thread(target=kill_workers, daemon=True).start()
         started = time.monotonic()
         first_call_wall = time.time()
         paged_seen: dict[int, float] = {}  # incident id -> seconds into the storm it was first seen paged
@@ -235,6 +261,7 @@ def main() -> int:
         for t in threads:
             t.join()
         calls_done = time.monotonic() - started
+        calls_over.set()
 
         expected = [c for c in callers if c.classified or c.fallback]
         deadline = time.monotonic() + args.settle
@@ -269,7 +296,8 @@ def main() -> int:
     print(f"  calls finished their script: {sum(c.finished for c in callers)}/{args.calls} in {calls_done:.1f} s")
     print(f"  webhooks: {len(answered)} answered, {len(errors)} errors; callers sent to the fallback: "
           f"{sum(c.fallback for c in callers)}"
-          + (f" (after killing gunicorn worker {killed})" if killed else ""))
+          + (f" (while {len(killed)} gunicorn workers were killed: "
+             f"{sum(c.fallback for c in callers) / len(killed):.1f} per kill)" if killed else ""))
     print(f"  incidents: {len(now['incidents'])} created for {sum(c.classified for c in callers)} classified calls"
           f" (+{sum(c.fallback and not c.classified for c in callers)} via fallback)")
     print(f"  recordings: {now['recordings'].get('stored', 0)} stored, {now['recordings'].get('pending', 0)} pending, "
@@ -290,6 +318,8 @@ def main() -> int:
               f"{1000 * percentile(values, 99):8.1f}")
     print(f"  p99 ratio storm/bare: {percentile(latencies, 99) / max(percentile(bare, 99), 1e-3):.1f}")
     if lost:
+        (tmp / "lost.json").write_text(json.dumps([{"sid": c.sid, "kind": c.kind, "error": c.error,
+                                                    "events": c.events} for c in lost], indent=1, default=str))
         failures.append(f"{len(lost)} reports LOST: classified calls without an incident: "
                         f"{', '.join(c.sid for c in lost[:10])}")
     if unpaged:

@@ -54,6 +54,11 @@ ENGINE_ARGV = ["-m", "hotline.service.engine"]
 WEB_WORKER_CLASS = "gthread"
 WEB_WORKERS = 2 * (os.cpu_count() or 1)
 WEB_THREADS = 2
+# A gthread worker accepts up to this many connections and queues them for its threads; they
+# all fail with it when it crashes. gunicorn's default is 1000 (bench/storm.py: one killed
+# worker sent 12 callers to the fallback at 300 calls); bounded, the rest wait in the kernel's
+# listen queue, where any worker can take them.
+WEB_WORKER_CONNECTIONS = 2 * WEB_THREADS
 
 FAST_FAILURE_SECONDS = 10.0  # a child that dies sooner than this after starting failed "fast"
 GIVE_UP_AFTER = 5  # fast failures in a row
@@ -61,14 +66,15 @@ MAX_BACKOFF_SECONDS = 30.0
 
 
 def gunicorn_argv(cfg: Config, workers: int = WEB_WORKERS, threads: int = WEB_THREADS,
-                  worker_class: str = WEB_WORKER_CLASS) -> list[str]:
+                  worker_class: str = WEB_WORKER_CLASS, connections: int = WEB_WORKER_CONNECTIONS) -> list[str]:
     """No control socket: its default path is per user, not per instance, so two hotlines (or
     test runs) on one machine would take it from each other; nothing here uses it.
     HOTLINE_WSGI_APP serves another app, for bench/storm.py's bare baseline (bench/bare_app.py)."""
     host, port = bind_address(cfg)
     app = os.environ.get("HOTLINE_WSGI_APP") or "hotline.service.wsgi:app"
     return ["-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
-            "--worker-class", worker_class, "--access-logfile", "-", "--graceful-timeout", "5",
+            "--worker-class", worker_class, "--worker-connections", str(connections),
+            "--access-logfile", "-", "--graceful-timeout", "5",
             "--no-control-socket", app]
 
 
@@ -272,15 +278,16 @@ def _run(cfg: Config) -> int:
         state_path(cfg.data_dir).unlink(missing_ok=True)
 
 
-def web_model() -> tuple[int, int, str]:
-    """(workers, threads, worker class); HOTLINE_WEB_MODEL="CLASS:WxT" (e.g. "sync:5x1") overrides,
-    for measuring other models with bench/storm.py."""
+def web_model() -> tuple[int, int, str, int]:
+    """(workers, threads, worker class, connections per worker); HOTLINE_WEB_MODEL="CLASS:WxT/C"
+    (e.g. "gthread:4x2/1000") overrides, for measuring other models with bench/storm.py."""
     model = os.environ.get("HOTLINE_WEB_MODEL", "")
     if not model:
-        return WEB_WORKERS, WEB_THREADS, WEB_WORKER_CLASS
+        return WEB_WORKERS, WEB_THREADS, WEB_WORKER_CLASS, WEB_WORKER_CONNECTIONS
     worker_class, _, size = model.partition(":")
+    size, _, connections = size.partition("/")
     workers, _, threads = size.partition("x")
-    return int(workers), int(threads or 1), worker_class
+    return int(workers), int(threads or 1), worker_class, int(connections or WEB_WORKER_CONNECTIONS)
 
 
 def _healthy(cfg: Config) -> bool:
