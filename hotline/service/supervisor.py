@@ -62,6 +62,7 @@ WEB_WORKER_CONNECTIONS = 2 * WEB_THREADS
 
 FAST_FAILURE_SECONDS = 10.0  # a child that dies sooner than this after starting failed "fast"
 GIVE_UP_AFTER = 5  # fast failures in a row
+FIRST_BACKOFF_SECONDS = 0.5  # doubled after each fast failure in a row
 MAX_BACKOFF_SECONDS = 30.0
 
 
@@ -158,7 +159,7 @@ class Supervisor:
                     raise GiveUp(f"run.py: {child.name} exited {child.fast_failures} times in a row within "
                                  f"{FAST_FAILURE_SECONDS:.0f} s of starting (last exit code {child.last_exit}); "
                                  "giving up and stopping everything; its log is above")
-                delay = min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** (child.fast_failures - 1))
+                delay = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** (child.fast_failures - 1))
                 child.restart_at = now + delay
                 print(f"run.py: {child.name} exited (code {child.last_exit}); restarting it in {delay:.1f} s "
                       f"(restart #{child.restarts + 1})", file=sys.stderr, flush=True)
