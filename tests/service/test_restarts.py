@@ -4,12 +4,15 @@ leave the others alone, give up on a child that keeps failing right after its st
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from hotline.service import supervisor
+from hotline.service.instance import INSTANCE_ENV, clean_up_after_crash, write_state
 from hotline.service.supervisor import GiveUp, Supervisor
 from tests.service.hotline_process import wait_until
 
@@ -55,3 +58,23 @@ def test_repeated_fast_failures_give_up_with_a_message_naming_the_child(sup: Sup
             sup.tend()
             time.sleep(0.02)
     assert "broken exited 5 times in a row" in str(err.value) and "exit code 3" in str(err.value)
+
+
+def test_a_start_after_a_crash_stops_orphans_of_this_data_dir_only(tmp_path: Path):
+    mine, other = tmp_path / "mine", tmp_path / "other"
+    mine.mkdir()
+    orphan = subprocess.Popen(SLEEPER, env={**os.environ, INSTANCE_ENV: str(mine.resolve())})
+    stranger = subprocess.Popen(SLEEPER, env={**os.environ, INSTANCE_ENV: str(other.resolve())})
+    write_state(mine, {"pid": 999999})
+    said: list[str] = []
+    try:
+        clean_up_after_crash(mine, say=said.append)
+        assert orphan.wait(10) is not None
+        assert stranger.poll() is None
+        assert not (mine / "run.json").exists()
+        assert any("did not stop cleanly" in line for line in said)
+        assert any(f"pid {orphan.pid}" in line for line in said)
+    finally:
+        for p in (orphan, stranger):
+            p.kill()
+            p.wait()
