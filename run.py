@@ -38,8 +38,10 @@ def bootstrap(extras: str) -> None:
     if not stamp.exists() or stamp.read_text() != digest:
         print(f"run.py: installing Python packages ({extras or 'base'})", flush=True)
         target = f".[{extras}]" if extras else "."
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "-e", target], check=True, cwd=ROOT)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=False)
+        if subprocess.run([str(py), "-m", "pip", "install", "-q", "-e", target], cwd=ROOT).returncode != 0:
+            fail(f"run.py: installing the Python packages failed (pip's message is above); fix that and run "
+                 f"this again, or remove {VENV} to start afresh")
         stamp.write_text(digest)
     if Path(sys.prefix).resolve() != VENV.resolve():
         os.execv(str(py), [str(py), str(Path(__file__).resolve()), *sys.argv[1:]])
@@ -54,8 +56,26 @@ def _apt_install_missing() -> None:
         return
     print(f"run.py: apt-get install {' '.join(missing)}", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, capture_output=True)
+    done = subprocess.run(["apt-get", "install", "-y", "-qq", *missing], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        fail(apt_failure(done.stderr, missing))
+
+
+def apt_failure(stderr: str, missing: list[str]) -> str:
+    """One line for a failed apt-get install: the cause when we recognise it, and the fix."""
+    packages = " ".join(missing)
+    if "lock" in stderr.lower():
+        return (f"run.py: apt-get could not install {packages}: another apt or dpkg process holds its lock "
+                "(an update running in the background?); wait for it to finish and run this again")
+    last = next((line.strip() for line in reversed(stderr.splitlines()) if line.strip()), "no message")
+    return f"run.py: apt-get install {packages} failed ({last}); install them yourself and run this again"
+
+
+def fail(message: str) -> None:
+    """Start-up problems end in one line and exit code 2, never a traceback."""
+    print(message, file=sys.stderr)
+    raise SystemExit(2)
 
 
 def main(argv: list[str]) -> int:

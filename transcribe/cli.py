@@ -109,6 +109,10 @@ def transcribe_main(argv: list[str]) -> int:
     parser.add_argument("--phrases", help="restrict recognition to these phrases, separated by '|'")
     parser.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
     args = parser.parse_args(argv)
+    missing = [str(p) for p in args.files if not p.is_file()]
+    if missing:  # before anything about models: the first thing to fix is the path
+        print(f"run.py transcribe: file not found: {', '.join(missing)}", file=sys.stderr)
+        return 2
     try:
         cfg = load_config()
     except ConfigError as exc:

@@ -186,9 +186,11 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
                       f"remove it from the file; set the environment variable TWILIO_{secret.upper()} instead")
 
     data_dir = _path(base, env.get("HOTLINE_DATA_DIR") or c.get("storage.data_dir", str, "data"))
-    recordings_default = str(data_dir / "recordings") if env.get("HOTLINE_DATA_DIR") else "recordings"
-    recordings_dir = _path(base, env.get("HOTLINE_RECORDINGS_DIR")
-                           or c.get("storage.recordings_dir", str, recordings_default))
+    # A relative storage path resolves against the data dir when HOTLINE_DATA_DIR is set (one
+    # folder holds a whole instance), else against the folder of config.toml.
+    storage_base = data_dir if env.get("HOTLINE_DATA_DIR") else base
+    recordings_dir = _path(storage_base, env.get("HOTLINE_RECORDINGS_DIR")
+                           or c.get("storage.recordings_dir", str, "recordings"))
     flows_dir = _path(base, c.get("storage.flows_dir", str, "ivr_flows"))
     redis_url = env.get("REDIS_URL") or c.get("redis.url", str, "")
     database_url = env.get("DATABASE_URL") or c.get("database.url", str, "")

@@ -5,7 +5,7 @@
 
     [console.users.alice]
     role = "admin"                          # admin: acts on incidents and prompts; viewer: reads
-    password_hash = "pbkdf2:sha256:..."     # python -m hotline.console.hashpw prints one
+    password_hash = "pbkdf2:sha256:..."     # `run.py users add NAME --role ROLE` prints these lines
 
 Passwords never appear in the file, only werkzeug hashes, because config.toml is committed.
 With no admin configured, `first_run_token` (see hotline/console/secrets.py) lets one in.
@@ -27,7 +27,7 @@ HASH_RE = re.compile(r"^(pbkdf2:sha256(:\d+)?|scrypt(:\d+:\d+:\d+)?)\$[^$]+\$[0-
 USER_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 SECTION_KEYS = {"session_hours", "users"}
 USER_KEYS = {"role", "password_hash"}
-HASH_FIX = "give a werkzeug hash: run `python -m hotline.console.hashpw` and paste its output"
+HASH_FIX = "give a werkzeug hash: run `python3 run.py users add NAME --role ROLE` and paste its output"
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,17 @@ class _Reader:
         self.cfg = cfg
         self.file = file
         self.problems: list[ConfigProblem] = []
+        # Entries that exist in the file but were invalid (already reported at their root):
+        # references to them are skipped, not reported again as "no such person/rota".
+        people = cfg.raw.get("people")
+        self.broken_people = set(people if isinstance(people, dict) else ()) - set(cfg.people)
+        self.broken_rotas: set[str] = set()
+        self.skipped_references = False
+
+    def is_broken(self, kind: str, ref: Any) -> bool:
+        broken = ref in (self.broken_people if kind == "person" else self.broken_rotas)
+        self.skipped_references |= broken
+        return broken
 
     def problem(self, key: str, value: Any, fix: str) -> None:
         self.problems.append(ConfigProblem(self.file, key, value, fix))
@@ -72,8 +83,13 @@ def load_section(cfg: Config, file: str) -> tuple[OncallSettings, list[ConfigPro
     oncall = r.table("oncall", raw.get("oncall"))
     r.unknown_keys("oncall", oncall, ONCALL_KEYS)
     numbers = {name: r.bounded_int("oncall", oncall, name) for name in LIMITS}
-    rotas = {key: rota for key, spec in r.table("rotas", raw.get("rotas")).items()
-             if (rota := _rota(r, key, spec)) is not None}
+    rotas: dict[str, Rota] = {}
+    for key, spec in r.table("rotas", raw.get("rotas")).items():
+        rota = _rota(r, key, spec)
+        if rota is None:
+            r.broken_rotas.add(key)
+        else:
+            rotas[key] = rota
     _check_ambiguous(r, rotas)
     ring = numbers["default_ring_timeout"]
     fallback = _steps(r, "oncall.fallback", oncall.get("fallback", []), rotas, ring, allow_empty=True)
@@ -89,7 +105,8 @@ def load_section(cfg: Config, file: str) -> tuple[OncallSettings, list[ConfigPro
         if steps:
             policies[key] = Policy(key, steps)
     uncovered = sorted(t for t in cfg.incident_types if t not in policies)
-    if uncovered and "default" not in policies and not any(p.key.startswith("policies") for p in r.problems):
+    if (uncovered and "default" not in policies and not r.skipped_references
+            and not any(p.key.startswith("policies") for p in r.problems)):
         r.problem("policies.default", None,
                   f"add [policies.default] (used by {', '.join(uncovered)}) or a policy for each of them")
     settings = OncallSettings(
@@ -138,6 +155,8 @@ def _steps(r: _Reader, key: str, value: Any, rotas: dict[str, Rota], ring: int,
         kind = targets[0]
         ref = item[kind]
         known = r.cfg.people if kind == "person" else rotas
+        if r.is_broken(kind, ref):
+            continue
         if ref not in known:
             what = "[people]" if kind == "person" else "[rotas]"
             names = ", ".join(sorted(known)) or "(none)"
@@ -161,7 +180,9 @@ def _rota(r: _Reader, key: str, spec: Any) -> Rota | None:
         return None
     ok = True
     for i, m in enumerate(members):
-        if m not in r.cfg.people:
+        if r.is_broken("person", m):
+            ok = False
+        elif m not in r.cfg.people:
             names = ", ".join(sorted(r.cfg.people)) or "(none)"
             r.problem(f"{at}.members[{i}]", m, f"no person `{m}` in [people]; use one of: {names}")
             ok = False
@@ -223,7 +244,7 @@ def _overrides(r: _Reader, rota: str, value: Any, tz: ZoneInfo) -> list[Override
             continue
         r.unknown_keys(here, item, {"person", "start", "end"})
         person = item.get("person")
-        if person not in r.cfg.people:
+        if person not in r.cfg.people and not r.is_broken("person", person):
             names = ", ".join(sorted(r.cfg.people)) or "(none)"
             r.problem(f"{here}.person", person, f"no person `{person}` in [people]; use one of: {names}")
         start, end = (_moment(item.get(k), tz) for k in ("start", "end"))

@@ -18,6 +18,7 @@ from hotline.ivr.flow import load_flows
 from hotline.ivr.voice import bp as voice_bp
 from hotline.ivr.voice_context import type_codes
 from hotline.responder.webhooks import bp as responder_bp
+from hotline.service import health
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,7 +62,9 @@ def create_app(config: Config | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]
-        return jsonify(status="ok", mode="twilio" if config.twilio.api_base_url is None else "sim")
+        ok, body = health.check(runtime)
+        body["mode"] = "twilio" if config.twilio.api_base_url is None else "sim"
+        return jsonify(body), 200 if ok else 503
 
     return app
 

@@ -17,33 +17,59 @@ USAGE = """usage: python3 run.py [COMMAND]
   worker [QUEUES]    an RQ worker: callout, recordings, default; `worker transcribe` for Vosk
   sim                the local Twilio stand-in on its own (see --help)
   check              validate config.toml and ivr_flows/, print a summary
-  call               place a first call to the running hotline from a sim phone
+  call               place a first call to the running hotline from a sim phone, and follow it
   fallback-twiml     print TwiML to paste into a TwiML Bin for when the server is down
   models [...]       list / check / install Vosk models
   transcribe FILE..  transcribe audio files with the configured models
   prompts list|upload|rollback   recorded prompts (upload takes any format ffmpeg reads)
   pins set WHO       set the admin, operator or a person's PIN (stored hashed in data/)
   callout list|cancel REF        open callouts; stop one
+  users add NAME --role admin|viewer   hash a console password; prints the config.toml lines
   test [pytest args] run the test suite
+
+`python3 run.py COMMAND --help` explains a command without running it.
 """
+
+# `COMMAND --help` for the commands without an argument parser of their own; the others
+# (sim, models, transcribe, callout, users, test) answer --help themselves.
+HELP = {
+    "all": "usage: python3 run.py [all]\n\nRun the whole hotline, one instance per data dir: embedded Redis,\n"
+           "gunicorn, RQ workers, the engine, and the sim when no Twilio account is set. Children that\n"
+           "exit are restarted; /healthz answers 503 naming what is down.",
+    "web": "usage: python3 run.py web [GUNICORN ARGS]\n\nThe web app only, under gunicorn.",
+    "worker": "usage: python3 run.py worker [QUEUE ...]\n\nOne RQ worker; by default callout, recordings and\n"
+              "default; `worker transcribe` for Vosk. Needs REDIS_URL.",
+    "check": "usage: python3 run.py check\n\nValidate config.toml and ivr_flows/ and print a summary; exit 2 on\n"
+             "problems. `python3 run.py` runs the same checks before it starts anything.",
+    "call": "usage: python3 run.py call\n\nPlace a first call to the running hotline from a simulated phone, then\n"
+            "follow its incident for a while: recording, transcript, who is being called.",
+    "fallback-twiml": "usage: python3 run.py fallback-twiml\n\nPrint TwiML to paste into a TwiML Bin, for when\n"
+                      "the server is down.",
+    "prompts": "usage: python3 run.py prompts list | upload NAME LANG FILE | rollback NAME LANG",
+    "pins": "usage: python3 run.py pins set admin|operator|PERSON [--pin DIGITS]\n\nStored hashed in\n"
+            "data/pins.json, never in git.",
+}
 
 
 def _config_or_exit() -> Config:
+    """The config, or exit 2 with one line per problem (file, key, value and the fix)."""
     try:
         return load_config()
     except ConfigError as exc:
-        print(exc, file=sys.stderr)
+        from hotline.service.preflight import config_lines
+
+        print("\n".join(config_lines(exc)), file=sys.stderr)
         raise SystemExit(2) from None
 
 
 def cmd_check(argv: list[str]) -> int:
     from hotline.base.prompts import published_prompt
-    from hotline.ivr.flow import load_flows
+    from hotline.service.preflight import PreflightError, validate_flows
 
     cfg = _config_or_exit()
     try:
-        flows = load_flows(cfg)
-    except ConfigError as exc:
+        flows = validate_flows(cfg)
+    except PreflightError as exc:
         print(exc, file=sys.stderr)
         return 2
     flow = flows[cfg.flow]
@@ -217,6 +243,12 @@ def cmd_callout(argv: list[str]) -> int:
     return main(argv)
 
 
+def cmd_users(argv: list[str]) -> int:
+    from hotline.console.users_cli import main
+
+    return main(argv)
+
+
 def cmd_test(argv: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=ROOT)
 
@@ -230,7 +262,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "all": cmd_all, "web": cmd_web, "worker": cmd_worker, "sim": cmd_sim, "check": cmd_check,
     "call": cmd_call, "fallback-twiml": cmd_fallback_twiml, "models": cmd_models,
     "transcribe": cmd_transcribe, "test": cmd_test, "prompts": cmd_prompts, "pins": cmd_pins,
-    "callout": cmd_callout, "help": cmd_help, "--help": cmd_help, "-h": cmd_help,
+    "callout": cmd_callout, "users": cmd_users, "help": cmd_help, "--help": cmd_help, "-h": cmd_help,
 }
 
 
@@ -239,4 +271,7 @@ def dispatch(command: str, argv: list[str]) -> int:
     if handler is None:
         print(f"unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
         return 2
+    if command in HELP and any(a in ("-h", "--help") for a in argv):
+        print(HELP[command])
+        return 0
     return handler(argv)

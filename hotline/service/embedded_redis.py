@@ -55,29 +55,44 @@ class EmbeddedRedis:
                 self.process.wait()
 
 
-def start_embedded_redis(directory: Path, port: int | None = None, persist: bool = True,
-                         wait: float = 10.0) -> EmbeddedRedis:
-    """Start redis-server on loopback and wait until it answers PING."""
-    directory.mkdir(parents=True, exist_ok=True)
-    port = port or free_port()
-    args = [
+def redis_argv(directory: Path, port: int, persist: bool = True) -> list[str]:
+    """The redis-server command line; the pid file lets a later start find an orphan of ours."""
+    return [
         redis_server_binary(), "--bind", "127.0.0.1", "--port", str(port), "--dir", str(directory),
         "--appendonly", "yes" if persist else "no", "--save", "", "--daemonize", "no",
         "--logfile", str(directory / "redis.log"), "--protected-mode", "yes",
+        "--pidfile", str(directory / "redis.pid"),
     ]
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    server = EmbeddedRedis(proc, port, directory)
+
+
+def wait_until_answers(port: int, proc: subprocess.Popen[bytes], wait: float = 10.0) -> bool:
+    """True once redis-server on `port` answers PING; False if `proc` exits or time runs out."""
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-            raise RuntimeError(f"redis-server exited ({proc.returncode}): {err} see {directory / 'redis.log'}")
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
                 s.sendall(b"PING\r\n")
                 if s.recv(16).startswith(b"+PONG"):
-                    return server
+                    return True
         except OSError:
-            time.sleep(0.05)
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def start_embedded_redis(directory: Path, port: int | None = None, persist: bool = True,
+                         wait: float = 10.0) -> EmbeddedRedis:
+    """Start redis-server on loopback and wait until it answers PING (tests and benchmarks;
+    `run.py` runs it as a supervised child instead)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    proc = subprocess.Popen(redis_argv(directory, port, persist), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = EmbeddedRedis(proc, port, directory)
+    if wait_until_answers(port, proc, wait):
+        return server
+    if proc.poll() is not None:
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        raise RuntimeError(f"redis-server exited ({proc.returncode}): {err} see {directory / 'redis.log'}")
     server.stop()
     raise RuntimeError(f"redis-server did not answer on port {port} within {wait}s")

@@ -2,7 +2,8 @@
 
 It drives the sim over its HTTP control API exactly as a browser phone would: dial, press a
 type and a severity key, speak a sample report, press #; then it shows the incident and its
-stored recording from the database.
+stored recording from the database, and follows it for a while (transcript, who is called),
+so a newcomer sees the whole story, not just "recorded".
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from typing import Any
 import requests
 from sqlalchemy import select
 
+from hotline.base.callout_models import Callout, callout_incidents
 from hotline.base.config import load_config
 from hotline.base.db import Database
-from hotline.base.models import Call, Incident, Recording
+from hotline.base.models import Call, Incident, Recording, Transcript
 
 CALLER = "+886912345678"
+FOLLOW_SECONDS = 20.0
 SAMPLE_TEXT = "There is a fire in building three. Two people are hurt. Please send help."
 
 
@@ -84,6 +87,9 @@ def main(argv: list[str]) -> int:
         print(f"The hotline is not running (no {info_path}). Start it first: python3 run.py", file=sys.stderr)
         return 1
     info = json.loads(info_path.read_text())
+    if not info.get("ready"):
+        print("The hotline is still starting; run this again once it prints `hotline ready`.", file=sys.stderr)
+        return 1
     if not info.get("sim_url"):
         print("The hotline runs against real Twilio: call its number from a phone instead.", file=sys.stderr)
         return 1
@@ -98,10 +104,18 @@ def main(argv: list[str]) -> int:
     phone.speak(sample_wav(cfg.data_dir / "samples"))
     phone.press("#")
     phone.wait("hangup")
-    return show_incident(Database(info["database_url"]), phone.sid, cfg.recordings_dir)
+    db = Database(info["database_url"])
+    incident_id = show_incident(db, phone.sid, cfg.recordings_dir)
+    if incident_id is None:
+        return 1
+    follow(db, incident_id)
+    print(f"\nWatch further:  python3 run.py callout list      (who is being called, per report)\n"
+          f"                {info['public_url']}/console/incidents/{incident_id}   (recording, transcript, timeline)")
+    return 0
 
 
-def show_incident(db: Database, call_sid: str, recordings_dir: Path, timeout: float = 30.0) -> int:
+def show_incident(db: Database, call_sid: str, recordings_dir: Path, timeout: float = 30.0) -> int | None:
+    """Wait for the call's incident and its stored recording, print them, return the incident id."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with db.session() as s:
@@ -113,7 +127,48 @@ def show_incident(db: Database, call_sid: str, recordings_dir: Path, timeout: fl
                 print(f"\nIncident {inc.ref}: {inc.type_key}, severity {inc.severity}, caller {inc.caller}")
                 print(f"  recording: {rec.path} ({rec.duration:.1f}s, sha256 {rec.sha256[:12]}…)")
                 print(f"  recordings folder: {recordings_dir}")
-                return 0
+                return inc.id
         time.sleep(0.2)
     print("The call went through, but no stored recording appeared; check the worker's log.", file=sys.stderr)
-    return 1
+    return None
+
+
+def follow(db: Database, incident_id: int, seconds: float = FOLLOW_SECONDS) -> None:
+    """Print what happens next, as it happens, for a short while: the transcript's status and
+    every call the callout places. Stops early once the transcript is final and someone rang."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        lines, settled = _progress(db, incident_id)
+        for line in lines:
+            if line not in seen:
+                seen.add(line)
+                print(line, flush=True)
+        if settled:
+            return
+        time.sleep(0.5)
+    print(f"  (stopped following after {seconds:.0f} s)")
+
+
+def _progress(db: Database, incident_id: int) -> tuple[list[str], bool]:
+    lines: list[str] = []
+    with db.session() as s:
+        transcript = s.scalar(select(Transcript).join(Recording, Transcript.recording_id == Recording.id)
+                              .where(Recording.incident_id == incident_id))
+        if transcript is None:
+            lines.append("  transcript: waiting for the transcriber")
+        else:
+            detail = f": {transcript.text[:80]}" if transcript.text else (
+                f" ({transcript.reason})" if transcript.reason else "")
+            lines.append(f"  transcript: {transcript.status}{detail}")
+        callout = s.scalar(select(Callout).join(callout_incidents, callout_incidents.c.callout_id == Callout.id)
+                           .where(callout_incidents.c.incident_id == incident_id))
+        if callout is None:
+            lines.append("  callout: not started yet")
+            return lines, False
+        lines.append(f"  callout {callout.id}: {callout.state}" + (" (storm: joined with other reports)"
+                                                                    if callout.storm else ""))
+        for a in callout.attempts:
+            lines.append(f"  calling {a.person_name} ({a.phone}), round {a.round}: {a.outcome or a.state}")
+        settled = transcript is not None and bool(callout.attempts)
+    return lines, settled

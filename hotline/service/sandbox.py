@@ -6,7 +6,6 @@ the engine process, on SQLite or PostgreSQL.
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import threading
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from redis import Redis
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from hotline.base.config import ROOT, load_config
@@ -30,34 +29,18 @@ from hotline.service.supervisor import ENGINE_ARGV, WORKER_QUEUES, worker_argv
 from sim import Sim
 
 T = TypeVar("T")
-POSTGRES_URL = os.environ.get("HOTLINE_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/test")
 HOTLINE = "+886277001234"
-
-
-def postgres_schema_url() -> tuple[str, Callable[[], None]]:
-    """A fresh schema per harness, so test runs never see each other's rows."""
-    schema = "t_" + secrets.token_hex(6)
-    admin = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f"CREATE SCHEMA {schema}"))
-
-    def drop() -> None:
-        with admin.connect() as c:
-            c.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
-
-    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", drop
 
 
 class Hotline:
     def __init__(self, tmp: Path, redis_url: str, database: str = "sqlite", config_path: Path | None = None,
-                 extra_env: dict[str, str] | None = None):
+                 extra_env: dict[str, str] | None = None, on_close: Callable[[], None] | None = None):
+        """`database`: "sqlite" (a file under `tmp`) or a database URL; `on_close` runs last (e.g.
+        dropping a PostgreSQL schema made for this hotline)."""
         self.tmp = tmp
-        self._drop_db: Callable[[], None] | None = None
+        self._drop_db = on_close
         Redis.from_url(redis_url).flushdb()  # jobs of an earlier hotline (same ids, other database) must not run here
-        db_url = ""
-        if database == "postgresql":
-            db_url, self._drop_db = postgres_schema_url()
+        db_url = "" if database == "sqlite" else database
         self.port = free_port()
         self.public_url = f"http://127.0.0.1:{self.port}"
         self.sim = Sim(virtual_time=True, webhook_timeout=5.0)

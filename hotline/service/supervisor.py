@@ -1,103 +1,227 @@
 """`python run.py` with no arguments: the whole hotline on one machine, embedded defaults.
 
-Children run in their own process groups so that one Ctrl-C (or SIGTERM) here stops each
-group whole, gunicorn workers and RQ work horses included: nothing is left behind.
+Order matters: the data-dir lock first (a second start must touch nothing), then what a
+crashed previous run left, then every start-up check, then the schema, and only then the
+children. Each child runs under `hotline.service.lifeline`, so it and everything it forks
+die with the supervisor, even on `kill -9`. A child that exits is restarted with backoff and
+counted in `run.json` (read by /healthz); the others keep running. Only a child that keeps
+failing right after its start makes the supervisor give up, with a message saying which.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import signal
 import subprocess
 import sys
 import time
-from urllib.parse import urlparse
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
 import requests
 
 from hotline.base.config import ROOT, Config
-from hotline.service.embedded_redis import EmbeddedRedis, start_embedded_redis
+from hotline.base.db import Database, create_schema
+from hotline.service.embedded_redis import free_port, redis_argv, wait_until_answers
+from hotline.service.instance import (
+    INSTANCE_ENV,
+    AlreadyRunning,
+    InstanceLock,
+    clean_up_after_crash,
+    state_path,
+    write_state,
+)
+from hotline.service.preflight import PreflightError, bind_address, check_before_start
 
 WORKER_QUEUES = ("callout", "recordings", "default")
-# What `python run.py` starts: dialling never waits behind a download or a transcription.
-WORKERS = {"callout-worker": ("callout",), "worker": ("recordings", "default"), "transcriber": ("transcribe",)}
+# Downloads run in several processes, so a storm's recordings are fetched side by side; each
+# runs its jobs in-process (rq.worker.SimpleWorker): forking a horse per download costs more
+# than the download. Dialling never waits behind a download or a transcription.
+RECORDING_WORKERS = 4
+WORKERS: dict[str, tuple[str, ...]] = {
+    "callout-worker": ("callout",),
+    **{f"recordings-{i}": ("recordings", "default") for i in range(1, RECORDING_WORKERS + 1)},
+    "transcriber": ("transcribe",),
+}
 # The convergence cycle (hotline.lifecycle.converge): drives every open incident toward its
 # desired state, so no lost webhook or job leaves a report unpaged.
 ENGINE_ARGV = ["-m", "hotline.service.engine"]
 
-
 # Processes rather than threads: webhook handling is CPU-bound Python, and threads of one
 # process queue on its GIL (bench/webhooks.py: p99 inside gunicorn 29 ms at 4x2 vs 118 ms at 2x8).
+WEB_WORKER_CLASS = "gthread"
 WEB_WORKERS = 2 * (os.cpu_count() or 1)
 WEB_THREADS = 2
+# A gthread worker accepts up to this many connections and queues them for its threads; they
+# all fail with it when it crashes. Bounded, the rest wait in the kernel's listen queue, where
+# any worker can take them. bench/storm.py, 500 calls, a worker killed every 8 s: 38.4 callers
+# sent to the fallback per kill with gunicorn's default of 1000, 1.6 with 4; without kills the
+# two were equally fast (300 calls: 29.9 s vs 35.5 s, storm p50 1.43 s vs 1.42 s).
+WEB_WORKER_CONNECTIONS = 2 * WEB_THREADS
+
+FAST_FAILURE_SECONDS = 10.0  # a child that dies sooner than this after starting failed "fast"
+GIVE_UP_AFTER = 5  # fast failures in a row
+FIRST_BACKOFF_SECONDS = 0.5  # doubled after each fast failure in a row
+MAX_BACKOFF_SECONDS = 30.0
 
 
-def gunicorn_argv(cfg: Config, workers: int = WEB_WORKERS, threads: int = WEB_THREADS) -> list[str]:
-    parsed = urlparse(cfg.public_url)
-    bind = os.environ.get("HOTLINE_BIND") or f"127.0.0.1:{parsed.port or 8000}"
-    return ["-m", "gunicorn", "--bind", bind, "--workers", str(workers), "--threads", str(threads),
-            "--worker-class", "gthread", "--access-logfile", "-", "--graceful-timeout", "5",
-            "hotline.service.wsgi:app"]
+def gunicorn_argv(cfg: Config, workers: int = WEB_WORKERS, threads: int = WEB_THREADS,
+                  worker_class: str = WEB_WORKER_CLASS, connections: int = WEB_WORKER_CONNECTIONS) -> list[str]:
+    """No control socket: its default path is per user, not per instance, so two hotlines (or
+    test runs) on one machine would take it from each other; nothing here uses it.
+    HOTLINE_WSGI_APP serves another app, for bench/storm.py's bare baseline (bench/bare_app.py)."""
+    host, port = bind_address(cfg)
+    app = os.environ.get("HOTLINE_WSGI_APP") or "hotline.service.wsgi:app"
+    return ["-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
+            "--worker-class", worker_class, "--worker-connections", str(connections),
+            "--access-logfile", "-", "--graceful-timeout", "5",
+            "--no-control-socket", app]
 
 
 def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES) -> list[str]:
     """The worker class follows the queues:
     - "transcribe": transcribe.worker.PreloadingWorker loads the Vosk models once, before forking;
     - "callout": hotline.service.workers.CalloutWorker resumes open callouts at start and runs callout
-      jobs without forking (see those modules)."""
+      jobs without forking (see those modules);
+    - "recordings": rq's SimpleWorker, jobs in-process (see RECORDING_WORKERS)."""
     if "transcribe" in queues:
         if set(queues) != {"transcribe"}:
             raise ValueError("run the transcribe queue in a worker of its own (it preloads models)")
         worker_class = ["--worker-class", "transcribe.worker.PreloadingWorker"]
     elif "callout" in queues:
         worker_class = ["--worker-class", "hotline.service.workers.CalloutWorker"]
+    elif "recordings" in queues:
+        worker_class = ["--worker-class", "rq.worker.SimpleWorker"]
     else:
         worker_class = []
     return ["-m", "rq.cli", "worker", "--url", redis_url, "--with-scheduler", *worker_class, *queues]
 
 
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class Child:
+    """One supervised process (its lifeline wrapper) and its restart history; `argv` is the
+    command the lifeline runs."""
+
+    name: str
+    argv: list[str]
+    proc: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+    restarts: int = 0
+    fast_failures: int = 0
+    restart_at: float | None = None
+    last_exit: int | None = None
+    last_restart: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        running = self.proc is not None and self.proc.poll() is None
+        return {"pid": self.proc.pid if running and self.proc else None,
+                "state": "running" if running else "restarting",
+                "restarts": self.restarts, "last_exit": self.last_exit, "last_restart": self.last_restart}
+
+
+class GiveUp(Exception):
+    """A child failed fast GIVE_UP_AFTER times in a row."""
+
+
+@dataclass
 class Supervisor:
-    def __init__(self) -> None:
-        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.stopping = False
+    env: dict[str, str]
+    on_change: Any = None  # called after any child starts or stops (writes run.json)
+    children: list[Child] = field(default_factory=list)
 
-    def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen([sys.executable, *argv], env=env, cwd=ROOT, start_new_session=True)
-        self.children.append((name, proc))
-        return proc
+    def add(self, name: str, argv: list[str]) -> Child:
+        child = Child(name, argv)
+        self.children.append(child)
+        self._start(child)
+        return child
 
-    def stop(self, timeout: float = 10.0) -> None:
-        self.stopping = True
-        for _name, proc in reversed(self.children):
-            _signal_group(proc, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for _name, proc in self.children:
-            try:
-                proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-            _signal_group(proc, signal.SIGKILL)  # sweeps any grandchild still in the group
-            proc.wait()
+    def _start(self, child: Child) -> None:
+        command = [sys.executable, "-m", "hotline.service.lifeline", str(os.getpid()), "--", *child.argv]
+        child.proc = subprocess.Popen(command, env=self.env, cwd=ROOT, start_new_session=True)
+        child.started = time.monotonic()
+        child.restart_at = None
 
-    def died(self) -> str | None:
-        return next((name for name, proc in self.children if proc.poll() is not None), None)
+    def tend(self) -> None:
+        """Notice exits, schedule restarts with backoff, start what is due. Raises GiveUp."""
+        now = time.monotonic()
+        changed = False
+        for child in self.children:
+            if child.restart_at is None and child.proc is not None and child.proc.poll() is not None:
+                child.last_exit = child.proc.returncode
+                fast = now - child.started < FAST_FAILURE_SECONDS
+                child.fast_failures = child.fast_failures + 1 if fast else 1
+                if child.fast_failures >= GIVE_UP_AFTER:
+                    raise GiveUp(f"run.py: {child.name} exited {child.fast_failures} times in a row within "
+                                 f"{FAST_FAILURE_SECONDS:.0f} s of starting (last exit code {child.last_exit}); "
+                                 "giving up and stopping everything; its log is above")
+                delay = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** (child.fast_failures - 1))
+                child.restart_at = now + delay
+                print(f"run.py: {child.name} exited (code {child.last_exit}); restarting it in {delay:.1f} s "
+                      f"(restart #{child.restarts + 1})", file=sys.stderr, flush=True)
+                changed = True
+            elif child.restart_at is not None and now >= child.restart_at:
+                self._start(child)
+                child.restarts += 1
+                child.last_restart = _now()
+                print(f"run.py: {child.name} restarted (pid {child.proc.pid if child.proc else '?'}, "
+                      f"restart #{child.restarts})", file=sys.stderr, flush=True)
+                changed = True
+        if changed and self.on_change:
+            self.on_change()
 
+    def summary(self) -> dict[str, Any]:
+        return {c.name: c.summary() for c in self.children}
 
-def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
-    try:
-        os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
+    def stop(self, timeout: float = 15.0, last: tuple[str, ...] = ("redis",)) -> None:
+        """Reverse start order; `last` (Redis) after the rest, so workers can finish their jobs."""
+        first = [c for c in reversed(self.children) if c.name not in last]
+        then = [c for c in reversed(self.children) if c.name in last]
+        for group in (first, then):
+            for c in group:
+                if c.proc is not None and c.proc.poll() is None:
+                    c.proc.terminate()
+            deadline = time.monotonic() + timeout
+            for c in group:
+                if c.proc is None:
+                    continue
+                try:
+                    c.proc.wait(max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    c.proc.kill()  # its lifeline's descendants get SIGKILL via PDEATHSIG
+                    c.proc.wait()
 
 
 def run_all(cfg: Config) -> int:
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "HOTLINE_CONFIG": str(cfg.path), "PYTHONUNBUFFERED": "1"}
-    sup = Supervisor()
-    redis: EmbeddedRedis | None = None
-    sim = None
+    try:
+        lock = InstanceLock.acquire(cfg.data_dir, cfg.public_url)
+    except AlreadyRunning as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        clean_up_after_crash(cfg.data_dir)
+        try:
+            check_before_start(cfg)
+        except PreflightError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        return _run(cfg)
+    finally:
+        lock.release()
+
+
+def _run(cfg: Config) -> int:
+    db = Database(cfg.database_url)
+    create_schema(db.engine)  # before any worker: they query at start
+    db.engine.dispose()
+    env = {**os.environ, "HOTLINE_CONFIG": str(cfg.path), "PYTHONUNBUFFERED": "1",
+           INSTANCE_ENV: str(cfg.data_dir.resolve())}
     stop_now = {"flag": False}
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -105,39 +229,81 @@ def run_all(cfg: Config) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    info: dict[str, Any] = {"pid": os.getpid(), "public_url": cfg.public_url, "database_url": cfg.database_url,
+                            "numbers": list(cfg.numbers), "started_at": _now(), "ready": False}
+    sup = Supervisor(env)
+    sup.on_change = lambda: write_state(cfg.data_dir, {**info, "children": sup.summary()})
+    sim = None
     try:
         redis_url = cfg.redis_url
         if not redis_url:
-            redis = start_embedded_redis(cfg.data_dir / "redis")
-            redis_url = redis.url
+            redis_dir = cfg.data_dir / "redis"
+            redis_dir.mkdir(parents=True, exist_ok=True)
+            port = free_port()
+            redis = sup.add("redis", redis_argv(redis_dir, port))
+            if not wait_until_answers(port, redis.proc, wait=15):  # type: ignore[arg-type]
+                print(f"run.py: the embedded Redis did not start; see {redis_dir / 'redis.log'}", file=sys.stderr)
+                return 2
+            redis_url = f"redis://127.0.0.1:{port}/0"
         env["REDIS_URL"] = redis_url
+        info["redis_url"] = redis_url
         if not cfg.twilio.configured:
             sim = _start_sim(cfg, env)
-        sup.spawn("web", gunicorn_argv(cfg), env)
+        info["sim_url"] = sim.api_base_url if sim else None
+        py = sys.executable
+        sup.add("web", [py, *gunicorn_argv(cfg, *web_model())])
         for name, queues in WORKERS.items():
-            sup.spawn(name, worker_argv(redis_url, queues), env)
-        sup.spawn("engine", ENGINE_ARGV, env)
-        _wait_ready(cfg, sup)
-        info = {"public_url": cfg.public_url, "redis_url": redis_url, "database_url": cfg.database_url,
-                "sim_url": sim.api_base_url if sim else None, "numbers": list(cfg.numbers),
-                "pid": os.getpid()}
-        (cfg.data_dir / "run.json").write_text(json.dumps(info, indent=2))
-        _print_banner(cfg, info)
+            sup.add(name, [py, *worker_argv(redis_url, queues)])
+        sup.add("engine", [py, *ENGINE_ARGV])
+        sup.on_change()
+        ready_deadline = time.monotonic() + 120
         while not stop_now["flag"]:
-            dead = sup.died()
-            if dead:
-                print(f"run.py: {dead} exited unexpectedly; stopping everything", file=sys.stderr)
-                return 1
+            sup.tend()
+            if not info["ready"]:
+                if _healthy(cfg):
+                    info["ready"] = True
+                    sup.on_change()
+                    _print_banner(cfg, info)
+                elif time.monotonic() > ready_deadline:
+                    print(f"run.py: not healthy within 120 s: {_health_text(cfg)}", file=sys.stderr)
+                    return 1
             time.sleep(0.2)
         print("run.py: stopping", flush=True)
         return 0
+    except GiveUp as exc:
+        print(exc, file=sys.stderr, flush=True)
+        return 1
     finally:
         sup.stop()
         if sim is not None:
             sim.stop()
-        if redis is not None:
-            redis.stop()
-        (cfg.data_dir / "run.json").unlink(missing_ok=True)
+        state_path(cfg.data_dir).unlink(missing_ok=True)
+
+
+def web_model() -> tuple[int, int, str, int]:
+    """(workers, threads, worker class, connections per worker); HOTLINE_WEB_MODEL="CLASS:WxT/C"
+    (e.g. "gthread:4x2/1000") overrides, for measuring other models with bench/storm.py."""
+    model = os.environ.get("HOTLINE_WEB_MODEL", "")
+    if not model:
+        return WEB_WORKERS, WEB_THREADS, WEB_WORKER_CLASS, WEB_WORKER_CONNECTIONS
+    worker_class, _, size = model.partition(":")
+    size, _, connections = size.partition("/")
+    workers, _, threads = size.partition("x")
+    return int(workers), int(threads or 1), worker_class, int(connections or WEB_WORKER_CONNECTIONS)
+
+
+def _healthy(cfg: Config) -> bool:
+    try:
+        return requests.get(f"{cfg.public_url}/healthz", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _health_text(cfg: Config) -> str:
+    try:
+        return requests.get(f"{cfg.public_url}/healthz", timeout=2).text.strip()
+    except requests.RequestException as exc:
+        return f"no answer at {cfg.public_url}/healthz ({type(exc).__name__})"
 
 
 def _start_sim(cfg: Config, env: dict[str, str]):  # type: ignore[no-untyped-def]
@@ -156,22 +322,7 @@ def _start_sim(cfg: Config, env: dict[str, str]):  # type: ignore[no-untyped-def
     return sim
 
 
-def _wait_ready(cfg: Config, sup: Supervisor, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        dead = sup.died()
-        if dead:
-            raise RuntimeError(f"{dead} exited during start-up; see the log above")
-        try:
-            if requests.get(f"{cfg.public_url}/healthz", timeout=1).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the web server did not answer at {cfg.public_url}/healthz within {timeout}s")
-
-
-def _print_banner(cfg: Config, info: dict[str, object]) -> None:
+def _print_banner(cfg: Config, info: dict[str, Any]) -> None:
     from hotline.console import first_run_token
 
     token = first_run_token(cfg)
@@ -184,6 +335,7 @@ def _print_banner(cfg: Config, info: dict[str, object]) -> None:
         f"  database:  {cfg.database_url}",
         f"  redis:     {info['redis_url']}",
         f"  hotline:   {', '.join(cfg.numbers)}",
+        f"  health:    {cfg.public_url}/healthz   (503 naming what is down; restarts in {cfg.data_dir / 'run.json'})",
     ]
     if info["sim_url"]:
         lines += [f"  sim:       {info['sim_url']}   (no Twilio credentials set: calls are simulated)",

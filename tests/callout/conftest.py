@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 from hotline.base.config import Person
 from hotline.base.db import Database, create_schema, make_engine
 from hotline.base.models import Incident
-
-PG_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
+from tests.postgres import require_postgres, sqlalchemy_url
 
 BASE_TOML = """
 [organisation]
@@ -82,11 +81,12 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DbUnderTest]:
         yield DbUnderTest(engine, "sqlite")
         engine.dispose()
         return
+    require_postgres()
     schema = f"callout_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(sqlalchemy_url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"}, pool_size=10)
+    engine = create_engine(sqlalchemy_url(), connect_args={"options": f"-csearch_path={schema}"}, pool_size=10)
     try:
         create_schema(engine)
         yield DbUnderTest(engine, "postgresql")

@@ -24,6 +24,7 @@ from hotline.lifecycle import commands, jobs
 from hotline.lifecycle.commands import Actor, Channel
 from hotline.service.sandbox import Hotline
 from sim import CallHandle
+from tests.postgres import database_for
 
 CALLER = "+886912345678"
 CHEN, LIN, WANG, DIRECTOR = "+886912000001", "+886912000002", "+886912000003", "+886912000009"
@@ -80,7 +81,8 @@ def with_languages(toml: str, languages: Mapping[str, Sequence[str]]) -> str:
 
 def make_hotline(tmp: Path, redis_url: str, database: str,
                  languages: Mapping[str, Sequence[str]] = ENGLISH_FIRST) -> Hotline:
-    h = Hotline(tmp, redis_url, database, config_path=write_config(tmp, languages))
+    url, drop = database_for(database)
+    h = Hotline(tmp, redis_url, url, config_path=write_config(tmp, languages), on_close=drop)
     h.start_worker("callout", "recordings", "default")
     return h
 

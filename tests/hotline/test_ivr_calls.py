@@ -10,13 +10,15 @@ import pytest
 
 from hotline.base.models import Recording
 from hotline.service.sandbox import HOTLINE, Hotline
+from tests.postgres import database_for
 
 CALLER = "+886912345678"
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def hotline(request, redis_url, tmp_path_factory):
-    h = Hotline(tmp_path_factory.mktemp(f"ivr-{request.param}"), redis_url, request.param)
+    url, drop = database_for(request.param)
+    h = Hotline(tmp_path_factory.mktemp(f"ivr-{request.param}"), redis_url, url, on_close=drop)
     h.start_worker("recordings", "callout", "default")
     yield h
     h.close()

@@ -1,0 +1,341 @@
+"""An earthquake: N simultaneous inbound calls through the sim against the full `run.py` stack.
+
+    python bench/storm.py [--calls 500] [--web-model gthread:4x2] [--kill-web-worker-after 3]
+
+`run.py` runs as a real subprocess with its own data dir and port; the sim runs here (real
+time) and plays Twilio for it. Calls are mixed: most classify, press a severity and speak;
+about one in ten withholds its caller ID (and types a callback number); about one in ten hangs
+up before choosing a type. Before the storm, the same gunicorn serves a bare TwiML endpoint
+(bench/bare_app.py) to the same number of concurrent calls: the baseline for latency.
+
+Reports webhooks answered vs errors and fallbacks, incidents created vs classified calls,
+recordings stored vs pending or failed, incidents paged (a callout of their own or joined to a
+storm callout), the time from the first call to the last incident paged, and webhook p50/p99
+during the storm against the bare endpoint. A lost report or an unpaged incident is printed
+as FAILURE and the exit code is 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from hotline.service.embedded_redis import free_port  # noqa: E402
+from sim import Sim  # noqa: E402
+from sim.audio import beep_pcm, pcm_to_wav  # noqa: E402
+from sim.callstate import is_final  # noqa: E402
+
+HOTLINE, BARE = "+886277001234", "+886277000000"
+TYPE_KEYS = "1234567"
+CALLBACK_DIGITS = "0912345678#"
+
+
+@dataclass
+class Caller:
+    """One storm call: what the caller meant to do and what happened."""
+
+    index: int
+    kind: str  # "report", "withheld" (no caller ID) or "hangup" (before choosing a type)
+    sid: str = ""
+    classified: bool = False  # pressed a type key that the hotline took
+    fallback: bool = False  # the sim went to the VoiceFallbackUrl
+    finished: bool = False
+    error: str = ""
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+class FellBack(Exception):
+    """The sim went to the VoiceFallbackUrl: the caller now hears the fallback flow."""
+
+
+def expect(c, kind: str, timeout: float = 120):  # type: ignore[no-untyped-def]
+    """Wait for the next <kind> (or the end of the call, for "end"), unless the call goes to the
+    fallback first: then raise FellBack, as a caller would notice the different prompt."""
+    def find():  # type: ignore[no-untyped-def]
+        events = c.call.events
+        for i in range(c.cursor, len(events)):
+            e = events[i]
+            if e["kind"] == "webhook" and e.get("purpose") == "fallback":
+                c.cursor = i + 1
+                raise FellBack()
+            if e["kind"] == kind:
+                c.cursor = i + 1
+                return e
+        if is_final(c.call.status):
+            if kind == "end":
+                return True
+            raise AssertionError(f"call {c.sid} ended ({c.status}) before <{kind}>")
+        return None
+
+    return c.sim.wait_for(find, timeout, f"<{kind}> on call {c.sid}")
+
+
+def play(sim: Sim, caller: Caller, wav: bytes) -> None:
+    """Run one caller's script. A caller sent to the fallback leaves the message there instead,
+    as a person would after hearing "after the beep, say what happened"."""
+    c = sim.dial(None if caller.kind == "withheld" else f"+8869{10000000 + caller.index:08d}", HOTLINE)
+    caller.sid = c.sid
+    try:
+        try:
+            expect(c, "gather")
+            if caller.kind == "hangup":
+                c.hangup()
+            else:
+                c.press(random.choice(TYPE_KEYS))
+                expect(c, "gather")  # severity: the type was taken
+                caller.classified = True
+                c.press(random.choice("12"))
+                if caller.kind == "withheld":
+                    expect(c, "gather")
+                    c.press(CALLBACK_DIGITS)
+                expect(c, "record")
+                c.speak(wav)
+                c.press("#")
+            expect(c, "end")
+        except FellBack:
+            caller.fallback = True
+            c.expect_record(timeout=60)
+            c.speak(wav)
+            c.press("#")
+            c.expect_hangup(timeout=60)
+        caller.finished = True
+    except Exception as exc:  # noqa: BLE001 - a failed script is counted, not raised
+        caller.error = f"{type(exc).__name__}: {exc}"[:200]
+    caller.fallback = caller.fallback or any(
+        e["kind"] == "webhook" and e.get("purpose") == "fallback" for e in c.events)
+    caller.events = [e for e in c.events if e["kind"] in ("webhook", "error")]
+
+
+def bare_calls(sim: Sim, n: int) -> list[float]:
+    """n concurrent calls against the bare endpoint; the latency of each webhook (s)."""
+    handles = []
+
+    def one(i: int) -> None:
+        c = sim.dial(f"+8869{20000000 + i:08d}", BARE)
+        handles.append(c)
+        c.expect_gather(timeout=120)
+        for _ in range(3):
+            c.press("1")
+            c.expect_gather(timeout=120)
+        c.hangup()
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return [e["latency_ms"] / 1000 for c in handles for e in c.events if e["kind"] == "webhook" and e["status"] == 200]
+
+
+class Stack:
+    """`python3 run.py` in a data dir of its own, wired to our sim."""
+
+    def __init__(self, tmp: Path, sim: Sim, web_model: str):
+        self.tmp = tmp
+        self.url = f"http://127.0.0.1:{free_port()}"
+        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "HOTLINE_CONFIG")}
+        env.update(HOTLINE_DATA_DIR=str(tmp / "data"), HOTLINE_PUBLIC_URL=self.url, PYTHONUNBUFFERED="1",
+                   TWILIO_ACCOUNT_SID=sim.account_sid, TWILIO_AUTH_TOKEN=sim.auth_token,
+                   TWILIO_API_BASE_URL=sim.api_base_url, HOTLINE_WSGI_APP="bench.bare_app:app")
+        if web_model:
+            env["HOTLINE_WEB_MODEL"] = web_model
+        self.log = tmp / "run.log"
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "run.py")], env=env, cwd=tmp,
+                                     stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
+        self.db = create_engine(f"sqlite:///{tmp / 'data' / 'hotline.db'}")
+
+    def wait_ready(self, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while "hotline ready" not in self.log.read_text(errors="replace"):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"run.py did not become ready; see {self.log}")
+            time.sleep(0.2)
+
+    def web_workers(self) -> list[psutil.Process]:
+        state = json.loads((self.tmp / "data" / "run.json").read_text())
+        lifeline = psutil.Process(state["children"]["web"]["pid"])
+        return lifeline.children()[0].children()
+
+    def query(self, sql: str) -> list[Any]:
+        with self.db.connect() as c:
+            return list(c.execute(text(sql)))
+
+    def stop(self) -> None:
+        self.db.dispose()
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def outcome(stack: Stack, callers: list[Caller]) -> dict[str, Any]:
+    """What the database says about the storm's calls, right now."""
+    sids = {c.sid for c in callers}
+    calls = {sid: inc for sid, inc in stack.query("SELECT sid, incident_id FROM calls") if sid in sids}
+    incidents = {row[0] for row in stack.query("SELECT id FROM incidents")}
+    rec = dict(stack.query("SELECT status, count(*) FROM recordings GROUP BY status"))
+    paged = {inc: storm for inc, storm in stack.query(
+        "SELECT ci.incident_id, c.storm FROM callout_incidents ci JOIN callouts c ON c.id = ci.callout_id")}
+    last_stored = stack.query("SELECT max(stored_at) FROM recordings")[0][0]
+    return {"calls": calls, "incidents": incidents, "recordings": rec, "paged": paged, "last_stored": last_stored}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--calls", type=int, default=500, help="simultaneous inbound calls (default 500)")
+    ap.add_argument("--bare-calls", type=int, default=0, help="concurrent calls for the baseline (default: --calls)")
+    ap.add_argument("--web-model", default="",
+                    help='gunicorn model, "CLASS:WxT/C", e.g. "gthread:4x2/1000" (default: run.py\'s)')
+    ap.add_argument("--kill-web-worker-every", type=float, default=None,
+                    help="kill -9 one gunicorn worker every this many seconds while the calls last "
+                         "(the blast radius: callers sent to the fallback per kill)")
+    ap.add_argument("--settle", type=float, default=300, help="seconds to wait for recordings and paging")
+    ap.add_argument("--seed", type=int, default=12)
+    args = ap.parse_args()
+    random.seed(args.seed)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-storm-"))
+    sim = Sim(virtual_time=False, webhook_timeout=15.0)
+    sim.start()
+    stack = Stack(tmp, sim, args.web_model)
+    failures: list[str] = []
+    try:
+        stack.wait_ready()
+        sim.add_number(HOTLINE, voice_url=f"{stack.url}/voice/incoming",
+                       voice_fallback_url=f"{stack.url}/voice/fallback", status_callback=f"{stack.url}/voice/status")
+        sim.add_number(BARE, voice_url=f"{stack.url}/bench/bare")
+        wav = pcm_to_wav(beep_pcm(2.0, 440.0))
+        bare = bare_calls(sim, args.bare_calls or args.calls)
+
+        kinds = ["hangup" if i % 10 == 3 else "withheld" if i % 10 == 7 else "report" for i in range(args.calls)]
+        callers = [Caller(i, kind) for i, kind in enumerate(kinds)]
+        killed: list[int] = []
+        calls_over = threading.Event()
+        if args.kill_web_worker_every is not None:
+            def kill_workers() -> None:
+                while not calls_over.wait(args.kill_web_worker_every):
+                    victim = random.choice(stack.web_workers())
+                    killed.append(victim.pid)
+                    victim.kill()
+            threading.Thread(target=kill_workers, daemon=True).start()
+        started = time.monotonic()
+        first_call_wall = time.time()
+        paged_seen: dict[int, float] = {}  # incident id -> seconds into the storm it was first seen paged
+        storm_over = threading.Event()
+
+        def watch() -> None:
+            """Poll during and after the storm, so "last incident paged" is measured, not bounded."""
+            while not storm_over.is_set():
+                for inc in outcome(stack, [])["paged"]:
+                    paged_seen.setdefault(inc, time.monotonic() - started)
+                storm_over.wait(0.25)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        threads = [threading.Thread(target=play, args=(sim, c, wav)) for c in callers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        calls_done = time.monotonic() - started
+        calls_over.set()
+
+        expected = [c for c in callers if c.classified or c.fallback]
+        deadline = time.monotonic() + args.settle
+        while True:
+            now = outcome(stack, callers)
+            if (not now["recordings"].get("pending", 0) and not now["incidents"] - set(now["paged"])) \
+                    or time.monotonic() > deadline:
+                break
+            time.sleep(0.25)
+        storm_over.set()
+        watcher.join()
+        for inc in now["paged"]:
+            paged_seen.setdefault(inc, time.monotonic() - started)
+        paged_at = max(paged_seen[i] for i in now["paged"]) if now["paged"] and not (
+            now["incidents"] - set(now["paged"])) else None
+    finally:
+        stack.stop()
+        sim.stop()
+
+    webhooks = [e for c in callers for e in c.events if e["kind"] == "webhook"]
+    answered = [e for e in webhooks if e["error_code"] is None]
+    errors = [e for e in webhooks if e["error_code"] is not None]
+    latencies = [e["latency_ms"] / 1000 for e in answered if e.get("purpose") != "fallback"]
+    lost = [c for c in expected if not now["calls"].get(c.sid)]
+    unpaged = now["incidents"] - set(now["paged"])
+    storm_joined = sum(1 for storm in now["paged"].values() if storm)
+    last_stored = now["last_stored"]
+
+    print(f"storm: {args.calls} simultaneous calls ({kinds.count('report')} reports, {kinds.count('withheld')} "
+          f"withheld caller ID, {kinds.count('hangup')} hang up before choosing); web model "
+          f"{args.web_model or 'run.py default'}; {os.cpu_count()} cores; data in {tmp}")
+    print(f"  calls finished their script: {sum(c.finished for c in callers)}/{args.calls} in {calls_done:.1f} s")
+    print(f"  webhooks: {len(answered)} answered, {len(errors)} errors; callers sent to the fallback: "
+          f"{sum(c.fallback for c in callers)}"
+          + (f" (while {len(killed)} gunicorn workers were killed: "
+             f"{sum(c.fallback for c in callers) / len(killed):.1f} per kill)" if killed else ""))
+    print(f"  incidents: {len(now['incidents'])} created for {sum(c.classified for c in callers)} classified calls"
+          f" (+{sum(c.fallback and not c.classified for c in callers)} via fallback)")
+    print(f"  recordings: {now['recordings'].get('stored', 0)} stored, {now['recordings'].get('pending', 0)} pending, "
+          f"{now['recordings'].get('failed', 0)} failed")
+    print(f"  paged: {len(now['paged'])}/{len(now['incidents'])} incidents ({storm_joined} joined to a storm callout, "
+          f"{len(now['paged']) - storm_joined} with their own)")
+    print("  first call -> last incident paged: " + (f"{paged_at:.1f} s" if paged_at is not None else "never"))
+    if last_stored:
+        from datetime import UTC, datetime
+
+        stored = last_stored if isinstance(last_stored, datetime) else datetime.fromisoformat(str(last_stored))
+        stored = stored if stored.tzinfo else stored.replace(tzinfo=UTC)
+        print(f"  first call -> last recording stored: {stored.timestamp() - first_call_wall:.1f} s "
+              f"(calls took {calls_done:.1f} s)")
+    print(f"  webhook latency      {'n':>6} {'p50 ms':>8} {'p99 ms':>8}")
+    for name, values in (("bare endpoint", bare), ("storm webhooks", latencies)):
+        print(f"  {name:20} {len(values):6d} {1000 * statistics.median(values):8.1f} "
+              f"{1000 * percentile(values, 99):8.1f}")
+    print(f"  p99 ratio storm/bare: {percentile(latencies, 99) / max(percentile(bare, 99), 1e-3):.1f}")
+    if lost:
+        (tmp / "lost.json").write_text(json.dumps([{"sid": c.sid, "kind": c.kind, "error": c.error,
+                                                    "events": c.events} for c in lost], indent=1, default=str))
+        failures.append(f"{len(lost)} reports LOST: classified calls without an incident: "
+                        f"{', '.join(c.sid for c in lost[:10])}")
+    if unpaged:
+        failures.append(f"{len(unpaged)} incidents NEVER PAGED: {sorted(unpaged)[:20]}")
+    if now["recordings"].get("pending") or now["recordings"].get("failed"):
+        failures.append(f"recordings not stored: {now['recordings']}")
+    for line in failures:
+        print(f"FAILURE: {line}", file=sys.stderr)
+    errors_by_kind: dict[str, int] = {}
+    for c in callers:
+        if c.error:
+            errors_by_kind[c.error.split(":")[0]] = errors_by_kind.get(c.error.split(":")[0], 0) + 1
+    if errors_by_kind:
+        print(f"  caller scripts that did not go as planned: {errors_by_kind}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""One hotline per data dir: the lock, the state file (run.json), and what a crash left behind.
+
+The lock is an flock on `data_dir/run.lock`, held by the supervisor for its whole life. The
+kernel drops it when the supervisor dies, however it dies, so a stale lock cannot block a
+restart; and since the fd is not inherited, an orphaned child never holds it either.
+
+Children carry HOTLINE_INSTANCE=<data dir> in their environment: a later start that holds
+the lock knows that any process still carrying it is an orphan of a previous crash.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+INSTANCE_ENV = "HOTLINE_INSTANCE"
+
+
+class AlreadyRunning(Exception):
+    """Another supervisor holds this data dir; the message names its PID and URL."""
+
+
+@dataclass
+class InstanceLock:
+    data_dir: Path
+    fd: int
+
+    @classmethod
+    def acquire(cls, data_dir: Path, public_url: str) -> InstanceLock:
+        """Take the lock or raise AlreadyRunning without changing any file."""
+        path = data_dir / "run.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 4096).decode(errors="replace").split()
+            os.close(fd)
+            pid, url = (holder + ["?", "?"])[:2]
+            raise AlreadyRunning(f"run.py: already running for {data_dir} (pid {pid}, {url}); "
+                                 f"stop it first (Ctrl-C in its terminal, or `kill {pid}`)") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()} {public_url}\n".encode(), 0)
+        return cls(data_dir, fd)
+
+    def release(self) -> None:
+        os.close(self.fd)
+
+
+def state_path(data_dir: Path) -> Path:
+    return data_dir / "run.json"
+
+
+def write_state(data_dir: Path, state: dict[str, Any]) -> None:
+    """Atomically, so /healthz never reads half a file."""
+    path = state_path(data_dir)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(state, indent=2))
+    os.replace(tmp, path)
+
+
+def read_state(data_dir: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(state_path(data_dir).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def leftovers(data_dir: Path) -> list[psutil.Process]:
+    """Processes a previous run for this data dir left behind: our marked children, and the
+    embedded redis-server named by its pid file (redis rewrites its title and environment
+    area, so neither its command line nor its environment can be trusted to identify it)."""
+    mine = str(data_dir.resolve())
+    found = []
+    for p in psutil.process_iter():
+        if p.pid == os.getpid():
+            continue
+        try:
+            if p.environ().get(INSTANCE_ENV) == mine:
+                found.append(p)
+        except psutil.Error:
+            continue
+    redis = _stale_redis(data_dir / "redis" / "redis.pid")
+    if redis is not None and redis.pid not in {p.pid for p in found}:
+        found.append(redis)
+    return found
+
+
+def _stale_redis(pidfile: Path) -> psutil.Process | None:
+    try:
+        proc = psutil.Process(int(pidfile.read_text().strip()))
+        return proc if "redis" in proc.name() else None
+    except (OSError, ValueError, psutil.Error):
+        return None
+
+
+def clean_up_after_crash(data_dir: Path, say: Any = print) -> None:
+    """Called with the lock held: whatever a previous run left is stale by definition."""
+    stale = read_state(data_dir)
+    if stale is not None:
+        say(f"run.py: the previous run (pid {stale.get('pid')}) did not stop cleanly; cleaning up")
+        state_path(data_dir).unlink(missing_ok=True)
+    orphans = leftovers(data_dir)
+    for p in orphans:
+        say(f"run.py: stopping pid {p.pid} ({p.name()}) left over from a previous run")
+        try:
+            p.terminate()
+        except psutil.Error:
+            pass
+    _gone, alive = psutil.wait_procs(orphans, timeout=5)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=2)

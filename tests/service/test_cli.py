@@ -1,0 +1,95 @@
+"""The CLI tells the story and never acts on `--help`; start-up problems are one line each."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from werkzeug.security import check_password_hash
+
+from hotline.base.config import ROOT, load_config
+from hotline.service import cli, preflight
+
+
+@pytest.mark.parametrize("command", sorted(set(cli.COMMANDS) - {"help", "--help", "-h", "test"}))
+def test_every_command_answers_help_without_acting(command: str, capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch):
+    def acted(*_a: object, **_k: object) -> None:
+        raise AssertionError("--help must not start anything")
+
+    monkeypatch.setattr(cli.os, "execv", acted)
+    monkeypatch.setattr("hotline.service.first_call.Phone.dial", acted)
+    monkeypatch.setattr("hotline.service.supervisor.run_all", acted)
+    try:
+        code = cli.dispatch(command, ["--help"])
+    except SystemExit as exc:  # argparse's --help
+        code = exc.code
+    assert code == 0
+    assert "usage" in capsys.readouterr().out.lower()
+
+
+def test_run_py_call_help_places_no_call():
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "call", "--help"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("usage: python3 run.py call")
+    assert "Calling" not in done.stdout and "not running" not in done.stderr
+
+
+def test_users_add_reads_the_password_from_stdin_and_prints_lines_to_paste():
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "users", "add", "alice", "--role", "viewer"],
+                          input="correct horse battery\n", capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "[console.users.alice]" in lines and 'role = "viewer"' in lines
+    hashed = next(line for line in lines if line.startswith("password_hash = ")).split('"')[1]
+    assert check_password_hash(hashed, "correct horse battery")
+    assert "correct horse" not in done.stdout
+    short = subprocess.run([sys.executable, str(ROOT / "run.py"), "users", "add", "bob", "--role", "admin"],
+                           input="short\n", capture_output=True, text=True, timeout=60)
+    assert short.returncode == 1 and "at least 10" in short.stderr
+
+
+def test_transcribe_says_file_not_found_before_anything_about_models():
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "transcribe", "/nonexistent.wav"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "file not found: /nonexistent.wav" in done.stderr and "model" not in done.stderr
+
+
+def test_missing_ffmpeg_is_one_line_with_the_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    cfg = load_config(env={"HOTLINE_DATA_DIR": str(tmp_path), "HOTLINE_PUBLIC_URL": "http://127.0.0.1:1"})
+    monkeypatch.setattr(preflight.shutil, "which", lambda name: None)
+    monkeypatch.setattr(preflight, "port_problem", lambda host, port: None)
+    with pytest.raises(preflight.PreflightError) as err:
+        preflight.check_before_start(cfg)
+    assert err.value.lines == ["run.py: ffmpeg is missing (recordings and prompts are converted with it); "
+                               "install it: apt-get install ffmpeg"]
+
+
+def _run_py_module():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("run_py_under_test", ROOT / "run.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_an_apt_lock_during_bootstrap_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]):
+    run_py = _run_py_module()
+    locked = ("E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (apt-get)\n"
+              "E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?")
+    monkeypatch.setattr(run_py.shutil, "which", lambda name: None if name == "ffmpeg" else "/usr/bin/" + name)
+    monkeypatch.setattr(run_py.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(run_py.subprocess, "run",
+                        lambda argv, **kw: subprocess.CompletedProcess(argv, 100, "", locked))
+    monkeypatch.setattr(run_py.sys, "stdout", io.StringIO())
+    with pytest.raises(SystemExit) as exc:
+        run_py._apt_install_missing()
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "holds its lock" in err[0] and "ffmpeg" in err[0]

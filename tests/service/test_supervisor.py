@@ -1,0 +1,123 @@
+"""`run.py` as a service, with real processes: one instance per data dir, nothing outlives the
+supervisor, dead children come back and work resumes, start-up mistakes are one line."""
+
+from __future__ import annotations
+
+import signal
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from hotline.base.config import ROOT
+from tests.service.hotline_process import RunPy, wait_until
+
+
+@pytest.fixture(scope="module")
+def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunPy]:
+    h = RunPy(tmp_path_factory.mktemp("supervised")).start().wait_ready()
+    yield h
+    assert h.stop() == 0
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.stat().st_size)
+            for p in folder.rglob("*") if p.is_file() and "redis" not in p.parts}
+
+
+def test_a_second_start_refuses_in_one_line_and_touches_nothing(hotline: RunPy):
+    before_state = (hotline.data / "run.json").read_bytes()
+    before_files = _files(hotline.data)
+    before_tree = {p.pid for p in hotline.tree()}
+
+    second = hotline.run(timeout=60)
+
+    assert second.returncode == 2
+    lines = second.stderr.strip().splitlines()
+    assert len(lines) == 1, second.stderr
+    assert f"pid {hotline.proc.pid}" in lines[0] and hotline.url in lines[0]  # type: ignore[union-attr]
+    assert "Traceback" not in second.stdout + second.stderr
+    assert (hotline.data / "run.json").read_bytes() == before_state
+    assert _files(hotline.data) == before_files
+    assert {p.pid for p in hotline.tree()} == before_tree
+    assert hotline.healthy()
+
+
+def test_killed_children_are_restarted_counted_and_work_resumes(hotline: RunPy):
+    for child in ("redis", "callout-worker", "recordings-1"):
+        victim = hotline.program(child)
+        victim.kill()
+        victim.wait(10)
+        wait_until(lambda c=child: hotline.health()[1].get("restarts", {}).get(c) == 1 and hotline.healthy(),
+                   60, f"{child} restarted and /healthz 200")
+        hotline.wait_for_line(f"{child} restarted")
+    gunicorn = hotline.program("web")
+    workers = gunicorn.children()
+    workers[0].kill()
+    wait_until(lambda: len(gunicorn.children()) == len(workers) and workers[0].pid not in
+               {p.pid for p in gunicorn.children()}, 60, "gunicorn replaced its killed worker")
+    assert hotline.state()["children"]["web"]["restarts"] == 0  # gunicorn's own business
+
+    call = hotline.run("call")
+
+    assert call.returncode == 0, call.stdout + call.stderr
+    assert "recording: " in call.stdout and "calling " in call.stdout
+    assert hotline.healthy()
+
+
+def test_after_kill_9_no_child_remains_and_the_next_start_succeeds(tmp_path: Path):
+    h = RunPy(tmp_path).start().wait_ready()
+    tree = h.tree()
+    assert any(p.name() == "redis-server" for p in tree) and len(tree) >= 10
+    h.proc.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
+    h.proc.wait(10)  # type: ignore[union-attr]
+
+    _gone, alive = psutil.wait_procs(tree, timeout=20)
+    alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not alive, f"left behind: {[(p.pid, p.name()) for p in alive]}"
+
+    h.start().wait_ready()
+    assert any("did not stop cleanly" in line for line in h.seen)
+    assert h.healthy()
+    assert h.stop() == 0
+
+
+def _one_line_exit_2(h: RunPy) -> str:
+    result = h.run(timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert not (h.data / "run.json").exists() and not (h.data / "redis").exists()  # nothing was started
+    return lines[0]
+
+
+def test_a_flow_name_typo_is_one_line_and_exit_2(tmp_path: Path):
+    text = (ROOT / "config.toml").read_text().replace('flows_dir = "ivr_flows"', f'flows_dir = "{ROOT / "ivr_flows"}"')
+    assert 'flow = "default"' in text
+    (tmp_path / "config.toml").write_text(text.replace('flow = "default"', 'flow = "defualt"'))
+    h = RunPy(tmp_path, env={"HOTLINE_CONFIG": str(tmp_path / "config.toml")})
+    line = _one_line_exit_2(h)
+    assert "hotline.flow" in line or "defualt" in line
+
+
+def test_a_port_in_use_is_one_line_naming_it_and_exit_2(tmp_path: Path):
+    h = RunPy(tmp_path)
+    port = int(h.url.rsplit(":", 1)[1])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))
+        s.listen()
+        line = _one_line_exit_2(h)
+    assert f"port {port} is already in use" in line and "HOTLINE_PUBLIC_URL" in line
+
+
+def test_a_config_error_is_reported_at_its_root_in_one_line(tmp_path: Path):
+    text = (ROOT / "config.toml").read_text().replace('flows_dir = "ivr_flows"', f'flows_dir = "{ROOT / "ivr_flows"}"')
+    people = text.index("[people.lin]")
+    phone = text.index("phone = ", people)
+    text = text[:phone] + 'phone = "12345"' + text[text.index("\n", phone):]
+    (tmp_path / "config.toml").write_text(text)
+    h = RunPy(tmp_path, env={"HOTLINE_CONFIG": str(tmp_path / "config.toml")})
+    assert "people.lin.phone" in _one_line_exit_2(h)
