@@ -2,7 +2,8 @@
 
 Where they come from (never from committed files): HOTLINE_ADMIN_PIN / HOTLINE_OPERATOR_PIN in
 the environment, or `data/pins.json` written by `python run.py pins set admin|operator|PERSON`.
-Five wrong PINs from one caller ID lock that caller out of the hidden menus for 15 minutes.
+Five wrong PINs from one caller ID lock that caller out of the hidden menus for 15 minutes;
+twenty from all caller IDs together lock every PIN entry for 15 minutes (the emergency menu never).
 """
 
 from __future__ import annotations
@@ -69,4 +70,9 @@ def match_pin(book: dict[str, str], pin: str, person: str | None) -> str | None:
     return None
 
 
+GLOBAL_ATTEMPTS = 20  # wrong PINs from all caller IDs together before every PIN is refused for a while
+EVERYONE = "*"
+
 PIN_LOCKOUT = Lockout("pin", LOCK_ATTEMPTS, LOCK_SECONDS)  # per caller ID
+# Caller ID is spoofable, so per-number counting alone lets a guesser rotate numbers forever.
+PIN_GLOBAL = Lockout("pin-all", GLOBAL_ATTEMPTS, LOCK_SECONDS)

@@ -49,5 +49,5 @@ def register(app: Flask) -> None:
     def _globals() -> dict[str, Any]:
         return {"viewer": auth.current_viewer(), "csrf_token": auth.csrf_token, "cfg": cfg, "local": local,
                 "type_name": lambda key: cfg.type_name(key, g.get("lang", cfg.default_language)),
-                "sim_on": cfg.twilio.api_base_url is not None, "lang": g.get("lang", "zh-TW"),
+                "sim_on": cfg.twilio.sim_mode, "lang": g.get("lang", "zh-TW"),
                 "people": cfg.people}

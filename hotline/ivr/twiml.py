@@ -31,6 +31,8 @@ def render(screen: Screen, base: str, audio_for: AudioFor, notice: tuple[Utteran
     r = VoiceResponse()
     says = notice + screen.says
     q = screen.state.query()
+    if screen.secret:
+        q = {**q, "secret": "1"}  # marks a PIN entry: the sim masks these digits in its logs
     if screen.kind == "gather":
         g = r.gather(action=url(base, "/voice/step", q), method="POST", timeout=screen.timeout,
                      num_digits=screen.num_digits, finish_on_key="#" if screen.num_digits is None else "",

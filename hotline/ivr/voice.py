@@ -23,7 +23,7 @@ from hotline.ivr import caller_actions, flow_engine, twiml
 from hotline.ivr.fallback import FALLBACK_TEXTS, fallback_twiml, thanks
 from hotline.ivr.flow import Flow
 from hotline.ivr.flow_engine import CallState, Utterance
-from hotline.ivr.roles import caller_role
+from hotline.ivr.roles import caller_role, network_verified
 from hotline.ivr.voice_context import context, prompt_recorded
 from hotline.lifecycle import incidents
 from hotline.lifecycle.handoff import enqueue_download, hand_off
@@ -103,6 +103,8 @@ def incoming() -> Response:
     state = CallState("", cfg.default_language, flow=role.flow)
     if role.who:
         state = state.with_data(who=role.who, op=role.who if role.flow == "operator" else "")
+        if network_verified(cfg, form.get("StirVerstat")):
+            state = state.with_data(auth=role.flow)
     return _respond(state)
 
 

@@ -61,7 +61,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]
-        return jsonify(status="ok", mode="twilio" if config.twilio.api_base_url is None else "sim")
+        return jsonify(status="ok", mode="sim" if config.twilio.sim_mode else "twilio")
 
     return app
 

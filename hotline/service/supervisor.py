@@ -152,7 +152,7 @@ def _start_sim(cfg: Config, env: dict[str, str]):  # type: ignore[no-untyped-def
         sim.add_number(number, voice_url=f"{cfg.public_url}/voice/incoming",
                        voice_fallback_url=f"{cfg.public_url}/voice/fallback",
                        status_callback=f"{cfg.public_url}/voice/status")
-    env.update(TWILIO_ACCOUNT_SID=sid, TWILIO_AUTH_TOKEN=token, TWILIO_API_BASE_URL=sim.api_base_url)
+    env.update(TWILIO_ACCOUNT_SID=sid, TWILIO_AUTH_TOKEN=token, HOTLINE_SIM_URL=sim.api_base_url)
     return sim
 
 
