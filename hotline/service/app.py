@@ -32,8 +32,10 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask("hotline", root_path=str(PACKAGE_ROOT))  # templates/ and static/ live in hotline/
     app.config.update(HOTLINE=config, FLOWS=flows, FLOW=flows[config.flow],
                       TYPE_CODES=type_codes(flows, config.flow))
-    # One trusted proxy hop: X-Forwarded-Proto/Host/Prefix rebuild the URL Twilio signed.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)  # type: ignore[method-assign]
+    hops = config.trusted_proxies
+    if hops:  # [web] trusted_proxies: only then may X-Forwarded-* set the client address and the URL
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops,  # type: ignore[method-assign]
+                                x_prefix=hops)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     app.register_blueprint(voice_bp)

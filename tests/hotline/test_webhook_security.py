@@ -13,10 +13,13 @@ from hotline.service.app import create_app
 TOKEN = "test-token-123"
 
 
+ENV = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": TOKEN,
+       "HOTLINE_PUBLIC_URL": "https://hotline.example.org/base"}
+
+
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    env = {"HOTLINE_DATA_DIR": str(tmp_path_factory.mktemp("data")), "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-           "TWILIO_AUTH_TOKEN": TOKEN, "HOTLINE_PUBLIC_URL": "https://hotline.example.org/base"}
+    env = {**ENV, "HOTLINE_DATA_DIR": str(tmp_path_factory.mktemp("data"))}
     app = create_app(load_config(ROOT / "config.toml", env=env))
     yield app
     set_runtime(None)
@@ -44,8 +47,26 @@ def test_every_twilio_route_rejects_unsigned_and_forged_requests(app):
     from hotline.base.models import AuditEvent
     from hotline.base.runtime import get_runtime
 
+    with get_runtime().db.session() as s:  # a flood is one row per source per minute, with a count
+        rows = s.query(AuditEvent).filter_by(kind="forged_webhook").all()
+        assert sum(r.detail["count"] for r in rows) >= 2 * len(routes)
+        assert len(rows) <= 2 and all(r.actor == "127.0.0.1" for r in rows)  # at most a minute boundary
+
+
+def test_a_flood_of_forged_requests_adds_no_rows(app):
+    from hotline.base.models import AuditEvent
+    from hotline.base.runtime import get_runtime
+
+    client = app.test_client()
     with get_runtime().db.session() as s:
-        assert s.query(AuditEvent).filter_by(kind="forged_webhook").count() >= 2 * len(routes)
+        before = s.query(AuditEvent).count()
+    for i in range(200):
+        assert client.post("/voice/incoming", data={"CallSid": f"CA{i}"},
+                           environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 403
+    with get_runtime().db.session() as s:
+        rows = s.query(AuditEvent).filter_by(kind="forged_webhook", actor="203.0.113.9").all()
+        assert s.query(AuditEvent).count() - before <= 2
+    assert sum(r.detail["count"] for r in rows) == 200 and rows[0].detail["paths"] == ["/voice/incoming"]
 
 
 def sign(url, form):
@@ -67,12 +88,35 @@ def test_signature_for_another_body_is_rejected(app):
     assert r.status_code == 403
 
 
-def test_behind_a_proxy_the_forwarded_url_is_what_counts(app):
-    form = {"CallSid": "CA4", "From": "+886912345678"}
+def _forwarded(form):
     url = "https://proxy.example.net/hl/voice/incoming"
-    headers = {"X-Twilio-Signature": sign(url, form), "X-Forwarded-Proto": "https",
-               "X-Forwarded-Host": "proxy.example.net", "X-Forwarded-Prefix": "/hl"}
-    assert app.test_client().post("/voice/incoming", data=form, headers=headers).status_code == 200
+    return {"X-Twilio-Signature": sign(url, form), "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "proxy.example.net", "X-Forwarded-Prefix": "/hl"}
+
+
+def test_behind_a_configured_proxy_the_forwarded_url_is_what_counts(app, tmp_path):
+    from hotline.base.runtime import get_runtime
+
+    form = {"CallSid": "CA4", "From": "+886912345678"}
+    config = ROOT / "config.toml"
+    path = tmp_path / "config.toml"
+    path.write_text(config.read_text().replace("trusted_proxies = 0", "trusted_proxies = 1")
+                    .replace('flows_dir = "ivr_flows"', f'flows_dir = "{ROOT / "ivr_flows"}"'))
+    before = get_runtime()
+    try:
+        proxied = create_app(load_config(path, env={**ENV, "HOTLINE_DATA_DIR": str(tmp_path / "data")}))
+        assert proxied.test_client().post("/voice/incoming", data=form, headers=_forwarded(form)).status_code == 200
+    finally:
+        set_runtime(before)
+
+
+def test_exposed_directly_forwarded_headers_are_ignored(app):
+    """trusted_proxies = 0 (the default): a signature for another host is not made valid by headers."""
+    form = {"CallSid": "CA4b", "From": "+886912345678"}
+    assert app.test_client().post("/voice/incoming", data=form, headers=_forwarded(form)).status_code == 403
+    other_host = {"X-Twilio-Signature": sign("http://evil.example/voice/incoming", form)}
+    r = app.test_client().post("/voice/incoming", data=form, headers=other_host, base_url="http://evil.example")
+    assert r.status_code == 403
 
 
 def test_exception_in_a_handler_still_answers_with_twiml_that_records(app, monkeypatch):
