@@ -15,6 +15,7 @@ import secrets
 from pathlib import Path
 
 from hotline.base.lockout import Lockout
+from hotline.base.private_files import write_private
 
 ITERATIONS = 60_000  # PINs are short: the lockout, not the hash, is what stops guessing
 LOCK_ATTEMPTS = 5
@@ -52,12 +53,9 @@ def load_pins(data_dir: Path, from_env: dict[str, str] | None = None) -> dict[st
 def set_pin(data_dir: Path, who: str, pin: str) -> None:
     if not (pin.isdigit() and 4 <= len(pin) <= 12):
         raise ValueError("a PIN is 4 to 12 digits")
-    data_dir.mkdir(parents=True, exist_ok=True)
     book = load_pins(data_dir)
     book[who] = hash_pin(pin)
-    path = pins_file(data_dir)
-    path.write_text(json.dumps(book, indent=2))
-    path.chmod(0o600)
+    write_private(pins_file(data_dir), json.dumps(book, indent=2))
 
 
 def match_pin(book: dict[str, str], pin: str, person: str | None) -> str | None:

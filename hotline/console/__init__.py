@@ -16,7 +16,7 @@ from flask import Flask, g
 from hotline.base.config import Config
 from hotline.base.console_settings import console_settings
 
-from . import auth, dashboard, health, i18n, incident, incident_actions, prompts, rota, simphone
+from . import auth, dashboard, headers, health, i18n, incident, incident_actions, prompts, rota, simphone
 from .keys import first_run_token, secret_key
 
 __all__ = ["register", "first_run_token"]
@@ -38,6 +38,7 @@ def register(app: Flask) -> None:
         MAX_CONTENT_LENGTH=32 * 1024 * 1024,
     )
     i18n.register(app)
+    headers.register(app, cfg.public_url)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     zone = ZoneInfo(cfg.timezone)

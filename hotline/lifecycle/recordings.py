@@ -15,6 +15,7 @@ from pathlib import Path
 
 from hotline.base import audit, twilio_media
 from hotline.base.models import Recording, utcnow
+from hotline.base.private_files import private_dir
 from hotline.base.runtime import get_runtime
 from hotline.base.states import RecordingStatus
 from hotline.lifecycle.incidents import mark_recorded
@@ -49,7 +50,7 @@ def download_recording(recording_id: int) -> str:
     data = response.content
     now = utcnow()
     folder = cfg.recordings_dir / now.strftime("%Y/%m")
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)  # callers' voices: this user only
     path = folder / f"{incident_id or 'unlinked'}-{sid}.wav"
     _write_atomically(path, data)
     duration, fmt = wav_info(path)

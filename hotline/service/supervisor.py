@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 import requests
 
 from hotline.base.config import ROOT, Config
+from hotline.base.private_files import private_dir, restrict_umask
 from hotline.service.embedded_redis import EmbeddedRedis, start_embedded_redis
 
 WORKER_QUEUES = ("callout", "recordings", "default")
@@ -93,7 +94,8 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
 
 
 def run_all(cfg: Config) -> int:
-    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    restrict_umask()  # inherited by web, workers, engine and the embedded Redis
+    private_dir(cfg.data_dir)
     env = {**os.environ, "HOTLINE_CONFIG": str(cfg.path), "PYTHONUNBUFFERED": "1"}
     sup = Supervisor()
     redis: EmbeddedRedis | None = None
