@@ -126,6 +126,9 @@ def test_exception_in_a_handler_still_answers_with_twiml_that_records(app, monke
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr(voice.flow_engine, "press", broken)
+    start = {"CallSid": "CA5", "From": "+886912345678"}
+    incoming = "https://hotline.example.org/base/voice/incoming"
+    app.test_client().post("/voice/incoming", data=start, headers={"X-Twilio-Signature": sign(incoming, start)})
     form = {"CallSid": "CA5", "From": "+886912345678", "Digits": "1"}
     url = "https://hotline.example.org/base/voice/step?n=menu&l=en-US"
     r = app.test_client().post("/voice/step?n=menu&l=en-US", data=form, headers={"X-Twilio-Signature": sign(url, form)})
