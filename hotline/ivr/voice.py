@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
-from werkzeug.exceptions import HTTPException
 
 from hotline.base import audit
 from hotline.base.config import Config
@@ -97,26 +96,6 @@ def call_bound(view: Callable[..., Response]) -> Callable[..., Response]:
         return _apology()
 
     return wrapper
-
-
-@bp.after_request
-def _never_empty(response: Response) -> Response:
-    """Status callbacks answer with nothing to do; say so in TwiML (an empty <Response/>) rather
-    than an empty body, so every answer on /voice is valid TwiML."""
-    if response.status_code == 204 or (response.status_code == 200 and not response.get_data()):
-        return Response(str(VoiceResponse()), status=200, mimetype="text/xml")
-    return response
-
-
-@bp.errorhandler(HTTPException)
-def _malformed(exc: HTTPException) -> Response:
-    """A request too big or too broken to read (Twilio never sends one): still TwiML that takes a
-    message, built without reading the form. A forged request was refused (403) before this."""
-    if exc.code in (403, 405):
-        return Response(exc.description or "", status=exc.code, mimetype="text/plain")
-    log.warning("malformed voice webhook %s: %s", request.path, exc)
-    cfg = _cfg()
-    return xml(twiml.apology(cfg.public_url, FALLBACK_TEXTS, cfg.record_max_seconds))
 
 
 def _audio_for(u: Utterance) -> str | None:

@@ -14,6 +14,7 @@ from hotline.base.db import create_schema
 from hotline.base.prompt_store import PromptError, prompt_folder
 from hotline.base.prompts import published_prompt
 from hotline.base.runtime import Runtime, get_runtime, set_runtime
+from hotline.ivr import twiml_guard
 from hotline.ivr.flow import load_flows
 from hotline.ivr.voice import bp as voice_bp
 from hotline.ivr.voice_context import type_codes
@@ -39,6 +40,7 @@ def create_app(config: Config | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     app.register_blueprint(voice_bp)
+    twiml_guard.register(app, config)
     app.register_blueprint(responder_bp)
     console.register(app)
 

@@ -103,3 +103,23 @@ def test_data_files_are_private(hotline: Hotline):
         assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700, folder
     for path in (data / "hotline.db", data / "pins.json", data / "console" / "secret_key"):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+
+
+def test_forwarded_for_is_ignored_unless_a_proxy_is_configured(hotline: Hotline):
+    """Rotating X-Forwarded-For must not dodge the per-address login lockout (trusted_proxies = 0)."""
+    import re
+
+    client = hotline.app.test_client()
+
+    def attempt(n: int, user: str, password: str) -> int:
+        page = client.get("/console/login").get_data(as_text=True)
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        return client.post("/console/login", data={"user": user, "password": password, "csrf_token": token},
+                           headers={"X-Forwarded-For": f"198.51.100.{n}"}).status_code
+
+    try:
+        assert [attempt(n, f"nobody{n}", "guess") for n in range(20)] == [401] * 20
+        assert attempt(99, ADMIN, ADMIN_PW) == 429  # the real address is locked, whatever the header says
+    finally:
+        redis = hotline.runtime.redis
+        redis.delete(*redis.keys("hotline:lockout:login-*"))

@@ -136,3 +136,20 @@ def test_exception_in_a_handler_still_answers_with_twiml_that_records(app, monke
     body = r.data.decode()
     assert "<Record" in body and "/voice/safe-recorded" in body and "src=safe" in body
     assert "Sorry" in body
+
+
+def test_with_twilio_credentials_an_api_base_url_is_a_twilio_edge_not_the_sim(app, tmp_path):
+    """Issue 11.3: /sim and its control API exist only in sim mode (run.py started the sim)."""
+    from hotline.base.runtime import get_runtime
+
+    before = get_runtime()
+    env = {**ENV, "HOTLINE_DATA_DIR": str(tmp_path / "data"), "TWILIO_API_BASE_URL": "https://api.dublin.ie1.twilio.com"}
+    try:
+        edge = create_app(load_config(ROOT / "config.toml", env=env))
+        client = edge.test_client()
+        assert client.get("/healthz").get_json()["mode"] == "twilio"
+        for path in ("/sim", "/sim/phone/886912000001", "/sim/api/events", "/sim/api/calls"):
+            assert client.get(path).status_code == 404, path
+        assert client.post("/sim/api/dial", json={}).status_code == 404
+    finally:
+        set_runtime(before)
