@@ -121,16 +121,18 @@ def incoming() -> Response:
     form, cfg = request.form, _cfg()
     caller = to_e164(form.get("From"), cfg.default_region)
     role = caller_role(cfg, caller, set(current_app.config["FLOWS"]))
+    verified = network_verified(cfg, form.get("StirVerstat"))
     with get_runtime().db.session() as s:
         call = incidents.register_call(s, form["CallSid"], form.get("From"), form.get("To"),
                                        form.get("Direction", "inbound"))
         if role.flow != cfg.flow:
             call.purpose = role.flow
-            audit.record(s, "caller_recognised", None, actor=caller or "anonymous", role=role.flow, who=role.who)
+            audit.record(s, "caller_recognised", None, actor=caller or "anonymous", role=role.flow, who=role.who,
+                         verified=verified)
     state = CallState("", cfg.default_language, flow=role.flow)
     if role.who:
         state = state.with_data(who=role.who, op=role.who if role.flow == "operator" else "")
-        if network_verified(cfg, form.get("StirVerstat")):
+        if verified:  # carrier attestation A, and config.toml trusts it: counts as the PIN
             state = state.with_data(auth=role.flow)
     return _respond(state)
 
