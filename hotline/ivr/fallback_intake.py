@@ -2,18 +2,27 @@
 and give back its reference so the caller hears it.
 
 Runs at the Record's action (/voice/fallback-recorded, /voice/safe-recorded), which Twilio posts
-with the full call parameters (`From`) before the recording-status callback, so the incident that
-callback finds already has the caller and the callback number. Best effort: if the database does
-not answer, the caller still hears a plain thank-you and the status callback files the message.
+with the full call parameters (`From`) before the recording-status callback, and again before that
+callback (`from` / `cb` from its signed URL), so whichever comes first files the incident with the
+caller and the callback number. Best effort: if the database does not answer, the caller still
+hears a plain thank-you and the status callback files the message.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, current_app, request
+from sqlalchemy import func, update
 
 from hotline.base.config import Config
+from hotline.base.models import Call
 from hotline.base.phone import to_e164
 from hotline.base.runtime import get_runtime
+from hotline.ivr.fallback import SOURCES
 from hotline.lifecycle import incidents
 
 log = logging.getLogger("hotline.fallback")
@@ -28,8 +37,11 @@ def file_message(cfg: Config, call_sid: str, from_raw: str | None, to_raw: str |
     callback = to_e164(callback_raw, cfg.default_region)
     try:
         with get_runtime().db.session() as s:
-            call = incidents.register_call(s, call_sid, from_raw, to_raw)
-            call.from_number = call.from_number or from_raw
+            incidents.register_call(s, call_sid, from_raw, to_raw)
+            # Write the call row before reading its incident: the row lock (or SQLite's write lock)
+            # makes the action and the status callback file one incident, not one each.
+            s.execute(update(Call).where(Call.sid == call_sid)
+                      .values(from_number=func.coalesce(Call.from_number, from_raw)))
             inc = incidents.incident_for_call(s, call_sid)
             if inc is None:
                 inc = incidents.classify(s, call_sid, "unclassified", cfg.default_language, caller)
@@ -42,3 +54,18 @@ def file_message(cfg: Config, call_sid: str, from_raw: str | None, to_raw: str |
     except Exception:  # noqa: BLE001 - the caller is thanked whatever happens here
         log.exception("could not file the fallback message of call %s now; the status callback will", call_sid)
         return None
+
+
+def keeps_caller(view: Callable[..., Response]) -> Callable[..., Response]:
+    """For the recording-status callback: a message from the fallback or apology path is filed
+    with the caller's number from the signed URL before the view attaches the recording, also
+    when no Record action came first (nothing recorded, or callbacks out of order)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        if request.args.get("src") in SOURCES and request.form.get("CallSid"):
+            file_message(current_app.config["HOTLINE"], request.form["CallSid"], request.args.get("from"),
+                         None, request.args.get("cb"))
+        return view(*args, **kwargs)
+
+    return wrapper

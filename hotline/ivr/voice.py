@@ -21,7 +21,7 @@ from hotline.base.runtime import get_runtime
 from hotline.base.security import twilio_webhook
 from hotline.ivr import call_check, caller_actions, flow_engine, twiml
 from hotline.ivr.fallback import FALLBACK_TEXTS, take_message, thanks
-from hotline.ivr.fallback_intake import file_message
+from hotline.ivr.fallback_intake import file_message, keeps_caller
 from hotline.ivr.flow import Flow
 from hotline.ivr.flow_engine import CallState, Utterance
 from hotline.ivr.roles import caller_role, network_verified
@@ -193,6 +193,7 @@ def recorded() -> Response:
 @bp.post("/recording-status")
 @twilio_webhook
 @caller_safe
+@keeps_caller
 def recording_status() -> Response:
     """Recording finished (or failed): fetch the audio and start the callout, both through queues."""
     form, args = request.form, request.args

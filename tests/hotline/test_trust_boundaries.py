@@ -225,6 +225,15 @@ def test_a_withheld_number_is_asked_for_a_callback_number_on_the_fallback(hotlin
     assert inc.callback_number == "+886912345678" and inc.caller is None
 
 
+def test_a_caller_who_hangs_up_at_the_fallback_beep_still_leaves_their_number(hotline, broken_number):
+    c = hotline.sim.dial("+886955123777", broken_number)
+    c.expect_record()
+    c.hangup()  # nothing recorded: no Record action, only the "absent" status callback
+    c.expect_hangup()
+    inc = hotline.wait_for(lambda: hotline.incident_for(c.sid), what="incident from the absent recording")
+    assert inc.caller == "+886955123777" and inc.callback_number == "+886955123777"
+
+
 def test_the_apology_after_an_error_keeps_the_caller_too(hotline, speech_wav, monkeypatch):
     import hotline.ivr.voice as voice
 
