@@ -120,7 +120,7 @@ def main() -> int:
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp / "data"), "HOTLINE_RECORDINGS_DIR": str(tmp / "rec"),
            "HOTLINE_PUBLIC_URL": url, "REDIS_URL": redis.url, "TWILIO_ACCOUNT_SID": sim.account_sid,
-           "TWILIO_AUTH_TOKEN": sim.auth_token, "TWILIO_API_BASE_URL": sim.api_base_url,
+           "TWILIO_AUTH_TOKEN": sim.auth_token, "HOTLINE_SIM_URL": sim.api_base_url,
            "DATABASE_URL": args.database}
     access_log = tmp / "access.log"
     web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",

@@ -184,6 +184,7 @@ class Call:
     pending_redirect: tuple[str | None, str, str | None] | None = None  # (url, method, twiml)
     status_seq: int = 0
     input_count: int = 0  # keys/speech received so far; a TwiML loop with input is not a runaway
+    secret_input: bool = False  # inside a secret <Gather> (a PIN): its digits are masked in every event
     events: list[dict[str, Any]] = field(default_factory=list)
     spoken: list[Clip] = field(default_factory=list)  # everything the remote said, for Record=true
     recording_sids: list[str] = field(default_factory=list)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from sim import audio
 from sim.callstate import is_final
+from sim.masking import mask
 from sim.model import Call, Clip
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class RemoteParty:
                 else:
                     raise SimError(f"not a DTMF key: {key!r}")
             call.input_count += 1
-            self.log_event(call, "digits", digits=digits)
+            self.log_event(call, "digits", digits=mask(digits) if call.secret_input else digits)
 
     def speak(self, sid: str, audio_in: AudioInput) -> None:
         data = audio_in if isinstance(audio_in, bytes) else Path(audio_in).read_bytes()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim import twiml
 from sim.callstate import CallStatus, check_transition, is_final, status_event
+from sim.masking import masked_fields
 from sim.model import Call
 from sim.signing import call_params, resolve, status_callback_params
 from sim.webhooks import WebhookResult, send
@@ -79,6 +80,8 @@ class CallRunner:
 
     def log(self, kind: str, **fields: Any) -> dict[str, Any]:
         with self.sim.cond:
+            if self.call.secret_input:
+                fields = masked_fields(kind, fields)
             return self.sim.log_event(self.call, kind, **fields)
 
     def interrupted(self) -> bool:

@@ -2,7 +2,8 @@
 
 Defaults follow Twilio's docs: Say loop=1 (0 = repeat until interrupted), Gather
 timeout=5 finishOnKey="#" method=POST action=current document, and a Gather that gets no
-digits falls through to the next verb unless actionOnEmptyResult="true".
+digits falls through to the next verb unless actionOnEmptyResult="true". A Gather whose action
+URL has `secret=1` is a PIN entry: its digits are masked in every log (sim/masking.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from sim import audio
 from sim.callstate import CallStatus
+from sim.masking import is_secret, mask_typed_ahead
 from sim.runner import CallEnded, NextDoc, verb
 from sim.signing import resolve
 from sim.twiml import Verb
@@ -89,10 +91,20 @@ _NESTED = {"Say": say, "Play": play, "Pause": pause}
 
 @verb("Gather")
 def gather(run: CallRunner, item: Verb) -> NextDoc | None:
+    action = item.attr("action") or run.doc_url or ""
+    if not is_secret(action):
+        return _gather(run, item, action)
+    run.call.secret_input = True  # a PIN: masked in every event until its webhook has answered
+    try:
+        return _gather(run, item, action)
+    finally:
+        run.call.secret_input = False
+
+
+def _gather(run: CallRunner, item: Verb, action: str) -> NextDoc | None:
     timeout = item.int_attr("timeout", 5)
     finish_on_key = item.attrs.get("finishOnKey", "#")
     num_digits = item.int_attr("numDigits", 0) or None
-    action = item.attr("action") or run.doc_url or ""
     method = item.attr("method", "POST") or "POST"
     if "speech" in (item.attr("input", "dtmf") or "dtmf"):
         run.log("warning", message="input=speech is not simulated; only DTMF is gathered")
@@ -117,6 +129,9 @@ def gather(run: CallRunner, item: Verb) -> NextDoc | None:
         digits += key
         if num_digits and len(digits) >= num_digits:
             break
+    if run.call.secret_input:
+        with run.sim.cond:
+            mask_typed_ahead(run.call.events, len(digits) + len(finished_on))
     run.log("gather_result", digits=digits, finished_on_key=finished_on)
     if not digits and not item.bool_attr("actionOnEmptyResult", False):
         return None

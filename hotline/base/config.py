@@ -21,6 +21,7 @@ from hotline.base.pins import hash_pin
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: config.toml, ivr_flows/, data/
 DEFAULT_CONFIG = ROOT / "config.toml"
+DEFAULT_TWILIO_API = "https://api.twilio.com"
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,23 @@ class TwilioSettings:
     account_sid: str | None
     auth_token: str | None
     api_base_url: str | None
+    sim_url: str | None = None  # HOTLINE_SIM_URL: set only by run.py when it starts the sim itself
 
     @property
     def configured(self) -> bool:
         """No credentials means the embedded sim plays Twilio."""
         return bool(self.account_sid and self.auth_token)
+
+    @property
+    def sim_mode(self) -> bool:
+        """The sim plays Twilio only when run.py started it; any `api_base_url` is otherwise a
+        Twilio edge, so real credentials never make /sim or its control API appear."""
+        return self.sim_url is not None
+
+    @property
+    def api_origin(self) -> str:
+        """Where REST calls and recording downloads go: the sim, the configured edge, or Twilio."""
+        return (self.sim_url or self.api_base_url or DEFAULT_TWILIO_API).rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,8 @@ class Config:
     recordings_dir: Path
     flows_dir: Path
     pin_hashes: dict[str, str] = field(repr=False, default_factory=dict)  # from HOTLINE_*_PIN
+    trusted_proxies: int = 0  # [web]: reverse-proxy hops whose X-Forwarded-* headers are believed
+    trust_verified_caller_id: bool = False  # [security]: a STIR/SHAKEN "A" caller ID counts as a PIN
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -175,11 +190,18 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
     operators = _operators(c, region)
     sites = _sites(c)
 
+    sim_url = (env.get("HOTLINE_SIM_URL") or "").rstrip("/") or None
     twilio = TwilioSettings(
         account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
         auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
-        api_base_url=env.get("TWILIO_API_BASE_URL") or c.get("twilio.api_base_url", str, "") or None,
+        api_base_url=sim_url or env.get("TWILIO_API_BASE_URL") or c.get("twilio.api_base_url", str, "") or None,
+        sim_url=sim_url,
     )
+    trusted_proxies = c.get("web.trusted_proxies", int, 0)
+    if not 0 <= trusted_proxies <= 5:
+        c.problem("web.trusted_proxies", trusted_proxies, "use 0 (exposed directly) or the number of proxy hops")
+        trusted_proxies = 0
+    trust_stir = c.get("security.trust_verified_caller_id", bool, False)
     for secret in ("account_sid", "auth_token"):
         if secret in (raw.get("twilio") or {}):
             c.problem(f"twilio.{secret}", "(hidden)",
@@ -206,7 +228,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
         twilio=twilio,
         redis_url=redis_url, database_url=database_url or f"sqlite:///{data_dir / 'hotline.db'}",
         data_dir=data_dir, recordings_dir=recordings_dir, flows_dir=flows_dir, raw=raw,
-        pin_hashes=_env_pins(c, env),
+        pin_hashes=_env_pins(c, env), trusted_proxies=trusted_proxies, trust_verified_caller_id=trust_stir,
     )
     extras, more = _extension_sections(cfg, file)
     c.problems.extend(more)

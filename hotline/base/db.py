@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.base import callout_models  # noqa: F401  (its tables join Base.metadata)
 from hotline.base.models import Base
+from hotline.base.private_files import private_file
 
 
 def make_engine(url: str) -> Engine:
@@ -20,7 +21,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(path))  # 0600 in a 0700 folder: it holds every caller's number
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")

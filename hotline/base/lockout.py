@@ -1,7 +1,7 @@
 """Failure counters with a lockout, in Redis: so every process sees the same count.
 
-Used for the phone's hidden-menu PINs (per caller ID) and console logins (per user name and
-per address). A lockout is a key with a TTL: it ends by itself.
+Used for the phone's PINs (per caller ID, and across all caller IDs, since caller ID is spoofable)
+and console logins (per user name and per address). A lockout is a key with a TTL: it ends by itself.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from redis import Redis
 
 @dataclass(frozen=True)
 class Lockout:
-    scope: str  # "pin", "login-user", "login-addr"
+    scope: str  # "pin", "pin-all", "login-user", "login-addr"
     attempts: int = 5
     seconds: int = 15 * 60
 

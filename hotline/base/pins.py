@@ -2,7 +2,8 @@
 
 Where they come from (never from committed files): HOTLINE_ADMIN_PIN / HOTLINE_OPERATOR_PIN in
 the environment, or `data/pins.json` written by `python run.py pins set admin|operator|PERSON`.
-Five wrong PINs from one caller ID lock that caller out of the hidden menus for 15 minutes.
+Five wrong PINs from one caller ID lock that caller out of the hidden menus for 15 minutes;
+twenty from all caller IDs together lock every PIN entry for 15 minutes (the emergency menu never).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import secrets
 from pathlib import Path
 
 from hotline.base.lockout import Lockout
+from hotline.base.private_files import write_private
 
 ITERATIONS = 60_000  # PINs are short: the lockout, not the hash, is what stops guessing
 LOCK_ATTEMPTS = 5
@@ -51,12 +53,9 @@ def load_pins(data_dir: Path, from_env: dict[str, str] | None = None) -> dict[st
 def set_pin(data_dir: Path, who: str, pin: str) -> None:
     if not (pin.isdigit() and 4 <= len(pin) <= 12):
         raise ValueError("a PIN is 4 to 12 digits")
-    data_dir.mkdir(parents=True, exist_ok=True)
     book = load_pins(data_dir)
     book[who] = hash_pin(pin)
-    path = pins_file(data_dir)
-    path.write_text(json.dumps(book, indent=2))
-    path.chmod(0o600)
+    write_private(pins_file(data_dir), json.dumps(book, indent=2))
 
 
 def match_pin(book: dict[str, str], pin: str, person: str | None) -> str | None:
@@ -69,4 +68,9 @@ def match_pin(book: dict[str, str], pin: str, person: str | None) -> str | None:
     return None
 
 
+GLOBAL_ATTEMPTS = 20  # wrong PINs from all caller IDs together before every PIN is refused for a while
+EVERYONE = "*"
+
 PIN_LOCKOUT = Lockout("pin", LOCK_ATTEMPTS, LOCK_SECONDS)  # per caller ID
+# Caller ID is spoofable, so per-number counting alone lets a guesser rotate numbers forever.
+PIN_GLOBAL = Lockout("pin-all", GLOBAL_ATTEMPTS, LOCK_SECONDS)

@@ -16,7 +16,7 @@ from flask import Flask, g
 from hotline.base.config import Config
 from hotline.base.console_settings import console_settings
 
-from . import auth, dashboard, health, i18n, incident, incident_actions, prompts, rota, simphone
+from . import auth, dashboard, headers, health, i18n, incident, incident_actions, prompts, rota, simphone
 from .keys import first_run_token, secret_key
 
 __all__ = ["register", "first_run_token"]
@@ -38,6 +38,7 @@ def register(app: Flask) -> None:
         MAX_CONTENT_LENGTH=32 * 1024 * 1024,
     )
     i18n.register(app)
+    headers.register(app, cfg.public_url)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     zone = ZoneInfo(cfg.timezone)
@@ -49,5 +50,5 @@ def register(app: Flask) -> None:
     def _globals() -> dict[str, Any]:
         return {"viewer": auth.current_viewer(), "csrf_token": auth.csrf_token, "cfg": cfg, "local": local,
                 "type_name": lambda key: cfg.type_name(key, g.get("lang", cfg.default_language)),
-                "sim_on": cfg.twilio.api_base_url is not None, "lang": g.get("lang", "zh-TW"),
+                "sim_on": cfg.twilio.sim_mode, "lang": g.get("lang", "zh-TW"),
                 "people": cfg.people}

@@ -1,7 +1,8 @@
 """Logging in and out, who is asking, and the guards every console blueprint puts in front.
 
 Sessions are Flask's signed cookies (HttpOnly, SameSite=Lax, Secure behind https) holding the
-user name, a fingerprint of the credential used, and a CSRF token. The fingerprint means that
+user name, a fingerprint of the credential used, a CSRF token and the id of a server-side session
+record (console/sessions.py) that logout deletes. The fingerprint means that
 changing a password hash in config.toml (or configuring an admin, which retires the first-run
 token) logs out every session made with the old credential.
 """
@@ -14,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from redis.exceptions import RedisError
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
@@ -22,7 +24,9 @@ from hotline.base.console_settings import console_settings
 from hotline.base.lockout import Lockout
 from hotline.base.runtime import get_runtime
 
+from . import sessions
 from .keys import TOKEN_USER, first_run_token
+from .safe_redirect import same_origin_path
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Checked when the hash does not match any user, so a wrong name costs as long as a wrong password.
@@ -68,14 +72,33 @@ def check_login(name: str, password: str) -> str | None:
 
 
 def current_viewer() -> Viewer | None:
-    """Who this request comes from, re-checked against the config on every request."""
+    """Who this request comes from, re-checked against the config and the server-side session
+    record on every request: a logged-out or password-changed session is nobody."""
     if "viewer" in g:
         return g.viewer
     name = session.get("user")
     found = _credential(name) if isinstance(name, str) else None
     ok = found is not None and hmac.compare_digest(session.get("fp", ""), _fingerprint(found[1]))
+    if isinstance(name, str) and not ok:
+        _end_server_session()  # the password changed (or the user is gone): retire this session
+    ok = ok and _server_session_alive(name)
     g.viewer = Viewer(name, found[0]) if ok and found else None
     return g.viewer
+
+
+def _server_session_alive(name: object) -> bool:
+    try:
+        return sessions.alive(get_runtime().redis, session.get("sid"), str(name))
+    except RedisError:  # cannot tell whether it was revoked: fail closed
+        current_app.logger.exception("console: session store unreachable")
+        return False
+
+
+def _end_server_session() -> None:
+    try:
+        sessions.end(get_runtime().redis, session.get("sid"))
+    except RedisError:
+        current_app.logger.exception("console: session store unreachable")
 
 
 def csrf_token() -> str:
@@ -146,14 +169,16 @@ def login() -> Response | str:
         assert credential is not None
         session.clear()  # no fixation: a fresh session (and CSRF token) per login
         session.permanent = True
-        session.update(user=name, fp=_fingerprint(credential[1]), csrf=secrets.token_urlsafe(32))
-        target = request.args.get("next", "")
-        return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("console.home"))
+        lifetime = int(current_app.permanent_session_lifetime.total_seconds())
+        session.update(user=name, fp=_fingerprint(credential[1]), csrf=secrets.token_urlsafe(32),
+                       sid=sessions.start(redis, name, lifetime))
+        return redirect(same_origin_path(request.args.get("next")) or url_for("console.home"))
     return render_template("console/login.html", user="")
 
 
 @bp.post("/console/logout")
 def logout() -> Response:
     if csrf_ok():
+        _end_server_session()  # a copy of the cookie taken earlier is dead from now on
         session.clear()
     return redirect(url_for("console_auth.login"))

@@ -79,13 +79,13 @@ def _models() -> dict[str, Any]:
 
 def report() -> dict[str, Any]:
     cfg = get_runtime().config
-    sim = cfg.twilio.api_base_url is not None
+    sim = cfg.twilio.sim_mode
     checks = {"redis": _check(_redis), "database": _check(_database), "workers": _check(_workers),
               "queues": _check(_queues), "models": _check(_models)}
     if checks["workers"]["ok"] and not checks["workers"]["count"]:
         checks["workers"] = {**checks["workers"], "ok": False, "error": "no RQ worker is running"}
     return {"ok": all(c["ok"] for c in checks.values()), "mode": "sim" if sim else "twilio",
-            "twilio_api": cfg.twilio.api_base_url or "https://api.twilio.com", **checks}
+            "twilio_api": cfg.twilio.api_origin, **checks}
 
 
 @bp.get("/console/health")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hotline.base.config import Config
 from hotline.base.console_settings import console_settings
+from hotline.base.private_files import private_dir
 
 SECRET_ENV = "HOTLINE_SECRET_KEY"
 TOKEN_USER = "admin"  # the name the first-run token logs in under
@@ -22,7 +23,7 @@ def _folder(cfg: Config) -> Path:
 
 
 def _read_or_create(path: Path, make: str) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -16,12 +16,22 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from pydub import AudioSegment
 from werkzeug.wrappers import Response
 
-from .auth import guard
+from .auth import guard, require_admin
+
+
+def _sim_only() -> None:
+    """With Twilio credentials there is no sim: /sim and its API do not exist (404)."""
+    if _sim_base() is None:
+        abort(404)
+
 
 bp = Blueprint("console_sim", __name__)
-bp.before_request(guard())
 api = Blueprint("console_sim_api", __name__)
-api.before_request(guard(api=True))
+for _bp, _api in ((bp, False), (api, True)):
+    _bp.before_request(_sim_only)
+    _bp.before_request(guard(api=_api))
+    # A browser phone dials from any number, so it can pose as an operator or a responder: admins only.
+    _bp.before_request(require_admin)
 
 ALLOWED = [("GET", re.compile(r"^(events|calls|calls/CA\w+|phones|clock)?$")),
            ("POST", re.compile(r"^(dial|calls/CA\w+/(press|speak|answer|decline|hangup))$"))]
@@ -29,22 +39,19 @@ MAX_AUDIO = 25 * 1024 * 1024
 
 
 def _sim_base() -> str | None:
-    return current_app.config["HOTLINE"].twilio.api_base_url
+    """The sim's URL in sim mode; None with real Twilio credentials, whatever api_base_url says."""
+    return current_app.config["HOTLINE"].twilio.sim_url
 
 
 @bp.get("/sim")
-def index() -> str | tuple[str, int]:
+def index() -> str:
     cfg = current_app.config["HOTLINE"]
-    if _sim_base() is None:
-        return render_template("console/sim_off.html"), 404
     return render_template("console/sim_index.html", hotline=cfg.numbers, people=cfg.people)
 
 
 @bp.get("/sim/phone/<number>")
-def phone(number: str) -> str | tuple[str, int]:
+def phone(number: str) -> str:
     cfg = current_app.config["HOTLINE"]
-    if _sim_base() is None:
-        return render_template("console/sim_off.html"), 404
     if not re.fullmatch(r"\+?\d{3,16}", number):
         abort(404)
     name = next((p.name for p in cfg.people.values() if p.phone == number), "")
@@ -59,9 +66,7 @@ def open_phone() -> Response:
 @api.route("/sim/api/", defaults={"rest": ""}, methods=["GET", "POST"])
 @api.route("/sim/api/<path:rest>", methods=["GET", "POST"])
 def proxy(rest: str) -> Response:
-    base = _sim_base()
-    if base is None:
-        abort(404)
+    base = _sim_base() or ""
     if not any(method == request.method and rx.match(rest) for method, rx in ALLOWED):
         abort(404)
     url = f"{base}/sim/api/{rest}"

@@ -15,10 +15,21 @@ from callout.links import recording_url
 from hotline.base import audit, pins, prompt_store
 from hotline.base.config import Config
 from hotline.base.phone import to_e164
-from hotline.base.runtime import get_runtime
+from hotline.base.runtime import Runtime, get_runtime
 from hotline.ivr.flow import Flow
-from hotline.ivr.flow_engine import CallState, Outcome, Utterance, after_pin, say
+from hotline.ivr.flow_engine import (
+    RESUME,
+    CallState,
+    Outcome,
+    Utterance,
+    after_pin,
+    press,
+    resume_point,
+    say,
+    verifies_for,
+)
 from hotline.ivr.roles import person_for
+from hotline.ivr.voice_context import context
 from hotline.lifecycle import commands, incidents, jobs
 from hotline.lifecycle.commands import Actor, Channel
 from hotline.lifecycle.report_view import report_view
@@ -65,28 +76,33 @@ def _forwarding(state: CallState) -> None:
 
 
 def check_pin(flow: Flow, state: CallState, pin: str) -> tuple[CallState, tuple[Utterance, ...]]:
-    """Never logged, never read back. Five failures lock the caller ID out for 15 minutes."""
+    """Never logged, never read back. Five failures lock the caller ID out for 15 minutes, and
+    PIN_GLOBAL stops guessing from everyone at once when many caller IDs fail (rotating spoofed
+    numbers). A PIN asked for before a protected action proves the caller's identity for the rest
+    of the call (`auth` in the signed state), then that action runs."""
     cfg, rt = _cfg(), get_runtime()
     caller = to_e164(request.form.get("From"), cfg.default_region)
-    locked = pins.PIN_LOCKOUT.is_locked(rt.redis, caller)
+    locked = pins.PIN_LOCKOUT.is_locked(rt.redis, caller) or pins.PIN_GLOBAL.is_locked(rt.redis, pins.EVERYONE)
     book = pins.load_pins(cfg.data_dir, cfg.pin_hashes)
     role = None if locked else pins.match_pin(book, pin, person_for(cfg, caller))
-    if role and role in current_app.config["FLOWS"]:
+    if role and role in current_app.config["FLOWS"] and verifies_for(state, role):
         pins.PIN_LOCKOUT.succeeded(rt.redis, caller)
-        op = (caller or "pin") if role == "operator" else ""
-        state = state.with_data(who=person_for(cfg, caller) or role, op=op)
+        if not state.get(RESUME):
+            op = (caller or "pin") if role == "operator" else ""
+            state = state.with_data(who=person_for(cfg, caller) or role, op=op)
+        state = state.with_data(auth=role)
     else:
         role = None
-        if not locked and pins.PIN_LOCKOUT.failed(rt.redis, caller):
-            locked = True
-            with rt.db.session() as s:
-                audit.record(s, "pin_lockout", None, actor=caller or "anonymous",
-                             minutes=pins.LOCK_SECONDS // 60, call_sid=request.form.get("CallSid"))
+        if not locked:
+            locked = _count_pin_failure(rt, caller)
     with rt.db.session() as s:
         audit.record(s, "pin_accepted" if role else "pin_rejected", None, actor=caller or "anonymous", role=role)
         if role:  # an operator or admin who hangs up without a report is not an abandoned caller
             form = request.form
             incidents.register_call(s, form["CallSid"], form.get("From"), form.get("To")).purpose = role
+    if role and state.get(RESUME):
+        back, key = resume_point(state)
+        return apply(flow, press(flow, back, key, context(flow, back)))
     out = after_pin(flow, state, role, locked)
     return out.state, out.notice
 
@@ -98,6 +114,18 @@ def _actor(state: CallState, caller: str | None) -> Actor:
     if state.get("who"):
         return Actor(state.get("who") or "staff", Channel.DIAL_IN)
     return Actor(caller or "anonymous", Channel.CALLER)
+
+
+def _count_pin_failure(rt: Runtime, caller: str | None) -> bool:
+    """True when this failure locks the caller ID, or everyone, out."""
+    started = [scope for scope, lockout, who in (("caller", pins.PIN_LOCKOUT, caller),
+                                                 ("everyone", pins.PIN_GLOBAL, pins.EVERYONE))
+               if lockout.failed(rt.redis, who)]
+    if started:
+        with rt.db.session() as s:
+            audit.record(s, "pin_lockout", None, actor=caller or "anonymous", by=started,
+                         minutes=pins.LOCK_SECONDS // 60, call_sid=request.form.get("CallSid"))
+    return bool(started)
 
 
 def _resolve(flow: Flow, state: CallState) -> tuple[Utterance, ...]:

@@ -17,6 +17,7 @@ ROLE_FLOWS = ("operator", "staff", "admin")
 ENTRY_FIELDS = {"type", "severity", "site", "ref"}
 OPERATOR_MIN_TIMEOUT = 10
 ACTIONS = {"accept", "hear", "next", "repeat", "resolve", "publish"}
+PROTECTED_ACTIONS = {"accept", "hear", "resolve", "publish"}  # need a PIN (or verified caller ID) first
 REQUIRED_PROMPTS = ("option", "language_option", "invalid", "no_input", "callback_invalid", "apology",
                     "goodbye", "lifeline_failed")
 
@@ -60,6 +61,11 @@ class Flow:
     start: str
     nodes: dict[str, Node]
     prompts: dict[str, dict[str, str]]
+
+    @property
+    def pin_node(self) -> str | None:
+        """Where this flow asks for a PIN: the hidden menu, or the proof before a protected action."""
+        return next((n.name for n in self.nodes.values() if n.kind == "pin"), None)
 
     def text(self, prompt: str, lang: str) -> str:
         texts = self.prompts.get(prompt, {})

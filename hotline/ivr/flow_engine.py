@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from hotline.base.phone import spoken_digits, to_e164
-from hotline.ivr.flow import Flow, Node, Option
+from hotline.ivr.flow import PROTECTED_ACTIONS, Flow, Node, Option
 
 INCIDENT_FIELDS = {"severity", "callback_number", "site"}
 
@@ -33,6 +33,9 @@ class CallState:
 
     def with_data(self, **values: str) -> CallState:
         return replace(self, data=tuple(sorted({**dict(self.data), **values}.items())))
+
+    def without(self, *keys: str) -> CallState:
+        return replace(self, data=tuple((k, v) for k, v in self.data if k not in keys))
 
     def query(self) -> dict[str, str]:
         q = {"w": self.flow, "n": self.node, "l": self.lang, "t": str(self.tries), "f": "1" if self.fresh else "0"}
@@ -103,6 +106,7 @@ class Screen:
     max_length: int = 180
     dial_number: str | None = None
     purpose: str = "report"  # record: what the recording is for (report, update, prompt)
+    secret: bool = False  # gather: a PIN; never echoed (the sim masks it in its logs)
 
 
 @dataclass(frozen=True)
@@ -138,7 +142,7 @@ def screen(flow: Flow, state: CallState, ctx: Context) -> Screen:
     if node.kind == "entry":
         return _entry_screen(flow, node, state, ctx, says)
     if node.kind == "pin":
-        return Screen("gather", says, state, timeout=node.timeout)
+        return Screen("gather", says, state, timeout=node.timeout, secret=True)
     if node.kind == "incidents":
         return _incidents_screen(flow, node, state, ctx, says)
     if node.kind == "callback":
@@ -174,6 +178,8 @@ def press(flow: Flow, state: CallState, digits: str, ctx: Context) -> Outcome:
             return _retry(flow, node, state, "no_input" if not digits else "invalid")
         if chosen.language:
             return Outcome(replace(state, lang=chosen.language, tries=0, fresh=False))
+        if needs_pin(flow, chosen) and not state.get(AUTH) and (node.kind != "incidents" or ctx.open_incidents):
+            return _ask_pin(flow, state, digits)
         if node.kind == "incidents":
             return _incident_choice(node, state, chosen, ctx)
         return _take(chosen, state)
@@ -191,6 +197,40 @@ def press(flow: Flow, state: CallState, digits: str, ctx: Context) -> Outcome:
     return Outcome(_goto(state, node.next or flow.start))
 
 
+AUTH = "auth"  # call data: the role whose PIN (or verified caller ID) this call has proved
+RESUME = "resume"  # call data: "node.key" the caller chose before being asked for the PIN
+
+
+def needs_pin(flow: Flow, option: Option) -> bool:
+    """Caller ID only chooses the menu: acting on an incident or a prompt needs proof of identity.
+    That is an option whose action changes or reveals something, or one that leads to recording
+    an update onto an existing incident."""
+    if option.action in PROTECTED_ACTIONS:
+        return True
+    target = flow.nodes.get(option.next or "") if not option.flow else None
+    return bool(target and target.kind == "record" and target.purpose == "update")
+
+
+def _ask_pin(flow: Flow, state: CallState, key: str) -> Outcome:
+    """Divert to the flow's PIN node, remembering the choice, which runs once the PIN is right."""
+    pin = flow.pin_node
+    if pin is None:  # nowhere to prove it: refuse rather than act on caller ID alone
+        return Outcome(replace(state, fresh=False), (say(flow, "pin_refused", state.lang),))
+    return Outcome(replace(state, node=pin, tries=0, fresh=True).with_data(**{RESUME: f"{state.node}.{key}"}))
+
+
+def verifies_for(state: CallState, role_flow: str) -> bool:
+    """A PIN asked for by `_ask_pin` must be this flow's own (or an admin's); the hidden menu's
+    PIN in the caller's flow may open any role."""
+    return not state.get(RESUME) or role_flow in (state.flow, "admin")
+
+
+def resume_point(state: CallState) -> tuple[CallState, str]:
+    """After the right PIN: the node and key the caller had chosen, now with the proof in hand."""
+    node, _, key = (state.get(RESUME) or "").rpartition(".")
+    return replace(state, node=node, tries=0, fresh=False).without(RESUME), key
+
+
 def after_pin(flow: Flow, state: CallState, role_flow: str | None, locked: bool) -> Outcome:
     """A PIN opened `role_flow`, or it did not: retry, and after the node's retries (or a
     lockout) go back to the emergency menu, which always works."""
@@ -200,6 +240,7 @@ def after_pin(flow: Flow, state: CallState, role_flow: str | None, locked: bool)
     if not locked and state.tries < node.retries:
         return Outcome(replace(state, tries=state.tries + 1, fresh=False), (say(flow, "pin_wrong", state.lang),))
     notice = (say(flow, "pin_refused", state.lang),)
+    state = state.without(RESUME)
     give_up = node.on_give_up
     if give_up is None:
         return Outcome(CallState(flow.start, state.lang, flow=flow.name, fresh=False), notice)

@@ -1,4 +1,8 @@
-"""Who is calling: a plain function of caller ID and configuration, decided at the first webhook."""
+"""Who is calling: a plain function of caller ID and configuration, decided at the first webhook.
+
+Caller ID is spoofable, so the role only chooses which menu is offered; acting needs a PIN in the
+call (see flow_engine.needs_pin), unless the carrier verified the number and config trusts that.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,16 @@ from hotline.base.config import Config
 class CallerRole:
     flow: str  # which ivr_flows/ file serves them
     who: str | None = None  # operator or person key
+
+
+# Twilio's StirVerstat for a SHAKEN/STIR call with full attestation: the originating carrier
+# knows the caller and their right to this number. B, C and failed results prove nothing.
+VERIFIED_STIR = "TN-Validation-Passed-A"
+
+
+def network_verified(cfg: Config, stir_verstat: str | None) -> bool:
+    """Caller ID counts as identity only when config.toml says to trust carrier attestation A."""
+    return cfg.trust_verified_caller_id and stir_verstat == VERIFIED_STIR
 
 
 def rota_members(cfg: Config) -> set[str]:

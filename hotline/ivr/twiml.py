@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from hotline.ivr.fallback import take_message
 from hotline.ivr.flow_engine import Screen, Utterance
 
 AudioFor = Callable[[Utterance], str | None]
@@ -31,6 +32,8 @@ def render(screen: Screen, base: str, audio_for: AudioFor, notice: tuple[Utteran
     r = VoiceResponse()
     says = notice + screen.says
     q = screen.state.query()
+    if screen.secret:
+        q = {**q, "secret": "1"}  # marks a PIN entry: the sim masks these digits in its logs
     if screen.kind == "gather":
         g = r.gather(action=url(base, "/voice/step", q), method="POST", timeout=screen.timeout,
                      num_digits=screen.num_digits, finish_on_key="#" if screen.num_digits is None else "",
@@ -52,14 +55,10 @@ def render(screen: Screen, base: str, audio_for: AudioFor, notice: tuple[Utteran
     return r
 
 
-def apology(base: str, texts: dict[str, str], max_length: int = 180) -> VoiceResponse:
-    """When anything fails: apologise in every language and still take the caller's message."""
+def apology(base: str, texts: dict[str, str], max_length: int = 180, caller: str | None = None) -> VoiceResponse:
+    """When anything fails: apologise in every language and still take the caller's message, with
+    their number (asked for on the keypad first when caller ID is withheld)."""
     r = VoiceResponse()
     for lang, text in texts.items():
         r.say(text, language=lang)
-    r.record(action=url(base, "/voice/safe-recorded"), method="POST", max_length=max_length, timeout=10,
-             finish_on_key="#", play_beep=True,
-             recording_status_callback=url(base, "/voice/recording-status", {"src": "safe"}),
-             recording_status_callback_event="completed absent failed")
-    r.hangup()
-    return r
+    return take_message(r, base, "safe", max_length, caller, None, ask_callback=caller is None, instructions=False)

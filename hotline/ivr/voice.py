@@ -23,11 +23,12 @@ from hotline.base.phone import to_e164
 from hotline.base.prompts import published_prompt
 from hotline.base.runtime import get_runtime
 from hotline.base.security import twilio_webhook
-from hotline.ivr import caller_actions, flow_engine, twiml
-from hotline.ivr.fallback import FALLBACK_TEXTS, fallback_twiml, thanks
+from hotline.ivr import call_check, caller_actions, flow_engine, twiml
+from hotline.ivr.fallback import FALLBACK_TEXTS, take_message, thanks
+from hotline.ivr.fallback_intake import file_message, keeps_caller
 from hotline.ivr.flow import Flow
 from hotline.ivr.flow_engine import CallState, Utterance
-from hotline.ivr.roles import caller_role
+from hotline.ivr.roles import caller_role, network_verified
 from hotline.ivr.voice_context import context, prompt_recorded
 from hotline.lifecycle import commands, incidents, jobs
 from hotline.lifecycle.commands import Actor, Channel
@@ -65,12 +66,38 @@ def caller_safe(view: Callable[..., Response]) -> Callable[..., Response]:
             return view(*args, **kwargs)
         except Exception:
             log.exception("voice webhook %s failed; taking a message instead", request.path)
-            cfg = _cfg()
-            try:
-                texts = {lang: _flow().text("apology", lang) for lang in cfg.languages}
-            except Exception:  # noqa: BLE001 - the flow itself may be what broke
-                texts = FALLBACK_TEXTS
-            return xml(twiml.apology(cfg.public_url, texts, cfg.record_max_seconds))
+            return _apology()
+
+    return wrapper
+
+
+def _apology() -> Response:
+    """Apologise and take a message, carrying the caller's number to whoever files it."""
+    cfg = _cfg()
+    try:
+        texts = {lang: _flow().text("apology", lang) for lang in cfg.languages}
+    except Exception:  # noqa: BLE001 - the flow itself may be what broke
+        texts = FALLBACK_TEXTS
+    caller = to_e164(request.form.get("From"), cfg.default_region)
+    return xml(twiml.apology(cfg.public_url, texts, cfg.record_max_seconds, caller))
+
+
+def call_bound(view: Callable[..., Response]) -> Callable[..., Response]:
+    """A mid-flow webhook whose CallSid does not fit the signed URL (see call_check) changes
+    nothing: it is audited and the caller gets the apology, which still takes their message."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        form, state = request.form, _state()
+        reason = call_check.mismatch(_cfg(), state, form.get("CallSid", ""))
+        if reason is None:
+            return view(*args, **kwargs)
+        log.warning("webhook %s for call %s refused: %s", request.path, form.get("CallSid"), reason)
+        with get_runtime().db.session() as s:
+            audit.record(s, "webhook_call_mismatch", None, actor=form.get("From") or "anonymous",
+                         call_sid=form.get("CallSid", "")[:64], path=request.path, reason=reason,
+                         url_incident=state.incident, flow=state.flow)
+        return _apology()
 
     return wrapper
 
@@ -98,21 +125,26 @@ def incoming() -> Response:
     form, cfg = request.form, _cfg()
     caller = to_e164(form.get("From"), cfg.default_region)
     role = caller_role(cfg, caller, set(current_app.config["FLOWS"]))
+    verified = network_verified(cfg, form.get("StirVerstat"))
     with get_runtime().db.session() as s:
         call = incidents.register_call(s, form["CallSid"], form.get("From"), form.get("To"),
                                        form.get("Direction", "inbound"))
         if role.flow != cfg.flow:
             call.purpose = role.flow
-            audit.record(s, "caller_recognised", None, actor=caller or "anonymous", role=role.flow, who=role.who)
+            audit.record(s, "caller_recognised", None, actor=caller or "anonymous", role=role.flow, who=role.who,
+                         verified=verified)
     state = CallState("", cfg.default_language, flow=role.flow)
     if role.who:
         state = state.with_data(who=role.who, op=role.who if role.flow == "operator" else "")
+        if verified:  # carrier attestation A, and config.toml trusts it: counts as the PIN
+            state = state.with_data(auth=role.flow)
     return _respond(state)
 
 
 @bp.post("/step")
 @twilio_webhook
 @caller_safe
+@call_bound
 def step() -> Response:
     state = _state()
     flow = _flow(state.flow)
@@ -124,6 +156,7 @@ def step() -> Response:
 @bp.post("/dial-done")
 @twilio_webhook
 @caller_safe
+@call_bound
 def dial_done() -> Response:
     state = _state()
     flow = _flow(state.flow)
@@ -142,6 +175,7 @@ def dial_done() -> Response:
 @bp.post("/recorded")
 @twilio_webhook
 @caller_safe
+@call_bound
 def recorded() -> Response:
     form, state = request.form, _state()
     purpose = request.args.get("r", "report")
@@ -166,6 +200,7 @@ def recorded() -> Response:
 @bp.post("/recording-status")
 @twilio_webhook
 @caller_safe
+@keeps_caller
 def recording_status() -> Response:
     """Recording finished (or failed): fetch the audio and start the callout, both through queues."""
     form, args = request.form, request.args
@@ -204,16 +239,26 @@ def call_status() -> Response:
 @bp.post("/fallback")
 @twilio_webhook
 def fallback() -> Response:
-    """Twilio's VoiceFallbackUrl: needs no database, no Redis, no flow file."""
-    return Response(fallback_twiml(_cfg().public_url, _cfg().record_max_seconds), mimetype="text/xml")
+    """Twilio's VoiceFallbackUrl (and the callback-number answer of the apology): needs no
+    database, no Redis, no flow file. A withheld caller ID is asked for a callback number first."""
+    cfg, form, args = _cfg(), request.form, request.args
+    caller = to_e164(form.get("From"), cfg.default_region)
+    asked = args.get("asked") == "1"
+    callback = to_e164(form.get("Digits"), cfg.default_region) if asked else None
+    r = take_message(VoiceResponse(), cfg.public_url, args.get("src", "fallback"), cfg.record_max_seconds,
+                     caller, callback, ask_callback=caller is None and not asked)
+    return xml(r)
 
 
 @bp.post("/safe-recorded")
 @bp.post("/fallback-recorded")
 @twilio_webhook
 def message_taken() -> Response:
-    """After the apology or fallback recording: thank the caller; the status callback files it."""
-    return xml(thanks())
+    """After the apology or fallback recording: file it with the caller's number and thank the
+    caller with its reference when the database answers (the status callback attaches the audio)."""
+    form = request.form
+    ref = file_message(_cfg(), form.get("CallSid", ""), form.get("From"), form.get("To"), request.args.get("cb"))
+    return xml(thanks(ref))
 
 
 def _incident_for_unflowed_call(s: Any, call_sid: str, source: str) -> int | None:

@@ -9,7 +9,7 @@ import requests
 from flask import current_app, request
 from sqlalchemy import select
 
-from hotline.base import audit, prompt_store
+from hotline.base import audit, prompt_store, twilio_media
 from hotline.base.config import Config
 from hotline.base.models import Incident, IncidentStatus
 from hotline.base.phone import to_e164
@@ -83,12 +83,15 @@ def prompt_recorded(flow: Flow, state: CallState) -> tuple[CallState, tuple[Utte
     try:
         if not (name and lang and form.get("RecordingUrl")):
             raise prompt_store.PromptError("no prompt chosen or no recording")
-        resp = requests.get(form["RecordingUrl"] + ".wav", timeout=15,
-                            auth=(cfg.twilio.account_sid or "", cfg.twilio.auth_token or ""))
+        resp = twilio_media.fetch(cfg, form["RecordingUrl"], timeout=15)
         resp.raise_for_status()
         version = prompt_store.add_version(cfg.recordings_dir, name, lang, resp.content)
-    except (requests.RequestException, prompt_store.PromptError) as exc:
+    except (requests.RequestException, prompt_store.PromptError, twilio_media.ForeignMediaUrl) as exc:
         log.warning("admin prompt recording failed: %s", exc)
+        if isinstance(exc, twilio_media.ForeignMediaUrl):
+            with get_runtime().db.session() as s:
+                audit.record(s, "recording_url_refused", None, actor=state.get("who") or "admin",
+                             url=form.get("RecordingUrl", "")[:200], reason=str(exc), via="prompt")
         return replace(CallState("", state.lang, flow=state.flow, data=state.data)), (
             say(flow, "admin_failed", state.lang),)
     with get_runtime().db.session() as s:

@@ -59,7 +59,7 @@ def set_fields(s: Session, incident_id: int, fields: dict[str, str]) -> None:
     incident = s.get(Incident, incident_id)
     if incident is None:
         return
-    for key in ("severity", "callback_number", "site"):
+    for key in ("severity", "callback_number", "site", "caller"):
         if key in fields and getattr(incident, key) != fields[key]:
             setattr(incident, key, fields[key])
             audit.record(s, f"{key}_set", incident_id, value=fields[key])

@@ -15,10 +15,9 @@ import tempfile
 import wave
 from pathlib import Path
 
-import requests
-
-from hotline.base import audit
+from hotline.base import audit, twilio_media
 from hotline.base.models import Recording, utcnow
+from hotline.base.private_files import private_dir
 from hotline.base.runtime import get_runtime
 from hotline.base.states import RecordingStatus
 
@@ -35,8 +34,16 @@ def download_recording(recording_id: int) -> str:
         url, sid, incident_id = rec.source_url, rec.sid, rec.incident_id
         rec.attempts += 1
         rec.last_try_at = utcnow()
-    auth = (cfg.twilio.account_sid or "", cfg.twilio.auth_token or "")
-    response = requests.get(f"{url}.wav", auth=auth, timeout=30)
+    try:
+        response = twilio_media.fetch(cfg, url)
+    except twilio_media.ForeignMediaUrl as exc:  # never retried: the URL will not get better
+        with rt.db.session() as s:
+            rec = s.get(Recording, recording_id)
+            assert rec is not None
+            rec.status, rec.error = RecordingStatus.FAILED, f"refused: {exc}"
+            audit.record(s, "recording_url_refused", incident_id, sid=sid, url=(url or "")[:200], reason=str(exc))
+        log.warning("recording %s: refused to fetch %r: %s", sid, url, exc)
+        return f"refused: {exc}"
     if response.status_code != 200:
         with rt.db.session() as s:
             s.get(Recording, recording_id).error = f"HTTP {response.status_code} from {url}.wav"  # type: ignore[union-attr]
@@ -44,7 +51,7 @@ def download_recording(recording_id: int) -> str:
     data = response.content
     now = utcnow()
     folder = cfg.recordings_dir / now.strftime("%Y/%m")
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)  # callers' voices: this user only
     path = folder / f"{incident_id or 'unlinked'}-{sid}.wav"
     _write_atomically(path, data)
     duration, fmt = wav_info(path)

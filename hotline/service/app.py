@@ -14,6 +14,7 @@ from hotline.base.db import create_schema
 from hotline.base.prompt_store import PromptError, prompt_folder
 from hotline.base.prompts import published_prompt
 from hotline.base.runtime import Runtime, get_runtime, set_runtime
+from hotline.ivr import twiml_guard
 from hotline.ivr.flow import load_flows
 from hotline.ivr.voice import bp as voice_bp
 from hotline.ivr.voice_context import type_codes
@@ -33,11 +34,14 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask("hotline", root_path=str(PACKAGE_ROOT))  # templates/ and static/ live in hotline/
     app.config.update(HOTLINE=config, FLOWS=flows, FLOW=flows[config.flow],
                       TYPE_CODES=type_codes(flows, config.flow))
-    # One trusted proxy hop: X-Forwarded-Proto/Host/Prefix rebuild the URL Twilio signed.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)  # type: ignore[method-assign]
+    hops = config.trusted_proxies
+    if hops:  # [web] trusted_proxies: only then may X-Forwarded-* set the client address and the URL
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops,  # type: ignore[method-assign]
+                                x_prefix=hops)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     app.register_blueprint(voice_bp)
+    twiml_guard.register(app, config)
     app.register_blueprint(responder_bp)
     console.register(app)
 
@@ -63,7 +67,7 @@ def create_app(config: Config | None = None) -> Flask:
     @app.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]
         ok, body = health.check(runtime)
-        body["mode"] = "twilio" if config.twilio.api_base_url is None else "sim"
+        body["mode"] = "sim" if config.twilio.sim_mode else "twilio"
         return jsonify(body), 200 if ok else 503
 
     return app

@@ -98,10 +98,10 @@ def cmd_check(argv: list[str]) -> int:
 
 
 def cmd_fallback_twiml(argv: list[str]) -> int:
-    from hotline.ivr.fallback import fallback_twiml
+    from hotline.ivr.fallback import twiml_bin
 
     cfg = _config_or_exit()
-    print(fallback_twiml(cfg.public_url, cfg.record_max_seconds, standalone=True))
+    print(twiml_bin(cfg.public_url, cfg.record_max_seconds))
     return 0
 
 

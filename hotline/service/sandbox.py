@@ -50,7 +50,7 @@ class Hotline:
             "HOTLINE_RECORDINGS_DIR": str(tmp / "recordings"),
             "HOTLINE_PUBLIC_URL": self.public_url, "REDIS_URL": redis_url, "DATABASE_URL": db_url,
             "TWILIO_ACCOUNT_SID": self.sim.account_sid, "TWILIO_AUTH_TOKEN": self.sim.auth_token,
-            "TWILIO_API_BASE_URL": self.sim.api_base_url, **(extra_env or {}),
+            "HOTLINE_SIM_URL": self.sim.api_base_url, **(extra_env or {}),
         }
         self.config = load_config(self.env["HOTLINE_CONFIG"], env=self.env)
         self.app = create_app(self.config)

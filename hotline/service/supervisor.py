@@ -24,6 +24,7 @@ import requests
 
 from hotline.base.config import ROOT, Config
 from hotline.base.db import Database, create_schema
+from hotline.base.private_files import private_dir, restrict_umask
 from hotline.service.embedded_redis import free_port, redis_argv, wait_until_answers
 from hotline.service.instance import (
     INSTANCE_ENV,
@@ -198,7 +199,8 @@ class Supervisor:
 
 
 def run_all(cfg: Config) -> int:
-    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    restrict_umask()  # inherited by web, workers, engine and the embedded Redis
+    private_dir(cfg.data_dir)
     try:
         lock = InstanceLock.acquire(cfg.data_dir, cfg.public_url)
     except AlreadyRunning as exc:
@@ -318,7 +320,7 @@ def _start_sim(cfg: Config, env: dict[str, str]):  # type: ignore[no-untyped-def
         sim.add_number(number, voice_url=f"{cfg.public_url}/voice/incoming",
                        voice_fallback_url=f"{cfg.public_url}/voice/fallback",
                        status_callback=f"{cfg.public_url}/voice/status")
-    env.update(TWILIO_ACCOUNT_SID=sid, TWILIO_AUTH_TOKEN=token, TWILIO_API_BASE_URL=sim.api_base_url)
+    env.update(TWILIO_ACCOUNT_SID=sid, TWILIO_AUTH_TOKEN=token, HOTLINE_SIM_URL=sim.api_base_url)
     return sim
 
 

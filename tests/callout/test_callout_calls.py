@@ -242,7 +242,7 @@ def test_late_completed_callback_after_acceptance_changes_nothing(h):
         form = {"CallSid": attempt.call_sid, "CallStatus": status, "AccountSid": h.sim.account_sid}
         r = requests.post(url, data=form, headers={"X-Twilio-Signature": signature(h.sim.auth_token, url, form)},
                           timeout=10)
-        assert r.status_code == 204
+        assert r.status_code == 200 and r.text.rstrip().endswith("<Response />")  # nothing to do, as TwiML
     e2e.fire_scheduled(h)
     after = e2e.callout_of(h, inc.id)
     assert after.state == C.ACCEPTED and after.accepted_by == "lin"

@@ -72,7 +72,9 @@ def browser(mic_wav: Path) -> Iterator[Browser]:
 
 @pytest.fixture()
 def context(browser: Browser, hotline: Hotline) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(base_url=hotline.public_url, locale="en-US",
+    # bypass_csp: Playwright's wait_for_function evaluates strings, which the console's CSP forbids;
+    # test_security.py checks the CSP itself in a context without this.
+    ctx = browser.new_context(base_url=hotline.public_url, locale="en-US", bypass_csp=True,
                               extra_http_headers={"Accept-Language": "en-US,en;q=0.9"})
     ctx.set_default_timeout(20_000)
     yield ctx

@@ -19,7 +19,7 @@ from hotline.base.config import ROOT
 from hotline.service.embedded_redis import free_port
 
 SCRUB = ("REDIS_URL", "DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_BASE_URL",
-         "HOTLINE_CONFIG")
+         "HOTLINE_SIM_URL", "HOTLINE_CONFIG")
 
 
 def test_newcomer_first_run_places_a_call_and_stops_cleanly(tmp_path: Path):

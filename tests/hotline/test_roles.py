@@ -106,11 +106,13 @@ def test_operator_adds_a_voice_update_and_resolves_an_incident_by_reference(hotl
     _enter(c, inc.ref + "#", f"您輸入的是 {' '.join(inc.ref)}，天然災害")
     c.expect_say("新增語音更新")
     c.press("1")
+    c.expect_say("請輸入密碼")  # caller ID chose the operator menu; acting on an incident needs the PIN
+    c.press(OPERATOR_PIN + "#")
     c.expect_record()
     c.speak(speech_wav)
     c.press("#")
     c.expect_say("標記為已解決")
-    c.press("2")
+    c.press("2")  # no second PIN: one per call
     c.expect_say("事件已標記為解決")
     c.hangup()
     with hotline.session() as s:

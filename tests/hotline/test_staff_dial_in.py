@@ -11,6 +11,7 @@ from hotline.service.sandbox import HOTLINE, Hotline
 from tests.callout.e2e import CHEN, next_call, report, write_config
 
 WANG = "+886912000003"  # in the `duty` rota, so recognised by caller ID
+WANG_PIN = "135792"
 
 
 @pytest.fixture(scope="module")
@@ -19,6 +20,9 @@ def hotline(redis_url, tmp_path_factory):
     path = write_config(tmp)  # the callout tests' small rota: chen, then lin; director as fallback
     path.write_text(path.read_text() + '\n[rotas.duty]\nmembers = ["wang"]\n', encoding="utf-8")
     h = Hotline(tmp, redis_url, "sqlite", config_path=path)
+    from hotline.base.pins import set_pin
+
+    set_pin(h.config.data_dir, "person:wang", WANG_PIN)
     h.start_worker("callout", "recordings", "default")
     yield h
     h.close()
@@ -34,6 +38,8 @@ def test_on_call_person_accepts_by_dialling_in_while_another_is_being_rung(hotli
     brief = wang.expect_say(f"事件 {' '.join(inc.ref)}，天然災害")
     assert "共 1 件" in brief["text"]
     wang.press("1")
+    wang.expect_say("請輸入密碼")  # caller ID only chose the on-call menu: accepting needs wang's PIN
+    wang.press(WANG_PIN + "#")
     wang.expect_say(f"您已受理事件 {' '.join(inc.ref)}")
     wang.hangup()
 

@@ -13,10 +13,13 @@ from hotline.service.app import create_app
 TOKEN = "test-token-123"
 
 
+ENV = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": TOKEN,
+       "HOTLINE_PUBLIC_URL": "https://hotline.example.org/base"}
+
+
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    env = {"HOTLINE_DATA_DIR": str(tmp_path_factory.mktemp("data")), "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-           "TWILIO_AUTH_TOKEN": TOKEN, "HOTLINE_PUBLIC_URL": "https://hotline.example.org/base"}
+    env = {**ENV, "HOTLINE_DATA_DIR": str(tmp_path_factory.mktemp("data"))}
     app = create_app(load_config(ROOT / "config.toml", env=env))
     yield app
     set_runtime(None)
@@ -44,8 +47,26 @@ def test_every_twilio_route_rejects_unsigned_and_forged_requests(app):
     from hotline.base.models import AuditEvent
     from hotline.base.runtime import get_runtime
 
+    with get_runtime().db.session() as s:  # a flood is one row per source per minute, with a count
+        rows = s.query(AuditEvent).filter_by(kind="forged_webhook").all()
+        assert sum(r.detail["count"] for r in rows) >= 2 * len(routes)
+        assert len(rows) <= 2 and all(r.actor == "127.0.0.1" for r in rows)  # at most a minute boundary
+
+
+def test_a_flood_of_forged_requests_adds_no_rows(app):
+    from hotline.base.models import AuditEvent
+    from hotline.base.runtime import get_runtime
+
+    client = app.test_client()
     with get_runtime().db.session() as s:
-        assert s.query(AuditEvent).filter_by(kind="forged_webhook").count() >= 2 * len(routes)
+        before = s.query(AuditEvent).count()
+    for i in range(200):
+        assert client.post("/voice/incoming", data={"CallSid": f"CA{i}"},
+                           environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 403
+    with get_runtime().db.session() as s:
+        rows = s.query(AuditEvent).filter_by(kind="forged_webhook", actor="203.0.113.9").all()
+        assert s.query(AuditEvent).count() - before <= 2
+    assert sum(r.detail["count"] for r in rows) == 200 and rows[0].detail["paths"] == ["/voice/incoming"]
 
 
 def sign(url, form):
@@ -67,12 +88,35 @@ def test_signature_for_another_body_is_rejected(app):
     assert r.status_code == 403
 
 
-def test_behind_a_proxy_the_forwarded_url_is_what_counts(app):
-    form = {"CallSid": "CA4", "From": "+886912345678"}
+def _forwarded(form):
     url = "https://proxy.example.net/hl/voice/incoming"
-    headers = {"X-Twilio-Signature": sign(url, form), "X-Forwarded-Proto": "https",
-               "X-Forwarded-Host": "proxy.example.net", "X-Forwarded-Prefix": "/hl"}
-    assert app.test_client().post("/voice/incoming", data=form, headers=headers).status_code == 200
+    return {"X-Twilio-Signature": sign(url, form), "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "proxy.example.net", "X-Forwarded-Prefix": "/hl"}
+
+
+def test_behind_a_configured_proxy_the_forwarded_url_is_what_counts(app, tmp_path):
+    from hotline.base.runtime import get_runtime
+
+    form = {"CallSid": "CA4", "From": "+886912345678"}
+    config = ROOT / "config.toml"
+    path = tmp_path / "config.toml"
+    path.write_text(config.read_text().replace("trusted_proxies = 0", "trusted_proxies = 1")
+                    .replace('flows_dir = "ivr_flows"', f'flows_dir = "{ROOT / "ivr_flows"}"'))
+    before = get_runtime()
+    try:
+        proxied = create_app(load_config(path, env={**ENV, "HOTLINE_DATA_DIR": str(tmp_path / "data")}))
+        assert proxied.test_client().post("/voice/incoming", data=form, headers=_forwarded(form)).status_code == 200
+    finally:
+        set_runtime(before)
+
+
+def test_exposed_directly_forwarded_headers_are_ignored(app):
+    """trusted_proxies = 0 (the default): a signature for another host is not made valid by headers."""
+    form = {"CallSid": "CA4b", "From": "+886912345678"}
+    assert app.test_client().post("/voice/incoming", data=form, headers=_forwarded(form)).status_code == 403
+    other_host = {"X-Twilio-Signature": sign("http://evil.example/voice/incoming", form)}
+    r = app.test_client().post("/voice/incoming", data=form, headers=other_host, base_url="http://evil.example")
+    assert r.status_code == 403
 
 
 def test_exception_in_a_handler_still_answers_with_twiml_that_records(app, monkeypatch):
@@ -82,6 +126,9 @@ def test_exception_in_a_handler_still_answers_with_twiml_that_records(app, monke
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr(voice.flow_engine, "press", broken)
+    start = {"CallSid": "CA5", "From": "+886912345678"}
+    incoming = "https://hotline.example.org/base/voice/incoming"
+    app.test_client().post("/voice/incoming", data=start, headers={"X-Twilio-Signature": sign(incoming, start)})
     form = {"CallSid": "CA5", "From": "+886912345678", "Digits": "1"}
     url = "https://hotline.example.org/base/voice/step?n=menu&l=en-US"
     r = app.test_client().post("/voice/step?n=menu&l=en-US", data=form, headers={"X-Twilio-Signature": sign(url, form)})
@@ -89,3 +136,20 @@ def test_exception_in_a_handler_still_answers_with_twiml_that_records(app, monke
     body = r.data.decode()
     assert "<Record" in body and "/voice/safe-recorded" in body and "src=safe" in body
     assert "Sorry" in body
+
+
+def test_with_twilio_credentials_an_api_base_url_is_a_twilio_edge_not_the_sim(app, tmp_path):
+    """Issue 11.3: /sim and its control API exist only in sim mode (run.py started the sim)."""
+    from hotline.base.runtime import get_runtime
+
+    before = get_runtime()
+    env = {**ENV, "HOTLINE_DATA_DIR": str(tmp_path / "data"), "TWILIO_API_BASE_URL": "https://api.dublin.ie1.twilio.com"}
+    try:
+        edge = create_app(load_config(ROOT / "config.toml", env=env))
+        client = edge.test_client()
+        assert client.get("/healthz").get_json()["mode"] == "twilio"
+        for path in ("/sim", "/sim/phone/886912000001", "/sim/api/events", "/sim/api/calls"):
+            assert client.get(path).status_code == 404, path
+        assert client.post("/sim/api/dial", json={}).status_code == 404
+    finally:
+        set_runtime(before)

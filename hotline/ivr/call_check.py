@@ -1,0 +1,34 @@
+"""Does a mid-flow webhook belong to the call it claims? The signed URL says where a caller is
+(flow, node, incident); the CallSid says who is calling. Both come from Twilio, but a URL's
+incident id must not be trusted over the call: a request replayed or built for one call must not
+change another caller's report, and a CallSid never seen at /voice/incoming has no place mid-flow.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from hotline.base.config import Config
+from hotline.base.models import Call
+from hotline.base.runtime import get_runtime
+from hotline.ivr.flow_engine import CallState
+
+
+def mismatch(cfg: Config, state: CallState, call_sid: str) -> str | None:
+    """Why this webhook does not fit its call, or None when it does.
+
+    In the caller's own flow the URL's incident must be the one this call filed. In a role flow
+    (operator, staff, admin) the incident is one the person chose, so the call must be a role call.
+    """
+    if not call_sid:
+        return "no CallSid"
+    with get_runtime().db.session() as s:
+        call = s.scalar(select(Call).where(Call.sid == call_sid))
+        if call is None:
+            return "CallSid never seen at /voice/incoming"
+        if state.flow == cfg.flow:
+            if state.incident is not None and call.incident_id != state.incident:
+                return "the incident in the URL belongs to another call"
+        elif call.purpose in ("report", "callout"):
+            return f"a {call.purpose} call at a {state.flow} step"
+    return None
