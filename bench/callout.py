@@ -31,7 +31,7 @@ import requests  # noqa: E402
 from flask import request  # noqa: E402
 from rq.job import Job  # noqa: E402
 
-from callout.engine import callout_for_incident  # noqa: E402
+from callout.store import callout_for_incident  # noqa: E402
 from hotline.lifecycle import commands, incidents, jobs  # noqa: E402
 from hotline.lifecycle.commands import Actor, Channel  # noqa: E402
 from hotline.service.embedded_redis import start_embedded_redis  # noqa: E402

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from callout import dialer, links
 from callout.decide import CALLBACK_GRACE, PLACE_BACKOFF, Dial, Done, MarkUnacknowledged, Reconcile, RepeatAfter, Wait
-from callout.engine import advance, record_call_placed, record_dial_failed
-from callout.watchdog import reconcile_attempt
+from callout.store import advance, record_call_placed, record_dial_failed
+from callout.watchdog import settle_quiet_attempt
 from hotline.base import audit
 from hotline.base.callout_models import Attempt
 from hotline.base.models import utcnow
@@ -75,7 +75,7 @@ def drive(callout_id: int, due: datetime | None = None) -> Driven:
             case Reconcile(attempt_id=attempt_id):
                 if attempt_id is None:
                     return Driven(name, now + CALLBACK_GRACE)
-                settled = reconcile_attempt(attempt_id, now)
+                settled = settle_quiet_attempt(attempt_id, now)
                 if settled is None:  # never placed and a retry is due: place it now
                     waiting = place(attempt_id, now)
                     if waiting is not None:

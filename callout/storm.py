@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from callout.engine import link_incident, paging_callout, responsible_callout_id
+from callout.store import link_incident, paging_callout, responsible_callout_id
 from hotline.base import audit
 from hotline.base.callout_models import Callout, callout_incidents
 from hotline.base.oncall_policy import OncallSettings

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from callout import dialer
 from callout.decide import PLACE_BACKOFF
-from callout.engine import abandon_attempt
 from callout.receive import receive
 from callout.states import AttemptState, CallStatus
+from callout.store import abandon_attempt
 from hotline.base import audit
 from hotline.base.callout_models import Attempt
 from hotline.base.runtime import get_runtime
@@ -25,7 +25,7 @@ log = logging.getLogger("callout.watchdog")
 FINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
 
 
-def reconcile_attempt(attempt_id: int, now: datetime) -> bool | None:
+def settle_quiet_attempt(attempt_id: int, now: datetime) -> bool | None:
     """Settle a live attempt past its deadline. True when it now has a verdict (move on), False
     to look again shortly, None when it was never placed and should be placed now (a platform
     failure or a dial that never left is retried, not counted as the person not answering)."""

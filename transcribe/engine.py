@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hotline.base.states import TranscriptStatus
 from hotline.base.transcribe_settings import TranscribeSettings
 from transcribe.audio import AudioError, pcm_chunks
 from transcribe.model_cache import ModelLoadError, get_model
@@ -18,7 +19,8 @@ from transcribe.recognize import recognize
 
 log = logging.getLogger("transcribe.engine")
 
-DONE, EMPTY, FAILED, SKIPPED = "done", "empty", "failed", "skipped"
+T = TranscriptStatus
+DONE, EMPTY, FAILED, SKIPPED = T.DONE, T.EMPTY, T.FAILED, T.SKIPPED
 
 
 @dataclass

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from hotline.base.models import Recording
 from hotline.base.runtime import get_runtime
+from hotline.base.states import RecordingStatus
 from transcribe.audio import AudioError, probe
 from transcribe.current import current_settings
 from transcribe.engine import FAILED, Outcome, transcribe_file
@@ -110,10 +111,10 @@ def transcribe_recording(recording_id: int) -> dict[str, Any]:
             return {"recording_id": recording_id, "status": row.status, "duplicate": True}
         language = rec.incident.language if rec.incident else None
         stored_status, stored_path, error = rec.status, rec.path, rec.error
-    if stored_status == "failed":
+    if stored_status == RecordingStatus.FAILED:
         reason = f"recording was never stored: {error or 'unknown'}"
         outcome = Outcome(FAILED, language=language, reason=reason)
-    elif stored_status == "pending" or not stored_path:
+    elif stored_status == RecordingStatus.PENDING or not stored_path:
         raise RecordingNotReady(f"recording {recording_id} is not stored yet (status {stored_status})")
     else:
         outcome = _transcribe(recording_id, recording_path(stored_path), language)

@@ -1,7 +1,5 @@
-"""Transcript rows: written once per recording (idempotently), read by the callout.
-
-The callout calls `latest_transcript` whenever it composes a message; it never waits for
-transcription, it just uses whatever exists at that moment.
+"""Transcript rows: written once per recording (idempotently). Every channel reads them through
+`hotline.lifecycle.report_view`, which never waits for transcription.
 """
 
 from __future__ import annotations
@@ -11,21 +9,10 @@ from sqlalchemy.orm import Session
 
 from hotline.base.audit import record
 from hotline.base.models import Recording, Transcript, utcnow
+from hotline.base.states import TranscriptStatus
 from transcribe.engine import Outcome
 
-FINAL = ("done", "empty")  # a transcript in these states is never redone by a duplicate job
-
-
-def latest_transcript(session: Session, incident_id: int) -> Transcript | None:
-    """The newest transcript of any of the incident's recordings, whatever its status.
-
-    Check `.status == "done"` before reading `.text`; `empty`, `failed` and `skipped` rows
-    exist so a dashboard can say why there is no text.
-    """
-    stmt = (select(Transcript).join(Recording, Recording.id == Transcript.recording_id)
-            .where(Recording.incident_id == incident_id)
-            .order_by(Transcript.created_at.desc(), Transcript.id.desc()).limit(1))
-    return session.scalars(stmt).first()
+FINAL = TranscriptStatus.FINAL  # a transcript in these states is never redone by a duplicate job
 
 
 def existing(session: Session, recording_id: int) -> Transcript | None:

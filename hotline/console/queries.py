@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callout.engine import callout_for_incident
+from callout.store import callout_for_incident
 from hotline.base.models import AuditEvent, Call, Incident, IncidentStatus, Recording, Transcript, utcnow
 from hotline.base.states import CalloutState
 

@@ -36,7 +36,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from callout import receive as callout_receive
-from callout.engine import (
+from callout.states import CallStatus, KeyPress, digit_intent, set_attempt_state
+from callout.store import (
     cancel,
     linked_incident_ids,
     paging_callout,
@@ -44,7 +45,6 @@ from callout.engine import (
     responsible_callout_id,
     unlink_incident,
 )
-from callout.states import CallStatus, KeyPress, digit_intent, set_attempt_state
 from callout.storm import open_or_join
 from hotline.base import audit
 from hotline.base.callout_models import Attempt, Callout
@@ -226,20 +226,20 @@ def accept(s: Session, *, person: str, name: str, actor: Actor, incident_id: int
         if not result.ok:
             return Outcome(False, "already_taken", result.message, result.incident_ids, callout_id,
                            result.accepted_by, result.accepted_by_name)
-        sync_callout(s, callout_id, now)
-        for accepted in result.incident_ids:
-            _audit(s, "accepted", accepted, actor, person=person, callout_id=callout_id)
+        # The acceptor on every incident the callout pages, in this transaction; one audit row each.
+        rows.set_status(s, list(result.incident_ids), S.ACCEPTED, actor=actor.who, via=str(actor.channel),
+                        person=person, callout_id=callout_id, only_from=S.OPEN_UNACCEPTED,
+                        fields={"accepted_by": person, "accepted_at": now, "page_due_at": None})
         return Outcome(True, "accepted", f"accepted by {name}", result.incident_ids, callout_id, person, name,
                        then=(CloseOut(callout_id),))
     if incident_id is None:
         return Outcome(False, "no_incident")
-    moved = rows.set_status(s, [incident_id], S.ACCEPTED, actor=actor.who, via=str(actor.channel),
+    moved = rows.set_status(s, [incident_id], S.ACCEPTED, actor=actor.who, via=str(actor.channel), person=person,
                             only_from=S.OPEN_UNACCEPTED,  # a closed one is reopened first, never taken
                             fields={"accepted_by": person, "accepted_at": now, "page_due_at": None})
     incident = s.get(Incident, incident_id)
     if moved:
         unlink_incident(s, incident_id)  # a stopped incident's old link, if any
-        _audit(s, "accepted", incident_id, actor, person=person)
         return Outcome(True, "accepted", f"accepted by {name}", (incident_id,), None, person, name)
     if incident is None:
         return Outcome(False, "no_incident")

@@ -23,6 +23,7 @@ from hotline.base.callout_models import Callout, callout_incidents
 from hotline.base.config import load_config
 from hotline.base.db import Database
 from hotline.base.models import Call, Incident, Recording, Transcript
+from hotline.base.states import RecordingStatus
 
 CALLER = "+886912345678"
 FOLLOW_SECONDS = 20.0
@@ -122,7 +123,7 @@ def show_incident(db: Database, call_sid: str, recordings_dir: Path, timeout: fl
             call = s.scalar(select(Call).where(Call.sid == call_sid))
             inc = s.get(Incident, call.incident_id) if call and call.incident_id else None
             rec = inc and s.scalar(select(Recording).where(Recording.incident_id == inc.id,
-                                                           Recording.status == "stored"))
+                                                           Recording.status == RecordingStatus.STORED))
             if inc and rec:
                 print(f"\nIncident {inc.ref}: {inc.type_key}, severity {inc.severity}, caller {inc.caller}")
                 print(f"  recording: {rec.path} ({rec.duration:.1f}s, sha256 {rec.sha256[:12]}…)")

@@ -140,7 +140,7 @@ def snapshot(h: Hotline) -> set[str]:
 
 
 def callout_of(h: Hotline, incident_id: int) -> Callout | None:
-    from callout.engine import callout_for_incident
+    from callout.store import callout_for_incident
 
     with h.session() as s:
         callout = callout_for_incident(s, incident_id)

@@ -127,7 +127,8 @@ def test_callout_timeline_moves_live_then_accept_on_behalf(context, hotline: Hot
         callout = s.scalar(select(Callout).where(Callout.state == "accepted"))
         assert inc.status == "accepted" and inc.accepted_by == "director"
         assert callout is not None and callout.accepted_by == "director"
-    accepted = [(e.actor, e.detail["via"], e.detail["person"]) for e in hotline.audit(incident.id, "accepted")]
+    accepted = [(e.actor, e.detail["via"], e.detail["person"])
+                for e in hotline.audit(incident.id, "status_accepted")]
     assert accepted == [("alice", "console", "director")]  # who did it, through which channel, for whom
     shot(page, "incident-accepted")
 

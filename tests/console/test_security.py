@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.harness import Hotline
+from hotline.service.sandbox import Hotline
 
 from .conftest import ADMIN, ADMIN_PW, VIEWER, VIEWER_PW, login
 

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from hotline.base.models import AuditEvent
+from hotline.lifecycle.report_view import report_view
 from tests.transcribe.conftest import Hotline
 from transcribe import jobs
-from transcribe.results import latest_transcript
 
 
 def _loads(log: Path) -> list[list[str]]:
@@ -70,11 +70,12 @@ def test_every_kind_of_input_gets_a_clear_status_and_the_worker_survives(
         assert {e.detail["status"] for e in events} == {"done", "empty", "failed", "skipped"}
 
 
-def test_latest_transcript_and_duplicate_jobs_are_harmless(hotline: Hotline, audio: dict[str, Path]) -> None:
+def test_transcript_in_the_report_view_and_duplicate_jobs_are_harmless(hotline: Hotline,
+                                                                        audio: dict[str, Path]) -> None:
     rid = hotline.add_recording(audio["phrase"])
     with hotline.runtime.db.session() as s:
         incident_id = s.get(jobs.Recording, rid).incident_id
-        assert latest_transcript(s, incident_id) is None
+        assert report_view(s, incident_id).recordings[0].transcript_status is None
     first = jobs.enqueue(rid)
     assert jobs.enqueue(rid).id == first.id  # still queued: the same job, not a second one
     worker = hotline.worker("-m", "transcribe.worker", "--burst")
@@ -85,9 +86,8 @@ def test_latest_transcript_and_duplicate_jobs_are_harmless(hotline: Hotline, aud
     assert worker.wait(timeout=120) == 0
     assert again.latest_result().return_value["duplicate"] is True
     with hotline.runtime.db.session() as s:
-        latest = latest_transcript(s, incident_id)
-        assert latest is not None and latest.id == row.id and latest.created_at == row.created_at
-        assert latest.status == "done" and latest.text
+        view = report_view(s, incident_id)
+        assert view.recordings[0].transcript_status == "done" and view.transcript == row.text.strip()
         n = s.scalars(select(AuditEvent).where(AuditEvent.kind == "transcribed")).all()
         assert len(n) == 1
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from callout.engine import callout_for_incident
+from callout.store import callout_for_incident
 from hotline.base.config import ROOT
 from hotline.base.models import AuditEvent, Incident, Recording, utcnow
 from hotline.lifecycle import commands, jobs
