@@ -79,11 +79,17 @@ def responsible_callout_id(session: Session, incident_id: int) -> int | None:
 
 
 def link_incident(session: Session, callout_id: int, incident_id: int) -> bool:
-    """Make the callout responsible for the incident; False if another callout already is."""
+    """Make the callout responsible for the incident; False if another callout already is. A
+    reopened incident can rejoin the storm callout it left: its old link is made active again."""
+    link = callout_incidents.c
     try:
         with session.begin_nested():
-            session.execute(callout_incidents.insert(), [{"callout_id": callout_id, "incident_id": incident_id,
-                                                          "active": True}])
+            revived = session.execute(update(callout_incidents).where(
+                link.callout_id == callout_id, link.incident_id == incident_id, ~link.active)
+                .values(active=True)).rowcount
+            if not revived:
+                session.execute(callout_incidents.insert(), [{"callout_id": callout_id, "incident_id": incident_id,
+                                                              "active": True}])
     except IntegrityError:
         return False
     return True

@@ -71,8 +71,12 @@ def holder_name() -> str:
 
 
 def take_lease(s: Session, name: str, holder: str, now: datetime, seconds: int = LEASE_SECONDS) -> bool:
-    """True if `holder` now holds the lease; a lease whose holder died expires by itself."""
+    """True if `holder` now holds the lease; a lease whose holder died expires by itself. A holder
+    renews only when half its lease has run, so an idle engine writes rarely."""
     expires = now + timedelta(seconds=seconds)
+    held = s.scalar(select(Lease).where(Lease.name == name))
+    if held is not None and held.holder == holder and held.expires_at > now + timedelta(seconds=seconds / 2):
+        return True
     moved = s.execute(update(Lease).where(Lease.name == name, (Lease.expires_at < now) | (Lease.holder == holder))
                       .values(holder=holder, expires_at=expires)).rowcount
     if moved:
@@ -105,7 +109,7 @@ def run_cycle(now: datetime | None = None, *, every_active: bool = False, exclus
                      lambda: _sync_statuses(report), lambda: _recordings(now, report)):
             _guarded(step)
     finally:
-        if exclusive:
+        if exclusive and report:  # a pass that did work lets another node take over at once if it must
             with db.session() as s:
                 s.execute(update(Lease).where(Lease.name == LEASE, Lease.holder == holder).values(expires_at=now))
     if report:

@@ -82,8 +82,9 @@ class Hotline:
         return proc
 
     def converge(self, now: datetime | None = None, every_active: bool = False) -> CycleReport:
-        """One pass of the convergence cycle in this process (as the engine would run it)."""
-        return run_cycle(now, every_active=every_active)
+        """One pass of the convergence cycle in this process, as the engine would run it, but without
+        waiting for an engine process's lease (every step is idempotent)."""
+        return run_cycle(now, every_active=every_active, exclusive=False)
 
     def close(self) -> None:
         for proc in self.workers:

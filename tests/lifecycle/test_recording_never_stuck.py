@@ -1,0 +1,66 @@
+"""No report stuck "pending": a recording whose every fetch fails ends `failed` with its reason,
+the responder is told, and the convergence cycle tries again later while Twilio keeps the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from rq import Retry
+from sqlalchemy import select
+
+from hotline.base.models import Recording, utcnow
+from hotline.base.states import RecordingStatus
+from hotline.lifecycle import commands, jobs
+from hotline.lifecycle.followups import Fetch
+from hotline.service.sandbox import Hotline
+from tests.callout import e2e
+from tests.callout.e2e import CHEN, quiet_phones  # noqa: F401  (autouse)
+
+
+@pytest.fixture(scope="module")
+def h(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    hotline = e2e.make_hotline(tmp_path_factory.mktemp("stuck"), redis_url, "sqlite")
+    yield hotline
+    hotline.close()
+
+
+def test_a_recording_that_cannot_be_fetched_ends_failed_and_is_tried_again(h: Hotline, monkeypatch,
+                                                                            speech_wav) -> None:
+    inc = e2e.report(h, "12", wav=speech_wav)
+    h.wait_for(lambda: any(r.status == RecordingStatus.STORED for r in h.recordings(inc.id)), what="stored")
+    with h.session() as s:
+        rec = s.scalar(select(Recording).where(Recording.incident_id == inc.id))
+        assert rec is not None
+        # Twilio lost the file (or answers 404 for a while): every fetch fails.
+        rec.source_url = rec.source_url.rsplit("/", 1)[0] + "/RE" + "0" * 32
+        rec.status = RecordingStatus.PENDING
+    quick = jobs.Spec("recordings", 30, Retry(max=1, interval=[0]), lambda r: f"fetch-recording-{r}",
+                      jobs.on_fetch_failed)  # the retry policy travels with the job: two tries, no waiting
+    monkeypatch.setitem(jobs.SPECS, jobs.fetch_recording, quick)
+    jobs.dispatch([Fetch(rec.id)])
+    failed = h.wait_for(lambda: (r := _recording(h, rec.id)).status == RecordingStatus.FAILED and r,
+                        what="the recording marked failed after its last retry")
+    assert failed.error and "404" in failed.error and failed.attempts == 3  # the first fetch, then two
+    assert [e.kind for e in h.audit(inc.id, "recording_failed")] == ["recording_failed"]
+    # The responder who presses 2 hears that it could not be fetched, not "not ready yet".
+    chen = e2e.next_call(h, CHEN)
+    chen.answer()
+    chen.expect_say("Press 1 to accept")
+    chen.press("2")
+    chen.expect_say("could not be fetched")
+    # Fifteen minutes on, the cycle asks for it again (Twilio keeps recordings for a day or more).
+    assert rec.id not in h.converge().fetches  # not at once: a failed fetch waits its turn
+    report = h.converge(now=utcnow() + timedelta(minutes=16))
+    assert rec.id in report.fetches
+    h.wait_for(lambda: _recording(h, rec.id).attempts == 5, what="two more tries")
+    jobs.run(commands.stop_paging, inc.id, commands.Actor("test", commands.Channel.CLI), "end of test")
+
+
+def _recording(h: Hotline, recording_id: int) -> Recording:
+    with h.session() as s:
+        found = s.get(Recording, recording_id)
+        assert found is not None
+        return found
