@@ -124,10 +124,10 @@ def caller_done(s: Session, incident_id: int, now: datetime | None = None) -> Ou
     moved = s.execute(update(Incident).where(
         Incident.id == incident_id, Incident.status.in_(S.NEEDS_PAGING),
         Incident.page_due_at.is_not(None), Incident.page_due_at > now).values(page_due_at=now)).rowcount
-    incident = s.get(Incident, incident_id)
-    due = incident is not None and incident.status in S.NEEDS_PAGING and incident.page_due_at is not None
-    return Outcome(bool(moved), "paging_due" if due else "nothing_due", incident_ids=(incident_id,),
-                   then=(Page(incident_id),) if due else ())
+    # Only the first signal queues the page job (the hang-up, the recording and the status callback
+    # all say "done"): a lost one is the convergence cycle's to find, not theirs to repeat.
+    return Outcome(bool(moved), "paging_due" if moved else "nothing_due", incident_ids=(incident_id,),
+                   then=(Page(incident_id),) if moved else ())
 
 
 def call_ended(s: Session, call_sid: str, status: str, duration: str | None, from_number: str | None,
