@@ -202,7 +202,8 @@ def recorded() -> Response:
 @caller_safe
 @keeps_caller
 def recording_status() -> Response:
-    """Recording finished (or failed): fetch the audio and start the callout, both through queues."""
+    """Recording finished (or failed): note it, ask for the audio, and make paging due now; the queued
+    jobs only make that sooner (the convergence cycle finds whatever they miss)."""
     form, args = request.form, request.args
     status = form.get("RecordingStatus", "")
     purpose = args.get("r", "report")

@@ -331,11 +331,11 @@ def stop_paging(s: Session, incident_id: int, actor: Actor, reason: str, now: da
 def page_again(s: Session, incident_id: int, actor: Actor, now: datetime | None = None) -> Outcome:
     now = now or utcnow()
     moved = rows.set_status(s, [incident_id], S.NEW, actor=actor.who, via=str(actor.channel), only_from=(S.STOPPED,),
+                            action="page again",
                             fields={"paging_stopped_by": None, "paging_stopped_reason": None,
                                     "paging_stopped_at": None, "page_due_at": now})
     if not moved:
         return _not_moved(s, incident_id, "not_stopped")
-    _audit(s, "paging_resumed", incident_id, actor)
     return Outcome(True, "paging_again", "paging again", (incident_id,), then=(Page(incident_id),))
 
 
@@ -364,10 +364,9 @@ def reopen(s: Session, incident_id: int, actor: Actor, reason: str = "", now: da
     if target == S.NEW:
         fields["page_due_at"] = now
     moved = rows.set_status(s, [incident_id], target, actor=actor.who, via=str(actor.channel), only_from=(S.CLOSED,),
-                            fields=fields)
+                            action="reopen", reason=reason.strip()[:2000], fields=fields)
     if not moved:
         return _not_moved(s, incident_id, "not_closed")
-    _audit(s, "reopened", incident_id, actor, reason=reason.strip()[:2000])
     return Outcome(True, "reopened", f"reopened ({target})", (incident_id,),
                    then=(Page(incident_id),) if target == S.NEW else ())
 

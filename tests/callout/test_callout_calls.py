@@ -134,7 +134,7 @@ def test_all_rounds_fail_then_fallback_then_unacknowledged_and_it_keeps_going(h)
     h.wait_for(lambda: e2e.incident(h, inc.id).status == IncidentStatus.UNACKNOWLEDGED, what="unacknowledged")
     callout = e2e.callout_of(h, inc.id)
     assert callout.state == C.UNACKNOWLEDGED
-    assert e2e.scheduled_wakes(h, callout.id), "a repeat must be scheduled"
+    h.wait_for(lambda: e2e.scheduled_wakes(h, callout.id), what="a repeat scheduled")
     assert [c.to for c in e2e.calls_since(h, before)] == [CHEN, LIN, DIRECTOR]
     # The repeat timer fires (repeat_minutes later): everyone is rung again, in order.
     e2e.fire_scheduled(h)

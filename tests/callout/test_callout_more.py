@@ -150,7 +150,7 @@ def test_watchdog_moves_on_when_the_callback_never_comes(h, monkeypatch):
     h.sim.advance(RING + 1)
     assert chen.expect_hangup() == "no-answer"
     callout = e2e.callout_of(h, inc.id)
-    assert e2e.scheduled_wakes(h, callout.id), "the watchdog is scheduled with enqueue_in"
+    h.wait_for(lambda: e2e.scheduled_wakes(h, callout.id), what="the watchdog scheduled with enqueue_in")
     e2e.drain(h)
     assert not e2e.has_new_call(h, LIN)  # the lost callback left the callout waiting...
     e2e.fire_scheduled(h)  # ...until ring timeout plus margin has passed

@@ -59,7 +59,7 @@ def test_redis_losing_its_data_is_rebuilt_from_the_database(h):
     chen = e2e.next_call(h, CHEN)
     chen.expect_status("ringing")
     callout = e2e.callout_of(h, inc.id)
-    assert e2e.scheduled_wakes(h, callout.id)
+    h.wait_for(lambda: e2e.scheduled_wakes(h, callout.id), what="the watchdog scheduled")  # after the call is placed
     kill_workers(h)
     Redis.from_url(h.env["REDIS_URL"]).flushdb()  # every queued job and scheduled watchdog is gone
     assert not e2e.scheduled_wakes(h, callout.id)
