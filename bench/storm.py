@@ -159,7 +159,7 @@ class Stack:
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "HOTLINE_CONFIG")}
         env.update(HOTLINE_DATA_DIR=str(tmp / "data"), HOTLINE_PUBLIC_URL=self.url, PYTHONUNBUFFERED="1",
                    TWILIO_ACCOUNT_SID=sim.account_sid, TWILIO_AUTH_TOKEN=sim.auth_token,
-                   TWILIO_API_BASE_URL=sim.api_base_url, HOTLINE_WSGI_APP="bench.bare_app:app")
+                   HOTLINE_SIM_URL=sim.api_base_url, HOTLINE_WSGI_APP="bench.bare_app:app")
         if web_model:
             env["HOTLINE_WEB_MODEL"] = web_model
         self.log = tmp / "run.log"

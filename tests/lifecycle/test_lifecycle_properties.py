@@ -68,7 +68,7 @@ class World:
                "REDIS_URL": "redis://127.0.0.1:1/0",  # nothing listens: every enqueue fails, as with Redis down
                "HOTLINE_PUBLIC_URL": "http://127.0.0.1:9",  # nothing listens: every webhook is lost
                "TWILIO_ACCOUNT_SID": self.sim.account_sid, "TWILIO_AUTH_TOKEN": self.sim.auth_token,
-               "TWILIO_API_BASE_URL": self.sim.api_base_url}
+               "HOTLINE_SIM_URL": self.sim.api_base_url}
         set_runtime(Runtime(load_config(write_config(tmp), env=env)))
         create_schema(get_runtime().db.engine)
 
