@@ -9,6 +9,9 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 TWILIO_API = "https://api.twilio.com"
+# No REST call may hang a worker or the engine: a Twilio that does not answer in time counts as a
+# passing failure (the dialer retries; the person is not skipped).
+REST_TIMEOUT_SECONDS = 15.0
 
 
 class _RebasedHttpClient(TwilioHttpClient):
@@ -27,5 +30,6 @@ class _RebasedHttpClient(TwilioHttpClient):
 def make_client(account_sid: str, auth_token: str, api_base_url: str | None = None) -> Client:
     """A real `twilio.rest.Client`; with `api_base_url` its REST calls go there (e.g. the sim)."""
     if not api_base_url:
-        return Client(account_sid, auth_token)
-    return Client(account_sid, auth_token, http_client=_RebasedHttpClient(api_base_url))
+        return Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=REST_TIMEOUT_SECONDS))
+    return Client(account_sid, auth_token,
+                  http_client=_RebasedHttpClient(api_base_url, timeout=REST_TIMEOUT_SECONDS))

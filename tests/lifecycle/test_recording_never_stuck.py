@@ -15,16 +15,21 @@ from hotline.base.models import Recording, utcnow
 from hotline.base.states import RecordingStatus
 from hotline.lifecycle import commands, jobs
 from hotline.lifecycle.followups import Fetch
+from hotline.service.embedded_redis import start_embedded_redis
 from hotline.service.sandbox import Hotline
 from tests.callout import e2e
 from tests.callout.e2e import CHEN, quiet_phones  # noqa: F401  (autouse)
 
 
 @pytest.fixture(scope="module")
-def h(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
-    hotline = e2e.make_hotline(tmp_path_factory.mktemp("stuck"), redis_url, "sqlite")
+def h(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    """A Redis of this module's own: no worker left by another module can take its jobs."""
+    tmp = tmp_path_factory.mktemp("stuck")
+    redis = start_embedded_redis(tmp / "redis", persist=False)
+    hotline = e2e.make_hotline(tmp, redis.url, "sqlite")
     yield hotline
     hotline.close()
+    redis.stop()
 
 
 def test_a_recording_that_cannot_be_fetched_ends_failed_and_is_tried_again(h: Hotline, monkeypatch,
