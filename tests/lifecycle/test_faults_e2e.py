@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 import requests
 from sqlalchemy import select
 
@@ -74,17 +72,6 @@ def kill_group(proc) -> None:  # type: ignore[no-untyped-def]
 
 
 # --- Resolving one storm incident by phone, pressing 1 on the answer route ---------------------
-
-@pytest.fixture(scope="module")
-def h(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
-    """A Redis of this module's own: no worker left by another module can take its jobs."""
-    tmp = tmp_path_factory.mktemp("faults")
-    redis = start_embedded_redis(tmp / "redis", persist=False)
-    hotline = e2e.make_hotline(tmp, redis.url, "sqlite")
-    yield hotline
-    hotline.close()
-    redis.stop()
-
 
 def test_resolving_one_storm_incident_keeps_paging_the_others(h: Hotline) -> None:
     ids = storm(h, 3)

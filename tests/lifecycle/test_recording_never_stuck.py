@@ -4,10 +4,8 @@ the responder is told, and the convergence cycle tries again later while Twilio 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from rq import Retry
 from sqlalchemy import select
 
@@ -15,21 +13,9 @@ from hotline.base.models import Recording, utcnow
 from hotline.base.states import RecordingStatus
 from hotline.lifecycle import commands, jobs
 from hotline.lifecycle.followups import Fetch
-from hotline.service.embedded_redis import start_embedded_redis
 from hotline.service.sandbox import Hotline
 from tests.callout import e2e
 from tests.callout.e2e import CHEN, quiet_phones  # noqa: F401  (autouse)
-
-
-@pytest.fixture(scope="module")
-def h(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
-    """A Redis of this module's own: no worker left by another module can take its jobs."""
-    tmp = tmp_path_factory.mktemp("stuck")
-    redis = start_embedded_redis(tmp / "redis", persist=False)
-    hotline = e2e.make_hotline(tmp, redis.url, "sqlite")
-    yield hotline
-    hotline.close()
-    redis.stop()
 
 
 def test_a_recording_that_cannot_be_fetched_ends_failed_and_is_tried_again(h: Hotline, monkeypatch,
