@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.base import callout_models  # noqa: F401  (its tables join Base.metadata)
-from hotline.base.models import Base
 from hotline.base.private_files import private_file
 
 
@@ -39,17 +36,12 @@ def make_engine(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table (idempotent)."""
-    for attempt in range(5):
-        try:
-            Base.metadata.create_all(engine)
-            return
-        except DBAPIError:
-            # Two processes starting at once (gunicorn workers) race to create the same
-            # table; the loser finds it there on the next pass.
-            if attempt == 4:
-                raise
-            time.sleep(0.1 * (attempt + 1))
+    """Bring the schema to the code's head with its migrations, once across processes starting
+    together (SQLite: after a backup; PostgreSQL: a fresh database only). Raises SchemaError when
+    the database cannot be used as it is; see hotline.base.schema."""
+    from hotline.base.schema import prepare  # its migrations import this module
+
+    prepare(engine)
 
 
 class Database:

@@ -68,6 +68,9 @@ class Incident(Base):
     accepted_at: Mapped[datetime | None]
     accepted_by: Mapped[str | None] = mapped_column(String(64))
     closed_at: Mapped[datetime | None]
+    # Legal hold: who put it on hold (None = not held). Retention never purges a held incident's
+    # recordings or transcripts; `hotline.lifecycle.legal_hold` sets and clears it.
+    legal_hold_by: Mapped[str | None] = mapped_column(String(64))
 
     recordings: Mapped[list[Recording]] = relationship(back_populates="incident", order_by="Recording.id")
 

@@ -28,6 +28,7 @@ class RecordingStatus(StrEnum):
     PENDING = "pending"  # Twilio has it; we have not stored it yet
     STORED = "stored"  # in recordings/, with its checksum
     FAILED = "failed"  # every fetch failed; `error` says why (the console shows it)
+    PURGED = "purged"  # the audio was deleted by the retention policy; the row (and checksum) stays
 
 
 class TranscriptStatus(StrEnum):
@@ -35,6 +36,7 @@ class TranscriptStatus(StrEnum):
     EMPTY = "empty"  # the model heard no words
     FAILED = "failed"
     SKIPPED = "skipped"  # no model for the caller's language
+    PURGED = "purged"  # the text was deleted by the retention policy
 
 
 
@@ -73,7 +75,9 @@ IncidentStatus.OPEN_UNACCEPTED = (IncidentStatus.NEW, IncidentStatus.RECORDED, I
                                   IncidentStatus.UNACKNOWLEDGED, IncidentStatus.STOPPED)
 IncidentStatus.NEEDS_PAGING = (IncidentStatus.NEW, IncidentStatus.RECORDED, IncidentStatus.PAGING,  # type: ignore[attr-defined]
                                IncidentStatus.UNACKNOWLEDGED)
-TranscriptStatus.FINAL = (TranscriptStatus.DONE, TranscriptStatus.EMPTY)  # type: ignore[attr-defined]  # never redone
+# Never fetched again: the audio is ours, or retention deleted it on purpose.
+RecordingStatus.SETTLED = (RecordingStatus.STORED, RecordingStatus.PURGED)  # type: ignore[attr-defined]
+TranscriptStatus.FINAL = (TranscriptStatus.DONE, TranscriptStatus.EMPTY, TranscriptStatus.PURGED)  # type: ignore[attr-defined]  # never redone
 CalloutState.ACTIVE = (CalloutState.PENDING, CalloutState.DIALING, CalloutState.UNACKNOWLEDGED)  # type: ignore[attr-defined]
 CalloutState.TERMINAL = (CalloutState.ACCEPTED, CalloutState.CANCELLED)  # type: ignore[attr-defined]
 _A = AttemptState

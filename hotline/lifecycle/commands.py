@@ -144,7 +144,7 @@ def recording_arrived(s: Session, *, incident_id: int | None, sid: str, url: str
     """Twilio holds a recording: note it and (once Twilio says it is complete) fetch it; a report
     recording means the caller is done, so paging is due now."""
     rec = rows.note_recording(s, incident_id, sid, url, duration, kind=kind)
-    then: list[Followup] = [Fetch(rec.id)] if fetch and rec.status != RecordingStatus.STORED else []
+    then: list[Followup] = [Fetch(rec.id)] if fetch and rec.status not in RecordingStatus.SETTLED else []
     out = caller_done(s, incident_id, now) if incident_id is not None and kind == "report" else None
     if out is not None:
         then.extend(out.then)

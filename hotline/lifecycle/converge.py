@@ -9,7 +9,8 @@ pass finds whatever should have happened and hasn't:
 - an accepted callout whose close-out (end the other calls, send the SMS) never finished;
 - incidents whose status disagrees with their callout;
 - a recording Twilio holds that was never fetched, or whose fetch failed a while ago;
-- a stored recording with no transcript.
+- a stored recording with no transcript;
+- once a day, recordings and transcripts past their retention (`hotline.lifecycle.retention`).
 Events (webhooks and the jobs they queue) only make these happen sooner. The cycle calls the
 lifecycle's commands and the engines directly, not through the queue, so paging goes on while
 Redis is down. A lease in the database lets it run on several nodes at once: one pass at a time
@@ -34,7 +35,7 @@ from hotline.base.callout_models import Callout, callout_incidents
 from hotline.base.models import Incident, Lease, Recording, Transcript, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.base.states import CalloutState, IncidentStatus, RecordingStatus
-from hotline.lifecycle import commands, jobs
+from hotline.lifecycle import commands, jobs, retention
 from hotline.lifecycle.followups import Drive, Fetch
 
 log = logging.getLogger("hotline.converge")
@@ -60,10 +61,11 @@ class CycleReport:
     synced: list[int] = field(default_factory=list)
     fetches: list[int] = field(default_factory=list)
     transcriptions: list[int] = field(default_factory=list)
+    purged: list[int] = field(default_factory=list)  # incidents whose recordings/transcripts retention deleted
 
     def __bool__(self) -> bool:
         return any((self.paged, self.driven, self.released, self.closed_out, self.synced, self.fetches,
-                    self.transcriptions))
+                    self.transcriptions, self.purged))
 
 
 def holder_name() -> str:
@@ -106,7 +108,8 @@ def run_cycle(now: datetime | None = None, *, every_active: bool = False, exclus
         for step in (lambda: _page_due_incidents(now, report),
                      lambda: _drive_overdue_callouts(now, report, every_active),
                      lambda: _release_unneeded_callouts(now, report), lambda: _finish_close_outs(now, report),
-                     lambda: _sync_statuses(report), lambda: _recordings(now, report)):
+                     lambda: _sync_statuses(report), lambda: _recordings(now, report),
+                     lambda: _retention(now, report)):
             _guarded(step)
     finally:
         if exclusive and report:  # a pass that did work lets another node take over at once if it must
@@ -219,3 +222,9 @@ def _recordings(now: datetime, report: CycleReport) -> None:
     for recording_id in untranscribed:
         jobs.run(commands.recording_stored, recording_id)
     report.transcriptions.extend(untranscribed)
+
+
+def _retention(now: datetime, report: CycleReport) -> None:
+    purged = retention.run_daily(now)
+    if purged is not None:
+        report.purged.extend(purged.incidents)

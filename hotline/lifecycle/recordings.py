@@ -29,7 +29,7 @@ def download_recording(recording_id: int) -> str:
     cfg = rt.config
     with rt.db.session() as s:
         rec = s.get(Recording, recording_id)
-        if rec is None or rec.status == RecordingStatus.STORED:
+        if rec is None or rec.status in RecordingStatus.SETTLED:
             return "nothing to do"
         url, sid, incident_id = rec.source_url, rec.sid, rec.incident_id
         rec.attempts += 1
@@ -70,7 +70,7 @@ def mark_failed(recording_id: int, reason: str) -> bool:
     """Every fetch failed: say so on the recording and the timeline (the console shows it)."""
     with get_runtime().db.session() as s:
         rec = s.get(Recording, recording_id)
-        if rec is None or rec.status == RecordingStatus.STORED:
+        if rec is None or rec.status in RecordingStatus.SETTLED:
             return False
         rec.status, rec.error = RecordingStatus.FAILED, reason[:2000]
         audit.record(s, "recording_failed", rec.incident_id, sid=rec.sid, attempts=rec.attempts, error=reason[:500])

@@ -1,0 +1,78 @@
+"""The `[retention] section of config.toml: how long callers' recordings and transcripts are kept
+after their incident is closed.
+
+    [retention]
+    recordings = "90d"     # the audio files in recordings/; then deleted, the row says "purged"
+    transcripts = "90d"    # the transcript text and words; then emptied, the row says "purged"
+
+A duration is a whole number and a unit: h (hours), d (days) or w (weeks); "forever" keeps them.
+A missing key keeps them forever (the behaviour before retention existed), so an upgrade never
+deletes anything until the organisation decides. Incidents on legal hold are never purged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from hotline.base.config_errors import ConfigProblem
+
+if TYPE_CHECKING:
+    from hotline.base.config import Config
+
+KEYS = ("recordings", "transcripts")
+FOREVER = "forever"
+UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+DURATION_RE = re.compile(r"^\s*(\d{1,5})\s*([hdw])\s*$")
+FIX = 'use a duration such as "90d" (h = hours, d = days, w = weeks, at least 1h), or "forever"'
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    recordings: timedelta | None = None  # None: kept forever
+    transcripts: timedelta | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.recordings is not None or self.transcripts is not None
+
+
+def parse_duration(value: Any) -> timedelta | None:
+    """A timedelta, None for "forever"; ValueError for anything else (the caller names the key)."""
+    if isinstance(value, str) and value.strip().lower() == FOREVER:
+        return None
+    m = DURATION_RE.match(value) if isinstance(value, str) else None
+    if m is None or int(m.group(1)) == 0:
+        raise ValueError(f"not a duration: {value!r}")
+    return int(m.group(1)) * UNITS[m.group(2)]
+
+
+def describe(value: timedelta | None) -> str:
+    if value is None:
+        return "forever"
+    days, hours = value.days, value.seconds // 3600
+    return f"{days} days" if not hours else f"{days * 24 + hours} hours"
+
+
+def load_section(cfg: Config, file: str) -> tuple[RetentionSettings, list[ConfigProblem]]:
+    """Same shape as the other section loaders: (value, problems)."""
+    problems: list[ConfigProblem] = []
+    raw = cfg.raw.get("retention", {})
+    if not isinstance(raw, dict):
+        return RetentionSettings(), [ConfigProblem(file, "retention", raw, "must be a table: [retention]")]
+    for key in sorted(set(raw) - set(KEYS)):
+        problems.append(ConfigProblem(file, f"retention.{key}", raw[key],
+                                      f"unknown setting; use one of: {', '.join(KEYS)}"))
+    values: dict[str, timedelta | None] = {}
+    for key in KEYS:
+        if key not in raw:
+            values[key] = None
+            continue
+        try:
+            values[key] = parse_duration(raw[key])
+        except ValueError:
+            problems.append(ConfigProblem(file, f"retention.{key}", raw[key], FIX))
+            values[key] = None
+    return RetentionSettings(**values), problems
