@@ -24,6 +24,7 @@ import requests
 
 from hotline.base.config import ROOT, Config
 from hotline.base.db import Database, create_schema
+from hotline.base.schema import SchemaError
 from hotline.base.private_files import private_dir, restrict_umask
 from hotline.service.embedded_redis import free_port, redis_argv, wait_until_answers
 from hotline.service.instance import (
@@ -220,8 +221,13 @@ def run_all(cfg: Config) -> int:
 
 def _run(cfg: Config) -> int:
     db = Database(cfg.database_url)
-    create_schema(db.engine)  # before any worker: they query at start
-    db.engine.dispose()
+    try:
+        create_schema(db.engine)  # before any worker: they query at start (SQLite: upgraded, after a backup)
+    except SchemaError as exc:
+        print(f"run.py: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.engine.dispose()
     env = {**os.environ, "HOTLINE_CONFIG": str(cfg.path), "PYTHONUNBUFFERED": "1",
            INSTANCE_ENV: str(cfg.data_dir.resolve())}
     stop_now = {"flag": False}
