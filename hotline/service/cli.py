@@ -25,6 +25,9 @@ USAGE = """usage: python3 run.py [COMMAND]
   pins set WHO       set the admin, operator or a person's PIN (stored hashed in data/)
   callout list|cancel REF        open callouts; stop one
   db current|upgrade             the database schema's revision; upgrade it (see README "Upgrading")
+  backup DIR                     database, recordings, prompts and PIN hashes, with sha256 checksums
+  restore DIR [--overwrite]      put a backup into this data dir (refuses a non-empty one)
+  hold REF --reason TEXT         legal hold: retention keeps the report's recordings (--release to end it)
   users add NAME --role admin|viewer   hash a console password; prints the config.toml lines
   test [pytest args] run the test suite
 
@@ -251,6 +254,25 @@ def cmd_db(argv: list[str]) -> int:
     return main(argv)
 
 
+def cmd_backup(argv: list[str]) -> int:
+    from hotline.service.backup_cli import backup_main
+
+    return backup_main(_config_or_exit(), argv)
+
+
+def cmd_restore(argv: list[str]) -> int:
+    from hotline.service.backup_cli import restore_main
+
+    return restore_main(_config_or_exit(), argv)
+
+
+def cmd_hold(argv: list[str]) -> int:
+    from hotline.service.hold_cli import main
+
+    _config_or_exit()
+    return main(argv)
+
+
 def cmd_users(argv: list[str]) -> int:
     from hotline.console.users_cli import main
 
@@ -270,7 +292,9 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "all": cmd_all, "web": cmd_web, "worker": cmd_worker, "sim": cmd_sim, "check": cmd_check,
     "call": cmd_call, "fallback-twiml": cmd_fallback_twiml, "models": cmd_models,
     "transcribe": cmd_transcribe, "test": cmd_test, "prompts": cmd_prompts, "pins": cmd_pins,
-    "callout": cmd_callout, "users": cmd_users, "db": cmd_db, "help": cmd_help, "--help": cmd_help, "-h": cmd_help,
+    "callout": cmd_callout, "users": cmd_users, "db": cmd_db,
+    "backup": cmd_backup, "restore": cmd_restore, "hold": cmd_hold,
+    "help": cmd_help, "--help": cmd_help, "-h": cmd_help,
 }
 
 

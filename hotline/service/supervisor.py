@@ -24,8 +24,8 @@ import requests
 
 from hotline.base.config import ROOT, Config
 from hotline.base.db import Database, create_schema
-from hotline.base.schema import SchemaError
 from hotline.base.private_files import private_dir, restrict_umask
+from hotline.base.schema import SchemaError
 from hotline.service.embedded_redis import free_port, redis_argv, wait_until_answers
 from hotline.service.instance import (
     INSTANCE_ENV,
