@@ -78,7 +78,8 @@ def test_backup_then_restore_into_a_fresh_data_dir(kind: str, tmp_path: Path, sp
         new_env = {**h.env, "DATABASE_URL": url}
     else:
         new_env = {**h.env, "DATABASE_URL": ""}
-    new_env.update(HOTLINE_DATA_DIR=str(tmp_path / "new" / "data"), HOTLINE_RECORDINGS_DIR=str(tmp_path / "new" / "rec"))
+    new_env.update(HOTLINE_DATA_DIR=str(tmp_path / "new" / "data"),
+                   HOTLINE_RECORDINGS_DIR=str(tmp_path / "new" / "rec"))
     try:
         done = run_py(new_env, "restore", str(backup_dir))
         assert done.returncode == 0, done.stderr
@@ -98,7 +99,8 @@ def test_backup_then_restore_into_a_fresh_data_dir(kind: str, tmp_path: Path, sp
 
         # Bad input: the data dir now holds a hotline; restoring again needs --overwrite.
         refused = run_py(new_env, "restore", str(backup_dir))
-        assert refused.returncode == 2 and "--overwrite" in refused.stderr and "already holds a hotline" in refused.stderr
+        assert refused.returncode == 2 and "--overwrite" in refused.stderr
+        assert "already holds a hotline" in refused.stderr
         assert run_py(new_env, "restore", str(backup_dir), "--overwrite").returncode == 0
         assert snapshot(cfg.database_url) == before
 

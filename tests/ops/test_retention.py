@@ -106,7 +106,8 @@ def test_purge_after_close_with_a_legal_hold_kept(h: Hotline, speech_wav: Path) 
     # Releasing the hold: the next daily pass purges it like any other.
     done = run_py(h, "hold", held.ref or "", "--reason", "case closed", "--release")
     assert done.returncode == 0 and "released" in done.stdout, done.stderr
-    assert [e.kind for e in h.audit(held.id) if e.kind.startswith("legal_hold")] == ["legal_hold", "legal_hold_released"]
+    holds = [e.kind for e in h.audit(held.id) if e.kind.startswith("legal_hold")]
+    assert holds == ["legal_hold", "legal_hold_released"]
     assert h.converge(now=day91 + timedelta(hours=2)).purged == []  # today's pass is done
     assert h.converge(now=day91 + timedelta(days=1, minutes=1)).purged == [held.id]
     assert not any(p.exists() for p in held_files)
