@@ -24,7 +24,6 @@ from hotline.service.embedded_redis import start_embedded_redis
 from hotline.service.sandbox import Hotline
 from tests.callout import e2e
 
-RETENTION = '\n[retention]\nrecordings = "90d"\ntranscripts = "30d"\n'
 ADMIN = Actor("test-admin", Channel.CLI)
 
 
@@ -33,7 +32,9 @@ def h(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
     tmp = tmp_path_factory.mktemp("retention")
     redis = start_embedded_redis(tmp / "redis", persist=False)
     config = e2e.write_config(tmp)
-    config.write_text(config.read_text() + RETENTION)
+    text = config.read_text()
+    assert 'transcripts = "90d"' in text  # the repository's own setting, shortened for transcripts here
+    config.write_text(text.replace('transcripts = "90d"', 'transcripts = "30d"', 1))
     hotline = Hotline(tmp, redis.url, "sqlite", config_path=config)
     hotline.start_worker("callout", "recordings", "default")
     yield hotline
@@ -144,7 +145,8 @@ def test_a_retention_that_is_not_a_duration_is_a_config_error(tmp_path: Path, va
                                                                       f'flows_dir = "{ROOT / "ivr_flows"}"')
     shown = f'"{value}"' if isinstance(value, str) else str(value)
     path = tmp_path / "config.toml"
-    path.write_text(base + f"\n[retention]\nrecordings = {shown}\n", encoding="utf-8")
+    assert 'recordings = "90d"' in base
+    path.write_text(base.replace('recordings = "90d"', f"recordings = {shown}", 1), encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_config(path, env={"HOTLINE_DATA_DIR": str(tmp_path / "data")})
     problems = [p for p in err.value.problems if p.key.startswith("retention")]
