@@ -23,19 +23,21 @@ from hotline.lifecycle.commands import Actor, Channel
 from hotline.service.embedded_redis import start_embedded_redis
 from hotline.service.sandbox import Hotline
 from tests.callout import e2e
+from tests.postgres import database_for
 
 ADMIN = Actor("test-admin", Channel.CLI)
 
 
-@pytest.fixture(scope="module")
-def h(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    url, drop = database_for(request.param)
     tmp = tmp_path_factory.mktemp("retention")
     redis = start_embedded_redis(tmp / "redis", persist=False)
     config = e2e.write_config(tmp)
     text = config.read_text()
     assert 'transcripts = "90d"' in text  # the repository's own setting, shortened for transcripts here
     config.write_text(text.replace('transcripts = "90d"', 'transcripts = "30d"', 1))
-    hotline = Hotline(tmp, redis.url, "sqlite", config_path=config)
+    hotline = Hotline(tmp, redis.url, url, config_path=config, on_close=drop)
     hotline.start_worker("callout", "recordings", "default")
     yield hotline
     hotline.close()
