@@ -1,6 +1,8 @@
 """An RQ worker that resumes open callouts when it starts, and runs callout jobs without forking.
 
-- Start-up: one pass of the convergence cycle (`hotline.lifecycle.converge.run_cycle`) that
+- Start-up: the schema brought to the code's head (`hotline.base.schema.prepare`: a worker node
+  may be the first to reach a fresh database, and one whose schema is newer or, on PostgreSQL,
+  behind the code must not run), then one pass of the convergence cycle (`hotline.lifecycle.converge.run_cycle`) that
   drives every open callout, so a worker restarted after a crash, or a Redis that lost its
   queues, has every callout's watchdog scheduled again at once.
 - Jobs from the "callout" queue run in the worker process itself (as rq's SimpleWorker does):
@@ -21,6 +23,8 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.worker import Worker, WorkerStatus
 
+from hotline.base.db import create_schema
+from hotline.base.runtime import get_runtime
 from hotline.lifecycle.converge import run_cycle
 
 log = logging.getLogger("hotline.workers")
@@ -30,6 +34,7 @@ IN_PROCESS_QUEUES = ("callout",)
 class CalloutWorker(Worker):
     def bootstrap(self, *args: Any, **kwargs: Any) -> None:
         super().bootstrap(*args, **kwargs)
+        create_schema(get_runtime().db.engine)  # raises SchemaError, naming the fix, on a schema it must not use
         if any(q in self.queue_names() for q in IN_PROCESS_QUEUES):
             try:
                 run_cycle(every_active=True, exclusive=False)
