@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.base.models import Incident, Lease, Recording, Transcript
@@ -111,14 +112,19 @@ def purge(settings: RetentionSettings, now: datetime, limit: int = BATCH) -> Pur
 
 
 def claim_day(s: Session, now: datetime) -> bool:
-    """True once per PERIOD across every node: moves the `retention` row's due time a day on."""
-    moved = s.execute(update(Lease).where(Lease.name == DAILY, Lease.expires_at <= now)
-                      .values(holder="retention", expires_at=now + PERIOD)).rowcount
-    if moved:
-        return True
-    if s.get(Lease, DAILY) is not None:
+    """True once per PERIOD across every node: moves the `retention` row's due time a day on.
+    Reads first, so the passes of the day that are not due write nothing (SQLite has one writer)."""
+    due = s.scalar(select(Lease.expires_at).where(Lease.name == DAILY))
+    if due is not None:
+        if due > now:
+            return False
+        return bool(s.execute(update(Lease).where(Lease.name == DAILY, Lease.expires_at <= now)
+                              .values(holder="retention", expires_at=now + PERIOD)).rowcount)
+    try:
+        with s.begin_nested():
+            s.add(Lease(name=DAILY, holder="retention", expires_at=now + PERIOD))
+    except IntegrityError:  # another node made the row first: its pass is today's
         return False
-    s.add(Lease(name=DAILY, holder="retention", expires_at=now + PERIOD))
     return True
 
 
