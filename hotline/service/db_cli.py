@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from alembic import command
+from sqlalchemy import Engine
 
 from hotline.base import schema
 from hotline.base.db import make_engine
@@ -54,12 +55,13 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     return 0
 
 
-def _backup(engine: object, state: schema.SchemaState, out: TextIO) -> None:
-    path = schema.backup_before_upgrade(engine, state)  # type: ignore[arg-type]
+def _backup(engine: Engine, state: schema.SchemaState, out: TextIO) -> None:
+    path = schema.backup_before_upgrade(engine, state)
     if path is not None:
         print(f"backup of the database before upgrading: {path}", file=out)
     else:
-        print("PostgreSQL: upgrading in place; take a backup first with `python3 run.py backup DIR`", file=out)
+        print("PostgreSQL: upgrading in place, with no automatic backup (`python3 run.py backup DIR` makes one)",
+              file=out)
 
 
 def _revision(message: str, out: TextIO) -> int:
