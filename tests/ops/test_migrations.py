@@ -103,7 +103,6 @@ def test_a_database_newer_than_the_code_is_refused(db: Db, tmp_path: Path) -> No
         create_schema(db.engine)
     message = str(refused.value)
     assert "0099_from_the_future" in message and "newer than this code" in message and "Fix:" in message
-    from hotline.base.runtime import set_runtime
     from hotline.service import db_cli
 
     _runtime_on(db, tmp_path)
@@ -111,7 +110,7 @@ def test_a_database_newer_than_the_code_is_refused(db: Db, tmp_path: Path) -> No
         assert db_cli.main(["upgrade"], out=io.StringIO()) == 2
         assert db_cli.main(["current"], out=io.StringIO()) == 2
     finally:
-        set_runtime(None)
+        _runtime_off()
     assert db.scalar("SELECT version_num FROM alembic_version") == "0099_from_the_future"
 
 
@@ -124,9 +123,15 @@ def _runtime_on(db: Db, tmp_path: Path) -> None:
     set_runtime(Runtime(cfg))
 
 
+def _runtime_off() -> None:
+    from hotline.base.runtime import get_runtime, set_runtime
+
+    get_runtime().db.engine.dispose()
+    set_runtime(None)
+
+
 def test_db_current_and_upgrade_commands(db: Db, tmp_path: Path) -> None:
     _runtime_on(db, tmp_path)
-    from hotline.base.runtime import set_runtime
     from hotline.service import db_cli
 
     try:
@@ -143,7 +148,7 @@ def test_db_current_and_upgrade_commands(db: Db, tmp_path: Path) -> None:
         assert db_cli.main(["upgrade"], out=out) == 0
         assert "already at revision" in out.getvalue()
     finally:
-        set_runtime(None)
+        _runtime_off()
 
 
 def _start(url: str, on_purpose: bool, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
