@@ -19,7 +19,7 @@ from hotline.ivr.flow import load_flows
 from hotline.ivr.voice import bp as voice_bp
 from hotline.ivr.voice_context import type_codes
 from hotline.responder.webhooks import bp as responder_bp
-from hotline.service import health
+from hotline.service import health, metrics_endpoint
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,6 +40,7 @@ def create_app(config: Config | None = None) -> Flask:
                                 x_prefix=hops)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    metrics_endpoint.register(app, runtime)
     app.register_blueprint(voice_bp)
     twiml_guard.register(app, config)
     app.register_blueprint(responder_bp)

@@ -106,14 +106,17 @@ def cmd_fallback_twiml(argv: list[str]) -> int:
 
 
 def cmd_web(argv: list[str]) -> int:
+    from hotline.service.metrics_dir import export_for_children
     from hotline.service.supervisor import gunicorn_argv
 
     cfg = _config_or_exit()
+    export_for_children(cfg.data_dir, fresh=True)
     os.execv(sys.executable, [sys.executable, *gunicorn_argv(cfg), *argv])
 
 
 def cmd_worker(argv: list[str]) -> int:
     """worker [QUEUE ...]: by default callout, recordings and default; `worker transcribe` for Vosk."""
+    from hotline.service.metrics_dir import export_for_children
     from hotline.service.supervisor import WORKER_QUEUES, worker_argv
 
     cfg = _config_or_exit()
@@ -121,6 +124,7 @@ def cmd_worker(argv: list[str]) -> int:
         print("run.py worker: set REDIS_URL (or [redis] url) to the Redis the web app uses", file=sys.stderr)
         return 2
     queues = tuple(argv) or WORKER_QUEUES
+    export_for_children(cfg.data_dir, fresh=False)
     os.execv(sys.executable, [sys.executable, *worker_argv(cfg.redis_url, queues)])
 
 

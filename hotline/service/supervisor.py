@@ -34,6 +34,7 @@ from hotline.service.instance import (
     state_path,
     write_state,
 )
+from hotline.service.metrics_dir import MULTIPROC_ENV, fresh_metrics_dir
 from hotline.service.preflight import PreflightError, bind_address, check_before_start
 
 WORKER_QUEUES = ("callout", "recordings", "default")
@@ -78,7 +79,7 @@ def gunicorn_argv(cfg: Config, workers: int = WEB_WORKERS, threads: int = WEB_TH
     return ["-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
             "--worker-class", worker_class, "--worker-connections", str(connections),
             "--access-logfile", "-", "--graceful-timeout", "5",
-            "--no-control-socket", app]
+            "--no-control-socket", "--config", "python:hotline.service.gunicorn_conf", app]
 
 
 def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES) -> list[str]:
@@ -223,7 +224,7 @@ def _run(cfg: Config) -> int:
     create_schema(db.engine)  # before any worker: they query at start
     db.engine.dispose()
     env = {**os.environ, "HOTLINE_CONFIG": str(cfg.path), "PYTHONUNBUFFERED": "1",
-           INSTANCE_ENV: str(cfg.data_dir.resolve())}
+           INSTANCE_ENV: str(cfg.data_dir.resolve()), MULTIPROC_ENV: str(fresh_metrics_dir(cfg.data_dir))}
     stop_now = {"flag": False}
 
     def on_signal(signum: int, _frame: object) -> None:
