@@ -1,9 +1,12 @@
 """`/metrics` scraped by a real Prometheus from a real `run.py` (gunicorn in multiprocess mode,
 RQ workers, the engine): after one call through the sim, the webhook histogram is there per
-route, as Prometheus itself reports it through its query API."""
+route, as Prometheus itself reports it through its query API. The same run logs JSON
+(HOTLINE_LOG_FORMAT=json): the call's lines, from the web and from the callout worker, carry
+the incident's reference."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import urlparse
@@ -21,7 +24,8 @@ TOKEN = "test-metrics-token-0123456789"
                     "(.ci/run installs it)")
 def test_prometheus_scrapes_the_webhook_histogram_after_a_call(tmp_path: Path):
     (tmp_path / "hotline").mkdir()
-    hotline = RunPy(tmp_path / "hotline", env={"HOTLINE_METRICS_TOKEN": TOKEN}).start()
+    hotline = RunPy(tmp_path / "hotline", env={"HOTLINE_METRICS_TOKEN": TOKEN,
+                                                        "HOTLINE_LOG_FORMAT": "json"}).start()
     prometheus = None
     try:
         hotline.wait_ready()
@@ -48,6 +52,15 @@ def test_prometheus_scrapes_the_webhook_histogram_after_a_call(tmp_path: Path):
         assert prometheus.wait_for('hotline_queue_depth{queue="callout"} >= 0')
         # Observed in the callout worker or the engine, summed across processes by the web's scrape.
         prometheus.wait_for("hotline_callout_first_dial_seconds_count >= 1")
+
+        hotline.wait_for_line('"message": "audit callout.dialed"')
+        ours = [json.loads(line) for line in hotline.seen if line.startswith('{"time"')]
+        about_it = [line for line in ours if line.get("incident") == "1001"]
+        print(f"{len(ours)} JSON log lines, {len(about_it)} about incident 1001, from "
+              f"{len({line['pid'] for line in about_it})} processes")
+        messages = {line["message"] for line in about_it}
+        assert {"audit incident_created", "audit callout.dialed"} <= messages, messages
+        assert any(line.get("logger") == "gunicorn.access" and line.get("status") == 200 for line in ours)
     finally:
         if prometheus is not None:
             prometheus.stop()
