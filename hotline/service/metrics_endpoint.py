@@ -74,18 +74,20 @@ class StateCollector(Collector):
         yield up
 
 
-def scrape_registries(runtime: Runtime) -> tuple[CollectorRegistry, CollectorRegistry]:
+def scrape_registries(runtime: Runtime | None) -> list[CollectorRegistry]:
     """The metrics observed in processes (this one's, or in multiprocess mode every process's files
-    summed), and the state read at scrape. Two registries, so that an app built twice in one
-    process (tests) never registers a collector twice in the global one."""
+    summed), and with a runtime the state read at scrape. Separate registries, so that an app
+    built twice in one process (tests) never registers a collector twice in the global one."""
     if os.environ.get(MULTIPROC_ENV):
         observed = CollectorRegistry()
         multiprocess.MultiProcessCollector(observed)
     else:
         observed = REGISTRY
+    if runtime is None:
+        return [observed]
     state = CollectorRegistry()
     state.register(StateCollector(runtime))
-    return observed, state
+    return [observed, state]
 
 
 def authorised(token: str, header: str) -> bool:
@@ -113,8 +115,10 @@ def register(app: Flask, runtime: Runtime, token: str | None = None) -> None:
     if not token:
         log.info("metrics: /metrics is off; set %s to serve it (Prometheus sends it as a bearer token)", TOKEN_ENV)
         return
-    registries = scrape_registries(runtime)
+    add_metrics_route(app, scrape_registries(runtime), token)
 
+
+def add_metrics_route(app: Flask, registries: list[CollectorRegistry], token: str) -> None:
     @app.get("/metrics")
     def metrics() -> Response:
         if not authorised(token, request.headers.get("Authorization", "")):

@@ -35,7 +35,7 @@ from hotline.service.instance import (
     state_path,
     write_state,
 )
-from hotline.service.metrics_dir import MULTIPROC_ENV, fresh_metrics_dir
+from hotline.service.metrics_dir import MULTIPROC_ENV, fresh
 from hotline.service.preflight import PreflightError, bind_address, check_before_start
 
 WORKER_QUEUES = ("callout", "recordings", "default")
@@ -231,7 +231,7 @@ def _run(cfg: Config) -> int:
     create_schema(db.engine)  # before any worker: they query at start
     db.engine.dispose()
     env = {**os.environ, "HOTLINE_CONFIG": str(cfg.path), "PYTHONUNBUFFERED": "1",
-           INSTANCE_ENV: str(cfg.data_dir.resolve()), MULTIPROC_ENV: str(fresh_metrics_dir(cfg.data_dir))}
+           INSTANCE_ENV: str(cfg.data_dir.resolve()), MULTIPROC_ENV: str(fresh(cfg.data_dir))}
     stop_now = {"flag": False}
 
     def on_signal(signum: int, _frame: object) -> None:

@@ -24,6 +24,7 @@ from hotline.service.embedded_redis import free_port
 from tests.service.hotline_process import SCRUB
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+METRICS_TOKEN = "multinode-metrics-token"
 
 
 def cluster_config(tmp: Path) -> Path:
@@ -149,7 +150,8 @@ class Cluster:
         env = {k: v for k, v in os.environ.items() if k not in (*SCRUB, "HOTLINE_SIM_URL", "PROMETHEUS_MULTIPROC_DIR")}
         env.update(HOTLINE_CONFIG=str(self.config), HOTLINE_DATA_DIR=str(self.tmp / node / "data"),
                    HOTLINE_RECORDINGS_DIR=str(self.recordings), HOTLINE_PUBLIC_URL=self.public_url,
-                   REDIS_URL=self.redis_url, DATABASE_URL=self.database_url, PYTHONUNBUFFERED="1", **self.twilio)
+                   REDIS_URL=self.redis_url, DATABASE_URL=self.database_url, PYTHONUNBUFFERED="1",
+                   HOTLINE_METRICS_TOKEN=METRICS_TOKEN, **self.twilio)
         if node in self.web_ports:
             env["HOTLINE_BIND"] = f"127.0.0.1:{self.web_ports[node]}"
         return env

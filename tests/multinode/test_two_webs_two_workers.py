@@ -28,7 +28,7 @@ from hotline.base.db import Database, create_schema
 from hotline.service.embedded_redis import start_embedded_redis
 from sim import Sim
 from sim.audio import beep_pcm, pcm_to_wav
-from tests.multinode.cluster import NGINX, Cluster
+from tests.multinode.cluster import METRICS_TOKEN, NGINX, Cluster
 from tests.postgres import postgres_schema_url, sqlalchemy_url
 
 HOTLINE = "+886277001234"
@@ -155,6 +155,13 @@ def test_storm_through_nginx_survives_losing_a_web_node_and_a_worker_node(tmp_pa
         files = list(cluster.recordings.rglob("*.wav"))
         assert len(files) == len(query(db, "SELECT id FROM recordings"))
 
+        # Prometheus scrapes each web node itself (not through nginx, which spreads requests):
+        # the surviving node observed every accept, as each came in through it, once.
+        scraped = requests.get(f"http://127.0.0.1:{cluster.web_ports['web-b']}/metrics", timeout=10,
+                               headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text
+        accept_count = next(float(line.split()[-1]) for line in scraped.splitlines()
+                            if line.startswith("hotline_callout_accept_seconds_count"))
+        assert accept_count == sum(n for _, n in accepts), accept_count
         callouts = query(db, "SELECT state, count(*) FROM callouts GROUP BY state")
         took = query(db, "SELECT count(*) FROM audit_events WHERE kind = 'callout.accepted'")[0][0]
         print(f"\nmulti-node storm: {CALLS} calls through nginx to 2 web nodes, 2 worker nodes; web-a, worker-a "
