@@ -21,6 +21,7 @@ from rq.job import Callback, Job, JobStatus
 from rq.timeouts import JobTimeoutException
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from hotline.base.log_context import about
 from hotline.base.models import Recording
 from hotline.base.recording_store import recording_store
 from hotline.base.runtime import get_runtime
@@ -97,6 +98,11 @@ def recording_path(stored: str) -> Path:
 
 def transcribe_recording(recording_id: int) -> dict[str, Any]:
     """The job function. Returns a small summary (kept by RQ as the job result)."""
+    with about(recording=recording_id):
+        return _transcribe_stored(recording_id)
+
+
+def _transcribe_stored(recording_id: int) -> dict[str, Any]:
     runtime = get_runtime()
     with runtime.db.session() as s:
         rec = s.get(Recording, recording_id)

@@ -25,7 +25,7 @@ from hotline.base.models import reference_for
 
 FORMAT_ENV = "HOTLINE_LOG_FORMAT"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s%(about)s"
-FIELDS = ("incident", "call_sid", "callout", "recording")
+FIELDS = ("incident", "call_sid", "callout", "attempt", "recording")
 
 _about: ContextVar[dict[str, str]] = ContextVar("hotline_log_about", default={})  # noqa: B039 - never mutated
 
