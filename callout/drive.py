@@ -27,6 +27,7 @@ from callout.store import advance, record_call_placed, record_dial_failed
 from callout.watchdog import settle_quiet_attempt
 from hotline.base import audit
 from hotline.base.callout_models import Attempt
+from hotline.base.metrics import CALLOUT_FIRST_DIAL_SECONDS, observe_since
 from hotline.base.models import utcnow
 from hotline.base.oncall_policy import OncallSettings
 from hotline.base.runtime import get_runtime
@@ -133,6 +134,8 @@ def place(attempt_id: int, now: datetime) -> datetime | None:
         attempt = s.get(Attempt, attempt_id)
         assert attempt is not None
         still_active = attempt.callout.state in CalloutState.ACTIVE
+        if not any(a.call_sid for a in attempt.callout.attempts if a.id != attempt_id):
+            observe_since(CALLOUT_FIRST_DIAL_SECONDS, attempt.callout.created_at, utcnow())
         _audit(s, attempt_id, "callout.dialed", call_sid=sid, phone=attempt.phone)
     if not still_active:  # accepted or cancelled while Twilio was placing it
         _quietly(dialer.cancel_call, sid)

@@ -25,6 +25,7 @@ from callout.states import (
 )
 from hotline.base import audit
 from hotline.base.callout_models import Attempt, Callout
+from hotline.base.metrics import CALLOUT_ACCEPT_SECONDS, observe_since
 
 
 class FollowUp:
@@ -138,6 +139,7 @@ def accept(session: Session, callout_id: int, now: datetime, *, attempt_id: int 
     session.refresh(callout)
     incident_ids = tuple(i.id for i in callout.incidents)
     if won:
+        observe_since(CALLOUT_ACCEPT_SECONDS, callout.created_at, now)
         if attempt is not None:
             set_attempt_state(session, attempt.id, AttemptState.ACCEPTED, now, digits="1")
         for incident_id in incident_ids:

@@ -21,7 +21,9 @@ from rq.job import Callback, Job, JobStatus
 from rq.timeouts import JobTimeoutException
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from hotline.base.log_context import about
 from hotline.base.models import Recording
+from hotline.base.recording_store import recording_store
 from hotline.base.runtime import get_runtime
 from hotline.base.states import RecordingStatus
 from transcribe.audio import AudioError, probe
@@ -90,16 +92,17 @@ def _expected_seconds(recording_id: int) -> float:
 
 
 def recording_path(stored: str) -> Path:
-    """Recording.path may be absolute or relative to the configured recordings directory."""
-    p = Path(stored)
-    if p.is_absolute():
-        return p
-    under = get_runtime().config.recordings_dir / p
-    return under if under.exists() or not p.exists() else p.resolve()
+    """Recording.path is a location in the recording store (hotline.base.recording_store)."""
+    return recording_store(get_runtime().config).local_path(stored)
 
 
 def transcribe_recording(recording_id: int) -> dict[str, Any]:
     """The job function. Returns a small summary (kept by RQ as the job result)."""
+    with about(recording=recording_id):
+        return _transcribe_stored(recording_id)
+
+
+def _transcribe_stored(recording_id: int) -> dict[str, Any]:
     runtime = get_runtime()
     with runtime.db.session() as s:
         rec = s.get(Recording, recording_id)

@@ -1,4 +1,8 @@
-"""The append-only audit timeline: one function, so every event has the same shape."""
+"""The append-only audit timeline: one function, so every event has the same shape.
+
+Each event is also a log line (INFO: its kind, with the incident's reference through
+hotline.base.log_context; DEBUG: its detail, which may hold phone numbers), so a log shipper
+sees the same story as the console's timeline."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hotline.base.log_context import about
 from hotline.base.models import AuditEvent
 
 log = logging.getLogger("hotline.audit")
@@ -16,5 +21,7 @@ def record(session: Session, kind: str, incident_id: int | None = None, actor: s
            **detail: Any) -> AuditEvent:
     event = AuditEvent(incident_id=incident_id, kind=kind, actor=actor, detail=detail)
     session.add(event)
-    log.debug("audit %s incident=%s actor=%s %s", kind, incident_id, actor, detail)
+    with about(incident_id):
+        log.info("audit %s", kind)
+        log.debug("audit %s actor=%s %s", kind, actor, detail)
     return event

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from redis import Redis
 
+from hotline.base.metrics import LOCKOUTS
+
 
 @dataclass(frozen=True)
 class Lockout:
@@ -31,6 +33,7 @@ class Lockout:
         if int(count) >= self.attempts:
             redis.set(key + ":locked", "1", ex=self.seconds)
             redis.delete(key)
+            LOCKOUTS.labels(scope=self.scope).inc()
             return True
         return False
 

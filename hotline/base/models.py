@@ -14,11 +14,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from hotline.base.states import IncidentStatus, RecordingStatus, TranscriptStatus
 
 __all__ = ["Base", "Incident", "IncidentStatus", "Call", "CallEvent", "Recording", "RecordingStatus", "Transcript",
-           "TranscriptStatus", "AuditEvent", "utcnow"]
+           "TranscriptStatus", "AuditEvent", "utcnow", "reference_for"]
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def reference_for(incident_id: int) -> str:
+    """The reference a caller hears read back and the console shows (`Incident.ref`)."""
+    return str(1000 + incident_id)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -19,6 +19,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.base import audit
 from hotline.base.config import Config
+from hotline.base.log_context import about
 from hotline.base.phone import to_e164
 from hotline.base.prompts import published_prompt
 from hotline.base.runtime import get_runtime
@@ -91,7 +92,8 @@ def call_bound(view: Callable[..., Response]) -> Callable[..., Response]:
         form, state = request.form, _state()
         reason = call_check.mismatch(_cfg(), state, form.get("CallSid", ""))
         if reason is None:
-            return view(*args, **kwargs)
+            with about(state.incident, call_sid=form.get("CallSid")):
+                return view(*args, **kwargs)
         log.warning("webhook %s for call %s refused: %s", request.path, form.get("CallSid"), reason)
         with get_runtime().db.session() as s:
             audit.record(s, "webhook_call_mismatch", None, actor=form.get("From") or "anonymous",

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from callout import closeout, drive
 from hotline.base.callout_models import Callout, callout_incidents
+from hotline.base.log_context import about
 from hotline.base.models import Incident, Lease, Recording, Transcript, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.base.states import CalloutState, IncidentStatus, RecordingStatus
@@ -137,7 +138,8 @@ def _page_due_incidents(now: datetime, report: CycleReport) -> None:
             Incident.status.in_(IncidentStatus.NEEDS_PAGING), Incident.page_due_at <= now, ~paged)
             .order_by(Incident.page_due_at).limit(BATCH)))
     for incident_id in due:
-        _guarded(lambda i=incident_id: _page(i, now, report))
+        with about(incident_id):
+            _guarded(lambda i=incident_id: _page(i, now, report))
 
 
 def _page(incident_id: int, now: datetime, report: CycleReport) -> None:

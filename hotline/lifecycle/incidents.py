@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
-from hotline.base.models import Call, CallEvent, Incident, IncidentStatus, Recording, utcnow
+from hotline.base.models import Call, CallEvent, Incident, IncidentStatus, Recording, reference_for, utcnow
 
 FINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 
@@ -45,7 +45,7 @@ def classify(s: Session, call_sid: str, type_key: str, lang: str, caller: str | 
                             call_sid=call_sid, drill=drill)
         s.add(incident)
         s.flush()
-        incident.ref = str(1000 + incident.id)
+        incident.ref = reference_for(incident.id)
         if call:
             call.incident_id = incident.id
         audit.record(s, "incident_created", incident.id, actor=caller or "anonymous", type=type_key, language=lang)

@@ -10,6 +10,7 @@ database. Callout jobs run on the "callout" queue, whose worker runs them in-pro
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from rq.queue import Queue
 
 from callout import closeout, drive
 from callout.phrases import text
+from hotline.base.log_context import about
 from hotline.base.models import utcnow
 from hotline.base.runtime import get_runtime
 from hotline.lifecycle import commands, recordings
@@ -41,23 +43,25 @@ def page_incident(incident_id: int, due: str | None = None) -> str:
     """Open or join the incident's callout and, when it opened one, place the first call now.
     `due`, as for `drive_callout`: the moment this is meant for (never earlier than now)."""
     now = drive.moment(datetime.fromisoformat(due) if due else None)
-    with get_runtime().db.session() as s:
-        out = commands.page(s, incident_id, drive.settings(), now)
-    for followup in out.then:
-        if isinstance(followup, Drive):
-            return f"callout {followup.callout_id}: {drive_callout(followup.callout_id, now.isoformat())}"
-    return out.code
+    with about(incident_id):
+        with get_runtime().db.session() as s:
+            out = commands.page(s, incident_id, drive.settings(), now)
+        for followup in out.then:
+            if isinstance(followup, Drive):
+                return f"callout {followup.callout_id}: {drive_callout(followup.callout_id, now.isoformat())}"
+        return out.code
 
 
 def drive_callout(callout_id: int, due: str | None = None) -> str:
     """Run the callout until it waits; mirror its state on its incidents; schedule the watchdog."""
     moment = datetime.fromisoformat(due) if due else None
-    driven = drive.drive(callout_id, moment)
-    with get_runtime().db.session() as s:
-        commands.sync_callout(s, callout_id, drive.moment(moment))
-    if driven.wake_at is not None:
-        dispatch([Wake(callout_id, driven.wake_at)])
-    return driven.action
+    with about(callout=callout_id):
+        driven = drive.drive(callout_id, moment)
+        with get_runtime().db.session() as s:
+            commands.sync_callout(s, callout_id, drive.moment(moment))
+        if driven.wake_at is not None:
+            dispatch([Wake(callout_id, driven.wake_at)])
+        return driven.action
 
 
 def close_out(callout_id: int) -> None:
@@ -70,9 +74,10 @@ def stop_calls(callout_id: int) -> int:
 
 def fetch_recording(recording_id: int) -> str:
     """Download the audio, then the lifecycle notes it and asks for the transcript."""
-    result = recordings.download_recording(recording_id)
-    run(commands.recording_stored, recording_id)
-    return result
+    with about(recording=recording_id):
+        result = recordings.download_recording(recording_id)
+        run(commands.recording_stored, recording_id)
+        return result
 
 
 def on_fetch_failed(job: Job, connection: Any, exc_type: type[BaseException] | None,
@@ -177,8 +182,19 @@ def dispatch(followups: Iterable[Followup]) -> bool:
 
 
 def run(command: Callable[..., commands.Outcome], *args: Any, **kwargs: Any) -> commands.Outcome:
-    """Carry out one lifecycle command in its own transaction, then queue what it asks for."""
-    with get_runtime().db.session() as s:
-        out = command(s, *args, **kwargs)
-    dispatch(out.then)
-    return out
+    """Carry out one lifecycle command in its own transaction, then queue what it asks for. The
+    log lines of a command about one incident name it (hotline.base.log_context)."""
+    with about(_incident_argument(command, args, kwargs)):
+        with get_runtime().db.session() as s:
+            out = command(s, *args, **kwargs)
+        dispatch(out.then)
+        return out
+
+
+def _incident_argument(command: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:
+    try:
+        bound = inspect.signature(command).bind_partial(None, *args, **kwargs).arguments
+    except TypeError:
+        return None
+    value = bound.get("incident_id")
+    return value if isinstance(value, int) else None

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import wave
 from pathlib import Path
 
 from hotline.base import audit, twilio_media
 from hotline.base.models import Recording, utcnow
-from hotline.base.private_files import private_dir
+from hotline.base.recording_store import recording_store
 from hotline.base.runtime import get_runtime
 from hotline.base.states import RecordingStatus
 
@@ -50,15 +48,14 @@ def download_recording(recording_id: int) -> str:
         response.raise_for_status()  # RQ retries with backoff
     data = response.content
     now = utcnow()
-    folder = cfg.recordings_dir / now.strftime("%Y/%m")
-    private_dir(folder)  # callers' voices: this user only
-    path = folder / f"{incident_id or 'unlinked'}-{sid}.wav"
-    _write_atomically(path, data)
+    store = recording_store(cfg)
+    location = store.put(f"{now:%Y/%m}/{incident_id or 'unlinked'}-{sid}.wav", data)
+    path = store.local_path(location)
     duration, fmt = wav_info(path)
     with rt.db.session() as s:
         rec = s.get(Recording, recording_id)
         assert rec is not None
-        rec.path, rec.sha256, rec.size = str(path), hashlib.sha256(data).hexdigest(), len(data)
+        rec.path, rec.sha256, rec.size = location, hashlib.sha256(data).hexdigest(), len(data)
         rec.duration, rec.format, rec.stored_at, rec.error = duration, fmt, now, None
         rec.status = RecordingStatus.STORED
         audit.record(s, "recording_stored", incident_id, sid=sid, sha256=rec.sha256, seconds=duration,
@@ -82,12 +79,3 @@ def wav_info(path: Path) -> tuple[float, str]:
     with wave.open(str(path), "rb") as w:
         rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
         return w.getnframes() / float(rate), f"wav/{rate}Hz/{channels}ch/{8 * width}bit"
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)

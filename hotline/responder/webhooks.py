@@ -19,6 +19,7 @@ from callout import links
 from callout.phrases import person_language
 from hotline.base.callout_models import Attempt
 from hotline.base.config import Config
+from hotline.base.log_context import about
 from hotline.base.models import Recording, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.base.security import twilio_webhook
@@ -44,17 +45,22 @@ def responder_safe(view: Callable[..., Response]) -> Callable[..., Response]:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
-        try:
-            return view(*args, **kwargs)
-        except Exception:
-            log.exception("callout webhook %s failed; telling the responder to call the hotline", request.path)
-            try:
-                cfg: Config | None = _cfg()
-            except Exception:  # noqa: BLE001 - the config itself may be what broke
-                cfg = None
-            return _xml(failure(cfg, _language_if_known(cfg)))
+        with about(attempt=request.args.get("a"), call_sid=request.form.get("CallSid")):
+            return _answered_or_apology(view, *args, **kwargs)
 
     return wrapper
+
+
+def _answered_or_apology(view: Callable[..., Response], *args: Any, **kwargs: Any) -> Response:
+    try:
+        return view(*args, **kwargs)
+    except Exception:
+        log.exception("callout webhook %s failed; telling the responder to call the hotline", request.path)
+        try:
+            cfg: Config | None = _cfg()
+        except Exception:  # noqa: BLE001 - the config itself may be what broke
+            cfg = None
+        return _xml(failure(cfg, _language_if_known(cfg)))
 
 
 def _language_if_known(cfg: Config | None) -> str | None:

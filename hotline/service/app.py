@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask, abort, jsonify, send_file
@@ -11,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from hotline import console
 from hotline.base.config import Config, load_config
 from hotline.base.db import create_schema
+from hotline.base.log_context import configure_logging
 from hotline.base.prompt_store import PromptError, prompt_folder
 from hotline.base.prompts import published_prompt
 from hotline.base.runtime import Runtime, get_runtime, set_runtime
@@ -19,7 +19,7 @@ from hotline.ivr.flow import load_flows
 from hotline.ivr.voice import bp as voice_bp
 from hotline.ivr.voice_context import type_codes
 from hotline.responder.webhooks import bp as responder_bp
-from hotline.service import health
+from hotline.service import health, metrics_endpoint
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,8 +38,9 @@ def create_app(config: Config | None = None) -> Flask:
     if hops:  # [web] trusted_proxies: only then may X-Forwarded-* set the client address and the URL
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops,  # type: ignore[method-assign]
                                 x_prefix=hops)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
 
+    metrics_endpoint.register(app, runtime)
     app.register_blueprint(voice_bp)
     twiml_guard.register(app, config)
     app.register_blueprint(responder_bp)

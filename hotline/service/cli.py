@@ -15,6 +15,8 @@ USAGE = """usage: python3 run.py [COMMAND]
   (none) | all       run everything: embedded Redis, web (gunicorn), workers, and the sim if no Twilio account
   web                the web app only (gunicorn)
   worker [QUEUES]    an RQ worker: callout, recordings, default; `worker transcribe` for Vosk
+  engine             the convergence cycle (paging, watchdogs, repairs); one per worker node is fine
+  metrics            /metrics for a worker node's processes (HOTLINE_METRICS_BIND, HOTLINE_METRICS_TOKEN)
   sim                the local Twilio stand-in on its own (see --help)
   check              validate config.toml and ivr_flows/, print a summary
   call               place a first call to the running hotline from a sim phone, and follow it
@@ -43,6 +45,12 @@ HELP = {
     "web": "usage: python3 run.py web [GUNICORN ARGS]\n\nThe web app only, under gunicorn.",
     "worker": "usage: python3 run.py worker [QUEUE ...]\n\nOne RQ worker; by default callout, recordings and\n"
               "default; `worker transcribe` for Vosk. Needs REDIS_URL.",
+    "engine": "usage: python3 run.py engine\n\nThe convergence cycle on its own: pages what is due, drives overdue\n"
+              "callouts, repairs what a lost job left undone. Needs the database only. Run one on each\n"
+              "worker node: a lease in the database lets one pass run at a time across all of them.",
+    "metrics": "usage: python3 run.py metrics\n\n/metrics for the processes of a node without a web role (a worker\n"
+               "node), on HOTLINE_METRICS_BIND (default 127.0.0.1:9464), behind the bearer token in\n"
+               "HOTLINE_METRICS_TOKEN. Web nodes serve /metrics themselves.",
     "check": "usage: python3 run.py check\n\nValidate config.toml and ivr_flows/ and print a summary; exit 2 on\n"
              "problems. `python3 run.py` runs the same checks before it starts anything.",
     "call": "usage: python3 run.py call\n\nPlace a first call to the running hotline from a simulated phone, then\n"
@@ -110,14 +118,17 @@ def cmd_fallback_twiml(argv: list[str]) -> int:
 
 
 def cmd_web(argv: list[str]) -> int:
+    from hotline.service.metrics_dir import export_for_children
     from hotline.service.supervisor import gunicorn_argv
 
     cfg = _config_or_exit()
+    export_for_children(cfg.data_dir)
     os.execv(sys.executable, [sys.executable, *gunicorn_argv(cfg), *argv])
 
 
 def cmd_worker(argv: list[str]) -> int:
     """worker [QUEUE ...]: by default callout, recordings and default; `worker transcribe` for Vosk."""
+    from hotline.service.metrics_dir import export_for_children
     from hotline.service.supervisor import WORKER_QUEUES, worker_argv
 
     cfg = _config_or_exit()
@@ -125,7 +136,25 @@ def cmd_worker(argv: list[str]) -> int:
         print("run.py worker: set REDIS_URL (or [redis] url) to the Redis the web app uses", file=sys.stderr)
         return 2
     queues = tuple(argv) or WORKER_QUEUES
+    export_for_children(cfg.data_dir)
     os.execv(sys.executable, [sys.executable, *worker_argv(cfg.redis_url, queues)])
+
+
+def cmd_engine(argv: list[str]) -> int:
+    from hotline.service.metrics_dir import export_for_children
+    from hotline.service.supervisor import ENGINE_ARGV
+
+    cfg = _config_or_exit()
+    export_for_children(cfg.data_dir)
+    os.execv(sys.executable, [sys.executable, *ENGINE_ARGV])
+
+
+def cmd_metrics(argv: list[str]) -> int:
+    from hotline.service.metrics_dir import export_for_children
+
+    cfg = _config_or_exit()
+    export_for_children(cfg.data_dir)
+    os.execv(sys.executable, [sys.executable, "-m", "hotline.service.metrics_server"])
 
 
 def cmd_all(argv: list[str]) -> int:
@@ -289,7 +318,8 @@ def cmd_help(argv: list[str]) -> int:
 
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
-    "all": cmd_all, "web": cmd_web, "worker": cmd_worker, "sim": cmd_sim, "check": cmd_check,
+    "all": cmd_all, "web": cmd_web, "worker": cmd_worker, "engine": cmd_engine, "metrics": cmd_metrics,
+    "sim": cmd_sim, "check": cmd_check,
     "call": cmd_call, "fallback-twiml": cmd_fallback_twiml, "models": cmd_models,
     "transcribe": cmd_transcribe, "test": cmd_test, "prompts": cmd_prompts, "pins": cmd_pins,
     "callout": cmd_callout, "users": cmd_users, "db": cmd_db,

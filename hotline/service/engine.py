@@ -14,6 +14,7 @@ import threading
 import time
 
 from hotline.base.db import create_schema
+from hotline.base.log_context import configure_logging
 from hotline.base.runtime import get_runtime
 from hotline.lifecycle.converge import run_cycle
 
@@ -32,7 +33,7 @@ def run_forever(stop: threading.Event, period: float = PERIOD_SECONDS) -> None:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -24,6 +24,7 @@ import requests
 
 from hotline.base.config import ROOT, Config
 from hotline.base.db import Database, create_schema
+from hotline.base.log_context import log_format
 from hotline.base.private_files import private_dir, restrict_umask
 from hotline.base.schema import SchemaError
 from hotline.service.embedded_redis import free_port, redis_argv, wait_until_answers
@@ -35,6 +36,7 @@ from hotline.service.instance import (
     state_path,
     write_state,
 )
+from hotline.service.metrics_dir import MULTIPROC_ENV, fresh
 from hotline.service.preflight import PreflightError, bind_address, check_before_start
 
 WORKER_QUEUES = ("callout", "recordings", "default")
@@ -63,6 +65,10 @@ WEB_THREADS = 2
 # two were equally fast (300 calls: 29.9 s vs 35.5 s, storm p50 1.43 s vs 1.42 s).
 WEB_WORKER_CONNECTIONS = 2 * WEB_THREADS
 
+# HOTLINE_LOG_FORMAT=json: gunicorn's access lines as JSON too (its own error log stays text).
+JSON_ACCESS_LOG = ('{"time": "%(t)s", "logger": "gunicorn.access", "remote": "%(h)s", "request": "%(r)s", '
+                   '"status": %(s)s, "bytes": "%(B)s", "duration_us": %(D)s}')
+
 FAST_FAILURE_SECONDS = 10.0  # a child that dies sooner than this after starting failed "fast"
 GIVE_UP_AFTER = 5  # fast failures in a row
 FIRST_BACKOFF_SECONDS = 0.5  # doubled after each fast failure in a row
@@ -76,10 +82,11 @@ def gunicorn_argv(cfg: Config, workers: int = WEB_WORKERS, threads: int = WEB_TH
     HOTLINE_WSGI_APP serves another app, for bench/storm.py's bare baseline (bench/bare_app.py)."""
     host, port = bind_address(cfg)
     app = os.environ.get("HOTLINE_WSGI_APP") or "hotline.service.wsgi:app"
-    return ["-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
+    access = ["--access-logformat", JSON_ACCESS_LOG] if log_format() == "json" else []
+    return ["-m", "gunicorn", *access, "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
             "--worker-class", worker_class, "--worker-connections", str(connections),
             "--access-logfile", "-", "--graceful-timeout", "5",
-            "--no-control-socket", app]
+            "--no-control-socket", "--config", "python:hotline.service.gunicorn_conf", app]
 
 
 def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES) -> list[str]:
@@ -87,7 +94,8 @@ def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES) -> list
     - "transcribe": transcribe.worker.PreloadingWorker loads the Vosk models once, before forking;
     - "callout": hotline.service.workers.CalloutWorker resumes open callouts at start and runs callout
       jobs without forking (see those modules);
-    - "recordings": rq's SimpleWorker, jobs in-process (see RECORDING_WORKERS)."""
+    - "recordings": hotline.service.workers.RecordingsWorker, rq's SimpleWorker (jobs in-process, see
+      RECORDING_WORKERS) with our logging."""
     if "transcribe" in queues:
         if set(queues) != {"transcribe"}:
             raise ValueError("run the transcribe queue in a worker of its own (it preloads models)")
@@ -95,7 +103,7 @@ def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES) -> list
     elif "callout" in queues:
         worker_class = ["--worker-class", "hotline.service.workers.CalloutWorker"]
     elif "recordings" in queues:
-        worker_class = ["--worker-class", "rq.worker.SimpleWorker"]
+        worker_class = ["--worker-class", "hotline.service.workers.RecordingsWorker"]
     else:
         worker_class = []
     return ["-m", "rq.cli", "worker", "--url", redis_url, "--with-scheduler", *worker_class, *queues]
@@ -229,7 +237,7 @@ def _run(cfg: Config) -> int:
     finally:
         db.engine.dispose()
     env = {**os.environ, "HOTLINE_CONFIG": str(cfg.path), "PYTHONUNBUFFERED": "1",
-           INSTANCE_ENV: str(cfg.data_dir.resolve())}
+           INSTANCE_ENV: str(cfg.data_dir.resolve()), MULTIPROC_ENV: str(fresh(cfg.data_dir))}
     stop_now = {"flag": False}
 
     def on_signal(signum: int, _frame: object) -> None:

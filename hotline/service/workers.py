@@ -21,9 +21,10 @@ from typing import Any
 
 from rq.job import Job
 from rq.queue import Queue
-from rq.worker import Worker, WorkerStatus
+from rq.worker import SimpleWorker, Worker, WorkerStatus
 
 from hotline.base.db import create_schema
+from hotline.base.log_context import configure_logging
 from hotline.base.runtime import get_runtime
 from hotline.lifecycle.converge import run_cycle
 
@@ -34,6 +35,7 @@ IN_PROCESS_QUEUES = ("callout",)
 class CalloutWorker(Worker):
     def bootstrap(self, *args: Any, **kwargs: Any) -> None:
         super().bootstrap(*args, **kwargs)
+        configure_logging()  # our modules' lines, in HOTLINE_LOG_FORMAT, with what they are about
         create_schema(get_runtime().db.engine)  # raises SchemaError, naming the fix, on a schema it must not use
         if any(q in self.queue_names() for q in IN_PROCESS_QUEUES):
             try:
@@ -55,3 +57,11 @@ class CalloutWorker(Worker):
         if job.origin in IN_PROCESS_QUEUES and job.timeout and job.timeout > 0:
             return int(job.timeout) + 60
         return super().get_heartbeat_ttl(job, working_time)
+
+
+class RecordingsWorker(SimpleWorker):
+    """rq's SimpleWorker (jobs in-process, see supervisor.RECORDING_WORKERS), logging as ours do."""
+
+    def bootstrap(self, *args: Any, **kwargs: Any) -> None:
+        super().bootstrap(*args, **kwargs)
+        configure_logging()
