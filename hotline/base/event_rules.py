@@ -100,17 +100,25 @@ def parse_condition(text: str) -> Condition:
             raise ConditionError("the list after `in` is empty")
         return Condition(name, op, tuple(_literal(i) for i in items), text)
     value = _literal(raw)
-    if name == "severity" and op in (">=", "<=", ">", "<") and value not in SEVERITIES:
-        raise ConditionError(f"severity compares with one of {', '.join(SEVERITIES)}")
+    if op in (">=", "<=", ">", "<"):
+        if name == "severity" and value not in SEVERITIES:
+            raise ConditionError(f"severity compares with one of {', '.join(SEVERITIES)}")
+        if name != "severity" and _number(value) is None:
+            raise ConditionError(f"{op} compares numbers, e.g. {name} {op} 1000")
     return Condition(name, op, value, text)
 
 
+_BARE = re.compile(r"^[\w.:/@+-]+$")
+
+
 def _literal(raw: str) -> Any:
-    """A TOML literal (1000, 5.0, "text") or a bare word, taken as a string."""
+    """A TOML literal (1000, 5.0, "text") or a bare word (letters, digits, . : / @ + - _)."""
     try:
         return tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
-        return raw.strip("'\"")
+        if _BARE.match(raw):
+            return raw
+        raise ConditionError(f"write {raw!r} as a number, a single word or a \"quoted string\"") from None
 
 
 def lookup(event: Event, name: str) -> Any:
