@@ -94,9 +94,8 @@ def _watch(s: Session, incident_id: int, rule: str, reason: str, actor: Actor, n
 
 def _repeat(s: Session, alert: EventAlert, incident: Incident, event: Event, decision: Decision, actor: Actor,
             now: datetime) -> Outcome:
-    s.execute(update(EventAlert).where(EventAlert.id == alert.id)
-              .values(events=EventAlert.events + 1, last_event_at=now))
-    count = s.scalar(select(EventAlert.events).where(EventAlert.id == alert.id))
+    count = s.scalar(update(EventAlert).where(EventAlert.id == alert.id)
+                     .values(events=EventAlert.events + 1, last_event_at=now).returning(EventAlert.events))
     verdict, rule, reason = decision
     audit.record(s, "event_repeated", incident.id, actor=actor.who, via=str(actor.channel), dedup_key=event.dedup_key,
                  count=count, summary=event.summary[:200], rule=rule, decision=str(verdict))
