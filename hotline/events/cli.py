@@ -15,10 +15,12 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.orm import Session
+
 from hotline.base import integrations
 from hotline.base.config import Config
 from hotline.base.db import create_schema
-from hotline.base.event_rules import describe
+from hotline.base.event_rules import decide, describe
 from hotline.base.event_settings import event_settings
 from hotline.base.runtime import get_runtime
 from hotline.events import parse
@@ -61,8 +63,8 @@ def integrations_main(argv: list[str], out: TextIO | None = None) -> int:
     return 0
 
 
-def _list(s: object, out: TextIO) -> int:
-    rows = integrations.listing(s)  # type: ignore[arg-type]
+def _list(s: Session, out: TextIO) -> int:
+    rows = integrations.listing(s)
     if not rows:
         print("no integrations; add one with `run.py integrations add NAME --type TYPE`", file=out)
         return 0
@@ -109,8 +111,6 @@ def events_main(argv: list[str], out: TextIO | None = None) -> int:
               "known integration", file=sys.stderr)
         return 2
     rules = settings.rules.get(type_key)
-    from hotline.base.event_rules import decide
-
     verdict, rule, reason = decide(event, rules, type_key)
     print(f"format: {'alertmanager' if is_alertmanager else 'events v2'}; action {event.action}; "
           f"dedup_key {event.dedup_key}", file=out)
