@@ -14,6 +14,7 @@ The rules, in addition to those of `hotline.lifecycle.commands` (which these com
    a repeat joins it and counts on its timeline; of concurrent first triggers, one creates and
    the others join (`apply` retries the losers). A repeat whose rule now says "page" pages a
    watched incident (page again, by the integration); a stop by a person is left alone.
+   Repeats are noted on the timeline once per minute with their count, not once each.
    Once the incident is closed, the key opens a new incident.
 5. acknowledge = accept by the integration (`integration:NAME`), of that incident only: it leaves
    its callout first, so a machine never takes the human reports of a storm; the callout ends
@@ -37,7 +38,7 @@ from hotline.base import audit
 from hotline.base.event_models import EventAlert
 from hotline.base.event_rules import Event, Verdict
 from hotline.base.integrations import Known
-from hotline.base.models import Incident, utcnow
+from hotline.base.models import AuditEvent, Incident, utcnow
 from hotline.base.states import IncidentStatus
 from hotline.lifecycle import commands, jobs
 from hotline.lifecycle import incidents as rows
@@ -97,14 +98,28 @@ def _repeat(s: Session, alert: EventAlert, incident: Incident, event: Event, dec
     count = s.scalar(update(EventAlert).where(EventAlert.id == alert.id)
                      .values(events=EventAlert.events + 1, last_event_at=now).returning(EventAlert.events))
     verdict, rule, reason = decision
-    audit.record(s, "event_repeated", incident.id, actor=actor.who, via=str(actor.channel), dedup_key=event.dedup_key,
-                 count=count, summary=event.summary[:200], rule=rule, decision=str(verdict))
+    _note_repeat(s, incident.id, actor, event, count or 0, now)
     watched = incident.status == S.STOPPED and (incident.paging_stopped_by or "").startswith(WATCH_PREFIX)
     if verdict == Verdict.PAGE and watched:
         out = commands.page_again(s, incident.id, actor, now)
         if out.ok:
             return Outcome(True, "paged", f"{reason} (was watched)", (incident.id,), then=out.then)
     return Outcome(True, "joined", f"repeat {count}", (incident.id,))
+
+
+def _note_repeat(s: Session, incident_id: int, actor: Actor, event: Event, count: int, now: datetime) -> None:
+    """One timeline row per incident and minute, counting (a flood must not bury the timeline):
+    `count` is the events received so far, `repeats` those noted on this row. The update of the
+    alert just before holds its row, so concurrent repeats of one key take turns here."""
+    minute = now.replace(second=0, microsecond=0)
+    row = s.scalar(select(AuditEvent).where(AuditEvent.incident_id == incident_id, AuditEvent.kind == "event_repeated",
+                                            AuditEvent.at >= minute).order_by(AuditEvent.id.desc()).limit(1))
+    if row is None:
+        audit.record(s, "event_repeated", incident_id, actor=actor.who, via=str(actor.channel),
+                     dedup_key=event.dedup_key, count=count, repeats=1, summary=event.summary[:200])
+        return
+    row.detail = {**row.detail, "count": max(count, int(row.detail.get("count", 0))),
+                  "repeats": int(row.detail.get("repeats", 1)) + 1, "summary": event.summary[:200]}
 
 
 def acknowledge(s: Session, integration: Known, dedup_key: str, now: datetime | None = None) -> Outcome:
