@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from callout.phrases import CONNECT_KEYS, MENU_KEYS, TEXTS, menu_text, text
+from callout.phrases import CONNECT_KEYS, MENU_KEYS, TEXTS, Key, menu_text, text
 from hotline.base.phone import spoken_digits
 
 
@@ -24,6 +24,7 @@ class Report:
     at: datetime
     caller: str | None
     transcript: str | None = None
+    source: str | None = None  # set for a report from the events API: the monitoring source, said instead of a caller
 
 
 def clock(at: datetime, timezone: str) -> str:
@@ -44,10 +45,13 @@ def intro(org: str, reports: Sequence[Report], timezone: str, lang: str) -> list
     """The opening lines: who is calling, what came in, and the transcript if there is one."""
     first = reports[0]
     if len(reports) == 1:
+        origin = text(lang, "event_source", source=first.source) if first.source else caller_words(first.caller, lang)
         lines = [text(lang, "intro", org=org, type=first.type_name, severity=severity_words(first.severity, lang),
-                      time=clock(first.at, timezone), caller=caller_words(first.caller, lang))]
+                      time=clock(first.at, timezone), caller=origin)]
         if first.transcript:
-            lines.append(text(lang, "caller_said", transcript=first.transcript))
+            said = (text(lang, "event_said", summary=first.transcript) if first.source
+                    else text(lang, "caller_said", transcript=first.transcript))
+            lines.append(said)
         return lines
     danger = sum(1 for r in reports if r.severity == "danger")
     lines = [text(lang, "intro_storm", org=org, count=len(reports), type=first.type_name,
@@ -60,8 +64,10 @@ def intro(org: str, reports: Sequence[Report], timezone: str, lang: str) -> list
     return lines
 
 
-def menu(report_count: int, lang: str) -> str:
-    return menu_text(lang, MENU_KEYS, "storm_menu" if report_count > 1 else "menu")
+def menu(report_count: int, lang: str, details: bool = False) -> str:
+    """The menu; the details key only when a report came with an event's details."""
+    keys = {d: a for d, a in MENU_KEYS.items() if details or a != Key.DETAILS}
+    return menu_text(lang, keys, "storm_menu" if report_count > 1 else "menu")
 
 
 def connect_menu(lang: str) -> str:

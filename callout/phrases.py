@@ -28,10 +28,12 @@ class Key:
     DECLINE = "decline"  # pass to the next person
     REPEAT = "repeat"
     CONNECT = "connect"
+    DETAILS = "details"  # an event's custom details (offered only when a report came from the events API)
 
 
 # Digit -> action, in the order the menu reads them out.
-MENU_KEYS: dict[str, str] = {"1": Key.ACCEPT, "2": Key.RECORDING, "3": Key.DECLINE, "9": Key.REPEAT}
+MENU_KEYS: dict[str, str] = {"1": Key.ACCEPT, "2": Key.RECORDING, "3": Key.DECLINE, "4": Key.DETAILS,
+                             "9": Key.REPEAT}
 CONNECT_KEYS: dict[str, str] = {"1": Key.CONNECT, "9": Key.REPEAT}  # after accepting, with a callback number
 
 FALLBACK_LANGUAGE = "en-US"  # only when the hotline speaks no language we have sentences for
@@ -93,6 +95,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "sms_danger": "DANGER, ",
         "sms_no_callback": "none given",
         "sms_caller": "Your report {ref} was accepted by the on-call team at {time}.",
+        "event_source": "the monitoring source {source}",
+        "event_said": "The alert says: {summary}",
+        "event_details": "Details of report {ref}: {details}",
+        "event_no_details": "There are no further details.",
+        "menu_details": "Press {key} to hear the alert's details.",
+        "storm_menu_details": "Press {key} to hear the alerts' details.",
     },
     "zh-TW": {
         "intro": "這裡是{org}緊急通報專線。{time}收到一件{type}通報，嚴重程度：{severity}，來自{caller}。",
@@ -143,6 +151,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "sms_danger": "【有危險】",
         "sms_no_callback": "未提供",
         "sms_caller": "您的通報 {ref} 已於 {time} 由值班人員受理。",
+        "event_source": "監控來源 {source}",
+        "event_said": "警報內容：{summary}",
+        "event_details": "通報 {ref} 的詳細資料：{details}",
+        "event_no_details": "沒有其他詳細資料。",
+        "menu_details": "收聽警報詳細資料請按{key}。",
+        "storm_menu_details": "收聽各警報詳細資料請按{key}。",
     },
 }
 LANGUAGES: tuple[str, ...] = tuple(TEXTS)

@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, g, redirect, request
 from werkzeug.wrappers import Response
 
 from .legal_hold import ZH_LEGAL_HOLD
+from hotline.console.event_strings import ZH_EVENTS
 
 LANGS = ("zh-TW", "en-US")
 COOKIE = "console_lang"
@@ -61,6 +62,9 @@ def pick(cookie: str | None) -> str:
         return str(cookie)
     best = request.accept_languages.best_match(["zh-TW", "zh", "zh-Hant", "en-US", "en"], default="zh-TW")
     return "en-US" if best.startswith("en") else "zh-TW"
+
+
+ZH.update(ZH_EVENTS)
 
 
 def gettext(text: str) -> str:

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from hotline.base.models import Incident, Recording
 from hotline.base.runtime import get_runtime
 from hotline.base.states import RecordingStatus
+from hotline.lifecycle.event_view import event_views
 
 from . import queries
 from .auth import guard
@@ -29,7 +30,7 @@ def _context(incident_id: int) -> dict[str, object]:
             abort(404)
         return {"incident": incident, "recordings": queries.recordings(s, incident_id),
                 "callout": queries.callout(s, incident_id), "events": queries.audit_events(s, incident_id),
-                "age": queries.age}
+                "alert": event_views(s, [incident_id]).get(incident_id), "age": queries.age}
 
 
 @bp.get("/console/incidents/<int:incident_id>")

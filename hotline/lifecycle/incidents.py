@@ -41,17 +41,24 @@ def classify(s: Session, call_sid: str, type_key: str, lang: str, caller: str | 
     call = s.scalar(select(Call).where(Call.sid == call_sid))
     incident = s.get(Incident, call.incident_id) if call and call.incident_id else None
     if incident is None:
-        incident = Incident(type_key=type_key, language=lang, caller=caller, callback_number=caller,
-                            call_sid=call_sid, drill=drill)
-        s.add(incident)
-        s.flush()
-        incident.ref = reference_for(incident.id)
+        incident = new_incident(s, type_key, lang, caller, actor=caller or "anonymous", call_sid=call_sid, drill=drill)
         if call:
             call.incident_id = incident.id
-        audit.record(s, "incident_created", incident.id, actor=caller or "anonymous", type=type_key, language=lang)
     elif incident.type_key != type_key:
         audit.record(s, "incident_reclassified", incident.id, old=incident.type_key, new=type_key)
         incident.type_key = type_key
+    return incident
+
+
+def new_incident(s: Session, type_key: str, lang: str, caller: str | None, actor: str, call_sid: str | None = None,
+                 drill: bool = False, source: str = "phone") -> Incident:
+    """A new incident row with its reference number, and the first line of its timeline."""
+    incident = Incident(type_key=type_key, language=lang, caller=caller, callback_number=caller,
+                        call_sid=call_sid, drill=drill, source=source)
+    s.add(incident)
+    s.flush()
+    incident.ref = reference_for(incident.id)
+    audit.record(s, "incident_created", incident.id, actor=actor, type=type_key, language=lang)
     return incident
 
 

@@ -27,6 +27,7 @@ from hotline.base.models import Incident
 from hotline.base.phone import spoken_digits
 from hotline.base.states import AttemptState, CalloutState, RecordingStatus
 from hotline.lifecycle import commands
+from hotline.lifecycle.event_view import event_views, spoken_details
 from hotline.lifecycle.followups import Followup
 from hotline.lifecycle.report_view import report_views
 
@@ -101,6 +102,8 @@ def menu_choice(s: Session, cfg: Config, attempt_id: int, digits: str, tries: in
         return _recording(s, cfg, callout, lang, rec)
     if action == Key.REPEAT:
         return _menu(s, cfg, callout, lang, tries=0, rec=rec, intro=True)
+    if action == Key.DETAILS:
+        return _menu(s, cfg, callout, lang, tries=0, rec=rec, intro=False, before=_details(s, callout, lang))
     if key:
         return _menu(s, cfg, callout, lang, tries=tries, rec=rec, intro=False, before=(text(lang, "invalid_key"),))
     if tries < MENU_REPEATS:
@@ -161,16 +164,29 @@ def _load(s: Session, attempt_id: int) -> tuple[Attempt | None, Callout | None]:
 def reports(s: Session, cfg: Config, callout: Callout, lang: str) -> list[briefing.Report]:
     """The callout's reports as the responder hears them: whatever transcript exists now (the
     callout never waits for transcription)."""
+    ids = [i.id for i in callout.incidents]
+    events = event_views(s, ids)  # a report from a monitoring tool: its summary and source, as sent
     return [briefing.Report(v.ref, cfg.type_name(v.type_key, lang), v.severity, v.created_at, v.callback_number,
-                            v.transcript) for v in report_views(s, [i.id for i in callout.incidents])]
+                            v.transcript or (events[v.incident_id].summary if v.incident_id in events else None),
+                            events[v.incident_id].source if v.incident_id in events else None)
+            for v in report_views(s, ids)]
+
+
+def _details(s: Session, callout: Callout, lang: str) -> tuple[str, ...]:
+    """Key 4: each event's custom details, report by report."""
+    events = event_views(s, [i.id for i in callout.incidents])
+    lines = tuple(text(lang, "event_details", ref=spoken_digits(i.ref or str(i.id)),
+                       details=spoken_details(events[i.id].details))
+                  for i in callout.incidents if i.id in events and events[i.id].details)
+    return lines or (text(lang, "event_no_details"),)
 
 
 def _menu(s: Session, cfg: Config, callout: Callout, lang: str, *, tries: int, rec: int, intro: bool,
           then: tuple[Followup, ...] = (), before: tuple[str, ...] = ()) -> Reply:
     found = reports(s, cfg, callout, lang)
     lines = tuple(briefing.intro(cfg.org_name, found, cfg.timezone, lang)) if intro else ()
-    return Reply(Kind.MENU, before + lines, briefing.menu(len(found), lang), tries, rec, then=then,
-                 language=lang)
+    menu = briefing.menu(len(found), lang, details=any(r.source for r in found))
+    return Reply(Kind.MENU, before + lines, menu, tries, rec, then=then, language=lang)
 
 
 def _recording(s: Session, cfg: Config, callout: Callout, lang: str, rec: int) -> Reply:

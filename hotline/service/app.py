@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, abort, jsonify, send_file
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from hotline import console
+from hotline import console, events
 from hotline.base.config import Config, load_config
 from hotline.base.db import create_schema
 from hotline.base.log_context import configure_logging
@@ -45,6 +45,7 @@ def create_app(config: Config | None = None) -> Flask:
     twiml_guard.register(app, config)
     app.register_blueprint(responder_bp)
     console.register(app)
+    events.register(app)
 
     @app.get("/prompts/<name>/<lang>.wav")
     def prompt_audio(name: str, lang: str):  # type: ignore[no-untyped-def]

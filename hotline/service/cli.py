@@ -31,6 +31,8 @@ USAGE = """usage: python3 run.py [COMMAND]
   restore DIR [--overwrite]      put a backup into this data dir (refuses a non-empty one)
   hold REF --reason TEXT         legal hold: retention keeps the report's recordings (--release to end it)
   users add NAME --role admin|viewer   hash a console password; prints the config.toml lines
+  integrations add NAME --type TYPE [--hmac] | list | rotate NAME | revoke NAME   event sources and keys
+  events test FILE.json   which activation rule an event would hit (creates nothing)
   test [pytest args] run the test suite
 
 `python3 run.py COMMAND --help` explains a command without running it.
@@ -99,6 +101,7 @@ def cmd_check(argv: list[str]) -> int:
         names = " / ".join(t.names.get(lang, "?") for lang in cfg.languages)
         print(f"    [{keys.get(key, '-')}] {key}: {names}")
     print(f"  people: {len(cfg.people)}; operators (by caller ID): {len(cfg.operators)}; sites: {len(cfg.sites)}")
+    _print_event_rules(cfg)
     for f in flows.values():
         print(f"flow {f.path}: OK, {len(f.nodes)} nodes, start at {f.start!r}")
     print("  prompts (recorded = published audio, else text-to-speech):")
@@ -107,6 +110,19 @@ def cmd_check(argv: list[str]) -> int:
                   for lang in cfg.languages]
         print(f"    {name}: {', '.join(states)}")
     return 0
+
+
+def _print_event_rules(cfg: Config) -> None:
+    from hotline.base.event_rules import describe
+    from hotline.base.event_settings import event_settings
+
+    settings = event_settings(cfg)
+    print(f"  events API: {settings.rate_limit_per_minute}/min per integration, bodies up to "
+          f"{settings.max_body_kb} KB; activation rules:")
+    for type_key in cfg.incident_types:
+        rules = settings.rules.get(type_key)
+        shown = "; ".join(describe(rules.rules)) if rules and rules.rules else "no rules"
+        print(f"    {type_key}: {shown}; otherwise {rules.otherwise if rules else 'page'}")
 
 
 def cmd_fallback_twiml(argv: list[str]) -> int:
@@ -308,6 +324,20 @@ def cmd_users(argv: list[str]) -> int:
     return main(argv)
 
 
+def cmd_integrations(argv: list[str]) -> int:
+    from hotline.events.cli import integrations_main
+
+    _config_or_exit()
+    return integrations_main(argv)
+
+
+def cmd_events(argv: list[str]) -> int:
+    from hotline.events.cli import events_main
+
+    _config_or_exit()
+    return events_main(argv)
+
+
 def cmd_test(argv: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=ROOT)
 
@@ -324,6 +354,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "transcribe": cmd_transcribe, "test": cmd_test, "prompts": cmd_prompts, "pins": cmd_pins,
     "callout": cmd_callout, "users": cmd_users, "db": cmd_db,
     "backup": cmd_backup, "restore": cmd_restore, "hold": cmd_hold,
+    "integrations": cmd_integrations, "events": cmd_events,
     "help": cmd_help, "--help": cmd_help, "-h": cmd_help,
 }
 

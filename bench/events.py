@@ -1,0 +1,265 @@
+"""Events API benchmark: `python bench/events.py [--events 1000] [--keys 50] [--concurrency 16]`.
+
+Against the production web server (gunicorn serving bench/bare_app.py: the hotline plus the bare
+TwiML endpoint of bench/webhooks.py), a real callout worker, Redis and the sim, in one run:
+
+- throughput: N POSTs to the bare TwiML endpoint, then N Events v2 triggers spread over K
+  dedup keys, each as fast as the server accepts at the same concurrency; every request must
+  be answered (202 for events) and exactly K incidents must exist afterwards;
+- event to first Calls.create: from sending an event to the sim receiving the first
+  Calls.create of its callout (storm window 0: one callout per incident), against the callout's
+  own first-dial figure measured here the way bench/callout.py does (a caller's
+  recording-complete webhook sent -> the first Calls.create), same server, same worker: both
+  one at a time, and (for the events) also for the K keys of the flood, whose page jobs queue
+  behind each other on the one callout worker while the flood is being answered.
+Timestamps are `time.time()` on this machine; p50/p99 and the ratios are printed as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
+    sys.path[0] = str(ROOT)  # else bench/callout.py would shadow the callout package
+
+import requests  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from bench.callout import ONCALL, pct, summary  # noqa: E402
+from hotline.base import integrations  # noqa: E402
+from hotline.base.callout_models import Attempt  # noqa: E402
+from hotline.base.config import load_config  # noqa: E402
+from hotline.base.event_models import EventAlert  # noqa: E402
+from hotline.base.models import Incident  # noqa: E402
+from hotline.base.runtime import Runtime, set_runtime  # noqa: E402
+from hotline.lifecycle import commands, incidents  # noqa: E402
+from hotline.lifecycle.commands import Actor, Channel  # noqa: E402
+from hotline.service.embedded_redis import free_port, start_embedded_redis  # noqa: E402
+from hotline.service.supervisor import WEB_THREADS, WEB_WORKERS, worker_argv  # noqa: E402
+from sim import Sim  # noqa: E402
+from sim.signing import signature  # noqa: E402
+
+EVENTS = """
+[events]
+rate_limit_per_minute = 1000000
+"""
+CHEN = "+886912000001"
+
+
+def write_config(folder: Path) -> Path:
+    base = (ROOT / "config.toml").read_text(encoding="utf-8").split("# --- On-call", 1)[0]
+    base = base.replace('flows_dir = "ivr_flows"', f'flows_dir = "{ROOT / "ivr_flows"}"')
+    path = folder / "config.toml"
+    path.write_text(base + ONCALL + EVENTS, encoding="utf-8")
+    return path
+
+
+class Creates:
+    """When the sim received each Calls.create, by the call's sid."""
+
+    def __init__(self, sim: Sim) -> None:
+        self.at: dict[str, float] = {}
+        self.lock = threading.Lock()
+        original = sim.create_outbound_call
+
+        def create(to: str, from_: str, options: Any) -> Any:
+            arrived = time.time()
+            created = original(to, from_, options)
+            with self.lock:
+                self.at[created["sid"]] = arrived
+            return created
+
+        sim.create_outbound_call = create  # type: ignore[method-assign]
+
+
+def blast(url: str, bodies: list[Any], concurrency: int, as_json: bool) -> tuple[list[int], list[float], float]:
+    """`_blast` in a process of its own: the sim lives in this one, and a client hammering the
+    server from here would starve the sim's threads (the GIL), delaying the Calls.create we time."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(_blast, (url, bodies, concurrency, as_json))
+
+
+def _blast(url: str, bodies: list[Any], concurrency: int, as_json: bool) -> tuple[list[int], list[float], float]:
+    """POST every body as fast as the server takes them; (statuses, send times, wall seconds)."""
+    local = threading.local()
+    sent = [0.0] * len(bodies)
+
+    def one(i: int) -> int:
+        session = getattr(local, "s", None) or requests.Session()
+        local.s = session
+        sent[i] = time.time()
+        r = session.post(url, json=bodies[i], timeout=60) if as_json else session.post(url, data=bodies[i], timeout=60)
+        return r.status_code
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        statuses = list(pool.map(one, range(len(bodies))))
+    return statuses, sent, time.perf_counter() - started
+
+
+def first_dials(db: Any, creates: Creates, incident_ids: dict[int, float], timeout: float = 120.0) -> list[float]:
+    """Per incident: its callout's first Calls.create minus the moment its first request was sent."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with db.session() as s:
+            rows = s.execute(select(Incident.id, Attempt.call_sid)
+                             .join(Attempt, Attempt.callout_id == _callout_of())
+                             .where(Incident.id.in_(list(incident_ids)), Attempt.call_sid.is_not(None))
+                             .order_by(Attempt.id)).all()
+        first: dict[int, float] = {}
+        for incident_id, sid in rows:
+            if incident_id not in first and sid in creates.at:
+                first[incident_id] = creates.at[sid] - incident_ids[incident_id]
+        if len(first) == len(incident_ids) or time.monotonic() > deadline:
+            if len(first) != len(incident_ids):
+                raise SystemExit(f"FAILURE: only {len(first)} of {len(incident_ids)} incidents were dialled")
+            return list(first.values())
+        time.sleep(0.2)
+
+
+def _callout_of() -> Any:
+    from hotline.base.callout_models import callout_incidents
+
+    return (select(callout_incidents.c.callout_id).where(callout_incidents.c.incident_id == Incident.id)
+            .order_by(callout_incidents.c.callout_id).limit(1).scalar_subquery())
+
+
+def phone_first_dials(url: str, db: Any, auth_token: str, n: int) -> dict[int, float]:
+    """The callout's own figure: a caller's recording-complete webhook -> the first Calls.create."""
+    sent: dict[int, float] = {}
+    for i in range(n):
+        sid = f"CAbenchev{i:025d}"
+        with db.session() as s:
+            incidents.register_call(s, sid, "+886912345678", "+886277001234")
+            incident_id = commands.report(s, call_sid=sid, type_key="other", lang="zh-TW", caller="+886912345678",
+                                          actor=Actor("+886912345678", Channel.CALLER),
+                                          record_max_seconds=180).incident_ids[0]
+        sent[incident_id] = time.time()
+        post_signed_to(url, auth_token, f"/voice/recording-status?i={incident_id}",
+                       {"CallSid": sid, "RecordingStatus": "completed", "RecordingSid": f"RE{i:032d}",
+                        "RecordingUrl": "http://127.0.0.1:9/nothing", "RecordingDuration": "3"})
+        time.sleep(0.3)  # one at a time, as bench/callout.py measures it
+    return sent
+
+
+def event_first_dials(url: str, db: Any, key: str, n: int) -> dict[int, float]:
+    """Events one at a time, no flood: the same conditions as the phone figure."""
+    sent: dict[int, float] = {}
+    session = requests.Session()
+    for i in range(n):
+        body = {"routing_key": key, "event_action": "trigger", "dedup_key": f"alone-{i}",
+                "payload": {"summary": "bench event alone", "source": "bench", "severity": "critical"}}
+        at = time.time()
+        session.post(f"{url}/events/v2/enqueue", json=body, timeout=60).raise_for_status()
+        with db.session() as s:
+            incident_id = s.scalar(select(EventAlert.incident_id).where(EventAlert.dedup_key == f"alone-{i}"))
+        sent[incident_id] = at
+        time.sleep(0.3)
+    return sent
+
+
+def post_signed_to(base: str, auth_token: str, path: str, form: dict[str, str]) -> None:
+    url = base + path
+    r = requests.post(url, data=form, headers={"X-Twilio-Signature": signature(auth_token, url, form)}, timeout=10)
+    r.raise_for_status()
+
+
+def run(n_events: int, n_keys: int, concurrency: int, phone_incidents: int, database: str = "") -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-events-"))
+    redis = start_embedded_redis(tmp / "redis", persist=False)
+    sim = Sim(virtual_time=True, webhook_timeout=30.0)
+    sim.start()
+    creates = Creates(sim)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "HOTLINE_CONFIG": str(write_config(tmp)), "HOTLINE_DATA_DIR": str(tmp / "data"),
+           "HOTLINE_RECORDINGS_DIR": str(tmp / "rec"), "HOTLINE_PUBLIC_URL": url, "REDIS_URL": redis.url,
+           "TWILIO_ACCOUNT_SID": sim.account_sid, "TWILIO_AUTH_TOKEN": sim.auth_token,
+           "HOTLINE_SIM_URL": sim.api_base_url, "DATABASE_URL": database, "PYTHONUNBUFFERED": "1"}
+    set_runtime(Runtime(load_config(env["HOTLINE_CONFIG"], env=env)))
+    from hotline.base.runtime import get_runtime
+
+    db = get_runtime().db
+    procs = [subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
+                               str(WEB_WORKERS), "--threads", str(WEB_THREADS), "--worker-class", "gthread",
+                               "--log-level", "warning", "bench.bare_app:app"], env=env, cwd=ROOT)]
+    try:
+        for _ in range(300):
+            try:
+                if requests.get(f"{url}/healthz", timeout=1).status_code in (200, 503):
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        procs.append(subprocess.Popen([sys.executable, *worker_argv(redis.url, ("callout",))], env=env, cwd=ROOT,
+                                      stdout=(tmp / "worker.log").open("wb"), stderr=subprocess.STDOUT))
+        with db.session() as s:
+            key = integrations.add(s, "bench", "cyber_security", False, "bench").key
+        time.sleep(2)  # the worker registers and reconciles before timing starts
+        blast(f"{url}/bench/bare", [{"Digits": "1"}] * 50, concurrency, as_json=False)  # warm-up
+        bare, _, bare_wall = blast(f"{url}/bench/bare", [{"Digits": "1"}] * n_events, concurrency, as_json=False)
+        bodies = [{"routing_key": key, "event_action": "trigger", "dedup_key": f"bench-{i % n_keys}",
+                   "payload": {"summary": f"bench event {i}", "source": "bench", "severity": "critical",
+                               "custom_details": {"n": i}}} for i in range(n_events)]
+        statuses, sent, events_wall = blast(f"{url}/events/v2/enqueue", bodies, concurrency, as_json=True)
+        first_sent: dict[str, float] = {}
+        for body, at in zip(bodies, sent, strict=True):
+            first_sent[body["dedup_key"]] = min(at, first_sent.get(body["dedup_key"], at))
+        with db.session() as s:
+            alerts = list(s.scalars(select(EventAlert)))
+            incident_total = s.scalar(select(func.count()).select_from(Incident))
+        event_dials = first_dials(db, creates, {a.incident_id: first_sent[a.dedup_key] for a in alerts})
+        phone_sent = phone_first_dials(url, db, sim.auth_token, phone_incidents)
+        phone_dials = first_dials(db, creates, phone_sent)
+        alone_dials = first_dials(db, creates, event_first_dials(url, db, key, phone_incidents))
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(15)
+        sim.stop()
+        redis.stop()
+    ok = statuses.count(202) == n_events and len(alerts) == n_keys and incident_total == n_keys
+    bare_rate, events_rate = len(bare) / bare_wall, n_events / events_wall
+    return {
+        "events": n_events, "dedup_keys": n_keys, "concurrency": concurrency,
+        "gunicorn": f"{WEB_WORKERS} workers x {WEB_THREADS} threads, {os.cpu_count()} cores",
+        "answered_202": statuses.count(202), "other_answers": sorted(set(statuses) - {202}),
+        "incidents": incident_total, "repeats_counted": sum(a.events for a in alerts),
+        "bare_twiml_per_s": round(bare_rate, 1), "events_per_s": round(events_rate, 1),
+        "throughput_ratio_events_to_bare": round(events_rate / bare_rate, 2),
+        "event_to_first_calls_create_one_at_a_time": summary(alone_dials),
+        "phone_first_dial_one_at_a_time": summary(phone_dials),
+        "p99_ratio_event_to_phone_first_dial": round(pct(alone_dials, 99) / pct(phone_dials, 99), 2),
+        "event_to_first_calls_create_during_the_flood": summary(event_dials),
+        "p99_ratio_flood_to_phone_first_dial": round(pct(event_dials, 99) / pct(phone_dials, 99), 1),
+        "result": "OK" if ok else "FAILURE",
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, default=1000)
+    ap.add_argument("--keys", type=int, default=50)
+    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--phone-incidents", type=int, default=20)
+    ap.add_argument("--database", default="", help="DATABASE_URL (default: SQLite in a temp folder); use an empty one")
+    args = ap.parse_args()
+    result = run(args.events, args.keys, args.concurrency, args.phone_incidents, args.database)
+    print(json.dumps(result, indent=2))
+    return 0 if result["result"] == "OK" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

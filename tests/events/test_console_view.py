@@ -1,0 +1,34 @@
+"""A watched event in the console: its reason, its summary and its details, with the shipped rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from hotline.service.embedded_redis import start_embedded_redis
+from hotline.service.sandbox import Hotline
+from tests.console.conftest import console_config, logged_in_client
+from tests.events.conftest import add_integration, alerts_for, post, trigger
+
+
+@pytest.fixture(scope="module")
+def h(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    tmp = tmp_path_factory.mktemp("events-console")
+    redis = start_embedded_redis(tmp / "redis", persist=False)
+    hotline = Hotline(tmp, redis.url, "sqlite", config_path=console_config(tmp))
+    yield hotline
+    hotline.close()
+    redis.stop()
+
+
+def test_a_watched_event_shows_why_it_was_not_paged(h: Hotline) -> None:
+    key = add_integration(h, "ids").key
+    r = post(h, trigger(key, "small-leak", severity="warning", summary="12 records exposed", affected_records=12))
+    assert r.status_code == 202
+    incident_id = alerts_for(h, "small-leak")[0].incident_id
+    client = logged_in_client(h)
+    page = client.get(f"/console/incidents/{incident_id}/live", headers={"Accept-Language": "en-US"}
+                      ).get_data(as_text=True)
+    assert "paging stopped by rule cyber_security.otherwise" in page
+    assert "12 records exposed" in page and "ids-1" in page and "affected_records" in page
