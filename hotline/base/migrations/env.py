@@ -10,9 +10,16 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from hotline.base.db import make_engine
-from hotline.base.models import Base
+from hotline.base.models import Base, UTCDateTime
 
 config = context.config
+
+
+def _render(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Our UTCDateTime is a plain timezone-aware DateTime in the database: write it as one."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def _run(connection: Connection) -> None:
@@ -21,6 +28,7 @@ def _run(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
         compare_type=True,
+        render_item=_render,
     )
     with context.begin_transaction():
         context.run_migrations()
