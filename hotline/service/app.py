@@ -18,6 +18,7 @@ from hotline.ivr import twiml_guard
 from hotline.ivr.flow import load_flows
 from hotline.ivr.voice import bp as voice_bp
 from hotline.ivr.voice_context import type_codes
+from hotline.responder.crisis_call import bp as crisis_call_bp
 from hotline.responder.webhooks import bp as responder_bp
 from hotline.service import health
 
@@ -43,6 +44,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(voice_bp)
     twiml_guard.register(app, config)
     app.register_blueprint(responder_bp)
+    app.register_blueprint(crisis_call_bp)
     console.register(app)
 
     @app.get("/prompts/<name>/<lang>.wav")

@@ -16,7 +16,7 @@ USAGE = """usage: python3 run.py [COMMAND]
   web                the web app only (gunicorn)
   worker [QUEUES]    an RQ worker: callout, recordings, default; `worker transcribe` for Vosk
   sim                the local Twilio stand-in on its own (see --help)
-  check              validate config.toml and ivr_flows/, print a summary
+  check              validate config.toml, ivr_flows/ and plans/, print a summary
   call               place a first call to the running hotline from a sim phone, and follow it
   fallback-twiml     print TwiML to paste into a TwiML Bin for when the server is down
   models [...]       list / check / install Vosk models
@@ -39,8 +39,8 @@ HELP = {
     "web": "usage: python3 run.py web [GUNICORN ARGS]\n\nThe web app only, under gunicorn.",
     "worker": "usage: python3 run.py worker [QUEUE ...]\n\nOne RQ worker; by default callout, recordings and\n"
               "default; `worker transcribe` for Vosk. Needs REDIS_URL.",
-    "check": "usage: python3 run.py check\n\nValidate config.toml and ivr_flows/ and print a summary; exit 2 on\n"
-             "problems. `python3 run.py` runs the same checks before it starts anything.",
+    "check": "usage: python3 run.py check\n\nValidate config.toml, ivr_flows/ and plans/ and print a summary;\n"
+             "exit 2 on problems. `python3 run.py` runs the same checks before it starts anything.",
     "call": "usage: python3 run.py call\n\nPlace a first call to the running hotline from a simulated phone, then\n"
             "follow its incident for a while: recording, transcript, who is being called.",
     "fallback-twiml": "usage: python3 run.py fallback-twiml\n\nPrint TwiML to paste into a TwiML Bin, for when\n"
@@ -89,12 +89,30 @@ def cmd_check(argv: list[str]) -> int:
     print(f"  people: {len(cfg.people)}; operators (by caller ID): {len(cfg.operators)}; sites: {len(cfg.sites)}")
     for f in flows.values():
         print(f"flow {f.path}: OK, {len(f.nodes)} nodes, start at {f.start!r}")
+    _print_plans(cfg)
     print("  prompts (recorded = published audio, else text-to-speech):")
     for name in sorted({p for f in flows.values() for p in f.prompts}):
         states = [f"{lang}={'recorded' if published_prompt(cfg.recordings_dir, name, lang) else 'TTS'}"
                   for lang in cfg.languages]
         print(f"    {name}: {', '.join(states)}")
     return 0
+
+
+def _print_plans(cfg: Config) -> None:
+    from hotline.base.plan_settings import crisis_settings
+
+    crisis = crisis_settings(cfg)
+    if not crisis.plans:
+        print(f"  crisis plans: none (no *.toml in {crisis.plans_dir}); confirming a report activates nothing")
+        return
+    print(f"  crisis plans ({crisis.plans_dir}), two-person rule {'on' if crisis.two_person_rule else 'off'}:")
+    for key, plan in crisis.plans.items():
+        team = ", ".join(f"{t.role}={t.lead.key}" + (f" (deputy {t.deputy.key})" if t.deputy else "")
+                         for t in plan.team)
+        print(f"    {key}: team {team}; {len(plan.steps)} steps; statement in {', '.join(plan.statement)}")
+    missing = sorted(set(cfg.incident_types) - set(crisis.plans) - {"other"})
+    if missing:
+        print(f"    no plan for: {', '.join(missing)}")
 
 
 def cmd_fallback_twiml(argv: list[str]) -> int:

@@ -1,0 +1,315 @@
+"""Crisis plans (`plans/<type>.toml`, data only) and the `[crisis]` section of config.toml.
+
+A plan says, for one incident type, who forms the crisis team (by role), what must be done by
+when after activation (the checklist), and the first public statement per language. Plans are
+validated with config.toml, in the same words (file, key, fix), so `run.py check` and start-up
+refuse a plan that names an unknown person, rota, role or type, a template placeholder we
+cannot fill, or a deadline that is not a duration.
+
+    # plans/cyber_security.toml (the file name is the incident type)
+    [team.it_security]              # roles: management, communications, it_security, legal, hr
+    rota = "it_security"            # or person = "chen"
+    deputy = "wang"                 # optional: a person or rota rung when the lead does not confirm
+
+    [[steps]]
+    owner = "communications"        # a role of this plan's team
+    deadline = "60m"                # after activation: 90s, 45m, 2h, 1h30m
+    text = { "zh-TW" = "...", "en-US" = "Publish the first statement" }
+
+    [statement]                     # per hotline language; placeholders {type} {time} {site} {reference}
+    "en-US" = "On {time} we activated our {type} crisis plan ..."
+
+    # config.toml
+    [crisis]
+    plans_dir = "plans"             # relative to config.toml
+    two_person_rule = true          # a statement is published only after a second person approves it
+    repeat_minutes = 3              # team members who have not confirmed are called again this often
+    rounds_before_deputy = 2        # after this many unconfirmed rounds the deputy is called too
+    overdue_renotify_minutes = 15   # an overdue step's owner gets an SMS again this often
+    dark_site_dormant = "neutral"   # what the dark site shows when off: "neutral" page or "404"
+    contacts = [ { number = "+886277001234", label = { "en-US" = "Hotline" } } ]
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from string import Formatter
+from typing import TYPE_CHECKING, Any
+
+from hotline.base.config_errors import ConfigProblem
+from hotline.base.phone import to_e164
+
+if TYPE_CHECKING:
+    from hotline.base.config import Config
+
+ROLES = ("management", "communications", "it_security", "legal", "hr")
+PLACEHOLDERS = ("type", "time", "site", "reference")
+DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+SECTION_KEYS = {"plans_dir", "two_person_rule", "repeat_minutes", "rounds_before_deputy",
+                "overdue_renotify_minutes", "dark_site_dormant", "contacts"}
+PLAN_KEYS = {"team", "steps", "statement"}
+DORMANT = ("neutral", "404")
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """A person, or whoever covers a rota at the moment the team is notified."""
+
+    kind: str  # "person" | "rota"
+    key: str
+
+
+@dataclass(frozen=True)
+class TeamSlot:
+    role: str
+    lead: Assignee
+    deputy: Assignee | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    owner: str  # a role of the plan's team
+    deadline: timedelta  # after activation
+    text: dict[str, str]  # per language
+
+
+@dataclass(frozen=True)
+class Plan:
+    type_key: str
+    team: tuple[TeamSlot, ...]
+    steps: tuple[Step, ...]
+    statement: dict[str, str]  # per language, with {type} {time} {site} {reference}
+    path: Path | None = None
+
+    def slot(self, role: str) -> TeamSlot | None:
+        return next((t for t in self.team if t.role == role), None)
+
+
+@dataclass(frozen=True)
+class Contact:
+    number: str
+    label: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CrisisSettings:
+    plans: dict[str, Plan] = field(default_factory=dict)
+    two_person_rule: bool = True
+    repeat_minutes: int = 3
+    rounds_before_deputy: int = 2
+    overdue_renotify_minutes: int = 15
+    dark_site_dormant: str = "neutral"
+    contacts: tuple[Contact, ...] = ()
+    plans_dir: Path | None = None
+
+
+def parse_duration(value: Any) -> timedelta | None:
+    """"60m", "2h", "90s", "1h30m" -> timedelta; anything else (or zero) -> None."""
+    if not isinstance(value, str):
+        return None
+    m = DURATION_RE.match(value.strip())
+    if not m or not any(m.groups()):
+        return None
+    h, mins, secs = (int(g or 0) for g in m.groups())
+    span = timedelta(hours=h, minutes=mins, seconds=secs)
+    return span if span > timedelta(0) else None
+
+
+def crisis_settings(cfg: Config) -> CrisisSettings:
+    value = cfg.extras.get("crisis")
+    return value if isinstance(value, CrisisSettings) else CrisisSettings()
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.found: list[ConfigProblem] = []
+
+    def add(self, file: str, key: str, value: Any, fix: str) -> None:
+        self.found.append(ConfigProblem(file, key, value, fix))
+
+
+def load_section(cfg: Config, file: str) -> tuple[CrisisSettings, list[ConfigProblem]]:
+    """The `[crisis]` section and every plan in its folder; same shape as the other loaders."""
+    p = _Problems()
+    raw = cfg.raw.get("crisis", {})
+    if not isinstance(raw, dict):
+        p.add(file, "crisis", raw, "must be a table: [crisis]")
+        raw = {}
+    for key in sorted(set(raw) - SECTION_KEYS):
+        p.add(file, f"crisis.{key}", raw[key], f"unknown setting; use one of: {', '.join(sorted(SECTION_KEYS))}")
+    numbers = {}
+    for name, default, low, high in (("repeat_minutes", 3, 1, 60), ("rounds_before_deputy", 2, 1, 10),
+                                     ("overdue_renotify_minutes", 15, 1, 1440)):
+        value = raw.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            p.add(file, f"crisis.{name}", value, f"use a whole number from {low} to {high}")
+            value = default
+        numbers[name] = value
+    two_person = raw.get("two_person_rule", True)
+    if not isinstance(two_person, bool):
+        p.add(file, "crisis.two_person_rule", two_person, "use true or false")
+        two_person = True
+    dormant = raw.get("dark_site_dormant", "neutral")
+    if dormant not in DORMANT:
+        p.add(file, "crisis.dark_site_dormant", dormant, "use \"neutral\" (a plain page) or \"404\"")
+        dormant = "neutral"
+    contacts = _contacts(cfg, file, raw.get("contacts"), p)
+    plans_dir = raw.get("plans_dir", "plans")
+    plans: dict[str, Plan] = {}
+    folder = None
+    if not isinstance(plans_dir, str) or not plans_dir:
+        p.add(file, "crisis.plans_dir", plans_dir, "name a folder, e.g. \"plans\"")
+    else:
+        folder = Path(plans_dir) if Path(plans_dir).is_absolute() else cfg.path.parent / plans_dir
+        # A missing folder means no plans (a copied config.toml still starts); `run.py check` says so.
+        if folder.is_dir():
+            plans = load_plans(cfg, folder, p)
+    return CrisisSettings(plans, two_person, numbers["repeat_minutes"], numbers["rounds_before_deputy"],
+                          numbers["overdue_renotify_minutes"], dormant, contacts, folder), p.found
+
+
+def _contacts(cfg: Config, file: str, raw: Any, p: _Problems) -> tuple[Contact, ...]:
+    if raw is None:
+        return tuple(Contact(n) for n in cfg.numbers)
+    if not isinstance(raw, list):
+        p.add(file, "crisis.contacts", raw, "use a list: [ { number = \"+886...\", label = { \"en-US\" = \"...\" } } ]")
+        return ()
+    out = []
+    for i, item in enumerate(raw):
+        number = to_e164(item.get("number"), cfg.default_region) if isinstance(item, dict) else None
+        label = item.get("label", {}) if isinstance(item, dict) else None
+        if number is None:
+            p.add(file, f"crisis.contacts[{i}].number", item, "give a valid phone number, e.g. \"+886277001234\"")
+        elif not isinstance(label, dict) or not all(isinstance(v, str) for v in label.values()):
+            p.add(file, f"crisis.contacts[{i}].label", label, "give labels per language: { \"en-US\" = \"Press\" }")
+        else:
+            out.append(Contact(number, dict(label)))
+    return tuple(out)
+
+
+def load_plans(cfg: Config, folder: Path, p: _Problems) -> dict[str, Plan]:
+    plans = {}
+    for path in sorted(folder.glob("*.toml")):
+        plan = _plan(cfg, path, p)
+        if plan is not None:
+            plans[plan.type_key] = plan
+    return plans
+
+
+def _plan(cfg: Config, path: Path, p: _Problems) -> Plan | None:
+    file, type_key = str(path), path.stem
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        p.add(file, "(syntax)", str(exc), "fix the TOML syntax at that line")
+        return None
+    if type_key not in cfg.incident_types:
+        known = ", ".join(sorted(cfg.incident_types))
+        p.add(file, "(file name)", type_key, f"name the file after an incident type in config.toml: {known}")
+        return None
+    for key in sorted(set(raw) - PLAN_KEYS):
+        p.add(file, key, raw[key], f"unknown key; use one of: {', '.join(sorted(PLAN_KEYS))}")
+    team = _team(cfg, file, raw.get("team"), p)
+    roles = {t.role for t in team}
+    steps = _steps(cfg, file, raw.get("steps", []), roles, p)
+    statement = _statement(cfg, file, raw.get("statement"), p)
+    return Plan(type_key, team, steps, statement, path)
+
+
+def _team(cfg: Config, file: str, raw: Any, p: _Problems) -> tuple[TeamSlot, ...]:
+    if not isinstance(raw, dict) or not raw:
+        p.add(file, "team", raw,
+              f"add the team by role: [team.management] person = \"...\" (roles: {', '.join(ROLES)})")
+        return ()
+    out = []
+    for role, spec in raw.items():
+        if role not in ROLES:
+            p.add(file, f"team.{role}", role, f"unknown role; use one of: {', '.join(ROLES)}")
+            continue
+        if not isinstance(spec, dict):
+            p.add(file, f"team.{role}", spec, "must be a table with person = \"...\" or rota = \"...\"")
+            continue
+        for key in sorted(set(spec) - {"person", "rota", "deputy"}):
+            p.add(file, f"team.{role}.{key}", spec[key], "unknown key; use person, rota or deputy")
+        leads = [k for k in ("person", "rota") if k in spec]
+        if len(leads) != 1:
+            p.add(file, f"team.{role}", spec, "give exactly one of person = \"...\" or rota = \"...\"")
+            continue
+        lead = _assignee(cfg, file, f"team.{role}.{leads[0]}", leads[0], spec[leads[0]], p)
+        deputy = None
+        if "deputy" in spec:
+            value = spec["deputy"]
+            kind = "rota" if isinstance(value, str) and value in _rotas(cfg) else "person"
+            deputy = _assignee(cfg, file, f"team.{role}.deputy", kind, value, p)
+        if lead is not None:
+            out.append(TeamSlot(role, lead, deputy))
+    return tuple(out)
+
+
+def _rotas(cfg: Config) -> dict[str, Any]:
+    rotas = cfg.raw.get("rotas", {})
+    return rotas if isinstance(rotas, dict) else {}
+
+
+def _assignee(cfg: Config, file: str, key: str, kind: str, value: Any, p: _Problems) -> Assignee | None:
+    known = cfg.people if kind == "person" else _rotas(cfg)
+    if not isinstance(value, str) or value not in known:
+        choices = ", ".join(sorted(cfg.people) + sorted(_rotas(cfg)) if key.endswith("deputy") else sorted(known))
+        p.add(file, key, value, f"no {'person or rota' if key.endswith('deputy') else kind} `{value}` in "
+              f"config.toml; use one of: {choices}")
+        return None
+    return Assignee(kind, value)
+
+
+def _texts(cfg: Config, file: str, key: str, raw: Any, p: _Problems, allowed: tuple[str, ...]) -> dict[str, str]:
+    if not isinstance(raw, dict) or not all(isinstance(v, str) and v.strip() for v in raw.values()):
+        p.add(file, key, raw, "give the text per language: { \"zh-TW\" = \"...\", \"en-US\" = \"...\" }")
+        return {}
+    for lang in cfg.languages:
+        if lang not in raw:
+            p.add(file, f"{key}.{lang}", None, f"add the {lang} text")
+    for lang, template in raw.items():
+        try:
+            names = {name for _, name, _, _ in Formatter().parse(template) if name is not None}
+        except ValueError as exc:
+            p.add(file, f"{key}.{lang}", template, f"fix the braces ({exc}); write {{{{ for a literal brace")
+            continue
+        unknown = sorted(names - set(allowed))
+        if unknown:
+            usable = ", ".join(f"{{{n}}}" for n in allowed) or "none (write {{ for a literal brace)"
+            p.add(file, f"{key}.{lang}", "{" + unknown[0] + "}", f"unknown placeholder; use {usable}")
+    return dict(raw)
+
+
+def _steps(cfg: Config, file: str, raw: Any, roles: set[str], p: _Problems) -> tuple[Step, ...]:
+    if not isinstance(raw, list):
+        p.add(file, "steps", raw, "use [[steps]] tables with owner, deadline and text")
+        return ()
+    out = []
+    for i, spec in enumerate(raw):
+        key = f"steps[{i}]"
+        if not isinstance(spec, dict):
+            p.add(file, key, spec, "must be a table with owner, deadline and text")
+            continue
+        for extra in sorted(set(spec) - {"owner", "deadline", "text"}):
+            p.add(file, f"{key}.{extra}", spec[extra], "unknown key; use owner, deadline or text")
+        owner = spec.get("owner")
+        if owner not in roles:
+            p.add(file, f"{key}.owner", owner,
+                  f"name a role of this plan's team: {', '.join(sorted(roles)) or '(none)'}")
+        deadline = parse_duration(spec.get("deadline"))
+        if deadline is None:
+            p.add(file, f"{key}.deadline", spec.get("deadline"), "use a duration after activation: \"90s\", \"60m\", "
+                  "\"2h\" or \"1h30m\"")
+        text = _texts(cfg, file, f"{key}.text", spec.get("text"), p, ())
+        if owner in roles and deadline is not None and text:
+            out.append(Step(str(owner), deadline, text))
+    return tuple(out)
+
+
+def _statement(cfg: Config, file: str, raw: Any, p: _Problems) -> dict[str, str]:
+    return _texts(cfg, file, "statement", raw, p, PLACEHOLDERS)
