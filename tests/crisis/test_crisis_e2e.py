@@ -1,0 +1,127 @@
+"""From a phone report to the crisis team, on the sim: report -> accept -> confirm -> every team
+phone rings at once -> two join the bridge -> an overdue step re-notifies its owner; and a false
+alarm activates nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from crisis import team
+from hotline.base.crisis_models import BridgeLeg, Crisis, CrisisMember, CrisisState, CrisisStep
+from hotline.base.models import utcnow
+from hotline.base.plan_settings import crisis_settings
+from hotline.service.sandbox import Hotline
+from sim import conference
+
+CALLER = "+886912345678"
+
+
+def report_and_accept(h: Hotline, caller: str = CALLER):
+    """A cyber-security report (menu key 2, no danger), accepted by whoever the callout rings first."""
+    c = h.report("22", caller)
+    incident = h.wait_for(lambda: h.incident_for(c.sid), what="incident")
+    seen = {x.sid for x in h.sim.call_objects()}
+    call = h.sim.wait_for(lambda: next((x for x in h.sim.call_objects() if x.direction == "outbound-api"
+                                        and x.sid not in seen or _callout_call(h, x, incident.id)), None),
+                          20, "the callout's first call")
+    handle = h.sim.handle(call.sid)
+    handle.answer()
+    handle.expect_say("Press 1 to accept")
+    handle.press("1")
+    handle.expect_say("Thank you")
+    handle.expect_say("Press 7 to confirm the report is real")
+    return incident, handle
+
+
+def _callout_call(h: Hotline, call, incident_id: int) -> bool:
+    return call.direction == "outbound-api" and "/voice/callout/" in (call.options.url or "") and \
+        call.status.value in ("ringing", "queued")
+
+
+def team_numbers(h: Hotline) -> dict[str, str]:
+    cfg = h.config
+    plan = crisis_settings(cfg).plans["cyber_security"]
+    seats = team.leads(plan, cfg.extras["oncall"].rotas, utcnow())
+    return {seat.role: cfg.people[seat.person].phone for seat in seats}
+
+
+def crisis_calls(h: Hotline) -> list:
+    return [c for c in h.sim.call_objects() if "/voice/crisis/answer" in (c.options.url or "")]
+
+
+def test_confirm_rings_the_whole_team_at_once_and_two_join_the_bridge(h: Hotline):
+    for phone in {*team_numbers(h).values(), CALLER}:
+        h.sim.phone(phone).manual()
+    incident, handle = report_and_accept(h)
+    handle.press("7")
+    handle.expect_say("The crisis plan is activated")
+    numbers = team_numbers(h)
+    h.wait_for(lambda: len(crisis_calls(h)) >= len(numbers), what="a call to every team member")
+    calls = crisis_calls(h)
+    assert {c.to for c in calls} == set(numbers.values())
+    # At once: every team phone is ringing together, before anyone has answered.
+    assert all(c.status.value == "ringing" for c in calls)
+    for number in set(numbers.values()):
+        h.sim.phone(number).expect_sms("crisis was activated")
+    with h.session() as s:
+        crisis = s.scalar(select(Crisis).where(Crisis.incident_id == incident.id))
+        assert crisis.state == CrisisState.ACTIVE
+    assert h.audit(incident.id, "crisis.activated")
+
+    legal = next(c for c in calls if c.to == numbers["legal"])
+    management = next(c for c in calls if c.to == numbers["management"])
+    for call, role in ((legal, "legal"), (management, "management")):
+        member = h.sim.handle(call.sid)
+        member.answer()
+        member.expect_say(f"You are the {role if role != 'legal' else 'legal'} lead")
+        member.press("2")
+        member.expect_say("Joining the crisis bridge")
+    h.wait_for(lambda: len(_on_bridge(h, crisis.id)) == 2, what="two on the bridge")
+    room = next(r for r in conference.listing(h.sim) if r["friendly_name"] == f"crisis-{crisis.id}")
+    assert set(room["participants"]) == {legal.sid, management.sid}
+    with h.session() as s:
+        confirmed = {m.role for m in s.scalars(select(CrisisMember).where(CrisisMember.crisis_id == crisis.id))
+                     if m.confirmed_at}
+    assert confirmed == {"legal", "management"}
+
+    h.sim.handle(legal.sid).hangup()
+    h.wait_for(lambda: len(_on_bridge(h, crisis.id)) == 1, what="legal to leave the bridge")
+
+    # Nobody ticks a step off: past the first deadline the convergence cycle texts its owner.
+    with h.session() as s:
+        first = s.scalars(select(CrisisStep).where(CrisisStep.crisis_id == crisis.id)
+                          .order_by(CrisisStep.due_at)).first()
+        owner_phone = numbers[first.owner_role]
+    before = len(h.sim.messages)
+    report = h.converge(now=utcnow() + (first.due_at - utcnow()) + timedelta(seconds=1))
+    assert first.id in report.crisis_reminders
+    assert any(m.to == owner_phone and "is not done yet" in m.body for m in h.sim.messages[before:])
+    assert h.audit(incident.id, "crisis.step_overdue_sms")
+    # Those who have not confirmed are called again on the next round; those who did are not.
+    again = h.converge(now=utcnow() + timedelta(minutes=crisis_settings(h.config).repeat_minutes, seconds=1))
+    with h.session() as s:
+        recalled = {s.get(CrisisMember, m).role for m in again.crisis_calls}
+    assert recalled and not recalled & {"legal", "management"}
+
+
+def _on_bridge(h: Hotline, crisis_id: int) -> list[BridgeLeg]:
+    with h.session() as s:
+        return list(s.scalars(select(BridgeLeg).where(BridgeLeg.crisis_id == crisis_id, BridgeLeg.left_at.is_(None))))
+
+
+def test_a_false_alarm_activates_nothing(h: Hotline):
+    caller = "+886912345679"
+    h.sim.phone(caller).manual()
+    incident, handle = report_and_accept(h, caller)
+    before = len(crisis_calls(h))
+    handle.press("8")
+    handle.expect_say("Marked as a false alarm")
+    with h.session() as s:
+        crisis = s.scalar(select(Crisis).where(Crisis.incident_id == incident.id))
+        assert crisis.state == CrisisState.FALSE_ALARM
+        assert not list(s.scalars(select(CrisisMember).where(CrisisMember.crisis_id == crisis.id)))
+    h.converge()
+    assert len(crisis_calls(h)) == before
+    assert h.audit(incident.id, "crisis.false_alarm") and not h.audit(incident.id, "crisis.activated")
