@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, g, redirect, request
 from werkzeug.wrappers import Response
 
+from .crisis_zh import ZH_CRISIS
+
 LANGS = ("zh-TW", "en-US")
 COOKIE = "console_lang"
 
@@ -50,6 +52,9 @@ ZH: dict[str, str] = {
     "Page not found.": "找不到此頁面。", "Dial": "撥號", "Keypad": "按鍵", "Call log": "通話紀錄",
     "Speak now, then press # or Stop and send.": "請開始說話，完成後按 # 或「結束並傳送」。",
 }
+
+
+ZH.update(ZH_CRISIS)
 
 
 def pick(cookie: str | None) -> str:

@@ -14,6 +14,7 @@ from hotline.base.db import create_schema
 from hotline.base.prompt_store import PromptError, prompt_folder
 from hotline.base.prompts import published_prompt
 from hotline.base.runtime import Runtime, get_runtime, set_runtime
+from hotline.darksite import bp as darksite_bp
 from hotline.ivr import twiml_guard
 from hotline.ivr.flow import load_flows
 from hotline.ivr.voice import bp as voice_bp
@@ -45,6 +46,7 @@ def create_app(config: Config | None = None) -> Flask:
     twiml_guard.register(app, config)
     app.register_blueprint(responder_bp)
     app.register_blueprint(crisis_call_bp)
+    app.register_blueprint(darksite_bp)
     console.register(app)
 
     @app.get("/prompts/<name>/<lang>.wav")

@@ -25,6 +25,7 @@ USAGE = """usage: python3 run.py [COMMAND]
   pins set WHO       set the admin, operator or a person's PIN (stored hashed in data/)
   callout list|cancel REF        open callouts; stop one
   users add NAME --role admin|viewer   hash a console password; prints the config.toml lines
+  darksite export DIR                 write the public dark site as static files
   test [pytest args] run the test suite
 
 `python3 run.py COMMAND --help` explains a command without running it.
@@ -46,6 +47,8 @@ HELP = {
     "fallback-twiml": "usage: python3 run.py fallback-twiml\n\nPrint TwiML to paste into a TwiML Bin, for when\n"
                       "the server is down.",
     "prompts": "usage: python3 run.py prompts list | upload NAME LANG FILE | rollback NAME LANG",
+    "darksite": "usage: python3 run.py darksite export DIR\n\nWrite the public dark site (/site/) as static\n"
+                "files (index.html, LANG/index.html, Atom feeds, site.css) for any web server to serve.",
     "pins": "usage: python3 run.py pins set admin|operator|PERSON [--pin DIGITS]\n\nStored hashed in\n"
             "data/pins.json, never in git.",
 }
@@ -261,6 +264,23 @@ def cmd_callout(argv: list[str]) -> int:
     return main(argv)
 
 
+def cmd_darksite(argv: list[str]) -> int:
+    """darksite export DIR: the public dark site as static files, to serve from anywhere."""
+    if len(argv) != 2 or argv[0] != "export":
+        print("usage: run.py darksite export DIR", file=sys.stderr)
+        return 2
+    from hotline.darksite.export import export
+    from hotline.service.app import create_app
+
+    cfg = _config_or_exit()
+    written = export(create_app(cfg), Path(argv[1]), cfg.languages)
+    for path in written:
+        print(path)
+    if not any(p.name == "index.html" for p in written):
+        print("darksite: dormant (404 by choice): only site.css was written", file=sys.stderr)
+    return 0
+
+
 def cmd_users(argv: list[str]) -> int:
     from hotline.console.users_cli import main
 
@@ -280,7 +300,8 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "all": cmd_all, "web": cmd_web, "worker": cmd_worker, "sim": cmd_sim, "check": cmd_check,
     "call": cmd_call, "fallback-twiml": cmd_fallback_twiml, "models": cmd_models,
     "transcribe": cmd_transcribe, "test": cmd_test, "prompts": cmd_prompts, "pins": cmd_pins,
-    "callout": cmd_callout, "users": cmd_users, "help": cmd_help, "--help": cmd_help, "-h": cmd_help,
+    "callout": cmd_callout, "users": cmd_users, "darksite": cmd_darksite,
+    "help": cmd_help, "--help": cmd_help, "-h": cmd_help,
 }
 
 
