@@ -5,15 +5,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from werkzeug.security import generate_password_hash
 
 from hotline.base.config import ROOT
 from hotline.service.embedded_redis import start_embedded_redis
 from hotline.service.sandbox import Hotline
 from tests.callout.e2e import with_languages
+from tests.console.conftest import logged_in_client
 
 PEOPLE = ("chen", "lin", "wang", "huang", "director", "counsel")
+# Two admins (the two-person rule needs a second one) and a viewer; cheap hashes for speed.
+USERS = {"alice": ("admin", "alice pass phrase"), "bob": ("admin", "bob pass phrase"),
+         "victor": ("viewer", "viewer pass phrase")}
+
+
+def users_toml() -> str:
+    out = "\n[console]\nsession_hours = 8\n"
+    for name, (role, password) in USERS.items():
+        out += (f'\n[console.users.{name}]\nrole = "{role}"\n'
+                f'password_hash = "{generate_password_hash(password, method="pbkdf2:sha256:1000")}"\n')
+    return out
 
 
 def write_config(folder: Path, extra: str = "") -> Path:
@@ -22,7 +36,7 @@ def write_config(folder: Path, extra: str = "") -> Path:
     text = text.replace('plans_dir = "plans"', f'plans_dir = "{ROOT / "plans"}"')
     text = with_languages(text, {key: ["en-US", "zh-TW"] for key in PEOPLE})
     path = folder / "config.toml"
-    path.write_text(text + extra, encoding="utf-8")
+    path.write_text(text + users_toml() + extra, encoding="utf-8")
     return path
 
 
@@ -35,3 +49,10 @@ def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) 
     yield hotline
     hotline.close()
     redis.stop()
+
+
+def client_for(h: Hotline, user: str) -> Any:
+    """A logged-in Flask test client, reading English, whose `csrf` attribute is its form token."""
+    client = logged_in_client(h, user, USERS[user][1])
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-US"
+    return client

@@ -9,11 +9,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from crisis import team
-from hotline.base.crisis_models import BridgeLeg, Crisis, CrisisMember, CrisisState, CrisisStep
+from hotline.base.crisis_models import BridgeLeg, Crisis, CrisisMember, CrisisState, CrisisStatement, CrisisStep
 from hotline.base.models import utcnow
 from hotline.base.plan_settings import crisis_settings
 from hotline.service.sandbox import Hotline
 from sim import conference
+from tests.crisis.conftest import client_for
 
 CALLER = "+886912345678"
 
@@ -61,8 +62,8 @@ def test_confirm_rings_the_whole_team_at_once_and_two_join_the_bridge(h: Hotline
     h.wait_for(lambda: len(crisis_calls(h)) >= len(numbers), what="a call to every team member")
     calls = crisis_calls(h)
     assert {c.to for c in calls} == set(numbers.values())
-    # At once: every team phone is ringing together, before anyone has answered.
-    assert all(c.status.value == "ringing" for c in calls)
+    # At once: every team phone rings together, before anyone has answered (nobody waits for another).
+    h.wait_for(lambda: all(c.status.value == "ringing" for c in calls), what="every team phone ringing")
     for number in set(numbers.values()):
         h.sim.phone(number).expect_sms("crisis was activated")
     with h.session() as s:
@@ -104,6 +105,43 @@ def test_confirm_rings_the_whole_team_at_once_and_two_join_the_bridge(h: Hotline
     with h.session() as s:
         recalled = {s.get(CrisisMember, m).role for m in again.crisis_calls}
     assert recalled and not recalled & {"legal", "management"}
+
+    publish_a_statement(h, incident.id, crisis.id)
+
+
+def publish_a_statement(h: Hotline, incident_id: int, crisis_id: int) -> None:
+    """Drafted by alice from the plan's template, refused when she approves it herself, approved by
+    bob; on the dark site and its feed once alice switches it on."""
+    public = h.app.test_client()
+    dormant = public.get("/site/")
+    assert dormant.status_code == 200 and "statement" not in dormant.get_data(as_text=True).lower()
+    assert public.get("/site/feed.atom").status_code == 404
+    alice, bob = client_for(h, "alice"), client_for(h, "bob")
+    page = alice.get(f"/console/incidents/{incident_id}").get_data(as_text=True)
+    assert "We have activated our crisis plan" in page  # the plan's template, filled in
+    base = f"/console/incidents/{incident_id}/crisis"
+    empty = alice.post(f"{base}/{crisis_id}/statements", data={"csrf_token": alice.csrf, "body_en-US": " ",
+                                                               "body_zh-TW": ""}, follow_redirects=True)
+    assert "A statement cannot be empty." in empty.get_data(as_text=True)
+    text = "At 10:00 we detected a cyber-security incident. Next update at 12:00."
+    alice.post(f"{base}/{crisis_id}/statements", data={"csrf_token": alice.csrf, "body_en-US": text,
+                                                        "body_zh-TW": "我們於十點發現資訊安全事件。"})
+    with h.session() as s:
+        statement = s.scalars(select(CrisisStatement).where(CrisisStatement.crisis_id == crisis_id)).one()
+    own = alice.post(f"{base}/statements/{statement.id}/approve", data={"csrf_token": alice.csrf},
+                     follow_redirects=True)
+    assert "You drafted this statement: a second person must approve it." in own.get_data(as_text=True)
+    bob.post(f"{base}/statements/{statement.id}/approve", data={"csrf_token": bob.csrf})
+    alice.post(f"{base}/{crisis_id}/dark-site", data={"csrf_token": alice.csrf, "on": "1"})
+    site = public.get("/site/en-US/")
+    assert site.status_code == 200 and text in site.get_data(as_text=True)
+    assert "Set-Cookie" not in site.headers and "Cookie" not in site.headers.get("Vary", "")
+    assert "public" in site.headers["Cache-Control"] and "<script" not in site.get_data(as_text=True)
+    feed = public.get("/site/en-US/feed.atom")
+    assert feed.mimetype == "application/atom+xml" and text in feed.get_data(as_text=True)
+    assert "我們於十點發現資訊安全事件。" in public.get("/site/").get_data(as_text=True)  # zh-TW is the default
+    kinds = [e.kind for e in h.audit(incident_id)]
+    assert {"crisis.statement_drafted", "crisis.statement_published", "crisis.dark_site_on"} <= set(kinds)
 
 
 def _on_bridge(h: Hotline, crisis_id: int) -> list[BridgeLeg]:
