@@ -20,6 +20,7 @@ from hotline.darksite.view import Site, build, words
 bp = Blueprint("darksite", __name__)
 CSS = Path(__file__).with_name("site.css")
 CACHE = "public, max-age=60, s-maxage=60, stale-while-revalidate=60, stale-if-error=86400"
+DORMANT_CACHE = "public, max-age=10, s-maxage=10"  # switching the site on shows within seconds
 CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; " \
       "frame-ancestors 'none'"
 
@@ -42,9 +43,9 @@ def _lang(lang: str | None) -> str:
     return lang
 
 
-def _public(body: str | bytes, mimetype: str, status: int = 200) -> Response:
+def _public(body: str | bytes, mimetype: str, status: int = 200, on: bool = True) -> Response:
     response = Response(body, status=status, mimetype=mimetype)
-    response.headers["Cache-Control"] = CACHE
+    response.headers["Cache-Control"] = CACHE if on else DORMANT_CACHE
     response.headers["Content-Security-Policy"] = CSP
     if status == 200:
         response.add_etag()
@@ -73,9 +74,9 @@ def _language_names() -> dict[str, str]:
 @bp.get("/site/")
 @bp.get("/site/<lang>/")
 def page(lang: str | None = None) -> Response:
-    lang_ = _lang(lang)
-    html, status = render_page(_site(lang_), "" if lang is None else "../")
-    return _public(html, "text/plain" if status == 404 else "text/html", status)
+    site = _site(_lang(lang))
+    html, status = render_page(site, "" if lang is None else "../")
+    return _public(html, "text/plain" if status == 404 else "text/html", status, site.on)
 
 
 @bp.get("/site/feed.atom")
@@ -84,7 +85,7 @@ def feed(lang: str | None = None) -> Response:
     cfg, lang_ = _cfg(), _lang(lang)
     site = _site(lang_)
     if not site.on:
-        return _public("Not Found", "text/plain", 404)
+        return _public("Not Found", "text/plain", 404, on=False)
     base = f"{cfg.public_url}/site/" + ("" if lang is None else f"{lang_}/")
     return _public(atom.feed(cfg, site, base + "feed.atom", base), "application/atom+xml")
 
