@@ -31,12 +31,13 @@ def resolve(assignee: Assignee, rotas: Mapping[str, Rota], now: datetime) -> str
 
 
 def leads(plan: Plan, rotas: Mapping[str, Rota], now: datetime) -> list[Seat]:
-    """One seat per role of the plan: the person who leads it now."""
-    seats = []
+    """The seats of the plan's team: for each role, whoever leads it now (once per person and role)."""
+    seats: list[Seat] = []
     for slot in plan.team:
-        person = resolve(slot.lead, rotas, now)
-        if person:
-            seats.append(Seat(slot.role, person))
+        for lead in slot.leads:
+            person = resolve(lead, rotas, now)
+            if person and Seat(slot.role, person) not in seats:
+                seats.append(Seat(slot.role, person))
     return seats
 
 

@@ -8,8 +8,8 @@ cannot fill, or a deadline that is not a duration.
 
     # plans/cyber_security.toml (the file name is the incident type)
     [team.it_security]              # roles: management, communications, it_security, legal, hr
-    rota = "it_security"            # or person = "chen"
-    deputy = "wang"                 # optional: a person or rota rung when the lead does not confirm
+    rota = "it_security"            # and/or person = "chen"; either may be a list: person = ["a", "b"]
+    deputy = "wang"                 # optional: a person or rota rung when a lead does not confirm
 
     [[steps]]
     owner = "communications"        # a role of this plan's team
@@ -66,7 +66,7 @@ class Assignee:
 @dataclass(frozen=True)
 class TeamSlot:
     role: str
-    lead: Assignee
+    leads: tuple[Assignee, ...]  # everyone notified for the role (usually one)
     deputy: Assignee | None = None
 
 
@@ -235,19 +235,23 @@ def _team(cfg: Config, file: str, raw: Any, p: _Problems) -> tuple[TeamSlot, ...
             continue
         for key in sorted(set(spec) - {"person", "rota", "deputy"}):
             p.add(file, f"team.{role}.{key}", spec[key], "unknown key; use person, rota or deputy")
-        leads = [k for k in ("person", "rota") if k in spec]
-        if len(leads) != 1:
-            p.add(file, f"team.{role}", spec, "give exactly one of person = \"...\" or rota = \"...\"")
+        named = [(k, v) for k in ("person", "rota") if k in spec for v in _listed(spec[k])]
+        if not named:
+            p.add(file, f"team.{role}", spec, "give person = \"...\" or rota = \"...\" (or a list of them)")
             continue
-        lead = _assignee(cfg, file, f"team.{role}.{leads[0]}", leads[0], spec[leads[0]], p)
+        leads = [_assignee(cfg, file, f"team.{role}.{kind}", kind, value, p) for kind, value in named]
         deputy = None
         if "deputy" in spec:
             value = spec["deputy"]
             kind = "rota" if isinstance(value, str) and value in _rotas(cfg) else "person"
             deputy = _assignee(cfg, file, f"team.{role}.deputy", kind, value, p)
-        if lead is not None:
-            out.append(TeamSlot(role, lead, deputy))
+        if all(lead is not None for lead in leads):
+            out.append(TeamSlot(role, tuple(a for a in leads if a is not None), deputy))
     return tuple(out)
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) and value else [value]
 
 
 def _rotas(cfg: Config) -> dict[str, Any]:

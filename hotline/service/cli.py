@@ -110,8 +110,8 @@ def _print_plans(cfg: Config) -> None:
         return
     print(f"  crisis plans ({crisis.plans_dir}), two-person rule {'on' if crisis.two_person_rule else 'off'}:")
     for key, plan in crisis.plans.items():
-        team = ", ".join(f"{t.role}={t.lead.key}" + (f" (deputy {t.deputy.key})" if t.deputy else "")
-                         for t in plan.team)
+        team = ", ".join(f"{t.role}={'+'.join(a.key for a in t.leads)}"
+                         + (f" (deputy {t.deputy.key})" if t.deputy else "") for t in plan.team)
         print(f"    {key}: team {team}; {len(plan.steps)} steps; statement in {', '.join(plan.statement)}")
     missing = sorted(set(cfg.incident_types) - set(crisis.plans) - {"other"})
     if missing:
