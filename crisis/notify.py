@@ -51,10 +51,9 @@ def notify_due(now: datetime) -> list[int]:
     with rt.db.session() as s:
         _call_in_deputies(s, cfg, settings, now)
     with rt.db.session() as s:
-        due = list(s.scalars(select(CrisisMember.id).join(Crisis).where(
-            Crisis.state == CrisisState.ACTIVE, CrisisMember.state == MemberState.DUE,
-            CrisisMember.next_call_at <= now).order_by(CrisisMember.id).limit(BATCH)))
-        placements = [p for p in (_claim(s, cfg, settings, m, now) for m in due) if p is not None]
+        claimed = _claim_due(s, settings, now)
+        s.commit()  # the claims are visible to the other engines before any phone rings
+        placements = [p for p in (_placement(s, cfg, m) for m in claimed) if p is not None]
     if not placements:
         return []
     with ThreadPoolExecutor(max_workers=min(PARALLEL, len(placements))) as pool:
@@ -62,18 +61,25 @@ def notify_due(now: datetime) -> list[int]:
     return [p.member_id for p in placements]
 
 
-def _claim(s: Session, cfg: Config, settings: CrisisSettings, member_id: int, now: datetime) -> Placement | None:
+def _claim_due(s: Session, settings: CrisisSettings, now: datetime) -> list[int]:
+    """One conditional UPDATE takes every due member of an active crisis: whoever's UPDATE moves a
+    row places that call; a concurrent pass finds `next_call_at` already in the future."""
+    active = select(Crisis.id).where(Crisis.state == CrisisState.ACTIVE)
+    due = list(s.scalars(select(CrisisMember.id).where(
+        CrisisMember.crisis_id.in_(active), CrisisMember.state == MemberState.DUE, CrisisMember.next_call_at <= now)
+        .order_by(CrisisMember.id).limit(BATCH)))
+    if not due:
+        return []
+    return list(s.scalars(update(CrisisMember).where(
+        CrisisMember.id.in_(due), CrisisMember.state == MemberState.DUE, CrisisMember.next_call_at <= now).values(
+        next_call_at=now + timedelta(minutes=settings.repeat_minutes), calls=CrisisMember.calls + 1,
+        last_called_at=now).returning(CrisisMember.id)))
+
+
+def _placement(s: Session, cfg: Config, member_id: int) -> Placement | None:
     member = s.get(CrisisMember, member_id)
     person = cfg.people.get(member.person_key) if member else None
     if member is None or person is None:
-        return None
-    moved = s.execute(update(CrisisMember).where(
-        CrisisMember.id == member_id, CrisisMember.state == MemberState.DUE,
-        CrisisMember.next_call_at == member.next_call_at, CrisisMember.calls == member.calls).values(
-        next_call_at=now + timedelta(minutes=settings.repeat_minutes), calls=member.calls + 1,
-        last_called_at=now)).rowcount
-    s.commit()  # the claim is visible to the other engines before any phone rings
-    if not moved:
         return None
     crisis = s.get(Crisis, member.crisis_id)
     incident = s.get(Incident, crisis.incident_id)
