@@ -5,7 +5,7 @@ crash: a member is due while `next_call_at` has passed and they have not confirm
 claimed in the database first (a conditional update moves `next_call_at` on), so two engines or
 a job and the cycle never ring the same person twice for one round. The calls of one pass are
 placed side by side on a small thread pool: the last member's phone must not wait for the first
-member's Calls.create to return.
+member's Calls.create to return, and every call is placed before the first SMS is sent.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from hotline.base.plan_settings import CrisisSettings, crisis_settings
 from hotline.base.runtime import get_runtime
 
 log = logging.getLogger("crisis.notify")
-PARALLEL = 16  # concurrent Calls.create requests per pass
+PARALLEL = 20  # concurrent Calls.create requests per pass
 RING_SECONDS = 30
 TRANSIENT_RETRY = timedelta(seconds=30)
 BATCH = 200
@@ -57,7 +57,13 @@ def notify_due(now: datetime) -> list[int]:
     if not placements:
         return []
     with ThreadPoolExecutor(max_workers=min(PARALLEL, len(placements))) as pool:
-        list(pool.map(lambda p: _place(cfg, p, now), placements))
+        dialled = list(pool.map(lambda p: _dial(cfg, p), placements))  # every phone first ...
+        with rt.db.session() as s:
+            for p, result in zip(placements, dialled, strict=True):
+                _record(s, p, result, now)
+        texts = [p for p in placements if p.first]  # a failed call makes the SMS matter more, not less
+        list(pool.map(lambda p: send_sms(p.incident_id, p.phone, p.sms, kind="crisis.sms", member_id=p.member_id),
+                      texts))  # ... then the texts
     return [p.member_id for p in placements]
 
 
@@ -90,31 +96,32 @@ def _placement(s: Session, cfg: Config, member_id: int) -> Placement | None:
     return Placement(member_id, crisis.id, crisis.incident_id, person.phone, member.calls == 1, sms)
 
 
-def _place(cfg: Config, p: Placement, now: datetime) -> None:
-    """One member: the call, then (the first time) the SMS; each outcome audited."""
-    db = get_runtime().db
+def _dial(cfg: Config, p: Placement) -> str | dialer.DialerError:
+    """Calls.create for one member; the SID, or the error (recorded by `_record`)."""
     req = dialer.CallRequest(to=p.phone, from_=cfg.numbers[0], url=links.member_hook(cfg, "answer", p.member_id),
                              status_callback=links.member_hook(cfg, "status", p.member_id), ring_timeout=RING_SECONDS)
     try:
-        sid = dialer.place_call(req)
+        return dialer.place_call(req)
     except dialer.DialerError as exc:
-        permanent = isinstance(exc, dialer.PermanentError)
-        with db.session() as s:
-            values: dict[str, object] = {"error": exc.describe()}
-            if permanent:
-                values["state"] = MemberState.FAILED
-            else:
-                values["next_call_at"] = now + TRANSIENT_RETRY
-            s.execute(update(CrisisMember).where(CrisisMember.id == p.member_id).values(**values))
-            _audit(s, p, "crisis.dial_failed", error=exc.describe(), permanent=permanent)
+        return exc
+
+
+def _record(s: Session, p: Placement, result: str | dialer.DialerError, now: datetime) -> None:
+    """The call's SID, or why it failed: a passing failure is retried soon, a permanent one ends
+    that member's notification (the timeline says why; the deputy is called in as for silence)."""
+    member = s.get(CrisisMember, p.member_id)
+    if isinstance(result, dialer.DialerError):
+        permanent = isinstance(result, dialer.PermanentError)
+        member.error = result.describe()
+        if permanent:
+            member.state = MemberState.FAILED
+        else:
+            member.next_call_at = now + TRANSIENT_RETRY
+        _audit(s, p, "crisis.dial_failed", error=result.describe(), permanent=permanent)
         return
-    with db.session() as s:
-        member = s.get(CrisisMember, p.member_id)
-        member.last_call_sid = sid
-        member.first_dial_at = member.first_dial_at or now
-        _audit(s, p, "crisis.called", call_sid=sid, person=member.person_key, role=member.role)
-    if p.first:
-        send_sms(p.incident_id, p.phone, p.sms, kind="crisis.sms", member_id=p.member_id)
+    member.last_call_sid = result
+    member.first_dial_at = member.first_dial_at or now
+    _audit(s, p, "crisis.called", call_sid=result, person=member.person_key, role=member.role)
 
 
 def send_sms(incident_id: int, phone: str, body: str, kind: str, **detail: object) -> bool:
