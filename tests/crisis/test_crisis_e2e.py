@@ -82,6 +82,8 @@ def test_confirm_rings_the_whole_team_at_once_and_two_join_the_bridge(h: Hotline
     h.wait_for(lambda: len(_on_bridge(h, crisis.id)) == 2, what="two on the bridge")
     room = next(r for r in conference.listing(h.sim) if r["friendly_name"] == f"crisis-{crisis.id}")
     assert set(room["participants"]) == {legal.sid, management.sid}
+    rest = h.runtime.twilio.conferences(room["sid"]).participants.list()  # the sim's REST API, as Twilio's
+    assert {p.call_sid for p in rest} == {legal.sid, management.sid}
     with h.session() as s:
         confirmed = {m.role for m in s.scalars(select(CrisisMember).where(CrisisMember.crisis_id == crisis.id))
                      if m.confirmed_at}
@@ -105,6 +107,13 @@ def test_confirm_rings_the_whole_team_at_once_and_two_join_the_bridge(h: Hotline
     with h.session() as s:
         recalled = {s.get(CrisisMember, m).role for m in again.crisis_calls}
     assert recalled and not recalled & {"legal", "management"}
+    # Still silent after `rounds_before_deputy` calls: the deputies of those roles are called too.
+    h.converge(now=utcnow() + timedelta(minutes=2 * crisis_settings(h.config).repeat_minutes, seconds=2))
+    deputies = {e.detail["role"]: e.detail["deputy"] for e in h.audit(incident.id, "crisis.deputy_called_in")}
+    assert deputies.get("communications") == "director", deputies
+    director = h.config.people["director"].phone
+    h.wait_for(lambda: any(c.to == director for c in crisis_calls(h) if c.sid != management.sid),
+               what="the communications deputy's call")
 
     publish_a_statement(h, incident.id, crisis.id)
 
