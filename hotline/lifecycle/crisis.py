@@ -140,6 +140,13 @@ def member_confirmed(s: Session, member_id: int, actor: Actor, now: datetime | N
     return Outcome(True, "confirmed", incident_ids=(incident_id,))
 
 
+def member_to_bridge(s: Session, person: str) -> int | None:
+    """The person's seat on the newest active crisis they are on the team of, if any."""
+    return s.scalar(select(CrisisMember.id).join(Crisis).where(
+        Crisis.state == CrisisState.ACTIVE, CrisisMember.person_key == person)
+        .order_by(Crisis.decided_at.desc(), CrisisMember.id).limit(1))
+
+
 def complete_step(s: Session, step_id: int, actor: Actor, done: bool = True, now: datetime | None = None) -> Outcome:
     step = s.get(CrisisStep, step_id)
     if step is None:

@@ -16,7 +16,7 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from crisis import links, phrases
+from crisis import bridge, links, phrases
 from crisis.phrases import CALL_KEYS, Key
 from hotline.base.config import Config
 from hotline.base.crisis_models import Crisis, CrisisMember, CrisisState
@@ -47,16 +47,6 @@ def _int(name: str) -> int:
     if not value.isdigit():
         raise ValueError(f"crisis webhook without {name}: {request.full_path}")
     return int(value)
-
-
-def bridge(r: VoiceResponse, cfg: Config, crisis_id: int, person: str, lang: str) -> VoiceResponse:
-    """Join the crisis bridge: `<Dial><Conference>` with join/leave callbacks for the console."""
-    r.say(phrases.text(lang, "joining"), language=lang)
-    dial = r.dial()
-    dial.conference(links.bridge_name(crisis_id), status_callback=links.bridge_hook(cfg, crisis_id, person),
-                    status_callback_event="start end join leave", status_callback_method="POST",
-                    start_conference_on_enter=True, end_conference_on_exit=False)
-    return r
 
 
 def _menu(r: VoiceResponse, cfg: Config, member_id: int, lines: list[str], lang: str, tries: int) -> VoiceResponse:
@@ -117,7 +107,7 @@ def menu() -> Response:
     if action in (Key.CONFIRM, Key.BRIDGE):
         run(commands.member_confirmed, member_id, actor)
     if action == Key.BRIDGE:
-        return _xml(bridge(r, cfg, crisis.id, member.person_key, lang))
+        return _xml(bridge.join(r, cfg, crisis.id, member.person_key, lang))
     if action == Key.CONFIRM:
         return _xml(_menu(r, cfg, member_id, [phrases.text(lang, "confirmed")], lang, REPEATS))
     if action == Key.REPEAT or tries < REPEATS:

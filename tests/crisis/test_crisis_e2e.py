@@ -11,8 +11,9 @@ from sqlalchemy import select
 from crisis import team
 from hotline.base.crisis_models import BridgeLeg, Crisis, CrisisMember, CrisisState, CrisisStatement, CrisisStep
 from hotline.base.models import utcnow
+from hotline.base.pins import set_pin
 from hotline.base.plan_settings import crisis_settings
-from hotline.service.sandbox import Hotline
+from hotline.service.sandbox import HOTLINE, Hotline
 from sim import conference
 from tests.crisis.conftest import client_for
 
@@ -91,6 +92,7 @@ def test_confirm_rings_the_whole_team_at_once_and_two_join_the_bridge(h: Hotline
 
     h.sim.handle(legal.sid).hangup()
     h.wait_for(lambda: len(_on_bridge(h, crisis.id)) == 1, what="legal to leave the bridge")
+    dial_in_to_the_bridge(h, crisis.id, numbers["it_security"])
 
     # Nobody ticks a step off: past the first deadline the convergence cycle texts its owner.
     with h.session() as s:
@@ -106,7 +108,7 @@ def test_confirm_rings_the_whole_team_at_once_and_two_join_the_bridge(h: Hotline
     again = h.converge(now=utcnow() + timedelta(minutes=crisis_settings(h.config).repeat_minutes, seconds=1))
     with h.session() as s:
         recalled = {s.get(CrisisMember, m).role for m in again.crisis_calls}
-    assert recalled and not recalled & {"legal", "management"}
+    assert recalled and not recalled & {"legal", "management", "it_security"}
     # Still silent after `rounds_before_deputy` calls: the deputies of those roles are called too.
     h.converge(now=utcnow() + timedelta(minutes=2 * crisis_settings(h.config).repeat_minutes, seconds=2))
     deputies = {e.detail["role"]: e.detail["deputy"] for e in h.audit(incident.id, "crisis.deputy_called_in")}
@@ -151,6 +153,27 @@ def publish_a_statement(h: Hotline, incident_id: int, crisis_id: int) -> None:
     assert "我們於十點發現資訊安全事件。" in public.get("/site/").get_data(as_text=True)  # zh-TW is the default
     kinds = [e.kind for e in h.audit(incident_id)]
     assert {"crisis.statement_drafted", "crisis.statement_published", "crisis.dark_site_on"} <= set(kinds)
+
+
+def dial_in_to_the_bridge(h: Hotline, crisis_id: int, phone: str) -> None:
+    """The IT-security lead (in a rota, so recognised by caller ID) dials the hotline, chooses the
+    bridge, proves who they are with their PIN and joins; joining confirms them."""
+    person = next(key for key, p in h.config.people.items() if p.phone == phone)
+    set_pin(h.config.data_dir, f"person:{person}", "135792")
+    call = h.sim.dial(phone, HOTLINE)
+    call.expect_say("值班人員您好")
+    call.expect_say("加入危機電話會議請按5")
+    call.press("5")
+    call.expect_say("請輸入密碼")
+    call.press("135792#")
+    call.expect_say("正在加入危機電話會議")
+    h.wait_for(lambda: any(leg.person_key == person for leg in _on_bridge(h, crisis_id)),
+               what="the dial-in on the bridge")
+    with h.session() as s:
+        member = s.scalar(select(CrisisMember).where(CrisisMember.crisis_id == crisis_id,
+                                                      CrisisMember.person_key == person))
+        assert member.confirmed_at is not None
+    call.hangup()
 
 
 def _on_bridge(h: Hotline, crisis_id: int) -> list[BridgeLeg]:
