@@ -53,7 +53,10 @@ def notify_due(now: datetime) -> list[int]:
     with rt.db.session() as s:
         claimed = _claim_due(s, settings, now)
         s.commit()  # the claims are visible to the other engines before any phone rings
-        placements = [p for p in (_placement(s, cfg, m) for m in claimed) if p is not None]
+        rows = s.execute(select(CrisisMember, Crisis, Incident).join(Crisis, Crisis.id == CrisisMember.crisis_id)
+                         .join(Incident, Incident.id == Crisis.incident_id).where(CrisisMember.id.in_(claimed))
+                         .order_by(CrisisMember.id)) if claimed else []
+        placements = [p for p in (_placement(cfg, *row) for row in rows) if p is not None]
     if not placements:
         return []
     with ThreadPoolExecutor(max_workers=min(PARALLEL, len(placements))) as pool:
@@ -82,18 +85,15 @@ def _claim_due(s: Session, settings: CrisisSettings, now: datetime) -> list[int]
         last_called_at=now).returning(CrisisMember.id)))
 
 
-def _placement(s: Session, cfg: Config, member_id: int) -> Placement | None:
-    member = s.get(CrisisMember, member_id)
-    person = cfg.people.get(member.person_key) if member else None
-    if member is None or person is None:
+def _placement(cfg: Config, member: CrisisMember, crisis: Crisis, incident: Incident) -> Placement | None:
+    person = cfg.people.get(member.person_key)
+    if person is None:
         return None
-    crisis = s.get(Crisis, member.crisis_id)
-    incident = s.get(Incident, crisis.incident_id)
     lang = phrases.language(person.languages, cfg.languages)
     sms = phrases.text(lang, "sms", org=cfg.org_name, type=cfg.type_name(crisis.type_key, lang),
                        ref=incident.ref or incident.id, role=phrases.role_name(lang, member.role),
                        deputy=phrases.text(lang, "deputy") if member.is_deputy else "", hotline=cfg.numbers[0])
-    return Placement(member_id, crisis.id, crisis.incident_id, person.phone, member.calls == 1, sms)
+    return Placement(member.id, crisis.id, crisis.incident_id, person.phone, member.calls == 1, sms)
 
 
 def _dial(cfg: Config, p: Placement) -> str | dialer.DialerError:
