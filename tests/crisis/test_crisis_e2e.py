@@ -13,6 +13,7 @@ from hotline.base.crisis_models import BridgeLeg, Crisis, CrisisMember, CrisisSt
 from hotline.base.models import utcnow
 from hotline.base.pins import set_pin
 from hotline.base.plan_settings import crisis_settings
+from hotline.darksite.export import export
 from hotline.service.sandbox import HOTLINE, Hotline
 from sim import conference
 from tests.crisis.conftest import client_for
@@ -151,6 +152,9 @@ def publish_a_statement(h: Hotline, incident_id: int, crisis_id: int) -> None:
     feed = public.get("/site/en-US/feed.atom")
     assert feed.mimetype == "application/atom+xml" and text in feed.get_data(as_text=True)
     assert "我們於十點發現資訊安全事件。" in public.get("/site/").get_data(as_text=True)  # zh-TW is the default
+    exported = export(h.app, h.tmp / "site-export", h.config.languages)  # what `run.py darksite export` writes
+    assert text in (h.tmp / "site-export" / "en-US" / "index.html").read_text(encoding="utf-8")
+    assert {p.name for p in exported} >= {"index.html", "feed.atom", "site.css"}
     kinds = [e.kind for e in h.audit(incident_id)]
     assert {"crisis.statement_drafted", "crisis.statement_published", "crisis.dark_site_on"} <= set(kinds)
 

@@ -102,3 +102,15 @@ def test_durations():
     assert parse_duration("1h30m") == timedelta(minutes=90)
     assert parse_duration("2h") == timedelta(hours=2)
     assert parse_duration(60) is None
+
+
+def test_run_py_check_lists_the_plans_and_darksite_answers_help():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "run.py", "check"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "crisis plans" in out.stdout and "cyber_security: team management=management" in out.stdout
+    helped = subprocess.run([sys.executable, "run.py", "darksite", "--help"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert helped.returncode == 0 and "darksite export DIR" in helped.stdout
