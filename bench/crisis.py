@@ -91,12 +91,13 @@ def run(trials: int, team: int) -> dict[str, Any]:
         h.close()
         redis.stop()
     first_member, last_member = [a for a, _ in spans], [b for _, b in spans]
-    p99 = callout_bench.pct
+    pct = callout_bench.pct
     return {"trials": trials, "team": team,
             "baseline_callout_first_dial": callout_bench.summary(firsts),
             "crisis_first_member_first_dial": callout_bench.summary(first_member),
             "crisis_last_member_first_dial": callout_bench.summary(last_member),
-            "ratio_p99_last_member_to_callout_first_dial": round(p99(last_member, 99) / p99(firsts, 99), 2)}
+            "ratio_p50_last_member_to_callout_first_dial": round(pct(last_member, 50) / pct(firsts, 50), 2),
+            "ratio_p99_last_member_to_callout_first_dial": round(pct(last_member, 99) / pct(firsts, 99), 2)}
 
 
 def main() -> int:
