@@ -211,4 +211,15 @@ def _publish(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
     return (say(flow, "admin_published", state.lang),)
 
 
-ACTIONS = {"resolve": _resolve, "accept": _accept, "hear": _hear, "publish": _publish}
+def _darksite(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
+    """The admin menu's switch: the newest active crisis's dark site goes on, or off again."""
+    with get_runtime().db.session() as s:
+        newest = crisis.newest_active(s)
+        target = (newest.id, not newest.dark_site_on) if newest is not None else None
+    if target is None:
+        return (say(flow, "admin_no_crisis", state.lang),)
+    out = jobs.run(crisis.set_dark_site, target[0], target[1], Actor(state.get("who") or "admin", Channel.DIAL_IN))
+    return (say(flow, "admin_darksite_on" if out.code == "dark_site_on" else "admin_darksite_off", state.lang),)
+
+
+ACTIONS = {"resolve": _resolve, "accept": _accept, "hear": _hear, "publish": _publish, "darksite": _darksite}

@@ -140,6 +140,11 @@ def member_confirmed(s: Session, member_id: int, actor: Actor, now: datetime | N
     return Outcome(True, "confirmed", incident_ids=(incident_id,))
 
 
+def newest_active(s: Session) -> Crisis | None:
+    return s.scalar(select(Crisis).where(Crisis.state == CrisisState.ACTIVE).order_by(Crisis.decided_at.desc())
+                    .limit(1))
+
+
 def member_to_bridge(s: Session, person: str) -> int | None:
     """The person's seat on the newest active crisis they are on the team of, if any."""
     return s.scalar(select(CrisisMember.id).join(Crisis).where(

@@ -199,3 +199,23 @@ def test_a_false_alarm_activates_nothing(h: Hotline):
     h.converge()
     assert len(crisis_calls(h)) == before
     assert h.audit(incident.id, "crisis.false_alarm") and not h.audit(incident.id, "crisis.activated")
+
+
+def test_an_admin_switches_the_dark_site_from_the_phone(h: Hotline):
+    with h.session() as s:
+        newest = s.scalars(select(Crisis).where(Crisis.state == CrisisState.ACTIVE)
+                           .order_by(Crisis.decided_at.desc())).first()
+        was_on = newest.dark_site_on
+    set_pin(h.config.data_dir, "admin", "975310")
+    call = h.sim.dial("+886955000777", HOTLINE)
+    call.expect_say("請選擇事件類型")
+    call.press("*")
+    call.press("975310#")
+    call.expect_say("開啟或關閉危機資訊網頁請按5")
+    call.press("5")
+    call.expect_say("危機資訊網頁已關閉" if was_on else "危機資訊網頁已開啟")
+    call.hangup()
+    with h.session() as s:
+        assert s.get(Crisis, newest.id).dark_site_on is (not was_on)
+    assert h.audit(newest.incident_id, "crisis.dark_site_off" if was_on else "crisis.dark_site_on")[-1].detail[
+        "via"] == "dial-in"
