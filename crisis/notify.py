@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from callout import dialer
@@ -26,6 +26,7 @@ from hotline.base.crisis_models import Crisis, CrisisMember, CrisisState, Member
 from hotline.base.models import Incident
 from hotline.base.plan_settings import CrisisSettings, crisis_settings
 from hotline.base.runtime import get_runtime
+from hotline.base.states import IncidentStatus
 
 log = logging.getLogger("crisis.notify")
 PARALLEL = 20  # concurrent Calls.create requests per pass
@@ -42,6 +43,13 @@ class Placement:
     phone: str
     first: bool  # the first notification: an SMS goes with the call
     sms: str
+
+
+def running() -> Select[tuple[int]]:
+    """Crises whose plan is active and whose incident is still open: closing the incident ends
+    the team's calls and the checklist reminders (reopening it resumes them)."""
+    return select(Crisis.id).join(Incident, Incident.id == Crisis.incident_id).where(
+        Crisis.state == CrisisState.ACTIVE, Incident.status != IncidentStatus.CLOSED)
 
 
 def notify_due(now: datetime) -> list[int]:
@@ -73,9 +81,8 @@ def notify_due(now: datetime) -> list[int]:
 def _claim_due(s: Session, settings: CrisisSettings, now: datetime) -> list[int]:
     """One conditional UPDATE takes every due member of an active crisis: whoever's UPDATE moves a
     row places that call; a concurrent pass finds `next_call_at` already in the future."""
-    active = select(Crisis.id).where(Crisis.state == CrisisState.ACTIVE)
     due = list(s.scalars(select(CrisisMember.id).where(
-        CrisisMember.crisis_id.in_(active), CrisisMember.state == MemberState.DUE, CrisisMember.next_call_at <= now)
+        CrisisMember.crisis_id.in_(running()), CrisisMember.state == MemberState.DUE, CrisisMember.next_call_at <= now)
         .order_by(CrisisMember.id).limit(BATCH)))
     if not due:
         return []
@@ -140,7 +147,7 @@ def send_sms(incident_id: int, phone: str, body: str, kind: str, **detail: objec
 def _call_in_deputies(s: Session, cfg: Config, settings: CrisisSettings, now: datetime) -> None:
     """A lead who has not confirmed after `rounds_before_deputy` calls: their deputy is called too."""
     slow = list(s.scalars(select(CrisisMember).join(Crisis).where(
-        Crisis.state == CrisisState.ACTIVE, CrisisMember.is_deputy.is_(False),
+        Crisis.id.in_(running()), CrisisMember.is_deputy.is_(False),
         CrisisMember.state != MemberState.CONFIRMED, CrisisMember.calls >= settings.rounds_before_deputy)))
     rotas = cfg.extras["oncall"].rotas
     for lead in slow:

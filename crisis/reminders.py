@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from crisis import phrases
-from crisis.notify import send_sms
-from hotline.base.crisis_models import Crisis, CrisisMember, CrisisState, CrisisStep, MemberState
+from crisis.notify import running, send_sms
+from hotline.base.crisis_models import Crisis, CrisisMember, CrisisStep, MemberState
 from hotline.base.models import Incident
 from hotline.base.plan_settings import crisis_settings
 from hotline.base.runtime import get_runtime
@@ -26,7 +26,7 @@ def remind_overdue(now: datetime) -> list[int]:
     messages: list[tuple[int, int, str, str]] = []
     with rt.db.session() as s:
         overdue = list(s.scalars(select(CrisisStep).join(Crisis).where(
-            Crisis.state == CrisisState.ACTIVE, CrisisStep.done_at.is_(None), CrisisStep.due_at <= now,
+            Crisis.id.in_(running()), CrisisStep.done_at.is_(None), CrisisStep.due_at <= now,
             CrisisStep.reminded_at.is_(None) | (CrisisStep.reminded_at <= now - every))))
         for step in overdue:
             claimed = s.execute(update(CrisisStep).where(

@@ -14,6 +14,8 @@ from hotline.base.models import utcnow
 from hotline.base.pins import set_pin
 from hotline.base.plan_settings import crisis_settings
 from hotline.darksite.export import export
+from hotline.lifecycle import commands, jobs
+from hotline.lifecycle.commands import Actor, Channel
 from hotline.service.sandbox import HOTLINE, Hotline
 from sim import conference
 from tests.crisis.conftest import client_for
@@ -119,6 +121,11 @@ def test_confirm_rings_the_whole_team_at_once_and_two_join_the_bridge(h: Hotline
                what="the communications deputy's call")
 
     publish_a_statement(h, incident.id, crisis.id)
+
+    # Closing the incident ends the crisis's calls and reminders.
+    jobs.run(commands.resolve, incident.id, Actor("alice", Channel.CONSOLE), "over")
+    later = h.converge(now=utcnow() + timedelta(hours=24))
+    assert not later.crisis_calls and not later.crisis_reminders
 
 
 def publish_a_statement(h: Hotline, incident_id: int, crisis_id: int) -> None:
