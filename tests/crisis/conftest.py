@@ -15,6 +15,7 @@ from hotline.service.embedded_redis import start_embedded_redis
 from hotline.service.sandbox import Hotline
 from tests.callout.e2e import with_languages
 from tests.console.conftest import logged_in_client
+from tests.postgres import database_for
 
 PEOPLE = ("chen", "lin", "wang", "huang", "director", "counsel")
 # Two admins (the two-person rule needs a second one) and a viewer; cheap hashes for speed.
@@ -40,15 +41,23 @@ def write_config(folder: Path, extra: str = "") -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+def make_hotline(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                 database: str) -> Iterator[Hotline]:
     tmp = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
     redis = start_embedded_redis(tmp / "redis", persist=False)
-    hotline = Hotline(tmp, redis.url, config_path=write_config(tmp, getattr(request.module, "EXTRA_CONFIG", "")))
+    url, drop = database_for(database)
+    hotline = Hotline(tmp, redis.url, url, on_close=drop,
+                      config_path=write_config(tmp, getattr(request.module, "EXTRA_CONFIG", "")))
     hotline.start_worker("callout", "recordings", "default")
     yield hotline
     hotline.close()
     redis.stop()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    """On both databases: team calls are claimed with UPDATE ... RETURNING, verdicts by a unique index."""
+    yield from make_hotline(request, tmp_path_factory, request.param)
 
 
 def client_for(h: Hotline, user: str) -> Any:

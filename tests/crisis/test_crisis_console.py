@@ -12,10 +12,15 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from hotline.base.config import ROOT
 from hotline.service.sandbox import Hotline
 from tests.console.conftest import CHROMIUM
-from tests.crisis.conftest import USERS
+from tests.crisis.conftest import USERS, make_hotline
 
 CALLER = "+886955000321"
 ARTIFACTS = ROOT / "artifacts" / "crisis"
+
+
+@pytest.fixture(scope="module")
+def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    yield from make_hotline(request, tmp_path_factory, "sqlite")
 
 
 @pytest.fixture(scope="module")

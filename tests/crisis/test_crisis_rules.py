@@ -4,6 +4,7 @@ plan is snapshotted at activation, and the two-person rule for statements."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,17 +18,27 @@ from hotline.base.models import AuditEvent, Incident
 from hotline.lifecycle import crisis
 from hotline.lifecycle.commands import Actor, Channel
 from hotline.lifecycle.followups import NotifyTeam
+from tests.postgres import database_for, require_postgres
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Taipei
 CHEN = Actor("chen", Channel.RESPONDER)
 ALICE, BOB = Actor("alice", Channel.CONSOLE), Actor("bob", Channel.CONSOLE)
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'crisis.db'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """Both databases: the one-verdict rule rests on a unique index, the team calls on UPDATE ... RETURNING."""
+    if request.param == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'crisis.db'}", None
+    else:
+        require_postgres()
+        url, drop = database_for("postgresql")
+    database = Database(url)
     create_schema(database.engine)
-    return database
+    yield database
+    database.engine.dispose()
+    if drop:
+        drop()
 
 
 @pytest.fixture(scope="module")
