@@ -111,3 +111,18 @@ def test_two_person_rule(db, cfg):
 
 def newest(s) -> CrisisStatement:
     return s.scalars(select(CrisisStatement).order_by(CrisisStatement.id.desc())).first()
+
+
+def test_the_team_is_resolved_from_rotas_now_and_a_deputy_never_doubles_the_lead(cfg):
+    from crisis import team
+    from hotline.base.plan_settings import crisis_settings
+
+    plan = crisis_settings(cfg).plans["cyber_security"]
+    rotas = cfg.extras["oncall"].rotas
+    week1, week2 = NOW, NOW + timedelta(days=7)  # it_security hands over weekly between chen and wang
+    on_duty = {t: {s.role: s.person for s in team.leads(plan, rotas, t)}["it_security"] for t in (week1, week2)}
+    assert set(on_duty.values()) == {"chen", "wang"}
+    for moment, lead in on_duty.items():
+        deputy = team.deputy(plan, "it_security", rotas, moment, lead)  # the plan's deputy is wang
+        assert (deputy is None) == (lead == "wang")
+    assert team.deputy(plan, "hr", rotas, NOW, "huang") is None  # no deputy named for hr
