@@ -23,8 +23,8 @@ from crisis import links, phrases, team
 from hotline.base import audit
 from hotline.base.config import Config
 from hotline.base.crisis_models import Crisis, CrisisMember, CrisisState, MemberState
+from hotline.base.crisis_settings import CrisisSettings, crisis_settings
 from hotline.base.models import Incident
-from hotline.base.plan_settings import CrisisSettings, crisis_settings
 from hotline.base.runtime import get_runtime
 from hotline.base.states import IncidentStatus
 

@@ -13,8 +13,8 @@ from sqlalchemy import select, update
 from crisis import phrases
 from crisis.notify import running, send_sms
 from hotline.base.crisis_models import Crisis, CrisisMember, CrisisStep, MemberState
+from hotline.base.crisis_settings import crisis_settings
 from hotline.base.models import Incident
-from hotline.base.plan_settings import crisis_settings
 from hotline.base.runtime import get_runtime
 
 

@@ -1,10 +1,10 @@
-"""Crisis plans (`plans/<type>.toml`, data only) and the `[crisis]` section of config.toml.
+"""Crisis plans: `plans/<type>.toml`, data only, one file per incident type.
 
 A plan says, for one incident type, who forms the crisis team (by role), what must be done by
 when after activation (the checklist), and the first public statement per language. Plans are
-validated with config.toml, in the same words (file, key, fix), so `run.py check` and start-up
-refuse a plan that names an unknown person, rota, role or type, a template placeholder we
-cannot fill, or a deadline that is not a duration.
+validated with config.toml (`hotline.base.crisis_settings` loads them), in the same words (file,
+key, fix), so `run.py check` and start-up refuse a plan that names an unknown person, rota, role
+or type, a template placeholder we cannot fill, or a deadline that is not a duration.
 
     # plans/cyber_security.toml (the file name is the incident type)
     [team.it_security]              # roles: management, communications, it_security, legal, hr
@@ -18,30 +18,19 @@ cannot fill, or a deadline that is not a duration.
 
     [statement]                     # per hotline language; placeholders {type} {time} {site} {reference}
     "en-US" = "On {time} we activated our {type} crisis plan ..."
-
-    # config.toml
-    [crisis]
-    plans_dir = "plans"             # relative to config.toml
-    two_person_rule = true          # a statement is published only after a second person approves it
-    repeat_minutes = 3              # team members who have not confirmed are called again this often
-    rounds_before_deputy = 2        # after this many unconfirmed rounds the deputy is called too
-    overdue_renotify_minutes = 15   # an overdue step's owner gets an SMS again this often
-    dark_site_dormant = "neutral"   # what the dark site shows when off: "neutral" page or "404"
-    contacts = [ { number = "+886277001234", label = { "en-US" = "Hotline" } } ]
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from string import Formatter
 from typing import TYPE_CHECKING, Any
 
 from hotline.base.config_errors import ConfigProblem
-from hotline.base.phone import to_e164
 
 if TYPE_CHECKING:
     from hotline.base.config import Config
@@ -49,10 +38,7 @@ if TYPE_CHECKING:
 ROLES = ("management", "communications", "it_security", "legal", "hr")
 PLACEHOLDERS = ("type", "time", "site", "reference")
 DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-SECTION_KEYS = {"plans_dir", "two_person_rule", "repeat_minutes", "rounds_before_deputy",
-                "overdue_renotify_minutes", "dark_site_dormant", "contacts"}
 PLAN_KEYS = {"team", "steps", "statement"}
-DORMANT = ("neutral", "404")
 
 
 @dataclass(frozen=True)
@@ -89,24 +75,6 @@ class Plan:
         return next((t for t in self.team if t.role == role), None)
 
 
-@dataclass(frozen=True)
-class Contact:
-    number: str
-    label: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class CrisisSettings:
-    plans: dict[str, Plan] = field(default_factory=dict)
-    two_person_rule: bool = True
-    repeat_minutes: int = 3
-    rounds_before_deputy: int = 2
-    overdue_renotify_minutes: int = 15
-    dark_site_dormant: str = "neutral"
-    contacts: tuple[Contact, ...] = ()
-    plans_dir: Path | None = None
-
-
 def parse_duration(value: Any) -> timedelta | None:
     """"60m", "2h", "90s", "1h30m" -> timedelta; anything else (or zero) -> None."""
     if not isinstance(value, str):
@@ -119,12 +87,7 @@ def parse_duration(value: Any) -> timedelta | None:
     return span if span > timedelta(0) else None
 
 
-def crisis_settings(cfg: Config) -> CrisisSettings:
-    value = cfg.extras.get("crisis")
-    return value if isinstance(value, CrisisSettings) else CrisisSettings()
-
-
-class _Problems:
+class Problems:
     def __init__(self) -> None:
         self.found: list[ConfigProblem] = []
 
@@ -132,66 +95,7 @@ class _Problems:
         self.found.append(ConfigProblem(file, key, value, fix))
 
 
-def load_section(cfg: Config, file: str) -> tuple[CrisisSettings, list[ConfigProblem]]:
-    """The `[crisis]` section and every plan in its folder; same shape as the other loaders."""
-    p = _Problems()
-    raw = cfg.raw.get("crisis", {})
-    if not isinstance(raw, dict):
-        p.add(file, "crisis", raw, "must be a table: [crisis]")
-        raw = {}
-    for key in sorted(set(raw) - SECTION_KEYS):
-        p.add(file, f"crisis.{key}", raw[key], f"unknown setting; use one of: {', '.join(sorted(SECTION_KEYS))}")
-    numbers = {}
-    for name, default, low, high in (("repeat_minutes", 3, 1, 60), ("rounds_before_deputy", 2, 1, 10),
-                                     ("overdue_renotify_minutes", 15, 1, 1440)):
-        value = raw.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            p.add(file, f"crisis.{name}", value, f"use a whole number from {low} to {high}")
-            value = default
-        numbers[name] = value
-    two_person = raw.get("two_person_rule", True)
-    if not isinstance(two_person, bool):
-        p.add(file, "crisis.two_person_rule", two_person, "use true or false")
-        two_person = True
-    dormant = raw.get("dark_site_dormant", "neutral")
-    if dormant not in DORMANT:
-        p.add(file, "crisis.dark_site_dormant", dormant, "use \"neutral\" (a plain page) or \"404\"")
-        dormant = "neutral"
-    contacts = _contacts(cfg, file, raw.get("contacts"), p)
-    plans_dir = raw.get("plans_dir", "plans")
-    plans: dict[str, Plan] = {}
-    folder = None
-    if not isinstance(plans_dir, str) or not plans_dir:
-        p.add(file, "crisis.plans_dir", plans_dir, "name a folder, e.g. \"plans\"")
-    else:
-        folder = Path(plans_dir) if Path(plans_dir).is_absolute() else cfg.path.parent / plans_dir
-        # A missing folder means no plans (a copied config.toml still starts); `run.py check` says so.
-        if folder.is_dir():
-            plans = load_plans(cfg, folder, p)
-    return CrisisSettings(plans, two_person, numbers["repeat_minutes"], numbers["rounds_before_deputy"],
-                          numbers["overdue_renotify_minutes"], dormant, contacts, folder), p.found
-
-
-def _contacts(cfg: Config, file: str, raw: Any, p: _Problems) -> tuple[Contact, ...]:
-    if raw is None:
-        return tuple(Contact(n) for n in cfg.numbers)
-    if not isinstance(raw, list):
-        p.add(file, "crisis.contacts", raw, "use a list: [ { number = \"+886...\", label = { \"en-US\" = \"...\" } } ]")
-        return ()
-    out = []
-    for i, item in enumerate(raw):
-        number = to_e164(item.get("number"), cfg.default_region) if isinstance(item, dict) else None
-        label = item.get("label", {}) if isinstance(item, dict) else None
-        if number is None:
-            p.add(file, f"crisis.contacts[{i}].number", item, "give a valid phone number, e.g. \"+886277001234\"")
-        elif not isinstance(label, dict) or not all(isinstance(v, str) for v in label.values()):
-            p.add(file, f"crisis.contacts[{i}].label", label, "give labels per language: { \"en-US\" = \"Press\" }")
-        else:
-            out.append(Contact(number, dict(label)))
-    return tuple(out)
-
-
-def load_plans(cfg: Config, folder: Path, p: _Problems) -> dict[str, Plan]:
+def load_plans(cfg: Config, folder: Path, p: Problems) -> dict[str, Plan]:
     plans = {}
     for path in sorted(folder.glob("*.toml")):
         plan = _plan(cfg, path, p)
@@ -200,7 +104,7 @@ def load_plans(cfg: Config, folder: Path, p: _Problems) -> dict[str, Plan]:
     return plans
 
 
-def _plan(cfg: Config, path: Path, p: _Problems) -> Plan | None:
+def _plan(cfg: Config, path: Path, p: Problems) -> Plan | None:
     file, type_key = str(path), path.stem
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -220,7 +124,7 @@ def _plan(cfg: Config, path: Path, p: _Problems) -> Plan | None:
     return Plan(type_key, team, steps, statement, path)
 
 
-def _team(cfg: Config, file: str, raw: Any, p: _Problems) -> tuple[TeamSlot, ...]:
+def _team(cfg: Config, file: str, raw: Any, p: Problems) -> tuple[TeamSlot, ...]:
     if not isinstance(raw, dict) or not raw:
         p.add(file, "team", raw,
               f"add the team by role: [team.management] person = \"...\" (roles: {', '.join(ROLES)})")
@@ -259,7 +163,7 @@ def _rotas(cfg: Config) -> dict[str, Any]:
     return rotas if isinstance(rotas, dict) else {}
 
 
-def _assignee(cfg: Config, file: str, key: str, kind: str, value: Any, p: _Problems) -> Assignee | None:
+def _assignee(cfg: Config, file: str, key: str, kind: str, value: Any, p: Problems) -> Assignee | None:
     known = cfg.people if kind == "person" else _rotas(cfg)
     if not isinstance(value, str) or value not in known:
         choices = ", ".join(sorted(cfg.people) + sorted(_rotas(cfg)) if key.endswith("deputy") else sorted(known))
@@ -269,7 +173,7 @@ def _assignee(cfg: Config, file: str, key: str, kind: str, value: Any, p: _Probl
     return Assignee(kind, value)
 
 
-def _texts(cfg: Config, file: str, key: str, raw: Any, p: _Problems, allowed: tuple[str, ...]) -> dict[str, str]:
+def _texts(cfg: Config, file: str, key: str, raw: Any, p: Problems, allowed: tuple[str, ...]) -> dict[str, str]:
     if not isinstance(raw, dict) or not all(isinstance(v, str) and v.strip() for v in raw.values()):
         p.add(file, key, raw, "give the text per language: { \"zh-TW\" = \"...\", \"en-US\" = \"...\" }")
         return {}
@@ -289,7 +193,7 @@ def _texts(cfg: Config, file: str, key: str, raw: Any, p: _Problems, allowed: tu
     return dict(raw)
 
 
-def _steps(cfg: Config, file: str, raw: Any, roles: set[str], p: _Problems) -> tuple[Step, ...]:
+def _steps(cfg: Config, file: str, raw: Any, roles: set[str], p: Problems) -> tuple[Step, ...]:
     if not isinstance(raw, list):
         p.add(file, "steps", raw, "use [[steps]] tables with owner, deadline and text")
         return ()
@@ -315,5 +219,5 @@ def _steps(cfg: Config, file: str, raw: Any, roles: set[str], p: _Problems) -> t
     return tuple(out)
 
 
-def _statement(cfg: Config, file: str, raw: Any, p: _Problems) -> dict[str, str]:
+def _statement(cfg: Config, file: str, raw: Any, p: Problems) -> dict[str, str]:
     return _texts(cfg, file, "statement", raw, p, PLACEHOLDERS)

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from hotline.base.crisis_models import BridgeLeg, Crisis, CrisisState, StatementState
+from hotline.base.crisis_settings import crisis_settings
 from hotline.base.models import Incident, utcnow
-from hotline.base.plan_settings import crisis_settings
 from hotline.base.runtime import get_runtime
 from hotline.lifecycle import crisis as commands
 from hotline.lifecycle.commands import Actor, Channel, Outcome

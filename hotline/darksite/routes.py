@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, request
 from werkzeug.wrappers import Response
 
 from hotline.base.config import Config
-from hotline.base.plan_settings import crisis_settings
+from hotline.base.crisis_settings import crisis_settings
 from hotline.base.runtime import get_runtime
 from hotline.darksite import atom
 from hotline.darksite.view import Site, build, words

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from hotline.base.config import Config
 from hotline.base.crisis_models import Crisis, CrisisState, CrisisStatement, StatementState
+from hotline.base.crisis_settings import crisis_settings
 from hotline.base.models import Incident
-from hotline.base.plan_settings import crisis_settings
 
 WORDS: dict[str, dict[str, str]] = {
     "en-US": {"title": "{org}: official statements", "updated": "Updated", "contact": "Contact us",

@@ -40,8 +40,8 @@ from hotline.base.crisis_models import (
     MemberState,
     StatementState,
 )
+from hotline.base.crisis_settings import crisis_settings
 from hotline.base.models import Incident, utcnow
-from hotline.base.plan_settings import crisis_settings
 from hotline.base.states import IncidentStatus
 from hotline.lifecycle.commands import Actor, Outcome
 from hotline.lifecycle.followups import NotifyTeam

@@ -32,9 +32,9 @@ from callout.states import CallStatus, event_from_twilio
 from hotline.base import audit
 from hotline.base.callout_models import Attempt, Callout
 from hotline.base.config import Config
+from hotline.base.crisis_settings import crisis_settings
 from hotline.base.models import Incident
 from hotline.base.phone import spoken_digits
-from hotline.base.plan_settings import crisis_settings
 from hotline.base.states import AttemptState, CalloutState, RecordingStatus
 from hotline.lifecycle import commands, crisis
 from hotline.lifecycle.commands import Actor, Channel

@@ -102,7 +102,7 @@ def cmd_check(argv: list[str]) -> int:
 
 
 def _print_plans(cfg: Config) -> None:
-    from hotline.base.plan_settings import crisis_settings
+    from hotline.base.crisis_settings import crisis_settings
 
     crisis = crisis_settings(cfg)
     if not crisis.plans:

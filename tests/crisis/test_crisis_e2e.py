@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from crisis import team
 from hotline.base.crisis_models import BridgeLeg, Crisis, CrisisMember, CrisisState, CrisisStatement, CrisisStep
+from hotline.base.crisis_settings import crisis_settings
 from hotline.base.models import utcnow
 from hotline.base.pins import set_pin
-from hotline.base.plan_settings import crisis_settings
 from hotline.darksite.export import export
 from hotline.lifecycle import commands, jobs
 from hotline.lifecycle.commands import Actor, Channel

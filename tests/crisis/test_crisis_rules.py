@@ -115,7 +115,7 @@ def newest(s) -> CrisisStatement:
 
 def test_the_team_is_resolved_from_rotas_now_and_a_deputy_never_doubles_the_lead(cfg):
     from crisis import team
-    from hotline.base.plan_settings import crisis_settings
+    from hotline.base.crisis_settings import crisis_settings
 
     plan = crisis_settings(cfg).plans["cyber_security"]
     rotas = cfg.extras["oncall"].rotas

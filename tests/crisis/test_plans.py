@@ -10,7 +10,8 @@ import pytest
 
 from hotline.base.config import ROOT, load_config
 from hotline.base.config_errors import ConfigError
-from hotline.base.plan_settings import ROLES, crisis_settings, parse_duration
+from hotline.base.crisis_settings import crisis_settings
+from hotline.base.plan_settings import ROLES, parse_duration
 
 SIX = {"natural_disaster", "cyber_security", "public_health", "supply_chain", "workplace_accident", "reputation"}
 
