@@ -29,12 +29,15 @@ class Key:
     REPEAT = "repeat"
     CONNECT = "connect"
     DETAILS = "details"  # an event's custom details (offered only when a report came from the events API)
+    CONFIRM_CRISIS = "confirm_crisis"  # the report is real: activate the crisis plan
+    FALSE_ALARM = "false_alarm"
 
 
 # Digit -> action, in the order the menu reads them out.
 MENU_KEYS: dict[str, str] = {"1": Key.ACCEPT, "2": Key.RECORDING, "3": Key.DECLINE, "4": Key.DETAILS,
                              "9": Key.REPEAT}
 CONNECT_KEYS: dict[str, str] = {"1": Key.CONNECT, "9": Key.REPEAT}  # after accepting, with a callback number
+VERIFY_KEYS: dict[str, str] = {"7": Key.CONFIRM_CRISIS, "8": Key.FALSE_ALARM}  # after accepting, when a plan exists
 
 FALLBACK_LANGUAGE = "en-US"  # only when the hotline speaks no language we have sentences for
 
@@ -62,6 +65,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "storm_menu_repeat": "Press {key} to repeat.",
         "connect_menu_connect": "Press {key} to be connected to the caller now.",
         "connect_menu_repeat": "Press {key} to hear the number again.",
+        "connect_menu_confirm_crisis": "Press {key} to confirm the report is real and activate the crisis plan.",
+        "connect_menu_false_alarm": "Press {key} to mark it a false alarm.",
+        "crisis_activated": "The crisis plan is activated. The crisis team is being called now. Goodbye.",
+        "false_alarm_noted": "Marked as a false alarm. Nothing was activated. Goodbye.",
+        "verify_refused": "That could not be done: {reason}. Goodbye.",
         "invalid_key": "That key does nothing here.",
         "no_choice": "We did not hear a choice, so we will call the next person. Goodbye.",
         "passed": "Thank you. We will call the next person now. Goodbye.",
@@ -123,6 +131,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "storm_menu_repeat": "重聽請按{key}。",
         "connect_menu_connect": "立即與通報人通話請按{key}。",
         "connect_menu_repeat": "再聽一次號碼請按{key}。",
+        "connect_menu_confirm_crisis": "確認通報屬實並啟動危機應變計畫請按{key}。",
+        "connect_menu_false_alarm": "標記為誤報請按{key}。",
+        "crisis_activated": "危機應變計畫已啟動，現在正在通知危機小組。再見。",
+        "false_alarm_noted": "已標記為誤報，沒有啟動任何計畫。再見。",
+        "verify_refused": "無法完成：{reason}。再見。",
         "invalid_key": "這個按鍵無效。",
         "no_choice": "我們沒有收到按鍵，現在會聯絡下一位。再見。",
         "passed": "謝謝。我們現在會聯絡下一位。再見。",

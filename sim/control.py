@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, jsonify, request
 
+from sim import conference
 from sim.phones import behaviour_from_json
 
 if TYPE_CHECKING:
@@ -118,6 +119,10 @@ def control_blueprint(sim: Sim) -> Blueprint:
     @bp.get("/messages")
     def messages() -> Any:
         return jsonify({"messages": [m.to_json() for m in sim.messages]})
+
+    @bp.get("/conferences")
+    def conferences() -> Any:
+        return jsonify({"conferences": conference.listing(sim)})
 
     @bp.get("/events")
     def events() -> Any:

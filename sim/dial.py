@@ -1,4 +1,5 @@
 """<Dial> with <Number> nouns (or a plain-text number): child legs, bridging, the action request.
+(<Dial><Conference> is handed to `sim.conference`.)
 
 Each dialled number becomes an `outbound-dial` child call with its own runner thread that
 rings the sim phone (timeout default 30 s). The first leg to answer wins and the others are
@@ -49,6 +50,13 @@ def dial(run: CallRunner, item: Verb) -> NextDoc | None:
     method = item.attr("method", "POST") or "POST"
     caller_id = item.attr("callerId") or parent.from_
     time_limit = item.int_attr("timeLimit", 14400)
+    room = next((c for c in item.children if c.name == "Conference"), None)
+    if room is not None:
+        from sim.conference import join  # the conference module imports the runner too
+
+        run.log("dial", conference=room.text, action=action)
+        join(run, room)  # until the call leaves the room
+        return _after(run, action, method, {"DialCallStatus": "completed"})
     unsupported = [c.name for c in item.children if c.name != "Number"]
     targets = _targets(item)
     run.log("dial", numbers=[t[0] for t in targets], timeout=timeout, caller_id=caller_id, action=action)

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request
 
-from sim import audio
+from sim import audio, conference
 from sim.callstate import is_final
 from sim.model import CallOptions
 from sim.numbers import is_valid_number
@@ -148,6 +148,21 @@ def rest_blueprint(sim: Sim) -> Blueprint:
             sim.update_call(sid, url, form.get("Method", "POST").upper(), twiml, status)
         with sim.cond:
             return jsonify(call.to_json())
+
+    @bp.get(PREFIX + "/Conferences.json")
+    @authed
+    def list_conferences(account: str) -> Any:
+        rooms = [c for c in conference.listing(sim) if request.args.get("Status") in (None, c["status"])]
+        return jsonify(_page("conferences", rooms))
+
+    @bp.get(PREFIX + "/Conferences/<sid>/Participants.json")
+    @authed
+    def list_participants(account: str, sid: str) -> Any:
+        room = next((c for c in conference.listing(sim) if c["sid"] == sid), None)
+        if room is None:
+            return not_found()
+        return jsonify(_page("participants", [{"call_sid": c, "conference_sid": sid, "account_sid": sim.account_sid}
+                                              for c in room["participants"]]))
 
     # -- messages -------------------------------------------------------------------------------
     @bp.post(PREFIX + "/Messages.json")

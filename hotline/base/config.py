@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hotline.base import console_settings, event_settings, oncall_settings, retention_settings, transcribe_settings
+from hotline.base import (
+    console_settings,
+    crisis_settings,
+    event_settings,
+    oncall_settings,
+    retention_settings,
+    transcribe_settings,
+)
 from hotline.base.config_errors import ConfigError, ConfigProblem
 from hotline.base.phone import to_e164
 from hotline.base.pins import hash_pin
@@ -335,4 +342,4 @@ def _section_loaders() -> list[tuple[str, Any]]:
     """Sections with a parser of their own; each returns (value, problems)."""
     return [("oncall", oncall_settings.load_section), ("transcribe", transcribe_settings.load_section),
             ("console", console_settings.load_section), ("retention", retention_settings.load_section),
-            ("events", event_settings.load_section)]
+            ("events", event_settings.load_section), ("crisis", crisis_settings.load_section)]

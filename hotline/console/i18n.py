@@ -9,8 +9,10 @@ from __future__ import annotations
 from flask import Blueprint, Flask, g, redirect, request
 from werkzeug.wrappers import Response
 
-from .legal_hold import ZH_LEGAL_HOLD
 from hotline.console.event_strings import ZH_EVENTS
+
+from .crisis_zh import ZH_CRISIS
+from .legal_hold import ZH_LEGAL_HOLD
 
 LANGS = ("zh-TW", "en-US")
 COOKIE = "console_lang"
@@ -54,6 +56,9 @@ ZH: dict[str, str] = {
     "Speak now, then press # or Stop and send.": "請開始說話，完成後按 # 或「結束並傳送」。",
 }
 ZH.update(ZH_LEGAL_HOLD)
+
+
+ZH.update(ZH_CRISIS)
 
 
 def pick(cookie: str | None) -> str:

@@ -10,10 +10,14 @@ import logging
 from dataclasses import replace
 
 from flask import current_app, request
+from twilio.twiml.voice_response import VoiceResponse
 
 from callout.links import recording_url
+from crisis import bridge
+from crisis import phrases as crisis_phrases
 from hotline.base import audit, pins, prompt_store
 from hotline.base.config import Config
+from hotline.base.crisis_models import CrisisMember
 from hotline.base.phone import to_e164
 from hotline.base.runtime import Runtime, get_runtime
 from hotline.ivr.flow import Flow
@@ -30,7 +34,7 @@ from hotline.ivr.flow_engine import (
 )
 from hotline.ivr.roles import person_for
 from hotline.ivr.voice_context import context
-from hotline.lifecycle import commands, incidents, jobs
+from hotline.lifecycle import commands, crisis, incidents, jobs
 from hotline.lifecycle.commands import Actor, Channel
 from hotline.lifecycle.report_view import report_view
 
@@ -59,7 +63,10 @@ def apply(flow: Flow, outcome: Outcome) -> tuple[CallState, tuple[Utterance, ...
                 state = replace(state, incident=out.incident_ids[0])
             if outcome.fields and state.incident is not None:
                 commands.set_details(s, state.incident, outcome.fields, _actor(state, None))
-    if outcome.action in ACTIONS:
+    if outcome.action == "bridge":
+        state, more = _bridge(flow, state)
+        notice += more
+    elif outcome.action in ACTIONS:
         notice += ACTIONS[outcome.action](flow, state)
     if state.flow == flow.name and getattr(flow.nodes.get(state.node), "kind", "") == "dial":
         _forwarding(state)
@@ -167,6 +174,32 @@ def _hear(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
     return tuple(out) or (say(flow, "nothing_to_hear", state.lang),)
 
 
+def _bridge(flow: Flow, state: CallState) -> tuple[CallState, tuple[Utterance, ...]]:
+    """A crisis team member (PIN proved) joins their newest active crisis's bridge: the call is
+    marked for the webhook to answer with the conference; joining counts as confirming."""
+    person = state.get("who")
+    with get_runtime().db.session() as s:
+        member_id = crisis.member_to_bridge(s, person) if person else None
+    if member_id is None:
+        return state, (say(flow, "no_bridge", state.lang),)
+    out = jobs.run(crisis.member_confirmed, member_id, _actor(state, None))
+    return state.with_data(bridge=str(member_id)), () if out.ok else (say(flow, "no_bridge", state.lang),)
+
+
+def bridge_twiml(state: CallState) -> VoiceResponse | None:
+    """The conference for a call that `_bridge` marked, or None for every other call."""
+    member_id = state.get("bridge")
+    if not member_id:
+        return None
+    with get_runtime().db.session() as s:
+        member = s.get(CrisisMember, int(member_id))
+        if member is None:
+            return None
+        crisis_id, person = member.crisis_id, member.person_key
+    cfg = _cfg()
+    return bridge.join(VoiceResponse(), cfg, crisis_id, person, crisis_phrases.language([state.lang], cfg.languages))
+
+
 def _publish(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
     name, lang, version = state.get("prompt"), state.get("prompt_lang"), state.get("version")
     if not (name and lang and version and version.isdigit()):
@@ -178,4 +211,15 @@ def _publish(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
     return (say(flow, "admin_published", state.lang),)
 
 
-ACTIONS = {"resolve": _resolve, "accept": _accept, "hear": _hear, "publish": _publish}
+def _darksite(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
+    """The admin menu's switch: the newest active crisis's dark site goes on, or off again."""
+    with get_runtime().db.session() as s:
+        newest = crisis.newest_active(s)
+        target = (newest.id, not newest.dark_site_on) if newest is not None else None
+    if target is None:
+        return (say(flow, "admin_no_crisis", state.lang),)
+    out = jobs.run(crisis.set_dark_site, target[0], target[1], Actor(state.get("who") or "admin", Channel.DIAL_IN))
+    return (say(flow, "admin_darksite_on" if out.code == "dark_site_on" else "admin_darksite_off", state.lang),)
+
+
+ACTIONS = {"resolve": _resolve, "accept": _accept, "hear": _hear, "publish": _publish, "darksite": _darksite}

@@ -16,8 +16,9 @@ KINDS = {"menu", "callback", "record", "dial", "closing", "entry", "pin", "incid
 ROLE_FLOWS = ("operator", "staff", "admin")
 ENTRY_FIELDS = {"type", "severity", "site", "ref"}
 OPERATOR_MIN_TIMEOUT = 10
-ACTIONS = {"accept", "hear", "next", "repeat", "resolve", "publish"}
-PROTECTED_ACTIONS = {"accept", "hear", "resolve", "publish"}  # need a PIN (or verified caller ID) first
+ACTIONS = {"accept", "hear", "next", "repeat", "resolve", "publish", "bridge", "darksite"}
+PROTECTED_ACTIONS = {"accept", "hear", "resolve", "publish", "bridge", "darksite"}  # need a PIN first
+CALL_ACTIONS = {"bridge"}  # about the person on the call, not the incident in hand (offered with none open)
 REQUIRED_PROMPTS = ("option", "language_option", "invalid", "no_input", "callback_invalid", "apology",
                     "goodbye", "lifeline_failed")
 

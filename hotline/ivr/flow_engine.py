@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from hotline.base.phone import spoken_digits, to_e164
-from hotline.ivr.flow import PROTECTED_ACTIONS, Flow, Node, Option
+from hotline.ivr.flow import CALL_ACTIONS, PROTECTED_ACTIONS, Flow, Node, Option
 
 INCIDENT_FIELDS = {"severity", "callback_number", "site"}
 
@@ -178,7 +178,8 @@ def press(flow: Flow, state: CallState, digits: str, ctx: Context) -> Outcome:
             return _retry(flow, node, state, "no_input" if not digits else "invalid")
         if chosen.language:
             return Outcome(replace(state, lang=chosen.language, tries=0, fresh=False))
-        if needs_pin(flow, chosen) and not state.get(AUTH) and (node.kind != "incidents" or ctx.open_incidents):
+        if needs_pin(flow, chosen) and not state.get(AUTH) and (node.kind != "incidents" or ctx.open_incidents
+                                                                  or chosen.action in CALL_ACTIONS):
             return _ask_pin(flow, state, digits)
         if node.kind == "incidents":
             return _incident_choice(node, state, chosen, ctx)
@@ -344,7 +345,8 @@ def _incidents_screen(flow: Flow, node: Node, state: CallState, ctx: Context,
                       says: tuple[Utterance, ...]) -> Screen:
     options = visible_options(node, state.lang)
     if not ctx.open_incidents:
-        lines = tuple(_option_line(flow, o, state.lang, ctx) for o in options if not o.action)
+        lines = tuple(_option_line(flow, o, state.lang, ctx) for o in options
+                      if not o.action or o.action in CALL_ACTIONS)
         return Screen("gather", says + (say(flow, "no_open_incidents", state.lang),) + lines, state, num_digits=1,
                       timeout=node.timeout)
     index = int(state.value or 0) % len(ctx.open_incidents)
@@ -359,6 +361,8 @@ def _incidents_screen(flow: Flow, node: Node, state: CallState, ctx: Context,
 def _incident_choice(node: Node, state: CallState, chosen: Option, ctx: Context) -> Outcome:
     if chosen.flow or chosen.next:
         return _take(chosen, state)
+    if chosen.action in CALL_ACTIONS:
+        return Outcome(replace(state, fresh=False, tries=0), action=chosen.action)
     if not ctx.open_incidents:
         return Outcome(replace(state, fresh=False))
     index = int(state.value or 0) % len(ctx.open_incidents)

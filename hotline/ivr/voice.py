@@ -152,7 +152,8 @@ def step() -> Response:
     flow = _flow(state.flow)
     outcome = flow_engine.press(flow, state, request.form.get("Digits", ""), context(flow, state))
     state, notice = caller_actions.apply(flow, outcome)
-    return _respond(state, notice)
+    joined = caller_actions.bridge_twiml(state)  # a crisis team member chose the bridge
+    return xml(joined) if joined is not None else _respond(state, notice)
 
 
 @bp.post("/dial-done")

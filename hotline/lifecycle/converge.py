@@ -11,6 +11,8 @@ pass finds whatever should have happened and hasn't:
 - a recording Twilio holds that was never fetched, or whose fetch failed a while ago;
 - a stored recording with no transcript;
 - once a day, recordings and transcripts past their retention (`hotline.lifecycle.retention`).
+- a crisis team member who is due a (repeated) notification call, or a deputy to call in;
+- an overdue crisis checklist step whose owner was not reminded lately.
 Events (webhooks and the jobs they queue) only make these happen sooner. The cycle calls the
 lifecycle's commands and the engines directly, not through the queue, so paging goes on while
 Redis is down. A lease in the database lets it run on several nodes at once: one pass at a time
@@ -31,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callout import closeout, drive
+from crisis import notify, reminders
 from hotline.base.callout_models import Callout, callout_incidents
 from hotline.base.log_context import about
 from hotline.base.models import Incident, Lease, Recording, Transcript, utcnow
@@ -63,10 +66,12 @@ class CycleReport:
     fetches: list[int] = field(default_factory=list)
     transcriptions: list[int] = field(default_factory=list)
     purged: list[int] = field(default_factory=list)  # incidents whose recordings/transcripts retention deleted
+    crisis_calls: list[int] = field(default_factory=list)  # crisis team members called
+    crisis_reminders: list[int] = field(default_factory=list)  # overdue checklist steps re-notified
 
     def __bool__(self) -> bool:
         return any((self.paged, self.driven, self.released, self.closed_out, self.synced, self.fetches,
-                    self.transcriptions, self.purged))
+                    self.transcriptions, self.purged, self.crisis_calls, self.crisis_reminders))
 
 
 def holder_name() -> str:
@@ -110,7 +115,9 @@ def run_cycle(now: datetime | None = None, *, every_active: bool = False, exclus
                      lambda: _drive_overdue_callouts(now, report, every_active),
                      lambda: _release_unneeded_callouts(now, report), lambda: _finish_close_outs(now, report),
                      lambda: _sync_statuses(report), lambda: _recordings(now, report),
-                     lambda: _retention(now, report)):
+                     lambda: _retention(now, report),
+                     lambda: report.crisis_calls.extend(notify.notify_due(now)),
+                     lambda: report.crisis_reminders.extend(reminders.remind_overdue(now))):
             _guarded(step)
     finally:
         if exclusive and report:  # a pass that did work lets another node take over at once if it must

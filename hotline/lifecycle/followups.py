@@ -60,4 +60,11 @@ class Transcribe:
     recording_id: int
 
 
-Followup = Page | Drive | Wake | CloseOut | StopCalls | Fetch | Transcribe
+@dataclass(frozen=True)
+class NotifyTeam:
+    """A crisis plan was activated: call and text every team member who is due, at once."""
+
+    crisis_id: int
+
+
+Followup = Page | Drive | Wake | CloseOut | StopCalls | Fetch | Transcribe | NotifyTeam

@@ -25,11 +25,22 @@ from rq.queue import Queue
 
 from callout import closeout, drive
 from callout.phrases import text
+from crisis import notify
 from hotline.base.log_context import about
 from hotline.base.models import utcnow
 from hotline.base.runtime import get_runtime
 from hotline.lifecycle import commands, recordings
-from hotline.lifecycle.followups import CloseOut, Drive, Fetch, Followup, Page, StopCalls, Transcribe, Wake
+from hotline.lifecycle.followups import (
+    CloseOut,
+    Drive,
+    Fetch,
+    Followup,
+    NotifyTeam,
+    Page,
+    StopCalls,
+    Transcribe,
+    Wake,
+)
 from transcribe import jobs as transcribe_jobs
 
 log = logging.getLogger("hotline.jobs")
@@ -72,6 +83,12 @@ def stop_calls(callout_id: int) -> int:
     return closeout.stop_other_calls(callout_id, lambda lang: text(lang, "stopped"), utcnow())
 
 
+def notify_team(crisis_id: int) -> int:
+    """Call and text every crisis team member who is due now (all crises: the same work as the
+    cycle's, which catches up if this job is lost)."""
+    return len(notify.notify_due(utcnow()))
+
+
 def fetch_recording(recording_id: int) -> str:
     """Download the audio, then the lifecycle notes it and asks for the transcript."""
     with about(recording=recording_id):
@@ -104,6 +121,7 @@ SPECS: dict[Callable[..., Any], Spec] = {
     drive_callout: Spec("callout", 120, Retry(max=3, interval=[1, 2, 5])),
     close_out: Spec("callout", 120, Retry(max=6, interval=[1, 2, 5, 10, 30, 60]), lambda c: f"callout-accepted-{c}"),
     stop_calls: Spec("callout", 120, Retry(max=3, interval=[1, 5, 15]), lambda c: f"callout-stop-{c}"),
+    notify_team: Spec("callout", 120, Retry(max=3, interval=[1, 5, 15]), lambda c: f"crisis-notify-{c}"),
     fetch_recording: Spec("recordings", 120, Retry(max=6, interval=[1, 2, 5, 10, 30, 60]),
                           lambda r: f"fetch-recording-{r}", on_fetch_failed),
 }
@@ -168,6 +186,8 @@ def dispatch(followups: Iterable[Followup]) -> bool:
                     enqueue(close_out, c)
                 case StopCalls(callout_id=c):
                     enqueue(stop_calls, c)
+                case NotifyTeam(crisis_id=c):
+                    enqueue(notify_team, c)
                 case Fetch(recording_id=r):
                     enqueue(fetch_recording, r)
                 case Transcribe(recording_id=r):

@@ -17,16 +17,27 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from callout import briefing, links
-from callout.phrases import CONNECT_KEYS, MENU_KEYS, Key, person_language, responder_language, text
+from callout.phrases import (
+    CONNECT_KEYS,
+    MENU_KEYS,
+    VERIFY_KEYS,
+    Key,
+    menu_text,
+    person_language,
+    responder_language,
+    text,
+)
 from callout.receive import FollowUp
 from callout.states import CallStatus, event_from_twilio
 from hotline.base import audit
 from hotline.base.callout_models import Attempt, Callout
 from hotline.base.config import Config
+from hotline.base.crisis_settings import crisis_settings
 from hotline.base.models import Incident
 from hotline.base.phone import spoken_digits
 from hotline.base.states import AttemptState, CalloutState, RecordingStatus
-from hotline.lifecycle import commands
+from hotline.lifecycle import commands, crisis
+from hotline.lifecycle.commands import Actor, Channel
 from hotline.lifecycle.event_view import event_views, spoken_details
 from hotline.lifecycle.followups import Followup
 from hotline.lifecycle.report_view import report_views
@@ -92,7 +103,7 @@ def menu_choice(s: Session, cfg: Config, attempt_id: int, digits: str, tries: in
         s.refresh(callout)
         if r.followup != FollowUp.ACCEPTED or out is None:
             return Reply(Kind.END, (closed_text(callout, lang),), language=lang)
-        return _accepted(s, callout, attempt, lang, then=out.then)
+        return _accepted(s, cfg, callout, attempt, lang, then=out.then)
     if callout.state not in CalloutState.ACTIVE:
         return Reply(Kind.END, (closed_text(callout, lang),), language=lang)
     if action == Key.DECLINE:
@@ -113,21 +124,47 @@ def menu_choice(s: Session, cfg: Config, attempt_id: int, digits: str, tries: in
 
 
 def after_accept_choice(s: Session, cfg: Config, attempt_id: int, digits: str) -> Reply:
-    """The acceptor's menu (`CONNECT_KEYS`): connect them to the caller, or repeat the number."""
+    """The acceptor's menu: connect them to the caller (`CONNECT_KEYS`), confirm the report as real
+    or mark it a false alarm (`VERIFY_KEYS`, when the type has a crisis plan), or repeat."""
     attempt, callout = _load(s, attempt_id)
     lang = person_language(cfg, attempt.person_key) if attempt is not None else _default_language(cfg)
     if attempt is None or callout is None or callout.accepted_attempt_id != attempt_id:
         return Reply(Kind.END, (text(lang, "goodbye"),), language=lang)
     number = _callback(callout)
-    action = CONNECT_KEYS.get(digits[:1])
+    action = _after_accept_keys(cfg, callout, number).get(digits[:1])
+    if action in (Key.CONFIRM_CRISIS, Key.FALSE_ALARM):
+        return _verify(s, cfg, callout, attempt, lang, action)
     if action == Key.CONNECT and number:
         for incident in callout.incidents:
             audit.record(s, "callout.live_connect", incident.id, actor=attempt.person_key, callout_id=callout.id,
                          to=number)
         return Reply(Kind.CONNECT, (text(lang, "connecting"),), dial=number, language=lang)
     if action == Key.REPEAT:
-        return _accepted(s, callout, attempt, lang)
+        return _accepted(s, cfg, callout, attempt, lang)
     return Reply(Kind.END, (text(lang, "goodbye"),), language=lang)
+
+
+def _after_accept_keys(cfg: Config, callout: Callout, number: str | None) -> dict[str, str]:
+    keys = {d: k for d, k in CONNECT_KEYS.items() if number or k != Key.CONNECT}
+    first = callout.incidents[0] if callout.incidents else None
+    if first is not None and first.type_key in crisis_settings(cfg).plans:
+        keys.update(VERIFY_KEYS)
+    return keys if len(keys) > 1 else {}
+
+
+def _verify(s: Session, cfg: Config, callout: Callout, attempt: Attempt, lang: str, action: str) -> Reply:
+    """The acceptor says the report is real (the plan is activated) or a false alarm. A storm is
+    one crisis: the verdict is on its first report."""
+    actor = Actor(attempt.person_key, Channel.RESPONDER)
+    incident_id = callout.incidents[0].id
+    if action == Key.CONFIRM_CRISIS:
+        out = crisis.activate(s, incident_id, cfg, actor, acceptor_only=True)
+    else:
+        out = crisis.false_alarm(s, incident_id, actor, "false alarm (phone menu)", acceptor_only=True)
+    if not out.ok:
+        return Reply(Kind.END, (text(lang, "verify_refused", reason=out.message),), language=lang)
+    done = "crisis_activated" if action == Key.CONFIRM_CRISIS else "false_alarm_noted"
+    return Reply(Kind.END, (text(lang, done),), then=out.then, language=lang)
 
 
 def connect_result(s: Session, cfg: Config, attempt_id: int, dial_status: str) -> Reply:
@@ -205,12 +242,14 @@ def _recording(s: Session, cfg: Config, callout: Callout, lang: str, rec: int) -
                  language=lang)
 
 
-def _accepted(s: Session, callout: Callout, attempt: Attempt, lang: str, then: tuple[Followup, ...] = ()) -> Reply:
+def _accepted(s: Session, cfg: Config, callout: Callout, attempt: Attempt, lang: str,
+              then: tuple[Followup, ...] = ()) -> Reply:
     found = [briefing.Report(i.ref or str(i.id), "", i.severity, i.created_at, i.callback_number)
              for i in callout.incidents]
     number = _callback(callout)
     lines = tuple(briefing.accepted(attempt.person_name, found, number, lang))
-    return Reply(Kind.ACCEPTED, lines, briefing.connect_menu(lang) if number else "", then=then,
+    keys = _after_accept_keys(cfg, callout, number)
+    return Reply(Kind.ACCEPTED, lines, menu_text(lang, keys, "connect_menu") if keys else "", then=then,
                  language=lang)
 
 

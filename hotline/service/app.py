@@ -14,10 +14,12 @@ from hotline.base.log_context import configure_logging
 from hotline.base.prompt_store import PromptError, prompt_folder
 from hotline.base.prompts import published_prompt
 from hotline.base.runtime import Runtime, get_runtime, set_runtime
+from hotline.darksite import bp as darksite_bp
 from hotline.ivr import twiml_guard
 from hotline.ivr.flow import load_flows
 from hotline.ivr.voice import bp as voice_bp
 from hotline.ivr.voice_context import type_codes
+from hotline.responder.crisis_call import bp as crisis_call_bp
 from hotline.responder.webhooks import bp as responder_bp
 from hotline.service import health, metrics_endpoint
 
@@ -44,6 +46,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(voice_bp)
     twiml_guard.register(app, config)
     app.register_blueprint(responder_bp)
+    app.register_blueprint(crisis_call_bp)
+    app.register_blueprint(darksite_bp)
     console.register(app)
     events.register(app)
 

@@ -18,7 +18,7 @@ USAGE = """usage: python3 run.py [COMMAND]
   engine             the convergence cycle (paging, watchdogs, repairs); one per worker node is fine
   metrics            /metrics for a worker node's processes (HOTLINE_METRICS_BIND, HOTLINE_METRICS_TOKEN)
   sim                the local Twilio stand-in on its own (see --help)
-  check              validate config.toml and ivr_flows/, print a summary
+  check              validate config.toml, ivr_flows/ and plans/, print a summary
   call               place a first call to the running hotline from a sim phone, and follow it
   fallback-twiml     print TwiML to paste into a TwiML Bin for when the server is down
   models [...]       list / check / install Vosk models
@@ -33,6 +33,7 @@ USAGE = """usage: python3 run.py [COMMAND]
   users add NAME --role admin|viewer   hash a console password; prints the config.toml lines
   integrations add NAME --type TYPE [--hmac] | list | rotate NAME | revoke NAME   event sources and keys
   events test FILE.json   which activation rule an event would hit (creates nothing)
+  darksite export DIR                 write the public dark site as static files
   test [pytest args] run the test suite
 
 `python3 run.py COMMAND --help` explains a command without running it.
@@ -53,13 +54,15 @@ HELP = {
     "metrics": "usage: python3 run.py metrics\n\n/metrics for the processes of a node without a web role (a worker\n"
                "node), on HOTLINE_METRICS_BIND (default 127.0.0.1:9464), behind the bearer token in\n"
                "HOTLINE_METRICS_TOKEN. Web nodes serve /metrics themselves.",
-    "check": "usage: python3 run.py check\n\nValidate config.toml and ivr_flows/ and print a summary; exit 2 on\n"
-             "problems. `python3 run.py` runs the same checks before it starts anything.",
+    "check": "usage: python3 run.py check\n\nValidate config.toml, ivr_flows/ and plans/ and print a summary;\n"
+             "exit 2 on problems. `python3 run.py` runs the same checks before it starts anything.",
     "call": "usage: python3 run.py call\n\nPlace a first call to the running hotline from a simulated phone, then\n"
             "follow its incident for a while: recording, transcript, who is being called.",
     "fallback-twiml": "usage: python3 run.py fallback-twiml\n\nPrint TwiML to paste into a TwiML Bin, for when\n"
                       "the server is down.",
     "prompts": "usage: python3 run.py prompts list | upload NAME LANG FILE | rollback NAME LANG",
+    "darksite": "usage: python3 run.py darksite export DIR\n\nWrite the public dark site (/site/) as static\n"
+                "files (index.html, LANG/index.html, Atom feeds, site.css) for any web server to serve.",
     "pins": "usage: python3 run.py pins set admin|operator|PERSON [--pin DIGITS]\n\nStored hashed in\n"
             "data/pins.json, never in git.",
 }
@@ -104,6 +107,7 @@ def cmd_check(argv: list[str]) -> int:
     _print_event_rules(cfg)
     for f in flows.values():
         print(f"flow {f.path}: OK, {len(f.nodes)} nodes, start at {f.start!r}")
+    _print_plans(cfg)
     print("  prompts (recorded = published audio, else text-to-speech):")
     for name in sorted({p for f in flows.values() for p in f.prompts}):
         states = [f"{lang}={'recorded' if published_prompt(cfg.recordings_dir, name, lang) else 'TTS'}"
@@ -123,6 +127,23 @@ def _print_event_rules(cfg: Config) -> None:
         rules = settings.rules.get(type_key)
         shown = "; ".join(describe(rules.rules)) if rules and rules.rules else "no rules"
         print(f"    {type_key}: {shown}; otherwise {rules.otherwise if rules else 'page'}")
+
+
+def _print_plans(cfg: Config) -> None:
+    from hotline.base.crisis_settings import crisis_settings
+
+    crisis = crisis_settings(cfg)
+    if not crisis.plans:
+        print(f"  crisis plans: none (no *.toml in {crisis.plans_dir}); confirming a report activates nothing")
+        return
+    print(f"  crisis plans ({crisis.plans_dir}), two-person rule {'on' if crisis.two_person_rule else 'off'}:")
+    for key, plan in crisis.plans.items():
+        team = ", ".join(f"{t.role}={'+'.join(a.key for a in t.leads)}"
+                         + (f" (deputy {t.deputy.key})" if t.deputy else "") for t in plan.team)
+        print(f"    {key}: team {team}; {len(plan.steps)} steps; statement in {', '.join(plan.statement)}")
+    missing = sorted(set(cfg.incident_types) - set(crisis.plans) - {"other"})
+    if missing:
+        print(f"    no plan for: {', '.join(missing)}")
 
 
 def cmd_fallback_twiml(argv: list[str]) -> int:
@@ -316,6 +337,21 @@ def cmd_hold(argv: list[str]) -> int:
 
     _config_or_exit()
     return main(argv)
+def cmd_darksite(argv: list[str]) -> int:
+    """darksite export DIR: the public dark site as static files, to serve from anywhere."""
+    if len(argv) != 2 or argv[0] != "export":
+        print("usage: run.py darksite export DIR", file=sys.stderr)
+        return 2
+    from hotline.darksite.export import export
+    from hotline.service.app import create_app
+
+    cfg = _config_or_exit()
+    written = export(create_app(cfg), Path(argv[1]), cfg.languages)
+    for path in written:
+        print(path)
+    if not any(p.name == "index.html" for p in written):
+        print("darksite: dormant (404 by choice): only site.css was written", file=sys.stderr)
+    return 0
 
 
 def cmd_users(argv: list[str]) -> int:
@@ -355,6 +391,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "callout": cmd_callout, "users": cmd_users, "db": cmd_db,
     "backup": cmd_backup, "restore": cmd_restore, "hold": cmd_hold,
     "integrations": cmd_integrations, "events": cmd_events,
+    "darksite": cmd_darksite,
     "help": cmd_help, "--help": cmd_help, "-h": cmd_help,
 }
 

@@ -25,7 +25,8 @@ PUBLIC = "https://hotline.example.org"
 ROUTES = ["/voice/incoming", "/voice/step", "/voice/dial-done", "/voice/recorded", "/voice/recording-status",
           "/voice/status", "/voice/fallback", "/voice/safe-recorded", "/voice/fallback-recorded",
           "/voice/callout/answer", "/voice/callout/menu", "/voice/callout/accepted", "/voice/callout/connected",
-          "/voice/callout/status"]
+          "/voice/callout/status", "/voice/crisis/answer", "/voice/crisis/menu", "/voice/crisis/status",
+          "/voice/crisis/bridge-status"]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,80 @@
+"""Every sentence a crisis team member hears or reads, per language, and the keys of their call.
+
+Same habits as `callout.phrases`: one table per language with the same keys and placeholders,
+and the digit table (`CALL_KEYS`) is what both the spoken menu and the handler use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from callout.phrases import responder_language
+
+
+class Key:
+    CONFIRM = "confirm"
+    BRIDGE = "bridge"
+    REPEAT = "repeat"
+
+
+CALL_KEYS: dict[str, str] = {"1": Key.CONFIRM, "2": Key.BRIDGE, "9": Key.REPEAT}
+
+ROLE_NAMES: dict[str, dict[str, str]] = {
+    "en-US": {"management": "management", "communications": "communications", "it_security": "IT security",
+              "legal": "legal", "hr": "HR"},
+    "zh-TW": {"management": "管理", "communications": "公關溝通", "it_security": "資訊安全", "legal": "法務",
+              "hr": "人資"},
+}
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en-US": {
+        "call": "This is the {org} crisis hotline. A {type} crisis was activated, reference {ref}. "
+                "You are the {role} lead{deputy}.",
+        "deputy": ", standing in because the lead has not answered",
+        "menu_confirm": "Press {key} to confirm.",
+        "menu_bridge": "Press {key} to join the crisis bridge.",
+        "menu_repeat": "Press {key} to repeat.",
+        "confirmed": "Thank you, you are confirmed. Press 2 to join the crisis bridge now, or hang up.",
+        "joining": "Joining the crisis bridge.",
+        "no_choice": "We did not hear a choice. We will call you again. Goodbye.",
+        "sms": "{org} crisis: a {type} crisis was activated (ref {ref}). You are the {role} lead{deputy}. "
+               "Answer our call and press 1 to confirm, or call {hotline}.",
+        "overdue": "{org} crisis {ref}: the step \"{step}\" (yours, {role}) was due at {due} and is not done yet.",
+        "goodbye": "Goodbye.",
+        "over": "This crisis call is no longer needed. Goodbye.",
+    },
+    "zh-TW": {
+        "call": "這裡是{org}緊急通報專線。{type}危機應變計畫已啟動，編號 {ref}。您是{role}負責人{deputy}。",
+        "deputy": "（因原負責人未回應，由您代理）",
+        "menu_confirm": "確認請按{key}。",
+        "menu_bridge": "加入危機電話會議請按{key}。",
+        "menu_repeat": "重聽請按{key}。",
+        "confirmed": "謝謝，已確認。現在加入危機電話會議請按 2，或直接掛斷。",
+        "joining": "正在加入危機電話會議。",
+        "no_choice": "我們沒有收到按鍵，稍後會再打給您。再見。",
+        "sms": "{org}危機：{type}危機應變計畫已啟動（編號 {ref}）。您是{role}負責人{deputy}。"
+               "請接聽來電並按 1 確認，或撥打 {hotline}。",
+        "overdue": "{org}危機 {ref}：您（{role}）負責的步驟「{step}」應於 {due} 完成，目前尚未完成。",
+        "goodbye": "再見。",
+        "over": "這通危機通知已不再需要。再見。",
+    },
+}
+LANGUAGES = tuple(TEXTS)
+
+
+def language(preferred: Sequence[str], hotline: Sequence[str]) -> str:
+    """As for responders: their first language we have sentences for."""
+    lang = responder_language(preferred, hotline)
+    return lang if lang in TEXTS else LANGUAGES[0]
+
+
+def text(lang: str, key: str, /, **values: object) -> str:
+    return TEXTS[lang][key].format(**values)
+
+
+def role_name(lang: str, role: str) -> str:
+    return ROLE_NAMES.get(lang, ROLE_NAMES["en-US"]).get(role, role)
+
+
+def menu(lang: str) -> str:
+    return " ".join(text(lang, f"menu_{action}", key=digit) for digit, action in CALL_KEYS.items())

@@ -1,0 +1,25 @@
+"""zh-TW for the crisis panel, the crisis list and their notices (merged into `i18n.ZH`)."""
+
+ZH_CRISIS: dict[str, str] = {
+    "Crisis": "危機應變", "Crises": "危機", "Crisis plan": "危機應變計畫", "Activate the plan": "啟動應變計畫",
+    "False alarm": "誤報", "Mark as a false alarm": "標記為誤報", "Crisis team": "危機小組", "Role": "角色",
+    "Calls": "通話次數", "Confirmed": "已確認", "Waiting": "等待確認", "Deputy": "代理人",
+    "Crisis bridge": "危機電話會議", "Nobody is on the bridge.": "目前沒有人在電話會議中。", "Joined": "加入時間",
+    "Checklist": "檢查清單", "Step": "步驟", "Owner": "負責角色", "Deadline": "期限", "Done": "完成",
+    "Done by": "完成者", "Overdue": "逾期", "Mark done": "標記完成", "Undo": "取消完成",
+    "Statements": "聲明", "Draft a statement": "草擬聲明", "Save draft": "儲存草稿",
+    "Approve and publish": "核准並發布",
+    "Drafted by": "草擬者", "Approved by": "核准者", "Published": "已發布", "Draft": "草稿",
+    "Dark site": "危機資訊網頁", "Switch the dark site on": "開啟危機資訊網頁",
+    "Switch the dark site off": "關閉危機資訊網頁",
+    "The dark site is on.": "危機資訊網頁已開啟。", "The dark site is off.": "危機資訊網頁已關閉。",
+    "No active crises.": "目前沒有危機。", "Verified as real by": "確認屬實：", "Marked a false alarm by": "標記誤報：",
+    "Crisis plan activated: the team is being called.": "危機應變計畫已啟動，正在通知危機小組。",
+    "Marked as a false alarm.": "已標記為誤報。", "Say why it is a false alarm.": "請說明為何是誤報。",
+    "There is no crisis plan for this type.": "此類型沒有危機應變計畫。", "Step done.": "步驟已完成。",
+    "Step reopened.": "步驟已重新開啟。", "Statement published.": "聲明已發布。",
+    "Statement drafted: a second person must approve it.": "聲明草稿已儲存，須由另一人核准。",
+    "You drafted this statement: a second person must approve it.": "這是您草擬的聲明，須由另一人核准。",
+    "A statement cannot be empty.": "聲明不可空白。", "The incident is closed.": "事件已結案。",
+    "Open the dark site": "開啟危機資訊網頁", "Verify the report": "確認通報",
+}

@@ -1,0 +1,128 @@
+"""The crisis lifecycle's rules, on a real database (no phones): one verdict per incident, only
+the acceptor verifies from the phone, a false alarm needs a note and activates nothing, the
+plan is snapshotted at activation, and the two-person rule for statements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from hotline.base.config import load_config
+from hotline.base.crisis_models import CrisisMember, CrisisStatement, CrisisStep
+from hotline.base.db import Database, create_schema
+from hotline.base.models import AuditEvent, Incident
+from hotline.lifecycle import crisis
+from hotline.lifecycle.commands import Actor, Channel
+from hotline.lifecycle.followups import NotifyTeam
+from tests.postgres import database_for, require_postgres
+
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Taipei
+CHEN = Actor("chen", Channel.RESPONDER)
+ALICE, BOB = Actor("alice", Channel.CONSOLE), Actor("bob", Channel.CONSOLE)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """Both databases: the one-verdict rule rests on a unique index, the team calls on UPDATE ... RETURNING."""
+    if request.param == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'crisis.db'}", None
+    else:
+        require_postgres()
+        url, drop = database_for("postgresql")
+    database = Database(url)
+    create_schema(database.engine)
+    yield database
+    database.engine.dispose()
+    if drop:
+        drop()
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return load_config(env={})
+
+
+def incident(db: Database, type_key: str = "cyber_security", accepted_by: str | None = "chen") -> int:
+    with db.session() as s:
+        count = len(list(s.scalars(select(Incident.id))))
+        row = Incident(type_key=type_key, language="zh-TW", ref=f"123{count}", accepted_by=accepted_by,
+                       status="accepted" if accepted_by else "paging")
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def test_activation_snapshots_the_team_and_the_checklist(db, cfg):
+    i = incident(db)
+    with db.session() as s:
+        out = crisis.activate(s, i, cfg, CHEN, acceptor_only=True, now=NOW)
+    assert out.ok and isinstance(out.then[0], NotifyTeam)
+    with db.session() as s:
+        members = {(m.role, m.person_key) for m in s.scalars(select(CrisisMember))}
+        steps = list(s.scalars(select(CrisisStep).order_by(CrisisStep.position)))
+    assert ("legal", "counsel") in members and ("management", "director") in members
+    assert {role for role, _ in members} == {"management", "communications", "it_security", "legal", "hr"}
+    assert steps[0].due_at == NOW + timedelta(minutes=30)
+
+
+def test_only_the_acceptor_verifies_and_only_once(db, cfg):
+    i = incident(db)
+    with db.session() as s:
+        assert crisis.activate(s, i, cfg, Actor("lin", Channel.RESPONDER), acceptor_only=True).code == "not_acceptor"
+    with db.session() as s:
+        assert crisis.false_alarm(s, i, CHEN, "", acceptor_only=True).code == "note_required"
+    with db.session() as s:
+        assert crisis.false_alarm(s, i, CHEN, "a test of the fire alarm", acceptor_only=True).ok
+    with db.session() as s:
+        again = crisis.activate(s, i, cfg, ALICE, acceptor_only=False)
+        assert again.code == "already_false_alarm"
+        assert not list(s.scalars(select(CrisisMember)))  # a false alarm activated nothing
+        kinds = [e.kind for e in s.scalars(select(AuditEvent).where(AuditEvent.incident_id == i))]
+    assert kinds == ["crisis.false_alarm"]
+
+
+def test_an_admin_activates_straight_from_the_console_and_a_type_without_plan_is_refused(db, cfg):
+    with db.session() as s:
+        assert crisis.activate(s, incident(db, accepted_by=None), cfg, ALICE, acceptor_only=False).ok
+    with db.session() as s:
+        assert crisis.activate(s, incident(db, "other"), cfg, ALICE, acceptor_only=False).code == "no_plan"
+
+
+def test_two_person_rule(db, cfg):
+    i = incident(db)
+    with db.session() as s:
+        crisis.activate(s, i, cfg, CHEN, acceptor_only=True, now=NOW)
+        c = crisis.crisis_for(s, i)
+        template = crisis.statement_template(s, c, cfg)
+        assert "1230" in template["en-US"] and "{" not in template["zh-TW"]
+        assert crisis.draft_statement(s, c.id, {"en-US": "  ", "zh-TW": ""}, ALICE).code == "empty_statement"
+        assert crisis.draft_statement(s, c.id, template, ALICE).ok
+        statement = newest(s)
+        assert crisis.approve_statement(s, statement.id, ALICE, two_person_rule=True).code == "own_draft"
+        assert crisis.approve_statement(s, statement.id, BOB, two_person_rule=True).ok
+        assert crisis.approve_statement(s, statement.id, BOB, two_person_rule=True).code == "already_published"
+        assert crisis.draft_statement(s, c.id, {"en-US": "update"}, ALICE).ok
+        assert crisis.approve_statement(s, newest(s).id, ALICE, two_person_rule=False).ok  # the rule off
+
+
+def newest(s) -> CrisisStatement:
+    return s.scalars(select(CrisisStatement).order_by(CrisisStatement.id.desc())).first()
+
+
+def test_the_team_is_resolved_from_rotas_now_and_a_deputy_never_doubles_the_lead(cfg):
+    from crisis import team
+    from hotline.base.crisis_settings import crisis_settings
+
+    plan = crisis_settings(cfg).plans["cyber_security"]
+    rotas = cfg.extras["oncall"].rotas
+    week1, week2 = NOW, NOW + timedelta(days=7)  # it_security hands over weekly between chen and wang
+    on_duty = {t: {s.role: s.person for s in team.leads(plan, rotas, t)}["it_security"] for t in (week1, week2)}
+    assert set(on_duty.values()) == {"chen", "wang"}
+    for moment, lead in on_duty.items():
+        deputy = team.deputy(plan, "it_security", rotas, moment, lead)  # the plan's deputy is wang
+        assert (deputy is None) == (lead == "wang")
+    assert team.deputy(plan, "hr", rotas, NOW, "huang") is None  # no deputy named for hr
