@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from redis import Redis
 from rq import Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
 from sqlalchemy import select
 
 from hotline.base.models import Recording, utcnow
@@ -31,6 +34,9 @@ def test_a_recording_that_cannot_be_fetched_ends_failed_and_is_tried_again(h: Ho
     quick = jobs.Spec("recordings", 30, Retry(max=1, interval=[0]), lambda r: f"fetch-recording-{r}",
                       jobs.on_fetch_failed)  # the retry policy travels with the job: two tries, no waiting
     monkeypatch.setitem(jobs.SPECS, jobs.fetch_recording, quick)
+    # The first fetch job may still be finishing (it marks the recording stored, then ends): while
+    # it is "started", a new fetch with its id is rightly taken as a duplicate. Wait for its end.
+    h.wait_for(lambda: _job_done(h, f"fetch-recording-{rec.id}"), what="the first fetch job finished")
     jobs.dispatch([Fetch(rec.id)])
     failed = h.wait_for(lambda: (r := _recording(h, rec.id)).status == RecordingStatus.FAILED and r,
                         what="the recording marked failed after its last retry")
@@ -48,6 +54,14 @@ def test_a_recording_that_cannot_be_fetched_ends_failed_and_is_tried_again(h: Ho
     assert rec.id in report.fetches
     h.wait_for(lambda: _recording(h, rec.id).attempts == 5, what="two more tries")
     jobs.run(commands.stop_paging, inc.id, commands.Actor("test", commands.Channel.CLI), "end of test")
+
+
+def _job_done(h: Hotline, job_id: str) -> bool:
+    try:
+        job = Job.fetch(job_id, connection=Redis.from_url(h.env["REDIS_URL"]))
+    except NoSuchJobError:
+        return True
+    return job.get_status() not in ("queued", "started", "scheduled", "deferred")
 
 
 def _recording(h: Hotline, recording_id: int) -> Recording:
