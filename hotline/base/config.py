@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hotline.base import console_settings, oncall_settings, transcribe_settings
+from hotline.base import console_settings, drill_settings, oncall_settings, transcribe_settings
 from hotline.base.config_errors import ConfigError, ConfigProblem
 from hotline.base.phone import to_e164
 from hotline.base.pins import hash_pin
@@ -334,4 +334,4 @@ def _extension_sections(cfg: Config, file: str) -> tuple[dict[str, Any], list[Co
 def _section_loaders() -> list[tuple[str, Any]]:
     """Sections with a parser of their own; each returns (value, problems)."""
     return [("oncall", oncall_settings.load_section), ("transcribe", transcribe_settings.load_section),
-            ("console", console_settings.load_section)]
+            ("console", console_settings.load_section), ("drills", drill_settings.load_section)]

@@ -9,7 +9,9 @@ pass finds whatever should have happened and hasn't:
 - an accepted callout whose close-out (end the other calls, send the SMS) never finished;
 - incidents whose status disagrees with their callout;
 - a recording Twilio holds that was never fetched, or whose fetch failed a while ago;
-- a stored recording with no transcript.
+- a stored recording with no transcript;
+- drills: a surprise to plan or start (deferred while a real incident is open), a scripted report
+  due, a drill that is done or past its time limit (`hotline.lifecycle.drills.tick`).
 Events (webhooks and the jobs they queue) only make these happen sooner. The cycle calls the
 lifecycle's commands and the engines directly, not through the queue, so paging goes on while
 Redis is down. A lease in the database lets it run on several nodes at once: one pass at a time
@@ -34,7 +36,7 @@ from hotline.base.callout_models import Callout, callout_incidents
 from hotline.base.models import Incident, Lease, Recording, Transcript, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.base.states import CalloutState, IncidentStatus, RecordingStatus
-from hotline.lifecycle import commands, jobs
+from hotline.lifecycle import commands, drills, jobs
 from hotline.lifecycle.followups import Drive, Fetch
 
 log = logging.getLogger("hotline.converge")
@@ -60,10 +62,11 @@ class CycleReport:
     synced: list[int] = field(default_factory=list)
     fetches: list[int] = field(default_factory=list)
     transcriptions: list[int] = field(default_factory=list)
+    drills: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return any((self.paged, self.driven, self.released, self.closed_out, self.synced, self.fetches,
-                    self.transcriptions))
+                    self.transcriptions, self.drills))
 
 
 def holder_name() -> str:
@@ -106,7 +109,8 @@ def run_cycle(now: datetime | None = None, *, every_active: bool = False, exclus
         for step in (lambda: _page_due_incidents(now, report),
                      lambda: _drive_overdue_callouts(now, report, every_active),
                      lambda: _release_unneeded_callouts(now, report), lambda: _finish_close_outs(now, report),
-                     lambda: _sync_statuses(report), lambda: _recordings(now, report)):
+                     lambda: _sync_statuses(report), lambda: _recordings(now, report),
+                     lambda: report.drills.extend(drills.tick(now, get_runtime().config))):
             _guarded(step)
     finally:
         if exclusive and report:  # a pass that did work lets another node take over at once if it must

@@ -84,8 +84,9 @@ def _reply(fn: Callable[..., conversation.Reply], *args: Any) -> Response:
     attempt_id = _attempt_id()
     with get_runtime().db.session() as s:
         reply = fn(s, _cfg(), attempt_id, *args)
+        notice = conversation.drill_notice(s, _cfg(), attempt_id)
     jobs.dispatch(reply.then)
-    return _xml(render(_cfg(), attempt_id, reply))
+    return _xml(render(_cfg(), attempt_id, reply, notice))
 
 
 @bp.post("/voice/callout/answer")
@@ -116,7 +117,8 @@ def connected() -> Response:
     attempt_id = _attempt_id()
     with get_runtime().db.session() as s:
         reply = conversation.connect_result(s, _cfg(), attempt_id, request.form.get("DialCallStatus", "failed"))
-    return _xml(render(_cfg(), attempt_id, reply))
+        notice = conversation.drill_notice(s, _cfg(), attempt_id)
+    return _xml(render(_cfg(), attempt_id, reply, notice))
 
 
 @bp.post("/voice/callout/status")
