@@ -143,7 +143,8 @@ def to_csv(r: Results) -> str:
         w.writerow(["figure", label, "" if value is None else value, ""])
     w.writerow(["figure", "accepted by", r.accepted_by or "", ""])
     for p in r.people:
-        w.writerow(["person", p.person, f"rang {p.rang}, answered {p.answered}, accepted {'yes' if p.accepted else 'no'}",
+        took = "yes" if p.accepted else "no"
+        w.writerow(["person", p.person, f"rang {p.rang}, answered {p.answered}, accepted {took}",
                     "" if p.first_answer_seconds is None else p.first_answer_seconds])
     for f in r.failures:
         w.writerow(["failed", "", f, ""])

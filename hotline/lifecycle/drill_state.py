@@ -19,9 +19,9 @@ from hotline.base.models import Incident
 from hotline.base.states import IncidentStatus
 
 
-def note(s: Session, drill_id: int, kind: str, actor: str = "system", at: datetime | None = None,
+def note(s: Session, drill_id: int, what: str, actor: str = "system", at: datetime | None = None,
          **detail: Any) -> None:
-    s.add(DrillEvent(drill_id=drill_id, kind=kind, actor=actor, detail=detail, **({"at": at} if at else {})))
+    s.add(DrillEvent(drill_id=drill_id, kind=what, actor=actor, detail=detail, **({"at": at} if at else {})))
     s.flush()
 
 

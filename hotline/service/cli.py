@@ -24,6 +24,7 @@ USAGE = """usage: python3 run.py [COMMAND]
   prompts list|upload|rollback   recorded prompts (upload takes any format ffmpeg reads)
   pins set WHO       set the admin, operator or a person's PIN (stored hashed in data/)
   callout list|cancel REF        open callouts; stop one
+  drill create|list|start|inject|stop|finish|report|coverage   drills and the rota coverage check
   users add NAME --role admin|viewer   hash a console password; prints the config.toml lines
   test [pytest args] run the test suite
 
@@ -243,6 +244,13 @@ def cmd_callout(argv: list[str]) -> int:
     return main(argv)
 
 
+def cmd_drill(argv: list[str]) -> int:
+    from hotline.service.drill_cli import main
+
+    _config_or_exit()
+    return main(argv)
+
+
 def cmd_users(argv: list[str]) -> int:
     from hotline.console.users_cli import main
 
@@ -262,7 +270,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "all": cmd_all, "web": cmd_web, "worker": cmd_worker, "sim": cmd_sim, "check": cmd_check,
     "call": cmd_call, "fallback-twiml": cmd_fallback_twiml, "models": cmd_models,
     "transcribe": cmd_transcribe, "test": cmd_test, "prompts": cmd_prompts, "pins": cmd_pins,
-    "callout": cmd_callout, "users": cmd_users, "help": cmd_help, "--help": cmd_help, "-h": cmd_help,
+    "callout": cmd_callout, "drill": cmd_drill, "users": cmd_users, "help": cmd_help, "--help": cmd_help, "-h": cmd_help,
 }
 
 
