@@ -21,16 +21,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from hotline.base.callout_models import Attempt, Callout
 from hotline.base.config import Config
 from hotline.base.drill_models import Drill, DrillEvent, DrillKind, DrillState
 from hotline.base.drill_settings import Scenario, pick_time
 from hotline.base.models import Incident, utcnow
 from hotline.base.oncall_policy import OncallSettings
 from hotline.base.runtime import get_runtime
-from hotline.base.states import IncidentStatus
+from hotline.base.states import AttemptState, CalloutState, IncidentStatus
 from hotline.lifecycle import commands, drill_phones, drill_state, jobs
 from hotline.lifecycle import incidents as rows
 from hotline.lifecycle.commands import Actor, Channel
@@ -193,8 +194,15 @@ def tick(now: datetime, cfg: Config) -> list[str]:
         done.append(f"drill {drill_id}: {out.code}")
     with get_runtime().db.session() as s:
         drills = drill_state.running(s)
+        ringing = list(s.scalars(select(Callout.id).where(
+            Callout.drill_id.is_not(None), Callout.state == CalloutState.CANCELLED,
+            exists().where(Attempt.callout_id == Callout.id, Attempt.state.in_(AttemptState.LIVE),
+                           Attempt.call_sid.is_not(None)))))
     for drill in drills:
         done.extend(_advance(drill.id, cfg, now))
+    for callout_id in ringing:  # an ended drill's calls, when the job that ends them was lost
+        jobs.stop_calls(callout_id)
+        done.append(f"callout {callout_id}: drill calls ended")
     return done
 
 

@@ -270,7 +270,8 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "all": cmd_all, "web": cmd_web, "worker": cmd_worker, "sim": cmd_sim, "check": cmd_check,
     "call": cmd_call, "fallback-twiml": cmd_fallback_twiml, "models": cmd_models,
     "transcribe": cmd_transcribe, "test": cmd_test, "prompts": cmd_prompts, "pins": cmd_pins,
-    "callout": cmd_callout, "drill": cmd_drill, "users": cmd_users, "help": cmd_help, "--help": cmd_help, "-h": cmd_help,
+    "callout": cmd_callout, "drill": cmd_drill, "users": cmd_users,
+    "help": cmd_help, "--help": cmd_help, "-h": cmd_help,
 }
 
 
