@@ -16,13 +16,13 @@ from flask import Flask, g
 from hotline.base.config import Config
 from hotline.base.console_settings import console_settings
 
-from . import auth, dashboard, headers, health, i18n, incident, incident_actions, prompts, rota, simphone
+from . import auth, dashboard, drills, headers, health, i18n, incident, incident_actions, prompts, rota, simphone
 from .keys import first_run_token, secret_key
 
 __all__ = ["register", "first_run_token"]
 
 BLUEPRINTS = (auth.bp, dashboard.bp, incident.bp, incident_actions.bp, rota.bp, prompts.bp, health.bp,
-              simphone.bp, simphone.api)
+              simphone.bp, simphone.api, drills.bp)
 
 
 def register(app: Flask) -> None:

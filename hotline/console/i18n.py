@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, g, redirect, request
 from werkzeug.wrappers import Response
 
+from .drill_strings import ZH_DRILLS
+
 LANGS = ("zh-TW", "en-US")
 COOKIE = "console_lang"
 
@@ -51,6 +53,7 @@ ZH: dict[str, str] = {
     "Speak now, then press # or Stop and send.": "請開始說話，完成後按 # 或「結束並傳送」。",
 }
 
+ZH.update(ZH_DRILLS)
 
 def pick(cookie: str | None) -> str:
     """The cookie wins; then the browser's preference, with any zh → zh-TW and any en → en-US."""
