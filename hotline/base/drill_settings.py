@@ -185,6 +185,11 @@ def check_scenario(cfg: Config, key: str, spec: Any, file: str, at: str | None =
     report_text, report_file = spec.get("report_text", ""), spec.get("report_file")
     if not isinstance(report_text, str) or (report_file is not None and not isinstance(report_file, str)):
         problem("report_text", report_text, "give the report as text (report_text) or a file (report_file)")
+    elif report_file is not None:
+        found = (cfg.path.parent / report_file).resolve()
+        if not found.is_file() or found.suffix.lower() != ".wav":
+            problem("report_file", report_file, f"no WAV file at {found}; give a .wav path (relative to this file)")
+        report_file = str(found)
     policies = cfg.raw.get("policies") if isinstance(cfg.raw.get("policies"), dict) else {}
     policy = spec.get("policy")
     if policy is not None and policy not in policies:

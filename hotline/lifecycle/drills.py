@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -32,7 +33,7 @@ from hotline.base.models import Incident, utcnow
 from hotline.base.oncall_policy import OncallSettings
 from hotline.base.runtime import get_runtime
 from hotline.base.states import AttemptState, CalloutState, IncidentStatus
-from hotline.lifecycle import commands, drill_phones, drill_state, jobs
+from hotline.lifecycle import commands, drill_phones, drill_state, jobs, recordings
 from hotline.lifecycle import incidents as rows
 from hotline.lifecycle.commands import Actor, Channel
 from hotline.lifecycle.followups import Followup, Page
@@ -53,6 +54,7 @@ class DrillOutcome:
     drill_id: int | None = None
     then: tuple[Followup, ...] = ()
     phones: dict[str, dict[str, object]] = field(default_factory=dict)  # number -> sim behaviour to set
+    recordings: tuple[tuple[int, str], ...] = ()  # (incident, audio file): the scripted report, stored after commit
 
 
 def participants_of(scenario: Scenario, oncall: OncallSettings) -> list[str]:
@@ -106,15 +108,19 @@ def start(s: Session, cfg: Config, drill_id: int, actor: Actor, now: datetime | 
         return DrillOutcome(False, "not_started", f"drill {drill_id} could not start", drill_id)
     first = _report(s, drill, 1, drill.report_text, now)
     return DrillOutcome(True, "started", f"drill {drill_id} started: report {first.ref}", drill_id,
-                        (Page(first.id),), _phones(cfg, drill))
+                        (Page(first.id),), _phones(cfg, drill), _recorded(drill, first))
+
+
+def _recorded(drill: Drill, incident: Incident) -> tuple[tuple[int, str], ...]:
+    return ((incident.id, drill.report_file),) if drill.report_file else ()
 
 
 def _report(s: Session, drill: Drill, n: int, words: str, now: datetime) -> Incident:
     """One of the drill's reports: an incident like a caller's, due for paging at once."""
     incident = rows.classify(s, f"drill-{drill.id}-{n}", drill.type_key, drill.language, None, drill=True)
     incident.drill_id, incident.severity, incident.source, incident.page_due_at = drill.id, drill.severity, "drill", now
-    commands.add_note(s, incident.id, Actor(drill.runner or "drill", Channel.DRILL), words or f"drill {drill.id}")
-    drill_state.note(s, drill.id, "report", drill.runner, now, incident_id=incident.id, ref=incident.ref)
+    drill_state.note(s, drill.id, "report", drill.runner, now, incident_id=incident.id, ref=incident.ref,
+                     text=words, file=drill.report_file)
     return incident
 
 
@@ -142,7 +148,8 @@ def inject(s: Session, cfg: Config, drill_id: int, what: str, actor: Actor, now:
     if what == "second_report":
         n = len(drill_state.incident_ids(s, drill_id)) + 1
         incident = _report(s, drill, n, f"{drill.report_text} ({n})", now)
-        return DrillOutcome(True, "injected", f"report {incident.ref} added", drill_id, (Page(incident.id),))
+        return DrillOutcome(True, "injected", f"report {incident.ref} added", drill_id, (Page(incident.id),),
+                            recordings=_recorded(drill, incident))
     if what == "twilio_down":
         drill.twilio_down_until = now + TWILIO_DOWN
         return DrillOutcome(True, "injected", "the drill's calls fail as if Twilio were down for 2 minutes", drill_id)
@@ -177,6 +184,9 @@ def run(command: object, *args: object, **kwargs: object) -> DrillOutcome:
     jobs.dispatch(out.then)
     for number, behaviour in out.phones.items():
         drill_phones.program(rt.config, number, behaviour)
+    for incident_id, path in out.recordings:  # the caller's voice, from the scenario's file; then transcribed
+        recording_id = recordings.store_local(incident_id, Path(path))
+        jobs.run(commands.recording_stored, recording_id)
     return out
 
 

@@ -66,6 +66,27 @@ def download_recording(recording_id: int) -> str:
     return str(path)
 
 
+def store_local(incident_id: int, source: Path, kind: str = "report") -> int:
+    """A WAV file from this machine (a drill's scripted report) stored like a caller's recording."""
+    cfg = get_runtime().config
+    data = source.read_bytes()
+    now = utcnow()
+    folder = cfg.recordings_dir / now.strftime("%Y/%m")
+    private_dir(folder)
+    digest = hashlib.sha256(data).hexdigest()
+    path = folder / f"{incident_id}-local-{digest[:12]}.wav"
+    _write_atomically(path, data)
+    duration, fmt = wav_info(path)
+    with get_runtime().db.session() as s:
+        rec = Recording(incident_id=incident_id, kind=kind, status=RecordingStatus.STORED, path=str(path),
+                        sha256=digest, size=len(data), duration=duration, format=fmt, stored_at=now)
+        s.add(rec)
+        s.flush()
+        audit.record(s, "recording_stored", incident_id, sha256=digest, seconds=duration, source=source.name,
+                     path=str(path.relative_to(cfg.recordings_dir)))
+        return rec.id
+
+
 def mark_failed(recording_id: int, reason: str) -> bool:
     """Every fetch failed: say so on the recording and the timeline (the console shows it)."""
     with get_runtime().db.session() as s:

@@ -6,6 +6,7 @@ director as the fallback; English first for everyone, so the notice is "This is 
 
 from __future__ import annotations
 
+import wave
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -77,6 +78,7 @@ def test_full_scale_rings_only_participants_and_every_say_and_sms_opens_with_the
     assert sms["body"].startswith(NOTICE), sms["body"]
     said = lin.said()
     assert said and all(line.startswith(NOTICE) for line in said), said
+    assert "The caller said: Smoke in the server room" in said[0]  # the script, read as a transcript
     # chen is first in the policy and the director is the fallback: neither takes part, neither rang.
     assert [c.to for c in e2e.calls_since(h, before)] == [LIN]
     (incident,) = drill_incidents(h, drill_id)
@@ -140,12 +142,21 @@ def test_a_surprise_waits_while_a_real_incident_is_open_and_says_why(h):
     assert kinds[:3] == ["created", "waiting", "running"]
 
 
-def test_tabletop_injections_are_timed_and_act(h):
-    drill_id = create_and_start(h, scenario("tabletop", ("chen", "lin")))
+def test_tabletop_injections_are_timed_and_act(h, tmp_path):
+    wav = tmp_path / "report.wav"
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\0\0" * 8000)
+    drill_id = create_and_start(h, scenario("tabletop", ("chen", "lin"), report_file=str(wav)))
     e2e.next_call(h, CHEN).expect_status("ringing")
     assert drills.run(drills.inject, h.config, drill_id, "second_report", FACILITATOR).ok
     assert drills.run(drills.inject, h.config, drill_id, "twilio_down", FACILITATOR).ok
-    assert len(drill_incidents(h, drill_id)) == 2
+    first, second = drill_incidents(h, drill_id)
+    for incident in (first, second):  # the scenario's recording, stored as the caller's would be
+        (rec,) = h.recordings(incident.id)
+        assert rec.status == "stored" and rec.duration == 1.0
     assert drill(h, drill_id).twilio_down_until is not None
     with h.session() as s:
         injected = [e.detail["event"] for e in s.scalars(select(DrillEvent).where(
