@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -101,21 +102,19 @@ class Schedule:
                                          time.fromisoformat(data["to"])), data["timezone"])
 
 
-def candidate_minutes(schedule: Schedule, period_start: datetime) -> list[datetime]:
+def candidate_minutes(schedule: Schedule, period_start: datetime) -> Iterator[datetime]:
     """Every whole minute of the period, starting at `period_start`, inside the window (UTC)."""
     zone = ZoneInfo(schedule.timezone)
     first = period_start.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
-    out = []
     for i in range(int(schedule.period.total_seconds() // 60)):
         moment = first + timedelta(minutes=i)
         if schedule.window.contains(moment.astimezone(zone)):
-            out.append(moment)
-    return out
+            yield moment
 
 
 def pick_time(schedule: Schedule, period_start: datetime, rng: random.Random | None = None) -> datetime | None:
     """A moment nobody can predict: uniform over the window's minutes in the period (None: none)."""
-    minutes = candidate_minutes(schedule, period_start)
+    minutes = list(candidate_minutes(schedule, period_start))
     if not minutes:
         return None
     return (rng or random.SystemRandom()).choice(minutes)
@@ -264,7 +263,7 @@ def _schedule(cfg: Config, value: Any, problem: Any) -> Schedule | None:
         problem("schedule.window", window, f"use a preset ({', '.join(PRESETS)}) or a table with days, from, to")
         return None
     schedule = Schedule(every, Window(days, start, end), cfg.timezone)
-    if not candidate_minutes(schedule, datetime(2026, 1, 5, tzinfo=UTC)):
+    if next(candidate_minutes(schedule, datetime(2026, 1, 5, tzinfo=UTC)), None) is None:
         problem("schedule.window", window, "this window holds no moment at all; give it at least one day and "
                                            "a `to` different from `from` (or equal, for the whole day)")
         return None

@@ -99,8 +99,9 @@ def start(s: Session, cfg: Config, drill_id: int, actor: Actor, now: datetime | 
     real = drill_state.open_real_incident(s)
     if real is not None:
         reason = f"real incident {real.ref} is open ({real.status})"
-        if drill.state == DrillState.SCHEDULED:
-            drill_state.move(s, drill_id, DrillState.WAITING, now, actor.who, reason, wait_reason=reason)
+        if drill.state == DrillState.SCHEDULED:  # from now on the cycle tries it again (rule 2)
+            drill_state.move(s, drill_id, DrillState.WAITING, now, actor.who, reason, wait_reason=reason,
+                             scheduled_for=drill.scheduled_for or now)
         else:
             drill.wait_reason = reason
         return DrillOutcome(False, "waiting", f"drill {drill_id} waits: {reason}", drill_id)
