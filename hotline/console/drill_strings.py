@@ -19,5 +19,6 @@ ZH_DRILLS: dict[str, str] = {
     "scheduled": "已排定", "waiting": "等待中", "running": "進行中", "stopped": "已停止", "finished": "已完成",
     "the first responder does not answer": "第一位負責人不接聽", "a second report arrives": "第二件通報到來",
     "Twilio fails for 2 minutes": "Twilio 故障 2 分鐘",
+    "Browser phones": "瀏覽器電話", "One tab each, by person:": "每人一個分頁：",
     "Tick the box to confirm stopping the drill.": "請勾選方框以確認停止演練。",
 }

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hotline.base import audit
 from hotline.base.drill_models import DRILL_MOVES, Drill, DrillEvent, DrillState
 from hotline.base.models import Incident
 from hotline.base.states import IncidentStatus
@@ -32,7 +33,9 @@ def move(s: Session, drill_id: int, target: DrillState, now: datetime, actor: st
     moved = s.execute(update(Drill).where(Drill.id == drill_id, Drill.state.in_(sources))
                       .values(state=target, **fields)).rowcount
     if moved:
-        note(s, drill_id, str(target), actor, now, **({"reason": reason} if reason else {}))
+        why = {"reason": reason} if reason else {}
+        note(s, drill_id, str(target), actor, now, **why)
+        audit.record(s, f"drill_{target}", None, actor=actor, drill_id=drill_id, **why)  # the system-wide trail
         s.expire_all()
     return bool(moved)
 

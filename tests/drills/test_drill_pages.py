@@ -26,6 +26,7 @@ def test_start_inject_stop_report_csv_and_charts(context, hotline: Hotline):  # 
     form.locator("button[type=submit]").click()
     page.locator(".flash.ok", has_text="started").wait_for()
     assert page.locator("#drill-state").inner_text() == "running"
+    assert page.locator("#browser-phones a").all_inner_texts() == ["Lin Mei"]  # tabletop: one tab per person
     with hotline.session() as s:
         drill = s.scalars(select(Drill).order_by(Drill.id.desc())).first()
         assert drill is not None and drill.participants == ["lin"] and drill.state == DrillState.RUNNING
