@@ -60,6 +60,7 @@ class Drill(Base):
     report_file: Mapped[str | None] = mapped_column(Text)
     callers: Mapped[list[Any]] = mapped_column(default=list)  # [{"after": seconds, "text": "..."}]: more reports
     phones: Mapped[dict[str, Any]] = mapped_column(default=dict)  # person -> sim phone behaviour (simulation)
+    inbound_from: Mapped[str | None] = mapped_column(String(32))  # full-scale: the report is a real call from here
     policy_key: Mapped[str | None] = mapped_column(String(40))  # the order people are rung in, if a policy
     participants: Mapped[list[Any]] = mapped_column(default=list)  # person keys: nobody else is ever rung
     runner: Mapped[str] = mapped_column(String(64), default="")  # who runs it (facilitator)

@@ -14,6 +14,7 @@
     participants = ["chen", "wang"]   # ... and/or people; nobody outside this list is ever rung
     runner = "alice"                  # who runs it
     callers = [ { after = 60, text = "A second report" } ]   # more reports during the drill
+    inbound_from = "+886912345678"    # full-scale: the report is a real call to the hotline from this number
     phones = { chen = "press 1 after 10", wang = "never" }   # simulation: what each phone does
     schedule = { every = "month", window = "working_hours" } # surprise: when it may start
 
@@ -35,6 +36,7 @@ from zoneinfo import ZoneInfo
 from hotline.base.config_errors import ConfigProblem
 from hotline.base.drill_models import DrillKind
 from hotline.base.oncall_policy import WEEKDAYS
+from hotline.base.phone import to_e164
 
 if TYPE_CHECKING:
     from hotline.base.config import Config
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
 SECTION_KEYS = {"target_first_ring_seconds", "target_first_answer_seconds", "target_accept_seconds",
                 "max_minutes", "scenarios"}
 SCENARIO_KEYS = {"kind", "type", "severity", "report_text", "report_file", "policy", "participants", "runner",
-                 "callers", "phones", "schedule", "name", "max_minutes"}
+                 "callers", "phones", "schedule", "name", "max_minutes", "inbound_from"}
 SEVERITIES = ("danger", "normal", "unknown")
 PERIODS = {"week": timedelta(days=7), "month": timedelta(days=30)}
 PRESETS = {  # name: (days, from, to); a window whose end is before its start runs past midnight
@@ -136,6 +138,7 @@ class Scenario:
     phones: dict[str, dict[str, Any]] = field(default_factory=dict)  # sim behaviour JSON per person
     schedule: Schedule | None = None
     max_minutes: int = 60
+    inbound_from: str | None = None  # E.164: the drill's report is the next call from this number
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,12 @@ def check_scenario(cfg: Config, key: str, spec: Any, file: str, at: str | None =
     if isinstance(max_minutes, bool) or not isinstance(max_minutes, int) or not 1 <= max_minutes <= 1440:
         problem("max_minutes", max_minutes, "use a whole number of minutes from 1 to 1440")
         max_minutes = 60
+    inbound = spec.get("inbound_from")
+    if inbound is not None:
+        inbound = to_e164(inbound, cfg.default_region) if isinstance(inbound, str) else None
+        if inbound is None or kind not in (DrillKind.FULL_SCALE, DrillKind.SURPRISE):
+            problem("inbound_from", spec.get("inbound_from"),
+                    "give the test caller's number (e.g. \"+886912345678\"), for a full_scale or surprise drill")
     schedule = None
     if "schedule" in spec or kind == DrillKind.SURPRISE:
         schedule = _schedule(cfg, spec.get("schedule"), problem)
@@ -229,7 +238,7 @@ def check_scenario(cfg: Config, key: str, spec: Any, file: str, at: str | None =
         return None, problems
     return Scenario(key, str(kind), str(type_key), str(severity), str(spec.get("name", key)), report_text,
                     report_file, policy, tuple(participants), str(spec.get("runner", "")), tuple(callers), phones,
-                    schedule, max_minutes), []
+                    schedule, max_minutes, inbound), []
 
 
 def _schedule(cfg: Config, value: Any, problem: Any) -> Schedule | None:

@@ -23,7 +23,9 @@ The rules, written once:
    audit row, with its actor and channel.
 5. A real report always takes precedence over a drill: the moment a real incident is reported,
    every running drill is stopped, its incidents closed and its calls ended, so the people it
-   was ringing are free for the real callout. A drill's callout rings only its participants
+   was ringing are free for the real callout. The one call that is not real is the first call
+   from a running full-scale drill's designated test number (`Drill.inbound_from`): that is
+   the drill's report. A drill's callout rings only its participants
    (`callout.store.contacts_for`) and never shares a callout with a real report.
 
 Each command takes a session and returns an `Outcome`; the caller commits, then hands
@@ -110,7 +112,12 @@ def report(s: Session, *, call_sid: str, type_key: str, lang: str, caller: str |
     time the longest recording could have ended, so a lost hang-up webhook cannot stall it."""
     now = now or utcnow()
     known = s.scalar(select(Incident.id).where(Incident.call_sid == call_sid))
-    incident = rows.classify(s, call_sid, type_key, lang, caller)
+    drill = drill_state.awaiting_call_from(s, caller) if known is None else None
+    incident = rows.classify(s, call_sid, type_key, lang, caller, drill=drill is not None)
+    if drill is not None:  # a full-scale drill's own test call: its report, rung to its participants only
+        incident.drill_id = drill.id
+        drill_state.note(s, drill.id, "report", actor.who, now, incident_id=incident.id, ref=incident.ref,
+                         inbound=caller)
     then = preempt_drills(s, incident, now) if known is None and not incident.drill else ()
     if source:
         incident.source = source

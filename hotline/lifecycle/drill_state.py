@@ -55,3 +55,13 @@ def open_real_incident(s: Session) -> Incident | None:
     """A real (not drill) incident that is not closed: a drill must not start beside it."""
     return s.scalar(select(Incident).where(Incident.drill.is_(False), Incident.status != IncidentStatus.CLOSED)
                     .order_by(Incident.id).limit(1))
+
+
+def awaiting_call_from(s: Session, caller: str | None) -> Drill | None:
+    """A running drill whose report is to be a real call from `caller` and has not come yet."""
+    if not caller:
+        return None
+    for drill in s.scalars(select(Drill).where(Drill.state == DrillState.RUNNING, Drill.inbound_from == caller)):
+        if not incident_ids(s, drill.id):
+            return drill
+    return None

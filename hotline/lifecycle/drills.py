@@ -75,6 +75,7 @@ def create(s: Session, cfg: Config, scenario: Scenario, actor: Actor, now: datet
     drill = Drill(name=scenario.name or scenario.key, kind=scenario.kind, scenario_key=scenario.key or None,
                   type_key=scenario.type_key, severity=scenario.severity, language=cfg.default_language,
                   report_text=scenario.report_text, report_file=scenario.report_file, callers=list(scenario.callers),
+                  inbound_from=scenario.inbound_from,
                   phones=dict(scenario.phones), policy_key=scenario.policy_key,
                   participants=participants_of(scenario, cfg.extras["oncall"]), runner=scenario.runner or actor.who,
                   created_by=actor.who, state=DrillState.SCHEDULED, scheduled_for=scheduled_for,
@@ -107,6 +108,9 @@ def start(s: Session, cfg: Config, drill_id: int, actor: Actor, now: datetime | 
         return DrillOutcome(False, "waiting", f"drill {drill_id} waits: {reason}", drill_id)
     if not drill_state.move(s, drill_id, DrillState.RUNNING, now, actor.who, started_at=now, wait_reason=None):
         return DrillOutcome(False, "not_started", f"drill {drill_id} could not start", drill_id)
+    if drill.inbound_from:  # the report is a real call to the hotline, from the test number
+        return DrillOutcome(True, "started", f"drill {drill_id} started: waiting for the test call from "
+                                             f"{drill.inbound_from}", drill_id)
     first = _report(s, drill, 1, drill.report_text, now)
     return DrillOutcome(True, "started", f"drill {drill_id} started: report {first.ref}", drill_id,
                         (Page(first.id),), _phones(cfg, drill), _recorded(drill, first))
@@ -248,7 +252,8 @@ def _advance(drill_id: int, cfg: Config, now: datetime) -> list[str]:
         limit = drill.started_at + timedelta(minutes=drill.max_minutes)
         needing = s.scalars(select(Incident.id).where(Incident.drill_id == drill_id,
                                                       Incident.status.in_(IncidentStatus.OPEN_UNACCEPTED)))
-        settled = not pending and next(iter(needing), None) is None
+        awaiting_call = bool(drill.inbound_from) and not drill_state.incident_ids(s, drill_id)
+        settled = not pending and not awaiting_call and next(iter(needing), None) is None
     system = Actor("system", Channel.DRILL)
     if limit <= now:
         out = run(end, drill_id, DrillState.STOPPED, system, f"time limit of {drill.max_minutes} minutes", now)

@@ -67,6 +67,10 @@ def test_a_good_scenario_loads(tmp_path):
     (('window = "nights"', 'window = "weekends"'), "drills.scenarios.night.schedule.window", "working_hours"),
     (('schedule = { every = "month", window = "nights" }', ""), "drills.scenarios.night.schedule",
      "needs a schedule"),
+    (('participants = ["chen"]', 'participants = ["chen"]\ninbound_from = "12"'),
+     "drills.scenarios.night.inbound_from", "test caller's number"),
+    (('report_text = "The mail server is encrypting files."', 'report_file = "nowhere.wav"'),
+     "drills.scenarios.night.report_file", "no WAV file"),
 ])
 def test_bad_scenarios_are_refused_with_the_key_and_the_fix(tmp_path, change, key, fix):
     found = problems(tmp_path, GOOD.replace(*change))

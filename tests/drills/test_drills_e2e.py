@@ -164,3 +164,17 @@ def test_tabletop_injections_are_timed_and_act(h, tmp_path):
     assert injected == ["second_report", "twilio_down"]
     stopped = drills.run(drills.end, drill_id, DrillState.STOPPED, FACILITATOR, "enough")
     assert stopped.ok and all(i.status == IncidentStatus.CLOSED for i in drill_incidents(h, drill_id))
+
+
+def test_a_full_scale_drills_own_test_call_is_its_report_not_a_real_one(h):
+    before = e2e.snapshot(h)
+    drill_id = create_and_start(h, scenario("full_scale", ("lin",), inbound_from=e2e.CALLER))
+    assert drill_incidents(h, drill_id) == []  # no scripted report: the test call is the report
+    report = e2e.report(h, "12", caller=e2e.CALLER)
+    assert report.drill and report.drill_id == drill_id
+    e2e.next_call(h, LIN).expect_status("ringing")
+    assert drill(h, drill_id).state == DrillState.RUNNING  # not preempted by its own call
+    other = e2e.report(h, "12", caller="+886912999888")  # any other caller is real, and takes precedence
+    assert not other.drill and drill(h, drill_id).state == DrillState.STOPPED
+    e2e.next_call(h, CHEN).expect_status("ringing")
+    assert [c.to for c in e2e.calls_since(h, before) if c.to != e2e.CALLER] == [LIN, CHEN]
