@@ -18,9 +18,11 @@ The rules, written once (the incident rules in `commands` apply to drill inciden
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -181,11 +183,11 @@ def end(s: Session, drill_id: int, target: DrillState, actor: Actor, reason: str
 
 # --- Carrying them out (own transaction, then the follow-ups) ------------------------------
 
-def run(command: object, *args: object, **kwargs: object) -> DrillOutcome:
+def run(command: Callable[..., DrillOutcome], *args: Any, **kwargs: Any) -> DrillOutcome:
     """One drill command in its own transaction; then its jobs are queued and sim phones set."""
     rt = get_runtime()
     with rt.db.session() as s:
-        out: DrillOutcome = command(s, *args, **kwargs)  # type: ignore[operator]
+        out = command(s, *args, **kwargs)
     jobs.dispatch(out.then)
     for number, behaviour in out.phones.items():
         drill_phones.program(rt.config, number, behaviour)
