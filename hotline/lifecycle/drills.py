@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from hotline.base.callout_models import Attempt, Callout
 from hotline.base.config import Config
 from hotline.base.drill_models import Drill, DrillEvent, DrillKind, DrillState
-from hotline.base.drill_settings import Scenario, pick_time
+from hotline.base.drill_schedule import pick_time
+from hotline.base.drill_settings import Scenario
 from hotline.base.models import Incident, utcnow
 from hotline.base.oncall_policy import OncallSettings
 from hotline.base.runtime import get_runtime
