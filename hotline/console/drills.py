@@ -109,6 +109,13 @@ def page(drill_id: int) -> str:
                            injections=drills.INJECTIONS, states=DrillState)
 
 
+@bp.get("/console/drills/<int:drill_id>/live")
+def live(drill_id: int) -> str:
+    """The results fragment, polled by live.js while the drill runs: a facilitator sees it happen."""
+    _, _, results = _load(drill_id)
+    return render_template("console/_drill_results.html", r=results, targets=_targets())
+
+
 @bp.get("/console/drills/<int:drill_id>/print")
 def printable(drill_id: int) -> str:
     drill, events, results = _load(drill_id)

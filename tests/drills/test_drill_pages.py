@@ -31,6 +31,9 @@ def test_start_inject_stop_report_csv_and_charts(context, hotline: Hotline):  # 
         drill = s.scalars(select(Drill).order_by(Drill.id.desc())).first()
         assert drill is not None and drill.participants == ["lin"] and drill.state == DrillState.RUNNING
         (incident,) = s.scalars(select(Incident).where(Incident.drill_id == drill.id))
+    from hotline.lifecycle import drills  # the facilitator's screen follows what happens, without a reload
+    drills.run(drills.inject, hotline.config, drill.id, "twilio_down", drills.Actor("bob", drills.Channel.CLI))
+    page.locator("#timeline", has_text="Twilio fails for 2 minutes").wait_for()
     page.locator("#inject-form select[name=event]").select_option("second_report")
     page.locator("#inject").click()
     page.locator(".flash.ok", has_text="added").wait_for()
