@@ -60,16 +60,17 @@ def render(cfg: Config, attempt_id: int, reply: Reply, notice: str = "") -> Voic
     return r
 
 
-def failure(cfg: Config | None, lang: str | None = None) -> VoiceResponse:
+def failure(cfg: Config | None, lang: str | None = None, drill: bool = False) -> VoiceResponse:
     """Whatever broke, the responder is told to call the hotline rather than hear an error.
 
     In their language when the webhook could still tell it; otherwise in every language we
-    have, since a message they cannot understand is as bad as none.
+    have, since a message they cannot understand is as bad as none. A drill's call says so first.
     """
     r = VoiceResponse()
     number = spoken_digits(cfg.numbers[0]) if cfg and cfg.numbers else ""
     for each in (lang,) if lang in LANGUAGES else _failure_languages(cfg):
-        r.say(text(each, "failure", number=number) if number else text(each, "failure_no_number"), language=each)
+        words = text(each, "failure", number=number) if number else text(each, "failure_no_number")
+        r.say(f"{text(each, 'drill_notice')} {words}" if drill else words, language=each)
     r.hangup()
     return r
 

@@ -52,20 +52,24 @@ def responder_safe(view: Callable[..., Response]) -> Callable[..., Response]:
                 cfg: Config | None = _cfg()
             except Exception:  # noqa: BLE001 - the config itself may be what broke
                 cfg = None
-            return _xml(failure(cfg, _language_if_known(cfg)))
+            lang, drill = _listener_if_known(cfg)
+            return _xml(failure(cfg, lang, drill))
 
     return wrapper
 
 
-def _language_if_known(cfg: Config | None) -> str | None:
-    """The responder's language for the failure message, if the database still answers; else None."""
+def _listener_if_known(cfg: Config | None) -> tuple[str | None, bool]:
+    """The responder's language for the failure message, and whether the call is a drill's, if
+    the database still answers; else (None, False)."""
     try:
         with get_runtime().db.session() as s:
             attempt = s.get(Attempt, _attempt_id())
-            return person_language(cfg, attempt.person_key) if cfg and attempt else None
+            if attempt is None:
+                return None, False
+            return (person_language(cfg, attempt.person_key) if cfg else None), attempt.callout.drill_id is not None
     except Exception:  # noqa: BLE001 - whatever broke the webhook may break this too
         log.warning("could not tell the responder's language for the failure message", exc_info=True)
-        return None
+        return None, False
 
 
 def _attempt_id() -> int:

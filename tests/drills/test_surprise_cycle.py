@@ -34,8 +34,9 @@ schedule = { every = "week", window = { days = ["sun"], from = "22:00", to = "23
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Taipei
 
 
-@pytest.fixture
-def rt(tmp_path) -> Iterator[Runtime]:
+@pytest.fixture(name="rt")
+def runtime_with_a_surprise(tmp_path) -> Iterator[Runtime]:
+    """A runtime (SQLite, no Redis) over a config with one weekly surprise scenario."""
     path = tmp_path / "config.toml"
     path.write_text(BASE_TOML + SCENARIO, encoding="utf-8")
     cfg = load_config(path, env={"DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}", "HOTLINE_DATA_DIR": str(tmp_path)})
