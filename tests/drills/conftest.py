@@ -17,11 +17,12 @@ from hotline.service.sandbox import Hotline
 from tests.callout import e2e
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    """Both databases: a drill's own storms and its safety rules live in the schema's unique keys."""
     tmp = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
     redis = start_embedded_redis(tmp / "redis", persist=False)
-    hotline = e2e.make_hotline(tmp, redis.url, "sqlite")
+    hotline = e2e.make_hotline(tmp, redis.url, request.param)
     yield hotline
     hotline.close()
     redis.stop()
