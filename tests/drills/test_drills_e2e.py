@@ -6,6 +6,7 @@ director as the fallback; English first for everyone, so the notice is "This is 
 
 from __future__ import annotations
 
+import io
 import wave
 from collections.abc import Iterator
 from datetime import timedelta
@@ -21,6 +22,7 @@ from hotline.base.models import Incident, utcnow
 from hotline.base.states import IncidentStatus
 from hotline.lifecycle import commands, drill_report, drills, jobs
 from hotline.lifecycle.commands import Actor, Channel
+from hotline.service import callout_cli
 from hotline.service.sandbox import Hotline
 from tests.callout import e2e
 from tests.callout.e2e import CHEN, DIRECTOR, LIN, RING, WANG
@@ -155,6 +157,10 @@ def test_tabletop_injections_are_timed_and_act(h, tmp_path):
     assert drills.run(drills.inject, h.config, drill_id, "second_report", FACILITATOR).ok
     assert drills.run(drills.inject, h.config, drill_id, "twilio_down", FACILITATOR).ok
     first, second = drill_incidents(h, drill_id)
+    real_list, drill_list = io.StringIO(), io.StringIO()  # `run.py callout list`: real callouts unless asked
+    callout_cli.main(["list"], out=real_list)
+    callout_cli.main(["list", "--drills"], out=drill_list)
+    assert first.ref not in real_list.getvalue() and first.ref in drill_list.getvalue()
     for incident in (first, second):  # the scenario's recording, stored as the caller's would be
         (rec,) = h.recordings(incident.id)
         assert rec.status == "stored" and rec.duration == 1.0
