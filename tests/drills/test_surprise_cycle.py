@@ -95,3 +95,18 @@ def test_a_running_drill_stops_at_its_time_limit(rt):
     drills.tick(NOW + timedelta(minutes=61), rt.config)
     drill = planned(rt)[0]
     assert drill.state == DrillState.STOPPED and "time limit" in (drill.end_reason or "")
+
+
+def test_the_state_machine_refuses_illegal_moves(rt):
+    scenario = rt.config.extras["drills"].scenarios["sunday"]
+    actor = Actor("alice", Channel.CLI)
+    drill_id = drills.run(drills.create, rt.config, scenario, actor, NOW).drill_id
+    # scheduled cannot become finished: it never ran
+    assert not drills.run(drills.end, drill_id, DrillState.FINISHED, actor, "never ran", NOW).ok
+    assert drills.run(drills.end, drill_id, DrillState.STOPPED, actor, "called off", NOW).ok
+    again = drills.run(drills.end, drill_id, DrillState.STOPPED, Actor("bob", Channel.CONSOLE), "me too", NOW)
+    assert not again.ok and again.code == "not_open"  # two admins at once: one stop
+    assert drills.run(drills.start, rt.config, drill_id, actor, NOW).code == "already_stopped"
+    assert not drills.run(drills.inject, rt.config, drill_id, "second_report", actor, NOW).ok
+    (drill,) = [d for d in planned(rt) if d.id == drill_id]
+    assert (drill.state, drill.ended_by, drill.end_reason) == (DrillState.STOPPED, "alice", "called off")
