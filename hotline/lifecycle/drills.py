@@ -106,7 +106,7 @@ def start(s: Session, cfg: Config, drill_id: int, actor: Actor, now: datetime | 
         if drill.state == DrillState.SCHEDULED:  # from now on the cycle tries it again (rule 2)
             drill_state.move(s, drill_id, DrillState.WAITING, now, actor.who, reason, wait_reason=reason,
                              scheduled_for=drill.scheduled_for or now)
-        else:
+        elif drill.wait_reason != reason:
             drill.wait_reason = reason
         return DrillOutcome(False, "waiting", f"drill {drill_id} waits: {reason}", drill_id)
     if not drill_state.move(s, drill_id, DrillState.RUNNING, now, actor.who, started_at=now, wait_reason=None):
@@ -205,11 +205,13 @@ def tick(now: datetime, cfg: Config) -> list[str]:
     done: list[str] = []
     with get_runtime().db.session() as s:
         _plan_surprises(s, cfg, now, done)
-        due = list(s.scalars(select(Drill.id).where(Drill.state.in_((DrillState.SCHEDULED, DrillState.WAITING)),
-                                                    Drill.scheduled_for.is_not(None), Drill.scheduled_for <= now)))
-    for drill_id in due:
+        due = list(s.execute(select(Drill.id, Drill.state).where(
+            Drill.state.in_((DrillState.SCHEDULED, DrillState.WAITING)), Drill.scheduled_for.is_not(None),
+            Drill.scheduled_for <= now)))
+    for drill_id, was in due:
         out = run(start, cfg, drill_id, Actor("schedule", Channel.DRILL), now)
-        done.append(f"drill {drill_id}: {out.code}")
+        if out.code != "waiting" or was != DrillState.WAITING:  # still waiting is no news, every pass
+            done.append(f"drill {drill_id}: {out.code}")
     with get_runtime().db.session() as s:
         drills = drill_state.running(s)
         ringing = list(s.scalars(select(Callout.id).where(

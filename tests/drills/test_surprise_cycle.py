@@ -68,6 +68,7 @@ def test_planned_once_inside_the_window_waits_for_a_real_incident_then_runs(rt):
     drills.tick(due, rt.config)
     (drill,) = planned(rt)
     assert drill.state == DrillState.WAITING and "5001" in (drill.wait_reason or "")
+    assert drills.tick(due + timedelta(seconds=2), rt.config) == []  # still waiting: no news for the cycle's log
 
     with rt.db.session() as s:
         s.scalar(select(Incident).where(Incident.ref == "5001")).status = IncidentStatus.CLOSED
