@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from callout import briefing, dialer, sms
-from callout.phrases import person_language, usable
+from callout.phrases import person_language, text, usable
 from callout.states import AttemptState, CalloutState, set_attempt_state
 from hotline.base import audit
 from hotline.base.callout_models import Attempt, Callout
@@ -37,6 +37,7 @@ def after_accept(callout_id: int) -> None:
         if callout is None or callout.state != CalloutState.ACCEPTED or callout.closed_out_at is not None:
             return
         name = callout.accepted_by_name or callout.accepted_by or ""
+        drill = callout.drill_id is not None
     stop_other_calls(callout_id, lambda lang: briefing.already_accepted(name, lang), now)
     with rt.db.session() as s:
         callout = s.get(Callout, callout_id)
@@ -50,7 +51,7 @@ def after_accept(callout_id: int) -> None:
         outbox: list[tuple[str, str, str, int | None]] = []  # (role, to, body, incident)
         if phone:
             summary = sms.acceptor_summary(cfg.org_name, cfg.type_name(callout.type_key, lang), incidents, lang)
-            outbox.append(("acceptor", phone, summary, None))
+            outbox.append(("acceptor", phone, _drill_marked(drill, summary, lang), None))
         seen: set[str] = set()
         for incident in incidents:
             number = incident.callback_number
@@ -58,7 +59,7 @@ def after_accept(callout_id: int) -> None:
                 seen.add(number)
                 caller_lang = usable(incident.language, cfg.languages)
                 notice = sms.caller_notice(incident, accepted_at, cfg.timezone, caller_lang)
-                outbox.append(("caller", number, notice, incident.id))
+                outbox.append(("caller", number, _drill_marked(drill, notice, caller_lang), incident.id))
         first = incidents[0].id if incidents else None
         done = _already_sent(s, [i.id for i in incidents])
     for role, to, body, incident_id in outbox:
@@ -84,18 +85,24 @@ def stop_other_calls(callout_id: int, message: Callable[[str], str], now: dateti
             return 0
         live = [(a.id, a.call_sid, a.state, person_language(cfg, a.person_key)) for a in callout.attempts
                 if a.state in AttemptState.LIVE and a.call_sid and a.id != callout.accepted_attempt_id]
+        drill = callout.drill_id is not None
         for attempt_id, _sid, state, _lang in live:
             if state == AttemptState.ANSWERED:
                 set_attempt_state(s, attempt_id, AttemptState.TOO_LATE, now)
     for attempt_id, sid, state, lang in live:
         try:
             if state == AttemptState.ANSWERED:
-                dialer.say_and_hang_up(str(sid), _goodbye_twiml(message(lang), lang))
+                dialer.say_and_hang_up(str(sid), _goodbye_twiml(_drill_marked(drill, message(lang), lang), lang))
             else:
                 dialer.cancel_call(str(sid))
         except dialer.DialerError as exc:  # the menu still says "already accepted" when it next asks
             log.warning("could not stop call %s of attempt %s: %s", sid, attempt_id, exc.describe())
     return len(live)
+
+
+def _drill_marked(drill: bool, body: str, lang: str) -> str:
+    """Every message of a drill starts by saying so, in its reader's language."""
+    return f"{text(lang, 'drill_notice')} {body}" if drill else body
 
 
 def _goodbye_twiml(message: str, lang: str) -> str:

@@ -27,6 +27,7 @@ from callout.store import advance, record_call_placed, record_dial_failed
 from callout.watchdog import settle_quiet_attempt
 from hotline.base import audit
 from hotline.base.callout_models import Attempt
+from hotline.base.drill_models import Drill
 from hotline.base.metrics import CALLOUT_FIRST_DIAL_SECONDS, observe_since
 from hotline.base.models import utcnow
 from hotline.base.oncall_policy import OncallSettings
@@ -120,7 +121,10 @@ def place(attempt_id: int, now: datetime) -> datetime | None:
                                  status_callback=links.webhook(cfg, "status", attempt_id),
                                  ring_timeout=attempt.ring_timeout)
         ring_timeout, tries = attempt.ring_timeout, attempt.place_tries
+        fault = injected_outage(s, attempt.callout.drill_id, now)
     try:
+        if fault:  # a drill's facilitator made "Twilio" fail: the same path as a real outage
+            raise dialer.TransientError(fault, 20500, 503)
         sid = dialer.place_call(req)
     except dialer.PermanentError as exc:
         with rt.db.session() as s:
@@ -140,6 +144,14 @@ def place(attempt_id: int, now: datetime) -> datetime | None:
     if not still_active:  # accepted or cancelled while Twilio was placing it
         _quietly(dialer.cancel_call, sid)
     return now + timedelta(seconds=ring_timeout) + CALLBACK_GRACE
+
+
+def injected_outage(s: Session, drill_id: int | None, now: datetime) -> str | None:
+    """An outage a drill injected ("Twilio fails for 2 minutes"), for that drill's calls only."""
+    drill = s.get(Drill, drill_id) if drill_id is not None else None
+    if drill is None or drill.twilio_down_until is None or drill.twilio_down_until <= now:
+        return None
+    return f"drill {drill_id}: Twilio made to fail until {drill.twilio_down_until.isoformat()}"
 
 
 def _platform_failure(attempt_id: int, tries: int, exc: dialer.DialerError, now: datetime) -> datetime | None:

@@ -43,6 +43,7 @@ FALLBACK_LANGUAGE = "en-US"  # only when the hotline speaks no language we have 
 
 TEXTS: dict[str, dict[str, str]] = {
     "en-US": {
+        "drill_notice": "This is a drill.",
         "intro": "This is the {org} crisis hotline. A {type} report, severity {severity}, came in at {time} "
                  "from {caller}.",
         "intro_storm": "This is the {org} crisis hotline. {count} reports of type {type} came in, "
@@ -111,6 +112,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "storm_menu_details": "Press {key} to hear the alerts' details.",
     },
     "zh-TW": {
+        "drill_notice": "這是演練。",
         "intro": "這裡是{org}緊急通報專線。{time}收到一件{type}通報，嚴重程度：{severity}，來自{caller}。",
         "intro_storm": "這裡是{org}緊急通報專線。共收到 {count} 件{type}通報，第一件在{first}，最新一件在{latest}。",
         "storm_danger": "其中 {count} 件表示可能有人有危險。",

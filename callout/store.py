@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from callout.decide import (
     Action,
@@ -32,7 +32,8 @@ from callout.states import AttemptState, CalloutState, set_attempt_state, set_ca
 from hotline.base import audit
 from hotline.base.callout_models import Attempt, Callout, callout_incidents
 from hotline.base.config import Person
-from hotline.base.oncall_policy import OncallSettings, Override
+from hotline.base.drill_models import Drill
+from hotline.base.oncall_policy import OncallSettings, Override, Policy, Step
 
 
 def callout_for_incident(session: Session, incident_id: int) -> Callout | None:
@@ -116,9 +117,36 @@ def attempt_views(callout: Callout) -> list[AttemptView]:
 
 def contacts_for(callout: Callout, settings: OncallSettings, people: Mapping[str, Person], now: datetime,
                  overrides: Sequence[Override] = ()) -> list[Contact]:
-    """Resolved now, so a rota hand-off during a long callout reaches the new on-call person."""
+    """Resolved now, so a rota hand-off during a long callout reaches the new on-call person.
+
+    A drill's callout is the one place a drill's safety is enforced: whatever the policy, the
+    rota or the fallback say, only the drill's participants are ever rung (a drill that has
+    disappeared rings nobody)."""
+    if callout.drill_id is not None:
+        return drill_contacts(callout.drill_id, session_of(callout), settings, people, now, overrides)
     policy = settings.policies.get(callout.policy_key) or settings.policy_for(callout.type_key)
     return resolve_contacts(policy, settings.rotas, overrides, now, people=people, fallback=settings.fallback)
+
+
+def drill_contacts(drill_id: int, session: Session, settings: OncallSettings, people: Mapping[str, Person],
+                   now: datetime, overrides: Sequence[Override] = ()) -> list[Contact]:
+    """The drill's policy (or its participants, in the order listed), then the fallback, kept to
+    the participants."""
+    drill = session.get(Drill, drill_id)
+    if drill is None:
+        return []
+    allowed = set(drill.participants)
+    policy = settings.policies.get(drill.policy_key or "") or Policy(
+        "drill", tuple(Step("person", key, settings.default_ring_timeout) for key in drill.participants))
+    found = resolve_contacts(policy, settings.rotas, overrides, now, people=people, fallback=settings.fallback)
+    return [c for c in found if c.person in allowed]
+
+
+def session_of(row: object) -> Session:
+    found = object_session(row)
+    if found is None:
+        raise LookupError("row is not attached to a session")
+    return found
 
 
 def advance(session: Session, callout_id: int, settings: OncallSettings, people: Mapping[str, Person],

@@ -30,8 +30,13 @@ def close_storm_windows(session: Session, type_key: str, settings: OncallSetting
         (Callout.created_at < since) | Callout.state.not_in(CalloutState.ACTIVE)).values(storm_type=None))
 
 
+def storm_key(type_key: str, drill_id: int | None) -> str:
+    """A drill's reports storm only with the same drill's, never with real ones (and vice versa)."""
+    return type_key if drill_id is None else f"drill-{drill_id}:{type_key}"[:40]
+
+
 def open_or_join(session: Session, incident_id: int, type_key: str, settings: OncallSettings,
-                 now: datetime) -> tuple[Callout, bool]:
+                 now: datetime, drill_id: int | None = None) -> tuple[Callout, bool]:
     """The callout that pages this incident from now on, and whether it joined an existing one.
 
     Safe to run twice or concurrently (a retried job, the convergence cycle beside a webhook's
@@ -41,12 +46,13 @@ def open_or_join(session: Session, incident_id: int, type_key: str, settings: On
     if existing is not None:
         return existing, False
     storms = settings.storm_window_minutes > 0
+    key = storm_key(type_key, drill_id)
     if storms:
-        close_storm_windows(session, type_key, settings, now)
+        close_storm_windows(session, key, settings, now)
     for _ in range(3):  # each pass either opens, joins, or finds the storm just ended
-        running = session.scalar(select(Callout).where(Callout.storm_type == type_key)) if storms else None
+        running = session.scalar(select(Callout).where(Callout.storm_type == key)) if storms else None
         if running is None:
-            callout = _open(session, incident_id, type_key, settings, now, storms)
+            callout = _open(session, incident_id, type_key, settings, now, storms, drill_id)
             if callout is not None:
                 return callout, False
             continue
@@ -65,11 +71,11 @@ def open_or_join(session: Session, incident_id: int, type_key: str, settings: On
 
 
 def _open(session: Session, incident_id: int, type_key: str, settings: OncallSettings, now: datetime,
-          storms: bool) -> Callout | None:
+          storms: bool, drill_id: int | None = None) -> Callout | None:
     """A new callout for the incident; None when a concurrent report of its type opened one first."""
     policy = settings.policy_for(type_key)
     callout = Callout(state=CalloutState.PENDING, type_key=type_key, policy_key=policy.key, created_at=now,
-                      updated_at=now, storm_type=type_key if storms else None)
+                      updated_at=now, storm_type=storm_key(type_key, drill_id) if storms else None, drill_id=drill_id)
     try:
         with session.begin_nested():
             session.add(callout)

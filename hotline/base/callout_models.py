@@ -70,6 +70,9 @@ class Callout(Base):
     # arriving together cannot open two callouts. Cleared when the storm window or callout ends.
     storm_type: Mapped[str | None] = mapped_column(String(40), unique=True)
     closed_out_at: Mapped[datetime | None]  # after an accept: other calls ended, SMS sent
+    # A drill's callout rings only the drill's participants (callout.store.contacts_for) and never
+    # joins a real storm; its attempts are the drill's through it.
+    drill_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     # The incidents this callout is responsible for: paging them, or accepted through it.
     incidents: Mapped[list[Incident]] = relationship(

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from hotline.base import (
     console_settings,
     crisis_settings,
+    drill_settings,
     event_settings,
     oncall_settings,
     retention_settings,
@@ -342,4 +343,5 @@ def _section_loaders() -> list[tuple[str, Any]]:
     """Sections with a parser of their own; each returns (value, problems)."""
     return [("oncall", oncall_settings.load_section), ("transcribe", transcribe_settings.load_section),
             ("console", console_settings.load_section), ("retention", retention_settings.load_section),
-            ("events", event_settings.load_section), ("crisis", crisis_settings.load_section)]
+            ("events", event_settings.load_section), ("crisis", crisis_settings.load_section),
+            ("drills", drill_settings.load_section)]

@@ -9,7 +9,12 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.base import callout_models, crisis_models, event_models  # noqa: F401  (their tables join Base.metadata)
+from hotline.base import (  # noqa: F401  (their tables join Base.metadata)
+    callout_models,
+    crisis_models,
+    drill_models,
+    event_models,
+)
 from hotline.base.private_files import private_file
 
 

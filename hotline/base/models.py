@@ -60,6 +60,7 @@ class Incident(Base):
     relayed_by: Mapped[str | None] = mapped_column(String(64))
     site: Mapped[str | None] = mapped_column(String(16))
     drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    drill_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the drill that produced it (drill_models)
     call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -20,6 +20,7 @@ from . import (
     auth,
     crisis,
     dashboard,
+    drills,
     headers,
     health,
     i18n,
@@ -35,7 +36,7 @@ from .keys import first_run_token, secret_key
 __all__ = ["register", "first_run_token"]
 
 BLUEPRINTS = (auth.bp, dashboard.bp, incident.bp, incident_actions.bp, legal_hold.bp, rota.bp, prompts.bp,
-              health.bp, simphone.bp, simphone.api, crisis.bp)
+              health.bp, simphone.bp, simphone.api, crisis.bp, drills.bp)
 
 
 def register(app: Flask) -> None:

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from hotline.console.event_strings import ZH_EVENTS
 
 from .crisis_zh import ZH_CRISIS
+from .drill_strings import ZH_DRILLS
 from .legal_hold import ZH_LEGAL_HOLD
 
 LANGS = ("zh-TW", "en-US")
@@ -60,6 +61,7 @@ ZH.update(ZH_LEGAL_HOLD)
 
 ZH.update(ZH_CRISIS)
 
+ZH.update(ZH_DRILLS)
 
 def pick(cookie: str | None) -> str:
     """The cookie wins; then the browser's preference, with any zh → zh-TW and any en → en-US."""

@@ -43,8 +43,8 @@ def incidents(s: Session, f: Filters) -> list[Incident]:
         q = q.where(Incident.status == f.status)
     if f.type_key:
         q = q.where(Incident.type_key == f.type_key)
-    if f.drill:
-        q = q.where(Incident.drill.is_(f.drill == "yes"))
+    # Drill incidents never count among live incidents unless the drill filter asks for them.
+    q = q.where(Incident.drill.is_(f.drill == "yes"))
     return list(s.scalars(q))
 
 

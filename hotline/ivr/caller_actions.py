@@ -51,6 +51,7 @@ def apply(flow: Flow, outcome: Outcome) -> tuple[CallState, tuple[Utterance, ...
     if outcome.pin is not None:
         return check_pin(flow, state, outcome.pin)
     form, cfg = request.form, _cfg()
+    then: tuple[commands.Followup, ...] = ()
     if outcome.classify or (outcome.fields and state.incident is not None):
         with get_runtime().db.session() as s:
             if outcome.classify:
@@ -61,8 +62,10 @@ def apply(flow: Flow, outcome: Outcome) -> tuple[CallState, tuple[Utterance, ...
                                       record_max_seconds=cfg.record_max_seconds,
                                       source="operator" if op else None, relayed_by=op or None)
                 state = replace(state, incident=out.incident_ids[0])
+                then = out.then  # a running drill's calls end (a real report takes precedence)
             if outcome.fields and state.incident is not None:
                 commands.set_details(s, state.incident, outcome.fields, _actor(state, None))
+        jobs.dispatch(then)
     if outcome.action == "bridge":
         state, more = _bridge(flow, state)
         notice += more

@@ -21,6 +21,12 @@ The rules, written once:
 4. At most one acceptor per incident; closed stays closed unless reopened (a reopened incident
    goes back to its acceptor, or is paged again when nobody had it); every change writes one
    audit row, with its actor and channel.
+5. A real report always takes precedence over a drill: the moment a real incident is reported,
+   every running drill is stopped, its incidents closed and its calls ended, so the people it
+   was ringing are free for the real callout. The one call that is not real is the first call
+   from a running full-scale drill's designated test number (`Drill.inbound_from`): that is
+   the drill's report. A drill's callout rings only its participants
+   (`callout.store.contacts_for`) and never shares a callout with a real report.
 
 Each command takes a session and returns an `Outcome`; the caller commits, then hands
 `outcome.then` to `hotline.lifecycle.jobs.dispatch` (or uses `run`, which does both).
@@ -32,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from callout import receive as callout_receive
@@ -48,9 +54,11 @@ from callout.store import (
 from callout.storm import open_or_join
 from hotline.base import audit
 from hotline.base.callout_models import Attempt, Callout
+from hotline.base.drill_models import DrillState
 from hotline.base.models import Incident, Recording, utcnow
 from hotline.base.oncall_policy import OncallSettings
 from hotline.base.states import AttemptState, CalloutState, IncidentStatus, RecordingStatus
+from hotline.lifecycle import drill_state
 from hotline.lifecycle import incidents as rows
 from hotline.lifecycle.followups import CloseOut, Drive, Fetch, Followup, Page, StopCalls, Transcribe
 
@@ -103,14 +111,35 @@ def report(s: Session, *, call_sid: str, type_key: str, lang: str, caller: str |
     """The caller (or operator) chose a type: the incident exists, and its paging is due by the
     time the longest recording could have ended, so a lost hang-up webhook cannot stall it."""
     now = now or utcnow()
-    incident = rows.classify(s, call_sid, type_key, lang, caller)
+    known = s.scalar(select(Incident.id).where(Incident.call_sid == call_sid))
+    drill = drill_state.awaiting_call_from(s, caller) if known is None else None
+    incident = rows.classify(s, call_sid, type_key, lang, caller, drill=drill is not None)
+    if drill is not None:  # a full-scale drill's own test call: its report, rung to its participants only
+        incident.drill_id = drill.id
+        drill_state.note(s, drill.id, "report", actor.who, now, incident_id=incident.id, ref=incident.ref,
+                         inbound=caller)
+    then = preempt_drills(s, incident, now) if known is None and not incident.drill else ()
     if source:
         incident.source = source
     if relayed_by:
         incident.relayed_by = relayed_by
     if incident.page_due_at is None and incident.status in S.NEEDS_PAGING:
         incident.page_due_at = now + timedelta(seconds=record_max_seconds) + GRACE_MARGIN
-    return Outcome(True, "reported", incident_ids=(incident.id,))
+    return Outcome(True, "reported", incident_ids=(incident.id,), then=then)
+
+
+def preempt_drills(s: Session, incident: Incident, now: datetime) -> tuple[Followup, ...]:
+    """Rule 5: a real report stops every running drill; their calls end (the follow-ups)."""
+    then: list[Followup] = []
+    for drill in drill_state.running(s):
+        reason = f"a real report ({incident.ref}) arrived"
+        if not drill_state.move(s, drill.id, DrillState.STOPPED, now, "system", reason, ended_at=now,
+                                ended_by="system", end_reason=reason):
+            continue
+        for incident_id in drill_state.incident_ids(s, drill.id, open_only=True):
+            then.extend(resolve(s, incident_id, Actor("system", Channel.DRILL), f"drill stopped: {reason}", now).then)
+        _audit(s, "drill_preempted", incident.id, SYSTEM, drill_id=drill.id)
+    return tuple(then)
 
 
 def set_details(s: Session, incident_id: int, fields: dict[str, str], actor: Actor) -> Outcome:
@@ -177,7 +206,7 @@ def page(s: Session, incident_id: int, settings: OncallSettings, now: datetime |
     if existing is not None:
         return Outcome(True, "already_paging", incident_ids=(incident_id,), callout_id=existing.id)
     _audit(s, "callout_requested", incident_id, SYSTEM)
-    callout, joined = open_or_join(s, incident_id, incident.type_key, settings, now)
+    callout, joined = open_or_join(s, incident_id, incident.type_key, settings, now, incident.drill_id)
     sync_callout(s, callout.id, now)
     return Outcome(True, "joined" if joined else "opened", incident_ids=(incident_id,), callout_id=callout.id,
                    then=() if joined else (Drive(callout.id),))

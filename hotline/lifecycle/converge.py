@@ -13,6 +13,8 @@ pass finds whatever should have happened and hasn't:
 - once a day, recordings and transcripts past their retention (`hotline.lifecycle.retention`).
 - a crisis team member who is due a (repeated) notification call, or a deputy to call in;
 - an overdue crisis checklist step whose owner was not reminded lately.
+- drills: a surprise to plan or start (deferred while a real incident is open), a scripted report
+  due, a drill that is done or past its time limit (`hotline.lifecycle.drills.tick`).
 Events (webhooks and the jobs they queue) only make these happen sooner. The cycle calls the
 lifecycle's commands and the engines directly, not through the queue, so paging goes on while
 Redis is down. A lease in the database lets it run on several nodes at once: one pass at a time
@@ -39,7 +41,7 @@ from hotline.base.log_context import about
 from hotline.base.models import Incident, Lease, Recording, Transcript, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.base.states import CalloutState, IncidentStatus, RecordingStatus
-from hotline.lifecycle import commands, jobs, retention
+from hotline.lifecycle import commands, drills, jobs, retention
 from hotline.lifecycle.followups import Drive, Fetch
 
 log = logging.getLogger("hotline.converge")
@@ -68,10 +70,12 @@ class CycleReport:
     purged: list[int] = field(default_factory=list)  # incidents whose recordings/transcripts retention deleted
     crisis_calls: list[int] = field(default_factory=list)  # crisis team members called
     crisis_reminders: list[int] = field(default_factory=list)  # overdue checklist steps re-notified
+    drills: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return any((self.paged, self.driven, self.released, self.closed_out, self.synced, self.fetches,
-                    self.transcriptions, self.purged, self.crisis_calls, self.crisis_reminders))
+                    self.transcriptions, self.purged, self.crisis_calls, self.crisis_reminders,
+                    self.drills))
 
 
 def holder_name() -> str:
@@ -117,7 +121,9 @@ def run_cycle(now: datetime | None = None, *, every_active: bool = False, exclus
                      lambda: _sync_statuses(report), lambda: _recordings(now, report),
                      lambda: _retention(now, report),
                      lambda: report.crisis_calls.extend(notify.notify_due(now)),
-                     lambda: report.crisis_reminders.extend(reminders.remind_overdue(now))):
+                     lambda: report.crisis_reminders.extend(reminders.remind_overdue(now)),
+
+                     lambda: report.drills.extend(drills.tick(now, get_runtime().config))):
             _guarded(step)
     finally:
         if exclusive and report:  # a pass that did work lets another node take over at once if it must

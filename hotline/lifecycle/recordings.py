@@ -63,6 +63,26 @@ def download_recording(recording_id: int) -> str:
     return str(path)
 
 
+def store_local(incident_id: int, source: Path, kind: str = "report") -> int:
+    """A WAV file from this machine (a drill's scripted report) stored like a caller's recording."""
+    cfg = get_runtime().config
+    data = source.read_bytes()
+    now = utcnow()
+    digest = hashlib.sha256(data).hexdigest()
+    store = recording_store(cfg)
+    location = store.put(f"{now:%Y/%m}/{incident_id}-local-{digest[:12]}.wav", data)
+    path = store.local_path(location)
+    duration, fmt = wav_info(path)
+    with get_runtime().db.session() as s:
+        rec = Recording(incident_id=incident_id, kind=kind, status=RecordingStatus.STORED, path=location,
+                        sha256=digest, size=len(data), duration=duration, format=fmt, stored_at=now)
+        s.add(rec)
+        s.flush()
+        audit.record(s, "recording_stored", incident_id, sha256=digest, seconds=duration, source=source.name,
+                     path=str(path.relative_to(cfg.recordings_dir)))
+        return rec.id
+
+
 def mark_failed(recording_id: int, reason: str) -> bool:
     """Every fetch failed: say so on the recording and the timeline (the console shows it)."""
     with get_runtime().db.session() as s:

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.base.drill_models import DrillEvent
 from hotline.base.models import Incident, Recording, Transcript
 from hotline.base.states import RecordingStatus, TranscriptStatus
 
@@ -43,11 +44,12 @@ class ReportView:
     callback_number: str | None  # what to ring back: the number given, else caller ID
     language: str
     recordings: tuple[RecordingView, ...]
+    scripted: str | None = None  # a drill's report: the scenario's words, as if transcribed
 
     @property
     def transcript(self) -> str | None:
-        """The newest transcript text there is."""
-        return next((r.transcript for r in reversed(self.recordings) if r.transcript), None)
+        """The newest transcript text there is (for a drill's report, its script when none)."""
+        return next((r.transcript for r in reversed(self.recordings) if r.transcript), None) or self.scripted
 
     @property
     def fetch_failed(self) -> bool:
@@ -70,7 +72,17 @@ def report_views(s: Session, incident_ids: Sequence[int], kinds: Sequence[str] =
         text = t.text.strip() if t is not None and t.status == TranscriptStatus.DONE and t.text else None
         by_incident.setdefault(r.incident_id or 0, []).append(
             RecordingView(r.id, r.status, r.path, r.error, t.status if t else None, text or None))
-    return [_view(incidents[i], by_incident.get(i, [])) for i in incident_ids if i in incidents]
+    scripts = _drill_scripts(s, [i for i in incidents.values() if i.drill_id is not None])
+    return [_view(incidents[i], by_incident.get(i, []), scripts.get(i)) for i in incident_ids if i in incidents]
+
+
+def _drill_scripts(s: Session, drill_incidents: Sequence[Incident]) -> dict[int, str]:
+    """What each drill report "said": written in the drill's timeline when the report was made."""
+    if not drill_incidents:
+        return {}
+    events = s.scalars(select(DrillEvent).where(DrillEvent.drill_id.in_({i.drill_id for i in drill_incidents}),
+                                                DrillEvent.kind == "report"))
+    return {int(e.detail["incident_id"]): str(e.detail["text"]) for e in events if e.detail.get("text")}
 
 
 def report_view(s: Session, incident_id: int) -> ReportView | None:
@@ -78,6 +90,6 @@ def report_view(s: Session, incident_id: int) -> ReportView | None:
     return found[0] if found else None
 
 
-def _view(i: Incident, recordings: list[RecordingView]) -> ReportView:
+def _view(i: Incident, recordings: list[RecordingView], scripted: str | None = None) -> ReportView:
     return ReportView(i.id, i.ref or str(i.id), i.type_key, i.severity, i.created_at, i.caller,
-                      i.callback_number or i.caller, i.language, tuple(recordings))
+                      i.callback_number or i.caller, i.language, tuple(recordings), scripted)

@@ -186,6 +186,14 @@ def status(s: Session, attempt_id: int, form: Mapping[str, Any], now: datetime) 
     return step.then if step else ()
 
 
+def drill_notice(s: Session, cfg: Config, attempt_id: int) -> str:
+    """The drill notice in the responder's language when this call is a drill's, else ""."""
+    attempt = s.get(Attempt, attempt_id)
+    if attempt is None or attempt.callout.drill_id is None:
+        return ""
+    return text(person_language(cfg, attempt.person_key), "drill_notice")
+
+
 # -- helpers ------------------------------------------------------------------------------
 
 def _load(s: Session, attempt_id: int) -> tuple[Attempt | None, Callout | None]:

@@ -1,6 +1,8 @@
 """Render a `conversation.Reply` as TwiML for the responder's call. The only TwiML in callout/.
 
-Every <Say> carries the reply's language, so the text-to-speech voice matches the words.
+Every <Say> carries the reply's language, so the text-to-speech voice matches the words. On a
+drill's call every <Say> begins with the drill notice ("This is a drill." / "這是演練。"), so
+nobody mistakes a drill for a real emergency, whatever part of the call they hear first.
 """
 
 from __future__ import annotations
@@ -16,8 +18,17 @@ from hotline.responder.conversation import Kind, Reply
 GATHER_SECONDS = 6  # silence after the menu before it is repeated
 
 
-def render(cfg: Config, attempt_id: int, reply: Reply) -> VoiceResponse:
+def render(cfg: Config, attempt_id: int, reply: Reply, notice: str = "") -> VoiceResponse:
+    """`notice`: the drill notice in the responder's language, for a drill's call; else empty."""
     r = VoiceResponse()
+
+    def _say(target: VoiceResponse | Gather, lines: tuple[str, ...], lang: str) -> None:
+        said = tuple(line for line in lines if line)
+        if notice and said:  # one <Say> that opens with the notice
+            said = (" ".join((notice, *said)),)
+        for line in said:
+            target.say(line, language=lang)
+
     if reply.kind == Kind.NOTHING:
         return r
     if reply.kind == Kind.MENU:
@@ -49,16 +60,17 @@ def render(cfg: Config, attempt_id: int, reply: Reply) -> VoiceResponse:
     return r
 
 
-def failure(cfg: Config | None, lang: str | None = None) -> VoiceResponse:
+def failure(cfg: Config | None, lang: str | None = None, drill: bool = False) -> VoiceResponse:
     """Whatever broke, the responder is told to call the hotline rather than hear an error.
 
     In their language when the webhook could still tell it; otherwise in every language we
-    have, since a message they cannot understand is as bad as none.
+    have, since a message they cannot understand is as bad as none. A drill's call says so first.
     """
     r = VoiceResponse()
     number = spoken_digits(cfg.numbers[0]) if cfg and cfg.numbers else ""
     for each in (lang,) if lang in LANGUAGES else _failure_languages(cfg):
-        r.say(text(each, "failure", number=number) if number else text(each, "failure_no_number"), language=each)
+        words = text(each, "failure", number=number) if number else text(each, "failure_no_number")
+        r.say(f"{text(each, 'drill_notice')} {words}" if drill else words, language=each)
     r.hangup()
     return r
 
@@ -74,8 +86,3 @@ def _menu(r: VoiceResponse, cfg: Config, attempt_id: int, reply: Reply) -> Gathe
     return r.gather(action=links.webhook(cfg, "menu", attempt_id, t=reply.tries, r=reply.rec), method="POST",
                     num_digits=1, timeout=GATHER_SECONDS, action_on_empty_result=True)
 
-
-def _say(target: VoiceResponse | Gather, lines: tuple[str, ...], lang: str) -> None:
-    for line in lines:
-        if line:
-            target.say(line, language=lang)

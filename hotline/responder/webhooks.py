@@ -60,18 +60,22 @@ def _answered_or_apology(view: Callable[..., Response], *args: Any, **kwargs: An
             cfg: Config | None = _cfg()
         except Exception:  # noqa: BLE001 - the config itself may be what broke
             cfg = None
-        return _xml(failure(cfg, _language_if_known(cfg)))
+        lang, drill = _listener_if_known(cfg)
+        return _xml(failure(cfg, lang, drill))
 
 
-def _language_if_known(cfg: Config | None) -> str | None:
-    """The responder's language for the failure message, if the database still answers; else None."""
+def _listener_if_known(cfg: Config | None) -> tuple[str | None, bool]:
+    """The responder's language for the failure message, and whether the call is a drill's, if
+    the database still answers; else (None, False)."""
     try:
         with get_runtime().db.session() as s:
             attempt = s.get(Attempt, _attempt_id())
-            return person_language(cfg, attempt.person_key) if cfg and attempt else None
+            if attempt is None:
+                return None, False
+            return (person_language(cfg, attempt.person_key) if cfg else None), attempt.callout.drill_id is not None
     except Exception:  # noqa: BLE001 - whatever broke the webhook may break this too
         log.warning("could not tell the responder's language for the failure message", exc_info=True)
-        return None
+        return None, False
 
 
 def _attempt_id() -> int:
@@ -90,8 +94,9 @@ def _reply(fn: Callable[..., conversation.Reply], *args: Any) -> Response:
     attempt_id = _attempt_id()
     with get_runtime().db.session() as s:
         reply = fn(s, _cfg(), attempt_id, *args)
+        notice = conversation.drill_notice(s, _cfg(), attempt_id)
     jobs.dispatch(reply.then)
-    return _xml(render(_cfg(), attempt_id, reply))
+    return _xml(render(_cfg(), attempt_id, reply, notice))
 
 
 @bp.post("/voice/callout/answer")
@@ -122,7 +127,8 @@ def connected() -> Response:
     attempt_id = _attempt_id()
     with get_runtime().db.session() as s:
         reply = conversation.connect_result(s, _cfg(), attempt_id, request.form.get("DialCallStatus", "failed"))
-    return _xml(render(_cfg(), attempt_id, reply))
+        notice = conversation.drill_notice(s, _cfg(), attempt_id)
+    return _xml(render(_cfg(), attempt_id, reply, notice))
 
 
 @bp.post("/voice/callout/status")

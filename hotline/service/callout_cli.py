@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     ls = sub.add_parser("list", help="callouts still running (all recent ones with --all)")
     ls.add_argument("--all", action="store_true", help="include accepted and cancelled callouts")
     ls.add_argument("--limit", type=int, default=50)
+    ls.add_argument("--drills", action="store_true", help="drills' callouts instead of real ones")
     stop = sub.add_parser("stop", help="stop paging for a report (needs --reason)")
     stop.add_argument("ref", help="the report's reference number, e.g. 1042")
     stop.add_argument("--reason", required=True)
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     sub.add_parser("cycle", help="run one pass of the convergence cycle now (what the engine does every few seconds)")
     args = parser.parse_args(argv)
     if args.command == "list":
-        return _list(out, args.all, args.limit)
+        return _list(out, args.all, args.limit, args.drills)
     if args.command == "cycle":
         print(f"convergence: {run_cycle(every_active=True)}", file=out)
         return 0
@@ -59,9 +60,11 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     return _act(out, args.ref, commands_by_name[args.command])
 
 
-def _list(out: TextIO, everything: bool, limit: int) -> int:
+def _list(out: TextIO, everything: bool, limit: int, drills: bool = False) -> int:
     with get_runtime().db.session() as s:
-        q = select(Callout).order_by(Callout.id.desc()).limit(limit)
+        # A drill's callouts are never among the real ones (`--drills` lists them instead).
+        q = select(Callout).where(Callout.drill_id.is_not(None) if drills else Callout.drill_id.is_(None))
+        q = q.order_by(Callout.id.desc()).limit(limit)
         if not everything:
             q = q.where(Callout.state.in_(CalloutState.ACTIVE))
         callouts = list(s.scalars(q))

@@ -30,6 +30,7 @@ USAGE = """usage: python3 run.py [COMMAND]
   backup DIR                     database, recordings, prompts and PIN hashes, with sha256 checksums
   restore DIR [--overwrite]      put a backup into this data dir (refuses a non-empty one)
   hold REF --reason TEXT         legal hold: retention keeps the report's recordings (--release to end it)
+  drill create|list|start|inject|stop|finish|report|coverage   drills and the rota coverage check
   users add NAME --role admin|viewer   hash a console password; prints the config.toml lines
   integrations add NAME --type TYPE [--hmac] | list | rotate NAME | revoke NAME   event sources and keys
   events test FILE.json   which activation rule an event would hit (creates nothing)
@@ -320,6 +321,13 @@ def cmd_db(argv: list[str]) -> int:
     return main(argv)
 
 
+def cmd_drill(argv: list[str]) -> int:
+    from hotline.service.drill_cli import main
+
+    _config_or_exit()
+    return main(argv)
+
+
 def cmd_backup(argv: list[str]) -> int:
     from hotline.service.backup_cli import backup_main
 
@@ -388,7 +396,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "sim": cmd_sim, "check": cmd_check,
     "call": cmd_call, "fallback-twiml": cmd_fallback_twiml, "models": cmd_models,
     "transcribe": cmd_transcribe, "test": cmd_test, "prompts": cmd_prompts, "pins": cmd_pins,
-    "callout": cmd_callout, "users": cmd_users, "db": cmd_db,
+    "callout": cmd_callout, "users": cmd_users, "db": cmd_db, "drill": cmd_drill,
     "backup": cmd_backup, "restore": cmd_restore, "hold": cmd_hold,
     "integrations": cmd_integrations, "events": cmd_events,
     "darksite": cmd_darksite,

@@ -1,0 +1,61 @@
+"""Trend charts for the drills page, drawn on the server as SVG: pure functions of plain numbers.
+
+No plotting library and no script in the browser (the console's Content-Security-Policy allows
+neither inline scripts nor inline styles): a bar per value, a dashed line for the target, every
+label escaped. A bar with no value (nobody accepted) is drawn as an empty outline marked "never".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from markupsafe import Markup
+
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 240, 48, 48, 16
+
+
+def bar_chart(chart_id: str, title: str, bars: Sequence[tuple[str, float | None]], unit: str,
+              target: float | None = None, top: float | None = None) -> Markup:
+    """`bars`: (label, value); `top`: the scale's maximum (default: the largest value or target)."""
+    values = [v for _, v in bars if v is not None]
+    scale = top or max([*values, target or 0, 1.0])
+    plot_h, plot_w = HEIGHT - BOTTOM - TOP, WIDTH - LEFT - 8
+    slot = plot_w / max(len(bars), 1)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(chart_id)}" class="chart" role="img" '
+             f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}">',
+             f"<title>{escape(title)}</title>",
+             f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - 8}" y2="{TOP + plot_h}" stroke="#555"/>',
+             f'<text x="4" y="{TOP + 4}" font-size="11" fill="#333">{_num(scale)} {escape(unit)}</text>',
+             f'<text x="4" y="{TOP + plot_h}" font-size="11" fill="#333">0</text>']
+    for i, (label, value) in enumerate(bars):
+        w = min(slot * 0.7, 56.0)
+        x = LEFT + i * slot + (slot - w) / 2
+        if value is None:
+            parts.append(f'<rect class="bar missing" x="{x:.1f}" y="{TOP:.1f}" width="{w:.1f}" height="{plot_h:.1f}" '
+                         f'fill="none" stroke="#b00" stroke-dasharray="3 3" data-label="{escape(label)}"/>')
+            parts.append(f'<text x="{x + w / 2:.1f}" y="{TOP + 14}" font-size="10" text-anchor="middle" '
+                         f'fill="#b00">never</text>')
+        else:
+            h = plot_h * min(value, scale) / scale
+            over = target is not None and value > target
+            parts.append(f'<rect class="bar" x="{x:.1f}" y="{TOP + plot_h - h:.1f}" width="{w:.1f}" height="{h:.1f}" '
+                         f'fill="{"#c0392b" if over else "#2e7d32"}" data-label="{escape(label)}" '
+                         f'data-value="{_num(value)}"><title>{escape(label)}: {_num(value)} {escape(unit)}</title>'
+                         f"</rect>")
+            parts.append(f'<text x="{x + w / 2:.1f}" y="{TOP + plot_h - h - 3:.1f}" font-size="10" '
+                         f'text-anchor="middle" fill="#333">{_num(value)}</text>')
+        parts.append(f'<text x="{x + w / 2:.1f}" y="{HEIGHT - BOTTOM + 16}" font-size="10" text-anchor="middle" '
+                     f'fill="#333">{escape(label[:14])}</text>')
+    if target is not None:
+        y = TOP + plot_h - plot_h * min(target, scale) / scale
+        parts.append(f'<line class="target" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - 8}" y2="{y:.1f}" stroke="#000" '
+                     f'stroke-dasharray="6 4"/>')
+        parts.append(f'<text x="{WIDTH - 10}" y="{y - 4:.1f}" font-size="10" text-anchor="end" fill="#000">'
+                     f"target {_num(target)} {escape(unit)}</text>")
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _num(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.2f}"

@@ -1,0 +1,45 @@
+"""`run.py drill ...`: refused scenarios name the key and the fix; create, start, list, report,
+CSV; the coverage check prints each gap and exits 1 when there is one."""
+
+from __future__ import annotations
+
+import io
+
+from hotline.service.drill_cli import main
+from tests.drills.test_surprise_cycle import runtime_with_a_surprise  # noqa: F401  (the `rt` fixture)
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return main(list(argv), out=out), out.getvalue()
+
+
+def test_a_bad_drill_is_refused_with_the_key_and_the_fix(rt):
+    code, text = run("create", "--kind", "simulation", "--type", "tsunami", "--participants", "chen,bob",
+                     "--policy", "nope")
+    assert code == 2
+    assert "refused: drill.type = 'tsunami': no incident type `tsunami`" in text
+    assert "refused: drill.participants[1] = 'bob'" in text and "refused: drill.policy = 'nope'" in text
+
+
+def test_create_start_list_report(rt):
+    code, text = run("create", "--kind", "full_scale", "--type", "other", "--participants", "lin", "--start")
+    assert code == 0 and "drill 1 created" in text and "drill 1 started: report" in text
+    code, text = run("list")
+    assert "full_scale" in text and "running" in text and "lin" in text
+    code, text = run("inject", "1", "twilio_down")
+    assert code == 0 and "Twilio were down" in text
+    code, text = run("stop", "1", "--reason", "practice over")
+    assert code == 0 and "stopped: practice over" in text
+    code, text = run("report", "1")
+    assert "first ring never" in text and "missed target: accept: never (target 300 s)" in text
+    code, text = run("report", "1", "--csv")
+    assert text.startswith("section,name,value,detail") and "injected: Twilio fails for 2 minutes" in text
+    assert run("start", "1")[0] == 1  # a stopped drill stays stopped
+
+
+def test_coverage_reports_gaps_and_exits_1(rt):
+    code, text = run("coverage", "--weeks", "1")
+    assert code == 1
+    assert "other: " in text and "pages only one person (lin)" in text
+    assert text.strip().endswith("gap(s)")
