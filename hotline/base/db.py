@@ -6,8 +6,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Row, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -70,3 +72,13 @@ class Database:
             raise
         finally:
             s.close()
+
+
+def insert_if_absent(s: Session, table: Table, key: str, values: dict[str, Any], *returning: str) -> Row[Any] | None:
+    """INSERT a row unless one with the same unique `key` exists (ON CONFLICT DO NOTHING), in one
+    statement: the new row's `returning` columns, or None when it was there already. Twilio
+    retries callbacks and two of them may race; both win, and neither needs a savepoint."""
+    dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(table).values(values).on_conflict_do_nothing(index_elements=[key])
+                 .returning(*(table.c[name] for name in returning)))
+    return s.execute(statement).first()

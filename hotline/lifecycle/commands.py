@@ -102,15 +102,10 @@ def report(s: Session, *, call_sid: str, type_key: str, lang: str, caller: str |
            relayed_by: str | None = None) -> Outcome:
     """The caller (or operator) chose a type: the incident exists, and its paging is due by the
     time the longest recording could have ended, so a lost hang-up webhook cannot stall it."""
-    now = now or utcnow()
-    incident = rows.classify(s, call_sid, type_key, lang, caller)
-    if source:
-        incident.source = source
-    if relayed_by:
-        incident.relayed_by = relayed_by
-    if incident.page_due_at is None and incident.status in S.NEEDS_PAGING:
-        incident.page_due_at = now + timedelta(seconds=record_max_seconds) + GRACE_MARGIN
-    return Outcome(True, "reported", incident_ids=(incident.id,))
+    due = (now or utcnow()) + timedelta(seconds=record_max_seconds) + GRACE_MARGIN
+    incident_id, _ = rows.classify(s, call_sid, type_key, lang, caller, page_due_at=due, source=source,
+                                   relayed_by=relayed_by)
+    return Outcome(True, "reported", incident_ids=(incident_id,))
 
 
 def set_details(s: Session, incident_id: int, fields: dict[str, str], actor: Actor) -> Outcome:
@@ -121,9 +116,10 @@ def set_details(s: Session, incident_id: int, fields: dict[str, str], actor: Act
 def caller_done(s: Session, incident_id: int, now: datetime | None = None) -> Outcome:
     """The caller hung up or finished recording: page now, not at the end of the grace."""
     now = now or utcnow()
-    moved = s.execute(update(Incident).where(
-        Incident.id == incident_id, Incident.status.in_(S.NEEDS_PAGING),
-        Incident.page_due_at.is_not(None), Incident.page_due_at > now).values(page_due_at=now)).rowcount
+    due = rows.INCIDENTS.c.page_due_at
+    moved = s.execute(update(rows.INCIDENTS).where(  # Core: it runs on every caller's hang-up and recording
+        rows.INCIDENTS.c.id == incident_id, rows.INCIDENTS.c.status.in_(S.NEEDS_PAGING),
+        due.is_not(None), due > now).values(page_due_at=now)).rowcount
     # Only the first signal queues the page job (the hang-up, the recording and the status callback
     # all say "done"): a lost one is the convergence cycle's to find, not theirs to repeat.
     return Outcome(bool(moved), "paging_due" if moved else "nothing_due", incident_ids=(incident_id,),
@@ -134,7 +130,7 @@ def call_ended(s: Session, call_sid: str, status: str, duration: str | None, fro
                to_number: str | None, now: datetime | None = None) -> Outcome:
     """A status callback for a caller's call; its end brings the incident's paging forward."""
     call = rows.call_status(s, call_sid, status, duration, from_number, to_number)
-    if call.ended_at is None or call.incident_id is None:
+    if call is None or call.ended_at is None or call.incident_id is None:
         return Outcome(True, "call_status")
     return caller_done(s, call.incident_id, now)
 
