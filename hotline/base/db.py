@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Row, Table, create_engine, event
+from sqlalchemy import Engine, Executable, Row, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -78,7 +79,11 @@ def insert_if_absent(s: Session, table: Table, key: str, values: dict[str, Any],
     """INSERT a row unless one with the same unique `key` exists (ON CONFLICT DO NOTHING), in one
     statement: the new row's `returning` columns, or None when it was there already. Twilio
     retries callbacks and two of them may race; both win, and neither needs a savepoint."""
-    dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(table).values(values).on_conflict_do_nothing(index_elements=[key])
-                 .returning(*(table.c[name] for name in returning)))
-    return s.execute(statement).first()
+    return s.execute(_insert_if_absent(s.get_bind().dialect.name, table, key, returning), values).first()
+
+
+@functools.cache
+def _insert_if_absent(dialect: str, table: Table, key: str, returning: tuple[str, ...]) -> Executable:
+    """Built once per table: building a statement costs more than running it on SQLite."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=[key]).returning(*(table.c[c] for c in returning))

@@ -15,7 +15,6 @@ from flask import current_app, request
 from callout.links import recording_url
 from hotline.base import audit, pins, prompt_store
 from hotline.base.config import Config
-from hotline.base.phone import to_e164
 from hotline.base.runtime import Runtime, get_runtime
 from hotline.ivr.flow import Flow
 from hotline.ivr.flow_engine import (
@@ -30,7 +29,7 @@ from hotline.ivr.flow_engine import (
     verifies_for,
 )
 from hotline.ivr.roles import person_for
-from hotline.ivr.voice_context import context
+from hotline.ivr.voice_context import caller_number, context
 from hotline.ivr.webhook_unit import Unit
 from hotline.lifecycle import commands, incidents
 from hotline.lifecycle.commands import Actor, Channel
@@ -50,7 +49,7 @@ def apply(u: Unit, flow: Flow, outcome: Outcome) -> tuple[CallState, tuple[Utter
         return check_pin(u, flow, state, outcome.pin)
     form, cfg = request.form, _cfg()
     if outcome.classify:
-        caller = to_e164(form.get("From"), cfg.default_region)
+        caller = caller_number()
         op = state.get("op")
         out = commands.report(u.s, call_sid=form["CallSid"], type_key=outcome.classify, lang=state.lang,
                               caller=caller, actor=_actor(state, caller), record_max_seconds=cfg.record_max_seconds,
@@ -69,7 +68,7 @@ def _forwarding(u: Unit, state: CallState) -> None:
     """A forward to the lifeline is an outcome, not an abandoned call."""
     form = request.form
     incidents.mark_call(u.s, form["CallSid"], form.get("From"), form.get("To"), "lifeline")
-    audit.record(u.s, "lifeline_forward", state.incident, actor=form.get("From") or "anonymous")
+    audit.record_now(u.s, "lifeline_forward", state.incident, actor=form.get("From") or "anonymous")
 
 
 def check_pin(u: Unit, flow: Flow, state: CallState, pin: str) -> tuple[CallState, tuple[Utterance, ...]]:
@@ -78,7 +77,7 @@ def check_pin(u: Unit, flow: Flow, state: CallState, pin: str) -> tuple[CallStat
     numbers). A PIN asked for before a protected action proves the caller's identity for the rest
     of the call (`auth` in the signed state), then that action runs."""
     cfg, rt = _cfg(), get_runtime()
-    caller = to_e164(request.form.get("From"), cfg.default_region)
+    caller = caller_number()
     locked = pins.PIN_LOCKOUT.is_locked(rt.redis, caller) or pins.PIN_GLOBAL.is_locked(rt.redis, pins.EVERYONE)
     book = pins.load_pins(cfg.data_dir, cfg.pin_hashes)
     role = None if locked else pins.match_pin(book, pin, person_for(cfg, caller))
@@ -92,7 +91,7 @@ def check_pin(u: Unit, flow: Flow, state: CallState, pin: str) -> tuple[CallStat
         role = None
         if not locked:
             locked = _count_pin_failure(u, rt, caller)
-    audit.record(u.s, "pin_accepted" if role else "pin_rejected", None, actor=caller or "anonymous", role=role)
+    audit.record_now(u.s, "pin_accepted" if role else "pin_rejected", None, actor=caller or "anonymous", role=role)
     if role:  # an operator or admin who hangs up without a report is not an abandoned caller
         form = request.form
         incidents.mark_call(u.s, form["CallSid"], form.get("From"), form.get("To"), role)
@@ -118,7 +117,7 @@ def _count_pin_failure(u: Unit, rt: Runtime, caller: str | None) -> bool:
                                                  ("everyone", pins.PIN_GLOBAL, pins.EVERYONE))
                if lockout.failed(rt.redis, who)]
     if started:
-        audit.record(u.s, "pin_lockout", None, actor=caller or "anonymous", by=started,
+        audit.record_now(u.s, "pin_lockout", None, actor=caller or "anonymous", by=started,
                      minutes=pins.LOCK_SECONDS // 60, call_sid=request.form.get("CallSid"))
     return bool(started)
 
@@ -165,7 +164,7 @@ def _publish(u: Unit, flow: Flow, state: CallState) -> tuple[Utterance, ...]:
     if not (name and lang and version and version.isdigit()):
         return (say(flow, "admin_failed", state.lang),)
     prompt_store.publish(_cfg().recordings_dir, name, lang, int(version))
-    audit.record(u.s, "prompt_published", None, actor=state.get("who") or "admin", prompt=name, lang=lang,
+    audit.record_now(u.s, "prompt_published", None, actor=state.get("who") or "admin", prompt=name, lang=lang,
                  version=int(version), via="phone")
     return (say(flow, "admin_published", state.lang),)
 

@@ -28,7 +28,7 @@ from hotline.ivr.fallback_intake import file_message, keeps_caller
 from hotline.ivr.flow import Flow
 from hotline.ivr.flow_engine import CallState, Utterance
 from hotline.ivr.roles import caller_role, network_verified
-from hotline.ivr.voice_context import context, prompt_recorded
+from hotline.ivr.voice_context import caller_number, context, prompt_recorded
 from hotline.ivr.webhook_unit import Unit, unit
 from hotline.lifecycle import commands, incidents
 from hotline.lifecycle.commands import Actor, Channel
@@ -78,7 +78,7 @@ def _apology() -> Response:
         texts = {lang: _flow().text("apology", lang) for lang in cfg.languages}
     except Exception:  # noqa: BLE001 - the flow itself may be what broke
         texts = FALLBACK_TEXTS
-    caller = to_e164(request.form.get("From"), cfg.default_region)
+    caller = caller_number()
     return xml(twiml.apology(cfg.public_url, texts, cfg.record_max_seconds, caller))
 
 
@@ -100,7 +100,7 @@ def call_bound(view: Callable[..., Render]) -> Callable[..., Response]:
                 render = view(u, state, *args, **kwargs)
             else:
                 log.warning("webhook %s for call %s refused: %s", request.path, form.get("CallSid"), reason)
-                audit.record(u.s, "webhook_call_mismatch", None, actor=form.get("From") or "anonymous",
+                audit.record_now(u.s, "webhook_call_mismatch", None, actor=form.get("From") or "anonymous",
                              call_sid=form.get("CallSid", "")[:64], path=request.path, reason=reason,
                              url_incident=state.incident, flow=state.flow)
                 render = _apology
@@ -131,7 +131,7 @@ def _respond(u: Unit, state: CallState, notice: tuple[Utterance, ...] = ()) -> R
 @caller_safe
 def incoming() -> Response:
     form, cfg = request.form, _cfg()
-    caller = to_e164(form.get("From"), cfg.default_region)
+    caller = caller_number()
     role = caller_role(cfg, caller, set(current_app.config["FLOWS"]))
     verified = network_verified(cfg, form.get("StirVerstat"))
     state = CallState("", cfg.default_language, flow=role.flow)
@@ -145,7 +145,7 @@ def incoming() -> Response:
                                   form.get("Direction", "inbound"))
         else:
             incidents.mark_call(u.s, form["CallSid"], form.get("From"), form.get("To"), role.flow)
-            audit.record(u.s, "caller_recognised", None, actor=caller or "anonymous", role=role.flow, who=role.who,
+            audit.record_now(u.s, "caller_recognised", None, actor=caller or "anonymous", role=role.flow, who=role.who,
                          verified=verified)
         render = _respond(u, state)
     return render()
@@ -169,7 +169,7 @@ def step(u: Unit, state: CallState) -> Render:
 def dial_done(u: Unit, state: CallState) -> Render:
     flow = _flow(state.flow)
     outcome = flow_engine.dial_finished(flow, state, request.form.get("DialCallStatus", "failed"))
-    audit.record(u.s, "lifeline_forward_ended", state.incident, status=request.form.get("DialCallStatus"),
+    audit.record_now(u.s, "lifeline_forward_ended", state.incident, status=request.form.get("DialCallStatus"),
                  call_sid=request.form.get("CallSid"))
     if outcome.fields.get("hangup"):
         r = VoiceResponse()
@@ -195,7 +195,7 @@ def recorded(u: Unit, state: CallState) -> Render:
                                          kind=purpose, fetch=False)
         u.queue(out.then)
         if purpose == "update":
-            audit.record(u.s, "voice_update", state.incident, actor=state.get("op") or state.get("who") or "phone",
+            audit.record_now(u.s, "voice_update", state.incident, actor=state.get("op") or state.get("who") or "phone",
                          sid=form["RecordingSid"])
     if form.get("Digits") == "hangup":
         return lambda: xml(VoiceResponse())  # the caller is gone; Twilio ignores this TwiML
@@ -224,7 +224,7 @@ def recording_status() -> Response:
                                              duration=_float(form.get("RecordingDuration")), kind=purpose)
             u.queue(out.then)
         else:
-            audit.record(u.s, "recording_missing", incident_id, status=status, error=form.get("ErrorCode"))
+            audit.record_now(u.s, "recording_missing", incident_id, status=status, error=form.get("ErrorCode"))
             if incident_id is not None:
                 u.queue(commands.caller_done(u.s, incident_id).then)
     return Response("", status=204)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import replace
 
@@ -28,6 +29,17 @@ def _cfg() -> Config:
     return current_app.config["HOTLINE"]
 
 
+def caller_number() -> str | None:
+    """The caller's number in E.164, None when withheld or invalid. Every webhook of a call asks,
+    and parsing a number is a good part of a webhook's cost, so each number is parsed once."""
+    return _e164(request.form.get("From"), _cfg().default_region)
+
+
+@functools.lru_cache(maxsize=4096)
+def _e164(raw: str | None, region: str) -> str | None:
+    return to_e164(raw, region)
+
+
 def context(flow: Flow, state: CallState, s: Session) -> Context:
     """Read only what the caller's node needs, in the webhook's own session (`webhook_unit`)."""
     cfg = _cfg()
@@ -38,7 +50,7 @@ def context(flow: Flow, state: CallState, s: Session) -> Context:
         ref = s.scalar(REF_OF, {"id": state.incident})
     return Context(
         org=cfg.org_name, type_names=names,
-        caller_known=to_e164(request.form.get("From"), cfg.default_region) is not None, ref=ref,
+        caller_known=caller_number() is not None, ref=ref,
         lifeline=cfg.lifeline_number, record_max=cfg.record_max_seconds, region=cfg.default_region,
         type_codes=current_app.config["TYPE_CODES"], sites=cfg.sites,
         open_incidents=_open_incidents(s, names) if node.kind == "incidents" else (),
@@ -88,10 +100,10 @@ def prompt_recorded(s: Session, flow: Flow, state: CallState) -> tuple[CallState
     except (requests.RequestException, prompt_store.PromptError, twilio_media.ForeignMediaUrl) as exc:
         log.warning("admin prompt recording failed: %s", exc)
         if isinstance(exc, twilio_media.ForeignMediaUrl):
-            audit.record(s, "recording_url_refused", None, actor=state.get("who") or "admin",
+            audit.record_now(s, "recording_url_refused", None, actor=state.get("who") or "admin",
                          url=form.get("RecordingUrl", "")[:200], reason=str(exc), via="prompt")
         return replace(CallState("", state.lang, flow=state.flow, data=state.data)), (
             say(flow, "admin_failed", state.lang),)
-    audit.record(s, "prompt_recorded", None, actor=state.get("who") or "admin", prompt=name, lang=lang,
+    audit.record_now(s, "prompt_recorded", None, actor=state.get("who") or "admin", prompt=name, lang=lang,
                  version=version, via="phone")
     return state.with_data(version=str(version)), ()

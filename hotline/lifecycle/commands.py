@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from callout import receive as callout_receive
@@ -116,13 +115,10 @@ def set_details(s: Session, incident_id: int, fields: dict[str, str], actor: Act
 def caller_done(s: Session, incident_id: int, now: datetime | None = None) -> Outcome:
     """The caller hung up or finished recording: page now, not at the end of the grace."""
     now = now or utcnow()
-    due = rows.INCIDENTS.c.page_due_at
-    moved = s.execute(update(rows.INCIDENTS).where(  # Core: it runs on every caller's hang-up and recording
-        rows.INCIDENTS.c.id == incident_id, rows.INCIDENTS.c.status.in_(S.NEEDS_PAGING),
-        due.is_not(None), due > now).values(page_due_at=now)).rowcount
+    moved = rows.page_now(s, incident_id, now)
     # Only the first signal queues the page job (the hang-up, the recording and the status callback
     # all say "done"): a lost one is the convergence cycle's to find, not theirs to repeat.
-    return Outcome(bool(moved), "paging_due" if moved else "nothing_due", incident_ids=(incident_id,),
+    return Outcome(moved, "paging_due" if moved else "nothing_due", incident_ids=(incident_id,),
                    then=(Page(incident_id),) if moved else ())
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, String, case, cast, func, insert, select, update
+from sqlalchemy import Row, String, bindparam, case, cast, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
@@ -18,8 +18,41 @@ from hotline.base.models import Call, CallEvent, Incident, IncidentStatus, Recor
 
 FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
 REF_BASE = 1000
-# The tables themselves: the per-webhook writes are Core statements, without the ORM's unit of work.
+FIELDS = ("severity", "callback_number", "site", "caller")
+
+# The per-webhook writes are Core statements on the tables, without the ORM's unit of work, each
+# built once here (building a statement costs more than running it on SQLite); the values come
+# as parameters. Bound names in WHERE clauses start with "b_": a column's own name sets it.
 CALLS, CALL_EVENTS, INCIDENTS, RECORDINGS = (m.__table__ for m in (Call, CallEvent, Incident, Recording))
+_ADD_CALL_EVENT = insert(CALL_EVENTS)
+_CALL_BY_SID = update(CALLS).where(CALLS.c.sid == bindparam("b_sid"))
+_CALL_WITH_INCIDENT = (select(CALLS.c.id, CALLS.c.incident_id, INCIDENTS.c.type_key)
+                       .select_from(CALLS.outerjoin(INCIDENTS, INCIDENTS.c.id == CALLS.c.incident_id))
+                       .where(CALLS.c.sid == bindparam("b_sid")))
+_LINK_CALL = update(CALLS).where(CALLS.c.id == bindparam("b_id"))
+_INCIDENT = update(INCIDENTS).where(INCIDENTS.c.id == bindparam("b_id"))
+_NEXT_REF = select(cast(func.coalesce(func.max(INCIDENTS.c.id), 0) + 1 + REF_BASE, String)).scalar_subquery()
+_ADD_INCIDENT = {"sqlite": insert(INCIDENTS).values(ref=_NEXT_REF).returning(INCIDENTS.c.id, INCIDENTS.c.ref),
+                 "other": insert(INCIDENTS).returning(INCIDENTS.c.id, INCIDENTS.c.ref)}
+_NEW_VALUE = {key: bindparam("b_value", type_=INCIDENTS.c[key].type) for key in FIELDS}
+_SET_FIELD = {key: update(INCIDENTS).where(INCIDENTS.c.id == bindparam("b_id"),
+                                           INCIDENTS.c[key].is_distinct_from(_NEW_VALUE[key]))
+              .values({key: _NEW_VALUE[key]}).returning(INCIDENTS.c.id) for key in FIELDS}
+_FILL_RECORDING = (update(RECORDINGS).where(RECORDINGS.c.sid == bindparam("b_sid"))
+                   .values(source_url=func.coalesce(RECORDINGS.c.source_url,
+                                                    bindparam("b_url", type_=RECORDINGS.c.source_url.type)),
+                           incident_id=func.coalesce(RECORDINGS.c.incident_id,
+                                                     bindparam("b_incident", type_=RECORDINGS.c.incident_id.type)))
+                   .returning(RECORDINGS.c.id, RECORDINGS.c.status))
+_CALL_STATUS = (update(CALLS).where(CALLS.c.sid == bindparam("b_sid"), CALLS.c.status.not_in(FINAL_CALL_STATUSES))
+                .returning(CALLS.c.id, CALLS.c.incident_id, CALLS.c.ended_at, CALLS.c.abandoned))
+_CALL_ENDED = _CALL_STATUS.values(abandoned=case((CALLS.c.incident_id.is_(None) & (CALLS.c.purpose == "report"), True),
+                                                 else_=CALLS.c.abandoned))
+_NOW = bindparam("b_now", type_=INCIDENTS.c.page_due_at.type)
+_PAGE_NOW = (update(INCIDENTS).where(INCIDENTS.c.id == bindparam("b_id"),
+                                     INCIDENTS.c.status.in_(IncidentStatus.NEEDS_PAGING),
+                                     INCIDENTS.c.page_due_at.is_not(None), INCIDENTS.c.page_due_at > _NOW)
+             .values(page_due_at=_NOW))
 
 
 def ensure_call(s: Session, sid: str, from_number: str | None, to_number: str | None,
@@ -31,7 +64,7 @@ def ensure_call(s: Session, sid: str, from_number: str | None, to_number: str | 
                            "id")
     if row is None:
         return False
-    s.execute(insert(CALL_EVENTS).values(call_id=row.id, status="in-progress", detail={"from": from_number}))
+    s.execute(_ADD_CALL_EVENT, {"call_id": row.id, "status": "in-progress", "detail": {"from": from_number}})
     return True
 
 
@@ -46,7 +79,7 @@ def mark_call(s: Session, sid: str, from_number: str | None, to_number: str | No
     """What this call is for (an operator's, an admin's, a forward to the lifeline), so its end is
     not taken for an abandoned report."""
     if not ensure_call(s, sid, from_number, to_number, purpose=purpose):
-        s.execute(update(CALLS).where(CALLS.c.sid == sid).values(purpose=purpose))
+        s.execute(_CALL_BY_SID, {"b_sid": sid, "purpose": purpose})
 
 
 def classify(s: Session, call_sid: str, type_key: str, lang: str, caller: str | None, *, drill: bool = False,
@@ -54,42 +87,35 @@ def classify(s: Session, call_sid: str, type_key: str, lang: str, caller: str | 
              relayed_by: str | None = None) -> tuple[int, bool]:
     """The incident exists from the moment the caller picks a type, so a hang-up loses nothing.
     Returns (incident id, created). `page_due_at` is written unless paging is due already or the
-    incident no longer needs it. Core statements: this runs on every classifying keypress."""
-    known = s.execute(select(CALLS.c.id, CALLS.c.incident_id, INCIDENTS.c.type_key)
-                      .select_from(CALLS.outerjoin(INCIDENTS, INCIDENTS.c.id == CALLS.c.incident_id))
-                      .where(CALLS.c.sid == call_sid)).first()
+    incident no longer needs it."""
+    known = s.execute(_CALL_WITH_INCIDENT, {"b_sid": call_sid}).first()
     if known is None or known.type_key is None:
         values = {"type_key": type_key, "language": lang, "caller": caller, "callback_number": caller,
                   "call_sid": call_sid, "drill": drill, "page_due_at": page_due_at, "source": source or "phone",
                   "relayed_by": relayed_by}
-        incident_id = _insert_incident(s, values)
+        incident_id = _add_incident(s, values)
         if known is not None:
-            s.execute(update(CALLS).where(CALLS.c.id == known.id).values(incident_id=incident_id))
-        audit.record(s, "incident_created", incident_id, actor=caller or "anonymous", type=type_key, language=lang)
+            s.execute(_LINK_CALL, {"b_id": known.id, "incident_id": incident_id})
+        audit.record_now(s, "incident_created", incident_id, actor=caller or "anonymous", type=type_key, language=lang)
         return incident_id, True
     changes: dict[str, object] = {k: v for k, v in (("source", source), ("relayed_by", relayed_by)) if v}
     if known.type_key != type_key:
         changes["type_key"] = type_key
-        audit.record(s, "incident_reclassified", known.incident_id, old=known.type_key, new=type_key)
+        audit.record_now(s, "incident_reclassified", known.incident_id, old=known.type_key, new=type_key)
     if page_due_at is not None:
         unset = INCIDENTS.c.page_due_at.is_(None) & INCIDENTS.c.status.in_(IncidentStatus.NEEDS_PAGING)
         changes["page_due_at"] = case((unset, page_due_at), else_=INCIDENTS.c.page_due_at)
-    if changes:
+    if changes:  # a caller choosing again: rare, so built here
         s.execute(update(INCIDENTS).where(INCIDENTS.c.id == known.incident_id).values(changes))
     return known.incident_id, False
 
 
-def _insert_incident(s: Session, values: dict[str, object]) -> int:
+def _add_incident(s: Session, values: dict[str, object]) -> int:
     """The row and its reference (1000 + id). On SQLite one statement: a new rowid is one more than
     the largest, which the same statement reads; the RETURNING proves it, else the ref is set after."""
-    if s.get_bind().dialect.name == "sqlite":
-        ref = select(cast(func.coalesce(func.max(INCIDENTS.c.id), 0) + 1 + REF_BASE, String)).scalar_subquery()
-        row = s.execute(insert(INCIDENTS).values({**values, "ref": ref})
-                        .returning(INCIDENTS.c.id, INCIDENTS.c.ref)).one()
-    else:
-        row = s.execute(insert(INCIDENTS).values(values).returning(INCIDENTS.c.id, INCIDENTS.c.ref)).one()
+    row = s.execute(_ADD_INCIDENT.get(s.get_bind().dialect.name, _ADD_INCIDENT["other"]), values).one()
     if row.ref != reference(row.id):
-        s.execute(update(INCIDENTS).where(INCIDENTS.c.id == row.id).values(ref=reference(row.id)))
+        s.execute(_INCIDENT, {"b_id": row.id, "ref": reference(row.id)})
     return int(row.id)
 
 
@@ -100,15 +126,15 @@ def reference(incident_id: int) -> str:
 
 def set_fields(s: Session, incident_id: int, fields: dict[str, str]) -> None:
     """Each field that changes is written and audited; one that has that value already is not."""
-    for key in ("severity", "callback_number", "site", "caller"):
-        if key not in fields:
-            continue
-        column = INCIDENTS.c[key]
-        changed = s.execute(update(INCIDENTS).where(INCIDENTS.c.id == incident_id,
-                                                    column.is_distinct_from(fields[key]))
-                            .values({key: fields[key]}).returning(INCIDENTS.c.id)).first()
-        if changed is not None:
-            audit.record(s, f"{key}_set", incident_id, value=fields[key])
+    for key in FIELDS:
+        if key in fields and s.execute(_SET_FIELD[key], {"b_id": incident_id, "b_value": fields[key]}).first():
+            audit.record_now(s, f"{key}_set", incident_id, value=fields[key])
+
+
+def page_now(s: Session, incident_id: int, now: datetime) -> bool:
+    """Bring paging forward to `now` for an incident that needs it and whose paging is due later;
+    True when that moved it (the first "caller done" signal)."""
+    return bool(s.execute(_PAGE_NOW, {"b_id": incident_id, "b_now": now}).rowcount)
 
 
 def note_recording(s: Session, incident_id: int | None, sid: str, url: str | None,
@@ -117,34 +143,28 @@ def note_recording(s: Session, incident_id: int | None, sid: str, url: str | Non
     row = insert_if_absent(s, RECORDINGS, "sid", {"incident_id": incident_id, "sid": sid, "source_url": url,
                                                   "duration": duration, "kind": kind}, "id", "status")
     if row is not None:
-        audit.record(s, "recording_reported", incident_id, sid=sid, duration=duration)
+        audit.record_now(s, "recording_reported", incident_id, sid=sid, duration=duration)
         return row
-    return s.execute(update(RECORDINGS).where(RECORDINGS.c.sid == sid)
-                     .values(source_url=func.coalesce(RECORDINGS.c.source_url, url),
-                             incident_id=func.coalesce(RECORDINGS.c.incident_id, incident_id))
-                     .returning(RECORDINGS.c.id, RECORDINGS.c.status)).one()
+    return s.execute(_FILL_RECORDING, {"b_sid": sid, "b_url": url, "b_incident": incident_id}).one()
 
 
 def call_status(s: Session, sid: str, status: str, duration: str | None,
                 from_number: str | None, to_number: str | None) -> Row[Any] | None:
     """Record a status; a report call that ends before classification is an abandoned call.
-    Returns the call's (id, incident_id, ended_at), or None for a late or duplicate callback."""
+    Returns the call's (id, incident_id, ended_at, abandoned), or None for a late or duplicate callback."""
     final = status in FINAL_CALL_STATUSES
-    values: dict[str, object] = {"status": status}
+    statement, values = _CALL_STATUS, {"b_sid": sid, "status": status}
     if final:
-        values.update(ended_at=utcnow(), duration=int(duration) if duration and duration.isdigit() else None,
-                      abandoned=case((CALLS.c.incident_id.is_(None) & (CALLS.c.purpose == "report"), True),
-                                     else_=CALLS.c.abandoned))
-    moved = (update(CALLS).where(CALLS.c.sid == sid, CALLS.c.status.not_in(FINAL_CALL_STATUSES)).values(values)
-             .returning(CALLS.c.id, CALLS.c.incident_id, CALLS.c.ended_at, CALLS.c.abandoned))
-    call = s.execute(moved).first()
+        statement = _CALL_ENDED
+        values.update(ended_at=utcnow(), duration=int(duration) if duration and duration.isdigit() else None)
+    call = s.execute(statement, values).first()
     if call is None and ensure_call(s, sid, from_number, to_number):
-        call = s.execute(moved).first()
+        call = s.execute(statement, values).first()
     if call is None:
         return None  # late or duplicate callback
-    s.execute(insert(CALL_EVENTS).values(call_id=call.id, status=status, detail={"duration": duration}))
+    s.execute(_ADD_CALL_EVENT, {"call_id": call.id, "status": status, "detail": {"duration": duration}})
     if final and call.abandoned and call.incident_id is None:
-        audit.record(s, "abandoned_call", None, actor=from_number or "anonymous", call_sid=sid,
+        audit.record_now(s, "abandoned_call", None, actor=from_number or "anonymous", call_sid=sid,
                      caller=from_number, note="hung up before choosing a type: call back")
     return call
 
