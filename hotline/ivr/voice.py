@@ -54,7 +54,11 @@ def _state() -> CallState:
 
 
 def xml(r: VoiceResponse) -> Response:
-    return Response(str(r), mimetype="text/xml")
+    return _twiml(str(r))
+
+
+def _twiml(text: str) -> Response:
+    return Response(text, mimetype="text/xml")
 
 
 def caller_safe(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -123,7 +127,7 @@ def _respond(u: Unit, state: CallState, notice: tuple[Utterance, ...] = ()) -> R
     if state.node not in flow.nodes:
         state = replace(state, node=flow.start)
     screen = flow_engine.screen(flow, state, context(flow, state, u.s))
-    return lambda: xml(twiml.render(screen, _cfg().public_url, _audio_for, notice))
+    return lambda: _twiml(twiml.render(screen, _cfg().public_url, _audio_for, notice))
 
 
 @bp.post("/incoming")
@@ -172,10 +176,8 @@ def dial_done(u: Unit, state: CallState) -> Render:
     audit.record_now(u.s, "lifeline_forward_ended", state.incident, status=request.form.get("DialCallStatus"),
                  call_sid=request.form.get("CallSid"))
     if outcome.fields.get("hangup"):
-        r = VoiceResponse()
-        twiml.speak(r, outcome.notice, _audio_for)
-        r.hangup()
-        return lambda: xml(r)
+        screen = flow_engine.Screen("hangup", (), outcome.state)
+        return lambda: _twiml(twiml.render(screen, _cfg().public_url, _audio_for, outcome.notice))
     return _respond(u, outcome.state, outcome.notice)
 
 
