@@ -29,5 +29,5 @@ def record_now(session: Session, kind: str, incident_id: int | None = None, acto
     """The same row, written at once by one Core statement: for the per-webhook writes, which are
     Core statements themselves, where the ORM's flush of a single row would cost more than the
     rest of the request's SQL. The incident it names must be written already."""
-    session.execute(_INSERT, {"incident_id": incident_id, "kind": kind, "actor": actor, "detail": detail})
+    session.connection().execute(_INSERT, {"incident_id": incident_id, "kind": kind, "actor": actor, "detail": detail})
     log.debug("audit %s incident=%s actor=%s %s", kind, incident_id, actor, detail)

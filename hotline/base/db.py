@@ -79,7 +79,8 @@ def insert_if_absent(s: Session, table: Table, key: str, values: dict[str, Any],
     """INSERT a row unless one with the same unique `key` exists (ON CONFLICT DO NOTHING), in one
     statement: the new row's `returning` columns, or None when it was there already. Twilio
     retries callbacks and two of them may race; both win, and neither needs a savepoint."""
-    return s.execute(_insert_if_absent(s.get_bind().dialect.name, table, key, returning), values).first()
+    connection = s.connection()
+    return connection.execute(_insert_if_absent(connection.dialect.name, table, key, returning), values).first()
 
 
 @functools.cache

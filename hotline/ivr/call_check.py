@@ -26,7 +26,7 @@ def mismatch(s: Session, cfg: Config, state: CallState, call_sid: str) -> str | 
     """
     if not call_sid:
         return "no CallSid"
-    call = s.execute(THE_CALL, {"sid": call_sid}).first()
+    call = s.connection().execute(THE_CALL, {"sid": call_sid}).first()
     if call is None:
         return "CallSid never seen at /voice/incoming"
     if state.flow == cfg.flow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
@@ -64,10 +65,15 @@ _ATTRIBUTE_ENTITIES = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;
 def _verb(name: str, body: str = "", **attributes: object) -> str:
     """`body` is text for Say, Play and Dial, and rendered verbs for Gather."""
     attrs = "".join(f' {key}="{escape(_value(value), _ATTRIBUTE_ENTITIES)}"'
-                    for key, value in sorted((lower_camel(k), v) for k, v in attributes.items() if v is not None))
+                    for key, value in sorted((_camel(k), v) for k, v in attributes.items() if v is not None))
     if not body:
         return f"<{name}{attrs} />"
     return f"<{name}{attrs}>{body if name == 'Gather' else escape(body)}</{name}>"
+
+
+@functools.cache
+def _camel(name: str) -> str:
+    return str(lower_camel(name))
 
 
 def _value(value: object) -> str:

@@ -47,7 +47,7 @@ def context(flow: Flow, state: CallState, s: Session) -> Context:
     names = {k: t.name(state.lang) for k, t in cfg.incident_types.items()}
     ref = None
     if state.incident is not None and node.kind == "closing":
-        ref = s.scalar(REF_OF, {"id": state.incident})
+        ref = s.connection().scalar(REF_OF, {"id": state.incident})
     return Context(
         org=cfg.org_name, type_names=names,
         caller_known=caller_number() is not None, ref=ref,

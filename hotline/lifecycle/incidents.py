@@ -20,9 +20,10 @@ FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
 REF_BASE = 1000
 FIELDS = ("severity", "callback_number", "site", "caller")
 
-# The per-webhook writes are Core statements on the tables, without the ORM's unit of work, each
-# built once here (building a statement costs more than running it on SQLite); the values come
-# as parameters. Bound names in WHERE clauses start with "b_": a column's own name sets it.
+# The per-webhook writes are Core statements on the tables, run on the session's connection
+# (without the ORM's unit of work and execute path), each built once here (building a statement
+# costs more than running it on SQLite); the values come as parameters. Bound names in WHERE
+# clauses start with "b_": a column's own name sets it.
 CALLS, CALL_EVENTS, INCIDENTS, RECORDINGS = (m.__table__ for m in (Call, CallEvent, Incident, Recording))
 _ADD_CALL_EVENT = insert(CALL_EVENTS)
 _CALL_BY_SID = update(CALLS).where(CALLS.c.sid == bindparam("b_sid"))
@@ -64,7 +65,8 @@ def ensure_call(s: Session, sid: str, from_number: str | None, to_number: str | 
                            "id")
     if row is None:
         return False
-    s.execute(_ADD_CALL_EVENT, {"call_id": row.id, "status": "in-progress", "detail": {"from": from_number}})
+    s.connection().execute(_ADD_CALL_EVENT,
+                           {"call_id": row.id, "status": "in-progress", "detail": {"from": from_number}})
     return True
 
 
@@ -79,7 +81,7 @@ def mark_call(s: Session, sid: str, from_number: str | None, to_number: str | No
     """What this call is for (an operator's, an admin's, a forward to the lifeline), so its end is
     not taken for an abandoned report."""
     if not ensure_call(s, sid, from_number, to_number, purpose=purpose):
-        s.execute(_CALL_BY_SID, {"b_sid": sid, "purpose": purpose})
+        s.connection().execute(_CALL_BY_SID, {"b_sid": sid, "purpose": purpose})
 
 
 def classify(s: Session, call_sid: str, type_key: str, lang: str, caller: str | None, *, drill: bool = False,
@@ -88,14 +90,14 @@ def classify(s: Session, call_sid: str, type_key: str, lang: str, caller: str | 
     """The incident exists from the moment the caller picks a type, so a hang-up loses nothing.
     Returns (incident id, created). `page_due_at` is written unless paging is due already or the
     incident no longer needs it."""
-    known = s.execute(_CALL_WITH_INCIDENT, {"b_sid": call_sid}).first()
+    known = s.connection().execute(_CALL_WITH_INCIDENT, {"b_sid": call_sid}).first()
     if known is None or known.type_key is None:
         values = {"type_key": type_key, "language": lang, "caller": caller, "callback_number": caller,
                   "call_sid": call_sid, "drill": drill, "page_due_at": page_due_at, "source": source or "phone",
                   "relayed_by": relayed_by}
         incident_id = _add_incident(s, values)
         if known is not None:
-            s.execute(_LINK_CALL, {"b_id": known.id, "incident_id": incident_id})
+            s.connection().execute(_LINK_CALL, {"b_id": known.id, "incident_id": incident_id})
         audit.record_now(s, "incident_created", incident_id, actor=caller or "anonymous", type=type_key, language=lang)
         return incident_id, True
     changes: dict[str, object] = {k: v for k, v in (("source", source), ("relayed_by", relayed_by)) if v}
@@ -113,9 +115,10 @@ def classify(s: Session, call_sid: str, type_key: str, lang: str, caller: str | 
 def _add_incident(s: Session, values: dict[str, object]) -> int:
     """The row and its reference (1000 + id). On SQLite one statement: a new rowid is one more than
     the largest, which the same statement reads; the RETURNING proves it, else the ref is set after."""
-    row = s.execute(_ADD_INCIDENT.get(s.get_bind().dialect.name, _ADD_INCIDENT["other"]), values).one()
+    connection = s.connection()
+    row = connection.execute(_ADD_INCIDENT.get(connection.dialect.name, _ADD_INCIDENT["other"]), values).one()
     if row.ref != reference(row.id):
-        s.execute(_INCIDENT, {"b_id": row.id, "ref": reference(row.id)})
+        s.connection().execute(_INCIDENT, {"b_id": row.id, "ref": reference(row.id)})
     return int(row.id)
 
 
@@ -127,14 +130,15 @@ def reference(incident_id: int) -> str:
 def set_fields(s: Session, incident_id: int, fields: dict[str, str]) -> None:
     """Each field that changes is written and audited; one that has that value already is not."""
     for key in FIELDS:
-        if key in fields and s.execute(_SET_FIELD[key], {"b_id": incident_id, "b_value": fields[key]}).first():
+        if key in fields and s.connection().execute(_SET_FIELD[key],
+                                                    {"b_id": incident_id, "b_value": fields[key]}).first():
             audit.record_now(s, f"{key}_set", incident_id, value=fields[key])
 
 
 def page_now(s: Session, incident_id: int, now: datetime) -> bool:
     """Bring paging forward to `now` for an incident that needs it and whose paging is due later;
     True when that moved it (the first "caller done" signal)."""
-    return bool(s.execute(_PAGE_NOW, {"b_id": incident_id, "b_now": now}).rowcount)
+    return bool(s.connection().execute(_PAGE_NOW, {"b_id": incident_id, "b_now": now}).rowcount)
 
 
 def note_recording(s: Session, incident_id: int | None, sid: str, url: str | None,
@@ -145,7 +149,7 @@ def note_recording(s: Session, incident_id: int | None, sid: str, url: str | Non
     if row is not None:
         audit.record_now(s, "recording_reported", incident_id, sid=sid, duration=duration)
         return row
-    return s.execute(_FILL_RECORDING, {"b_sid": sid, "b_url": url, "b_incident": incident_id}).one()
+    return s.connection().execute(_FILL_RECORDING, {"b_sid": sid, "b_url": url, "b_incident": incident_id}).one()
 
 
 def call_status(s: Session, sid: str, status: str, duration: str | None,
@@ -157,12 +161,12 @@ def call_status(s: Session, sid: str, status: str, duration: str | None,
     if final:
         statement = _CALL_ENDED
         values.update(ended_at=utcnow(), duration=int(duration) if duration and duration.isdigit() else None)
-    call = s.execute(statement, values).first()
+    call = s.connection().execute(statement, values).first()
     if call is None and ensure_call(s, sid, from_number, to_number):
-        call = s.execute(statement, values).first()
+        call = s.connection().execute(statement, values).first()
     if call is None:
         return None  # late or duplicate callback
-    s.execute(_ADD_CALL_EVENT, {"call_id": call.id, "status": status, "detail": {"duration": duration}})
+    s.connection().execute(_ADD_CALL_EVENT, {"call_id": call.id, "status": status, "detail": {"duration": duration}})
     if final and call.abandoned and call.incident_id is None:
         audit.record_now(s, "abandoned_call", None, actor=from_number or "anonymous", call_sid=sid,
                      caller=from_number, note="hung up before choosing a type: call back")
