@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Executable, Row, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.base import (  # noqa: F401  (their tables join Base.metadata)
@@ -67,3 +70,18 @@ class Database:
             raise
         finally:
             s.close()
+
+
+def insert_if_absent(s: Session, table: Table, key: str, values: dict[str, Any], *returning: str) -> Row[Any] | None:
+    """INSERT a row unless one with the same unique `key` exists (ON CONFLICT DO NOTHING), in one
+    statement: the new row's `returning` columns, or None when it was there already. Twilio
+    retries callbacks and two of them may race; both win, and neither needs a savepoint."""
+    connection = s.connection()
+    return connection.execute(_insert_if_absent(connection.dialect.name, table, key, returning), values).first()
+
+
+@functools.cache
+def _insert_if_absent(dialect: str, table: Table, key: str, returning: tuple[str, ...]) -> Executable:
+    """Built once per table: building a statement costs more than running it on SQLite."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=[key]).returning(*(table.c[c] for c in returning))

@@ -21,9 +21,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+REF_BASE = 1000
+
+
 def reference_for(incident_id: int) -> str:
     """The reference a caller hears read back and the console shows (`Incident.ref`)."""
-    return str(1000 + incident_id)
+    return str(REF_BASE + incident_id)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

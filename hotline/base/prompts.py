@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -10,5 +11,7 @@ def prompts_dir(recordings_dir: Path) -> Path:
 
 
 def published_prompt(recordings_dir: Path, name: str, lang: str) -> Path | None:
-    path = prompts_dir(recordings_dir) / name / lang / "published.wav"
-    return path if path.is_file() else None
+    """Asked for every prompt of every answer a caller hears: a plain string and one stat, as
+    building the path with pathlib costs many times the stat."""
+    path = os.path.join(recordings_dir, "prompts", name, lang, "published.wav")
+    return Path(path) if os.path.isfile(path) else None

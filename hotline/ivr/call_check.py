@@ -6,15 +6,19 @@ change another caller's report, and a CallSid never seen at /voice/incoming has 
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from hotline.base.config import Config
 from hotline.base.models import Call
-from hotline.base.runtime import get_runtime
 from hotline.ivr.flow_engine import CallState
 
+CALLS = Call.__table__
+# Built once: this runs on every mid-flow webhook, in the webhook's own unit of work.
+THE_CALL = select(CALLS.c.incident_id, CALLS.c.purpose).where(CALLS.c.sid == bindparam("sid"))
 
-def mismatch(cfg: Config, state: CallState, call_sid: str) -> str | None:
+
+def mismatch(s: Session, cfg: Config, state: CallState, call_sid: str) -> str | None:
     """Why this webhook does not fit its call, or None when it does.
 
     In the caller's own flow the URL's incident must be the one this call filed. In a role flow
@@ -22,13 +26,12 @@ def mismatch(cfg: Config, state: CallState, call_sid: str) -> str | None:
     """
     if not call_sid:
         return "no CallSid"
-    with get_runtime().db.session() as s:
-        call = s.scalar(select(Call).where(Call.sid == call_sid))
-        if call is None:
-            return "CallSid never seen at /voice/incoming"
-        if state.flow == cfg.flow:
-            if state.incident is not None and call.incident_id != state.incident:
-                return "the incident in the URL belongs to another call"
-        elif call.purpose in ("report", "callout"):
-            return f"a {call.purpose} call at a {state.flow} step"
+    call = s.connection().execute(THE_CALL, {"sid": call_sid}).first()
+    if call is None:
+        return "CallSid never seen at /voice/incoming"
+    if state.flow == cfg.flow:
+        if state.incident is not None and call.incident_id != state.incident:
+            return "the incident in the URL belongs to another call"
+    elif call.purpose in ("report", "callout"):
+        return f"a {call.purpose} call at a {state.flow} step"
     return None

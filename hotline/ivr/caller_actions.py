@@ -1,7 +1,8 @@
 """What a caller's keypress does to the world: the effects the flow engine asks for.
 
 The engine decides (pure); these functions apply: classify, set fields, check a PIN, accept,
-resolve, publish a prompt. Each returns what the caller should hear about it.
+resolve, publish a prompt. Each returns what the caller should hear about it. All of them write in
+the webhook's one unit of work (`webhook_unit`), which queues their follow-ups once it commits.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from crisis import phrases as crisis_phrases
 from hotline.base import audit, pins, prompt_store
 from hotline.base.config import Config
 from hotline.base.crisis_models import CrisisMember
-from hotline.base.phone import to_e164
 from hotline.base.runtime import Runtime, get_runtime
 from hotline.ivr.flow import Flow
 from hotline.ivr.flow_engine import (
@@ -33,8 +33,9 @@ from hotline.ivr.flow_engine import (
     verifies_for,
 )
 from hotline.ivr.roles import person_for
-from hotline.ivr.voice_context import context
-from hotline.lifecycle import commands, crisis, incidents, jobs
+from hotline.ivr.voice_context import caller_number, context
+from hotline.ivr.webhook_unit import Unit
+from hotline.lifecycle import commands, crisis, incidents
 from hotline.lifecycle.commands import Actor, Channel
 from hotline.lifecycle.report_view import report_view
 
@@ -45,53 +46,46 @@ def _cfg() -> Config:
     return current_app.config["HOTLINE"]
 
 
-def apply(flow: Flow, outcome: Outcome) -> tuple[CallState, tuple[Utterance, ...]]:
+def apply(u: Unit, flow: Flow, outcome: Outcome) -> tuple[CallState, tuple[Utterance, ...]]:
     """Write what the caller's choice means; return where they go and anything more to say."""
     state, notice = outcome.state, outcome.notice
     if outcome.pin is not None:
-        return check_pin(flow, state, outcome.pin)
+        return check_pin(u, flow, state, outcome.pin)
     form, cfg = request.form, _cfg()
-    then: tuple[commands.Followup, ...] = ()
-    if outcome.classify or (outcome.fields and state.incident is not None):
-        with get_runtime().db.session() as s:
-            if outcome.classify:
-                caller = to_e164(form.get("From"), cfg.default_region)
-                op = state.get("op")
-                out = commands.report(s, call_sid=form["CallSid"], type_key=outcome.classify, lang=state.lang,
-                                      caller=caller, actor=_actor(state, caller),
-                                      record_max_seconds=cfg.record_max_seconds,
-                                      source="operator" if op else None, relayed_by=op or None)
-                state = replace(state, incident=out.incident_ids[0])
-                then = out.then  # a running drill's calls end (a real report takes precedence)
-            if outcome.fields and state.incident is not None:
-                commands.set_details(s, state.incident, outcome.fields, _actor(state, None))
-        jobs.dispatch(then)
+    if outcome.classify:
+        caller = caller_number()
+        op = state.get("op")
+        out = commands.report(u.s, call_sid=form["CallSid"], type_key=outcome.classify, lang=state.lang,
+                              caller=caller, actor=_actor(state, caller), record_max_seconds=cfg.record_max_seconds,
+                              source="operator" if op else None, relayed_by=op or None)
+        state = replace(state, incident=out.incident_ids[0])
+        u.queue(out.then)  # a running drill's calls end (a real report takes precedence)
+    if outcome.fields and state.incident is not None:
+        commands.set_details(u.s, state.incident, outcome.fields, _actor(state, None))
     if outcome.action == "bridge":
-        state, more = _bridge(flow, state)
+        state, more = _bridge(u, flow, state)
         notice += more
     elif outcome.action in ACTIONS:
-        notice += ACTIONS[outcome.action](flow, state)
+        notice += ACTIONS[outcome.action](u, flow, state)
     if state.flow == flow.name and getattr(flow.nodes.get(state.node), "kind", "") == "dial":
-        _forwarding(state)
+        _forwarding(u, state)
     return state, notice
 
 
-def _forwarding(state: CallState) -> None:
+def _forwarding(u: Unit, state: CallState) -> None:
     """A forward to the lifeline is an outcome, not an abandoned call."""
     form = request.form
-    with get_runtime().db.session() as s:
-        call = incidents.register_call(s, form["CallSid"], form.get("From"), form.get("To"))
-        call.purpose = "lifeline"
-        audit.record(s, "lifeline_forward", state.incident, actor=form.get("From") or "anonymous")
+    incidents.mark_call(u.s, form["CallSid"], form.get("From"), form.get("To"), "lifeline")
+    audit.record_now(u.s, "lifeline_forward", state.incident, actor=form.get("From") or "anonymous")
 
 
-def check_pin(flow: Flow, state: CallState, pin: str) -> tuple[CallState, tuple[Utterance, ...]]:
+def check_pin(u: Unit, flow: Flow, state: CallState, pin: str) -> tuple[CallState, tuple[Utterance, ...]]:
     """Never logged, never read back. Five failures lock the caller ID out for 15 minutes, and
     PIN_GLOBAL stops guessing from everyone at once when many caller IDs fail (rotating spoofed
     numbers). A PIN asked for before a protected action proves the caller's identity for the rest
     of the call (`auth` in the signed state), then that action runs."""
     cfg, rt = _cfg(), get_runtime()
-    caller = to_e164(request.form.get("From"), cfg.default_region)
+    caller = caller_number()
     locked = pins.PIN_LOCKOUT.is_locked(rt.redis, caller) or pins.PIN_GLOBAL.is_locked(rt.redis, pins.EVERYONE)
     book = pins.load_pins(cfg.data_dir, cfg.pin_hashes)
     role = None if locked else pins.match_pin(book, pin, person_for(cfg, caller))
@@ -104,15 +98,14 @@ def check_pin(flow: Flow, state: CallState, pin: str) -> tuple[CallState, tuple[
     else:
         role = None
         if not locked:
-            locked = _count_pin_failure(rt, caller)
-    with rt.db.session() as s:
-        audit.record(s, "pin_accepted" if role else "pin_rejected", None, actor=caller or "anonymous", role=role)
-        if role:  # an operator or admin who hangs up without a report is not an abandoned caller
-            form = request.form
-            incidents.register_call(s, form["CallSid"], form.get("From"), form.get("To")).purpose = role
+            locked = _count_pin_failure(u, rt, caller)
+    audit.record_now(u.s, "pin_accepted" if role else "pin_rejected", None, actor=caller or "anonymous", role=role)
+    if role:  # an operator or admin who hangs up without a report is not an abandoned caller
+        form = request.form
+        incidents.mark_call(u.s, form["CallSid"], form.get("From"), form.get("To"), role)
     if role and state.get(RESUME):
         back, key = resume_point(state)
-        return apply(flow, press(flow, back, key, context(flow, back)))
+        return apply(u, flow, press(flow, back, key, context(flow, back, u.s)))
     out = after_pin(flow, state, role, locked)
     return out.state, out.notice
 
@@ -126,48 +119,45 @@ def _actor(state: CallState, caller: str | None) -> Actor:
     return Actor(caller or "anonymous", Channel.CALLER)
 
 
-def _count_pin_failure(rt: Runtime, caller: str | None) -> bool:
+def _count_pin_failure(u: Unit, rt: Runtime, caller: str | None) -> bool:
     """True when this failure locks the caller ID, or everyone, out."""
     started = [scope for scope, lockout, who in (("caller", pins.PIN_LOCKOUT, caller),
                                                  ("everyone", pins.PIN_GLOBAL, pins.EVERYONE))
                if lockout.failed(rt.redis, who)]
     if started:
-        with rt.db.session() as s:
-            audit.record(s, "pin_lockout", None, actor=caller or "anonymous", by=started,
-                         minutes=pins.LOCK_SECONDS // 60, call_sid=request.form.get("CallSid"))
+        audit.record_now(u.s, "pin_lockout", None, actor=caller or "anonymous", by=started,
+                     minutes=pins.LOCK_SECONDS // 60, call_sid=request.form.get("CallSid"))
     return bool(started)
 
 
-def _resolve(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
+def _resolve(u: Unit, flow: Flow, state: CallState) -> tuple[Utterance, ...]:
     """Closes this incident only: a storm's other incidents are still paged."""
     if state.incident is None:
         return ()
-    jobs.run(commands.resolve, state.incident, _actor(state, None), "resolved by phone")
+    u.queue(commands.resolve(u.s, state.incident, _actor(state, None), "resolved by phone").then)
     return (say(flow, "op_resolved", state.lang),)
 
 
-def _accept(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
+def _accept(u: Unit, flow: Flow, state: CallState) -> tuple[Utterance, ...]:
     """The same atomic accept every channel uses: one acceptor, the other calls are ended."""
     person = state.get("who")
     if state.incident is None or not person:
         return ()
     people = _cfg().people
     name = people[person].name if person in people else person
-    result = jobs.run(commands.accept, person=person, name=name, incident_id=state.incident,
-                      actor=_actor(state, None))
-    with get_runtime().db.session() as s:
-        view = report_view(s, state.incident)
+    result = commands.accept(u.s, person=person, name=name, incident_id=state.incident, actor=_actor(state, None))
+    u.queue(result.then)
+    view = report_view(u.s, state.incident)
     ref, callback = (view.ref, view.callback_number or "") if view else ("", "")
     if result.ok:
         return (say(flow, "accepted_by_you", state.lang, ref=" ".join(ref), number=" ".join(callback.lstrip("+"))),)
     return (say(flow, "already_accepted", state.lang, name=result.accepted_by_name or ""),)
 
 
-def _hear(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
+def _hear(u: Unit, flow: Flow, state: CallState) -> tuple[Utterance, ...]:
     if state.incident is None:
         return ()
-    with get_runtime().db.session() as s:
-        view = report_view(s, state.incident)
+    view = report_view(u.s, state.incident)
     out: list[Utterance] = []
     if view and view.transcript:
         out.append(Utterance(view.transcript, state.lang))
@@ -177,51 +167,49 @@ def _hear(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
     return tuple(out) or (say(flow, "nothing_to_hear", state.lang),)
 
 
-def _bridge(flow: Flow, state: CallState) -> tuple[CallState, tuple[Utterance, ...]]:
+def _bridge(u: Unit, flow: Flow, state: CallState) -> tuple[CallState, tuple[Utterance, ...]]:
     """A crisis team member (PIN proved) joins their newest active crisis's bridge: the call is
     marked for the webhook to answer with the conference; joining counts as confirming."""
     person = state.get("who")
-    with get_runtime().db.session() as s:
-        member_id = crisis.member_to_bridge(s, person) if person else None
+    member_id = crisis.member_to_bridge(u.s, person) if person else None
     if member_id is None:
         return state, (say(flow, "no_bridge", state.lang),)
-    out = jobs.run(crisis.member_confirmed, member_id, _actor(state, None))
+    out = crisis.member_confirmed(u.s, member_id, _actor(state, None))
+    u.queue(out.then)
     return state.with_data(bridge=str(member_id)), () if out.ok else (say(flow, "no_bridge", state.lang),)
 
 
-def bridge_twiml(state: CallState) -> VoiceResponse | None:
+def bridge_twiml(u: Unit, state: CallState) -> VoiceResponse | None:
     """The conference for a call that `_bridge` marked, or None for every other call."""
     member_id = state.get("bridge")
     if not member_id:
         return None
-    with get_runtime().db.session() as s:
-        member = s.get(CrisisMember, int(member_id))
-        if member is None:
-            return None
-        crisis_id, person = member.crisis_id, member.person_key
+    member = u.s.get(CrisisMember, int(member_id))
+    if member is None:
+        return None
     cfg = _cfg()
-    return bridge.join(VoiceResponse(), cfg, crisis_id, person, crisis_phrases.language([state.lang], cfg.languages))
+    return bridge.join(VoiceResponse(), cfg, member.crisis_id, member.person_key,
+                       crisis_phrases.language([state.lang], cfg.languages))
 
 
-def _publish(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
+def _publish(u: Unit, flow: Flow, state: CallState) -> tuple[Utterance, ...]:
     name, lang, version = state.get("prompt"), state.get("prompt_lang"), state.get("version")
     if not (name and lang and version and version.isdigit()):
         return (say(flow, "admin_failed", state.lang),)
     prompt_store.publish(_cfg().recordings_dir, name, lang, int(version))
-    with get_runtime().db.session() as s:
-        audit.record(s, "prompt_published", None, actor=state.get("who") or "admin", prompt=name, lang=lang,
-                     version=int(version), via="phone")
+    audit.record_now(u.s, "prompt_published", None, actor=state.get("who") or "admin", prompt=name, lang=lang,
+                 version=int(version), via="phone")
     return (say(flow, "admin_published", state.lang),)
 
 
-def _darksite(flow: Flow, state: CallState) -> tuple[Utterance, ...]:
+def _darksite(u: Unit, flow: Flow, state: CallState) -> tuple[Utterance, ...]:
     """The admin menu's switch: the newest active crisis's dark site goes on, or off again."""
-    with get_runtime().db.session() as s:
-        newest = crisis.newest_active(s)
-        target = (newest.id, not newest.dark_site_on) if newest is not None else None
-    if target is None:
+    newest = crisis.newest_active(u.s)
+    if newest is None:
         return (say(flow, "admin_no_crisis", state.lang),)
-    out = jobs.run(crisis.set_dark_site, target[0], target[1], Actor(state.get("who") or "admin", Channel.DIAL_IN))
+    out = crisis.set_dark_site(u.s, newest.id, not newest.dark_site_on,
+                               Actor(state.get("who") or "admin", Channel.DIAL_IN))
+    u.queue(out.then)
     return (say(flow, "admin_darksite_on" if out.code == "dark_site_on" else "admin_darksite_off", state.lang),)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from urllib.parse import urlencode
+from xml.sax.saxutils import escape
 
-from twilio.twiml.voice_response import Gather, VoiceResponse
+from twilio.twiml import lower_camel
+from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.ivr.fallback import take_message
 from hotline.ivr.flow_engine import Screen, Utterance
@@ -17,42 +20,64 @@ def url(base: str, path: str, query: dict[str, str] | None = None) -> str:
     return f"{base.rstrip('/')}{path}" + (f"?{urlencode(query)}" if query else "")
 
 
-def speak(target: VoiceResponse | Gather, utterances: Iterable[Utterance], audio_for: AudioFor) -> None:
+def speak(utterances: Iterable[Utterance], audio_for: AudioFor) -> str:
     """A published recording when there is one, else text-to-speech in the caller's language."""
+    out = []
     for u in utterances:
         audio = u.audio or (audio_for(u) if u.prompt else None)
         if audio:
-            target.play(audio)
+            out.append(_verb("Play", audio))
         elif u.text:
-            target.say(u.text, language=u.lang)
+            out.append(_verb("Say", u.text, language=u.lang))
+    return "".join(out)
 
 
-def render(screen: Screen, base: str, audio_for: AudioFor, notice: tuple[Utterance, ...] = ()) -> VoiceResponse:
+def render(screen: Screen, base: str, audio_for: AudioFor, notice: tuple[Utterance, ...] = ()) -> str:
     """Caller hears: notice, then the node's prompts; a key press interrupts (barge-in)."""
-    r = VoiceResponse()
-    says = notice + screen.says
+    says = speak(notice + screen.says, audio_for)
     q = screen.state.query()
     if screen.secret:
         q = {**q, "secret": "1"}  # marks a PIN entry: the sim masks these digits in its logs
     if screen.kind == "gather":
-        g = r.gather(action=url(base, "/voice/step", q), method="POST", timeout=screen.timeout,
+        body = _verb("Gather", says, action=url(base, "/voice/step", q), method="POST", timeout=screen.timeout,
                      num_digits=screen.num_digits, finish_on_key="#" if screen.num_digits is None else "",
                      action_on_empty_result=True)
-        speak(g, says, audio_for)
     elif screen.kind == "record":
-        speak(r, says, audio_for)
         q = {**q, "r": screen.purpose}
-        r.record(action=url(base, "/voice/recorded", q), method="POST", max_length=screen.max_length,
-                 timeout=screen.timeout, finish_on_key="#", play_beep=True,
-                 recording_status_callback=url(base, "/voice/recording-status", q),
-                 recording_status_callback_event="completed absent failed")
+        body = says + _verb("Record", action=url(base, "/voice/recorded", q), method="POST",
+                            max_length=screen.max_length, timeout=screen.timeout, finish_on_key="#", play_beep=True,
+                            recording_status_callback=url(base, "/voice/recording-status", q),
+                            recording_status_callback_event="completed absent failed")
     elif screen.kind == "dial":
-        speak(r, says, audio_for)
-        r.dial(screen.dial_number, action=url(base, "/voice/dial-done", q), method="POST", timeout=screen.timeout)
+        body = says + _verb("Dial", screen.dial_number or "", action=url(base, "/voice/dial-done", q), method="POST",
+                            timeout=screen.timeout)
     else:
-        speak(r, says, audio_for)
-        r.hangup()
-    return r
+        body = says + _verb("Hangup")
+    return f"{DECLARATION}<Response>{body}</Response>"
+
+
+# TwiML written as text: the twilio library's element tree costs more than the rest of a webhook's
+# rendering. The same document, byte for byte (tests/ivr/test_twiml_text.py holds it to that).
+DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+_ATTRIBUTE_ENTITIES = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
+
+
+def _verb(name: str, body: str = "", **attributes: object) -> str:
+    """`body` is text for Say, Play and Dial, and rendered verbs for Gather."""
+    attrs = "".join(f' {key}="{escape(_value(value), _ATTRIBUTE_ENTITIES)}"'
+                    for key, value in sorted((_camel(k), v) for k, v in attributes.items() if v is not None))
+    if not body:
+        return f"<{name}{attrs} />"
+    return f"<{name}{attrs}>{body if name == 'Gather' else escape(body)}</{name}>"
+
+
+@functools.cache
+def _camel(name: str) -> str:
+    return str(lower_camel(name))
+
+
+def _value(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def apology(base: str, texts: dict[str, str], max_length: int = 180, caller: str | None = None) -> VoiceResponse:

@@ -21,6 +21,7 @@ from hotline.ivr.fallback import FALLBACK_TEXTS
 log = logging.getLogger("hotline.voice")
 PREFIX = "/voice/"
 PASS_THROUGH = {403, 404, 405}  # forged, unknown route, wrong method: not a caller's request
+EMPTY_TWIML = str(VoiceResponse())
 
 
 def register(app: Flask, cfg: Config) -> None:
@@ -33,7 +34,10 @@ def register(app: Flask, cfg: Config) -> None:
         if not request.path.startswith(PREFIX) or response.status_code not in (200, 204):
             return response
         if response.status_code == 204 or not response.get_data():
-            return Response(str(VoiceResponse()), status=200, mimetype="text/xml")
+            # the same response object: what runs on its close (queued follow-ups) stays with it
+            response.status_code = 200
+            response.set_data(EMPTY_TWIML)
+            response.mimetype = "text/xml"
         return response
 
     @app.errorhandler(HTTPException)

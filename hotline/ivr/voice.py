@@ -22,7 +22,6 @@ from hotline.base.config import Config
 from hotline.base.log_context import about
 from hotline.base.phone import to_e164
 from hotline.base.prompts import published_prompt
-from hotline.base.runtime import get_runtime
 from hotline.base.security import twilio_webhook
 from hotline.ivr import call_check, caller_actions, flow_engine, twiml
 from hotline.ivr.fallback import FALLBACK_TEXTS, take_message, thanks
@@ -30,8 +29,9 @@ from hotline.ivr.fallback_intake import file_message, keeps_caller
 from hotline.ivr.flow import Flow
 from hotline.ivr.flow_engine import CallState, Utterance
 from hotline.ivr.roles import caller_role, network_verified
-from hotline.ivr.voice_context import context, prompt_recorded
-from hotline.lifecycle import commands, incidents, jobs
+from hotline.ivr.voice_context import caller_number, context, prompt_recorded
+from hotline.ivr.webhook_unit import Unit, unit
+from hotline.lifecycle import commands, incidents
 from hotline.lifecycle.commands import Actor, Channel
 
 log = logging.getLogger("hotline.voice")
@@ -55,7 +55,11 @@ def _state() -> CallState:
 
 
 def xml(r: VoiceResponse) -> Response:
-    return Response(str(r), mimetype="text/xml")
+    return _twiml(str(r))
+
+
+def _twiml(text: str) -> Response:
+    return Response(text, mimetype="text/xml")
 
 
 def caller_safe(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -79,27 +83,33 @@ def _apology() -> Response:
         texts = {lang: _flow().text("apology", lang) for lang in cfg.languages}
     except Exception:  # noqa: BLE001 - the flow itself may be what broke
         texts = FALLBACK_TEXTS
-    caller = to_e164(request.form.get("From"), cfg.default_region)
+    caller = caller_number()
     return xml(twiml.apology(cfg.public_url, texts, cfg.record_max_seconds, caller))
 
 
-def call_bound(view: Callable[..., Response]) -> Callable[..., Response]:
-    """A mid-flow webhook whose CallSid does not fit the signed URL (see call_check) changes
-    nothing: it is audited and the caller gets the apology, which still takes their message."""
+Render = Callable[[], Response]
+
+
+def call_bound(view: Callable[..., Render]) -> Callable[..., Response]:
+    """A mid-flow webhook runs in one unit of work (`webhook_unit`) that first checks its CallSid
+    fits the signed URL (see call_check). One that does not changes nothing: it is audited and the
+    caller gets the apology, which still takes their message. The view gets the unit and the
+    caller's state and returns how to render its answer, which happens once the unit committed."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         form, state = request.form, _state()
-        reason = call_check.mismatch(_cfg(), state, form.get("CallSid", ""))
-        if reason is None:
-            with about(state.incident, call_sid=form.get("CallSid")):
-                return view(*args, **kwargs)
-        log.warning("webhook %s for call %s refused: %s", request.path, form.get("CallSid"), reason)
-        with get_runtime().db.session() as s:
-            audit.record(s, "webhook_call_mismatch", None, actor=form.get("From") or "anonymous",
-                         call_sid=form.get("CallSid", "")[:64], path=request.path, reason=reason,
-                         url_incident=state.incident, flow=state.flow)
-        return _apology()
+        with about(state.incident, call_sid=form.get("CallSid")), unit() as u:
+            reason = call_check.mismatch(u.s, _cfg(), state, form.get("CallSid", ""))
+            if reason is None:
+                render = view(u, state, *args, **kwargs)
+            else:
+                log.warning("webhook %s for call %s refused: %s", request.path, form.get("CallSid"), reason)
+                audit.record_now(u.s, "webhook_call_mismatch", None, actor=form.get("From") or "anonymous",
+                             call_sid=form.get("CallSid", "")[:64], path=request.path, reason=reason,
+                             url_incident=state.incident, flow=state.flow)
+                render = _apology
+        return render()
 
     return wrapper
 
@@ -111,13 +121,14 @@ def _audio_for(u: Utterance) -> str | None:
     return None
 
 
-def _respond(state: CallState, notice: tuple[Utterance, ...] = ()) -> Response:
-    """Render the node the caller is at; nodes named "" mean the start of their flow."""
+def _respond(u: Unit, state: CallState, notice: tuple[Utterance, ...] = ()) -> Render:
+    """The node the caller is at, read now (in the unit); nodes named "" mean the start of their
+    flow. Rendered as TwiML when called, after the unit has committed."""
     flow = _flow(state.flow)
     if state.node not in flow.nodes:
         state = replace(state, node=flow.start)
-    screen = flow_engine.screen(flow, state, context(flow, state))
-    return xml(twiml.render(screen, _cfg().public_url, _audio_for, notice))
+    screen = flow_engine.screen(flow, state, context(flow, state, u.s))
+    return lambda: _twiml(twiml.render(screen, _cfg().public_url, _audio_for, notice))
 
 
 @bp.post("/incoming")
@@ -125,79 +136,76 @@ def _respond(state: CallState, notice: tuple[Utterance, ...] = ()) -> Response:
 @caller_safe
 def incoming() -> Response:
     form, cfg = request.form, _cfg()
-    caller = to_e164(form.get("From"), cfg.default_region)
+    caller = caller_number()
     role = caller_role(cfg, caller, set(current_app.config["FLOWS"]))
     verified = network_verified(cfg, form.get("StirVerstat"))
-    with get_runtime().db.session() as s:
-        call = incidents.register_call(s, form["CallSid"], form.get("From"), form.get("To"),
-                                       form.get("Direction", "inbound"))
-        if role.flow != cfg.flow:
-            call.purpose = role.flow
-            audit.record(s, "caller_recognised", None, actor=caller or "anonymous", role=role.flow, who=role.who,
-                         verified=verified)
     state = CallState("", cfg.default_language, flow=role.flow)
     if role.who:
         state = state.with_data(who=role.who, op=role.who if role.flow == "operator" else "")
         if verified:  # carrier attestation A, and config.toml trusts it: counts as the PIN
             state = state.with_data(auth=role.flow)
-    return _respond(state)
+    with unit() as u:
+        if role.flow == cfg.flow:
+            incidents.ensure_call(u.s, form["CallSid"], form.get("From"), form.get("To"),
+                                  form.get("Direction", "inbound"))
+        else:
+            incidents.mark_call(u.s, form["CallSid"], form.get("From"), form.get("To"), role.flow)
+            audit.record_now(u.s, "caller_recognised", None, actor=caller or "anonymous", role=role.flow, who=role.who,
+                         verified=verified)
+        render = _respond(u, state)
+    return render()
 
 
 @bp.post("/step")
 @twilio_webhook
 @caller_safe
 @call_bound
-def step() -> Response:
-    state = _state()
+def step(u: Unit, state: CallState) -> Render:
     flow = _flow(state.flow)
-    outcome = flow_engine.press(flow, state, request.form.get("Digits", ""), context(flow, state))
-    state, notice = caller_actions.apply(flow, outcome)
-    joined = caller_actions.bridge_twiml(state)  # a crisis team member chose the bridge
-    return xml(joined) if joined is not None else _respond(state, notice)
+    outcome = flow_engine.press(flow, state, request.form.get("Digits", ""), context(flow, state, u.s))
+    state, notice = caller_actions.apply(u, flow, outcome)
+    joined = caller_actions.bridge_twiml(u, state)  # a crisis team member chose the bridge
+    if joined is not None:
+        return lambda: xml(joined)
+    return _respond(u, state, notice)
 
 
 @bp.post("/dial-done")
 @twilio_webhook
 @caller_safe
 @call_bound
-def dial_done() -> Response:
-    state = _state()
+def dial_done(u: Unit, state: CallState) -> Render:
     flow = _flow(state.flow)
     outcome = flow_engine.dial_finished(flow, state, request.form.get("DialCallStatus", "failed"))
-    with get_runtime().db.session() as s:
-        audit.record(s, "lifeline_forward_ended", state.incident, status=request.form.get("DialCallStatus"),
-                     call_sid=request.form.get("CallSid"))
+    audit.record_now(u.s, "lifeline_forward_ended", state.incident, status=request.form.get("DialCallStatus"),
+                 call_sid=request.form.get("CallSid"))
     if outcome.fields.get("hangup"):
-        r = VoiceResponse()
-        twiml.speak(r, outcome.notice, _audio_for)
-        r.hangup()
-        return xml(r)
-    return _respond(outcome.state, outcome.notice)
+        screen = flow_engine.Screen("hangup", (), outcome.state)
+        return lambda: _twiml(twiml.render(screen, _cfg().public_url, _audio_for, outcome.notice))
+    return _respond(u, outcome.state, outcome.notice)
 
 
 @bp.post("/recorded")
 @twilio_webhook
 @caller_safe
 @call_bound
-def recorded() -> Response:
-    form, state = request.form, _state()
+def recorded(u: Unit, state: CallState) -> Render:
+    form = request.form
     purpose = request.args.get("r", "report")
     notice: tuple[Utterance, ...] = ()
     if purpose == "prompt":
-        state, notice = prompt_recorded(_flow(state.flow), state)
+        state, notice = prompt_recorded(u.s, _flow(state.flow), state)
     elif form.get("RecordingSid"):
-        with get_runtime().db.session() as s:
-            out = commands.recording_arrived(s, incident_id=state.incident, sid=form["RecordingSid"],
-                                             url=form.get("RecordingUrl"),
-                                             duration=_float(form.get("RecordingDuration")),
-                                             kind=purpose, fetch=False)
-            if purpose == "update":
-                audit.record(s, "voice_update", state.incident, actor=state.get("op") or state.get("who") or "phone",
-                             sid=form["RecordingSid"])
-        jobs.dispatch(out.then)
+        out = commands.recording_arrived(u.s, incident_id=state.incident, sid=form["RecordingSid"],
+                                         url=form.get("RecordingUrl"), duration=_float(form.get("RecordingDuration")),
+                                         kind=purpose, fetch=False)
+        u.queue(out.then)
+        if purpose == "update":
+            audit.record_now(u.s, "voice_update", state.incident, actor=state.get("op") or state.get("who") or "phone",
+                         sid=form["RecordingSid"])
     if form.get("Digits") == "hangup":
-        return xml(VoiceResponse())  # the caller is gone; Twilio ignores this TwiML
-    return _respond(state, notice)
+        return lambda: xml(VoiceResponse())  # the caller is gone; Twilio ignores this TwiML
+    return _respond(u, state, notice)
 
 
 @bp.post("/recording-status")
@@ -213,19 +221,18 @@ def recording_status() -> Response:
     if purpose == "prompt":
         return Response("", status=204)  # stored by the admin flow itself
     incident_id = int(args["i"]) if args.get("i", "").isdigit() else None
-    with get_runtime().db.session() as s:
+    with unit() as u:
         if incident_id is None:
-            incident_id = _incident_for_unflowed_call(s, form.get("CallSid", ""), args.get("src", "unknown"))
+            incident_id = _incident_for_unflowed_call(u.s, form.get("CallSid", ""), args.get("src", "unknown"))
         if status == "completed" and form.get("RecordingSid"):
-            out = commands.recording_arrived(s, incident_id=incident_id, sid=form["RecordingSid"],
+            out = commands.recording_arrived(u.s, incident_id=incident_id, sid=form["RecordingSid"],
                                              url=form.get("RecordingUrl"),
-                                             duration=_float(form.get("RecordingDuration")),
-                                             kind=purpose)
+                                             duration=_float(form.get("RecordingDuration")), kind=purpose)
+            u.queue(out.then)
         else:
-            audit.record(s, "recording_missing", incident_id, status=status, error=form.get("ErrorCode"))
-            out = commands.caller_done(s, incident_id) if incident_id is not None else None
-    if out is not None:
-        jobs.dispatch(out.then)
+            audit.record_now(u.s, "recording_missing", incident_id, status=status, error=form.get("ErrorCode"))
+            if incident_id is not None:
+                u.queue(commands.caller_done(u.s, incident_id).then)
     return Response("", status=204)
 
 
@@ -233,10 +240,9 @@ def recording_status() -> Response:
 @twilio_webhook
 def call_status() -> Response:
     form = request.form
-    with get_runtime().db.session() as s:
-        out = commands.call_ended(s, form["CallSid"], form.get("CallStatus", ""), form.get("CallDuration"),
-                                  form.get("From"), form.get("To"))
-    jobs.dispatch(out.then)
+    with unit() as u:
+        u.queue(commands.call_ended(u.s, form["CallSid"], form.get("CallStatus", ""), form.get("CallDuration"),
+                                    form.get("From"), form.get("To")).then)
     return Response("", status=204)
 
 

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import replace
 
 import requests
 from flask import current_app, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from hotline.base import audit, prompt_store, twilio_media
 from hotline.base.config import Config
 from hotline.base.models import Incident, IncidentStatus
 from hotline.base.phone import to_e164
-from hotline.base.runtime import get_runtime
 from hotline.ivr import twiml
 from hotline.ivr.flow import Flow
 from hotline.ivr.flow_engine import CallState, Context, IncidentBrief, Utterance, say
 
 log = logging.getLogger("hotline.voice")
+REF_OF = select(Incident.__table__.c.ref).where(Incident.__table__.c.id == bindparam("id"))
 OPEN = (IncidentStatus.NEW, IncidentStatus.RECORDED, IncidentStatus.PAGING, IncidentStatus.UNACKNOWLEDGED)
 MAX_READ_OUT = 9
 
@@ -27,22 +29,33 @@ def _cfg() -> Config:
     return current_app.config["HOTLINE"]
 
 
-def context(flow: Flow, state: CallState) -> Context:
+def caller_number() -> str | None:
+    """The caller's number in E.164, None when withheld or invalid. Every webhook of a call asks,
+    and parsing a number is a good part of a webhook's cost, so each number is parsed once."""
+    return _e164(request.form.get("From"), _cfg().default_region)
+
+
+@functools.lru_cache(maxsize=4096)
+def _e164(raw: str | None, region: str) -> str | None:
+    return to_e164(raw, region)
+
+
+def context(flow: Flow, state: CallState, s: Session) -> Context:
+    """Read only what the caller's node needs, in the webhook's own session (`webhook_unit`)."""
     cfg = _cfg()
     node = flow.nodes.get(state.node) or flow.nodes[flow.start]
     names = {k: t.name(state.lang) for k, t in cfg.incident_types.items()}
     ref = None
     if state.incident is not None and node.kind == "closing":
-        with get_runtime().db.session() as s:
-            inc = s.get(Incident, state.incident)
-            ref = inc.ref if inc else None
+        ref = s.connection().scalar(REF_OF, {"id": state.incident})
     return Context(
         org=cfg.org_name, type_names=names,
-        caller_known=to_e164(request.form.get("From"), cfg.default_region) is not None, ref=ref,
+        caller_known=caller_number() is not None, ref=ref,
         lifeline=cfg.lifeline_number, record_max=cfg.record_max_seconds, region=cfg.default_region,
         type_codes=current_app.config["TYPE_CODES"], sites=cfg.sites,
-        open_incidents=_open_incidents(names) if node.kind == "incidents" else (),
-        find_incident=lambda r: _find(r, names), review_audio=_review_audio(state) if node.kind == "review" else None,
+        open_incidents=_open_incidents(s, names) if node.kind == "incidents" else (),
+        find_incident=lambda r: _find(s, r, names),
+        review_audio=_review_audio(state) if node.kind == "review" else None,
     )
 
 
@@ -56,17 +69,15 @@ def _brief(inc: Incident, names: dict[str, str]) -> IncidentBrief:
     return IncidentBrief(inc.id, inc.ref or "", names.get(inc.type_key, inc.type_key), inc.status)
 
 
-def _open_incidents(names: dict[str, str]) -> tuple[IncidentBrief, ...]:
-    with get_runtime().db.session() as s:
-        rows = s.scalars(select(Incident).where(Incident.status.in_(OPEN), Incident.drill.is_(False))
-                         .order_by(Incident.id.desc()).limit(MAX_READ_OUT))
-        return tuple(_brief(i, names) for i in rows)
+def _open_incidents(s: Session, names: dict[str, str]) -> tuple[IncidentBrief, ...]:
+    rows = s.scalars(select(Incident).where(Incident.status.in_(OPEN), Incident.drill.is_(False))
+                     .order_by(Incident.id.desc()).limit(MAX_READ_OUT))
+    return tuple(_brief(i, names) for i in rows)
 
 
-def _find(ref: str, names: dict[str, str]) -> IncidentBrief | None:
-    with get_runtime().db.session() as s:
-        inc = s.scalar(select(Incident).where(Incident.ref == ref))
-        return _brief(inc, names) if inc else None
+def _find(s: Session, ref: str, names: dict[str, str]) -> IncidentBrief | None:
+    inc = s.scalar(select(Incident).where(Incident.ref == ref))
+    return _brief(inc, names) if inc else None
 
 
 def _review_audio(state: CallState) -> str | None:
@@ -76,7 +87,7 @@ def _review_audio(state: CallState) -> str | None:
     return twiml.url(_cfg().public_url, f"/prompts/{name}/{lang}/v{int(version)}.wav")
 
 
-def prompt_recorded(flow: Flow, state: CallState) -> tuple[CallState, tuple[Utterance, ...]]:
+def prompt_recorded(s: Session, flow: Flow, state: CallState) -> tuple[CallState, tuple[Utterance, ...]]:
     """An admin's recording: fetched now (the admin waits to hear it back), stored as a new version."""
     cfg, form = _cfg(), request.form
     name, lang = state.get("prompt"), state.get("prompt_lang")
@@ -89,12 +100,10 @@ def prompt_recorded(flow: Flow, state: CallState) -> tuple[CallState, tuple[Utte
     except (requests.RequestException, prompt_store.PromptError, twilio_media.ForeignMediaUrl) as exc:
         log.warning("admin prompt recording failed: %s", exc)
         if isinstance(exc, twilio_media.ForeignMediaUrl):
-            with get_runtime().db.session() as s:
-                audit.record(s, "recording_url_refused", None, actor=state.get("who") or "admin",
-                             url=form.get("RecordingUrl", "")[:200], reason=str(exc), via="prompt")
+            audit.record_now(s, "recording_url_refused", None, actor=state.get("who") or "admin",
+                         url=form.get("RecordingUrl", "")[:200], reason=str(exc), via="prompt")
         return replace(CallState("", state.lang, flow=state.flow, data=state.data)), (
             say(flow, "admin_failed", state.lang),)
-    with get_runtime().db.session() as s:
-        audit.record(s, "prompt_recorded", None, actor=state.get("who") or "admin", prompt=name, lang=lang,
-                     version=version, via="phone")
+    audit.record_now(s, "prompt_recorded", None, actor=state.get("who") or "admin", prompt=name, lang=lang,
+                 version=version, via="phone")
     return state.with_data(version=str(version)), ()

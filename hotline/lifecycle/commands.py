@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from callout import receive as callout_receive
@@ -111,21 +110,28 @@ def report(s: Session, *, call_sid: str, type_key: str, lang: str, caller: str |
     """The caller (or operator) chose a type: the incident exists, and its paging is due by the
     time the longest recording could have ended, so a lost hang-up webhook cannot stall it."""
     now = now or utcnow()
-    known = s.scalar(select(Incident.id).where(Incident.call_sid == call_sid))
-    drill = drill_state.awaiting_call_from(s, caller) if known is None else None
-    incident = rows.classify(s, call_sid, type_key, lang, caller, drill=drill is not None)
-    if drill is not None:  # a full-scale drill's own test call: its report, rung to its participants only
-        incident.drill_id = drill.id
-        drill_state.note(s, drill.id, "report", actor.who, now, incident_id=incident.id, ref=incident.ref,
-                         inbound=caller)
-    then = preempt_drills(s, incident, now) if known is None and not incident.drill else ()
-    if source:
-        incident.source = source
-    if relayed_by:
-        incident.relayed_by = relayed_by
-    if incident.page_due_at is None and incident.status in S.NEEDS_PAGING:
-        incident.page_due_at = now + timedelta(seconds=record_max_seconds) + GRACE_MARGIN
-    return Outcome(True, "reported", incident_ids=(incident.id,), then=then)
+    due = now + timedelta(seconds=record_max_seconds) + GRACE_MARGIN
+    incident_id, created = rows.classify(s, call_sid, type_key, lang, caller, page_due_at=due, source=source,
+                                         relayed_by=relayed_by)
+    then = _drills_meet_a_report(s, incident_id, caller, actor, now) if created else ()
+    return Outcome(True, "reported", incident_ids=(incident_id,), then=then)
+
+
+def _drills_meet_a_report(s: Session, incident_id: int, caller: str | None, actor: Actor,
+                          now: datetime) -> tuple[Followup, ...]:
+    """A new report while drills run (one query when none does): a full-scale drill's own test
+    call becomes that drill's report, rung to its participants only; any other report is real
+    and stops every running drill (rule 5)."""
+    if not drill_state.running(s):
+        return ()
+    incident = s.get(Incident, incident_id)
+    assert incident is not None
+    drill = drill_state.awaiting_call_from(s, caller)
+    if drill is None:
+        return preempt_drills(s, incident, now)
+    incident.drill, incident.drill_id = True, drill.id
+    drill_state.note(s, drill.id, "report", actor.who, now, incident_id=incident.id, ref=incident.ref, inbound=caller)
+    return ()
 
 
 def preempt_drills(s: Session, incident: Incident, now: datetime) -> tuple[Followup, ...]:
@@ -150,12 +156,10 @@ def set_details(s: Session, incident_id: int, fields: dict[str, str], actor: Act
 def caller_done(s: Session, incident_id: int, now: datetime | None = None) -> Outcome:
     """The caller hung up or finished recording: page now, not at the end of the grace."""
     now = now or utcnow()
-    moved = s.execute(update(Incident).where(
-        Incident.id == incident_id, Incident.status.in_(S.NEEDS_PAGING),
-        Incident.page_due_at.is_not(None), Incident.page_due_at > now).values(page_due_at=now)).rowcount
+    moved = rows.page_now(s, incident_id, now)
     # Only the first signal queues the page job (the hang-up, the recording and the status callback
     # all say "done"): a lost one is the convergence cycle's to find, not theirs to repeat.
-    return Outcome(bool(moved), "paging_due" if moved else "nothing_due", incident_ids=(incident_id,),
+    return Outcome(moved, "paging_due" if moved else "nothing_due", incident_ids=(incident_id,),
                    then=(Page(incident_id),) if moved else ())
 
 
@@ -163,7 +167,7 @@ def call_ended(s: Session, call_sid: str, status: str, duration: str | None, fro
                to_number: str | None, now: datetime | None = None) -> Outcome:
     """A status callback for a caller's call; its end brings the incident's paging forward."""
     call = rows.call_status(s, call_sid, status, duration, from_number, to_number)
-    if call.ended_at is None or call.incident_id is None:
+    if call is None or call.ended_at is None or call.incident_id is None:
         return Outcome(True, "call_status")
     return caller_done(s, call.incident_id, now)
 

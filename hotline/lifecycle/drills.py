@@ -125,8 +125,9 @@ def _recorded(drill: Drill, incident: Incident) -> tuple[tuple[int, str], ...]:
 
 def _report(s: Session, drill: Drill, n: int, words: str, now: datetime) -> Incident:
     """One of the drill's reports: an incident like a caller's, due for paging at once."""
-    incident = rows.classify(s, f"drill-{drill.id}-{n}", drill.type_key, drill.language, None, drill=True)
-    incident.drill_id, incident.severity, incident.source, incident.page_due_at = drill.id, drill.severity, "drill", now
+    incident = rows.new_incident(s, drill.type_key, drill.language, None, actor=drill.runner,
+                                 call_sid=f"drill-{drill.id}-{n}", drill=True, source="drill")
+    incident.drill_id, incident.severity, incident.page_due_at = drill.id, drill.severity, now
     drill_state.note(s, drill.id, "report", drill.runner, now, incident_id=incident.id, ref=incident.ref,
                      text=words, file=drill.report_file)
     return incident

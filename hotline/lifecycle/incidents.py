@@ -6,48 +6,119 @@ retry a callback and the sim's tests deliberately send them twice.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, String, bindparam, case, cast, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
-from hotline.base.models import Call, CallEvent, Incident, IncidentStatus, Recording, reference_for, utcnow
+from hotline.base.db import insert_if_absent
+from hotline.base.models import REF_BASE, Call, CallEvent, Incident, IncidentStatus, Recording, reference_for, utcnow
 
-FINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
+FIELDS = ("severity", "callback_number", "site", "caller")
+
+# The per-webhook writes are Core statements on the tables, run on the session's connection
+# (without the ORM's unit of work and execute path), each built once here (building a statement
+# costs more than running it on SQLite); the values come as parameters. Bound names in WHERE
+# clauses start with "b_": a column's own name sets it.
+CALLS, CALL_EVENTS, INCIDENTS, RECORDINGS = (m.__table__ for m in (Call, CallEvent, Incident, Recording))
+_ADD_CALL_EVENT = insert(CALL_EVENTS)
+_CALL_BY_SID = update(CALLS).where(CALLS.c.sid == bindparam("b_sid"))
+_CALL_WITH_INCIDENT = (select(CALLS.c.id, CALLS.c.incident_id, INCIDENTS.c.type_key)
+                       .select_from(CALLS.outerjoin(INCIDENTS, INCIDENTS.c.id == CALLS.c.incident_id))
+                       .where(CALLS.c.sid == bindparam("b_sid")))
+_LINK_CALL = update(CALLS).where(CALLS.c.id == bindparam("b_id"))
+_INCIDENT = update(INCIDENTS).where(INCIDENTS.c.id == bindparam("b_id"))
+_NEXT_REF = select(cast(func.coalesce(func.max(INCIDENTS.c.id), 0) + 1 + REF_BASE, String)).scalar_subquery()
+_ADD_INCIDENT = {"sqlite": insert(INCIDENTS).values(ref=_NEXT_REF).returning(INCIDENTS.c.id, INCIDENTS.c.ref),
+                 "other": insert(INCIDENTS).returning(INCIDENTS.c.id, INCIDENTS.c.ref)}
+_NEW_VALUE = {key: bindparam("b_value", type_=INCIDENTS.c[key].type) for key in FIELDS}
+_SET_FIELD = {key: update(INCIDENTS).where(INCIDENTS.c.id == bindparam("b_id"),
+                                           INCIDENTS.c[key].is_distinct_from(_NEW_VALUE[key]))
+              .values({key: _NEW_VALUE[key]}).returning(INCIDENTS.c.id) for key in FIELDS}
+_FILL_RECORDING = (update(RECORDINGS).where(RECORDINGS.c.sid == bindparam("b_sid"))
+                   .values(source_url=func.coalesce(RECORDINGS.c.source_url,
+                                                    bindparam("b_url", type_=RECORDINGS.c.source_url.type)),
+                           incident_id=func.coalesce(RECORDINGS.c.incident_id,
+                                                     bindparam("b_incident", type_=RECORDINGS.c.incident_id.type)))
+                   .returning(RECORDINGS.c.id, RECORDINGS.c.status))
+_CALL_STATUS = (update(CALLS).where(CALLS.c.sid == bindparam("b_sid"), CALLS.c.status.not_in(FINAL_CALL_STATUSES))
+                .returning(CALLS.c.id, CALLS.c.incident_id, CALLS.c.ended_at, CALLS.c.abandoned))
+_CALL_ENDED = _CALL_STATUS.values(abandoned=case((CALLS.c.incident_id.is_(None) & (CALLS.c.purpose == "report"), True),
+                                                 else_=CALLS.c.abandoned))
+_NOW = bindparam("b_now", type_=INCIDENTS.c.page_due_at.type)
+_PAGE_NOW = (update(INCIDENTS).where(INCIDENTS.c.id == bindparam("b_id"),
+                                     INCIDENTS.c.status.in_(IncidentStatus.NEEDS_PAGING),
+                                     INCIDENTS.c.page_due_at.is_not(None), INCIDENTS.c.page_due_at > _NOW)
+             .values(page_due_at=_NOW))
+
+
+def ensure_call(s: Session, sid: str, from_number: str | None, to_number: str | None,
+                direction: str = "inbound", purpose: str = "report") -> bool:
+    """Create the call row unless it exists (True when created). Two callbacks for a new CallSid
+    may race, and both must win: one INSERT that does nothing on a duplicate."""
+    row = insert_if_absent(s, CALLS, "sid", {"sid": sid, "from_number": from_number, "to_number": to_number,
+                                             "direction": direction, "purpose": purpose, "status": "in-progress"},
+                           "id")
+    if row is None:
+        return False
+    s.connection().execute(_ADD_CALL_EVENT,
+                           {"call_id": row.id, "status": "in-progress", "detail": {"from": from_number}})
+    return True
 
 
 def register_call(s: Session, sid: str, from_number: str | None, to_number: str | None,
                   direction: str = "inbound", purpose: str = "report") -> Call:
-    """Get or create the call row; two callbacks for a new CallSid may race, and both must win."""
-    call = s.scalar(select(Call).where(Call.sid == sid))
-    if call is not None:
-        return call
-    try:
-        with s.begin_nested():
-            call = Call(sid=sid, from_number=from_number, to_number=to_number, direction=direction,
-                        purpose=purpose, status="in-progress")
-            s.add(call)
-            s.flush()
-    except IntegrityError:
-        call = s.scalar(select(Call).where(Call.sid == sid))
-        assert call is not None
-        return call
-    s.add(CallEvent(call_id=call.id, status="in-progress", detail={"from": from_number}))
-    return call
+    """The call row as an object, created if needed (see `ensure_call`)."""
+    ensure_call(s, sid, from_number, to_number, direction, purpose)
+    return s.scalars(select(Call).where(Call.sid == sid)).one()
 
 
-def classify(s: Session, call_sid: str, type_key: str, lang: str, caller: str | None, drill: bool = False) -> Incident:
-    """The incident exists from the moment the caller picks a type, so a hang-up loses nothing."""
-    call = s.scalar(select(Call).where(Call.sid == call_sid))
-    incident = s.get(Incident, call.incident_id) if call and call.incident_id else None
-    if incident is None:
-        incident = new_incident(s, type_key, lang, caller, actor=caller or "anonymous", call_sid=call_sid, drill=drill)
-        if call:
-            call.incident_id = incident.id
-    elif incident.type_key != type_key:
-        audit.record(s, "incident_reclassified", incident.id, old=incident.type_key, new=type_key)
-        incident.type_key = type_key
-    return incident
+def mark_call(s: Session, sid: str, from_number: str | None, to_number: str | None, purpose: str) -> None:
+    """What this call is for (an operator's, an admin's, a forward to the lifeline), so its end is
+    not taken for an abandoned report."""
+    if not ensure_call(s, sid, from_number, to_number, purpose=purpose):
+        s.connection().execute(_CALL_BY_SID, {"b_sid": sid, "purpose": purpose})
+
+
+def classify(s: Session, call_sid: str, type_key: str, lang: str, caller: str | None, *, drill: bool = False,
+             page_due_at: datetime | None = None, source: str | None = None,
+             relayed_by: str | None = None) -> tuple[int, bool]:
+    """The incident exists from the moment the caller picks a type, so a hang-up loses nothing.
+    Returns (incident id, created). `page_due_at` is written unless paging is due already or the
+    incident no longer needs it."""
+    known = s.connection().execute(_CALL_WITH_INCIDENT, {"b_sid": call_sid}).first()
+    if known is None or known.type_key is None:
+        values = {"type_key": type_key, "language": lang, "caller": caller, "callback_number": caller,
+                  "call_sid": call_sid, "drill": drill, "page_due_at": page_due_at, "source": source or "phone",
+                  "relayed_by": relayed_by}
+        incident_id = _add_incident(s, values)
+        if known is not None:
+            s.connection().execute(_LINK_CALL, {"b_id": known.id, "incident_id": incident_id})
+        audit.record_now(s, "incident_created", incident_id, actor=caller or "anonymous", type=type_key, language=lang)
+        return incident_id, True
+    changes: dict[str, object] = {k: v for k, v in (("source", source), ("relayed_by", relayed_by)) if v}
+    if known.type_key != type_key:
+        changes["type_key"] = type_key
+        audit.record_now(s, "incident_reclassified", known.incident_id, old=known.type_key, new=type_key)
+    if page_due_at is not None:
+        unset = INCIDENTS.c.page_due_at.is_(None) & INCIDENTS.c.status.in_(IncidentStatus.NEEDS_PAGING)
+        changes["page_due_at"] = case((unset, page_due_at), else_=INCIDENTS.c.page_due_at)
+    if changes:  # a caller choosing again: rare, so built here
+        s.execute(update(INCIDENTS).where(INCIDENTS.c.id == known.incident_id).values(changes))
+    return known.incident_id, False
+
+
+def _add_incident(s: Session, values: dict[str, object]) -> int:
+    """The row and its reference (1000 + id). On SQLite one statement: a new rowid is one more than
+    the largest, which the same statement reads; the RETURNING proves it, else the ref is set after."""
+    connection = s.connection()
+    row = connection.execute(_ADD_INCIDENT.get(connection.dialect.name, _ADD_INCIDENT["other"]), values).one()
+    if row.ref != reference_for(row.id):
+        s.connection().execute(_INCIDENT, {"b_id": row.id, "ref": reference_for(row.id)})
+    return int(row.id)
 
 
 def new_incident(s: Session, type_key: str, lang: str, caller: str | None, actor: str, call_sid: str | None = None,
@@ -63,44 +134,48 @@ def new_incident(s: Session, type_key: str, lang: str, caller: str | None, actor
 
 
 def set_fields(s: Session, incident_id: int, fields: dict[str, str]) -> None:
-    incident = s.get(Incident, incident_id)
-    if incident is None:
-        return
-    for key in ("severity", "callback_number", "site", "caller"):
-        if key in fields and getattr(incident, key) != fields[key]:
-            setattr(incident, key, fields[key])
-            audit.record(s, f"{key}_set", incident_id, value=fields[key])
+    """Each field that changes is written and audited; one that has that value already is not."""
+    for key in FIELDS:
+        if key in fields and s.connection().execute(_SET_FIELD[key],
+                                                    {"b_id": incident_id, "b_value": fields[key]}).first():
+            audit.record_now(s, f"{key}_set", incident_id, value=fields[key])
+
+
+def page_now(s: Session, incident_id: int, now: datetime) -> bool:
+    """Bring paging forward to `now` for an incident that needs it and whose paging is due later;
+    True when that moved it (the first "caller done" signal)."""
+    return bool(s.connection().execute(_PAGE_NOW, {"b_id": incident_id, "b_now": now}).rowcount)
 
 
 def note_recording(s: Session, incident_id: int | None, sid: str, url: str | None,
-                   duration: float | None, kind: str = "report") -> Recording:
-    rec = s.scalar(select(Recording).where(Recording.sid == sid))
-    if rec is None:
-        rec = Recording(incident_id=incident_id, sid=sid, source_url=url, duration=duration, kind=kind)
-        s.add(rec)
-        s.flush()
-        audit.record(s, "recording_reported", incident_id, sid=sid, duration=duration)
-    else:
-        rec.source_url = rec.source_url or url
-        rec.incident_id = rec.incident_id or incident_id
-    return rec
+                   duration: float | None, kind: str = "report") -> Row[Any]:
+    """The recording's (id, status), noted once per RecordingSid; a repeat only fills what was missing."""
+    row = insert_if_absent(s, RECORDINGS, "sid", {"incident_id": incident_id, "sid": sid, "source_url": url,
+                                                  "duration": duration, "kind": kind}, "id", "status")
+    if row is not None:
+        audit.record_now(s, "recording_reported", incident_id, sid=sid, duration=duration)
+        return row
+    return s.connection().execute(_FILL_RECORDING, {"b_sid": sid, "b_url": url, "b_incident": incident_id}).one()
 
 
 def call_status(s: Session, sid: str, status: str, duration: str | None,
-                from_number: str | None, to_number: str | None) -> Call:
-    """Record a status; a report call that ends before classification is an abandoned call."""
-    call = register_call(s, sid, from_number, to_number)
-    if call.status in FINAL_CALL_STATUSES:
-        return call  # late or duplicate callback
-    call.status = status
-    s.add(CallEvent(call_id=call.id, status=status, detail={"duration": duration}))
-    if status in FINAL_CALL_STATUSES:
-        call.ended_at = utcnow()
-        call.duration = int(duration) if duration and duration.isdigit() else None
-        if call.incident_id is None and call.purpose == "report":
-            call.abandoned = True
-            audit.record(s, "abandoned_call", None, actor=from_number or "anonymous", call_sid=sid,
-                         caller=from_number, note="hung up before choosing a type: call back")
+                from_number: str | None, to_number: str | None) -> Row[Any] | None:
+    """Record a status; a report call that ends before classification is an abandoned call.
+    Returns the call's (id, incident_id, ended_at, abandoned), or None for a late or duplicate callback."""
+    final = status in FINAL_CALL_STATUSES
+    statement, values = _CALL_STATUS, {"b_sid": sid, "status": status}
+    if final:
+        statement = _CALL_ENDED
+        values.update(ended_at=utcnow(), duration=int(duration) if duration and duration.isdigit() else None)
+    call = s.connection().execute(statement, values).first()
+    if call is None and ensure_call(s, sid, from_number, to_number):
+        call = s.connection().execute(statement, values).first()
+    if call is None:
+        return None  # late or duplicate callback
+    s.connection().execute(_ADD_CALL_EVENT, {"call_id": call.id, "status": status, "detail": {"duration": duration}})
+    if final and call.abandoned and call.incident_id is None:
+        audit.record_now(s, "abandoned_call", None, actor=from_number or "anonymous", call_sid=sid,
+                     caller=from_number, note="hung up before choosing a type: call back")
     return call
 
 

@@ -1,0 +1,200 @@
+"""Webhook latency and throughput with a lean load generator: one asyncio process posting signed
+requests as Twilio does (a connection per request), instead of the sim's hundred threads, so the
+server gets nearly all of the CPU. The same gunicorn serves the IVR and the bare fixed-TwiML
+endpoint (bench/bare_app.py); both are driven the same way, in the same run.
+
+An IVR caller: /voice/incoming, a type key, a severity key (each following the TwiML's action
+URL), the <Record> action, then the recording-status and call-status callbacks. A bare caller:
+five key presses on /bench/bare with the same Twilio parameters.
+
+    python bench/webhook_load.py [--callers 100] [--pace 1.0] [--calls 3] [--workers 4] [--threads 2]
+
+--pace 0 is a saturation test (throughput); --pace 1.0 is callers pressing about once a second
+(latency). Prints p50/p99, requests per second and the IVR/bare ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from html import unescape
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from hotline.service.embedded_redis import free_port, start_embedded_redis  # noqa: E402
+from hotline.service.supervisor import WEB_THREADS, WEB_WORKERS  # noqa: E402
+from sim.signing import signature  # noqa: E402
+
+TOKEN = "bench-load-token"
+ACCOUNT = "AC" + "0" * 32
+HOTLINE = "+886277001234"
+SIM_URL = "http://127.0.0.1:9"  # recordings "come from" here; nothing fetches them in this bench
+ATTRIBUTE = {name: re.compile(rf'{name}="([^"]*)"') for name in ("action", "recordingStatusCallback")}
+
+
+class Load:
+    def __init__(self, public_url: str, pace: float):
+        self.public_url, self.pace = public_url, pace
+        split = urlsplit(public_url)
+        self.host, self.port = split.hostname or "127.0.0.1", split.port or 80
+        self.latencies: dict[str, list[float]] = defaultdict(list)
+        self.errors: list[str] = []
+
+    async def post(self, url: str, params: dict[str, str], signed: bool = True) -> str:
+        """One request on its own connection, as Twilio makes them; returns the body."""
+        body = urlencode(params).encode()
+        split = urlsplit(url)
+        path = split.path + (f"?{split.query}" if split.query else "")
+        headers = [f"POST {path} HTTP/1.1", f"Host: {self.host}:{self.port}", "Connection: close",
+                   "Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
+        if signed:
+            headers.append(f"X-Twilio-Signature: {signature(TOKEN, url, params)}")
+        started = time.perf_counter()
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        writer.write(("\r\n".join(headers) + "\r\n\r\n").encode() + body)
+        response = await reader.read()
+        writer.close()
+        self.latencies[split.path].append(time.perf_counter() - started)
+        head, _, text = response.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            self.errors.append(f"{split.path}: {head[:40]!r}")
+        return text.decode()
+
+    async def think(self) -> None:
+        """People don't press in lock-step: 0.5 to 1.5 times the pace."""
+        if self.pace:
+            await asyncio.sleep(self.pace * random.uniform(0.5, 1.5))
+
+    async def ivr_call(self, n: int) -> None:
+        sid, caller = f"CA{n:032d}", f"+8869551{n % 100000:05d}"
+        base = {"AccountSid": ACCOUNT, "ApiVersion": "2010-04-01", "CallSid": sid, "CallStatus": "in-progress",
+                "Called": HOTLINE, "Caller": caller, "Direction": "inbound", "From": caller, "To": HOTLINE}
+        twiml = await self.post(f"{self.public_url}/voice/incoming", base)
+        for key in "12":
+            await self.think()
+            twiml = await self.post(_attribute(twiml, "action"), {**base, "Digits": key})
+        record, status_callback = _attribute(twiml, "action"), _attribute(twiml, "recordingStatusCallback")
+        recording = {"RecordingSid": f"RE{n:032d}", "RecordingUrl": f"{SIM_URL}/Recordings/RE{n:032d}",
+                     "RecordingDuration": "2"}
+        await self.think()  # speaking
+        await self.post(record, {**base, **recording, "Digits": "#"})
+        await self.post(status_callback, {**base, **recording, "RecordingStatus": "completed"})
+        await self.post(f"{self.public_url}/voice/status", {**base, "CallStatus": "completed", "CallDuration": "9"})
+
+    async def bare_call(self, n: int) -> None:
+        caller = f"+8869552{n % 100000:05d}"
+        base = {"AccountSid": ACCOUNT, "ApiVersion": "2010-04-01", "CallSid": f"CB{n:032d}",
+                "CallStatus": "in-progress", "Called": HOTLINE, "Caller": caller, "Direction": "inbound",
+                "From": caller, "To": HOTLINE}
+        await self.post(f"{self.public_url}/bench/bare", base, signed=False)
+        for _ in range(4):
+            await self.think()
+            await self.post(f"{self.public_url}/bench/bare", {**base, "Digits": "1"}, signed=False)
+
+
+def _attribute(twiml: str, name: str) -> str:
+    found = ATTRIBUTE[name].search(twiml)
+    if not found:
+        raise RuntimeError(f"no {name} in {twiml[:300]}")
+    return unescape(found.group(1))
+
+
+async def drive(load: Load, call, callers: int, calls: int, first: int) -> float:  # type: ignore[no-untyped-def]
+    """`callers` at once, each making `calls` calls one after another; returns the wall time."""
+    async def caller(i: int) -> None:
+        for j in range(calls):
+            await call(first + i * calls + j)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(caller(i) for i in range(callers)))
+    return time.perf_counter() - started
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--callers", type=int, default=100)
+    ap.add_argument("--calls", type=int, default=3, help="calls each caller makes, one after another")
+    ap.add_argument("--pace", type=float, default=1.0, help="seconds of thinking before each key (0: saturation)")
+    ap.add_argument("--workers", type=int, default=WEB_WORKERS)
+    ap.add_argument("--threads", type=int, default=WEB_THREADS)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-webhook-load-"))
+    redis = start_embedded_redis(tmp / "redis", persist=False)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp / "data"), "HOTLINE_RECORDINGS_DIR": str(tmp / "rec"),
+           "HOTLINE_PUBLIC_URL": url, "REDIS_URL": redis.url, "TWILIO_ACCOUNT_SID": ACCOUNT,
+           "TWILIO_AUTH_TOKEN": TOKEN, "HOTLINE_SIM_URL": SIM_URL, "DATABASE_URL": ""}
+    access_log = tmp / "access.log"
+    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
+                            str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
+                            "--log-level", "warning", "--access-logfile", str(access_log),
+                            "--access-logformat", "%(U)s %(M)s", "bench.bare_app:app"], env=env, cwd=ROOT)
+    loads = {"bare": Load(url, args.pace), "ivr": Load(url, args.pace)}
+    walls: dict[str, float] = {}
+    try:
+        for _ in range(200):
+            try:
+                if requests.get(f"{url}/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        warm = Load(url, 0)
+        asyncio.run(drive(warm, warm.bare_call, 10, 1, 900000))
+        asyncio.run(drive(warm, warm.ivr_call, 10, 1, 900000))
+        walls["bare"] = asyncio.run(drive(loads["bare"], loads["bare"].bare_call, args.callers, args.calls, 0))
+        walls["ivr"] = asyncio.run(drive(loads["ivr"], loads["ivr"].ivr_call, args.callers, args.calls, 0))
+    finally:
+        web.terminate()
+        web.wait()
+        redis.stop()
+    print(f"{args.callers} callers x {args.calls} calls, pace {args.pace}s, gunicorn {args.workers} workers x "
+          f"{args.threads} threads, {os.cpu_count()} cores; load generator: one asyncio process")
+    print(f"{'':28} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+    everything = {name: [x for values in load.latencies.values() for x in values] for name, load in loads.items()}
+    for name, label in (("bare", "bare TwiML endpoint"), ("ivr", "IVR webhooks")):
+        v = everything[name]
+        print(f"{label:28} {len(v):9d} {1000 * statistics.median(v):8.1f} {1000 * percentile(v, 99):8.1f} "
+              f"{len(v) / walls[name]:8.1f}")
+        if name == "ivr":
+            for path, values in sorted(loads["ivr"].latencies.items()):
+                print(f"  {path:26} {len(values):9d} {1000 * statistics.median(values):8.1f} "
+                      f"{1000 * percentile(values, 99):8.1f}")
+    server: dict[str, list[float]] = defaultdict(list)
+    total = sum(len(v) for v in everything.values())
+    for line in access_log.read_text().splitlines()[-total:]:
+        path, ms = line.split()
+        server["bare" if path == "/bench/bare" else "ivr"].append(float(ms))
+    print("time inside gunicorn (ms), same requests: " + ", ".join(
+        f"{name} p50 {statistics.median(v):.0f} p99 {percentile(v, 99):.0f}" for name, v in server.items()))
+    errors = loads["bare"].errors + loads["ivr"].errors
+    if errors:
+        print(f"!! {len(errors)} requests did not answer 200; first: {errors[0]}")
+    rate = {name: len(everything[name]) / walls[name] for name in walls}
+    print(f"throughput ratio IVR/bare: {rate['ivr'] / rate['bare']:.2f}  (goal >= 0.8 at saturation)")
+    print(f"p99 ratio IVR/bare: {percentile(everything['ivr'], 99) / percentile(everything['bare'], 99):.2f}"
+          f"  (goal <= 2 with paced callers)")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
