@@ -46,9 +46,16 @@ def register(app: Flask) -> None:
     def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
         return moment.astimezone(zone).strftime(fmt) if moment else ""
 
+    def when(moment: datetime | None) -> str:
+        """A clock time for today, with the date for anything older: "15:07", "11-27 22:40"."""
+        if moment is None:
+            return ""
+        here, today = moment.astimezone(zone), datetime.now(zone).date()
+        return here.strftime("%H:%M" if here.date() == today else "%m-%d %H:%M")
+
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"viewer": auth.current_viewer(), "csrf_token": auth.csrf_token, "cfg": cfg, "local": local,
+        return {"viewer": auth.current_viewer(), "csrf_token": auth.csrf_token, "cfg": cfg, "local": local, "when": when,
                 "type_name": lambda key: cfg.type_name(key, g.get("lang", cfg.default_language)),
                 "sim_on": cfg.twilio.sim_mode, "lang": g.get("lang", "zh-TW"),
                 "people": cfg.people}

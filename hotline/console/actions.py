@@ -7,7 +7,7 @@ callout paging for the others.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hotline.base.runtime import get_runtime
 from hotline.lifecycle import commands, jobs
@@ -24,8 +24,12 @@ MESSAGES = {  # what the admin reads after each command, by the command's outcom
 
 @dataclass(frozen=True)
 class Outcome:
+    """`message` is English with `%(name)s` placeholders; the blueprint translates it, then fills
+    in `values`, so the admin reads it in their own language."""
+
     ok: bool
     message: str
+    values: dict[str, str] = field(default_factory=dict)
 
 
 def _actor(user: str) -> Actor:
@@ -33,20 +37,19 @@ def _actor(user: str) -> Actor:
 
 
 def _done(out: commands.Outcome) -> Outcome:
-    message = MESSAGES.get(out.code, out.message or out.code)
     if out.code == "already_taken" and out.accepted_by_name:
-        message = f"Already accepted by {out.accepted_by_name}."
-    return Outcome(out.ok, message)
+        return Outcome(False, "Already accepted by %(name)s.", {"name": out.accepted_by_name})
+    return Outcome(out.ok, MESSAGES.get(out.code, out.message or out.code))
 
 
 def accept_on_behalf(incident_id: int, person_key: str, actor: str) -> Outcome:
     """The person said yes some other way (a call to the office, Signal): record it as theirs."""
     person = get_runtime().config.people.get(person_key)
     if person is None:
-        return Outcome(False, f"unknown person {person_key!r}")
+        return Outcome(False, "Nobody called %(key)s is in the configuration.", {"key": person_key})
     out = jobs.run(commands.accept, person=person_key, name=person.name, incident_id=incident_id,
                    actor=_actor(actor))
-    return _done(out) if not out.ok else Outcome(True, f"accepted by {person.name}")
+    return _done(out) if not out.ok else Outcome(True, "Accepted on behalf of %(name)s.", {"name": person.name})
 
 
 def stop_paging(incident_id: int, reason: str, actor: str) -> Outcome:

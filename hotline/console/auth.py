@@ -25,6 +25,7 @@ from hotline.base.lockout import Lockout
 from hotline.base.runtime import get_runtime
 
 from . import sessions
+from .i18n import gettext
 from .keys import TOKEN_USER, first_run_token
 from .safe_redirect import same_origin_path
 
@@ -156,13 +157,13 @@ def login() -> Response | str:
         name, password = request.form.get("user", "").strip(), request.form.get("password", "")
         redis, addr = get_runtime().redis, request.remote_addr
         if USER_LOCKOUT.is_locked(redis, name) or ADDR_LOCKOUT.is_locked(redis, addr):
-            flash("Too many failed logins. Try again in 15 minutes.", "error")
+            flash(gettext("Too many failed logins. Try again in 15 minutes."), "error")
             return render_template("console/login.html", user=name), 429
         role = check_login(name, password)
         if role is None:
             current_app.logger.warning("console: failed login for %r from %s", name, addr)
             _count_failure(name, addr)
-            flash("Wrong user name or password.", "error")
+            flash(gettext("Wrong user name or password."), "error")
             return render_template("console/login.html", user=name), 401
         USER_LOCKOUT.succeeded(redis, name)
         credential = _credential(name)

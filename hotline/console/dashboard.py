@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from hotline.base.models import IncidentStatus
 from hotline.base.runtime import get_runtime
 
-from . import queries
+from . import queries, urgency
 from .auth import guard
 
 bp = Blueprint("console", __name__)
@@ -44,6 +44,11 @@ def rows() -> str:
 
 
 def _rows(filters: queries.Filters) -> dict[str, object]:
-    with get_runtime().db.session() as s:
-        return {"incidents": queries.incidents(s, filters), "abandoned": queries.abandoned_calls(s),
-                "age": queries.age}
+    runtime = get_runtime()
+    names = {key: p.name for key, p in runtime.config.people.items()}
+    with runtime.db.session() as s:
+        rows, total = queries.incidents(s, filters, names)
+        return {"rows": rows, "total": total, "abandoned": queries.abandoned_calls(s),
+                "unaccepted": urgency.unaccepted_count(s), "age": queries.age, "Band": urgency.Band,
+                "back": request.full_path if request.endpoint == "console.incidents" else url_for(
+                    "console.incidents", **filters.query())}

@@ -60,8 +60,11 @@ def pick(cookie: str | None) -> str:
     return "en-US" if best.startswith("en") else "zh-TW"
 
 
-def gettext(text: str) -> str:
-    return ZH.get(text, text) if getattr(g, "lang", "zh-TW") == "zh-TW" else text
+def gettext(text: str, **values: object) -> str:
+    """`text` in the viewer's language; `%(name)s` placeholders filled after translating, so a
+    translation may move them (the convention of gettext and Flask-Babel)."""
+    found = ZH.get(text, text) if getattr(g, "lang", "zh-TW") == "zh-TW" else text
+    return found % values if values else found
 
 
 bp = Blueprint("console_i18n", __name__)

@@ -15,7 +15,7 @@ from hotline.base.models import Incident, Recording
 from hotline.base.runtime import get_runtime
 from hotline.base.states import RecordingStatus
 
-from . import queries
+from . import queries, urgency
 from .auth import guard
 
 bp = Blueprint("console_incident", __name__)
@@ -23,13 +23,15 @@ bp.before_request(guard())
 
 
 def _context(incident_id: int) -> dict[str, object]:
-    with get_runtime().db.session() as s:
+    runtime = get_runtime()
+    names = {key: p.name for key, p in runtime.config.people.items()}
+    with runtime.db.session() as s:
         incident = s.get(Incident, incident_id)
         if incident is None:
             abort(404)
         return {"incident": incident, "recordings": queries.recordings(s, incident_id),
                 "callout": queries.callout(s, incident_id), "events": queries.audit_events(s, incident_id),
-                "age": queries.age}
+                "now": urgency.rows(s, [incident], names)[0].now, "age": queries.age, "Band": urgency.Band}
 
 
 @bp.get("/console/incidents/<int:incident_id>")

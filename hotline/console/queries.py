@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from callout.store import callout_for_incident
 from hotline.base.models import AuditEvent, Call, Incident, IncidentStatus, Recording, Transcript, utcnow
 from hotline.base.states import CalloutState
+
+from . import urgency
 
 LIST_LIMIT = 200
 
@@ -37,15 +39,18 @@ class Filters:
         return {k: v for k, v in (("status", self.status), ("type", self.type_key), ("drill", self.drill)) if v}
 
 
-def incidents(s: Session, f: Filters) -> list[Incident]:
-    q = select(Incident).order_by(Incident.created_at.desc(), Incident.id.desc()).limit(LIST_LIMIT)
+def incidents(s: Session, f: Filters, people_names: dict[str, str]) -> tuple[list[urgency.Row], int]:
+    """One page of the list, most urgent first, and how many incidents match in all."""
+    q = select(Incident)
     if f.status:
         q = q.where(Incident.status == f.status)
     if f.type_key:
         q = q.where(Incident.type_key == f.type_key)
     if f.drill:
         q = q.where(Incident.drill.is_(f.drill == "yes"))
-    return list(s.scalars(q))
+    total = s.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0
+    found = list(s.scalars(urgency.ordered(q).limit(LIST_LIMIT)))
+    return urgency.rows(s, found, people_names), total
 
 
 def abandoned_calls(s: Session, limit: int = 50) -> list[Call]:

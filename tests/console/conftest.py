@@ -106,3 +106,14 @@ def logged_in_client(h: Hotline, user: str = ADMIN, password: str = ADMIN_PW) ->
     page = client.get("/console/incidents").get_data(as_text=True)
     client.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr,attr-defined]
     return client
+
+
+def confirm(page: Page, answer: str | None = None) -> str:
+    """Answer the confirmation dialog an action opens (typing `answer` when it asks); its question."""
+    dialog = page.locator("dialog#confirm[open]")
+    dialog.wait_for()
+    question = page.locator("#confirm-text").inner_text()
+    if answer is not None:
+        page.fill("#confirm-input", answer)
+    page.click("#confirm-ok")
+    return question
