@@ -55,7 +55,7 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"viewer": auth.current_viewer(), "csrf_token": auth.csrf_token, "cfg": cfg, "local": local, "when": when,
-                "type_name": lambda key: cfg.type_name(key, g.get("lang", cfg.default_language)),
+        return {"viewer": auth.current_viewer(), "csrf_token": auth.csrf_token, "cfg": cfg, "local": local,
+                "when": when, "type_name": lambda key: cfg.type_name(key, g.get("lang", cfg.default_language)),
                 "sim_on": cfg.twilio.sim_mode, "lang": g.get("lang", "zh-TW"),
                 "people": cfg.people}

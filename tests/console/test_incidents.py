@@ -119,7 +119,7 @@ def test_callout_timeline_moves_live_then_accept_on_behalf(context, hotline: Hot
     page.wait_for_function("document.querySelector('#now-text').textContent.includes('round 2')")
     assert page.locator("#accept-form select[name=person]").input_value() == "director"  # the one ringing now
     page.click("#accept-form button")
-    assert confirm(page) == "Accept {} on behalf of Director Lee? Calls to everyone else stop.".format(incident.ref)
+    assert confirm(page) == f"Accept {incident.ref} on behalf of Director Lee? Calls to everyone else stop."
     page.locator(".flash.ok").wait_for()
     page.locator("#incident-status[data-status=accepted]").wait_for()
     assert page.locator("#accepted-by").inner_text() == "Director Lee"
