@@ -15,18 +15,18 @@
   const notifyButton = document.getElementById("notify-on");
   let busy = false;
   let etag = null;
-  let waiting = readWaiting();
+  let seen = null;  // incident ids this page has shown, so only a really new report is announced
+  let bands = readBands();
 
-  function readWaiting() {
+  function readBands() {
+    // id -> band of every row in the list, and the title's count of reports waiting for someone.
     const meta = document.getElementById("list-meta");
-    const found = new Map();
     if (!meta) return null;
-    meta.dataset.waiting.trim().split(/\s+/).filter(Boolean).forEach(function (item) {
-      const [id, ref, ...type] = item.split(":");
-      found.set(id, {ref: ref, type: type.join(":")});
-    });
     const n = Number(meta.dataset.unaccepted || 0);
     if (box.dataset.title) document.title = (n ? "(" + n + ") " : "") + box.dataset.title;
+    const found = new Map();
+    box.querySelectorAll("tr[data-incident]").forEach(function (tr) { found.set(tr.dataset.incident, tr); });
+    if (seen === null) seen = new Set(found.keys());
     return found;
   }
 
@@ -52,19 +52,28 @@
     } catch (e) { /* no audio: the title and the announcement still say it */ }
   }
 
-  function tellNew(before, after) {
+  function tell(before, after) {
+    // Say what changed: a new report (with sound and notification), or a row that changed band.
     if (!before || !announce) return;
-    const fresh = [...after.keys()].filter(function (id) { return !before.has(id); });
-    if (!fresh.length) return;
-    const lines = fresh.map(function (id) {
-      const it = after.get(id);
-      return announce.dataset.newReport.replace("%(ref)s", it.ref).replace("%(type)s", it.type);
+    const fresh = [];
+    const changed = [];
+    after.forEach(function (tr, id) {
+      const ref = tr.querySelector("a").textContent.trim();
+      if (!seen.has(id)) {
+        seen.add(id);
+        if (tr.dataset.band !== "0") return;
+        const type = tr.dataset.typeName || "";
+        fresh.push(announce.dataset.newReport.replace("%(ref)s", ref).replace("%(type)s", type));
+      } else if (before.has(id) && before.get(id) !== tr.dataset.band) {
+        changed.push(ref + ": " + tr.querySelector(".now-text").textContent.trim());
+      }
     });
-    announce.textContent = lines.join(" ");
-    document.body.dataset.announced = String(Number(document.body.dataset.announced || 0) + fresh.length);
+    if (!fresh.length && !changed.length) return;
+    announce.textContent = fresh.concat(changed).join(" ");
+    if (!fresh.length) return;
     if (sound && sound.checked) beep();
     if (window.Notification && Notification.permission === "granted") {
-      lines.forEach(function (line) { new Notification(line); });
+      fresh.forEach(function (line) { new Notification(line); });
     }
   }
 
@@ -87,9 +96,9 @@
           box.dataset.last = html;
           opened.forEach(function (id) { const d = document.getElementById(id); if (d) d.open = true; });
           if (focused) { const el = document.getElementById(focused); if (el) el.focus(); }
-          const before = waiting;
-          waiting = readWaiting();
-          tellNew(before, waiting || new Map());
+          const before = bands ? new Map([...bands].map(function ([id, tr]) { return [id, tr.dataset.band]; })) : null;
+          bands = readBands();
+          tell(before, bands || new Map());
           box.dispatchEvent(new CustomEvent("live:updated", {bubbles: true}));
         }
       }
