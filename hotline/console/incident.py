@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, abort, g, render_template, send_file
 from werkzeug.wrappers import Response
 
 from hotline.base.models import Incident, Recording
 from hotline.base.runtime import get_runtime
 from hotline.base.states import RecordingStatus
 
-from . import queries, urgency
+from . import queries, timeline, urgency
 from .auth import guard
+from .i18n import gettext
 
 bp = Blueprint("console_incident", __name__)
 bp.before_request(guard())
@@ -29,9 +30,14 @@ def _context(incident_id: int) -> dict[str, object]:
         incident = s.get(Incident, incident_id)
         if incident is None:
             abort(404)
-        return {"incident": incident, "recordings": queries.recordings(s, incident_id),
-                "callout": queries.callout(s, incident_id), "events": queries.audit_events(s, incident_id),
-                "now": urgency.rows(s, [incident], names)[0].now, "age": queries.age, "Band": urgency.Band}
+        callout = queries.callout(s, incident_id)
+        seconds = {a.id: a.ring_seconds for a in callout.attempts} if callout else {}
+        said = timeline.Names(names, lambda key: runtime.config.type_name(key, g.get("lang", "zh-TW")), seconds)
+        lines = [timeline.line(e.kind, e.actor, e.detail, e.at, said, gettext)
+                 for e in queries.audit_events(s, incident_id)]
+        return {"incident": incident, "recordings": queries.recordings(s, incident_id), "callout": callout,
+                "lines": lines, "now": urgency.rows(s, [incident], names)[0].now, "age": queries.age,
+                "Band": urgency.Band}
 
 
 @bp.get("/console/incidents/<int:incident_id>")
