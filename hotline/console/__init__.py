@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask, g
 
 from hotline.base.config import Config
 from hotline.base.console_settings import console_settings
 
-from . import auth, dashboard, headers, health, i18n, incident, incident_actions, prompts, rota, simphone
+from . import auth, dashboard, errors, headers, health, i18n, incident, incident_actions, prompts, rota, simphone
 from .keys import first_run_token, secret_key
 
 __all__ = ["register", "first_run_token"]
@@ -39,6 +40,7 @@ def register(app: Flask) -> None:
     )
     i18n.register(app)
     headers.register(app, cfg.public_url)
+    errors.register(app)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     zone = ZoneInfo(cfg.timezone)
@@ -53,9 +55,18 @@ def register(app: Flask) -> None:
         here, today = moment.astimezone(zone), datetime.now(zone).date()
         return here.strftime("%H:%M" if here.date() == today else "%m-%d %H:%M")
 
+    def language_name(code: str) -> str:
+        """A language by its name in the viewer's language (Babel's CLDR data): "中文 (台灣)"."""
+        try:
+            return Locale.parse(code.replace("-", "_")).get_display_name(i18n.BABEL_LOCALE.get(
+                g.get("lang", "zh-TW"), "zh_Hant_TW")) or code
+        except (ValueError, TypeError, UnknownLocaleError):
+            return code
+
     @app.context_processor
     def _globals() -> dict[str, Any]:
         return {"viewer": auth.current_viewer(), "csrf_token": auth.csrf_token, "cfg": cfg, "local": local,
-                "when": when, "type_name": lambda key: cfg.type_name(key, g.get("lang", cfg.default_language)),
+                "when": when, "language_name": language_name,
+                "type_name": lambda key: cfg.type_name(key, g.get("lang", cfg.default_language)),
                 "sim_on": cfg.twilio.sim_mode, "lang": g.get("lang", "zh-TW"),
                 "people": cfg.people}

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from hotline.base.runtime import QUEUES, get_runtime
 
 from .auth import guard
+from .i18n import N_
 
 bp = Blueprint("console_health", __name__)
 bp.before_request(guard())
@@ -62,7 +63,7 @@ def _models() -> dict[str, Any]:
     """Models are loaded in the transcription workers, not here: report configured and on disk."""
     settings = get_runtime().config.extras.get("transcribe")
     if settings is None:
-        return {"configured": {}, "note": "transcription is not installed"}
+        return {"configured": {}, "note": N_("Transcription is not installed.")}
     from transcribe.model_cache import loaded
 
     in_process = {str(m.directory) for m in loaded().values()}
@@ -83,7 +84,7 @@ def report() -> dict[str, Any]:
     checks = {"redis": _check(_redis), "database": _check(_database), "workers": _check(_workers),
               "queues": _check(_queues), "models": _check(_models)}
     if checks["workers"]["ok"] and not checks["workers"]["count"]:
-        checks["workers"] = {**checks["workers"], "ok": False, "error": "no RQ worker is running"}
+        checks["workers"] = {**checks["workers"], "ok": False, "error": N_("No RQ worker is running.")}
     return {"ok": all(c["ok"] for c in checks.values()), "mode": "sim" if sim else "twilio",
             "twilio_api": cfg.twilio.api_origin, **checks}
 

@@ -18,6 +18,7 @@ from hotline.base.models import AuditEvent, Call, Incident, IncidentStatus, Reco
 from hotline.base.states import CalloutState
 
 from . import urgency
+from .i18n import N_, gettext
 
 LIST_LIMIT = 200
 
@@ -59,14 +60,18 @@ def abandoned_calls(s: Session, limit: int = 50) -> list[Call]:
     return list(s.scalars(q))
 
 
+AGE_UNITS = ((N_("%(n)s d"), 86400), (N_("%(n)s h"), 3600), (N_("%(n)s min"), 60))
+
+
 def age(moment: datetime | None, now: datetime | None = None) -> str:
+    """How long ago, in the largest whole unit: "3 min", "3 分鐘"."""
     if moment is None:
         return ""
     seconds = int(((now or utcnow()) - moment).total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+    for unit, size in AGE_UNITS:
         if seconds >= size:
-            return f"{seconds // size} {unit}"
-    return f"{max(seconds, 0)} s"
+            return gettext(unit, n=seconds // size)
+    return gettext("%(n)s s", n=max(seconds, 0))
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,7 @@ def _callout(kind: str, who: str, d: Mapping[str, Any], names: Names, _: Transla
     if kind == "callout.accepted":
         return _("%(name)s accepted", name=d.get("name") or who), "good"
     if kind == "callout.cancelled":
-        return _("Paging ended: %(reason)s", reason=d.get("reason", "")), ""
+        return _("Paging ended"), ""  # the lifecycle's own line before it says who and why
     if kind == "callout.dial_failed":
         return _("Could not call %(name)s: %(error)s", name=name, error=d.get("error", "")), "bad"
     if kind == "callout.dial_retry":

@@ -71,7 +71,8 @@ def test_rota_page_agrees_with_the_callout_resolver(context, hotline: Hotline):
 def test_health_page_and_json(context, hotline: Hotline):
     page = login(context.new_page())
     page.goto("/console/health")
-    assert page.locator("#mode").inner_text() == "sim"
+    assert page.locator("#mode").get_attribute("data-mode") == "sim"
+    assert page.locator("#mode").inner_text() == "simulator (no real calls)"
     for check in ("redis", "database", "workers", "queues"):
         assert page.locator(f"#checks tr[data-check={check}] .tag").inner_text() == "ok", check
     shot(page, "health")
