@@ -7,14 +7,14 @@ rows rendered by one template whether the page is fresh or refreshed.
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from hotline.base.models import IncidentStatus
 from hotline.base.runtime import get_runtime
 
-from . import queries, urgency
-from .auth import guard
+from . import changes, queries, urgency
+from .auth import current_viewer, guard
 
 bp = Blueprint("console", __name__)
 bp.before_request(guard())
@@ -38,9 +38,16 @@ def incidents() -> str:
 
 
 @bp.get("/console/incidents/rows")
-def rows() -> str:
-    """The live part of the list page, fetched again every few seconds by live.js."""
-    return render_template("console/_incident_rows.html", **_rows(queries.Filters.from_args(request.args)))
+def rows() -> Response:
+    """The live part of the list page, fetched again every few seconds by live.js (304 if unchanged)."""
+    return changes.answer(lambda: render_template("console/_incident_rows.html",
+                                                  **_rows(queries.Filters.from_args(request.args))),
+                          g.get("lang"), _role())
+
+
+def _role() -> str:
+    viewer = current_viewer()
+    return viewer.role if viewer else ""
 
 
 def _rows(filters: queries.Filters) -> dict[str, object]:

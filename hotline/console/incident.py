@@ -15,8 +15,8 @@ from hotline.base.models import Incident, Recording
 from hotline.base.runtime import get_runtime
 from hotline.base.states import RecordingStatus
 
-from . import queries, timeline, urgency
-from .auth import guard
+from . import changes, queries, timeline, urgency
+from .auth import current_viewer, guard
 from .i18n import gettext
 
 bp = Blueprint("console_incident", __name__)
@@ -46,9 +46,12 @@ def page(incident_id: int) -> str:
 
 
 @bp.get("/console/incidents/<int:incident_id>/live")
-def live(incident_id: int) -> str:
-    """Status, callout and audit timelines: the parts that change while a callout runs."""
-    return render_template("console/_incident_live.html", **_context(incident_id))
+def live(incident_id: int) -> Response:
+    """Everything that changes while a callout runs: status, actions, recordings and transcripts,
+    the callout and the timeline (304 when nothing changed)."""
+    viewer = current_viewer()
+    return changes.answer(lambda: render_template("console/_incident_live.html", **_context(incident_id)),
+                          g.get("lang"), viewer.role if viewer else "")
 
 
 @bp.get("/console/recordings/<int:recording_id>.wav")

@@ -1,4 +1,5 @@
 // Short polling: re-fetch the server-rendered fragment in #live every few seconds.
+// Audio elements survive a refresh, so a recording keeps playing while the timeline moves.
 // The fragment carries an ETag; an unchanged poll is answered 304 and costs nearly nothing.
 // Keyboard focus survives a refresh (the focused element is found again by its id); a round is
 // skipped only while a form field or a confirmation dialog is in use, so typing is never lost.
@@ -92,8 +93,15 @@
           const focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.id : "";
           const opened = [...box.querySelectorAll("details[id]")].filter(function (d) { return d.open; })
             .map(function (d) { return d.id; });
+          const players = new Map([...box.querySelectorAll("audio[data-recording]")]
+            .map(function (a) { return [a.dataset.recording, a]; }));
           box.innerHTML = html;
           box.dataset.last = html;
+          // A recording being listened to keeps playing: the old element takes the new one's place.
+          box.querySelectorAll("audio[data-recording]").forEach(function (fresh) {
+            const old = players.get(fresh.dataset.recording);
+            if (old) fresh.replaceWith(old);
+          });
           opened.forEach(function (id) { const d = document.getElementById(id); if (d) d.open = true; });
           if (focused) { const el = document.getElementById(focused); if (el) el.focus(); }
           const before = bands ? new Map([...bands].map(function ([id, tr]) { return [id, tr.dataset.band]; })) : null;
