@@ -11,7 +11,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.base import callout_models  # noqa: F401  (its tables join Base.metadata)
+from hotline.base import (
+    callout_models,  # noqa: F401  (its tables join Base.metadata)
+    search_models,  # noqa: F401  (the full-text index of incidents)
+)
 from hotline.base.models import Base
 from hotline.base.private_files import private_file
 

@@ -17,13 +17,27 @@ from flask import Flask, g
 from hotline.base.config import Config
 from hotline.base.console_settings import console_settings
 
-from . import auth, dashboard, errors, headers, health, i18n, incident, incident_actions, prompts, rota, simphone
+from . import (
+    auth,
+    callbacks,
+    dashboard,
+    errors,
+    export,
+    headers,
+    health,
+    i18n,
+    incident,
+    incident_actions,
+    prompts,
+    rota,
+    simphone,
+)
 from .keys import first_run_token, secret_key
 
 __all__ = ["register", "first_run_token"]
 
-BLUEPRINTS = (auth.bp, dashboard.bp, incident.bp, incident_actions.bp, rota.bp, prompts.bp, health.bp,
-              simphone.bp, simphone.api)
+BLUEPRINTS = (auth.bp, dashboard.bp, export.bp, callbacks.bp, incident.bp, incident_actions.bp, rota.bp, prompts.bp,
+              health.bp, simphone.bp, simphone.api)
 
 
 def register(app: Flask) -> None:

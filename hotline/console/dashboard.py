@@ -33,7 +33,7 @@ def home() -> Response:
 @bp.get("/console/incidents")
 def incidents() -> str:
     filters = queries.Filters.from_args(request.args)
-    return render_template("console/incidents.html", filters=filters, statuses=IncidentStatus.ALL,
+    return render_template("console/incidents.html", statuses=IncidentStatus.ALL,
                            **_rows(filters))
 
 
@@ -55,7 +55,9 @@ def _rows(filters: queries.Filters) -> dict[str, object]:
     names = {key: p.name for key, p in runtime.config.people.items()}
     with runtime.db.session() as s:
         rows, total = queries.incidents(s, filters, names)
-        return {"rows": rows, "total": total, "abandoned": queries.abandoned_calls(s),
+        pages = max(1, -(-total // queries.LIST_LIMIT))
+        return {"rows": rows, "total": total, "filters": filters, "pages": pages,
+                "abandoned": queries.abandoned_calls(s),
                 "unaccepted": urgency.unaccepted_count(s), "age": queries.age, "Band": urgency.Band,
                 "back": request.full_path if request.endpoint == "console.incidents" else url_for(
                     "console.incidents", **filters.query())}
