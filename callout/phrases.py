@@ -92,6 +92,7 @@ TEXTS: dict[str, dict[str, str]] = {
                              "Caller callback number: {callback}.",
         "sms_danger": "DANGER, ",
         "sms_no_callback": "none given",
+        "sms_link": "\nDetails (log in): {url}",
         "sms_caller": "Your report {ref} was accepted by the on-call team at {time}.",
     },
     "zh-TW": {
@@ -142,6 +143,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "sms_acceptor_many": "{org}專線：您已受理{danger}{count} 件{type}通報（{refs}）。通報人回電號碼：{callback}。",
         "sms_danger": "【有危險】",
         "sms_no_callback": "未提供",
+        "sms_link": "\n詳情（需登入）：{url}",
         "sms_caller": "您的通報 {ref} 已於 {time} 由值班人員受理。",
     },
 }

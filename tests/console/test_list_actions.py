@@ -5,6 +5,7 @@ says what will happen. The list keeps refreshing while a link in it has keyboard
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from hotline.base.models import Incident
@@ -86,6 +87,20 @@ def test_list_announces_then_acts_with_confirmations(context, hotline: Hotline, 
     wait_text(page, f"{row} .now-text", "Accepted by Lin Mei at")
     again.expect_hangup(timeout=20)
     assert not page.title().startswith("(")
+    sms = lin.expect_sms(f"/console/incidents/{incident_id}", timeout=20)  # the acceptor's SMS links the page
+    link = re.search(r"https?://\S+", sms["body"]).group(0)
+    phone = context.browser.new_context(base_url=hotline.public_url, viewport={"width": 390, "height": 844},
+                                        locale="en-US", extra_http_headers={"Accept-Language": "en-US"})
+    opened = phone.new_page()
+    opened.goto(link)
+    opened.wait_for_url("**/console/login**")  # a responder logs in first, then lands on the incident
+    opened.fill("input[name=user]", "alice")
+    opened.fill("input[name=password]", "correct horse battery")
+    opened.click("form.login button[type=submit]")
+    opened.wait_for_url(f"**/console/incidents/{incident_id}")
+    assert "Accepted by Lin Mei" in opened.locator("#now-text").inner_text()
+    shot(opened, "incident-from-sms-390")
+    phone.close()
 
     page.click(f'{row} form[data-action=close] button')
     question = confirm(page, "resolved from the list")

@@ -11,9 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
-from pathlib import Path
 
-import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from werkzeug.routing import IntegerConverter
@@ -21,9 +19,7 @@ from werkzeug.routing import IntegerConverter
 from hotline.base import states
 from hotline.base.config import ROOT
 from hotline.console import catalog, words
-from hotline.lifecycle import commands, jobs
-from hotline.lifecycle.commands import Actor, Channel
-from hotline.service.sandbox import HOTLINE, Hotline
+from hotline.service.sandbox import Hotline
 
 from .conftest import ADMIN, logged_in_client
 
@@ -99,39 +95,6 @@ def visible(html: str, lang: str) -> list[str]:
     return p.out
 
 
-def report(h: Hotline, wav: Path, digit: str, caller: str) -> int:
-    c = h.sim.dial(caller, HOTLINE)
-    c.expect_say("請選擇事件類型")
-    c.press(digit)
-    c.press("1")
-    c.expect_record()
-    c.speak(wav)
-    c.press("#")
-    c.expect_hangup()
-    return h.wait_for(lambda: h.incident_for(c.sid), what="incident").id
-
-
-@pytest.fixture(scope="module")
-def data(hotline: Hotline, speech_wav: Path) -> dict[str, int]:
-    """An accepted incident with a declined call, a stopped one, a closed one and an abandoned call."""
-    accepted = report(hotline, speech_wav, "6", "+886955000701")
-    lin = hotline.sim.phone("+886912000002")
-    call = lin.expect_call(timeout=20)
-    call.expect_status("ringing")
-    call.decline()
-    hotline.wait_for(lambda: hotline.audit(accepted, "callout.attempt") or None, what="declined attempt")
-    jobs.run(commands.accept, person="lin", name="Lin Mei", incident_id=accepted, actor=Actor(ADMIN, Channel.CONSOLE))
-    jobs.run(commands.add_note, accepted, Actor(ADMIN, Channel.CONSOLE), "called back")
-    stopped = report(hotline, speech_wav, "7", "+886955000702")
-    jobs.run(commands.stop_paging, stopped, Actor(ADMIN, Channel.CONSOLE), "drill")
-    closed = report(hotline, speech_wav, "2", "+886955000703")
-    jobs.run(commands.resolve, closed, Actor(ADMIN, Channel.CONSOLE), "done")
-    gone = hotline.sim.dial("+886955000704", HOTLINE)
-    gone.expect_say("請選擇事件類型")
-    gone.hangup()
-    return {"accepted": accepted, "stopped": stopped, "closed": closed}
-
-
 def pages(h: Hotline, ids: dict[str, int]) -> Iterator[str]:
     """Every console GET route that answers HTML, with real ids; plus a 404 and a 403."""
     adapter = h.app.url_map.bind("localhost")
@@ -164,12 +127,12 @@ def allowed_latin(h: Hotline) -> set[str]:
     return set(LATIN_WORD.findall(text))
 
 
-def test_every_page_in_both_languages(hotline: Hotline, data: dict[str, int]):
+def test_every_page_in_both_languages(hotline: Hotline, incidents_in_each_state: dict[str, int]):
     client = logged_in_client(hotline)
     latin_ok = allowed_latin(hotline)
     walked = 0
     problems: list[str] = []
-    for url in pages(hotline, data):
+    for url in pages(hotline, incidents_in_each_state):
         for lang in ("zh-TW", "en-US"):
             client.set_cookie("console_lang", lang)
             r = client.get(url)
