@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.base import (
     callout_models,  # noqa: F401  (its tables join Base.metadata)
+    rota_override_models,  # noqa: F401  (overrides made from the console)
     search_models,  # noqa: F401  (the full-text index of incidents)
 )
 from hotline.base.models import Base

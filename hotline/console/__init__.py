@@ -30,14 +30,15 @@ from . import (
     incident_actions,
     prompts,
     rota,
+    rota_edit,
     simphone,
 )
 from .keys import first_run_token, secret_key
 
 __all__ = ["register", "first_run_token"]
 
-BLUEPRINTS = (auth.bp, dashboard.bp, export.bp, callbacks.bp, incident.bp, incident_actions.bp, rota.bp, prompts.bp,
-              health.bp, simphone.bp, simphone.api)
+BLUEPRINTS = (auth.bp, dashboard.bp, export.bp, callbacks.bp, incident.bp, incident_actions.bp, rota.bp, rota_edit.bp,
+              prompts.bp, health.bp, simphone.bp, simphone.api)
 
 
 def register(app: Flask) -> None:
