@@ -19,7 +19,7 @@ from hotline.base.runtime import QUEUES, get_runtime
 
 from . import queries
 from .auth import guard
-from .i18n import N_
+from .i18n import N_, gettext
 
 bp = Blueprint("console_health", __name__)
 bp.before_request(guard())
@@ -51,8 +51,9 @@ def _workers() -> dict[str, Any]:
     workers = Worker.all(connection=redis)
     facts = worker_facts.read(redis, [w.name for w in workers])
     return {"count": len(workers), "workers": [
-        {"name": w.name, "label": f"{w.hostname or '?'} · pid {w.pid}", "state": str(w.get_state()),
-         "queues": w.queue_names(), "models": facts.get(w.name, {}).get("models")} for w in workers]}
+        {"name": w.name, "label": gettext("%(host)s, process %(pid)s", host=w.hostname or "?", pid=w.pid),
+         "state": str(w.get_state()), "queues": w.queue_names(), "models": facts.get(w.name, {}).get("models")}
+        for w in workers]}
 
 
 def _queues() -> dict[str, Any]:

@@ -81,7 +81,7 @@ def test_health_page_and_json(context, hotline: Hotline):
     models = page.locator("#checks tr[data-check=models]")  # config.toml configures no model: "off", not "ok"
     assert models.get_attribute("data-state") == "off" and "No model is configured." in models.inner_text()
     worker = page.locator("#checks .worker").first.inner_text()
-    assert " · pid " in worker and "callout" in worker  # host and pid, not RQ's random id
+    assert ", process " in worker and "callout" in worker  # host and process id, not RQ's random name
     assert "oldest waiting" not in page.locator("#checks tr[data-check=queues]").inner_text()  # nothing queued
     shot(page, "health")
     data = page.request.get("/console/health.json").json()
