@@ -1,9 +1,9 @@
 """Console benchmark: `python bench/console.py [--incidents 10000] [--requests 40]`.
 
 Server-side cost of the incident list, measured in-process through the Flask app (no network):
-- the list's live fragment and the whole list page with 10 incidents, then with 10,000 (of which
-  a few hundred are open), and their ratio: the list pages by 200 and orders in one query, so
-  the second should cost about what 200 rows cost to render, not what 10,000 do;
+- the list's live fragment and the whole list page with 10 incidents, 200 (one full page) and
+  10,000 (of which a few hundred are open), with ratios: the list pages by 200 and orders in one
+  query, so 10,000 should cost what 200 cost (rendering 200 rows), not what 10,000 rows would;
 - a live poll when nothing changed: the browser sends its ETag and gets 304 from the change
   mark (index lookups), against a poll that renders, from the same run.
 Reports medians and p90 in milliseconds. Seeding goes through the lifecycle commands.
@@ -139,16 +139,20 @@ def main() -> int:
         try:
             seed(h, 0, 10)
             small = measure(h, args.requests)
+            seed(h, 10, 190)
+            page_full = measure(h, args.requests)  # 200: one full page of rows, like 10,000 shows
             t0 = time.perf_counter()
-            seed(h, 10, args.incidents - 10)
-            print(f"seeded {args.incidents - 10} more incidents in {time.perf_counter() - t0:.1f} s")
+            seed(h, 200, args.incidents - 200)
+            print(f"seeded {args.incidents - 200} more incidents in {time.perf_counter() - t0:.1f} s")
             large = measure(h, args.requests)
         finally:
             h.close()
             redis.stop()
     for key in ("rows", "page", "search", "poll_unchanged", "baseline_healthz", "change_mark"):
         ratio = statistics.median(large[key]) / statistics.median(small[key])
-        print(f"{key:15s} 10: {summary(small[key])} | {args.incidents}: {summary(large[key])} | ratio {ratio:5.2f}")
+        full = statistics.median(large[key]) / statistics.median(page_full[key])
+        print(f"{key:16s} 10: {summary(small[key])} | 200: {summary(page_full[key])} | {args.incidents}: "
+              f"{summary(large[key])} | {args.incidents}/10 {ratio:5.2f} | {args.incidents}/200 {full:5.2f}")
     rendered = statistics.median(large["rows"])
     unchanged = statistics.median(large["poll_unchanged"])
     bare = statistics.median(large["baseline_healthz"])

@@ -24,7 +24,8 @@ MESSAGES = {"called_back": N_("Marked as called back."), "dismissed": N_("Dismis
             "no_call": N_("No such call.")}
 
 
-@bp.post("/console/calls/<int:call_id>/<any('called_back', 'dismissed'):state>")
+@bp.post("/console/calls/<int:call_id>/called-back", defaults={"state": "called_back"})
+@bp.post("/console/calls/<int:call_id>/dismiss", defaults={"state": "dismissed"})
 def settle(call_id: int, state: str) -> Response:
     viewer = current_viewer()
     actor = Actor(viewer.name if viewer else "", Channel.CONSOLE)

@@ -13,6 +13,8 @@ night; tests/console/test_translations.py fails on any such string.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Flask, g, has_request_context, redirect, request
 from flask_babel import Babel, get_translations
 from werkzeug.wrappers import Response
@@ -42,10 +44,21 @@ def pick(cookie: str | None) -> str:
 def gettext(text: str, **values: object) -> str:
     """`text` in the viewer's language; `%(name)s` placeholders filled after translating, so a
     translation may move them (the convention of gettext and Flask-Babel)."""
-    found = get_translations().gettext(text) if text else text
+    found = _translations().gettext(text) if text else text
     if found == text and has_request_context() and g.get("lang", "zh-TW") == "zh-TW":
         found = ZH.get(text, text)
     return found % values if values else found
+
+
+def _translations() -> Any:
+    """Flask-Babel's catalogue for this request, looked up once: a list of 200 rows asks thousands
+    of times, and each Flask-Babel lookup walks the app and request contexts."""
+    if not has_request_context():
+        return get_translations()
+    found = g.get("_console_translations")
+    if found is None:
+        found = g._console_translations = get_translations()
+    return found
 
 
 def current_lang() -> str:
