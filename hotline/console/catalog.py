@@ -69,9 +69,9 @@ def missing(locale: str = ZH_LOCALE) -> list[str]:
     return [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]  # type: ignore[misc]
 
 
-def fold(extra: dict[str, str], locale: str = ZH_LOCALE) -> int:
+def fold(extra: dict[str, str], locale: str = ZH_LOCALE, path: Path | None = None) -> int:
     """Write `extra` (English -> translation) into the .po; returns how many entries changed."""
-    path = po_path(locale)
+    path = path or po_path(locale)
     with path.open("rb") as f:
         catalog = read_po(f, locale=locale)
     changed = 0
@@ -85,8 +85,9 @@ def fold(extra: dict[str, str], locale: str = ZH_LOCALE) -> int:
         else:
             continue
         changed += 1
-    with path.open("wb") as f:
-        write_po(f, catalog, width=120)
+    if changed:
+        with path.open("wb") as f:
+            write_po(f, catalog, width=120)
     return changed
 
 

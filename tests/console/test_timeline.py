@@ -60,3 +60,14 @@ def test_every_sentence_has_a_chinese_translation(kind, actor, detail, expected)
     at = datetime(2026, 11, 28, 7, 7, tzinfo=UTC)
     text = timeline.line(kind, actor, detail, at, NAMES, chinese).text
     assert text and not any(word in text for word in ("Called", "Paging", "Recording", "noted", "Accepted"))
+
+
+def test_a_dict_of_translations_folds_into_the_catalogue(tmp_path):
+    """How a channel's ZH_... dict (merged into i18n.ZH) moves into the .po at merge time."""
+    po = tmp_path / "messages.po"
+    po.write_bytes(catalog.po_path().read_bytes())
+    assert catalog.fold({"Drill started": "演練開始", "Cancel": "取消"}, path=po) == 1  # "Cancel" was there already
+    with po.open("rb") as f:
+        folded = {m.id: m.string for m in read_po(f) if m.id}
+    assert folded["Drill started"] == "演練開始" and folded["Cancel"] == "取消"
+    assert catalog.fold({"Drill started": "演練開始"}, path=po) == 0
