@@ -50,7 +50,8 @@ def after_accept(callout_id: int) -> None:
         accepted_at = callout.accepted_at or now
         outbox: list[tuple[str, str, str, int | None]] = []  # (role, to, body, incident)
         if phone:
-            summary = sms.acceptor_summary(cfg.org_name, cfg.type_name(callout.type_key, lang), incidents, lang)
+            link = sms.incident_link(cfg.public_url, incidents[0].id) if incidents else None
+            summary = sms.acceptor_summary(cfg.org_name, cfg.type_name(callout.type_key, lang), incidents, lang, link)
             outbox.append(("acceptor", phone, _drill_marked(drill, summary, lang), None))
         seen: set[str] = set()
         for incident in incidents:

@@ -31,6 +31,7 @@ from hotline.base.drill_models import Drill
 from hotline.base.metrics import CALLOUT_FIRST_DIAL_SECONDS, observe_since
 from hotline.base.models import utcnow
 from hotline.base.oncall_policy import OncallSettings
+from hotline.base.rota_override_models import stored_overrides
 from hotline.base.runtime import get_runtime
 from hotline.base.states import AttemptState, CalloutState
 
@@ -63,7 +64,7 @@ def drive(callout_id: int, due: datetime | None = None) -> Driven:
     for _ in range(MAX_HOPS):
         now = moment(due)
         with rt.db.session() as s:
-            action = advance(s, callout_id, settings(), rt.config.people, now)
+            action = advance(s, callout_id, settings(), rt.config.people, now, stored_overrides(s, now))
         name = type(action).__name__
         match action:
             case Dial(attempt_id=attempt_id) if attempt_id is not None:

@@ -31,8 +31,18 @@ def can_receive_sms(number: str | None) -> bool:
     return phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in TEXTABLE
 
 
-def acceptor_summary(org: str, type_name: str, incidents: Sequence[Incident], lang: str) -> str:
-    """`type_name` must already be in `lang`."""
+def incident_link(public_url: str, incident_id: int) -> str:
+    """The console's page of an incident; a responder opening it from the SMS logs in first."""
+    return f"{public_url.rstrip('/')}/console/incidents/{incident_id}"
+
+
+def acceptor_summary(org: str, type_name: str, incidents: Sequence[Incident], lang: str,
+                     link: str | None = None) -> str:
+    """`type_name` must already be in `lang`; `link` (the first incident's page) goes at the end."""
+    return _summary(org, type_name, incidents, lang) + (text(lang, "sms_link", url=link) if link else "")
+
+
+def _summary(org: str, type_name: str, incidents: Sequence[Incident], lang: str) -> str:
     callback = next((i.callback_number for i in incidents if i.callback_number), None) or text(lang, "sms_no_callback")
     danger = text(lang, "sms_danger") if any(i.severity == "danger" for i in incidents) else ""
     if len(incidents) == 1:

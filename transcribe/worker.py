@@ -19,6 +19,7 @@ from redis import Redis
 from rq import Queue, Worker
 from rq.job import Job
 
+from hotline.base import worker_facts
 from transcribe import model_cache
 from transcribe.current import current_settings
 from transcribe.jobs import QUEUE, record_failure
@@ -37,6 +38,7 @@ class PreloadingWorker(Worker):
             self.log.info("transcribe model %s: %s", language, "loaded" if status == "ok" else status)
         if not report:
             self.log.warning("no transcription models configured: every recording will be `skipped`")
+        worker_facts.publish(self.connection, self.name, role="transcribe", models=report)
 
     def main_work_horse(self, job: Job, queue: Queue) -> None:
         _forget_inherited_db_connections()

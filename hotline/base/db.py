@@ -17,6 +17,8 @@ from hotline.base import (  # noqa: F401  (their tables join Base.metadata)
     crisis_models,
     drill_models,
     event_models,
+    rota_override_models,
+    search_models,
 )
 from hotline.base.private_files import private_file
 

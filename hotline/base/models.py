@@ -97,6 +97,11 @@ class Call(Base):
     to_number: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(20), default="ringing")
     abandoned: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # An abandoned call's follow-up (hotline.lifecycle.callbacks): None while someone should ring
+    # back, else a CallbackState, with who settled it and when.
+    callback_state: Mapped[str | None] = mapped_column(String(20))
+    callback_by: Mapped[str | None] = mapped_column(String(64))
+    callback_at: Mapped[datetime | None]
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]

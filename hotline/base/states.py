@@ -24,6 +24,13 @@ class IncidentStatus(StrEnum):
 
 
 
+class CallbackState(StrEnum):
+    """How an abandoned call (hung up before choosing a type) was followed up."""
+
+    CALLED_BACK = "called_back"  # someone rang the caller back
+    DISMISSED = "dismissed"  # not worth a call back (a wrong number, a test), with a reason
+
+
 class RecordingStatus(StrEnum):
     PENDING = "pending"  # Twilio has it; we have not stored it yet
     STORED = "stored"  # in recordings/, with its checksum

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask, g
 
 from hotline.base.config import Config
@@ -18,9 +19,12 @@ from hotline.base.console_settings import console_settings
 
 from . import (
     auth,
+    callbacks,
     crisis,
     dashboard,
     drills,
+    errors,
+    export,
     headers,
     health,
     i18n,
@@ -29,14 +33,15 @@ from . import (
     legal_hold,
     prompts,
     rota,
+    rota_edit,
     simphone,
 )
 from .keys import first_run_token, secret_key
 
 __all__ = ["register", "first_run_token"]
 
-BLUEPRINTS = (auth.bp, dashboard.bp, incident.bp, incident_actions.bp, legal_hold.bp, rota.bp, prompts.bp,
-              health.bp, simphone.bp, simphone.api, crisis.bp, drills.bp)
+BLUEPRINTS = (auth.bp, dashboard.bp, export.bp, callbacks.bp, incident.bp, incident_actions.bp, legal_hold.bp,
+              rota.bp, rota_edit.bp, prompts.bp, health.bp, simphone.bp, simphone.api, crisis.bp, drills.bp)
 
 
 def register(app: Flask) -> None:
@@ -53,6 +58,7 @@ def register(app: Flask) -> None:
     )
     i18n.register(app)
     headers.register(app, cfg.public_url)
+    errors.register(app)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     zone = ZoneInfo(cfg.timezone)
@@ -60,9 +66,25 @@ def register(app: Flask) -> None:
     def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
         return moment.astimezone(zone).strftime(fmt) if moment else ""
 
+    def when(moment: datetime | None) -> str:
+        """A clock time for today, with the date for anything older: "15:07", "11-27 22:40"."""
+        if moment is None:
+            return ""
+        here, today = moment.astimezone(zone), datetime.now(zone).date()
+        return here.strftime("%H:%M" if here.date() == today else "%m-%d %H:%M")
+
+    def language_name(code: str) -> str:
+        """A language by its name in the viewer's language (Babel's CLDR data): "中文 (台灣)"."""
+        try:
+            return Locale.parse(code.replace("-", "_")).get_display_name(i18n.BABEL_LOCALE.get(
+                g.get("lang", "zh-TW"), "zh_Hant_TW")) or code
+        except (ValueError, TypeError, UnknownLocaleError):
+            return code
+
     @app.context_processor
     def _globals() -> dict[str, Any]:
         return {"viewer": auth.current_viewer(), "csrf_token": auth.csrf_token, "cfg": cfg, "local": local,
+                "when": when, "language_name": language_name,
                 "type_name": lambda key: cfg.type_name(key, g.get("lang", cfg.default_language)),
                 "sim_on": cfg.twilio.sim_mode, "lang": g.get("lang", "zh-TW"),
                 "people": cfg.people}

@@ -7,25 +7,32 @@ callout paging for the others.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hotline.base.runtime import get_runtime
 from hotline.lifecycle import commands, jobs
 from hotline.lifecycle.commands import Actor, Channel
 
+from .i18n import N_
+
 MESSAGES = {  # what the admin reads after each command, by the command's outcome code
-    "accepted": "Accepted.", "already_taken": "Already accepted by someone else.", "closed": "Incident closed.",
-    "already_closed": "Already closed.", "stopped": "Paging stopped.", "not_paging": "Nothing is being paged.",
-    "reason_required": "Say why paging should stop.", "paging_again": "Paging again.",
-    "not_stopped": "Paging was not stopped.", "reopened": "Incident reopened.", "not_closed": "It is not closed.",
-    "noted": "Note saved.", "empty_note": "Empty note.", "no_incident": "No such incident.",
+    "accepted": N_("Accepted."), "already_taken": N_("Already accepted by someone else."),
+    "closed": N_("Incident closed."), "already_closed": N_("Already closed."), "stopped": N_("Paging stopped."),
+    "not_paging": N_("Nothing is being paged."), "reason_required": N_("Say why paging should stop."),
+    "paging_again": N_("Paging again."), "not_stopped": N_("Paging was not stopped."),
+    "reopened": N_("Incident reopened."), "not_closed": N_("It is not closed."), "noted": N_("Note saved."),
+    "empty_note": N_("Empty note."), "no_incident": N_("No such incident."),
 }
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """`message` is English with `%(name)s` placeholders; the blueprint translates it, then fills
+    in `values`, so the admin reads it in their own language."""
+
     ok: bool
     message: str
+    values: dict[str, str] = field(default_factory=dict)
 
 
 def _actor(user: str) -> Actor:
@@ -33,20 +40,19 @@ def _actor(user: str) -> Actor:
 
 
 def _done(out: commands.Outcome) -> Outcome:
-    message = MESSAGES.get(out.code, out.message or out.code)
     if out.code == "already_taken" and out.accepted_by_name:
-        message = f"Already accepted by {out.accepted_by_name}."
-    return Outcome(out.ok, message)
+        return Outcome(False, N_("Already accepted by %(name)s."), {"name": out.accepted_by_name})
+    return Outcome(out.ok, MESSAGES.get(out.code, out.message or out.code))
 
 
 def accept_on_behalf(incident_id: int, person_key: str, actor: str) -> Outcome:
     """The person said yes some other way (a call to the office, Signal): record it as theirs."""
     person = get_runtime().config.people.get(person_key)
     if person is None:
-        return Outcome(False, f"unknown person {person_key!r}")
+        return Outcome(False, N_("Nobody called %(key)s is in the configuration."), {"key": person_key})
     out = jobs.run(commands.accept, person=person_key, name=person.name, incident_id=incident_id,
                    actor=_actor(actor))
-    return _done(out) if not out.ok else Outcome(True, f"accepted by {person.name}")
+    return _done(out) if not out.ok else Outcome(True, N_("Accepted on behalf of %(name)s."), {"name": person.name})
 
 
 def stop_paging(incident_id: int, reason: str, actor: str) -> Outcome:

@@ -25,6 +25,7 @@ from hotline.base.lockout import Lockout
 from hotline.base.runtime import get_runtime
 
 from . import sessions
+from .i18n import N_, gettext
 from .keys import TOKEN_USER, first_run_token
 from .safe_redirect import same_origin_path
 
@@ -122,7 +123,7 @@ def guard(api: bool = False):  # type: ignore[no-untyped-def]
                 abort(401)
             return redirect(url_for("console_auth.login", next=request.full_path.rstrip("?")))
         if request.method not in SAFE_METHODS and not csrf_ok():
-            abort(403, "CSRF token missing or wrong: reload the page and try again")
+            abort(403, N_("This form has expired or did not come from this site: reload the page and try again."))
         return None
 
     return check
@@ -131,7 +132,7 @@ def guard(api: bool = False):  # type: ignore[no-untyped-def]
 def require_admin() -> None:
     viewer = current_viewer()
     if viewer is None or not viewer.is_admin:
-        abort(403, "Only administrators can do this.")
+        abort(403, N_("Only administrators can do this."))
 
 
 USER_LOCKOUT = Lockout("login-user", attempts=5)  # guessing one account
@@ -152,17 +153,17 @@ def _count_failure(name: str, addr: str | None) -> None:
 def login() -> Response | str:
     if request.method == "POST":
         if not csrf_ok():
-            abort(403, "CSRF token missing or wrong: reload the page and try again")
+            abort(403, N_("This form has expired or did not come from this site: reload the page and try again."))
         name, password = request.form.get("user", "").strip(), request.form.get("password", "")
         redis, addr = get_runtime().redis, request.remote_addr
         if USER_LOCKOUT.is_locked(redis, name) or ADDR_LOCKOUT.is_locked(redis, addr):
-            flash("Too many failed logins. Try again in 15 minutes.", "error")
+            flash(gettext("Too many failed logins. Try again in 15 minutes."), "error")
             return render_template("console/login.html", user=name), 429
         role = check_login(name, password)
         if role is None:
             current_app.logger.warning("console: failed login for %r from %s", name, addr)
             _count_failure(name, addr)
-            flash("Wrong user name or password.", "error")
+            flash(gettext("Wrong user name or password."), "error")
             return render_template("console/login.html", user=name), 401
         USER_LOCKOUT.succeeded(redis, name)
         credential = _credential(name)

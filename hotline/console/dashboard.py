@@ -7,14 +7,14 @@ rows rendered by one template whether the page is fresh or refreshed.
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from hotline.base.models import IncidentStatus
 from hotline.base.runtime import get_runtime
 
-from . import queries
-from .auth import guard
+from . import changes, queries, urgency
+from .auth import current_viewer, guard
 
 bp = Blueprint("console", __name__)
 bp.before_request(guard())
@@ -33,17 +33,31 @@ def home() -> Response:
 @bp.get("/console/incidents")
 def incidents() -> str:
     filters = queries.Filters.from_args(request.args)
-    return render_template("console/incidents.html", filters=filters, statuses=IncidentStatus.ALL,
+    return render_template("console/incidents.html", statuses=IncidentStatus.ALL,
                            **_rows(filters))
 
 
 @bp.get("/console/incidents/rows")
-def rows() -> str:
-    """The live part of the list page, fetched again every few seconds by live.js."""
-    return render_template("console/_incident_rows.html", **_rows(queries.Filters.from_args(request.args)))
+def rows() -> Response:
+    """The live part of the list page, fetched again every few seconds by live.js (304 if unchanged)."""
+    return changes.answer(lambda: render_template("console/_incident_rows.html",
+                                                  **_rows(queries.Filters.from_args(request.args))),
+                          g.get("lang"), _role())
+
+
+def _role() -> str:
+    viewer = current_viewer()
+    return viewer.role if viewer else ""
 
 
 def _rows(filters: queries.Filters) -> dict[str, object]:
-    with get_runtime().db.session() as s:
-        return {"incidents": queries.incidents(s, filters), "abandoned": queries.abandoned_calls(s),
-                "age": queries.age}
+    runtime = get_runtime()
+    names = {key: p.name for key, p in runtime.config.people.items()}
+    with runtime.db.session() as s:
+        rows, total = queries.incidents(s, filters, names)
+        pages = max(1, -(-total // queries.LIST_LIMIT))
+        return {"rows": rows, "total": total, "filters": filters, "pages": pages,
+                "abandoned": queries.abandoned_calls(s),
+                "unaccepted": urgency.unaccepted_count(s), "age": queries.age, "Band": urgency.Band,
+                "back": request.full_path if request.endpoint == "console.incidents" else url_for(
+                    "console.incidents", **filters.query())}

@@ -7,15 +7,19 @@ taking the health page down with it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
+from hotline.base import worker_facts
 from hotline.base.runtime import QUEUES, get_runtime
 
+from . import queries
 from .auth import guard
+from .i18n import N_, gettext
 
 bp = Blueprint("console_health", __name__)
 bp.before_request(guard())
@@ -23,7 +27,7 @@ bp.before_request(guard())
 
 def _check(fn: Any) -> dict[str, Any]:
     try:
-        return {"ok": True, **fn()}
+        return {"ok": True, **fn()}  # a check may answer ok=False itself
     except Exception as exc:  # noqa: BLE001 - any failure is the answer, not an error
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
 
@@ -43,37 +47,61 @@ def _database() -> dict[str, Any]:
 def _workers() -> dict[str, Any]:
     from rq import Worker
 
-    workers = Worker.all(connection=get_runtime().redis)
+    redis = get_runtime().redis
+    workers = Worker.all(connection=redis)
+    facts = worker_facts.read(redis, [w.name for w in workers])
     return {"count": len(workers), "workers": [
-        {"name": w.name, "state": str(w.get_state()), "queues": w.queue_names()} for w in workers]}
+        {"name": w.name, "label": gettext("%(host)s, process %(pid)s", host=w.hostname or "?", pid=w.pid),
+         "state": str(w.get_state()), "queues": w.queue_names(), "models": facts.get(w.name, {}).get("models")}
+        for w in workers]}
 
 
 def _queues() -> dict[str, Any]:
     rt = get_runtime()
+    now = datetime.now(UTC)
     out = {}
     for name in QUEUES:
         q = rt.queue(name)
+        oldest = None
+        first = q.get_job_ids(0, 0)
+        job = q.fetch_job(first[0]) if first else None
+        if job is not None and job.enqueued_at is not None:
+            oldest = max(0, int((now - job.enqueued_at.replace(tzinfo=job.enqueued_at.tzinfo or UTC)).total_seconds()))
         out[name] = {"queued": q.count, "failed": q.failed_job_registry.count,
-                     "scheduled": q.scheduled_job_registry.count}
+                     "scheduled": q.scheduled_job_registry.count, "oldest_seconds": oldest}
     return {"queues": out}
 
 
-def _models() -> dict[str, Any]:
-    """Models are loaded in the transcription workers, not here: report configured and on disk."""
-    settings = get_runtime().config.extras.get("transcribe")
-    if settings is None:
-        return {"configured": {}, "note": "transcription is not installed"}
-    from transcribe.model_cache import loaded
+def models_verdict(configured: list[str], loaded: list[dict[str, str] | None]) -> list[str]:
+    """The configured languages no running worker has loaded: each is a transcription that will
+    wait for ever (or fail), so the health page goes red. `loaded` is each worker's language ->
+    "ok" or the reason it failed, None for a worker that loads no models."""
+    ready = {lang for sheet in loaded if sheet for lang, status in sheet.items() if status == "ok"}
+    return [lang for lang in configured if lang not in ready]
 
-    in_process = {str(m.directory) for m in loaded().values()}
+
+def _models() -> dict[str, Any]:
+    """Configured models, whether each is on disk, and which worker has it loaded: a model only
+    on disk transcribes nothing."""
+    settings = get_runtime().config.extras.get("transcribe")
+    if settings is None or not settings.models:
+        return {"configured": {}, "state": "off",
+                "note": N_("Transcription is not installed.") if settings is None else None}
     models = {}
     for lang, spec in settings.models.items():
         try:
             directory, present = str(spec.resolve()), True
         except FileNotFoundError as exc:
             directory, present = str(exc), False
-        models[lang] = {"model": spec.label, "present": present, "directory": directory,
-                        "loaded_here": directory in in_process}
+        models[lang] = {"model": spec.label, "present": present, "directory": directory}
+    workers = _check(_workers)
+    missing = models_verdict(list(models), [w.get("models") for w in workers.get("workers", [])])
+    for lang in models:
+        models[lang]["loaded_by"] = [w["label"] for w in workers.get("workers", [])
+                                     if (w.get("models") or {}).get(lang) == "ok"]
+    if missing:
+        return {"ok": False, "configured": models, "missing": missing,
+                "error": N_("Transcription is configured, but no running worker has loaded the model.")}
     return {"configured": models}
 
 
@@ -83,14 +111,15 @@ def report() -> dict[str, Any]:
     checks = {"redis": _check(_redis), "database": _check(_database), "workers": _check(_workers),
               "queues": _check(_queues), "models": _check(_models)}
     if checks["workers"]["ok"] and not checks["workers"]["count"]:
-        checks["workers"] = {**checks["workers"], "ok": False, "error": "no RQ worker is running"}
+        checks["workers"] = {**checks["workers"], "ok": False, "error": N_("No RQ worker is running.")}
     return {"ok": all(c["ok"] for c in checks.values()), "mode": "sim" if sim else "twilio",
             "twilio_api": cfg.twilio.api_origin, **checks}
 
 
 @bp.get("/console/health")
 def page() -> str:
-    return render_template("console/health.html", report=report())
+    return render_template("console/health.html", report=report(),
+                           seconds_words=lambda n: queries.age(datetime.now(UTC) - timedelta(seconds=n)))
 
 
 @bp.get("/console/health.json")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, abort, g, render_template, send_file
 from werkzeug.wrappers import Response
 
 from hotline.base.models import Incident, Recording
@@ -16,21 +16,29 @@ from hotline.base.runtime import get_runtime
 from hotline.base.states import RecordingStatus
 from hotline.lifecycle.event_view import event_views
 
-from . import queries
-from .auth import guard
+from . import changes, queries, timeline, urgency
+from .auth import current_viewer, guard
+from .i18n import gettext
 
 bp = Blueprint("console_incident", __name__)
 bp.before_request(guard())
 
 
 def _context(incident_id: int) -> dict[str, object]:
-    with get_runtime().db.session() as s:
+    runtime = get_runtime()
+    names = {key: p.name for key, p in runtime.config.people.items()}
+    with runtime.db.session() as s:
         incident = s.get(Incident, incident_id)
         if incident is None:
             abort(404)
-        return {"incident": incident, "recordings": queries.recordings(s, incident_id),
-                "callout": queries.callout(s, incident_id), "events": queries.audit_events(s, incident_id),
-                "alert": event_views(s, [incident_id]).get(incident_id), "age": queries.age}
+        callout = queries.callout(s, incident_id)
+        seconds = {a.id: a.ring_seconds for a in callout.attempts} if callout else {}
+        said = timeline.Names(names, lambda key: runtime.config.type_name(key, g.get("lang", "zh-TW")), seconds)
+        lines = [timeline.line(e.kind, e.actor, e.detail, e.at, said, gettext)
+                 for e in queries.audit_events(s, incident_id)]
+        return {"incident": incident, "recordings": queries.recordings(s, incident_id), "callout": callout,
+                "lines": lines, "now": urgency.rows(s, [incident], names)[0].now, "age": queries.age,
+                "Band": urgency.Band, "alert": event_views(s, [incident_id]).get(incident_id)}
 
 
 @bp.get("/console/incidents/<int:incident_id>")
@@ -39,9 +47,12 @@ def page(incident_id: int) -> str:
 
 
 @bp.get("/console/incidents/<int:incident_id>/live")
-def live(incident_id: int) -> str:
-    """Status, callout and audit timelines: the parts that change while a callout runs."""
-    return render_template("console/_incident_live.html", **_context(incident_id))
+def live(incident_id: int) -> Response:
+    """Everything that changes while a callout runs: status, actions, recordings and transcripts,
+    the callout and the timeline (304 when nothing changed)."""
+    viewer = current_viewer()
+    return changes.answer(lambda: render_template("console/_incident_live.html", **_context(incident_id)),
+                          g.get("lang"), viewer.role if viewer else "")
 
 
 @bp.get("/console/recordings/<int:recording_id>.wav")

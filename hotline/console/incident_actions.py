@@ -8,6 +8,8 @@ from werkzeug.wrappers import Response
 
 from . import actions
 from .auth import current_viewer, guard, require_admin
+from .i18n import gettext
+from .safe_redirect import same_origin_path
 
 bp = Blueprint("console_actions", __name__)
 bp.before_request(guard())
@@ -15,8 +17,10 @@ bp.before_request(require_admin)
 
 
 def _back(incident_id: int, outcome: actions.Outcome) -> Response:
-    flash(outcome.message, "ok" if outcome.ok else "error")
-    return redirect(url_for("console_incident.page", incident_id=incident_id))
+    """Back where the button was (the list or the incident page), with what happened, translated."""
+    flash(gettext(outcome.message, **outcome.values), "ok" if outcome.ok else "error")
+    target = same_origin_path(request.form.get("next"))
+    return redirect(target or url_for("console_incident.page", incident_id=incident_id))
 
 
 def _actor() -> str:

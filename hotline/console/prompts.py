@@ -17,6 +17,7 @@ from hotline.base import prompt_store
 from hotline.base.prompts import prompts_dir
 
 from .auth import guard, require_admin
+from .i18n import gettext
 
 bp = Blueprint("console_prompts", __name__)
 bp.before_request(guard())
@@ -79,10 +80,10 @@ def change(name: str, lang: str, action: str) -> Response:
             flash(f"{name} {lang}: v{version}", "ok")
         elif action == "publish":
             prompt_store.publish(folder, name, lang, int(request.form.get("version", "0")))
-            flash(f"{name} {lang}: Published.", "ok")
+            flash(f"{name} {lang}: " + gettext("Published."), "ok")
         elif action == "rollback":
             back = prompt_store.rollback(folder, name, lang)
-            flash(f"{name} {lang}: " + (f"v{back}" if back else "Back to text-to-speech."), "ok")
+            flash(f"{name} {lang}: " + (f"v{back}" if back else gettext("Back to text-to-speech.")), "ok")
         else:
             abort(404)
     except (prompt_store.PromptError, ValueError) as exc:

@@ -6,62 +6,106 @@ so the lead can reuse these for an API without Flask in the way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from callout.store import callout_for_incident
 from hotline.base.models import AuditEvent, Call, Incident, IncidentStatus, Recording, Transcript, utcnow
 from hotline.base.states import CalloutState
+from hotline.lifecycle import search
+
+from . import urgency
+from .i18n import N_, gettext
 
 LIST_LIMIT = 200
+EXPORT_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
 class Filters:
+    """What the list shows, all of it in the URL so a view can be bookmarked, shared or exported."""
+
     status: str = ""
     type_key: str = ""
     drill: str = ""  # "" all | "yes" drills only | "no" real only
+    q: str = ""  # search words
+    page: int = 1
 
     @classmethod
     def from_args(cls, args: Any) -> Filters:
         status = args.get("status", "")
         drill = args.get("drill", "")
+        try:
+            page = max(1, min(int(args.get("page", "1")), 100_000))
+        except ValueError:
+            page = 1
         return cls(status if status in IncidentStatus.ALL else "", args.get("type", "")[:40],
-                   drill if drill in ("yes", "no") else "")
+                   drill if drill in ("yes", "no") else "", " ".join(args.get("q", "").split())[:200], page)
 
-    def query(self) -> dict[str, str]:
-        return {k: v for k, v in (("status", self.status), ("type", self.type_key), ("drill", self.drill)) if v}
+    def query(self, **changes: object) -> dict[str, str]:
+        """URL arguments of this view (with `changes`), leaving out defaults."""
+        f = replace(self, **changes)  # type: ignore[arg-type]
+        pairs = (("status", f.status), ("type", f.type_key), ("drill", f.drill), ("q", f.q),
+                 ("page", str(f.page) if f.page > 1 else ""))
+        return {k: v for k, v in pairs if v}
 
 
-def incidents(s: Session, f: Filters) -> list[Incident]:
-    q = select(Incident).order_by(Incident.created_at.desc(), Incident.id.desc()).limit(LIST_LIMIT)
+def _selected(s: Session, f: Filters) -> Select:  # type: ignore[type-arg]
+    q = select(Incident)
     if f.status:
         q = q.where(Incident.status == f.status)
     if f.type_key:
         q = q.where(Incident.type_key == f.type_key)
     # Drill incidents never count among live incidents unless the drill filter asks for them.
     q = q.where(Incident.drill.is_(f.drill == "yes"))
-    return list(s.scalars(q))
+    if f.q:
+        q = q.where(search.matches(s, f.q))
+    return q
+
+
+def incidents(s: Session, f: Filters, people_names: dict[str, str]) -> tuple[list[urgency.Row], int]:
+    """One page of the list, most urgent first, and how many incidents match in all."""
+    q = _selected(s, f)
+    total = s.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0
+    found = list(s.scalars(urgency.ordered(q).limit(LIST_LIMIT).offset((f.page - 1) * LIST_LIMIT)))
+    return urgency.rows(s, found, people_names), total
+
+
+def every_incident(s: Session, f: Filters, people_names: dict[str, str], limit: int = EXPORT_LIMIT
+                   ) -> Iterator[urgency.Row]:
+    """Every incident of the view (not one page), most urgent first, in chunks: for the export."""
+    ids = list(s.scalars(urgency.ordered(_selected(s, f).with_only_columns(Incident.id)).limit(limit)))
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        found = {i.id: i for i in s.scalars(select(Incident).where(Incident.id.in_(part)))}
+        yield from urgency.rows(s, [found[i] for i in part if i in found], people_names)
+        s.expunge_all()  # a long export holds only one chunk in memory
 
 
 def abandoned_calls(s: Session, limit: int = 50) -> list[Call]:
     """Callers who hung up before choosing a type: someone should ring them back."""
-    q = select(Call).where(Call.abandoned.is_(True)).order_by(Call.created_at.desc()).limit(limit)
+    q = (select(Call).where(Call.abandoned.is_(True), Call.callback_state.is_(None))
+         .order_by(Call.created_at.desc()).limit(limit))
     return list(s.scalars(q))
 
 
+AGE_UNITS = ((N_("%(n)s d"), 86400), (N_("%(n)s h"), 3600), (N_("%(n)s min"), 60))
+
+
 def age(moment: datetime | None, now: datetime | None = None) -> str:
+    """How long ago, in the largest whole unit: "3 min", "3 分鐘"."""
     if moment is None:
         return ""
     seconds = int(((now or utcnow()) - moment).total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+    for unit, size in AGE_UNITS:
         if seconds >= size:
-            return f"{seconds // size} {unit}"
-    return f"{max(seconds, 0)} s"
+            return gettext(unit, n=seconds // size)
+    return gettext("%(n)s s", n=max(seconds, 0))
 
 
 @dataclass(frozen=True)

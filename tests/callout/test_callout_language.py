@@ -134,6 +134,12 @@ def test_sms_texts_in_each_language():
     assert sms.acceptor_summary("Org", "supply chain", many, "en-US") == \
         "Org hotline: you accepted 2 supply chain reports (11, 12). Caller callback number: none given."
     assert sms.caller_notice(one[0], AT, "Asia/Taipei", "zh-TW") == "您的通報 4821 已於 09:05 由值班人員受理。"
+    link = sms.incident_link("https://hotline.example.org/", 7)
+    assert link == "https://hotline.example.org/console/incidents/7"
+    assert sms.acceptor_summary("Org", "supply chain", many, "en-US", link).endswith(
+        "none given.\nDetails (log in): https://hotline.example.org/console/incidents/7")
+    assert sms.acceptor_summary("範例機構", "資訊安全", one, "zh-TW", link).endswith(
+        "+886912345678。\n詳情（需登入）：https://hotline.example.org/console/incidents/7")
 
 
 def test_twiml_says_every_line_in_the_reply_language(config_file):

@@ -17,7 +17,9 @@ from redis import Redis
 from werkzeug.security import generate_password_hash
 
 from hotline.base.config import ROOT
-from hotline.service.sandbox import Hotline
+from hotline.lifecycle import commands, jobs
+from hotline.lifecycle.commands import Actor, Channel
+from hotline.service.sandbox import HOTLINE, Hotline
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "artifacts" / "console"
@@ -106,3 +108,47 @@ def logged_in_client(h: Hotline, user: str = ADMIN, password: str = ADMIN_PW) ->
     page = client.get("/console/incidents").get_data(as_text=True)
     client.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr,attr-defined]
     return client
+
+
+def confirm(page: Page, answer: str | None = None) -> str:
+    """Answer the confirmation dialog an action opens (typing `answer` when it asks); its question."""
+    dialog = page.locator("dialog#confirm[open]")
+    dialog.wait_for()
+    question = page.locator("#confirm-text").inner_text()
+    if answer is not None:
+        page.fill("#confirm-input", answer)
+    page.click("#confirm-ok")
+    return question
+
+
+def report(h: Hotline, wav: Path, digit: str, caller: str) -> int:
+    c = h.sim.dial(caller, HOTLINE)
+    c.expect_say("請選擇事件類型")
+    c.press(digit)
+    c.press("1")
+    c.expect_record()
+    c.speak(wav)
+    c.press("#")
+    c.expect_hangup()
+    return h.wait_for(lambda: h.incident_for(c.sid), what="incident").id
+
+
+@pytest.fixture(scope="module")
+def incidents_in_each_state(hotline: Hotline, speech_wav: Path) -> dict[str, int]:
+    """An accepted incident with a declined call, a stopped one, a closed one and an abandoned call."""
+    accepted = report(hotline, speech_wav, "6", "+886955000701")
+    lin = hotline.sim.phone("+886912000002")
+    call = lin.expect_call(timeout=20)
+    call.expect_status("ringing")
+    call.decline()
+    hotline.wait_for(lambda: hotline.audit(accepted, "callout.attempt") or None, what="declined attempt")
+    jobs.run(commands.accept, person="lin", name="Lin Mei", incident_id=accepted, actor=Actor(ADMIN, Channel.CONSOLE))
+    jobs.run(commands.add_note, accepted, Actor(ADMIN, Channel.CONSOLE), "called back")
+    stopped = report(hotline, speech_wav, "7", "+886955000702")
+    jobs.run(commands.stop_paging, stopped, Actor(ADMIN, Channel.CONSOLE), "drill")
+    closed = report(hotline, speech_wav, "2", "+886955000703")
+    jobs.run(commands.resolve, closed, Actor(ADMIN, Channel.CONSOLE), "done")
+    gone = hotline.sim.dial("+886955000704", HOTLINE)
+    gone.expect_say("請選擇事件類型")
+    gone.hangup()
+    return {"accepted": accepted, "stopped": stopped, "closed": closed}

@@ -70,10 +70,19 @@ def test_rota_page_agrees_with_the_callout_resolver(context, hotline: Hotline):
 
 def test_health_page_and_json(context, hotline: Hotline):
     page = login(context.new_page())
+    hotline.wait_for(lambda: page.request.get("/console/health.json").json()["workers"]["ok"] or None,
+                     what="the module's worker registered with RQ")
     page.goto("/console/health")
-    assert page.locator("#mode").inner_text() == "sim"
+    assert page.locator("#mode").get_attribute("data-mode") == "sim"
+    assert page.locator("#mode").inner_text() == "simulator (no real calls)"
     for check in ("redis", "database", "workers", "queues"):
-        assert page.locator(f"#checks tr[data-check={check}] .tag").inner_text() == "ok", check
+        row = page.locator(f"#checks tr[data-check={check}]")
+        assert row.locator(".tag").inner_text() == "ok", (check, row.inner_text())
+    models = page.locator("#checks tr[data-check=models]")  # config.toml configures no model: "off", not "ok"
+    assert models.get_attribute("data-state") == "off" and "No model is configured." in models.inner_text()
+    worker = page.locator("#checks .worker").first.inner_text()
+    assert ", process " in worker and "callout" in worker  # host and process id, not RQ's random name
+    assert "oldest waiting" not in page.locator("#checks tr[data-check=queues]").inner_text()  # nothing queued
     shot(page, "health")
     data = page.request.get("/console/health.json").json()
     assert data["redis"]["ok"] and data["database"]["ok"] and data["workers"]["count"] >= 1

@@ -14,7 +14,7 @@ from hotline.lifecycle import commands, jobs
 from hotline.lifecycle.commands import Actor, Channel
 from hotline.service.sandbox import HOTLINE, Hotline
 
-from .conftest import logged_in_client, login, shot
+from .conftest import confirm, logged_in_client, login, shot
 
 CALLER = "+886955000123"
 DIRECTOR = "+886912000009"  # `other` reports page the management rota: the director alone
@@ -61,14 +61,14 @@ def test_incident_list_updates_live_and_filters(context, hotline: Hotline, reque
     row.wait_for()
     assert page.evaluate("window.__stayed") is True  # arrived by polling, not by a reload
     cells = row.locator("td").all_inner_texts()
-    assert inc.ref in cells[0] and cells[1] == "other" and cells[4] == CALLER
+    assert inc.ref in cells[0] and cells[1].startswith("other") and cells[3] == CALLER
     page.locator("#abandoned", has_text="+886955000999").wait_for()
     assert "Call back" in page.locator("#abandoned").inner_text()
     shot(page, "incidents")
     for query, present in (("status=closed", False), ("type=other", True), ("drill=yes", False),
                            ("drill=no&type=other", True), ("type=reputation", False)):
         page.goto(f"/console/incidents?{query}")
-        assert page.locator(f'#incidents tr[data-incident="{inc.id}"]').count() == int(present), query
+        assert page.locator(f'#live tr[data-incident="{inc.id}"]').count() == int(present), query
 
 
 def test_recording_streams_with_ranges_only_to_logged_in_users(hotline: Hotline, incident: Incident):
@@ -116,8 +116,10 @@ def test_callout_timeline_moves_live_then_accept_on_behalf(context, hotline: Hot
     assert page.evaluate("window.__stayed") is True
     shot(page, "incident-callout-live")
 
-    page.select_option("#accept-form select[name=person]", "director")
+    page.wait_for_function("document.querySelector('#now-text').textContent.includes('round 2')")
+    assert page.locator("#accept-form select[name=person]").input_value() == "director"  # the one ringing now
     page.click("#accept-form button")
+    assert confirm(page) == f"Accept {incident.ref} on behalf of Director Lee? Calls to everyone else stop."
     page.locator(".flash.ok").wait_for()
     page.locator("#incident-status[data-status=accepted]").wait_for()
     assert page.locator("#accepted-by").inner_text() == "Director Lee"
@@ -139,8 +141,8 @@ def test_notes_and_closing(context, hotline: Hotline, incident: Incident):
     page.fill("#note-form textarea", "Called the caller back; all safe.")
     page.click("#note-form button")
     page.locator("#audit li[data-kind=note]", has_text="all safe").wait_for()
-    page.fill("#close-form input[name=note]", "Resolved on site")
     page.click("#close-form button")
+    confirm(page, "Resolved on site")
     page.locator("#incident-status[data-status=closed]").wait_for()
     with hotline.session() as s:
         assert s.get(Incident, incident.id).status == "closed"
@@ -164,17 +166,21 @@ def test_stop_paging_then_page_again(context, hotline: Hotline, speech_wav: Path
     ringing = lin.expect_call(timeout=20)
     page = login(context.new_page())
     page.goto(f"/console/incidents/{inc.id}")
-    page.fill("#stop-form input[name=reason]", "false alarm, caller rang back")
+    page.wait_for_function("document.querySelector('#now-text').textContent.includes('Lin Mei')")
     page.click("#stop-form button")
+    question = confirm(page, "false alarm, caller rang back")
+    assert question == f"Stop calling Lin Mei and everyone after them for {inc.ref}?"
     page.locator(".flash.ok", has_text="Paging stopped").wait_for()
     assert page.locator("#incident-status").get_attribute("data-status") == "stopped"
-    stopped = page.locator("#paging-stopped").inner_text()
-    assert "alice" in stopped and "false alarm, caller rang back" in stopped
+    stopped = page.locator("#now-text").inner_text()
+    assert stopped.startswith("Paging stopped by alice at ") and stopped.endswith(": false alarm, caller rang back")
+    assert page.locator("#stop-form").count() == 0 and page.locator("#page-again-form").count() == 1
     assert page.locator("#callout-state").inner_text() == "cancelled"
     ringing.expect_hangup(timeout=20)
     events = hotline.audit(inc.id, "callout.cancelled")
     assert events and events[0].actor == "alice" and "false alarm" in events[0].detail["reason"]
     page.click("#page-again-form button")
+    confirm(page)
     page.locator(".flash.ok", has_text="Paging again").wait_for()
     again = lin.expect_call(timeout=20)  # a new callout rings Lin again
     again.expect_status("ringing")

@@ -38,9 +38,10 @@
     $("log").appendChild(li);
     li.scrollIntoView({block: "nearest"});
   }
+  const stateWords = JSON.parse(root.dataset.stateWords || "{}");  // the page's language
   function setState(state) {
     root.dataset.state = state;
-    $("state").textContent = state;
+    $("state").textContent = stateWords[state] || state;
     $("hangup").disabled = !active || state === "idle" || state === "ended";
     $("dial").disabled = !!active && state !== "ended";
   }

@@ -1,0 +1,165 @@
+"""The audit timeline as sentences people read in a crisis: "15:07 Called Chen Wei: no answer after 25 s".
+
+One pure function from an audit event (kind, actor, detail) to an English sentence with
+`%(name)s` placeholders, translated through the `tr` it is given before the values go in, so a
+translation may reorder them. People and incident types appear by name, never by config key.
+The raw event stays available to admins behind a toggle; nothing is lost by the wording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .i18n import N_
+
+Translate = Callable[..., str]
+
+# Callout outcomes of one call, as the person's side of it.
+OUTCOME_SENTENCES = {
+    "no_answer": N_("Called %(name)s: no answer after %(seconds)s s"),
+    "busy": N_("Called %(name)s: busy or declined"),
+    "declined": N_("Called %(name)s: they passed"),
+    "machine": N_("Called %(name)s: voicemail answered"),
+    "no_key": N_("Called %(name)s: answered but pressed no key"),
+    "failed": N_("Called %(name)s: the call failed"),
+    "canceled": N_("Called %(name)s: the call was ended"),
+    "accepted": N_("Called %(name)s: accepted"),
+    "too_late": N_("Called %(name)s: pressed 1 after someone else accepted"),
+}
+STATUS_SENTENCES = {
+    "recorded": N_("The caller's recording arrived"),
+    "paging": N_("Paging"),
+    "unacknowledged": N_("Nobody has accepted after every round; calling everyone again"),
+    "stopped": N_("%(who)s stopped paging: %(reason)s"),
+    "accepted": N_("Accepted for %(name)s by %(who)s"),
+    "closed": N_("%(who)s closed the incident"),
+    "new": N_("%(who)s reopened it; paging again"),
+}
+SIMPLE = {
+    "callout_requested": N_("Paging requested"),
+    "callout.unacknowledged": N_("Nobody answered in any round; everyone is called again"),
+    "callout.closed_out": N_("The other calls were ended after the accept"),
+    "callout.joined": N_("Joined the paging already running for reports of this type"),
+    "callout.live_connect_ended": N_("The connection to the caller ended"),
+    "lifeline_forward": N_("The caller was forwarded to the lifeline"),
+    "lifeline_forward_ended": N_("The lifeline call ended"),
+    "voice_update": N_("An update was recorded by phone"),
+    "recording_missing": N_("The caller left no recording"),
+}
+SMS_ROLES = {"acceptor": N_("the person who accepted"), "caller": N_("the caller"), "others": N_("the others paged")}
+
+
+@dataclass(frozen=True)
+class Line:
+    at: datetime
+    kind: str
+    text: str  # translated, values filled in
+    tone: str = ""  # "" | "good" | "bad" | "note": how the row is marked
+    actor: str = ""
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Names:
+    """What the sentences need to say names instead of keys."""
+
+    people: Mapping[str, str]  # person key -> name
+    type_name: Callable[[str], str]
+    ring_seconds: Mapping[int, float | None]  # attempt id -> seconds it rang
+
+    def person(self, key: object) -> str:
+        return self.people.get(str(key), str(key)) if key else "?"
+
+
+def line(kind: str, actor: str, detail: Mapping[str, Any], at: datetime, names: Names, _: Translate) -> Line:
+    text, tone = sentence(kind, actor, detail, names, _)
+    return Line(at, kind, text, tone, actor, detail)
+
+
+def sentence(kind: str, actor: str, d: Mapping[str, Any], names: Names, _: Translate) -> tuple[str, str]:
+    """(the sentence, its tone) for one audit event."""
+    who = names.person(actor) if actor in names.people else actor
+    if kind in SIMPLE:
+        return _(SIMPLE[kind]), ""
+    if kind == "note":
+        return _("%(who)s noted: %(note)s", who=who, note=d.get("text", "")), "note"
+    if kind == "incident_created":
+        kind_name = names.type_name(d.get("type", ""))
+        return _("Report received from %(caller)s: %(type)s", caller=actor, type=kind_name), ""
+    if kind == "incident_reclassified":
+        return _("Type changed from %(old)s to %(new)s", old=names.type_name(d.get("old", "")),
+                  new=names.type_name(d.get("new", ""))), ""
+    if kind.startswith("status_"):
+        status = kind.removeprefix("status_")
+        template = STATUS_SENTENCES.get(status, N_("Status: %(status)s"))
+        return _(template, who=who, status=_(status), reason=d.get("reason", ""),
+                  name=names.person(d.get("person"))), "good" if status == "accepted" else ""
+    if kind.endswith("_set"):
+        field_name = kind.removesuffix("_set").replace("_", " ")
+        value = d.get("value", "")
+        return _("%(field)s: %(value)s", field=_(field_name), value=_(str(value))), ""
+    if kind.startswith("recording_"):
+        return _recording(kind, d, _)
+    if kind.startswith("callout."):
+        return _callout(kind, who, d, names, _)
+    return _("%(kind)s by %(who)s", kind=kind, who=who), ""
+
+
+def _recording(kind: str, d: Mapping[str, Any], _: Translate) -> tuple[str, str]:
+    seconds = d.get("seconds") or d.get("duration")
+    if kind == "recording_reported":
+        return _("The caller's recording is on its way (%(seconds)s s)", seconds=_num(seconds)), ""
+    if kind == "recording_stored":
+        return _("Recording stored (%(seconds)s s)", seconds=_num(seconds)), "good"
+    if kind == "recording_failed":
+        return _("The recording could not be fetched: %(error)s", error=d.get("error", "")), "bad"
+    if kind == "recording_url_refused":
+        return _("A recording address was refused: %(reason)s", reason=d.get("reason", "")), "bad"
+    return kind, ""
+
+
+def _callout(kind: str, who: str, d: Mapping[str, Any], names: Names, _: Translate) -> tuple[str, str]:
+    name = names.person(d.get("person"))
+    if kind == "callout.opened":
+        policy = d.get("policy", "")
+        if policy == "default" or not policy:
+            return _("Paging started, in the default escalation order"), ""
+        return _("Paging started, in the escalation order for %(policy)s", policy=names.type_name(policy)), ""
+    if kind == "callout.dialed":
+        return _("Calling %(name)s (round %(round)s)", name=name, round=d.get("round", "?")), ""
+    if kind == "callout.attempt":
+        outcome = str(d.get("outcome") or "")
+        seconds = names.ring_seconds.get(int(d.get("attempt_id") or 0))
+        template = OUTCOME_SENTENCES.get(outcome, N_("Called %(name)s: %(outcome)s"))
+        if outcome == "no_answer" and seconds is None:
+            template = N_("Called %(name)s: no answer")
+        tone = "good" if outcome == "accepted" else "bad" if outcome in ("failed",) else ""
+        return _(template, name=name, seconds=_num(seconds), outcome=_(outcome)), tone
+    if kind == "callout.accepted":
+        return _("%(name)s accepted", name=d.get("name") or who), "good"
+    if kind == "callout.cancelled":
+        return _("Paging ended"), ""  # the lifecycle's own line before it says who and why
+    if kind == "callout.dial_failed":
+        return _("Could not call %(name)s: %(error)s", name=name, error=d.get("error", "")), "bad"
+    if kind == "callout.dial_retry":
+        return _("The phone company did not place the call to %(name)s; trying again", name=name), "bad"
+    if kind == "callout.watchdog":
+        return _("No word from the call to %(name)s; moving on", name=name), "bad"
+    if kind == "callout.sms_sent":
+        return _("Text message sent to %(who)s (%(to)s)", who=_(SMS_ROLES.get(d.get("role", ""), N_("someone"))),
+                  to=d.get("to", "")), ""
+    if kind == "callout.sms_failed":
+        return _("Text message to %(to)s failed: %(error)s", to=d.get("to", ""), error=d.get("error", "")), "bad"
+    if kind == "callout.live_connect":
+        return _("%(name)s was connected to the caller", name=who), "good"
+    return _("%(kind)s by %(who)s", kind=kind, who=who), ""
+
+
+def _num(value: object) -> str:
+    try:
+        return f"{float(value):.0f}"  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "?"

@@ -1,0 +1,126 @@
+"""The incident list in the order a crisis needs it, and what is happening to each row right now.
+
+Bands, most urgent first: reports nobody has accepted that are being paged (or about to be),
+then those whose paging a named person stopped, then accepted ones, then closed ones. Inside a
+band the newest comes first. The order is one SQL `CASE`, so paging through thousands of rows
+stays one indexed query plus one query for the live attempts of the rows on screen.
+
+`Now` is plain data; the templates turn it into a sentence in the viewer's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
+
+from hotline.base.callout_models import Attempt, Callout, callout_incidents
+from hotline.base.models import Incident
+from hotline.base.states import AttemptState, IncidentStatus
+
+S = IncidentStatus
+
+
+class Band(IntEnum):
+    PAGING = 0  # open, unaccepted, being paged or due to be
+    STOPPED = 1  # open, unaccepted, paging stopped by a named person
+    ACCEPTED = 2
+    CLOSED = 3
+
+
+BAND_OF: dict[str, Band] = {
+    S.NEW: Band.PAGING, S.RECORDED: Band.PAGING, S.PAGING: Band.PAGING, S.UNACKNOWLEDGED: Band.PAGING,
+    S.STOPPED: Band.STOPPED, S.ACCEPTED: Band.ACCEPTED, S.CLOSED: Band.CLOSED,
+}
+BAND_SQL = case({status: int(band) for status, band in BAND_OF.items()}, value=Incident.status, else_=0)
+
+
+@dataclass(frozen=True)
+class Now:
+    """Who is being called, who took it, or who stopped it: what the row says in words."""
+
+    band: Band
+    calling_key: str | None = None  # the person whose phone is ringing (or about to)
+    calling: str | None = None  # their name
+    round: int | None = None
+    ringing_since: datetime | None = None  # None while the call is queued, not yet ringing
+    call_state: str | None = None  # an AttemptState of the live call: queued, ringing, answered
+    callout_state: str | None = None
+    accepted_by: str | None = None  # a name
+    accepted_at: datetime | None = None
+    stopped_by: str | None = None
+    stopped_at: datetime | None = None
+    stopped_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    incident: Incident
+    now: Now
+
+
+def ordered(q: Select) -> Select:  # type: ignore[type-arg]
+    """`q` (a select of Incident) most urgent first."""
+    return q.order_by(BAND_SQL, Incident.created_at.desc(), Incident.id.desc())
+
+
+def rows(s: Session, incidents: list[Incident], people_names: dict[str, str]) -> list[Row]:
+    """Each incident with its `Now`, fetching the live calls of the open ones in one query."""
+    open_ids = [i.id for i in incidents if BAND_OF.get(i.status, Band.PAGING) == Band.PAGING]
+    live = live_attempts(s, open_ids)
+    return [Row(i, now_of(i, live.get(i.id), people_names)) for i in incidents]
+
+
+@dataclass(frozen=True)
+class LiveCall:
+    person_key: str
+    person_name: str
+    round: int
+    ringing_since: datetime | None
+    call_state: str | None
+    callout_state: str
+
+
+def live_attempts(s: Session, incident_ids: list[int]) -> dict[int, LiveCall]:
+    """Per incident, the newest call its active callout has queued or ringing (or its state)."""
+    if not incident_ids:
+        return {}
+    q = (select(callout_incidents.c.incident_id, Callout.state, Attempt)
+         .join(Callout, Callout.id == callout_incidents.c.callout_id)
+         .outerjoin(Attempt, (Attempt.callout_id == Callout.id) & Attempt.state.in_(AttemptState.LIVE))
+         .where(callout_incidents.c.incident_id.in_(incident_ids), callout_incidents.c.active)
+         .order_by(Attempt.id))
+    found: dict[int, LiveCall] = {}
+    for incident_id, state, attempt in s.execute(q):
+        if attempt is None:
+            found.setdefault(incident_id, LiveCall("", "", 0, None, None, state))
+        else:
+            found[incident_id] = LiveCall(attempt.person_key, attempt.person_name, attempt.round,
+                                          attempt.ring_started_at if attempt.state != AttemptState.QUEUED else None,
+                                          attempt.state, state)
+    return found
+
+
+def now_of(i: Incident, live: LiveCall | None, people_names: dict[str, str]) -> Now:
+    band = BAND_OF.get(i.status, Band.PAGING)
+    if band == Band.PAGING:
+        if live is None:
+            return Now(band)
+        return Now(band, live.person_key or None, live.person_name or None, live.round or None,
+                   live.ringing_since, live.call_state, live.callout_state)
+    if band == Band.STOPPED:
+        return Now(band, stopped_by=i.paging_stopped_by, stopped_at=i.paging_stopped_at,
+                   stopped_reason=i.paging_stopped_reason)
+    accepted = people_names.get(i.accepted_by or "", i.accepted_by) if i.accepted_by else None
+    return Now(band, accepted_by=accepted, accepted_at=i.accepted_at)
+
+
+def unaccepted_count(s: Session) -> int:
+    """How many reports wait for someone to accept them: the number in the page title."""
+    return s.scalar(select(func.count(Incident.id)).where(Incident.status.in_(S.OPEN_UNACCEPTED))) or 0
+
+
+__all__ = ["Band", "Now", "Row", "ordered", "rows", "now_of", "live_attempts", "unaccepted_count"]
