@@ -10,15 +10,13 @@ The .mo files are build output, not source (.gitignore): `compile_stale` turns e
 its .mo when the .mo is missing or older, at start-up, so a checkout, an editable install and
 a test run never serve a stale translation and nobody has to remember a build step. Where the
 package folder is read-only, the .mo goes to a temporary folder instead.
-
-`python -m hotline.console.catalog fold` moves strings still kept in a Python dict merged into
-`i18n.ZH` (how channels added before the catalogue carried their zh-TW) into the .po.
+`fold` writes a dict of translations (English -> zh-TW) into the .po, for a channel that brings
+its strings as a dict.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 import tempfile
 from pathlib import Path
 
@@ -89,12 +87,3 @@ def fold(extra: dict[str, str], locale: str = ZH_LOCALE, path: Path | None = Non
         with path.open("wb") as f:
             write_po(f, catalog, width=120)
     return changed
-
-
-if __name__ == "__main__":  # pragma: no cover - a maintenance command
-    if sys.argv[1:] == ["fold"]:
-        from hotline.console.i18n import ZH
-
-        print(f"{fold(ZH)} entries written to {po_path()}")
-    else:
-        sys.exit("usage: python -m hotline.console.catalog fold")

@@ -4,12 +4,7 @@ Strings are keyed by their English text (gettext's msgid) so templates stay read
 translations live in the gettext catalogue hotline/translations/zh_Hant_TW/LC_MESSAGES/messages.po
 (see catalog.py for the pybabel commands), loaded through Flask-Babel. A string missing from
 the catalogue shows English rather than a blank, which is better than nothing for a responder at
-night; tests/console/test_translations.py fails on any such string.
-
-`ZH` is a bridge for channels written before the catalogue: a dict merged in here
-(`ZH.update(ZH_DRILLS)`) is used when the catalogue lacks the string, until
-`python -m hotline.console.catalog fold` moves it into the .po.
-"""
+night; tests/console/test_translations.py fails on any such string."""
 
 from __future__ import annotations
 
@@ -19,19 +14,11 @@ from flask import Blueprint, Flask, g, has_request_context, redirect, request
 from flask_babel import Babel, get_translations
 from werkzeug.wrappers import Response
 
-from hotline.console.event_strings import ZH_EVENTS
-
 from .catalog import compile_stale
-from .crisis_zh import ZH_CRISIS
-from .drill_strings import ZH_DRILLS
-from .legal_hold import ZH_LEGAL_HOLD
 
 LANGS = ("zh-TW", "en-US")
 COOKIE = "console_lang"
 BABEL_LOCALE = {"zh-TW": "zh_Hant_TW", "en-US": "en_US"}
-
-ZH: dict[str, str] = {**ZH_LEGAL_HOLD, **ZH_CRISIS, **ZH_DRILLS, **ZH_EVENTS}
-
 
 def N_(text: str) -> str:  # noqa: N802 - gettext's name for "mark for extraction, translate later"
     """Marks a string for `pybabel extract` where it is defined (a dict of messages, a state name)."""
@@ -50,8 +37,6 @@ def gettext(text: str, **values: object) -> str:
     """`text` in the viewer's language; `%(name)s` placeholders filled after translating, so a
     translation may move them (the convention of gettext and Flask-Babel)."""
     found = _translations().gettext(text) if text else text
-    if found == text and has_request_context() and g.get("lang", "zh-TW") == "zh-TW":
-        found = ZH.get(text, text)
     return found % values if values else found
 
 

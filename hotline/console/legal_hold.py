@@ -24,19 +24,6 @@ MESSAGES = {"held": "On legal hold: retention keeps its recordings and transcrip
             "not_held": "It is not on legal hold.", "reason_needed": "Give a reason.",
             "no_incident": "No such incident."}
 
-ZH_LEGAL_HOLD = {  # merged into the console's ZH by i18n.py
-    "Legal hold": "法律保全",
-    "Put on legal hold": "設為法律保全",
-    "Release legal hold": "解除法律保全",
-    "On legal hold: retention keeps its recordings and transcripts.":
-        "已設為法律保全：保存期限到期也不會刪除錄音與逐字稿。",
-    "Already on legal hold.": "已在法律保全中。",
-    "Legal hold released.": "已解除法律保全。",
-    "It is not on legal hold.": "未在法律保全中。",
-    "Give a reason.": "請說明原因。",
-    "Deleted by the retention policy.": "已依保存期限刪除。",
-}
-
 
 @bp.post("/console/incidents/<int:incident_id>/legal-hold")
 def toggle(incident_id: int) -> Response:

@@ -63,7 +63,7 @@ def test_every_sentence_has_a_chinese_translation(kind, actor, detail, expected)
 
 
 def test_a_dict_of_translations_folds_into_the_catalogue(tmp_path):
-    """How a channel's ZH_... dict (merged into i18n.ZH) moves into the .po at merge time."""
+    """How a channel's dict of translations moves into the .po."""
     po = tmp_path / "messages.po"
     po.write_bytes(catalog.po_path().read_bytes())
     assert catalog.fold({"Drill started": "演練開始", "Cancel": "取消"}, path=po) == 1  # "Cancel" was there already
