@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from hotline.base.db import make_engine
 from hotline.base.models import Base, UTCDateTime
+from hotline.base.schema import modelled
 
 config = context.config
 
@@ -22,15 +23,6 @@ def _render(type_: str, obj: object, autogen_context: object) -> str | bool:
     return False
 
 
-# Made by migrations with plain SQL, unknown to the models: the search index beside
-# `incident_search` (SQLite's FTS5 table and its shadow tables; PostgreSQL's GIN index).
-NOT_MODELLED = ("incident_search_fts", "ix_incident_search_body")
-
-
-def _modelled(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    return not (reflected and name is not None and name.startswith(NOT_MODELLED))
-
-
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -38,7 +30,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
         compare_type=True,
         render_item=_render,
-        include_object=_modelled,
+        include_object=modelled,
     )
     with context.begin_transaction():
         context.run_migrations()
