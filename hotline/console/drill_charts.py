@@ -16,14 +16,16 @@ WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 240, 48, 48, 16
 
 
 def bar_chart(chart_id: str, title: str, bars: Sequence[tuple[str, float | None]], unit: str,
-              target: float | None = None, top: float | None = None) -> Markup:
-    """`bars`: (label, value); `top`: the scale's maximum (default: the largest value or target)."""
+              target: float | None = None, top: float | None = None, target_word: str = "target",
+              never_word: str = "never") -> Markup:
+    """`bars`: (label, value); `top`: the scale's maximum (default: the largest value or target).
+    The words come translated by the caller, as the title does. The drawing scales to its box."""
     values = [v for _, v in bars if v is not None]
     scale = top or max([*values, target or 0, 1.0])
     plot_h, plot_w = HEIGHT - BOTTOM - TOP, WIDTH - LEFT - 8
     slot = plot_w / max(len(bars), 1)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(chart_id)}" class="chart" role="img" '
-             f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}">',
+             f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%">',
              f"<title>{escape(title)}</title>",
              f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - 8}" y2="{TOP + plot_h}" stroke="#555"/>',
              f'<text x="4" y="{TOP + 4}" font-size="11" fill="#333">{_num(scale)} {escape(unit)}</text>',
@@ -35,7 +37,7 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[tuple[str, float | None]
             parts.append(f'<rect class="bar missing" x="{x:.1f}" y="{TOP:.1f}" width="{w:.1f}" height="{plot_h:.1f}" '
                          f'fill="none" stroke="#b00" stroke-dasharray="3 3" data-label="{escape(label)}"/>')
             parts.append(f'<text x="{x + w / 2:.1f}" y="{TOP + 14}" font-size="10" text-anchor="middle" '
-                         f'fill="#b00">never</text>')
+                         f'fill="#b00">{escape(never_word)}</text>')
         else:
             h = plot_h * min(value, scale) / scale
             over = target is not None and value > target
@@ -52,7 +54,7 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[tuple[str, float | None]
         parts.append(f'<line class="target" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - 8}" y2="{y:.1f}" stroke="#000" '
                      f'stroke-dasharray="6 4"/>')
         parts.append(f'<text x="{WIDTH - 10}" y="{y - 4:.1f}" font-size="10" text-anchor="end" fill="#000">'
-                     f"target {_num(target)} {escape(unit)}</text>")
+                     f"{escape(target_word)} {_num(target)} {escape(unit)}</text>")
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -20,6 +20,7 @@ from hotline.lifecycle.commands import Actor, Channel
 
 from .auth import SAFE_METHODS, current_viewer, guard, require_admin
 from .drill_charts import bar_chart
+from .i18n import gettext
 
 bp = Blueprint("console_drills", __name__)
 bp.before_request(guard())
@@ -53,11 +54,13 @@ def index() -> str:
         for p in r.people:
             tally = rang.setdefault(p.name, [0, 0])
             tally[0], tally[1] = tally[0] + p.answered, tally[1] + p.rang
-    accept_chart = bar_chart("chart-accept", "Time to accept per drill",
+    words = {"target_word": gettext("target"), "never_word": gettext("never")}
+    accept_chart = bar_chart("chart-accept", gettext("Time to accept per drill"),
                              [(f"#{r.drill_id}", r.accept_seconds) for r in results], "s",
-                             target=_targets().accept_seconds)
-    answer_chart = bar_chart("chart-answer", "Answer rate per person",
-                             [(name, 100.0 * a / n) for name, (a, n) in sorted(rang.items()) if n], "%", top=100.0)
+                             target=_targets().accept_seconds, **words)
+    answer_chart = bar_chart("chart-answer", gettext("Answer rate per person"),
+                             [(name, 100.0 * a / n) for name, (a, n) in sorted(rang.items()) if n], "%", top=100.0,
+                             **words)
     return render_template("console/drills.html", drills=rows, kinds=list(DrillKind), severities=SEVERITIES,
                            scenarios=cfg.extras["drills"].scenarios, policies=sorted(cfg.extras["oncall"].policies),
                            accept_chart=accept_chart, answer_chart=answer_chart)

@@ -22,7 +22,8 @@ from .conftest import VIEWER, VIEWER_PW, console_config, logged_in_client, login
 # Reachable without a console login, on purpose: Twilio's webhooks (signed), the public health probe,
 # prompt audio Twilio fetches for <Play>, static files, the login form, the language switch, and the
 # callout's recording media (for Twilio's <Play>, guarded by a per-recording token).
-PUBLIC_PREFIXES = ("/voice/", "/prompts/", "/static/", "/media/recording/", "/site/")  # /site/: the public dark site
+PUBLIC_PREFIXES = ("/voice/", "/prompts/", "/static/", "/media/recording/", "/site/",  # /site/: the dark site
+                   "/events/")  # the events API: its own integration keys (tests/events/test_bad_input.py)
 PUBLIC_ENDPOINTS = {"healthz", "static", "console_auth.login", "console_i18n.switch"}
 
 

@@ -30,5 +30,6 @@ def test_a_watched_event_shows_why_it_was_not_paged(h: Hotline) -> None:
     client = logged_in_client(h)
     page = client.get(f"/console/incidents/{incident_id}/live", headers={"Accept-Language": "en-US"}
                       ).get_data(as_text=True)
-    assert "paging stopped by rule cyber_security.otherwise" in page
+    assert "Paging stopped by rule cyber_security.otherwise at " in page  # the console's "now" sentence
+    assert "no rule of cyber_security matched: watch" in page  # and the rule's reason
     assert "12 records exposed" in page and "ids-1" in page and "affected_records" in page
