@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hotline.base.config_errors import ConfigError, ConfigProblem
+from hotline.base.config_errors import ConfigProblem, parsed_section
 
 if TYPE_CHECKING:
     from hotline.base.config import Config
@@ -106,10 +106,4 @@ def _user(name: str, spec: Any, problem: Any) -> User | None:
 
 def console_settings(cfg: Config) -> ConsoleSettings:
     """Parsed by hotline.config when it knows the section, else here; a bad section stops start-up."""
-    found = cfg.extras.get("console")
-    if isinstance(found, ConsoleSettings):
-        return found
-    settings, problems = load_section(cfg, str(cfg.path))
-    if problems:
-        raise ConfigError(problems)
-    return settings
+    return parsed_section(cfg, "console", ConsoleSettings, load_section)

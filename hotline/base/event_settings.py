@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hotline.base.config_errors import ConfigError, ConfigProblem
+from hotline.base.config_errors import ConfigProblem, parsed_section
 from hotline.base.event_rules import ConditionError, Rule, TypeRules, Verdict, parse_condition
 
 if TYPE_CHECKING:
@@ -138,10 +138,4 @@ def _rule(key: str, item: Any, problem: Any) -> Rule | None:
 
 def event_settings(cfg: Config) -> EventSettings:
     """Parsed by hotline.config with the rest; parsed here for a Config built without it."""
-    found = cfg.extras.get("events")
-    if isinstance(found, EventSettings):
-        return found
-    settings, problems = load_section(cfg, str(cfg.path))
-    if problems:
-        raise ConfigError(problems)
-    return settings
+    return parsed_section(cfg, "events", EventSettings, load_section)
