@@ -229,7 +229,10 @@ def set_dark_site(s: Session, crisis_id: int, on: bool, actor: Actor) -> Outcome
 
 def bridge_event(s: Session, crisis_id: int, call_sid: str, event: str, person: str | None,
                  now: datetime | None = None) -> Outcome:
-    """A conference status callback: someone joined or left the crisis bridge."""
+    """A conference status callback: someone joined or left the crisis bridge.
+
+    Twilio may deliver a leg's callbacks out of order: a leave that comes before its join
+    records a leg already left, so the late join cannot show that person on the bridge forever."""
     crisis = s.get(Crisis, crisis_id)
     if crisis is None or not call_sid:
         return Outcome(False, "no_crisis")
@@ -237,6 +240,9 @@ def bridge_event(s: Session, crisis_id: int, call_sid: str, event: str, person: 
     leg = s.scalar(select(BridgeLeg).where(BridgeLeg.crisis_id == crisis_id, BridgeLeg.call_sid == call_sid))
     if event == "participant-join" and leg is None:
         s.add(BridgeLeg(crisis_id=crisis_id, call_sid=call_sid, person_key=person or None, joined_at=now))
+    elif event == "participant-leave" and leg is None:
+        s.add(BridgeLeg(crisis_id=crisis_id, call_sid=call_sid, person_key=person or None, joined_at=now,
+                        left_at=now))
     elif event == "participant-leave" and leg is not None and leg.left_at is None:
         leg.left_at = now
     else:

@@ -49,6 +49,8 @@ def test_first_does_not_answer_second_accepts_exactly_two_calls(h):
     assert [c.to for c in e2e.calls_since(h, before)] == [CHEN, LIN]
     callout = e2e.callout_of(h, inc.id)
     assert callout.state == C.ACCEPTED and callout.accepted_by_name == "Lin Mei"
+    # The SMS's audit row is written once Twilio took the message, which may be after the phone shows it.
+    h.wait_for(lambda: "callout.sms_sent" in [e.kind for e in h.audit(inc.id)] or None, what="sms audited")
     kinds = [e.kind for e in h.audit(inc.id)]
     for kind in ("callout.opened", "callout.dialed", "callout.attempt", "callout.accepted", "status_paging",
                  "status_accepted", "callout.sms_sent"):

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline.base.config import load_config
-from hotline.base.crisis_models import CrisisMember, CrisisStatement, CrisisStep
+from hotline.base.crisis_models import BridgeLeg, CrisisMember, CrisisStatement, CrisisStep
 from hotline.base.db import Database, create_schema
 from hotline.base.models import AuditEvent, Incident
 from hotline.lifecycle import crisis
@@ -67,6 +67,23 @@ def test_activation_snapshots_the_team_and_the_checklist(db, cfg):
     assert ("legal", "counsel") in members and ("management", "director") in members
     assert {role for role, _ in members} == {"management", "communications", "it_security", "legal", "hr"}
     assert steps[0].due_at == NOW + timedelta(minutes=30)
+
+
+def test_bridge_callbacks_out_of_order_never_leave_a_ghost_on_the_bridge(db, cfg):
+    """Twilio may deliver a leg's leave before its join; the late join must not put them back on."""
+    i = incident(db)
+    with db.session() as s:
+        crisis.activate(s, i, cfg, CHEN, acceptor_only=True, now=NOW)
+    with db.session() as s:
+        c = crisis.crisis_for(s, i).id
+        assert crisis.bridge_event(s, c, "CA1", "participant-join", "chen", NOW).code == "participant-join"
+        assert crisis.bridge_event(s, c, "CA2", "participant-leave", "counsel", NOW).code == "participant-leave"
+    with db.session() as s:
+        assert crisis.bridge_event(s, c, "CA2", "participant-join", "counsel", NOW).code == "unchanged"
+        assert crisis.bridge_event(s, c, "CA1", "participant-join", "chen", NOW).code == "unchanged"
+    with db.session() as s:
+        on_bridge = {leg.person_key for leg in s.scalars(select(BridgeLeg)) if leg.left_at is None}
+    assert on_bridge == {"chen"}
 
 
 def test_only_the_acceptor_verifies_and_only_once(db, cfg):

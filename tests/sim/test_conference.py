@@ -34,7 +34,9 @@ def test_join_leave_and_who_is_in_the_room(sim: Sim, web: WebApp) -> None:
     b.hangup()
     b.expect_hangup()
     sim.wait_for(lambda: len(web.requests_to("room-events")) >= 6 or None, 5, "the room's callbacks")
-    seen = [(h.params["StatusCallbackEvent"], h.params.get("CallSid")) for h in web.requests_to("room-events")]
+    # Each leg posts from its own call, so callbacks may arrive out of order; SequenceNumber orders them.
+    hits = sorted(web.requests_to("room-events"), key=lambda h: int(h.params["SequenceNumber"]))
+    seen = [(h.params["StatusCallbackEvent"], h.params.get("CallSid")) for h in hits]
     assert seen == [("conference-start", None), ("participant-join", a.sid), ("participant-join", b.sid),
                     ("participant-leave", a.sid), ("participant-leave", b.sid), ("conference-end", None)]
     assert all(h.params["ConferenceSid"] == room["sid"] and h.params["FriendlyName"] == "crisis-7"
