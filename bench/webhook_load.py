@@ -9,8 +9,9 @@ five key presses on /bench/bare with the same Twilio parameters.
 
     python bench/webhook_load.py [--callers 100] [--pace 1.0] [--calls 3] [--workers 4] [--threads 2]
 
---pace 0 is a saturation test (throughput); --pace 1.0 is callers pressing about once a second
-(latency). Prints p50/p99, requests per second and the IVR/bare ratios.
+--pace 0 is a saturation test (throughput): every caller dials at once and presses without
+pause. --pace 1.0 is callers dialling and pressing about once a second (latency); a burst of
+simultaneous calls is bench/storm.py's measurement. Prints p50/p99, requests per second and the IVR/bare ratios.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,11 +30,10 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-import requests
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import web_server  # noqa: E402
 from hotline.service.embedded_redis import free_port, start_embedded_redis  # noqa: E402
 from hotline.service.supervisor import WEB_THREADS, WEB_WORKERS  # noqa: E402
 from sim.signing import signature  # noqa: E402
@@ -117,6 +116,7 @@ async def drive(load: Load, call, callers: int, calls: int, first: int) -> float
     """`callers` at once, each making `calls` calls one after another; returns the wall time."""
     async def caller(i: int) -> None:
         for j in range(calls):
+            await load.think()  # paced callers arrive at a pace too, not all in the same millisecond
             await call(first + i * calls + j)
 
     started = time.perf_counter()
@@ -141,23 +141,14 @@ def main() -> int:
     redis = start_embedded_redis(tmp / "redis", persist=False)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp / "data"), "HOTLINE_RECORDINGS_DIR": str(tmp / "rec"),
+    env = {"HOTLINE_DATA_DIR": str(tmp / "data"), "HOTLINE_RECORDINGS_DIR": str(tmp / "rec"),
            "HOTLINE_PUBLIC_URL": url, "REDIS_URL": redis.url, "TWILIO_ACCOUNT_SID": ACCOUNT,
            "TWILIO_AUTH_TOKEN": TOKEN, "HOTLINE_SIM_URL": SIM_URL, "DATABASE_URL": ""}
     access_log = tmp / "access.log"
-    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
-                            str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
-                            "--log-level", "warning", "--access-logfile", str(access_log),
-                            "--access-logformat", "%(U)s %(M)s", "bench.bare_app:app"], env=env, cwd=ROOT)
+    web = web_server.start(env, access_log, url, args.workers, args.threads)
     loads = {"bare": Load(url, args.pace), "ivr": Load(url, args.pace)}
     walls: dict[str, float] = {}
     try:
-        for _ in range(200):
-            try:
-                if requests.get(f"{url}/healthz", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
         warm = Load(url, 0)
         asyncio.run(drive(warm, warm.bare_call, 10, 1, 900000))
         asyncio.run(drive(warm, warm.ivr_call, 10, 1, 900000))
@@ -179,11 +170,7 @@ def main() -> int:
             for path, values in sorted(loads["ivr"].latencies.items()):
                 print(f"  {path:26} {len(values):9d} {1000 * statistics.median(values):8.1f} "
                       f"{1000 * percentile(values, 99):8.1f}")
-    server: dict[str, list[float]] = defaultdict(list)
-    total = sum(len(v) for v in everything.values())
-    for line in access_log.read_text().splitlines()[-total:]:
-        path, ms = line.split()
-        server["bare" if path == "/bench/bare" else "ivr"].append(float(ms))
+    server = web_server.server_times(access_log, sum(len(v) for v in everything.values()))
     print("time inside gunicorn (ms), same requests: " + ", ".join(
         f"{name} p50 {statistics.median(v):.0f} p99 {percentile(v, 99):.0f}" for name, v in server.items()))
     errors = loads["bare"].errors + loads["ivr"].errors

@@ -4,7 +4,7 @@ same run. Prints p50/p99 and throughput for both, and the ratios. The sim's hund
 the machine with the server and add their own latency; bench/webhook_load.py is the same
 measurement with a lean load generator, and bench/webhook_cost.py counts the work per webhook.
 
-    python bench/webhooks.py [--calls 100] [--pace 1.0] [--workers 4] [--threads 2]
+    python bench/webhooks.py [--calls 100] [--rounds 5] [--pace 1.0] [--workers 4] [--threads 2]
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -22,11 +21,10 @@ from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlparse
 
-import requests
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import web_server  # noqa: E402
 from hotline.service.embedded_redis import free_port, start_embedded_redis  # noqa: E402
 from hotline.service.supervisor import WEB_THREADS, WEB_WORKERS  # noqa: E402
 from sim import Sim  # noqa: E402
@@ -108,6 +106,8 @@ def bare_call(pace: float):  # type: ignore[no-untyped-def]
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=100)
+    ap.add_argument("--rounds", type=int, default=5,
+                    help="bare then IVR, this many times; ratios are per round, their median is the result")
     ap.add_argument("--workers", type=int, default=WEB_WORKERS)
     ap.add_argument("--threads", type=int, default=WEB_THREADS)
     ap.add_argument("--database", default="", help="DATABASE_URL (default: SQLite in a temp folder)")
@@ -120,22 +120,14 @@ def main() -> int:
     sim.start()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp / "data"), "HOTLINE_RECORDINGS_DIR": str(tmp / "rec"),
+    env = {"HOTLINE_DATA_DIR": str(tmp / "data"), "HOTLINE_RECORDINGS_DIR": str(tmp / "rec"),
            "HOTLINE_PUBLIC_URL": url, "REDIS_URL": redis.url, "TWILIO_ACCOUNT_SID": sim.account_sid,
            "TWILIO_AUTH_TOKEN": sim.auth_token, "HOTLINE_SIM_URL": sim.api_base_url,
            "DATABASE_URL": args.database}
     access_log = tmp / "access.log"
-    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
-                            str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
-                            "--log-level", "warning", "--access-logfile", str(access_log),
-                            "--access-logformat", "%(U)s %(M)s", "bench.bare_app:app"], env=env, cwd=ROOT)
+    rounds: list[dict[str, tuple[list[tuple[str, float]], float, dict[str, list[float]]]]] = []
+    web = web_server.start(env, access_log, url, args.workers, args.threads)
     try:
-        for _ in range(200):
-            try:
-                if requests.get(f"{url}/healthz", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
         sim.add_number(HOTLINE, voice_url=f"{url}/voice/incoming", status_callback=f"{url}/voice/status")
         sim.add_number(BARE, voice_url=f"{url}/bench/bare")
         from sim.audio import beep_pcm, pcm_to_wav
@@ -143,34 +135,42 @@ def main() -> int:
         wav = pcm_to_wav(beep_pcm(2.0, 440.0))
         drive(sim, BARE, 10, bare_call(0))  # warm-up both paths
         drive(sim, HOTLINE, 10, ivr_call(wav, 0))
-        bare, bare_wall = drive(sim, BARE, args.calls, bare_call(args.pace))
-        ivr, ivr_wall = drive(sim, HOTLINE, args.calls, ivr_call(wav, args.pace))
+        for _ in range(args.rounds):
+            measured = {}
+            for name, to, script in (("bare", BARE, bare_call(args.pace)), ("ivr", HOTLINE, ivr_call(wav, args.pace))):
+                pairs, wall = drive(sim, to, args.calls, script)
+                measured[name] = (pairs, wall, web_server.server_times(access_log, len(pairs))[name])
+            rounds.append(measured)
     finally:
         web.terminate()
         web.wait()
         sim.stop()
         redis.stop()
-    print(f"{args.calls} concurrent calls, pace {args.pace}s, gunicorn {args.workers} workers x {args.threads} "
-          f"threads, {os.cpu_count()} cores")
-    print(f"{'':28} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+    print(f"{args.calls} concurrent calls x {args.rounds} rounds, pace {args.pace}s, gunicorn {args.workers} workers "
+          f"x {args.threads} threads (as run.py starts it), {os.cpu_count()} cores; load: the sim's call threads")
+    print(f"{'all rounds':28} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+    for name, label in (("bare", "bare TwiML endpoint"), ("ivr", "IVR webhooks")):
+        values = [x for r in rounds for _, x in r[name][0]]
+        rate = len(values) / sum(r[name][1] for r in rounds)
+        print(row(label, values, rate))
     by_path: dict[str, list[float]] = defaultdict(list)
-    for path, seconds in ivr:
-        by_path[path].append(seconds)
-    for name, pairs, wall in [("bare TwiML endpoint", bare, bare_wall), ("IVR webhooks", ivr, ivr_wall)]:
-        print(row(name, [x for _, x in pairs], len(pairs) / wall))
+    for r in rounds:
+        for path, seconds in r["ivr"][0]:
+            by_path[path].append(seconds)
     for path, values in sorted(by_path.items()):
         print(row(f"  {path}", values, None))
-    server: dict[str, list[float]] = defaultdict(list)
-    for line in access_log.read_text().splitlines()[-(len(bare) + len(ivr)):]:
-        path, ms = line.split()
-        server["bare" if path == "/bench/bare" else "ivr"].append(float(ms) / 1000)
     print("time inside gunicorn (request parsed to response written), same requests:")
     for name in ("bare", "ivr"):
-        print(row(f"  {name}", server[name], None))
-    b, i = [x for _, x in bare], [x for _, x in ivr]
-    print(f"throughput ratio IVR/bare: {(len(i) / ivr_wall) / (len(b) / bare_wall):.2f}  (goal >= 0.8 at saturation)")
-    print(f"p99 ratio IVR/bare: {percentile(i, 99) / max(percentile(b, 99), 1e-3):.2f}; "
-          f"IVR p99 {1000 * percentile(i, 99):.0f} ms (goal <= 2 with paced callers, --pace 1)")
+        print(row(f"  {name}", [ms / 1000 for r in rounds for ms in r[name][2]], None))
+    throughput, p99 = [], []
+    for r in rounds:
+        (b, b_wall, _), (i, i_wall, _) = r["bare"], r["ivr"]
+        throughput.append((len(i) / i_wall) / (len(b) / b_wall))
+        p99.append(percentile([x for _, x in i], 99) / max(percentile([x for _, x in b], 99), 1e-3))
+    print("per round, throughput ratio IVR/bare: " + " ".join(f"{x:.2f}" for x in throughput))
+    print("per round, p99 ratio IVR/bare:        " + " ".join(f"{x:.2f}" for x in p99))
+    print(f"throughput ratio IVR/bare: median {statistics.median(throughput):.2f}  (goal >= 0.8 at saturation)")
+    print(f"p99 ratio IVR/bare: median {statistics.median(p99):.2f}  (goal <= 2 with paced callers, --pace 1)")
     return 0
 
 

@@ -21,15 +21,21 @@ from hotline.base import (  # noqa: F401  (their tables join Base.metadata)
     search_models,
 )
 from hotline.base.private_files import private_file
+from hotline.base.sqlite_gate import connection_factory, gate_for
+
+BUSY_TIMEOUT = 30.0  # seconds a writer waits for another before SQLite gives up
 
 
 def make_engine(url: str) -> Engine:
-    """SQLite gets WAL and a busy timeout so the web and worker processes can share it."""
+    """SQLite gets WAL, a busy timeout and a write gate so the web and worker processes can share it."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
+        connect_args: dict[str, Any] = {"timeout": BUSY_TIMEOUT, "check_same_thread": False}
         if path and path != ":memory:":
             private_file(Path(path))  # 0600 in a 0700 folder: it holds every caller's number
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+            gate = gate_for(private_file(Path(path + "-writer.lock")), BUSY_TIMEOUT)
+            connect_args["factory"] = connection_factory(gate)  # writers queue, not poll (sqlite_gate)
+        engine = create_engine(url, connect_args=connect_args)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

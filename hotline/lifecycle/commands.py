@@ -122,7 +122,7 @@ def _drills_meet_a_report(s: Session, incident_id: int, caller: str | None, acto
     """A new report while drills run (one query when none does): a full-scale drill's own test
     call becomes that drill's report, rung to its participants only; any other report is real
     and stops every running drill (rule 5)."""
-    if not drill_state.running(s):
+    if not drill_state.any_running(s):
         return ()
     incident = s.get(Incident, incident_id)
     assert incident is not None

@@ -44,6 +44,14 @@ def running(s: Session) -> list[Drill]:
     return list(s.scalars(select(Drill).where(Drill.state == DrillState.RUNNING).order_by(Drill.id)))
 
 
+_ANY_RUNNING = select(Drill.id).where(Drill.state == DrillState.RUNNING).limit(1)
+
+
+def any_running(s: Session) -> bool:
+    """Asked on every new report: one indexed Core row, no ORM objects (none run almost always)."""
+    return s.execute(_ANY_RUNNING).first() is not None
+
+
 def incident_ids(s: Session, drill_id: int, open_only: bool = False) -> list[int]:
     q = select(Incident.id).where(Incident.drill_id == drill_id).order_by(Incident.id)
     if open_only:

@@ -1,0 +1,48 @@
+"""The web server the webhook benchmarks measure: gunicorn started exactly as `run.py` starts it
+(`hotline.service.supervisor.gunicorn_argv`: worker model, connection bound, hooks), serving the
+hotline app plus the bare fixed-TwiML endpoint (bench/bare_app.py), with an access log of each
+request's path and time inside gunicorn."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import requests
+
+from hotline.base.config import load_config
+from hotline.service.supervisor import WEB_THREADS, WEB_WORKERS, gunicorn_argv
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start(env: dict[str, str], access_log: Path, url: str, workers: int = WEB_WORKERS,
+          threads: int = WEB_THREADS) -> subprocess.Popen[bytes]:
+    """Start it and wait until it answers (/healthz says 503 here: the benchmarks run no job workers)."""
+    env = {**os.environ, **env}
+    argv = gunicorn_argv(load_config(ROOT / "config.toml", env=env), workers, threads)
+    argv = [*argv[:-1], "--log-level", "warning", "--access-logfile", str(access_log),
+            "--access-logformat", "%(U)s %(M)s", "bench.bare_app:app"]
+    web = subprocess.Popen([sys.executable, *argv], env=env, cwd=ROOT)
+    for _ in range(300):
+        try:
+            requests.get(f"{url}/healthz", timeout=1)
+            return web
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    web.terminate()
+    raise RuntimeError(f"the web server at {url} did not start")
+
+
+def server_times(access_log: Path, last: int) -> dict[str, list[float]]:
+    """Milliseconds inside gunicorn for the last `last` requests, as "bare" and "ivr"."""
+    times: dict[str, list[float]] = defaultdict(list)
+    for line in access_log.read_text().splitlines()[-last:]:
+        path, ms = line.split()
+        times["bare" if path == "/bench/bare" else "ivr"].append(float(ms))
+    return times
