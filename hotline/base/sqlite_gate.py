@@ -64,7 +64,7 @@ class WriteGate:
     def _lock_file(self, deadline: float) -> bool:
         if self._pid != os.getpid():  # a forked child must not share its parent's open file (and lock)
             self._fd, self._pid = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600), os.getpid()
-        pause = 0.0002
+        pause = 0.0001
         while True:
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -72,8 +72,8 @@ class WriteGate:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     return False
-                time.sleep(pause)  # another process writes: at most 2 ms late, never SQLite's 100 ms
-                pause = min(pause * 2, 0.002)
+                time.sleep(pause)  # another process writes: at most 0.5 ms late, never SQLite's 100 ms
+                pause = min(pause * 2, 0.0005)
 
 
 _GATES: dict[Path, WriteGate] = {}
