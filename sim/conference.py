@@ -62,10 +62,9 @@ def join(run: CallRunner, noun: Verb) -> None:
         starting = room.status == "init"
         room.status = "in-progress"
         room.participants.append(run.call.sid)
+        joined = _stamp(run, room, callback, events, ["start"] * starting + ["join"])
     run.log("conference_join", name=name, conference_sid=room.sid)
-    if starting:
-        _notify(run, room, callback, method, events, "start", "conference-start")
-    _notify(run, room, callback, method, events, "join", "participant-join")
+    _post(run, callback, method, joined)
     run.wait(None)  # in the room until this call hangs up or is ended
     with run.sim.cond:
         if run.call.sid in room.participants:
@@ -73,22 +72,35 @@ def join(run: CallRunner, noun: Verb) -> None:
         ending = not room.participants
         if ending:
             room.status = "completed"
+        left = _stamp(run, room, callback, events, ["leave"] + ["end"] * ending)
     run.log("conference_leave", name=name, conference_sid=room.sid)
-    _notify(run, room, callback, method, events, "leave", "participant-leave")
-    if ending:
-        _notify(run, room, callback, method, events, "end", "conference-end")
+    _post(run, callback, method, left)
     run.check()
 
 
-def _notify(run: CallRunner, room: Conference, url: str | None, method: str, wanted: set[str], event: str,
-            name: str) -> None:
-    if not url or event not in wanted:
-        return
-    with run.sim.cond:
+NAMES = {"start": "conference-start", "end": "conference-end", "join": "participant-join",
+         "leave": "participant-leave"}
+
+
+def _stamp(run: CallRunner, room: Conference, url: str | None, wanted: set[str],
+           happened: list[str]) -> list[tuple[str, dict[str, str]]]:
+    """The callbacks for what just happened, numbered in the same locked step as the change
+    itself: calls joining at once post from their own threads, and SequenceNumber must still
+    say who was first. Called with the simulator's lock held."""
+    stamped = []
+    for event in happened:
+        if not url or event not in wanted:
+            continue
         room.seq += 1
         params = {"AccountSid": run.sim.account_sid, "ConferenceSid": room.sid, "FriendlyName": room.name,
-                  "StatusCallbackEvent": name, "SequenceNumber": str(room.seq),
+                  "StatusCallbackEvent": NAMES[event], "SequenceNumber": str(room.seq),
                   "Timestamp": rfc2822(run.now()) or ""}
-    if event in ("join", "leave"):
-        params["CallSid"] = run.call.sid
-    run.post(url, method, params, f"conference:{event}")
+        if event in ("join", "leave"):
+            params["CallSid"] = run.call.sid
+        stamped.append((event, params))
+    return stamped
+
+
+def _post(run: CallRunner, url: str | None, method: str, stamped: list[tuple[str, dict[str, str]]]) -> None:
+    for event, params in stamped:
+        run.post(url or "", method, params, f"conference:{event}")

@@ -87,6 +87,16 @@ def gate_for(lock_path: Path, timeout: float) -> WriteGate:
         return _GATES.setdefault(lock_path.resolve(), WriteGate(lock_path, timeout))
 
 
+def _then_leave(end: Any) -> Any:
+    """A transaction-ending method that gives the gate back however it ends."""
+    def method(self: Any) -> None:
+        try:
+            end(self)
+        finally:
+            self._after()
+    return method
+
+
 def connection_factory(gate: WriteGate) -> type[sqlite3.Connection]:
     """A sqlite3.Connection class (for `sqlite3.connect(factory=...)`) whose writes pass the gate."""
 
@@ -120,23 +130,9 @@ def connection_factory(gate: WriteGate) -> type[sqlite3.Connection]:
                 self._holds = False
                 gate.leave()
 
-        def commit(self) -> None:
-            try:
-                super().commit()
-            finally:
-                self._after()
-
-        def rollback(self) -> None:
-            try:
-                super().rollback()
-            finally:
-                self._after()
-
-        def close(self) -> None:
-            try:
-                super().close()
-            finally:
-                self._after()
+        commit = _then_leave(sqlite3.Connection.commit)
+        rollback = _then_leave(sqlite3.Connection.rollback)
+        close = _then_leave(sqlite3.Connection.close)
 
         def __del__(self) -> None:  # dropped without a close: the gate must not stay taken
             self._after()

@@ -8,7 +8,10 @@ import multiprocessing
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,30 +41,40 @@ def _hold_the_gate(lock: str, held, release) -> None:  # type: ignore[no-untyped
     gate.leave()
 
 
-def test_a_write_waits_for_another_process_then_succeeds_while_reads_pass(db: Path) -> None:
-    lock = db.with_suffix(".lock")
+@contextmanager
+def another_process_holding(lock: Path) -> Iterator[Any]:
+    """Yields the event that lets the other process leave the gate."""
     ctx = multiprocessing.get_context("fork")
     held, release = ctx.Event(), ctx.Event()
     other = ctx.Process(target=_hold_the_gate, args=(str(lock), held, release))
     other.start()
     assert held.wait(10)
-    conn = connect(db, WriteGate(lock, 5.0))
-    assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)  # a read never waits
-    done = threading.Event()
+    try:
+        yield release
+    finally:
+        release.set()
+        other.join(5)
 
-    def write() -> None:
-        conn.execute("INSERT INTO t (v) VALUES (1)")
-        conn.commit()
-        done.set()
 
-    writer = threading.Thread(target=write)
-    writer.start()
-    assert not done.wait(0.3), "the write went ahead while another process held the gate"
-    release.set()
-    assert done.wait(5)
-    writer.join()
-    other.join(5)
-    assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
+def test_a_write_waits_for_another_process_then_succeeds_while_reads_pass(db: Path) -> None:
+    lock = db.with_suffix(".lock")
+    with another_process_holding(lock) as release:
+        conn = connect(db, WriteGate(lock, 5.0))
+        assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)  # a read never waits
+        done = threading.Event()
+
+        def write() -> None:
+            conn.execute("INSERT INTO t (v) VALUES (1)")
+            conn.commit()
+            done.set()
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        assert not done.wait(0.3), "the write went ahead while another process held the gate"
+        release.set()
+        assert done.wait(5)
+        writer.join()
+        assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
 
 
 def test_threads_and_processes_all_write_and_the_gate_is_free_afterwards(db: Path) -> None:
@@ -139,14 +152,8 @@ def test_a_nested_write_in_the_same_thread_fails_as_sqlite_would_instead_of_hang
 
 def test_a_gate_that_cannot_be_had_in_time_lets_sqlite_decide(db: Path) -> None:
     lock = db.with_suffix(".lock")
-    ctx = multiprocessing.get_context("fork")
-    held, release = ctx.Event(), ctx.Event()
-    other = ctx.Process(target=_hold_the_gate, args=(str(lock), held, release))
-    other.start()
-    assert held.wait(10)
-    conn = connect(db, WriteGate(lock, 0.2))
-    conn.execute("INSERT INTO t (v) VALUES (5)")  # the gate timed out; SQLite's lock is free: it writes
-    conn.commit()
-    release.set()
-    other.join(5)
+    with another_process_holding(lock):
+        conn = connect(db, WriteGate(lock, 0.2))
+        conn.execute("INSERT INTO t (v) VALUES (5)")  # the gate timed out; SQLite's lock is free: it writes
+        conn.commit()
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
