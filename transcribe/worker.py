@@ -20,6 +20,7 @@ from rq import Queue, Worker
 from rq.job import Job
 
 from hotline.base import worker_facts
+from hotline.base.runtime import release_db_before_fork
 from transcribe import model_cache
 from transcribe.current import current_settings
 from transcribe.jobs import QUEUE, record_failure
@@ -40,9 +41,9 @@ class PreloadingWorker(Worker):
             self.log.warning("no transcription models configured: every recording will be `skipped`")
         worker_facts.publish(self.connection, self.name, role="transcribe", models=report)
 
-    def main_work_horse(self, job: Job, queue: Queue) -> None:
-        _forget_inherited_db_connections()
-        super().main_work_horse(job, queue)
+    def fork_work_horse(self, job: Job, queue: Queue) -> None:
+        release_db_before_fork()
+        super().fork_work_horse(job, queue)
 
     def handle_work_horse_killed(self, job, retpid, ret_val, rusage):  # type: ignore[no-untyped-def]
         super().handle_work_horse_killed(job, retpid, ret_val, rusage)
@@ -51,15 +52,6 @@ class PreloadingWorker(Worker):
                 record_failure(int(job.args[0]), f"transcription process died (wait status {ret_val})")
             except Exception:
                 self.log.exception("could not record the failure of job %s", job.id)
-
-
-def _forget_inherited_db_connections() -> None:
-    """SQLAlchemy's rule for fork: a child must not reuse the parent's pooled connections."""
-    from hotline.base import runtime
-
-    current = runtime._runtime
-    if current is not None and "db" in current.__dict__:
-        current.db.engine.dispose(close=False)
 
 
 def main(argv: list[str] | None = None) -> int:

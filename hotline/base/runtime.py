@@ -64,3 +64,16 @@ def set_runtime(runtime: Runtime | None) -> None:
     global _runtime
     with _runtime_lock:
         _runtime = runtime
+
+
+def release_db_before_fork() -> None:
+    """Close this process's pooled database connections before it forks a child (an RQ horse).
+
+    A child must neither use nor close a SQLite connection it inherited: SQLite's per-file state
+    would be shared with the parent's memory, and a close in the child drops every lock the child
+    holds on the file, so writes are silently lost (tests/transcribe/test_fork_safety.py). Closed
+    here, in the parent, there is nothing to inherit; the parent reconnects when it next needs to."""
+    current = _runtime
+    if current is not None and "db" in current.__dict__:
+        current.db.engine.dispose()
+

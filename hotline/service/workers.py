@@ -25,7 +25,7 @@ from rq.worker import SimpleWorker, Worker, WorkerStatus
 
 from hotline.base.db import create_schema
 from hotline.base.log_context import configure_logging
-from hotline.base.runtime import get_runtime
+from hotline.base.runtime import get_runtime, release_db_before_fork
 from hotline.lifecycle.converge import run_cycle
 
 log = logging.getLogger("hotline.workers")
@@ -51,6 +51,12 @@ class CalloutWorker(Worker):
         execution = self.prepare_execution(job)
         self.perform_job(job, queue, execution)
         self.set_state(WorkerStatus.IDLE)
+
+    def fork_work_horse(self, job: Job, queue: Queue) -> None:
+        """Jobs of other queues fork: the callout jobs' pooled connections are closed first (see
+        runtime.release_db_before_fork)."""
+        release_db_before_fork()
+        super().fork_work_horse(job, queue)
 
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         """In-process jobs send no heartbeats while running: cover the whole job timeout."""

@@ -9,7 +9,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,10 @@ def connect(db: Path, gate: WriteGate, timeout: float = 5.0) -> sqlite3.Connecti
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "gate.db"
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)")
+    with closing(sqlite3.connect(path)) as conn:  # closed, not left to the collector: tests here fork, and
+        conn.execute("PRAGMA journal_mode=WAL")  # a child closing an inherited connection loses writes
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)")  # (tests/transcribe/test_fork_safety.py)
+        conn.commit()
     return path
 
 
@@ -75,6 +76,7 @@ def test_a_write_waits_for_another_process_then_succeeds_while_reads_pass(db: Pa
         assert done.wait(5)
         writer.join()
         assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
+        conn.close()
 
 
 def test_threads_and_processes_all_write_and_the_gate_is_free_afterwards(db: Path) -> None:
@@ -87,7 +89,7 @@ def test_threads_and_processes_all_write_and_the_gate_is_free_afterwards(db: Pat
     for p in procs:
         p.join(60)
         assert p.exitcode == 0
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         assert conn.execute("SELECT count(*), sum(v) FROM t").fetchone() == (6 * 50, 6 * 50)
     gate = WriteGate(lock, 0.5)
     assert gate.enter()  # nobody left it taken
@@ -97,20 +99,29 @@ def test_threads_and_processes_all_write_and_the_gate_is_free_afterwards(db: Pat
 def _write_many(db: str, lock: str, n: int, threads: int = 1) -> None:
     gate = WriteGate(Path(lock), 10.0)
 
+    errors: list[BaseException] = []
+
     def one() -> None:
-        conn = connect(Path(db), gate)
-        for _ in range(n):
-            (v,) = conn.execute("SELECT count(*) FROM t").fetchone()  # read, then write, in one transaction
-            conn.execute("INSERT INTO t (v) VALUES (?)", (1,))
-            conn.execute("UPDATE t SET v = 1 WHERE id = (SELECT max(id) FROM t) AND ? >= 0", (v,))
-            conn.commit()
-        conn.close()
+        try:
+            conn = connect(Path(db), gate)
+            for _ in range(n):
+                # a read, then writes in one transaction (the read's statement finished, as SQLAlchemy's are:
+                # an unfinished one would keep its old snapshot, which SQLite refuses to write from)
+                ((v,),) = conn.execute("SELECT count(*) FROM t").fetchall()
+                conn.execute("INSERT INTO t (v) VALUES (?)", (1,))
+                conn.execute("UPDATE t SET v = 1 WHERE id = (SELECT max(id) FROM t) AND ? >= 0", (v,))
+                conn.commit()
+            conn.close()
+        except BaseException as exc:  # noqa: BLE001 - re-raised below, in the test's thread
+            errors.append(exc)
 
     workers = [threading.Thread(target=one) for _ in range(threads)]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
+    if errors:
+        raise errors[0]
 
 
 def test_rollback_close_and_a_dropped_connection_each_give_the_gate_back(db: Path) -> None:
@@ -137,14 +148,14 @@ def _take(gate: WriteGate, results: list[bool]) -> None:
 
 
 def test_a_nested_write_in_the_same_thread_fails_as_sqlite_would_instead_of_hanging(db: Path) -> None:
-    gate = WriteGate(db.with_suffix(".lock"), 5.0)
+    gate = WriteGate(db.with_suffix(".lock"), 60.0)
     outer = connect(db, gate)
     inner = connect(db, gate, timeout=0.2)
     outer.execute("INSERT INTO t (v) VALUES (3)")
     started = time.monotonic()
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         inner.execute("INSERT INTO t (v) VALUES (4)")
-    assert time.monotonic() - started < 4  # SQLite's own busy timeout, not the gate's
+    assert time.monotonic() - started < 30  # SQLite's own busy timeout (0.2 s), not the gate's (60 s)
     inner.rollback()
     outer.commit()
     assert outer.execute("SELECT count(*) FROM t").fetchone() == (1,)
@@ -157,3 +168,4 @@ def test_a_gate_that_cannot_be_had_in_time_lets_sqlite_decide(db: Path) -> None:
         conn.execute("INSERT INTO t (v) VALUES (5)")  # the gate timed out; SQLite's lock is free: it writes
         conn.commit()
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
+    conn.close()
