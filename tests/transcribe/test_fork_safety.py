@@ -1,8 +1,8 @@
 """RQ horses are forked from workers that have used the database (the transcriber after a dead
 horse, `run.py worker` after callout jobs). SQLite's rule for fork: the child may neither use nor
 close a connection it inherited; closing one (the collector does, once it is unreferenced) drops
-every lock the child holds on the file, and writes are then silently lost: without the release
-below, this test lost every one of the horses' 120 rows, with no error anywhere. The workers
+every lock the child holds on the file: without the release below, this test either lost all of
+the horses' 120 rows with no error anywhere, or the horses failed with "disk I/O error". The workers
 therefore close their pooled connections in the parent before forking
 (`runtime.release_db_before_fork`, called by both workers' `fork_work_horse`)."""
 
