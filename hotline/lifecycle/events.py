@@ -125,12 +125,10 @@ def _note_repeat(s: Session, incident_id: int, actor: Actor, event: Event, count
 def acknowledge(s: Session, integration: Known, dedup_key: str, now: datetime | None = None) -> Outcome:
     """The monitoring tool says someone is on it: that incident is accepted by the integration."""
     now = now or utcnow()
-    actor = actor_for(integration)
-    alert = _open_alert(s, integration.id, dedup_key)
-    if alert is None:
-        return _unknown(s, actor, "acknowledge", dedup_key)
-    audit.record(s, "event_received", alert.incident_id, actor=actor.who, via=str(actor.channel),
-                 action="acknowledge", dedup_key=dedup_key)
+    found = _received(s, integration, "acknowledge", dedup_key)
+    if isinstance(found, Outcome):
+        return found
+    actor, alert = found
     moved = rows.set_status(s, [alert.incident_id], S.ACCEPTED, actor=actor.who, via=str(actor.channel),
                             person=actor.who, only_from=S.OPEN_UNACCEPTED,
                             fields={"accepted_by": actor.who, "accepted_at": now, "page_due_at": None})
@@ -145,15 +143,25 @@ def acknowledge(s: Session, integration: Known, dedup_key: str, now: datetime | 
 def resolve(s: Session, integration: Known, dedup_key: str, now: datetime | None = None) -> Outcome:
     """The monitoring tool says it is over: that incident is closed, and the key is free again."""
     now = now or utcnow()
-    actor = actor_for(integration)
-    alert = _open_alert(s, integration.id, dedup_key)
-    if alert is None:
-        return _unknown(s, actor, "resolve", dedup_key)
-    audit.record(s, "event_received", alert.incident_id, actor=actor.who, via=str(actor.channel), action="resolve",
-                 dedup_key=dedup_key)
+    found = _received(s, integration, "resolve", dedup_key)
+    if isinstance(found, Outcome):
+        return found
+    actor, alert = found
     _close_alert(s, alert.id, now)
     out = commands.resolve(s, alert.incident_id, actor, now=now)
     return out if out.ok else Outcome(True, out.code, out.message, (alert.incident_id,))
+
+
+def _received(s: Session, integration: Known, action: str, dedup_key: str) -> tuple[Actor, EventAlert] | Outcome:
+    """An acknowledge or resolve, audited on its incident: who acts and the open alert it names,
+    or the answer for a key with no open alert."""
+    actor = actor_for(integration)
+    alert = _open_alert(s, integration.id, dedup_key)
+    if alert is None:
+        return _unknown(s, actor, action, dedup_key)
+    audit.record(s, "event_received", alert.incident_id, actor=actor.who, via=str(actor.channel), action=action,
+                 dedup_key=dedup_key)
+    return actor, alert
 
 
 def _unknown(s: Session, actor: Actor, action: str, dedup_key: str) -> Outcome:
