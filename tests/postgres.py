@@ -10,10 +10,14 @@ from __future__ import annotations
 import functools
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+
+from hotline.base.db import Database, create_schema
 
 POSTGRES_URL = os.environ.get("HOTLINE_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/test")
 REQUIRE_ENV = "HOTLINE_REQUIRE_POSTGRES"
@@ -71,3 +75,19 @@ def database_for(kind: str) -> tuple[str, Callable[[], None] | None]:
         url, drop = postgres_schema_url()
         return url, drop
     return kind, None
+
+
+@contextmanager
+def database(kind: str, folder: Path) -> Iterator[Database]:
+    """A Database at the schema's head: "sqlite" a file in `folder`, "postgresql" a fresh schema
+    (skipped, or failed in CI, without a server); disposed and dropped afterwards."""
+    url, drop = (f"sqlite:///{folder / 'hotline.db'}", None) if kind == "sqlite" else postgres_schema_url()
+    db = Database(url)
+    try:
+        create_schema(db.engine)
+        yield db
+    finally:
+        db.engine.dispose()
+        if drop:
+            drop()
+

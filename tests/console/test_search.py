@@ -10,28 +10,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from hotline.base.db import Database, create_schema
+from hotline.base.db import Database
 from hotline.base.models import Incident, Recording, Transcript
 from hotline.lifecycle import commands, search
 from hotline.lifecycle.commands import Actor, Channel
-from tests.postgres import postgres_schema_url
+from tests.postgres import database
 
 ADMIN = Actor("alice", Channel.CONSOLE)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        d = Database(f"sqlite:///{tmp_path / 's.db'}")
-        drop = None
-    else:
-        url, drop = postgres_schema_url()
-        d = Database(url)
-    create_schema(d.engine)
-    yield d
-    d.engine.dispose()
-    if drop:
-        drop()
+    with database(request.param, tmp_path) as d:
+        yield d
 
 
 def _incident(s, ref: str, caller: str) -> int:

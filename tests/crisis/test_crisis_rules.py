@@ -13,12 +13,12 @@ from sqlalchemy import select
 
 from hotline.base.config import load_config
 from hotline.base.crisis_models import BridgeLeg, CrisisMember, CrisisStatement, CrisisStep
-from hotline.base.db import Database, create_schema
+from hotline.base.db import Database
 from hotline.base.models import AuditEvent, Incident
 from hotline.lifecycle import crisis
 from hotline.lifecycle.commands import Actor, Channel
 from hotline.lifecycle.followups import NotifyTeam
-from tests.postgres import database_for, require_postgres
+from tests.postgres import database
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Taipei
 CHEN = Actor("chen", Channel.RESPONDER)
@@ -28,17 +28,8 @@ ALICE, BOB = Actor("alice", Channel.CONSOLE), Actor("bob", Channel.CONSOLE)
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """Both databases: the one-verdict rule rests on a unique index, the team calls on UPDATE ... RETURNING."""
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path / 'crisis.db'}", None
-    else:
-        require_postgres()
-        url, drop = database_for("postgresql")
-    database = Database(url)
-    create_schema(database.engine)
-    yield database
-    database.engine.dispose()
-    if drop:
-        drop()
+    with database(request.param, tmp_path) as d:
+        yield d
 
 
 @pytest.fixture(scope="module")
