@@ -87,10 +87,10 @@ def _stamp(run: CallRunner, room: Conference, url: str | None, wanted: set[str],
     """The callbacks for what just happened, numbered in the same locked step as the change
     itself: calls joining at once post from their own threads, and SequenceNumber must still
     say who was first. Called with the simulator's lock held."""
+    if not url:
+        return []
     stamped = []
-    for event in happened:
-        if not url or event not in wanted:
-            continue
+    for event in (e for e in happened if e in wanted):
         room.seq += 1
         params = {"AccountSid": run.sim.account_sid, "ConferenceSid": room.sid, "FriendlyName": room.name,
                   "StatusCallbackEvent": NAMES[event], "SequenceNumber": str(room.seq),

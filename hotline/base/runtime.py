@@ -76,4 +76,3 @@ def release_db_before_fork() -> None:
     current = _runtime
     if current is not None and "db" in current.__dict__:
         current.db.engine.dispose()
-

@@ -9,11 +9,11 @@ The gate is taken just before a transaction's first write (INSERT, UPDATE, DELET
 statements before which Python's sqlite3 opens the transaction) and given back when it commits,
 rolls back or closes: the span during which SQLite holds its write lock anyway. Threads of one
 process queue on a lock that wakes the next one at once; processes on an flock of one file next to
-the database, which the kernel hands over at once. Reads never touch it (WAL readers don't block).
+the database, tried every 0.1 to 0.5 ms. Reads never touch it (WAL readers don't block).
 
 It never makes things worse than SQLite alone: a thread that already holds the gate (a nested
-session) passes through to SQLite's own lock, and one that cannot get it within the busy timeout goes ahead without it
-and lets SQLite decide, exactly as before.
+session) passes through to SQLite's own lock, and one that cannot get it within the busy timeout
+goes ahead without it and lets SQLite decide, exactly as before.
 """
 
 from __future__ import annotations
