@@ -26,7 +26,7 @@ def start(env: dict[str, str], access_log: Path, url: str, workers: int = WEB_WO
     env = {**os.environ, **env}
     argv = gunicorn_argv(load_config(ROOT / "config.toml", env=env), workers, threads)
     argv = [*argv[:-1], "--log-level", "warning", "--access-logfile", str(access_log),
-            "--access-logformat", "%(U)s %(M)s", "bench.bare_app:app"]
+            "--access-logformat", "%(U)s %(D)s", "bench.bare_app:app"]
     web = subprocess.Popen([sys.executable, *argv], env=env, cwd=ROOT)
     for _ in range(300):
         try:
@@ -39,10 +39,17 @@ def start(env: dict[str, str], access_log: Path, url: str, workers: int = WEB_WO
     raise RuntimeError(f"the web server at {url} did not start")
 
 
+def warm_up_calls(workers: int) -> int:
+    """Calls to make before measuring: enough that every web worker has answered every webhook at
+    least once, so the measurement is of warm workers (a fresh worker compiles each SQL statement
+    on its first use), as a hotline that has been up for a while has."""
+    return 10 * workers
+
+
 def server_times(access_log: Path, last: int) -> dict[str, list[float]]:
     """Milliseconds inside gunicorn for the last `last` requests, as "bare" and "ivr"."""
     times: dict[str, list[float]] = defaultdict(list)
     for line in access_log.read_text().splitlines()[-last:]:
-        path, ms = line.split()
-        times["bare" if path == "/bench/bare" else "ivr"].append(float(ms))
+        path, microseconds = line.split()
+        times["bare" if path == "/bench/bare" else "ivr"].append(int(microseconds) / 1000)
     return times

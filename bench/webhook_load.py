@@ -150,8 +150,8 @@ def main() -> int:
     walls: dict[str, float] = {}
     try:
         warm = Load(url, 0)
-        asyncio.run(drive(warm, warm.bare_call, 10, 1, 900000))
-        asyncio.run(drive(warm, warm.ivr_call, 10, 1, 900000))
+        asyncio.run(drive(warm, warm.bare_call, web_server.warm_up_calls(args.workers), 1, 900000))
+        asyncio.run(drive(warm, warm.ivr_call, web_server.warm_up_calls(args.workers), 1, 900000))
         walls["bare"] = asyncio.run(drive(loads["bare"], loads["bare"].bare_call, args.callers, args.calls, 0))
         walls["ivr"] = asyncio.run(drive(loads["ivr"], loads["ivr"].ivr_call, args.callers, args.calls, 0))
     finally:
@@ -172,7 +172,7 @@ def main() -> int:
                       f"{1000 * percentile(values, 99):8.1f}")
     server = web_server.server_times(access_log, sum(len(v) for v in everything.values()))
     print("time inside gunicorn (ms), same requests: " + ", ".join(
-        f"{name} p50 {statistics.median(v):.0f} p99 {percentile(v, 99):.0f}" for name, v in server.items()))
+        f"{name} p50 {statistics.median(v):.1f} p99 {percentile(v, 99):.1f}" for name, v in server.items()))
     errors = loads["bare"].errors + loads["ivr"].errors
     if errors:
         print(f"!! {len(errors)} requests did not answer 200; first: {errors[0]}")

@@ -133,8 +133,8 @@ def main() -> int:
         from sim.audio import beep_pcm, pcm_to_wav
 
         wav = pcm_to_wav(beep_pcm(2.0, 440.0))
-        drive(sim, BARE, 10, bare_call(0))  # warm-up both paths
-        drive(sim, HOTLINE, 10, ivr_call(wav, 0))
+        drive(sim, BARE, web_server.warm_up_calls(args.workers), bare_call(0))  # warm-up both paths
+        drive(sim, HOTLINE, web_server.warm_up_calls(args.workers), ivr_call(wav, 0))
         for _ in range(args.rounds):
             measured = {}
             for name, to, script in (("bare", BARE, bare_call(args.pace)), ("ivr", HOTLINE, ivr_call(wav, args.pace))):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, abort, jsonify, send_file
+from sqlalchemy.orm import configure_mappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline import console, events
@@ -32,6 +33,10 @@ def create_app(config: Config | None = None) -> Flask:
     set_runtime(Runtime(config))
     runtime = get_runtime()
     create_schema(runtime.db.engine)
+    # Now, not on some caller's first webhook in each web worker: SQLAlchemy configures its
+    # mappers at the first ORM query, 20 to 40 ms (bench/webhook_load.py: a fresh worker's first
+    # key presses took up to 140 ms inside gunicorn).
+    configure_mappers()
 
     app = Flask("hotline", root_path=str(PACKAGE_ROOT))  # templates/ and static/ live in hotline/
     app.config.update(HOTLINE=config, FLOWS=flows, FLOW=flows[config.flow],
