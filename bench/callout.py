@@ -1,4 +1,4 @@
-"""Callout latency benchmark: `python bench/callout.py [--incidents 200]`.
+"""Callout latency benchmark: `python3 run.py bench callout [--incidents 200]`.
 
 Over N incidents, through the real app (HTTP server), Redis, RQ workers and the sim:
 - first dial: recording-complete webhook arrives -> the sim receives the first Calls.create;

@@ -1,4 +1,4 @@
-"""Console benchmark: `python bench/console.py [--incidents 10000] [--requests 40]`.
+"""Console benchmark: `python3 run.py bench console [--incidents 10000] [--requests 40]`.
 
 Server-side cost of the incident list, measured in-process through the Flask app (no network):
 - the list's live fragment and the whole list page with 10 incidents, 200 (one full page) and

@@ -1,4 +1,4 @@
-"""Coverage check benchmark: `python bench/coverage.py [--weeks 4]`.
+"""Coverage check benchmark: `python3 run.py bench coverage [--weeks 4]`.
 
 Runs `callout.coverage.check` over the shipped config.toml (4 weeks x every incident type, hourly)
 and sets its time against a baseline from the same run: one call of the rota resolver

@@ -1,4 +1,4 @@
-"""Crisis notification benchmark: `python bench/crisis.py [--trials 30] [--team 20]`.
+"""Crisis notification benchmark: `python3 run.py bench crisis [--trials 30] [--team 20]`.
 
 Through the real app, Redis, an RQ worker running callout-queue jobs in-process
 (`hotline.service.workers.CalloutWorker`) and the sim, on SQLite:

@@ -1,4 +1,4 @@
-"""Events API benchmark: `python bench/events.py [--events 1000] [--keys 50] [--concurrency 16]`.
+"""Events API benchmark: `python3 run.py bench events [--events 1000] [--keys 50] [--concurrency 16]`.
 
 Against the production web server (gunicorn serving bench/bare_app.py: the hotline plus the bare
 TwiML endpoint of bench/webhooks.py), a real callout worker, Redis and the sim, in one run:

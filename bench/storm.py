@@ -1,6 +1,6 @@
 """An earthquake: N simultaneous inbound calls through the sim against the full `run.py` stack.
 
-    python bench/storm.py [--calls 500] [--web-model gthread:4x2] [--kill-web-worker-after 3]
+    python3 run.py bench storm [--calls 500] [--web-model gthread:4x2] [--kill-web-worker-every 8]
 
 `run.py` runs as a real subprocess with its own data dir and port; the sim runs here (real
 time) and plays Twilio for it. Calls are mixed: most classify, press a severity and speak;

@@ -1,4 +1,4 @@
-"""Transcription benchmark: `python bench/transcribe.py [--quick]`.
+"""Transcription benchmark: `python3 run.py bench transcribe [--quick]`.
 
 Speed is reported as ratios against a baseline measured in the same run (a bare Vosk loop
 over the same file with the same loaded model), so numbers stay comparable across machines.

@@ -7,7 +7,7 @@ One "call" is what a reporting caller makes Twilio send: /voice/incoming, a type
 key, the <Record> action, the recording status callback and the final call status callback,
 each signed as Twilio signs it and following the action URLs the TwiML returned.
 
-    python bench/webhook_cost.py [--calls 200] [--profile out.prof]
+    python3 run.py bench webhook_cost [--calls 200] [--profile out.prof]
 """
 
 from __future__ import annotations

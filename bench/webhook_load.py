@@ -7,7 +7,7 @@ An IVR caller: /voice/incoming, a type key, a severity key (each following the T
 URL), the <Record> action, then the recording-status and call-status callbacks. A bare caller:
 five key presses on /bench/bare with the same Twilio parameters.
 
-    python bench/webhook_load.py [--callers 100] [--pace 1.0] [--calls 3] [--workers 4] [--threads 2]
+    python3 run.py bench webhook_load [--callers 100] [--pace 1.0] [--calls 3] [--workers 4] [--threads 2]
 
 --pace 0 is a saturation test (throughput): every caller dials at once and presses without
 pause. --pace 1.0 is callers dialling and pressing about once a second (latency); a burst of

@@ -4,7 +4,7 @@ same run. Prints p50/p99 and throughput for both, and the ratios. The sim's hund
 the machine with the server and add their own latency; bench/webhook_load.py is the same
 measurement with a lean load generator, and bench/webhook_cost.py counts the work per webhook.
 
-    python bench/webhooks.py [--calls 100] [--rounds 5] [--pace 1.0] [--workers 4] [--threads 2]
+    python3 run.py bench webhooks [--calls 100] [--rounds 5] [--pace 1.0] [--workers 4] [--threads 2]
 """
 
 from __future__ import annotations

@@ -36,12 +36,13 @@ USAGE = """usage: python3 run.py [COMMAND]
   events test FILE.json   which activation rule an event would hit (creates nothing)
   darksite export DIR                 write the public dark site as static files
   test [pytest args] run the test suite
+  bench NAME [ARGS]  run a benchmark from bench/ (storm, webhooks, webhook_load, ...; --help lists them)
 
 `python3 run.py COMMAND --help` explains a command without running it.
 """
 
 # `COMMAND --help` for the commands without an argument parser of their own; the others
-# (sim, models, transcribe, callout, users, test) answer --help themselves.
+# (sim, models, transcribe, callout, users, test, bench) answer --help themselves.
 HELP = {
     "all": "usage: python3 run.py [all]\n\nRun the whole hotline, one instance per data dir: embedded Redis,\n"
            "gunicorn, RQ workers, the engine, and the sim when no Twilio account is set. Children that\n"
@@ -386,6 +387,29 @@ def cmd_test(argv: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=ROOT)
 
 
+BENCH = ROOT / "bench"
+
+
+def benchmarks() -> list[str]:
+    """The scripts in bench/ that run on their own (the others are their shared parts)."""
+    return sorted(p.stem for p in BENCH.glob("*.py") if "if __name__ == \"__main__\":" in p.read_text())
+
+
+def cmd_bench(argv: list[str]) -> int:
+    """A benchmark, run with this environment's Python: the benches import the app and its packages,
+    which a bare `python3 bench/NAME.py` outside `.venv/` does not have."""
+    names = benchmarks()
+    if not argv or argv[0] in ("-h", "--help"):
+        print("usage: python3 run.py bench NAME [ARGS]   (`bench NAME --help` for its options)\n\n"
+              "Benchmarks, each reporting ratios against a baseline measured in the same run:\n  "
+              + "\n  ".join(names))
+        return 0
+    if argv[0] not in names:
+        print(f"run.py bench: no benchmark {argv[0]!r}; one of: {', '.join(names)}", file=sys.stderr)
+        return 2
+    return subprocess.call([sys.executable, str(BENCH / f"{argv[0]}.py"), *argv[1:]], cwd=ROOT)
+
+
 def cmd_help(argv: list[str]) -> int:
     print(USAGE)
     return 0
@@ -395,7 +419,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "all": cmd_all, "web": cmd_web, "worker": cmd_worker, "engine": cmd_engine, "metrics": cmd_metrics,
     "sim": cmd_sim, "check": cmd_check,
     "call": cmd_call, "fallback-twiml": cmd_fallback_twiml, "models": cmd_models,
-    "transcribe": cmd_transcribe, "test": cmd_test, "prompts": cmd_prompts, "pins": cmd_pins,
+    "transcribe": cmd_transcribe, "test": cmd_test, "bench": cmd_bench, "prompts": cmd_prompts, "pins": cmd_pins,
     "callout": cmd_callout, "users": cmd_users, "db": cmd_db, "drill": cmd_drill,
     "backup": cmd_backup, "restore": cmd_restore, "hold": cmd_hold,
     "integrations": cmd_integrations, "events": cmd_events,

@@ -39,6 +39,24 @@ def test_run_py_call_help_places_no_call():
     assert "Calling" not in done.stdout and "not running" not in done.stderr
 
 
+def test_run_py_bench_runs_a_benchmark_with_the_environment_it_needs():
+    """The README's benchmark commands: a bench imports the app's packages, so it runs through
+    run.py (which sets up .venv/), and a misspelt name is one line and exit 2."""
+    listed = subprocess.run([sys.executable, str(ROOT / "run.py"), "bench", "--help"], capture_output=True,
+                            text=True, timeout=60)
+    assert listed.returncode == 0
+    assert {"storm", "webhooks", "webhook_load", "webhook_cost"} <= set(listed.stdout.split())
+    assert "web_server" not in listed.stdout.split()  # a shared part, not a benchmark
+    ran = subprocess.run([sys.executable, str(ROOT / "run.py"), "bench", "webhook_cost", "--calls", "2"],
+                         capture_output=True, text=True, timeout=180)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert "2 reporting calls, in-process" in ran.stdout and "/voice/incoming" in ran.stdout
+    wrong = subprocess.run([sys.executable, str(ROOT / "run.py"), "bench", "strom"], capture_output=True, text=True,
+                           timeout=60)
+    assert wrong.returncode == 2 and wrong.stderr.strip().splitlines() == [
+        f"run.py bench: no benchmark 'strom'; one of: {', '.join(cli.benchmarks())}"]
+
+
 def test_users_add_reads_the_password_from_stdin_and_prints_lines_to_paste():
     done = subprocess.run([sys.executable, str(ROOT / "run.py"), "users", "add", "alice", "--role", "viewer"],
                           input="correct horse battery\n", capture_output=True, text=True, timeout=60)
