@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -38,13 +39,27 @@ def cluster_config(tmp: Path) -> Path:
     return path
 
 
+def deployed_upstream(addresses: list[str]) -> str:
+    """deploy/nginx/hotline.conf's `upstream hotline_web` block, its web nodes replaced by these
+    with the deployed nodes' parameters: what is tested is what is deployed."""
+    text = (ROOT / "deploy" / "nginx" / "hotline.conf").read_text()
+    block = re.search(r"^upstream hotline_web \{\n(.*?)^\}", text, flags=re.M | re.S)
+    assert block, "deploy/nginx/hotline.conf has no `upstream hotline_web { ... }` block"
+    server = re.compile(r"^\s*server\s+\S+?(\s[^;#]*)?;")
+    lines = block.group(1).splitlines()
+    found = next(m for m in map(server.match, lines) if m)
+    others = [line for line in lines if not server.match(line)]
+    servers = [f"    server {a}{found.group(1) or ''};" for a in addresses]
+    return "\n".join(["upstream hotline_web {", *servers, *others, "}"])
+
+
 class Nginx:
     def __init__(self, tmp: Path, upstreams: list[str]):
         self.dir = tmp
         tmp.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        servers = "\n".join(f"    server {u} max_fails=1 fail_timeout=10s;" for u in upstreams)
+        upstream = deployed_upstream(upstreams)
         temps = "\n".join(f"  {kind}_temp_path {tmp / kind};" for kind in ("client_body", "proxy", "fastcgi",
                                                                               "uwsgi", "scgi"))
         (tmp / "nginx.conf").write_text(f"""
@@ -57,10 +72,7 @@ events {{ worker_connections 1024; }}
 http {{
   access_log {tmp / 'access.log'};
 {temps}
-  upstream hotline_web {{
-{servers}
-    keepalive 16;
-  }}
+{upstream}
   server {{
     listen 127.0.0.1:{self.port};
     location / {{

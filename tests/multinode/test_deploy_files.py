@@ -10,14 +10,15 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from hotline.base.config import ROOT
 from hotline.service import cli
@@ -29,12 +30,31 @@ DEPLOY = ROOT / "deploy"
 pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 
 
-def echo_app(environ, start_response):  # type: ignore[no-untyped-def]
-    """A stand-in web node: answers with the headers nginx sent it."""
-    headers = {k[5:].replace("_", "-").title(): v for k, v in environ.items() if k.startswith("HTTP_")}
-    body = json.dumps({"path": environ["PATH_INFO"], "headers": headers}).encode()
-    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-    return [body]
+class EchoNode(BaseHTTPRequestHandler):
+    """A stand-in web node that keeps connections open as gunicorn does (HTTP/1.1 keep-alive):
+    answers with the headers nginx sent it and the port it came from. On /voice/drop it closes
+    the connection without answering, as a web worker that crashes mid-request does."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path.startswith("/voice/drop"):
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        body = json.dumps({"path": self.path.split("?")[0], "peer": self.client_address[1],
+                           "headers": {k.title(): v for k, v in self.headers.items()}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET  # noqa: N815
+
+    def log_message(self, *_: object) -> None:
+        pass
 
 
 @pytest.fixture()
@@ -45,7 +65,7 @@ def site(tmp_path: Path):
                     "-subj", "/CN=hotline.example.org", "-keyout", str(tmp_path / "key.pem"),
                     "-out", str(tmp_path / "cert.pem")], check=True, capture_output=True)
     backend_port, dead_port, http_port, https_port = free_port(), free_port(), free_port(), free_port()
-    server = make_server("127.0.0.1", backend_port, echo_app, threaded=True)
+    server = ThreadingHTTPServer(("127.0.0.1", backend_port), EchoNode)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     text = (DEPLOY / "nginx" / "hotline.conf").read_text()
     for old, new in (("10.0.0.11:8000", f"127.0.0.1:{dead_port}"), ("10.0.0.12:8000", f"127.0.0.1:{backend_port}"),
@@ -106,6 +126,28 @@ def test_the_nginx_site_serves_twilio_paths_over_tls_and_sets_the_forwarded_head
     assert requests.get(f"{https}/sim", verify=False, timeout=10).status_code == 404
     redirect = requests.get(f"{http}/voice/incoming", timeout=10, allow_redirects=False)
     assert redirect.status_code == 301 and redirect.headers["Location"].startswith("https://")
+
+
+def test_each_request_reaches_a_web_node_on_a_connection_of_its_own(site) -> None:
+    """No keepalive to the web nodes: gunicorn closes a connection idle for 2 s, and a POST that
+    nginx sends on one at that moment is reset and lost, as nginx never sends a POST twice."""
+    https, _ = site
+    peers = [requests.post(f"{https}/voice/status", data={"CallSid": f"CA{i}"}, verify=False, timeout=10,
+                           headers={"Host": "hotline.example.org"}).json()["peer"] for i in range(6)]
+    assert len(set(peers)) == len(peers), peers
+
+
+def test_a_web_node_that_fails_one_request_still_gets_the_next(site) -> None:
+    """Failing one request (a crashed web worker's) takes no node out of the rotation: with the
+    other node down, that would turn every webhook into a 502 until nginx tried the node again."""
+    https, _ = site
+    dropped = requests.post(f"{https}/voice/drop", data={"CallSid": "CA1"}, verify=False, timeout=10,
+                            headers={"Host": "hotline.example.org"})
+    assert dropped.status_code == 502  # sent once and failed: never sent again
+    for i in range(4):  # the first upstream is down, the second dropped one: it must still be asked
+        r = requests.post(f"{https}/voice/status", data={"CallSid": f"CA{i}"}, verify=False, timeout=10,
+                          headers={"Host": "hotline.example.org"})
+        assert r.status_code == 200, r.text
 
 
 def test_the_systemd_units_run_commands_that_exist_with_variables_the_code_reads() -> None:
