@@ -238,12 +238,11 @@ def bridge_event(s: Session, crisis_id: int, call_sid: str, event: str, person: 
         return Outcome(False, "no_crisis")
     now = now or utcnow()
     leg = s.scalar(select(BridgeLeg).where(BridgeLeg.crisis_id == crisis_id, BridgeLeg.call_sid == call_sid))
-    if event == "participant-join" and leg is None:
-        s.add(BridgeLeg(crisis_id=crisis_id, call_sid=call_sid, person_key=person or None, joined_at=now))
-    elif event == "participant-leave" and leg is None:
+    leaving = event == "participant-leave"
+    if leg is None and (leaving or event == "participant-join"):
         s.add(BridgeLeg(crisis_id=crisis_id, call_sid=call_sid, person_key=person or None, joined_at=now,
-                        left_at=now))
-    elif event == "participant-leave" and leg is not None and leg.left_at is None:
+                        left_at=now if leaving else None))
+    elif leaving and leg is not None and leg.left_at is None:
         leg.left_at = now
     else:
         return Outcome(True, "unchanged", incident_ids=(crisis.incident_id,))
