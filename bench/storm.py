@@ -38,6 +38,7 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.stats import percentile  # noqa: E402
 from hotline.service.embedded_redis import free_port  # noqa: E402
 from sim import Sim  # noqa: E402
 from sim.audio import beep_pcm, pcm_to_wav  # noqa: E402
@@ -61,10 +62,6 @@ class Caller:
     error: str = ""
     events: list[dict[str, Any]] = field(default_factory=list)
 
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
 class FellBack(Exception):

@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import web_server  # noqa: E402
+from bench.stats import percentile  # noqa: E402
 from hotline.service.embedded_redis import free_port, start_embedded_redis  # noqa: E402
 from hotline.service.supervisor import WEB_THREADS, WEB_WORKERS  # noqa: E402
 from sim.signing import signature  # noqa: E402
@@ -125,10 +126,6 @@ async def drive(load: Load, call, callers: int, calls: int, first: int) -> float
     await asyncio.gather(*(caller(i) for i in range(callers)))
     return time.perf_counter() - started
 
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def main() -> int:

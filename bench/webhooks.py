@@ -25,16 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import web_server  # noqa: E402
+from bench.stats import percentile  # noqa: E402
 from hotline.service.embedded_redis import free_port, start_embedded_redis  # noqa: E402
 from hotline.service.supervisor import WEB_THREADS, WEB_WORKERS  # noqa: E402
 from sim import Sim  # noqa: E402
 
 HOTLINE, BARE = "+886277001234", "+886277000000"
 
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def row(name: str, values: list[float], rate: float | None) -> str:
