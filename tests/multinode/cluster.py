@@ -1,8 +1,9 @@
 """The several-node layout on one machine, as separate processes: two web nodes and two worker
 nodes (`run.py web`, `run.py worker` + `run.py engine`), each with a data dir and port of its
 own, sharing one PostgreSQL schema, one external Redis and one recordings directory, behind a
-real nginx (Debian's package) started with a generated config that includes
-deploy/nginx/hotline-proxy.conf, the deployed proxy settings themselves.
+real nginx (Debian's package) started with a generated config that takes the upstream block of
+deploy/nginx/hotline.conf and includes deploy/nginx/hotline-proxy.conf: the deployed settings
+themselves.
 """
 
 from __future__ import annotations
