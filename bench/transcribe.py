@@ -30,13 +30,13 @@ from hotline.base.config import load_config  # noqa: E402
 from hotline.base.db import create_schema  # noqa: E402
 from hotline.base.models import Incident, Recording, Transcript  # noqa: E402
 from hotline.base.runtime import Runtime, set_runtime  # noqa: E402
-from hotline.base.transcribe_settings import ModelSpec  # noqa: E402
 from hotline.service.embedded_redis import start_embedded_redis  # noqa: E402
+from hotline.transcribe import jobs  # noqa: E402
+from hotline.transcribe.audio import pcm_chunks  # noqa: E402
+from hotline.transcribe.model_cache import get_model  # noqa: E402
+from hotline.transcribe.recognize import recognize  # noqa: E402
+from hotline.transcribe.settings import ModelSpec  # noqa: E402
 from sim import speech  # noqa: E402
-from transcribe import jobs  # noqa: E402
-from transcribe.audio import pcm_chunks  # noqa: E402
-from transcribe.model_cache import get_model  # noqa: E402
-from transcribe.recognize import recognize  # noqa: E402
 
 CONFIG = """
 [organisation]
@@ -122,7 +122,7 @@ class Bench:
         """Start `count` burst workers, sample their memory, wait; return loads, RSS and timings."""
         log = self.tmp / f"loads-{time.monotonic_ns()}.tsv"
         env = {**self.env, "TRANSCRIBE_LOAD_LOG": str(log)}
-        argv = args or ["-m", "transcribe.worker", "--burst", "--log-level", "WARNING"]
+        argv = args or ["-m", "hotline.transcribe.worker", "--burst", "--log-level", "WARNING"]
         started = time.time()
         procs = []
         for i in range(count):
@@ -204,7 +204,7 @@ def main() -> int:
                       f"({busy:.1f} s after loading; {r['loads']} loads); throughput {audio / busy:.1f} "
                       f"audio-s/s, {m / busy * 60:.1f} jobs/min")
             print("model loads for 3 short jobs in one burst worker (`rq worker --worker-class ...`):")
-            for worker_class in ("rq.Worker", "rq.SimpleWorker", "transcribe.worker.PreloadingWorker"):
+            for worker_class in ("rq.Worker", "rq.SimpleWorker", "hotline.transcribe.worker.PreloadingWorker"):
                 bench.enqueue(short, 3)
                 r = bench.run_workers(1, ["-m", "rq.cli", "worker", "--burst", "-u", bench.redis.url,
                                           "--worker-class", worker_class, "transcribe"])

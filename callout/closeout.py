@@ -15,13 +15,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
-from callout import briefing, dialer, sms
+from callout import briefing, sms
 from callout.phrases import person_language, text, usable
 from callout.states import AttemptState, CalloutState, set_attempt_state
 from hotline.base import audit
 from hotline.base.callout_models import Attempt, Callout
 from hotline.base.models import AuditEvent, utcnow
 from hotline.base.runtime import get_runtime
+from hotline.provider import dialer
 
 log = logging.getLogger("callout.closeout")
 

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from callout import dialer, links
+from callout import links
 from callout.decide import CALLBACK_GRACE, PLACE_BACKOFF, Dial, Done, MarkUnacknowledged, Reconcile, RepeatAfter, Wait
 from callout.store import advance, record_call_placed, record_dial_failed
 from callout.watchdog import settle_quiet_attempt
@@ -34,6 +34,7 @@ from hotline.base.oncall_policy import OncallSettings
 from hotline.base.rota_override_models import stored_overrides
 from hotline.base.runtime import get_runtime
 from hotline.base.states import AttemptState, CalloutState
+from hotline.provider import dialer
 
 log = logging.getLogger("callout.drive")
 MAX_HOPS = 50  # a callout with every number invalid ends its round here rather than spin

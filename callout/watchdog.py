@@ -12,7 +12,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from callout import dialer
 from callout.decide import PLACE_BACKOFF
 from callout.receive import receive
 from callout.states import AttemptState, CallStatus
@@ -20,6 +19,7 @@ from callout.store import abandon_attempt
 from hotline.base import audit
 from hotline.base.callout_models import Attempt
 from hotline.base.runtime import get_runtime
+from hotline.provider import dialer
 
 log = logging.getLogger("callout.watchdog")
 FINAL = {"completed", "busy", "no-answer", "failed", "canceled"}

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from callout import dialer
 from crisis import links, phrases, team
 from hotline.base import audit
 from hotline.base.config import Config
@@ -27,6 +26,7 @@ from hotline.base.crisis_settings import CrisisSettings, crisis_settings
 from hotline.base.models import Incident
 from hotline.base.runtime import get_runtime
 from hotline.base.states import IncidentStatus
+from hotline.provider import dialer
 
 log = logging.getLogger("crisis.notify")
 PARALLEL = 20  # concurrent Calls.create requests per pass

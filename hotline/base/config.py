@@ -21,11 +21,11 @@ from hotline.base import (
     event_settings,
     oncall_settings,
     retention_settings,
-    transcribe_settings,
 )
 from hotline.base.config_errors import ConfigError, ConfigProblem
 from hotline.base.phone import to_e164
 from hotline.base.pins import hash_pin
+from hotline.transcribe import settings as transcribe_settings
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: config.toml, ivr_flows/, data/
 DEFAULT_CONFIG = ROOT / "config.toml"

@@ -16,7 +16,7 @@ from twilio.rest import Client
 
 from hotline.base.config import Config, load_config
 from hotline.base.db import Database
-from hotline.base.twilio_rest import make_client
+from hotline.provider.rest import make_client
 
 QUEUES = ("callout", "recordings", "transcribe", "default")
 

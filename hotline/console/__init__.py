@@ -16,8 +16,7 @@ from flask import Flask, g
 
 from hotline.base.config import Config
 from hotline.base.console_settings import console_settings
-
-from . import (
+from hotline.console import (
     auth,
     callbacks,
     crisis,
@@ -36,7 +35,7 @@ from . import (
     rota_edit,
     simphone,
 )
-from .keys import first_run_token, secret_key
+from hotline.console.keys import first_run_token, secret_key
 
 __all__ = ["register", "first_run_token"]
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hotline.base.runtime import get_runtime
+from hotline.console.i18n import N_
 from hotline.lifecycle import commands, jobs
 from hotline.lifecycle.commands import Actor, Channel
-
-from .i18n import N_
 
 MESSAGES = {  # what the admin reads after each command, by the command's outcome code
     "accepted": N_("Accepted."), "already_taken": N_("Already accepted by someone else."),

@@ -23,11 +23,10 @@ from hotline.base import audit
 from hotline.base.console_settings import console_settings
 from hotline.base.lockout import Lockout
 from hotline.base.runtime import get_runtime
-
-from . import sessions
-from .i18n import N_, gettext
-from .keys import TOKEN_USER, first_run_token
-from .safe_redirect import same_origin_path
+from hotline.console import sessions
+from hotline.console.i18n import N_, gettext
+from hotline.console.keys import TOKEN_USER, first_run_token
+from hotline.console.safe_redirect import same_origin_path
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Checked when the hash does not match any user, so a wrong name costs as long as a wrong password.

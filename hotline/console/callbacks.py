@@ -7,13 +7,12 @@ from flask import Blueprint, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from hotline.base.states import CallbackState
+from hotline.console.auth import current_viewer, guard, require_admin
+from hotline.console.i18n import N_, gettext
+from hotline.console.safe_redirect import same_origin_path
 from hotline.lifecycle import jobs
 from hotline.lifecycle.callbacks import settle_abandoned
 from hotline.lifecycle.commands import Actor, Channel
-
-from .auth import current_viewer, guard, require_admin
-from .i18n import N_, gettext
-from .safe_redirect import same_origin_path
 
 bp = Blueprint("console_callbacks", __name__)
 bp.before_request(guard())

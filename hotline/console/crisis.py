@@ -17,11 +17,10 @@ from hotline.base.crisis_models import BridgeLeg, Crisis, CrisisState, Statement
 from hotline.base.crisis_settings import crisis_settings
 from hotline.base.models import Incident, utcnow
 from hotline.base.runtime import get_runtime
+from hotline.console.auth import current_viewer, guard, require_admin
 from hotline.lifecycle import crisis as commands
 from hotline.lifecycle.commands import Actor, Channel, Outcome
 from hotline.lifecycle.jobs import run
-
-from .auth import current_viewer, guard, require_admin
 
 bp = Blueprint("console_crisis", __name__)
 bp.before_request(guard())
@@ -99,7 +98,7 @@ def crises() -> str:
     with get_runtime().db.session() as s:
         rows = list(s.execute(select(Crisis, Incident).join(Incident, Incident.id == Crisis.incident_id)
                               .where(Crisis.state == CrisisState.ACTIVE).order_by(Crisis.decided_at.desc())))
-    return render_template("console/crisis_list.html", rows=rows)
+    return render_template("crisis/crisis_list.html", rows=rows)
 
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/activate")

@@ -15,12 +15,11 @@ from sqlalchemy import select
 from hotline.base.drill_models import Drill, DrillEvent, DrillKind, DrillState
 from hotline.base.drill_settings import SEVERITIES, check_scenario
 from hotline.base.runtime import get_runtime
+from hotline.console.auth import SAFE_METHODS, current_viewer, guard, require_admin
+from hotline.console.drill_charts import bar_chart
+from hotline.console.i18n import gettext
 from hotline.lifecycle import drill_report, drills
 from hotline.lifecycle.commands import Actor, Channel
-
-from .auth import SAFE_METHODS, current_viewer, guard, require_admin
-from .drill_charts import bar_chart
-from .i18n import gettext
 
 bp = Blueprint("console_drills", __name__)
 bp.before_request(guard())
@@ -61,7 +60,7 @@ def index() -> str:
     answer_chart = bar_chart("chart-answer", gettext("Answer rate per person"),
                              [(name, 100.0 * a / n) for name, (a, n) in sorted(rang.items()) if n], "%", top=100.0,
                              **words)
-    return render_template("console/drills.html", drills=rows, kinds=list(DrillKind), severities=SEVERITIES,
+    return render_template("drills/drills.html", drills=rows, kinds=list(DrillKind), severities=SEVERITIES,
                            scenarios=cfg.extras["drills"].scenarios, policies=sorted(cfg.extras["oncall"].policies),
                            accept_chart=accept_chart, answer_chart=answer_chart)
 
@@ -108,7 +107,7 @@ def _load(drill_id: int) -> tuple[Drill, list[DrillEvent], drill_report.Results]
 @bp.get("/console/drills/<int:drill_id>")
 def page(drill_id: int) -> str:
     drill, events, results = _load(drill_id)
-    return render_template("console/drill.html", drill=drill, events=events, r=results, targets=_targets(),
+    return render_template("drills/drill.html", drill=drill, events=events, r=results, targets=_targets(),
                            injections=drills.INJECTIONS, states=DrillState)
 
 
@@ -116,13 +115,13 @@ def page(drill_id: int) -> str:
 def live(drill_id: int) -> str:
     """The results fragment, polled by live.js while the drill runs: a facilitator sees it happen."""
     _, _, results = _load(drill_id)
-    return render_template("console/_drill_results.html", r=results, targets=_targets())
+    return render_template("drills/_drill_results.html", r=results, targets=_targets())
 
 
 @bp.get("/console/drills/<int:drill_id>/print")
 def printable(drill_id: int) -> str:
     drill, events, results = _load(drill_id)
-    return render_template("console/drill_print.html", drill=drill, r=results, targets=_targets())
+    return render_template("drills/drill_print.html", drill=drill, r=results, targets=_targets())
 
 
 @bp.get("/console/drills/<int:drill_id>/report.csv")

@@ -16,10 +16,9 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, g, request, stream_with_context
 
 from hotline.base.runtime import get_runtime
-
-from . import queries
-from .auth import guard
-from .i18n import N_, gettext
+from hotline.console import queries
+from hotline.console.auth import guard
+from hotline.console.i18n import N_, gettext
 
 bp = Blueprint("console_export", __name__)
 bp.before_request(guard())

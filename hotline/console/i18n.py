@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, g, has_request_context, redirect, request
 from flask_babel import Babel, get_translations
 from werkzeug.wrappers import Response
 
-from .catalog import compile_stale
+from hotline.console.catalog import compile_stale
 
 LANGS = ("zh-TW", "en-US")
 COOKIE = "console_lang"

@@ -14,11 +14,10 @@ from werkzeug.wrappers import Response
 from hotline.base.models import Incident, Recording
 from hotline.base.runtime import get_runtime
 from hotline.base.states import RecordingStatus
+from hotline.console import changes, queries, timeline, urgency
+from hotline.console.auth import current_viewer, guard
+from hotline.console.i18n import gettext
 from hotline.lifecycle.event_view import event_views
-
-from . import changes, queries, timeline, urgency
-from .auth import current_viewer, guard
-from .i18n import gettext
 
 bp = Blueprint("console_incident", __name__)
 bp.before_request(guard())

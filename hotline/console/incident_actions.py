@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from . import actions
-from .auth import current_viewer, guard, require_admin
-from .i18n import gettext
-from .safe_redirect import same_origin_path
+from hotline.console import actions
+from hotline.console.auth import current_viewer, guard, require_admin
+from hotline.console.i18n import gettext
+from hotline.console.safe_redirect import same_origin_path
 
 bp = Blueprint("console_actions", __name__)
 bp.before_request(guard())

@@ -8,12 +8,11 @@ from __future__ import annotations
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
+from hotline.console import actions
+from hotline.console.auth import guard, require_admin
+from hotline.console.incident_actions import _actor, _back
 from hotline.lifecycle import jobs, legal_hold
 from hotline.lifecycle.commands import Actor, Channel
-
-from . import actions
-from .auth import guard, require_admin
-from .incident_actions import _actor, _back
 
 bp = Blueprint("console_legal_hold", __name__)
 bp.before_request(guard())

@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session
 from callout.store import callout_for_incident
 from hotline.base.models import AuditEvent, Call, Incident, IncidentStatus, Recording, Transcript, utcnow
 from hotline.base.states import CalloutState
+from hotline.console import urgency
+from hotline.console.i18n import N_, gettext
 from hotline.lifecycle import search
-
-from . import urgency
-from .i18n import N_, gettext
 
 LIST_LIMIT = 200
 EXPORT_LIMIT = 100_000

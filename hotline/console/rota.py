@@ -15,9 +15,8 @@ from hotline.base.models import utcnow
 from hotline.base.oncall_policy import OncallSettings
 from hotline.base.rota_override_models import live_overrides
 from hotline.base.runtime import get_runtime
-
-from .auth import guard
-from .i18n import BABEL_LOCALE, gettext
+from hotline.console.auth import guard
+from hotline.console.i18n import BABEL_LOCALE, gettext
 
 bp = Blueprint("console_rota", __name__)
 bp.before_request(guard())
@@ -70,7 +69,7 @@ def page() -> str:
     overrides += [OverrideRow(None, o.rota, _name(people, o.person), _name(people, rotation_at(rota, o.start).person),
                               o.start, o.end, "", "config.toml")
                   for rota in settings.rotas.values() for o in rota.overrides if o.end > now]
-    return render_template("console/rota.html", rotas=rotas, types=types, tz=ZoneInfo(cfg.timezone), now=now,
+    return render_template("rotas/rota.html", rotas=rotas, types=types, tz=ZoneInfo(cfg.timezone), now=now,
                            rota_names=rota_names(settings, lambda key: cfg.type_name(key, g.get("lang", "zh-TW"))),
                            source_words=source_words, overrides=sorted(overrides, key=lambda o: o.start),
                            span=lambda a, b: span(a, b, cfg.timezone))

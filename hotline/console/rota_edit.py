@@ -10,12 +10,11 @@ from flask import Blueprint, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from hotline.base.runtime import get_runtime
+from hotline.console.auth import current_viewer, guard, require_admin
+from hotline.console.i18n import N_, gettext
 from hotline.lifecycle import jobs
 from hotline.lifecycle.commands import Actor, Channel
 from hotline.lifecycle.rota_overrides import add_override, cancel_override
-
-from .auth import current_viewer, guard, require_admin
-from .i18n import N_, gettext
 
 bp = Blueprint("console_rota_edit", __name__)
 bp.before_request(guard())

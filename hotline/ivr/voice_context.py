@@ -11,13 +11,14 @@ from flask import current_app, request
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from hotline.base import audit, prompt_store, twilio_media
+from hotline.base import audit, prompt_store
 from hotline.base.config import Config
 from hotline.base.models import Incident, IncidentStatus
 from hotline.base.phone import to_e164
 from hotline.ivr import twiml
 from hotline.ivr.flow import Flow
 from hotline.ivr.flow_engine import CallState, Context, IncidentBrief, Utterance, say
+from hotline.provider import media as twilio_media
 
 log = logging.getLogger("hotline.voice")
 REF_OF = select(Incident.__table__.c.ref).where(Incident.__table__.c.id == bindparam("id"))

@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 from hotline.base import audit
 from hotline.base.models import Call, utcnow
 from hotline.base.states import CallbackState
-
-from .commands import Actor, Outcome
+from hotline.lifecycle.commands import Actor, Outcome
 
 
 def settle_abandoned(s: Session, call_id: int, state: CallbackState, actor: Actor, reason: str = "") -> Outcome:

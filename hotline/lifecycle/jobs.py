@@ -41,7 +41,7 @@ from hotline.lifecycle.followups import (
     Transcribe,
     Wake,
 )
-from transcribe import jobs as transcribe_jobs
+from hotline.transcribe import jobs as transcribe_jobs
 
 log = logging.getLogger("hotline.jobs")
 WEEK = 7 * 86400

@@ -13,11 +13,12 @@ import logging
 import wave
 from pathlib import Path
 
-from hotline.base import audit, twilio_media
+from hotline.base import audit
 from hotline.base.models import Recording, utcnow
 from hotline.base.recording_store import recording_store
 from hotline.base.runtime import get_runtime
 from hotline.base.states import RecordingStatus
+from hotline.provider import media as twilio_media
 
 log = logging.getLogger("hotline.recordings")
 

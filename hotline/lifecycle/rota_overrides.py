@@ -19,8 +19,7 @@ from hotline.base import audit
 from hotline.base.models import utcnow
 from hotline.base.oncall_policy import OncallSettings
 from hotline.base.rota_override_models import RotaOverride
-
-from .commands import Actor, Outcome
+from hotline.lifecycle.commands import Actor, Outcome
 
 
 def add_override(s: Session, settings: OncallSettings, people: set[str], *, rota: str, person: str, start: datetime,

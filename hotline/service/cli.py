@@ -215,13 +215,13 @@ def cmd_call(argv: list[str]) -> int:
 
 
 def cmd_models(argv: list[str]) -> int:
-    from transcribe.cli import models_main
+    from hotline.transcribe.cli import models_main
 
     return models_main(argv)
 
 
 def cmd_transcribe(argv: list[str]) -> int:
-    from transcribe.cli import transcribe_main
+    from hotline.transcribe.cli import transcribe_main
 
     return transcribe_main(argv)
 

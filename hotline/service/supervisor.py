@@ -91,7 +91,7 @@ def gunicorn_argv(cfg: Config, workers: int = WEB_WORKERS, threads: int = WEB_TH
 
 def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES) -> list[str]:
     """The worker class follows the queues:
-    - "transcribe": transcribe.worker.PreloadingWorker loads the Vosk models once, before forking;
+    - "transcribe": hotline.transcribe.worker.PreloadingWorker loads the Vosk models once, before forking;
     - "callout": hotline.service.workers.CalloutWorker resumes open callouts at start and runs callout
       jobs without forking (see those modules);
     - "recordings": hotline.service.workers.RecordingsWorker, rq's SimpleWorker (jobs in-process, see
@@ -99,7 +99,7 @@ def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES) -> list
     if "transcribe" in queues:
         if set(queues) != {"transcribe"}:
             raise ValueError("run the transcribe queue in a worker of its own (it preloads models)")
-        worker_class = ["--worker-class", "transcribe.worker.PreloadingWorker"]
+        worker_class = ["--worker-class", "hotline.transcribe.worker.PreloadingWorker"]
     elif "callout" in queues:
         worker_class = ["--worker-class", "hotline.service.workers.CalloutWorker"]
     elif "recordings" in queues:

@@ -21,8 +21,7 @@ from callout.rota import Contact
 from callout.states import AttemptState as A
 from callout.states import CalloutState as C
 from hotline.base.oncall_policy import OncallSettings
-
-from .conftest import T0
+from tests.callout.conftest import T0
 
 S = OncallSettings(rounds=2, repeat_minutes=5, answer_timeout=90)
 CHEN = Contact("chen", "Chen Wei", "+886912000001", 25, 0, "rota it")

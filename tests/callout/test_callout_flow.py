@@ -27,8 +27,7 @@ from hotline.base.callout_models import Attempt, Callout
 from hotline.base.models import AuditEvent
 from hotline.base.oncall_policy import OncallSettings, Policy, Step
 from hotline.lifecycle import commands
-
-from .conftest import PEOPLE, T0, add_incidents
+from tests.callout.conftest import PEOPLE, T0, add_incidents
 
 SETTINGS = OncallSettings(
     rounds=1, repeat_minutes=5,

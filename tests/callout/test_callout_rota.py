@@ -9,8 +9,7 @@ import pytest
 
 from callout.rota import Contact, next_on_call, on_call_now, resolve_contacts, upcoming
 from hotline.base.oncall_policy import Override, Policy, Rota, Step
-
-from .conftest import PEOPLE
+from tests.callout.conftest import PEOPLE
 
 TPE = ZoneInfo("Asia/Taipei")
 NYC = ZoneInfo("America/New_York")

@@ -16,8 +16,7 @@ from hotline.base.console_settings import load_section
 from hotline.console import first_run_token
 from hotline.console.auth import check_login
 from hotline.service.sandbox import Hotline
-
-from .conftest import VIEWER, VIEWER_PW, console_config, logged_in_client, login, shot
+from tests.console.conftest import VIEWER, VIEWER_PW, console_config, logged_in_client, login, shot
 
 # Reachable without a console login, on purpose: Twilio's webhooks (signed), the public health probe,
 # prompt audio Twilio fetches for <Play>, static files, the login form, the language switch, and the

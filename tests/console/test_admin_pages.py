@@ -8,8 +8,7 @@ from callout.rota import next_on_call, on_call_now
 from hotline.base import prompt_store
 from hotline.base.models import utcnow
 from hotline.service.sandbox import Hotline
-
-from .conftest import logged_in_client, login, shot
+from tests.console.conftest import logged_in_client, login, shot
 
 
 def test_every_prompt_is_listed_and_one_is_uploaded_published_and_rolled_back(context, hotline: Hotline,

@@ -15,8 +15,7 @@ from hotline.base.models import Call, Incident
 from hotline.lifecycle import commands
 from hotline.lifecycle.commands import Actor, Channel
 from hotline.service.sandbox import HOTLINE, Hotline
-
-from .conftest import login, shot
+from tests.console.conftest import login, shot
 
 ADMIN = Actor("alice", Channel.CONSOLE)
 SEEDED = 205

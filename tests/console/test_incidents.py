@@ -13,8 +13,7 @@ from hotline.base.models import Incident, Transcript
 from hotline.lifecycle import commands, jobs
 from hotline.lifecycle.commands import Actor, Channel
 from hotline.service.sandbox import HOTLINE, Hotline
-
-from .conftest import confirm, logged_in_client, login, shot
+from tests.console.conftest import confirm, logged_in_client, login, shot
 
 CALLER = "+886955000123"
 DIRECTOR = "+886912000009"  # `other` reports page the management rota: the director alone

@@ -11,8 +11,7 @@ from hotline.base.states import RecordingStatus
 from hotline.lifecycle import commands, jobs
 from hotline.lifecycle.commands import Actor, Channel
 from hotline.service.sandbox import Hotline
-
-from .conftest import login, shot
+from tests.console.conftest import login, shot
 
 
 def test_legal_hold_button_keeps_a_recording_past_retention(context, hotline: Hotline, speech_wav: Path):

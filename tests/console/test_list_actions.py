@@ -12,8 +12,7 @@ from hotline.base.models import Incident
 from hotline.lifecycle import commands, jobs
 from hotline.lifecycle.commands import Actor, Channel
 from hotline.service.sandbox import HOTLINE, Hotline
-
-from .conftest import confirm, login, shot
+from tests.console.conftest import confirm, login, shot
 
 LIN = "+886912000002"  # reputation reports page the PR rota: Lin Mei alone
 NOTIFY_STUB = """window.__notified = [];

@@ -12,8 +12,7 @@ from hotline.base.models import Incident, Transcript
 from hotline.lifecycle import commands, jobs
 from hotline.lifecycle.commands import Actor, Channel
 from hotline.service.sandbox import HOTLINE, Hotline
-
-from .conftest import ADMIN, logged_in_client, login, shot
+from tests.console.conftest import ADMIN, logged_in_client, login, shot
 
 
 def test_recording_transcript_and_timeline_arrive_live_and_audio_keeps_playing(context, hotline: Hotline,

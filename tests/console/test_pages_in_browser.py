@@ -10,9 +10,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from hotline.service.sandbox import Hotline
-
-from .conftest import ARTIFACTS, login
-from .test_translations import pages
+from tests.console.conftest import ARTIFACTS, login
+from tests.console.test_translations import pages
 
 AXE = Axe()
 SIZES = [(390, "en-US"), (390, "zh-TW"), (1280, "en-US")]

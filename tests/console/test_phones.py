@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from hotline.base.models import Recording
 from hotline.service.sandbox import Hotline
-
-from .conftest import login, shot
+from tests.console.conftest import login, shot
 
 CALLER = "+886955000777"
 DIRECTOR = "+886912000009"  # `other` reports page the management rota: the director alone

@@ -13,8 +13,7 @@ import pytest
 from hotline.lifecycle import commands, jobs
 from hotline.lifecycle.commands import Actor, Channel
 from hotline.service.sandbox import Hotline
-
-from .conftest import confirm, login, report, shot
+from tests.console.conftest import confirm, login, report, shot
 
 LIN = "+886912000002"
 

@@ -13,8 +13,7 @@ from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
 from hotline.service.sandbox import Hotline
-
-from .conftest import ADMIN, ADMIN_PW, VIEWER, VIEWER_PW, login
+from tests.console.conftest import ADMIN, ADMIN_PW, VIEWER, VIEWER_PW, login
 
 
 @pytest.fixture()

@@ -20,8 +20,7 @@ from hotline.base import states
 from hotline.base.config import ROOT
 from hotline.console import catalog, words
 from hotline.service.sandbox import Hotline
-
-from .conftest import ADMIN, logged_in_client
+from tests.console.conftest import ADMIN, logged_in_client
 
 METHODS = [("**.py", "python"), ("**.html", "jinja2")]
 

@@ -11,8 +11,8 @@ import pytest
 from flask import Flask, Response, redirect, request
 from werkzeug.serving import make_server
 
-from hotline.base import twilio_media
 from hotline.base.config import ROOT, load_config
+from hotline.provider import media as twilio_media
 
 SID = "AC" + "2" * 32
 PATH = f"/2010-04-01/Accounts/{SID}/Recordings"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from hotline.base.twilio_rest import make_client
+from hotline.provider.rest import make_client
 from sim import Sim
 from sim.cli import main
 from tests.sim.conftest import CALLER, HOTLINE

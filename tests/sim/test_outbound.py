@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.base.twilio_rest import make_client
+from hotline.provider.rest import make_client
 from sim import Hangup, Press, Sim, Speak
 from tests.sim.conftest import HOTLINE
 from tests.sim.webapp import WebApp, twiml

@@ -6,7 +6,7 @@ import pytest
 import requests
 from twilio.base.exceptions import TwilioRestException
 
-from hotline.base.twilio_rest import make_client
+from hotline.provider.rest import make_client
 from sim import Sim
 from tests.sim.conftest import HOTLINE
 from tests.sim.webapp import WebApp, twiml

@@ -16,10 +16,10 @@ from hotline.base.config import load_config
 from hotline.base.db import create_schema
 from hotline.base.models import Incident, Recording, Transcript
 from hotline.base.runtime import Runtime, set_runtime
-from hotline.base.transcribe_settings import ModelSpec
 from hotline.service.embedded_redis import EmbeddedRedis, start_embedded_redis
+from hotline.transcribe.model_cache import LoadedModel, get_model
+from hotline.transcribe.settings import ModelSpec
 from sim import speech
-from transcribe.model_cache import LoadedModel, get_model
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,7 +105,7 @@ class Hotline:
             return rec.id
 
     def transcript(self, recording_id: int) -> Transcript | None:
-        from transcribe.results import existing
+        from hotline.transcribe.results import existing
 
         with self.runtime.db.session() as s:
             return existing(s, recording_id)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from hotline.transcribe.audio import AudioError, pcm_chunks, probe
 from sim import speech
-from transcribe.audio import AudioError, pcm_chunks, probe
 
 
 @pytest.mark.parametrize(("name", "ffmpeg_out"), [

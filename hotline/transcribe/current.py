@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hotline.base.runtime import get_runtime
-from hotline.base.transcribe_settings import TranscribeSettings
+from hotline.transcribe.settings import TranscribeSettings
 
 
 def current_settings() -> TranscribeSettings:

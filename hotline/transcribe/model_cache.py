@@ -19,8 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotline.base.transcribe_settings import ModelSpec, TranscribeSettings
-from transcribe.model_files import check_model_dir, model_sample_rate
+from hotline.transcribe.model_files import check_model_dir, model_sample_rate
+from hotline.transcribe.settings import ModelSpec, TranscribeSettings
 
 log = logging.getLogger("transcribe.models")
 

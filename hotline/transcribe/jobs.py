@@ -26,10 +26,10 @@ from hotline.base.models import Recording
 from hotline.base.recording_store import recording_store
 from hotline.base.runtime import get_runtime
 from hotline.base.states import RecordingStatus
-from transcribe.audio import AudioError, probe
-from transcribe.current import current_settings
-from transcribe.engine import FAILED, Outcome, transcribe_file
-from transcribe.results import FINAL, existing, save_outcome
+from hotline.transcribe.audio import AudioError, probe
+from hotline.transcribe.current import current_settings
+from hotline.transcribe.engine import FAILED, Outcome, transcribe_file
+from hotline.transcribe.results import FINAL, existing, save_outcome
 
 log = logging.getLogger("transcribe.jobs")
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from hotline.base.audit import record
 from hotline.base.models import Recording, Transcript, utcnow
 from hotline.base.states import TranscriptStatus
-from transcribe.engine import Outcome
+from hotline.transcribe.engine import Outcome
 
 FINAL = TranscriptStatus.FINAL  # a transcript in these states is never redone by a duplicate job
 
