@@ -31,9 +31,9 @@ import requests  # noqa: E402
 from flask import request  # noqa: E402
 from rq.job import Job  # noqa: E402
 
-from callout.store import callout_for_incident  # noqa: E402
-from hotline.lifecycle import commands, incidents, jobs  # noqa: E402
-from hotline.lifecycle.commands import Actor, Channel  # noqa: E402
+from hotline.paging import commands, incidents, jobs  # noqa: E402
+from hotline.paging.callout.store import callout_for_incident  # noqa: E402
+from hotline.paging.commands import Actor, Channel  # noqa: E402
 from hotline.service.embedded_redis import start_embedded_redis  # noqa: E402
 from hotline.service.sandbox import Hotline  # noqa: E402
 from sim.signing import signature  # noqa: E402
@@ -131,7 +131,7 @@ def one_incident(h: Hotline, stamps: Stamps, n: int) -> tuple[float, float]:
 
 
 def _first_attempt(h: Hotline, incident_id: int) -> int | None:
-    from hotline.base.callout_models import Attempt
+    from hotline.paging.models import Attempt
 
     with h.session() as s:
         callout = callout_for_incident(s, incident_id)

@@ -28,8 +28,8 @@ from werkzeug.security import generate_password_hash  # noqa: E402
 from hotline.base.models import Incident, IncidentStatus, utcnow  # noqa: E402
 from hotline.base.runtime import get_runtime  # noqa: E402
 from hotline.console import changes  # noqa: E402
-from hotline.lifecycle import commands  # noqa: E402
-from hotline.lifecycle.commands import Actor, Channel  # noqa: E402
+from hotline.paging import commands  # noqa: E402
+from hotline.paging.commands import Actor, Channel  # noqa: E402
 from hotline.service.embedded_redis import start_embedded_redis  # noqa: E402
 from hotline.service.sandbox import Hotline  # noqa: E402
 

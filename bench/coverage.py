@@ -1,8 +1,8 @@
 """Coverage check benchmark: `python3 run.py bench coverage [--weeks 4]`.
 
-Runs `callout.coverage.check` over the shipped config.toml (4 weeks x every incident type, hourly)
+Runs `hotline.rotas.coverage.check` over the shipped config.toml (4 weeks x every incident type, hourly)
 and sets its time against a baseline from the same run: one call of the rota resolver
-(`callout.rota.resolve_contacts`, for the default policy) times the number of checks made. A
+(`hotline.rotas.resolve.resolve_contacts`, for the default policy) times the number of checks made. A
 ratio near or below 1 means the check costs no more than resolving each (hour, type) once;
 it shares one resolution between the types that use the same policy, so it can be below 1.
 """
@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
     sys.path[0] = str(ROOT)
 
-from callout.coverage import check  # noqa: E402
-from callout.rota import resolve_contacts  # noqa: E402
 from hotline.base.config import load_config  # noqa: E402
+from hotline.rotas.coverage import check  # noqa: E402
+from hotline.rotas.resolve import resolve_contacts  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,8 +28,9 @@ if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
 
 from bench import callout as callout_bench  # noqa: E402
 from hotline.base.models import Incident  # noqa: E402
-from hotline.lifecycle import commands, crisis, jobs  # noqa: E402
-from hotline.lifecycle.commands import Actor, Channel  # noqa: E402
+from hotline.lifecycle import crisis  # noqa: E402
+from hotline.paging import commands, jobs  # noqa: E402
+from hotline.paging.commands import Actor, Channel  # noqa: E402
 from hotline.service.embedded_redis import start_embedded_redis  # noqa: E402
 from hotline.service.sandbox import Hotline  # noqa: E402
 

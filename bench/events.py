@@ -39,13 +39,13 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bench.callout import ONCALL, pct, summary  # noqa: E402
 from hotline.base import integrations  # noqa: E402
-from hotline.base.callout_models import Attempt  # noqa: E402
 from hotline.base.config import load_config  # noqa: E402
 from hotline.base.event_models import EventAlert  # noqa: E402
 from hotline.base.models import Incident  # noqa: E402
 from hotline.base.runtime import Runtime, set_runtime  # noqa: E402
-from hotline.lifecycle import commands, incidents  # noqa: E402
-from hotline.lifecycle.commands import Actor, Channel  # noqa: E402
+from hotline.paging import commands, incidents  # noqa: E402
+from hotline.paging.commands import Actor, Channel  # noqa: E402
+from hotline.paging.models import Attempt  # noqa: E402
 from hotline.service.embedded_redis import free_port, start_embedded_redis  # noqa: E402
 from hotline.service.supervisor import WEB_THREADS, WEB_WORKERS, worker_argv  # noqa: E402
 from sim import Sim  # noqa: E402
@@ -130,7 +130,7 @@ def first_dials(db: Any, creates: Creates, incident_ids: dict[int, float], timeo
 
 
 def _callout_of() -> Any:
-    from hotline.base.callout_models import callout_incidents
+    from hotline.paging.models import callout_incidents
 
     return (select(callout_incidents.c.callout_id).where(callout_incidents.c.incident_id == Incident.id)
             .order_by(callout_incidents.c.callout_id).limit(1).scalar_subquery())

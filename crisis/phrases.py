@@ -1,6 +1,6 @@
 """Every sentence a crisis team member hears or reads, per language, and the keys of their call.
 
-Same habits as `callout.phrases`: one table per language with the same keys and placeholders,
+Same habits as `hotline.paging.callout.phrases`: one table per language with the same keys and placeholders,
 and the digit table (`CALL_KEYS`) is what both the spoken menu and the handler use.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from callout.phrases import responder_language
+from hotline.paging.callout.phrases import responder_language
 
 
 class Key:

@@ -1,6 +1,6 @@
 """Who is on a plan's crisis team right now: pure functions of (plan, rotas, now).
 
-A rota is resolved at activation with the callout's own resolver (`callout.rota.on_call_now`),
+A rota is resolved at activation with the callout's own resolver (`hotline.rotas.resolve.on_call_now`),
 and the result is written onto the crisis (a snapshot): a hand-off during a crisis does not
 swap the legal lead half-way through.
 """
@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from callout.rota import on_call_now
-from hotline.base.oncall_policy import Rota
 from hotline.base.plan_settings import Assignee, Plan
+from hotline.rotas.policy import Rota
+from hotline.rotas.resolve import on_call_now
 
 
 @dataclass(frozen=True)

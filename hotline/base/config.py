@@ -14,18 +14,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hotline.base import (
-    console_settings,
-    crisis_settings,
-    drill_settings,
-    event_settings,
-    oncall_settings,
-    retention_settings,
-)
+from hotline.base import crisis_settings, drill_settings, event_settings
 from hotline.base.config_errors import ConfigError, ConfigProblem
 from hotline.base.phone import to_e164
 from hotline.base.pins import hash_pin
+from hotline.retention import settings as retention_settings
+from hotline.rotas import settings as oncall_settings
 from hotline.transcribe import settings as transcribe_settings
+from hotline.web import settings as console_settings
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: config.toml, ivr_flows/, data/
 DEFAULT_CONFIG = ROOT / "config.toml"

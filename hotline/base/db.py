@@ -12,16 +12,12 @@ from sqlalchemy import Engine, Executable, Row, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.base import (  # noqa: F401  (their tables join Base.metadata)
-    callout_models,
-    crisis_models,
-    drill_models,
-    event_models,
-    rota_override_models,
-    search_models,
-)
+from hotline.base import crisis_models, drill_models, event_models  # noqa: F401  (their tables join Base.metadata)
 from hotline.base.private_files import private_file
 from hotline.base.sqlite_gate import connection_factory, gate_for
+from hotline.paging import models as callout_models  # noqa: F401  (their tables join Base.metadata)
+from hotline.paging import search_models  # noqa: F401
+from hotline.rotas import models as rota_override_models  # noqa: F401  (their tables join Base.metadata)
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another before SQLite gives up
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hotline.base.oncall_policy import WEEKDAYS
+from hotline.rotas.policy import WEEKDAYS
 
 PERIODS = {"week": timedelta(days=7), "month": timedelta(days=30)}
 PRESETS = {  # name: (days, from, to); a window whose end is before its start runs past midnight

@@ -78,7 +78,7 @@ class Incident(Base):
     accepted_by: Mapped[str | None] = mapped_column(String(64))
     closed_at: Mapped[datetime | None]
     # Legal hold: who put it on hold (None = not held). Retention never purges a held incident's
-    # recordings or transcripts; `hotline.lifecycle.legal_hold` sets and clears it.
+    # recordings or transcripts; `hotline.retention.legal_hold` sets and clears it.
     legal_hold_by: Mapped[str | None] = mapped_column(String(64))
 
     recordings: Mapped[list[Recording]] = relationship(back_populates="incident", order_by="Recording.id")
@@ -97,7 +97,7 @@ class Call(Base):
     to_number: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(20), default="ringing")
     abandoned: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    # An abandoned call's follow-up (hotline.lifecycle.callbacks): None while someone should ring
+    # An abandoned call's follow-up (hotline.paging.callbacks): None while someone should ring
     # back, else a CallbackState, with who settled it and when.
     callback_state: Mapped[str | None] = mapped_column(String(20))
     callback_by: Mapped[str | None] = mapped_column(String(64))

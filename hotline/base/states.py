@@ -2,7 +2,7 @@
 
 `StrEnum` members are strings, so they go into the database and JSON as their values and
 compare equal to them; the legal moves between them live with the code that makes them
-(`hotline.lifecycle.commands` for incidents, `callout.states` for callouts and attempts).
+(`hotline.paging.commands` for incidents, `hotline.paging.callout.states` for callouts and attempts).
 """
 
 from __future__ import annotations

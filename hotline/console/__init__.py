@@ -15,27 +15,15 @@ from babel import Locale, UnknownLocaleError
 from flask import Flask, g
 
 from hotline.base.config import Config
-from hotline.base.console_settings import console_settings
-from hotline.console import (
-    auth,
-    callbacks,
-    crisis,
-    dashboard,
-    drills,
-    errors,
-    export,
-    headers,
-    health,
-    i18n,
-    incident,
-    incident_actions,
-    legal_hold,
-    prompts,
-    rota,
-    rota_edit,
-    simphone,
-)
-from hotline.console.keys import first_run_token, secret_key
+from hotline.console import crisis, dashboard, drills, errors, export, headers, health, incident, prompts, simphone
+from hotline.paging import callback_pages as callbacks
+from hotline.paging import pages as incident_actions
+from hotline.retention import pages as legal_hold
+from hotline.rotas import override_pages as rota_edit
+from hotline.rotas import pages as rota
+from hotline.web import auth, i18n
+from hotline.web.keys import first_run_token, secret_key
+from hotline.web.settings import console_settings
 
 __all__ = ["register", "first_run_token"]
 

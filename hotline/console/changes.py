@@ -21,10 +21,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from werkzeug.wrappers import Response
 
-from hotline.base.callout_models import Attempt
 from hotline.base.models import AuditEvent, Call, Transcript
 from hotline.base.runtime import get_runtime
 from hotline.base.states import AttemptState
+from hotline.paging.models import Attempt
 
 CLOCK_SECONDS = 15
 

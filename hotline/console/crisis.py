@@ -17,10 +17,10 @@ from hotline.base.crisis_models import BridgeLeg, Crisis, CrisisState, Statement
 from hotline.base.crisis_settings import crisis_settings
 from hotline.base.models import Incident, utcnow
 from hotline.base.runtime import get_runtime
-from hotline.console.auth import current_viewer, guard, require_admin
 from hotline.lifecycle import crisis as commands
-from hotline.lifecycle.commands import Actor, Channel, Outcome
-from hotline.lifecycle.jobs import run
+from hotline.paging.commands import Actor, Channel, Outcome
+from hotline.paging.jobs import run
+from hotline.web.auth import current_viewer, guard, require_admin
 
 bp = Blueprint("console_crisis", __name__)
 bp.before_request(guard())

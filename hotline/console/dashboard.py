@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from hotline.base.models import IncidentStatus
 from hotline.base.runtime import get_runtime
 from hotline.console import changes, queries, urgency
-from hotline.console.auth import current_viewer, guard
+from hotline.web.auth import current_viewer, guard
 
 bp = Blueprint("console", __name__)
 bp.before_request(guard())

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from hotline.base.drill_models import Drill, DrillEvent, DrillKind, DrillState
 from hotline.base.drill_settings import SEVERITIES, check_scenario
 from hotline.base.runtime import get_runtime
-from hotline.console.auth import SAFE_METHODS, current_viewer, guard, require_admin
 from hotline.console.drill_charts import bar_chart
-from hotline.console.i18n import gettext
 from hotline.lifecycle import drill_report, drills
-from hotline.lifecycle.commands import Actor, Channel
+from hotline.paging.commands import Actor, Channel
+from hotline.web.auth import SAFE_METHODS, current_viewer, guard, require_admin
+from hotline.web.i18n import gettext
 
 bp = Blueprint("console_drills", __name__)
 bp.before_request(guard())

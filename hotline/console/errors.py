@@ -12,7 +12,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from hotline.console.i18n import N_
+from hotline.web.i18n import N_
 
 log = logging.getLogger("hotline.console")
 

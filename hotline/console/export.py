@@ -17,8 +17,8 @@ from flask import Blueprint, Response, g, request, stream_with_context
 
 from hotline.base.runtime import get_runtime
 from hotline.console import queries
-from hotline.console.auth import guard
-from hotline.console.i18n import N_, gettext
+from hotline.web.auth import guard
+from hotline.web.i18n import N_, gettext
 
 bp = Blueprint("console_export", __name__)
 bp.before_request(guard())

@@ -17,8 +17,8 @@ from werkzeug.wrappers import Response
 from hotline.base import worker_facts
 from hotline.base.runtime import QUEUES, get_runtime
 from hotline.console import queries
-from hotline.console.auth import guard
-from hotline.console.i18n import N_, gettext
+from hotline.web.auth import guard
+from hotline.web.i18n import N_, gettext
 
 bp = Blueprint("console_health", __name__)
 bp.before_request(guard())

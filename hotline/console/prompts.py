@@ -15,8 +15,8 @@ from werkzeug.wrappers import Response
 
 from hotline.base import prompt_store
 from hotline.base.prompts import prompts_dir
-from hotline.console.auth import guard, require_admin
-from hotline.console.i18n import gettext
+from hotline.web.auth import guard, require_admin
+from hotline.web.i18n import gettext
 
 bp = Blueprint("console_prompts", __name__)
 bp.before_request(guard())

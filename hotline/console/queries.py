@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from callout.store import callout_for_incident
 from hotline.base.models import AuditEvent, Call, Incident, IncidentStatus, Recording, Transcript, utcnow
 from hotline.base.states import CalloutState
 from hotline.console import urgency
-from hotline.console.i18n import N_, gettext
-from hotline.lifecycle import search
+from hotline.paging import search
+from hotline.paging.callout.store import callout_for_incident
+from hotline.web.i18n import N_, gettext
 
 LIST_LIMIT = 200
 EXPORT_LIMIT = 100_000

@@ -16,7 +16,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from pydub import AudioSegment
 from werkzeug.wrappers import Response
 
-from hotline.console.auth import guard, require_admin
+from hotline.web.auth import guard, require_admin
 
 
 def _sim_only() -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hotline.console.i18n import N_
+from hotline.web.i18n import N_
 
 Translate = Callable[..., str]
 

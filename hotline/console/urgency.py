@@ -17,9 +17,9 @@ from enum import IntEnum
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from hotline.base.callout_models import Attempt, Callout, callout_incidents
 from hotline.base.models import Incident
 from hotline.base.states import AttemptState, IncidentStatus
+from hotline.paging.models import Attempt, Callout, callout_incidents
 
 S = IncidentStatus
 

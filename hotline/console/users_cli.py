@@ -13,7 +13,7 @@ import sys
 
 from werkzeug.security import generate_password_hash
 
-from hotline.base.console_settings import ROLES, USER_RE
+from hotline.web.settings import ROLES, USER_RE
 
 MIN_LENGTH = 10
 

@@ -6,7 +6,7 @@ tests/console/test_translations.py checks that every state of every enum is list
 
 from __future__ import annotations
 
-from hotline.console.i18n import N_
+from hotline.web.i18n import N_
 
 INCIDENT_STATES = (N_("new"), N_("recorded"), N_("paging"), N_("unacknowledged"), N_("stopped"),
                    N_("accepted"), N_("closed"))

@@ -13,7 +13,6 @@ from dataclasses import replace
 from flask import current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from callout.links import recording_url
 from crisis import bridge
 from crisis import phrases as crisis_phrases
 from hotline.base import audit, pins, prompt_store
@@ -35,9 +34,11 @@ from hotline.ivr.flow_engine import (
 from hotline.ivr.roles import person_for
 from hotline.ivr.voice_context import caller_number, context
 from hotline.ivr.webhook_unit import Unit
-from hotline.lifecycle import commands, crisis, incidents
-from hotline.lifecycle.commands import Actor, Channel
-from hotline.lifecycle.report_view import report_view
+from hotline.lifecycle import crisis
+from hotline.paging import commands, incidents
+from hotline.paging.callout.links import recording_url
+from hotline.paging.commands import Actor, Channel
+from hotline.paging.report_view import report_view
 
 log = logging.getLogger("hotline.caller_actions")
 

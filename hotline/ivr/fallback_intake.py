@@ -23,8 +23,8 @@ from hotline.base.models import Call, Incident
 from hotline.base.phone import to_e164
 from hotline.base.runtime import get_runtime
 from hotline.ivr.fallback import SOURCES
-from hotline.lifecycle import commands, incidents, jobs
-from hotline.lifecycle.commands import Actor, Channel
+from hotline.paging import commands, incidents, jobs
+from hotline.paging.commands import Actor, Channel
 
 log = logging.getLogger("hotline.fallback")
 

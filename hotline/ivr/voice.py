@@ -31,8 +31,8 @@ from hotline.ivr.flow_engine import CallState, Utterance
 from hotline.ivr.roles import caller_role, network_verified
 from hotline.ivr.voice_context import caller_number, context, prompt_recorded
 from hotline.ivr.webhook_unit import Unit, unit
-from hotline.lifecycle import commands, incidents
-from hotline.lifecycle.commands import Actor, Channel
+from hotline.paging import commands, incidents
+from hotline.paging.commands import Actor, Channel
 
 log = logging.getLogger("hotline.voice")
 bp = Blueprint("voice", __name__, url_prefix="/voice")

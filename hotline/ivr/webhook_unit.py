@@ -18,8 +18,8 @@ from flask import Response, after_this_request
 from sqlalchemy.orm import Session
 
 from hotline.base.runtime import get_runtime
-from hotline.lifecycle import jobs
-from hotline.lifecycle.followups import Followup
+from hotline.paging import jobs
+from hotline.paging.followups import Followup
 
 
 @dataclass

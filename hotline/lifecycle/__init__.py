@@ -1,1 +1,1 @@
-"""The one door to incident and callout state (see `hotline.lifecycle.commands`)."""
+"""The one door to incident and callout state (see `hotline.paging.commands`)."""

@@ -43,8 +43,8 @@ from hotline.base.crisis_models import (
 from hotline.base.crisis_settings import crisis_settings
 from hotline.base.models import Incident, utcnow
 from hotline.base.states import IncidentStatus
-from hotline.lifecycle.commands import Actor, Outcome
-from hotline.lifecycle.followups import NotifyTeam
+from hotline.paging.commands import Actor, Outcome
+from hotline.paging.followups import NotifyTeam
 
 
 def _audit(s: Session, kind: str, incident_id: int, actor: Actor, **detail: object) -> None:

@@ -14,11 +14,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.base.callout_models import Attempt, Callout
 from hotline.base.drill_models import Drill, DrillEvent
 from hotline.base.drill_settings import Targets
 from hotline.base.models import AuditEvent, Incident
 from hotline.base.states import AttemptState
+from hotline.paging.models import Attempt, Callout
 
 FAILED = {AttemptState.FAILED: "wrong number or the call failed", AttemptState.NO_ANSWER: "no answer",
           AttemptState.BUSY: "busy", AttemptState.MACHINE: "voicemail", AttemptState.NO_KEY: "answered, no key",

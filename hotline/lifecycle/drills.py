@@ -27,19 +27,20 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from hotline.base.callout_models import Attempt, Callout
 from hotline.base.config import Config
 from hotline.base.drill_models import Drill, DrillEvent, DrillKind, DrillState
 from hotline.base.drill_schedule import pick_time
 from hotline.base.drill_settings import Scenario
 from hotline.base.models import Incident, utcnow
-from hotline.base.oncall_policy import OncallSettings
 from hotline.base.runtime import get_runtime
 from hotline.base.states import AttemptState, CalloutState, IncidentStatus
-from hotline.lifecycle import commands, drill_phones, drill_state, jobs, recordings
-from hotline.lifecycle import incidents as rows
-from hotline.lifecycle.commands import Actor, Channel
-from hotline.lifecycle.followups import Followup, Page
+from hotline.lifecycle import drill_phones, drill_state
+from hotline.paging import commands, jobs, recordings
+from hotline.paging import incidents as rows
+from hotline.paging.commands import Actor, Channel
+from hotline.paging.followups import Followup, Page
+from hotline.paging.models import Attempt, Callout
+from hotline.rotas.policy import OncallSettings
 
 INJECTIONS = {
     "no_answer": "the first responder does not answer",

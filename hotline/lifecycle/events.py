@@ -1,6 +1,6 @@
 """Lifecycle commands for events from monitoring tools (the events API's one door).
 
-The rules, in addition to those of `hotline.lifecycle.commands` (which these commands call):
+The rules, in addition to those of `hotline.paging.commands` (which these commands call):
 
 1. A trigger whose rule says "page" opens an incident (source "api") whose paging is due at
    once; the convergence cycle pages it if the hint is lost, as for any report.
@@ -33,17 +33,17 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from callout.store import unlink_incident
 from hotline.base import audit
 from hotline.base.event_models import EventAlert
 from hotline.base.event_rules import Event, Verdict
 from hotline.base.integrations import Known
 from hotline.base.models import AuditEvent, Incident, utcnow
 from hotline.base.states import IncidentStatus
-from hotline.lifecycle import commands, jobs
-from hotline.lifecycle import incidents as rows
-from hotline.lifecycle.commands import Actor, Channel, Outcome
-from hotline.lifecycle.followups import Page
+from hotline.paging import commands, jobs
+from hotline.paging import incidents as rows
+from hotline.paging.callout.store import unlink_incident
+from hotline.paging.commands import Actor, Channel, Outcome
+from hotline.paging.followups import Page
 
 S = IncidentStatus
 Decision = tuple[Verdict, str, str]  # (verdict, rule name, reason), from event_rules.decide

@@ -3,7 +3,7 @@
 Each function applies one Twilio request through the lifecycle's responder commands and
 returns a `Reply` (rendered as TwiML by `hotline.responder.twiml`) plus the follow-ups the
 webhook must queue once the transaction commits (the next step; the close-out on acceptance).
-Every reply is in the responder's own language (`callout.phrases.person_language`), and the
+Every reply is in the responder's own language (`hotline.paging.callout.phrases.person_language`), and the
 keys are dispatched from the same tables the menus are read out from.
 """
 
@@ -16,8 +16,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from callout import briefing, links
-from callout.phrases import (
+from hotline.base import audit
+from hotline.base.config import Config
+from hotline.base.crisis_settings import crisis_settings
+from hotline.base.models import Incident
+from hotline.base.phone import spoken_digits
+from hotline.base.states import AttemptState, CalloutState, RecordingStatus
+from hotline.lifecycle import crisis
+from hotline.lifecycle.event_view import event_views, spoken_details
+from hotline.paging import commands
+from hotline.paging.callout import briefing, links
+from hotline.paging.callout.phrases import (
     CONNECT_KEYS,
     MENU_KEYS,
     VERIFY_KEYS,
@@ -27,20 +36,12 @@ from callout.phrases import (
     responder_language,
     text,
 )
-from callout.receive import FollowUp
-from callout.states import CallStatus, event_from_twilio
-from hotline.base import audit
-from hotline.base.callout_models import Attempt, Callout
-from hotline.base.config import Config
-from hotline.base.crisis_settings import crisis_settings
-from hotline.base.models import Incident
-from hotline.base.phone import spoken_digits
-from hotline.base.states import AttemptState, CalloutState, RecordingStatus
-from hotline.lifecycle import commands, crisis
-from hotline.lifecycle.commands import Actor, Channel
-from hotline.lifecycle.event_view import event_views, spoken_details
-from hotline.lifecycle.followups import Followup
-from hotline.lifecycle.report_view import report_views
+from hotline.paging.callout.receive import FollowUp
+from hotline.paging.callout.states import CallStatus, event_from_twilio
+from hotline.paging.commands import Actor, Channel
+from hotline.paging.followups import Followup
+from hotline.paging.models import Attempt, Callout
+from hotline.paging.report_view import report_views
 
 MENU_REPEATS = 2  # after the first menu, repeated this often before the attempt counts as no key
 

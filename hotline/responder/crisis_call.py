@@ -24,8 +24,8 @@ from hotline.base.models import Incident
 from hotline.base.runtime import get_runtime
 from hotline.base.security import twilio_webhook
 from hotline.lifecycle import crisis as commands
-from hotline.lifecycle.commands import Actor, Channel
-from hotline.lifecycle.jobs import run
+from hotline.paging.commands import Actor, Channel
+from hotline.paging.jobs import run
 from hotline.responder.webhooks import responder_safe
 
 log = logging.getLogger("hotline.crisis_call")

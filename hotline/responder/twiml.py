@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from callout import links
-from callout.phrases import LANGUAGES, text
 from hotline.base.config import Config
 from hotline.base.phone import spoken_digits
+from hotline.paging.callout import links
+from hotline.paging.callout.phrases import LANGUAGES, text
 from hotline.responder.conversation import Kind, Reply
 
 GATHER_SECONDS = 6  # silence after the menu before it is repeated

@@ -310,7 +310,7 @@ def cmd_pins(argv: list[str]) -> int:
 
 
 def cmd_callout(argv: list[str]) -> int:
-    from hotline.service.callout_cli import main
+    from hotline.paging.cli import main
 
     return main(argv)
 
@@ -342,7 +342,7 @@ def cmd_restore(argv: list[str]) -> int:
 
 
 def cmd_hold(argv: list[str]) -> int:
-    from hotline.service.hold_cli import main
+    from hotline.retention.cli import main
 
     _config_or_exit()
     return main(argv)

@@ -15,14 +15,14 @@ from typing import Any, TextIO
 
 from sqlalchemy import select
 
-from callout.coverage import check as coverage_check
 from hotline.base.config import Config
 from hotline.base.db import create_schema
 from hotline.base.drill_models import Drill, DrillKind, DrillState
 from hotline.base.drill_settings import check_scenario
 from hotline.base.runtime import get_runtime
 from hotline.lifecycle import drill_report, drills
-from hotline.lifecycle.commands import Actor, Channel
+from hotline.paging.commands import Actor, Channel
+from hotline.rotas.coverage import check as coverage_check
 
 
 def _parser() -> argparse.ArgumentParser:

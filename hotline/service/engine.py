@@ -16,7 +16,7 @@ import time
 from hotline.base.db import create_schema
 from hotline.base.log_context import configure_logging
 from hotline.base.runtime import get_runtime
-from hotline.lifecycle.converge import run_cycle
+from hotline.paging.cycle import run_cycle
 
 log = logging.getLogger("hotline.engine")
 PERIOD_SECONDS = 2.0

@@ -19,11 +19,11 @@ from typing import Any
 import requests
 from sqlalchemy import select
 
-from hotline.base.callout_models import Callout, callout_incidents
 from hotline.base.config import load_config
 from hotline.base.db import Database
 from hotline.base.models import Call, Incident, Recording, Transcript
 from hotline.base.states import RecordingStatus
+from hotline.paging.models import Callout, callout_incidents
 
 CALLER = "+886912345678"
 FOLLOW_SECONDS = 20.0

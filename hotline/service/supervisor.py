@@ -49,7 +49,7 @@ WORKERS: dict[str, tuple[str, ...]] = {
     **{f"recordings-{i}": ("recordings", "default") for i in range(1, RECORDING_WORKERS + 1)},
     "transcriber": ("transcribe",),
 }
-# The convergence cycle (hotline.lifecycle.converge): drives every open incident toward its
+# The convergence cycle (hotline.paging.cycle): drives every open incident toward its
 # desired state, so no lost webhook or job leaves a report unpaged.
 ENGINE_ARGV = ["-m", "hotline.service.engine"]
 

@@ -1,5 +1,5 @@
 """Transcript rows: written once per recording (idempotently). Every channel reads them through
-`hotline.lifecycle.report_view`, which never waits for transcription.
+`hotline.paging.report_view`, which never waits for transcription.
 """
 
 from __future__ import annotations

@@ -16,12 +16,12 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from hotline.base.callout_models import Attempt, Callout
 from hotline.base.config import ROOT
 from hotline.base.models import Incident
 from hotline.base.states import IncidentStatus
-from hotline.lifecycle import commands, jobs
-from hotline.lifecycle.commands import Actor, Channel
+from hotline.paging import commands, jobs
+from hotline.paging.commands import Actor, Channel
+from hotline.paging.models import Attempt, Callout
 from hotline.service.sandbox import Hotline
 from sim import CallHandle
 from tests.postgres import database_for
@@ -140,7 +140,7 @@ def snapshot(h: Hotline) -> set[str]:
 
 
 def callout_of(h: Hotline, incident_id: int) -> Callout | None:
-    from callout.store import callout_for_incident
+    from hotline.paging.callout.store import callout_for_incident
 
     with h.session() as s:
         callout = callout_for_incident(s, incident_id)

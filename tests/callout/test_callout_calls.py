@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from callout.states import AttemptState as A
-from callout.states import CalloutState as C
 from hotline.base.models import IncidentStatus
+from hotline.paging.callout.states import AttemptState as A
+from hotline.paging.callout.states import CalloutState as C
 from tests.callout import e2e
 from tests.callout.e2e import (
     CALLER,
@@ -152,7 +152,7 @@ def test_all_rounds_fail_then_fallback_then_unacknowledged_and_it_keeps_going(h)
 
 
 def test_stop_paging_from_the_cli_ends_the_calls_then_page_again_resumes(h, capsys):
-    from hotline.service.callout_cli import main
+    from hotline.paging.cli import main
 
     inc = e2e.report(h, "12")
     chen = e2e.next_call(h, CHEN)
@@ -186,7 +186,7 @@ def test_two_phones_press_1_in_the_same_instant(h, monkeypatch):
     """Chen answers and dithers past the answer timeout, so Lin is rung while Chen is still on the line."""
     import threading
 
-    import callout.receive as receive_module
+    import hotline.paging.callout.receive as receive_module
 
     inc = e2e.report(h, "12")
     chen = e2e.next_call(h, CHEN)
@@ -227,7 +227,7 @@ def test_two_phones_press_1_in_the_same_instant(h, monkeypatch):
 def test_late_completed_callback_after_acceptance_changes_nothing(h):
     import requests
 
-    from callout import links
+    from hotline.paging.callout import links
     from sim.signing import signature
 
     inc = e2e.report(h, "12")

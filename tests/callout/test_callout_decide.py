@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from callout.decide import (
+from hotline.paging.callout.decide import (
     AttemptView,
     Dial,
     Done,
@@ -17,10 +17,10 @@ from callout.decide import (
     Wait,
     next_action,
 )
-from callout.rota import Contact
-from callout.states import AttemptState as A
-from callout.states import CalloutState as C
-from hotline.base.oncall_policy import OncallSettings
+from hotline.paging.callout.states import AttemptState as A
+from hotline.paging.callout.states import CalloutState as C
+from hotline.rotas.policy import OncallSettings
+from hotline.rotas.resolve import Contact
 from tests.callout.conftest import T0
 
 S = OncallSettings(rounds=2, repeat_minutes=5, answer_timeout=90)

@@ -9,12 +9,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from callout.decide import Dial, Done, MarkUnacknowledged, Reconcile, RepeatAfter, Wait
-from callout.receive import FollowUp, accept, find_attempt, receive
-from callout.states import AttemptState as A
-from callout.states import CalloutState as C
-from callout.states import CallStatus, IllegalTransition, KeyPress, set_attempt_state, set_callout_state
-from callout.store import (
+from hotline.base.models import AuditEvent
+from hotline.paging import commands
+from hotline.paging.callout.decide import Dial, Done, MarkUnacknowledged, Reconcile, RepeatAfter, Wait
+from hotline.paging.callout.receive import FollowUp, accept, find_attempt, receive
+from hotline.paging.callout.states import AttemptState as A
+from hotline.paging.callout.states import CalloutState as C
+from hotline.paging.callout.states import CallStatus, IllegalTransition, KeyPress, set_attempt_state, set_callout_state
+from hotline.paging.callout.store import (
     abandon_attempt,
     advance,
     callout_for_incident,
@@ -23,10 +25,8 @@ from callout.store import (
     record_call_placed,
     record_dial_failed,
 )
-from hotline.base.callout_models import Attempt, Callout
-from hotline.base.models import AuditEvent
-from hotline.base.oncall_policy import OncallSettings, Policy, Step
-from hotline.lifecycle import commands
+from hotline.paging.models import Attempt, Callout
+from hotline.rotas.policy import OncallSettings, Policy, Step
 from tests.callout.conftest import PEOPLE, T0, add_incidents
 
 SETTINGS = OncallSettings(

@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
-from callout import briefing, sms
-from callout.phrases import (
+from hotline.base.config import Person, load_config
+from hotline.base.models import Incident, IncidentStatus
+from hotline.paging.callout import briefing, sms
+from hotline.paging.callout.phrases import (
     CONNECT_KEYS,
     FALLBACK_LANGUAGE,
     MENU_KEYS,
@@ -24,10 +26,8 @@ from callout.phrases import (
     responder_language,
     usable,
 )
-from callout.states import CalloutState, digit_intent
-from hotline.base.callout_models import Callout
-from hotline.base.config import Person, load_config
-from hotline.base.models import Incident, IncidentStatus
+from hotline.paging.callout.states import CalloutState, digit_intent
+from hotline.paging.models import Callout
 from hotline.responder.conversation import Kind, Reply, closed_text
 from hotline.responder.twiml import failure, render
 from tests.callout import e2e

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from callout.states import AttemptState as A
-from hotline.base.callout_models import Callout
 from hotline.base.models import IncidentStatus
+from hotline.paging.callout.states import AttemptState as A
+from hotline.paging.models import Callout
 from tests.callout import e2e
 from tests.callout.e2e import (
     CALLER,

@@ -8,7 +8,7 @@ import signal
 import pytest
 from redis import Redis
 
-from callout.states import CalloutState as C
+from hotline.paging.callout.states import CalloutState as C
 from tests.callout import e2e
 from tests.callout.e2e import (
     CHEN,

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from callout.rota import Contact, next_on_call, on_call_now, resolve_contacts, upcoming
-from hotline.base.oncall_policy import Override, Policy, Rota, Step
+from hotline.rotas.policy import Override, Policy, Rota, Step
+from hotline.rotas.resolve import Contact, next_on_call, on_call_now, resolve_contacts, upcoming
 from tests.callout.conftest import PEOPLE
 
 TPE = ZoneInfo("Asia/Taipei")

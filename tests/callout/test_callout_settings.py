@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from hotline.base.config import ConfigError, load_config
-from hotline.base.oncall_policy import OncallSettings, Step
+from hotline.rotas.policy import OncallSettings, Step
 
 GOOD = """
 [oncall]

@@ -17,8 +17,8 @@ from redis import Redis
 from werkzeug.security import generate_password_hash
 
 from hotline.base.config import ROOT
-from hotline.lifecycle import commands, jobs
-from hotline.lifecycle.commands import Actor, Channel
+from hotline.paging import commands, jobs
+from hotline.paging.commands import Actor, Channel
 from hotline.service.sandbox import HOTLINE, Hotline
 
 CHROMIUM = "/usr/bin/chromium"

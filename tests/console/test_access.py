@@ -12,10 +12,10 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from hotline.base.config import load_config
-from hotline.base.console_settings import load_section
 from hotline.console import first_run_token
-from hotline.console.auth import check_login
 from hotline.service.sandbox import Hotline
+from hotline.web.auth import check_login
+from hotline.web.settings import load_section
 from tests.console.conftest import VIEWER, VIEWER_PW, console_config, logged_in_client, login, shot
 
 # Reachable without a console login, on purpose: Twilio's webhooks (signed), the public health probe,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from callout.rota import next_on_call, on_call_now
 from hotline.base import prompt_store
 from hotline.base.models import utcnow
+from hotline.rotas.resolve import next_on_call, on_call_now
 from hotline.service.sandbox import Hotline
 from tests.console.conftest import logged_in_client, login, shot
 

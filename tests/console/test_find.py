@@ -12,8 +12,8 @@ from playwright.sync_api import Page
 from sqlalchemy import select
 
 from hotline.base.models import Call, Incident
-from hotline.lifecycle import commands
-from hotline.lifecycle.commands import Actor, Channel
+from hotline.paging import commands
+from hotline.paging.commands import Actor, Channel
 from hotline.service.sandbox import HOTLINE, Hotline
 from tests.console.conftest import login, shot
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from hotline.base.callout_models import Callout
 from hotline.base.models import Incident, Transcript
-from hotline.lifecycle import commands, jobs
-from hotline.lifecycle.commands import Actor, Channel
+from hotline.paging import commands, jobs
+from hotline.paging.commands import Actor, Channel
+from hotline.paging.models import Callout
 from hotline.service.sandbox import HOTLINE, Hotline
 from tests.console.conftest import confirm, logged_in_client, login, shot
 

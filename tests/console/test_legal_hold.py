@@ -8,8 +8,8 @@ from pathlib import Path
 
 from hotline.base.models import Incident, utcnow
 from hotline.base.states import RecordingStatus
-from hotline.lifecycle import commands, jobs
-from hotline.lifecycle.commands import Actor, Channel
+from hotline.paging import commands, jobs
+from hotline.paging.commands import Actor, Channel
 from hotline.service.sandbox import Hotline
 from tests.console.conftest import login, shot
 

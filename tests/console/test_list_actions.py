@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 
 from hotline.base.models import Incident
-from hotline.lifecycle import commands, jobs
-from hotline.lifecycle.commands import Actor, Channel
+from hotline.paging import commands, jobs
+from hotline.paging.commands import Actor, Channel
 from hotline.service.sandbox import HOTLINE, Hotline
 from tests.console.conftest import confirm, login, shot
 

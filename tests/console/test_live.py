@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from hotline.base.models import Incident, Transcript
-from hotline.lifecycle import commands, jobs
-from hotline.lifecycle.commands import Actor, Channel
+from hotline.paging import commands, jobs
+from hotline.paging.commands import Actor, Channel
 from hotline.service.sandbox import HOTLINE, Hotline
 from tests.console.conftest import ADMIN, logged_in_client, login, shot
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from hotline.base.db import Database
 from hotline.base.models import Incident, Recording, Transcript
-from hotline.lifecycle import commands, search
-from hotline.lifecycle.commands import Actor, Channel
+from hotline.paging import commands, search
+from hotline.paging.commands import Actor, Channel
 from tests.postgres import database
 
 ADMIN = Actor("alice", Channel.CONSOLE)

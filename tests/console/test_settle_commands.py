@@ -12,12 +12,12 @@ import pytest
 
 from hotline.base.db import Database, create_schema
 from hotline.base.models import AuditEvent, Call
-from hotline.base.oncall_policy import OncallSettings, Rota
-from hotline.base.rota_override_models import stored_overrides
 from hotline.base.states import CallbackState
-from hotline.lifecycle.callbacks import settle_abandoned
-from hotline.lifecycle.commands import Actor, Channel
-from hotline.lifecycle.rota_overrides import add_override, cancel_override
+from hotline.paging.callbacks import settle_abandoned
+from hotline.paging.commands import Actor, Channel
+from hotline.rotas.models import stored_overrides
+from hotline.rotas.overrides import add_override, cancel_override
+from hotline.rotas.policy import OncallSettings, Rota
 
 ALICE, BOB = Actor("alice", Channel.CONSOLE), Actor("bob", Channel.CONSOLE)
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from babel.messages.pofile import read_po
 
-from hotline.console import catalog, timeline
+from hotline.console import timeline
+from hotline.web import catalog
 
 NAMES = timeline.Names({"chen": "Chen Wei", "lin": "Lin Mei"},
                        lambda key: {"other": "other", "reputation": "reputation"}.get(key, key), {7: 25.2, 8: None})

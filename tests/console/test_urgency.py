@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from hotline.base.callout_models import Attempt, Callout, callout_incidents
 from hotline.base.db import Database, create_schema
 from hotline.base.models import Incident
 from hotline.console import queries, urgency
 from hotline.console.urgency import Band
+from hotline.paging.models import Attempt, Callout, callout_incidents
 
 T0 = datetime(2026, 11, 28, 7, 0, tzinfo=UTC)
 NAMES = {"lin": "Lin Mei", "chen": "Chen Wei"}

@@ -14,8 +14,8 @@ from hotline.base.crisis_settings import crisis_settings
 from hotline.base.models import utcnow
 from hotline.base.pins import set_pin
 from hotline.darksite.export import export
-from hotline.lifecycle import commands, jobs
-from hotline.lifecycle.commands import Actor, Channel
+from hotline.paging import commands, jobs
+from hotline.paging.commands import Actor, Channel
 from hotline.service.sandbox import HOTLINE, Hotline
 from sim import conference
 from tests.crisis.conftest import client_for

@@ -16,8 +16,8 @@ from hotline.base.crisis_models import BridgeLeg, CrisisMember, CrisisStatement,
 from hotline.base.db import Database
 from hotline.base.models import AuditEvent, Incident
 from hotline.lifecycle import crisis
-from hotline.lifecycle.commands import Actor, Channel
-from hotline.lifecycle.followups import NotifyTeam
+from hotline.paging.commands import Actor, Channel
+from hotline.paging.followups import NotifyTeam
 from tests.postgres import database
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Taipei

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from hotline.base.drill_models import Drill, DrillState
 from hotline.base.models import Incident
 from hotline.base.states import IncidentStatus
-from hotline.lifecycle import commands, drills, jobs
-from hotline.lifecycle.commands import Actor, Channel
+from hotline.lifecycle import drills
+from hotline.paging import commands, jobs
+from hotline.paging.commands import Actor, Channel
 from hotline.service.embedded_redis import start_embedded_redis
 from hotline.service.sandbox import Hotline
 from tests.callout import e2e

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from callout.coverage import DOUBLE, NO_LANGUAGE, NOBODY, ONE, check
 from hotline.base.config import Person, load_config
-from hotline.base.oncall_policy import OncallSettings, Override, Policy, Rota, Step
+from hotline.rotas.coverage import DOUBLE, NO_LANGUAGE, NOBODY, ONE, check
+from hotline.rotas.policy import OncallSettings, Override, Policy, Rota, Step
 
 PEOPLE = {
     "chen": Person("chen", "Chen Wei", "+886912000001", ("zh-TW",)),

@@ -14,15 +14,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from callout.states import CalloutState
-from hotline.base.callout_models import Callout
 from hotline.base.drill_models import Drill, DrillEvent, DrillState
 from hotline.base.drill_settings import Scenario
 from hotline.base.models import Incident, utcnow
 from hotline.base.states import IncidentStatus
-from hotline.lifecycle import commands, drill_report, drills, jobs
-from hotline.lifecycle.commands import Actor, Channel
-from hotline.service import callout_cli
+from hotline.lifecycle import drill_report, drills
+from hotline.paging import cli as callout_cli
+from hotline.paging import commands, jobs
+from hotline.paging.callout.states import CalloutState
+from hotline.paging.commands import Actor, Channel
+from hotline.paging.models import Callout
 from hotline.service.sandbox import Hotline
 from tests.callout import e2e
 from tests.callout.e2e import CHEN, DIRECTOR, LIN, RING, WANG

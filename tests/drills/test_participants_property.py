@@ -1,6 +1,6 @@
 """A drill never rings anyone outside its participant list, whatever the rotas, policies, fallback,
 overrides and moment: a property over random scenarios, against the callout engine's own
-contact resolution (`callout.store.contacts_for`), on a real database."""
+contact resolution (`hotline.paging.callout.store.contacts_for`), on a real database."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callout.store import contacts_for
-from hotline.base.callout_models import Callout
 from hotline.base.config import Person
 from hotline.base.db import Database, create_schema
 from hotline.base.drill_models import Drill
-from hotline.base.oncall_policy import OncallSettings, Override, Policy, Rota, Step
+from hotline.paging.callout.store import contacts_for
+from hotline.paging.models import Callout
+from hotline.rotas.policy import OncallSettings, Override, Policy, Rota, Step
 
 KEYS = ["chen", "lin", "wang", "huang", "director", "ghost"]
 PEOPLE = {k: Person(k, k.title(), f"+8869120000{i:02d}", ("zh-TW",)) for i, k in enumerate(KEYS[:-1])}

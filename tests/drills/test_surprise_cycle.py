@@ -18,7 +18,7 @@ from hotline.base.models import Incident
 from hotline.base.runtime import Runtime, set_runtime
 from hotline.base.states import IncidentStatus
 from hotline.lifecycle import drills
-from hotline.lifecycle.commands import Actor, Channel
+from hotline.paging.commands import Actor, Channel
 from tests.callout.conftest import BASE_TOML
 
 SCENARIO = """

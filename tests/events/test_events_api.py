@@ -7,9 +7,9 @@ import threading
 
 from sqlalchemy import select
 
-from callout.states import CalloutState
-from hotline.base.callout_models import Callout
 from hotline.base.states import IncidentStatus
+from hotline.paging.callout.states import CalloutState
+from hotline.paging.models import Callout
 from hotline.service.sandbox import Hotline
 from tests.callout import e2e
 from tests.callout.e2e import CHEN, quiet_phones  # noqa: F401  (autouse: phones wait for the test)

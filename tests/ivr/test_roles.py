@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from callout.store import callout_for_incident
 from hotline.base.config import ROOT
 from hotline.base.models import AuditEvent, Incident, Recording, utcnow
-from hotline.lifecycle import commands, jobs
-from hotline.lifecycle.commands import Actor, Channel
+from hotline.paging import commands, jobs
+from hotline.paging.callout.store import callout_for_incident
+from hotline.paging.commands import Actor, Channel
 from hotline.service.sandbox import HOTLINE, Hotline
 
 SATELLITE_OPERATOR = "+881631234567"

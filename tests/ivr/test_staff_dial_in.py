@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.base.callout_models import Callout
 from hotline.base.models import Incident
+from hotline.paging.models import Callout
 from hotline.service.sandbox import HOTLINE, Hotline
 from tests.callout.e2e import CHEN, next_call, report, write_config
 

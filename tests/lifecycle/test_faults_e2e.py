@@ -14,10 +14,10 @@ from pathlib import Path
 import requests
 from sqlalchemy import select
 
-from callout import links
-from hotline.base.callout_models import Attempt, Callout, callout_incidents
 from hotline.base.models import Incident, Recording, utcnow
 from hotline.base.states import CalloutState, IncidentStatus, RecordingStatus
+from hotline.paging.callout import links
+from hotline.paging.models import Attempt, Callout, callout_incidents
 from hotline.service.embedded_redis import start_embedded_redis
 from hotline.service.sandbox import HOTLINE, Hotline
 from sim.signing import signature
@@ -81,8 +81,8 @@ def test_resolving_one_storm_incident_keeps_paging_the_others(h: Hotline) -> Non
                          what="the storm's one callout covering all three reports")
     assert callout.storm
     # The operator resolves the first report by phone (the same command the operator menu uses).
-    from hotline.lifecycle import commands, jobs
-    from hotline.lifecycle.commands import Actor, Channel
+    from hotline.paging import commands, jobs
+    from hotline.paging.commands import Actor, Channel
 
     assert jobs.run(commands.resolve, ids[0], Actor("radio_north", Channel.OPERATOR), "resolved by phone").ok
     e2e.drain(h)

@@ -31,17 +31,17 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import select
 
-from callout.states import CallStatus
-from hotline.base.callout_models import Attempt, Callout, callout_incidents
 from hotline.base.config import load_config
 from hotline.base.db import create_schema
 from hotline.base.models import AuditEvent, Base, Incident, utcnow
 from hotline.base.runtime import Runtime, get_runtime, set_runtime
 from hotline.base.states import AttemptState, CalloutState, IncidentStatus
-from hotline.lifecycle import commands, jobs
-from hotline.lifecycle.commands import Actor, Channel
-from hotline.lifecycle.converge import run_cycle
-from hotline.lifecycle.followups import CloseOut, Drive, Page, StopCalls, Wake
+from hotline.paging import commands, jobs
+from hotline.paging.callout.states import CallStatus
+from hotline.paging.commands import Actor, Channel
+from hotline.paging.cycle import run_cycle
+from hotline.paging.followups import CloseOut, Drive, Page, StopCalls, Wake
+from hotline.paging.models import Attempt, Callout, callout_incidents
 from sim import Sim
 from tests.callout.e2e import CHEN, DIRECTOR, LIN, WANG, write_config
 from tests.postgres import postgres_schema_url

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from hotline.base.models import Recording, utcnow
 from hotline.base.states import RecordingStatus
-from hotline.lifecycle import commands, jobs
-from hotline.lifecycle.followups import Fetch
+from hotline.paging import commands, jobs
+from hotline.paging.followups import Fetch
 from hotline.service.sandbox import Hotline
 from tests.callout import e2e
 from tests.callout.e2e import CHEN, quiet_phones  # noqa: F401  (autouse)

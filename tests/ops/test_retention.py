@@ -18,8 +18,9 @@ from sqlalchemy import select
 from hotline.base.config import ROOT, ConfigError, load_config
 from hotline.base.models import Incident, Lease, Recording, Transcript, utcnow
 from hotline.base.states import RecordingStatus, TranscriptStatus
-from hotline.lifecycle import commands, jobs, retention
-from hotline.lifecycle.commands import Actor, Channel
+from hotline.paging import commands, jobs
+from hotline.paging.commands import Actor, Channel
+from hotline.retention import purge as retention
 from hotline.service.embedded_redis import start_embedded_redis
 from hotline.service.sandbox import Hotline
 from tests.callout import e2e
@@ -157,7 +158,7 @@ def test_a_retention_that_is_not_a_duration_is_a_config_error(tmp_path: Path, va
 
 
 def test_retention_values_that_are_durations(tmp_path: Path) -> None:
-    from hotline.base.retention_settings import parse_duration
+    from hotline.retention.settings import parse_duration
 
     assert parse_duration("90d") == timedelta(days=90)
     assert parse_duration(" 12w ") == timedelta(weeks=12)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline.base.models import AuditEvent
-from hotline.lifecycle.report_view import report_view
+from hotline.paging.report_view import report_view
 from hotline.transcribe import jobs
 from tests.transcribe.conftest import Hotline
 

@@ -18,7 +18,7 @@ branch_labels = None
 depends_on = None
 
 
-# The search index beside the table, as hotline.base.search_models defined it at this revision
+# The search index beside the table, as hotline.paging.search_models defined it at this revision
 # (written out: a migration keeps what it did, whatever the models say later).
 SEARCH_INDEX = {
     "sqlite": (

@@ -1,0 +1,136 @@
+"""What the callout should do next: a pure function of (state, contacts, attempts, now, settings).
+
+No database, no clock, no Twilio: the job layer loads a snapshot, asks `next_action`, and
+carries the answer out. That keeps every escalation rule testable as a table.
+
+Order of calls: rounds 1..N ring the policy's contacts; the last round also rings the
+fallback chain. If nobody accepts, the callout is UNACKNOWLEDGED and a repeat round (policy
+contacts, then fallback) starts every `repeat_minutes` after the previous one ended, until
+someone accepts or the callout is cancelled. Each (round, step) is rung at most once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from hotline.paging.callout.states import AttemptState, CalloutState
+from hotline.rotas.policy import OncallSettings
+from hotline.rotas.resolve import Contact
+
+CALLBACK_GRACE = timedelta(seconds=30)  # Twilio queueing plus callback delivery
+# Seconds between tries of Calls.create after a 429 / 5xx / network failure or a dial that
+# never left: about 10 minutes in all, so a Twilio outage delays a person's call, never skips it.
+PLACE_BACKOFF = (1, 2, 4, 8, 15, 30, 60, 60, 60, 120, 120, 120)
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    """The parts of an attempt a decision needs."""
+
+    id: int | None
+    person: str
+    round: int
+    step: int
+    state: str
+    outcome: str | None
+    created_at: datetime
+    ring_timeout: int = 25
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    retry_at: datetime | None = None  # not placed yet: Twilio refused for a passing reason, try then
+
+
+@dataclass(frozen=True)
+class Dial:
+    contact: Contact
+    round: int
+    step: int
+    attempt_id: int | None = None  # filled in once the attempt row exists
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A call is in progress; look again at `until` if no callback has arrived by then."""
+
+    until: datetime
+    attempt_id: int | None
+
+
+@dataclass(frozen=True)
+class Reconcile:
+    """A call went quiet past its deadline: ask Twilio what happened to it (lost callback)."""
+
+    attempt_id: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class MarkUnacknowledged:
+    """Everyone was tried and nobody accepted: raise the alarm, and repeat from `repeat_at`."""
+
+    repeat_at: datetime
+
+
+@dataclass(frozen=True)
+class RepeatAfter:
+    until: datetime
+
+
+@dataclass(frozen=True)
+class Done:
+    reason: str  # "accepted" | "cancelled"
+
+
+Action = Dial | Wait | Reconcile | MarkUnacknowledged | RepeatAfter | Done
+
+
+def deadline(attempt: AttemptView, settings: OncallSettings) -> datetime:
+    """When a live attempt should have reported an outcome (or, never placed, be placed again)."""
+    if attempt.state == AttemptState.QUEUED and attempt.retry_at is not None:
+        return attempt.retry_at
+    if attempt.answered_at is not None:
+        return attempt.answered_at + timedelta(seconds=settings.answer_timeout) + CALLBACK_GRACE
+    return attempt.created_at + timedelta(seconds=attempt.ring_timeout) + CALLBACK_GRACE
+
+
+def _round_contacts(contacts: Sequence[Contact], rnd: int, settings: OncallSettings) -> list[Contact]:
+    """The fallback chain joins from the last configured round on."""
+    return sorted((c for c in contacts if not c.fallback or rnd >= settings.rounds), key=lambda c: c.step)
+
+
+def next_action(callout_state: str, contacts: Sequence[Contact], attempts: Sequence[AttemptView],
+                now: datetime, settings: OncallSettings) -> Action:
+    if callout_state in CalloutState.TERMINAL:
+        return Done(callout_state)
+    if any(a.outcome == AttemptState.ACCEPTED for a in attempts):
+        return Done(CalloutState.ACCEPTED)
+    live = [a for a in attempts if a.outcome is None and a.state in AttemptState.LIVE]
+    if live:
+        current = max(live, key=lambda a: (a.round, a.step))
+        until = deadline(current, settings)
+        if now < until:
+            return Wait(until, current.id)
+        return Reconcile(current.id, f"no outcome by {until.isoformat()}")
+
+    repeat = timedelta(minutes=settings.repeat_minutes)
+    last = max(attempts, key=lambda a: (a.round, a.step), default=None)
+    rnd, after = (last.round, last.step) if last else (1, -1)
+    nxt = next((c for c in _round_contacts(contacts, rnd, settings) if c.step > after), None)
+    new_round = nxt is None
+    if new_round:
+        rnd += 1 if last else 0
+        nxt = next(iter(_round_contacts(contacts, rnd, settings)), None)
+    if nxt is None:  # nobody can be reached at all: alarm, and look again later
+        if callout_state != CalloutState.UNACKNOWLEDGED:
+            return MarkUnacknowledged(now + repeat)
+        return RepeatAfter(now + repeat)
+    if rnd <= settings.rounds:
+        return Dial(nxt, rnd, nxt.step)
+    ended = max((a.ended_at or a.answered_at or a.created_at for a in attempts), default=now)
+    if callout_state != CalloutState.UNACKNOWLEDGED:
+        return MarkUnacknowledged(ended + repeat)
+    if new_round and now < ended + repeat:
+        return RepeatAfter(ended + repeat)
+    return Dial(nxt, rnd, nxt.step)

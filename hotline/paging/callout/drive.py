@@ -1,0 +1,200 @@
+"""Carry out what `engine.advance` decides: place the call, and say when to look again.
+
+`drive` runs until the callout is waiting on the outside world (a ringing phone, a repeat
+timer, a Twilio outage) or is over, and returns the moment it next needs attention. It
+schedules nothing itself: the lifecycle turns that moment into a wake-up job, and the
+convergence cycle finds an overdue callout in the database even if that job is lost. Any
+number of copies may run, late or at once; the database's unique attempt slot and the
+placement claim (`claim_placement`) make sure a person is rung at most once per slot.
+
+`due` is the moment a scheduled wake-up was meant for. A job never runs early, so `now` is at
+least `due`; using it makes the decision independent of how late the scheduler was (and lets
+tests run scheduled work immediately, as if its time had come).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from hotline.base import audit
+from hotline.base.drill_models import Drill
+from hotline.base.metrics import CALLOUT_FIRST_DIAL_SECONDS, observe_since
+from hotline.base.models import utcnow
+from hotline.base.runtime import get_runtime
+from hotline.base.states import AttemptState, CalloutState
+from hotline.paging.callout import links
+from hotline.paging.callout.decide import (
+    CALLBACK_GRACE,
+    PLACE_BACKOFF,
+    Dial,
+    Done,
+    MarkUnacknowledged,
+    Reconcile,
+    RepeatAfter,
+    Wait,
+)
+from hotline.paging.callout.store import advance, record_call_placed, record_dial_failed
+from hotline.paging.callout.watchdog import settle_quiet_attempt
+from hotline.paging.models import Attempt
+from hotline.provider import dialer
+from hotline.rotas.models import stored_overrides
+from hotline.rotas.policy import OncallSettings
+
+log = logging.getLogger("callout.drive")
+MAX_HOPS = 50  # a callout with every number invalid ends its round here rather than spin
+CLAIM_SECONDS = 60  # a claim older than this belongs to a process that died mid-placement
+
+
+@dataclass(frozen=True)
+class Driven:
+    """What one `drive` did, and when the callout next needs looking at (None: it is over)."""
+
+    action: str
+    wake_at: datetime | None
+
+
+def settings() -> OncallSettings:
+    return get_runtime().config.extras["oncall"]
+
+
+def moment(due: datetime | None = None) -> datetime:
+    now = utcnow()
+    return max(now, due) if due is not None else now
+
+
+def drive(callout_id: int, due: datetime | None = None) -> Driven:
+    """Advance the callout until it waits."""
+    rt = get_runtime()
+    name = "none"
+    for _ in range(MAX_HOPS):
+        now = moment(due)
+        with rt.db.session() as s:
+            action = advance(s, callout_id, settings(), rt.config.people, now, stored_overrides(s, now))
+        name = type(action).__name__
+        match action:
+            case Dial(attempt_id=attempt_id) if attempt_id is not None:
+                waiting = place(attempt_id, now)
+                if waiting is not None:
+                    return Driven(name, waiting)
+            case Dial():  # another copy queued this slot first; it places the call
+                return Driven(name, now + CALLBACK_GRACE)
+            case Wait(until=until) | RepeatAfter(until=until) | MarkUnacknowledged(repeat_at=until):
+                return Driven(name, until)
+            case Reconcile(attempt_id=attempt_id):
+                if attempt_id is None:
+                    return Driven(name, now + CALLBACK_GRACE)
+                settled = settle_quiet_attempt(attempt_id, now)
+                if settled is None:  # never placed and a retry is due: place it now
+                    waiting = place(attempt_id, now)
+                    if waiting is not None:
+                        return Driven(name, waiting)
+                elif not settled:
+                    return Driven(name, now + CALLBACK_GRACE)
+            case Done():
+                return Driven(name, None)
+    log.error("callout %s: no settled state after %d hops", callout_id, MAX_HOPS)
+    return Driven(name, moment(due) + CALLBACK_GRACE)
+
+
+def claim_placement(s: Session, attempt_id: int, now: datetime) -> bool:
+    """Only one process asks Twilio to ring an attempt at a time (a webhook's nudge and the
+    convergence cycle may both get here)."""
+    table = Attempt.__table__
+    stale = now - timedelta(seconds=CLAIM_SECONDS)
+    result = s.execute(update(table).where(
+        table.c.id == attempt_id, table.c.state == AttemptState.QUEUED, table.c.call_sid.is_(None),
+        table.c.placing_at.is_(None) | (table.c.placing_at < stale)).values(placing_at=now))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def place(attempt_id: int, now: datetime) -> datetime | None:
+    """Ask Twilio to ring this attempt's person. Returns when to look again while the callout
+    waits (placed, being placed elsewhere, or a retry is due); None when the attempt failed for
+    good and the callout should move on at once."""
+    rt, cfg = get_runtime(), get_runtime().config
+    with rt.db.session() as s:
+        attempt = s.get(Attempt, attempt_id)
+        if attempt is None or attempt.callout.state not in CalloutState.ACTIVE:
+            return now + CALLBACK_GRACE
+        if attempt.state != AttemptState.QUEUED or attempt.call_sid:
+            return now + timedelta(seconds=attempt.ring_timeout) + CALLBACK_GRACE
+        if attempt.retry_at is not None and attempt.retry_at > now:
+            return attempt.retry_at
+        if not claim_placement(s, attempt_id, now):
+            return now + CALLBACK_GRACE
+        req = dialer.CallRequest(to=attempt.phone, from_=cfg.numbers[0],
+                                 url=links.webhook(cfg, "answer", attempt_id),
+                                 status_callback=links.webhook(cfg, "status", attempt_id),
+                                 ring_timeout=attempt.ring_timeout)
+        ring_timeout, tries = attempt.ring_timeout, attempt.place_tries
+        fault = injected_outage(s, attempt.callout.drill_id, now)
+    try:
+        if fault:  # a drill's facilitator made "Twilio" fail: the same path as a real outage
+            raise dialer.TransientError(fault, 20500, 503)
+        sid = dialer.place_call(req)
+    except dialer.PermanentError as exc:
+        with rt.db.session() as s:
+            record_dial_failed(s, attempt_id, exc.describe(), now)
+            _audit(s, attempt_id, "callout.dial_failed", error=exc.describe())
+        return None
+    except dialer.TransientError as exc:
+        return _platform_failure(attempt_id, tries, exc, now)
+    with rt.db.session() as s:
+        record_call_placed(s, attempt_id, sid, now)
+        attempt = s.get(Attempt, attempt_id)
+        assert attempt is not None
+        still_active = attempt.callout.state in CalloutState.ACTIVE
+        if not any(a.call_sid for a in attempt.callout.attempts if a.id != attempt_id):
+            observe_since(CALLOUT_FIRST_DIAL_SECONDS, attempt.callout.created_at, utcnow())
+        _audit(s, attempt_id, "callout.dialed", call_sid=sid, phone=attempt.phone)
+    if not still_active:  # accepted or cancelled while Twilio was placing it
+        _quietly(dialer.cancel_call, sid)
+    return now + timedelta(seconds=ring_timeout) + CALLBACK_GRACE
+
+
+def injected_outage(s: Session, drill_id: int | None, now: datetime) -> str | None:
+    """An outage a drill injected ("Twilio fails for 2 minutes"), for that drill's calls only."""
+    drill = s.get(Drill, drill_id) if drill_id is not None else None
+    if drill is None or drill.twilio_down_until is None or drill.twilio_down_until <= now:
+        return None
+    return f"drill {drill_id}: Twilio made to fail until {drill.twilio_down_until.isoformat()}"
+
+
+def _platform_failure(attempt_id: int, tries: int, exc: dialer.DialerError, now: datetime) -> datetime | None:
+    """Twilio (or the network) failed, not the person: keep them queued and try again later.
+    Only after the whole backoff does the attempt fail, and the timeline says why."""
+    db = get_runtime().db
+    if tries >= len(PLACE_BACKOFF):
+        with db.session() as s:
+            record_dial_failed(s, attempt_id, f"Twilio unavailable; gave up after {tries} tries: {exc.describe()}",
+                               now)
+            _audit(s, attempt_id, "callout.dial_failed", error=exc.describe(), retries=tries, platform=True)
+        return None
+    retry_at = now + timedelta(seconds=PLACE_BACKOFF[tries])
+    with db.session() as s:
+        s.execute(update(Attempt).where(Attempt.id == attempt_id)
+                  .values(place_tries=tries + 1, retry_at=retry_at, placing_at=None, twilio_error=exc.describe()))
+        _audit(s, attempt_id, "callout.dial_retry", error=exc.describe(), retry=tries + 1,
+               retry_at=retry_at.isoformat(), reason="Twilio did not place the call; the person was not rung")
+    return retry_at
+
+
+def _audit(s: Session, attempt_id: int, kind: str, **detail: object) -> None:
+    attempt = s.get(Attempt, attempt_id)
+    if attempt is None:
+        return
+    for incident in attempt.callout.incidents:
+        audit.record(s, kind, incident.id, callout_id=attempt.callout_id, attempt_id=attempt_id,
+                     person=attempt.person_key, round=attempt.round, step=attempt.step, **detail)
+
+
+def _quietly(fn: object, *args: object) -> None:
+    try:
+        fn(*args)  # type: ignore[operator]
+    except dialer.DialerError as exc:
+        log.warning("could not stop call %s: %s", args, exc.describe())

@@ -1,0 +1,420 @@
+"""The one door to incident and callout state. Every channel (the caller's IVR, the responder's
+call, staff dial-in, the operator relay, the console, the CLI, later the API and drills) calls
+these commands and nothing else writes an incident's status or a callout's state.
+
+The rules, written once:
+
+1. An open, unaccepted incident is always either being paged, or explicitly stopped by a named
+   person with a reason ("paging stopped by X: reason"); "page again" resumes it. Paging is due
+   from the moment the incident is reported (`Incident.page_due_at`), at the latest when the
+   report grace has passed, at once when the caller hangs up; the convergence cycle
+   (`hotline.paging.cycle`) pages every incident whose paging is due and hasn't begun, so
+   no lost webhook, job or worker can leave a report unpaged.
+2. Closing, resolving or stopping one incident of a storm never stops paging for the others: it
+   leaves the callout, and the callout ends only when none of its incidents needs it any more.
+3. Accepting a callout takes every incident it is paging for: one responder owns a storm (they
+   hear "N reports" and step through them). Accepting an incident through any channel
+   (responder's 1, dial-in, console on someone's behalf) therefore takes its whole callout when
+   one is paging it, and the incident alone when none is. The acceptor is recorded on every
+   incident they take, in the same transaction as the callout's accept; the other calls are
+   ended and the same SMS go out (`CloseOut`).
+4. At most one acceptor per incident; closed stays closed unless reopened (a reopened incident
+   goes back to its acceptor, or is paged again when nobody had it); every change writes one
+   audit row, with its actor and channel.
+5. A real report always takes precedence over a drill: the moment a real incident is reported,
+   every running drill is stopped, its incidents closed and its calls ended, so the people it
+   was ringing are free for the real callout. The one call that is not real is the first call
+   from a running full-scale drill's designated test number (`Drill.inbound_from`): that is
+   the drill's report. A drill's callout rings only its participants
+   (`hotline.paging.callout.store.contacts_for`) and never shares a callout with a real report.
+
+Each command takes a session and returns an `Outcome`; the caller commits, then hands
+`outcome.then` to `hotline.paging.jobs.dispatch` (or uses `run`, which does both).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from hotline.base import audit
+from hotline.base.drill_models import DrillState
+from hotline.base.models import Incident, Recording, utcnow
+from hotline.base.states import AttemptState, CalloutState, IncidentStatus, RecordingStatus
+from hotline.lifecycle import drill_state
+from hotline.paging import incidents as rows
+from hotline.paging.callout import receive as callout_receive
+from hotline.paging.callout.states import CallStatus, KeyPress, digit_intent, set_attempt_state
+from hotline.paging.callout.store import (
+    cancel,
+    linked_incident_ids,
+    paging_callout,
+    record_call_placed,
+    responsible_callout_id,
+    unlink_incident,
+)
+from hotline.paging.callout.storm import open_or_join
+from hotline.paging.followups import CloseOut, Drive, Fetch, Followup, Page, StopCalls, Transcribe
+from hotline.paging.models import Attempt, Callout
+from hotline.rotas.policy import OncallSettings
+
+S = IncidentStatus
+GRACE_MARGIN = timedelta(seconds=30)  # after the longest recording, before paging starts anyway
+
+
+class Channel(StrEnum):
+    CALLER = "caller"
+    RESPONDER = "responder"
+    DIAL_IN = "dial-in"
+    OPERATOR = "operator"
+    CONSOLE = "console"
+    CLI = "cli"
+    API = "api"
+    DRILL = "drill"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    who: str  # a person key, console user, operator number or "system"
+    channel: Channel
+
+
+SYSTEM = Actor("system", Channel.SYSTEM)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    code: str  # what happened, for the channel to render in its own words
+    message: str = ""  # plain English for logs, the CLI and console notices
+    incident_ids: tuple[int, ...] = ()
+    callout_id: int | None = None
+    accepted_by: str | None = None
+    accepted_by_name: str | None = None
+    then: tuple[Followup, ...] = field(default=())
+
+
+def _audit(s: Session, kind: str, incident_id: int | None, actor: Actor, **detail: object) -> None:
+    audit.record(s, kind, incident_id, actor=actor.who, via=str(actor.channel), **detail)
+
+
+# --- Reporting ----------------------------------------------------------------------------
+
+def report(s: Session, *, call_sid: str, type_key: str, lang: str, caller: str | None, actor: Actor,
+           record_max_seconds: int, now: datetime | None = None, source: str | None = None,
+           relayed_by: str | None = None) -> Outcome:
+    """The caller (or operator) chose a type: the incident exists, and its paging is due by the
+    time the longest recording could have ended, so a lost hang-up webhook cannot stall it."""
+    now = now or utcnow()
+    due = now + timedelta(seconds=record_max_seconds) + GRACE_MARGIN
+    incident_id, created = rows.classify(s, call_sid, type_key, lang, caller, page_due_at=due, source=source,
+                                         relayed_by=relayed_by)
+    then = _drills_meet_a_report(s, incident_id, caller, actor, now) if created else ()
+    return Outcome(True, "reported", incident_ids=(incident_id,), then=then)
+
+
+def _drills_meet_a_report(s: Session, incident_id: int, caller: str | None, actor: Actor,
+                          now: datetime) -> tuple[Followup, ...]:
+    """A new report while drills run (one query when none does): a full-scale drill's own test
+    call becomes that drill's report, rung to its participants only; any other report is real
+    and stops every running drill (rule 5)."""
+    if not drill_state.any_running(s):
+        return ()
+    incident = s.get(Incident, incident_id)
+    assert incident is not None
+    drill = drill_state.awaiting_call_from(s, caller)
+    if drill is None:
+        return preempt_drills(s, incident, now)
+    incident.drill, incident.drill_id = True, drill.id
+    drill_state.note(s, drill.id, "report", actor.who, now, incident_id=incident.id, ref=incident.ref, inbound=caller)
+    return ()
+
+
+def preempt_drills(s: Session, incident: Incident, now: datetime) -> tuple[Followup, ...]:
+    """Rule 5: a real report stops every running drill; their calls end (the follow-ups)."""
+    then: list[Followup] = []
+    for drill in drill_state.running(s):
+        reason = f"a real report ({incident.ref}) arrived"
+        if not drill_state.move(s, drill.id, DrillState.STOPPED, now, "system", reason, ended_at=now,
+                                ended_by="system", end_reason=reason):
+            continue
+        for incident_id in drill_state.incident_ids(s, drill.id, open_only=True):
+            then.extend(resolve(s, incident_id, Actor("system", Channel.DRILL), f"drill stopped: {reason}", now).then)
+        _audit(s, "drill_preempted", incident.id, SYSTEM, drill_id=drill.id)
+    return tuple(then)
+
+
+def set_details(s: Session, incident_id: int, fields: dict[str, str], actor: Actor) -> Outcome:
+    rows.set_fields(s, incident_id, fields)
+    return Outcome(True, "details_set", incident_ids=(incident_id,))
+
+
+def caller_done(s: Session, incident_id: int, now: datetime | None = None) -> Outcome:
+    """The caller hung up or finished recording: page now, not at the end of the grace."""
+    now = now or utcnow()
+    moved = rows.page_now(s, incident_id, now)
+    # Only the first signal queues the page job (the hang-up, the recording and the status callback
+    # all say "done"): a lost one is the convergence cycle's to find, not theirs to repeat.
+    return Outcome(moved, "paging_due" if moved else "nothing_due", incident_ids=(incident_id,),
+                   then=(Page(incident_id),) if moved else ())
+
+
+def call_ended(s: Session, call_sid: str, status: str, duration: str | None, from_number: str | None,
+               to_number: str | None, now: datetime | None = None) -> Outcome:
+    """A status callback for a caller's call; its end brings the incident's paging forward."""
+    call = rows.call_status(s, call_sid, status, duration, from_number, to_number)
+    if call is None or call.ended_at is None or call.incident_id is None:
+        return Outcome(True, "call_status")
+    return caller_done(s, call.incident_id, now)
+
+
+def recording_arrived(s: Session, *, incident_id: int | None, sid: str, url: str | None, duration: float | None,
+                      kind: str, fetch: bool = True, now: datetime | None = None) -> Outcome:
+    """Twilio holds a recording: note it and (once Twilio says it is complete) fetch it; a report
+    recording means the caller is done, so paging is due now."""
+    rec = rows.note_recording(s, incident_id, sid, url, duration, kind=kind)
+    then: list[Followup] = [Fetch(rec.id)] if fetch and rec.status not in RecordingStatus.SETTLED else []
+    out = caller_done(s, incident_id, now) if incident_id is not None and kind == "report" else None
+    if out is not None:
+        then.extend(out.then)
+    return Outcome(True, "recording_noted", incident_ids=(incident_id,) if incident_id else (), then=tuple(then))
+
+
+def recording_stored(s: Session, recording_id: int) -> Outcome:
+    """The fetch stored the audio: the incident shows it, and transcription follows."""
+    rec = s.get(Recording, recording_id)
+    if rec is None:
+        return Outcome(False, "no_recording")
+    if rec.incident_id is not None:
+        rows.set_status(s, [rec.incident_id], S.RECORDED, only_from=(S.NEW,))
+    return Outcome(True, "recording_stored", then=(Transcribe(recording_id),))
+
+
+# --- Paging -------------------------------------------------------------------------------
+
+def page(s: Session, incident_id: int, settings: OncallSettings, now: datetime | None = None) -> Outcome:
+    """Open or join the callout for an incident whose paging is due (idempotent)."""
+    now = now or utcnow()
+    incident = s.get(Incident, incident_id)
+    if incident is None:
+        return Outcome(False, "no_incident")
+    if incident.status not in S.NEEDS_PAGING or incident.page_due_at is None:
+        return Outcome(False, f"not_paged_{incident.status}", incident_ids=(incident_id,))
+    if incident.page_due_at > now:
+        return Outcome(False, "not_due", incident_ids=(incident_id,))
+    existing = paging_callout(s, incident_id)
+    if existing is not None:
+        return Outcome(True, "already_paging", incident_ids=(incident_id,), callout_id=existing.id)
+    _audit(s, "callout_requested", incident_id, SYSTEM)
+    callout, joined = open_or_join(s, incident_id, incident.type_key, settings, now, incident.drill_id)
+    sync_callout(s, callout.id, now)
+    return Outcome(True, "joined" if joined else "opened", incident_ids=(incident_id,), callout_id=callout.id,
+                   then=() if joined else (Drive(callout.id),))
+
+
+def sync_callout(s: Session, callout_id: int, now: datetime | None = None) -> None:
+    """Incidents show what their callout is doing (paging, unacknowledged, accepted)."""
+    now = now or utcnow()
+    callout = s.get(Callout, callout_id, populate_existing=True)
+    if callout is None:
+        return
+    ids = linked_incident_ids(s, callout_id)
+    if not ids:
+        return
+    if callout.state == CalloutState.ACCEPTED:
+        rows.set_status(s, ids, S.ACCEPTED, actor=callout.accepted_by or "system", callout_id=callout_id,
+                        only_from=S.OPEN_UNACCEPTED,
+                        fields={"accepted_by": callout.accepted_by, "accepted_at": callout.accepted_at or now,
+                                "page_due_at": None})
+    elif callout.state == CalloutState.UNACKNOWLEDGED:
+        rows.set_status(s, ids, S.UNACKNOWLEDGED, callout_id=callout_id)
+    elif callout.state == CalloutState.DIALING:
+        rows.set_status(s, ids, S.PAGING, callout_id=callout_id, only_from=(S.NEW, S.RECORDED, S.UNACKNOWLEDGED))
+
+
+def release_callout(s: Session, callout_id: int | None, reason: str, actor: Actor,
+                    now: datetime | None = None, because_of: tuple[int, ...] = ()) -> tuple[Followup, ...]:
+    """End a callout that none of its incidents needs any more; its calls are then stopped."""
+    if callout_id is None or linked_incident_ids(s, callout_id):
+        return ()
+    if cancel(s, callout_id, reason, now or utcnow(), actor=actor.who, because_of=because_of):
+        return (StopCalls(callout_id),)
+    return ()
+
+
+# --- Accepting ----------------------------------------------------------------------------
+
+def accept(s: Session, *, person: str, name: str, actor: Actor, incident_id: int | None = None,
+           attempt_id: int | None = None, now: datetime | None = None) -> Outcome:
+    """One person takes the incident (and its whole callout, if one is paging it); exactly one
+    caller of this ever gets ok=True for a given incident, on SQLite and PostgreSQL."""
+    now = now or utcnow()
+    callout_id = _callout_to_accept(s, incident_id, attempt_id)
+    if callout_id is not None:
+        result = callout_receive.accept(s, callout_id, now, attempt_id=attempt_id, person=person, name=name)
+        if not result.ok:
+            return Outcome(False, "already_taken", result.message, result.incident_ids, callout_id,
+                           result.accepted_by, result.accepted_by_name)
+        # The acceptor on every incident the callout pages, in this transaction; one audit row each.
+        rows.set_status(s, list(result.incident_ids), S.ACCEPTED, actor=actor.who, via=str(actor.channel),
+                        person=person, callout_id=callout_id, only_from=S.OPEN_UNACCEPTED,
+                        fields={"accepted_by": person, "accepted_at": now, "page_due_at": None})
+        return Outcome(True, "accepted", f"accepted by {name}", result.incident_ids, callout_id, person, name,
+                       then=(CloseOut(callout_id),))
+    if incident_id is None:
+        return Outcome(False, "no_incident")
+    moved = rows.set_status(s, [incident_id], S.ACCEPTED, actor=actor.who, via=str(actor.channel), person=person,
+                            only_from=S.OPEN_UNACCEPTED,  # a closed one is reopened first, never taken
+                            fields={"accepted_by": person, "accepted_at": now, "page_due_at": None})
+    incident = s.get(Incident, incident_id)
+    if moved:
+        unlink_incident(s, incident_id)  # a stopped incident's old link, if any
+        return Outcome(True, "accepted", f"accepted by {name}", (incident_id,), None, person, name)
+    if incident is None:
+        return Outcome(False, "no_incident")
+    code = "closed" if incident.status == S.CLOSED else "already_taken"
+    return Outcome(False, code, f"already {incident.status}", (incident_id,), None, incident.accepted_by,
+                   incident.accepted_by)
+
+
+def _callout_to_accept(s: Session, incident_id: int | None, attempt_id: int | None) -> int | None:
+    if attempt_id is not None:
+        attempt = s.get(Attempt, attempt_id)
+        return attempt.callout_id if attempt else None
+    if incident_id is None:
+        return None
+    return responsible_callout_id(s, incident_id)  # paging it, or already accepted through it
+
+
+def responder_key(s: Session, attempt_id: int, digits: str, person_name: str, now: datetime | None = None
+                  ) -> tuple[callout_receive.Received, Outcome | None]:
+    """A rung responder pressed a key: 1 accepts through the lifecycle, the pass key moves on."""
+    now = now or utcnow()
+    attempt = s.get(Attempt, attempt_id)
+    intent = digit_intent(digits)
+    if attempt is not None and intent == "accept":
+        if attempt.state in (AttemptState.QUEUED, AttemptState.RINGING):
+            set_attempt_state(s, attempt_id, AttemptState.ANSWERED, now)
+        out = accept(s, person=attempt.person_key, name=person_name, attempt_id=attempt_id,
+                     actor=Actor(attempt.person_key, Channel.RESPONDER), now=now)
+        followup = callout_receive.FollowUp.ACCEPTED if out.ok else callout_receive.FollowUp.TOO_LATE
+        return callout_receive.Received(out.ok, followup, False, attempt_id, attempt.callout_id, out.message), out
+    received = callout_receive.receive(s, attempt_id, KeyPress(digits), now)
+    return received, _step_if(received)
+
+
+def responder_event(s: Session, attempt_id: int, event: CallStatus | KeyPress, now: datetime | None = None,
+                    call_sid: str | None = None) -> tuple[callout_receive.Received, Outcome | None]:
+    """Any request about a responder's call: a status change (answered, no answer, busy, machine)
+    or, on any route, a key. A callback can beat the dialer's own note of the CallSid; the
+    attempt id in the URL ties them anyway."""
+    now = now or utcnow()
+    attempt = s.get(Attempt, attempt_id)
+    if call_sid and attempt is not None and attempt.call_sid is None:
+        record_call_placed(s, attempt_id, str(call_sid), now)
+    if isinstance(event, KeyPress):
+        return responder_key(s, attempt_id, event.digits, attempt.person_name if attempt else "", now)
+    received = callout_receive.receive(s, attempt_id, event, now)
+    return received, _step_if(received)
+
+
+def responder_gave_no_key(s: Session, attempt_id: int, now: datetime | None = None) -> Outcome | None:
+    """The menu was repeated and nothing was pressed: that person counts as not answering."""
+    now = now or utcnow()
+    attempt = s.get(Attempt, attempt_id)
+    if attempt is None or attempt.state != AttemptState.ANSWERED:
+        return None
+    if not set_attempt_state(s, attempt_id, AttemptState.NO_KEY, now):
+        return None
+    s.refresh(attempt)
+    callout_receive.audit_attempt(s, attempt.callout, attempt)
+    active = attempt.callout.state in CalloutState.ACTIVE
+    return Outcome(True, "no_key", then=(Drive(attempt.callout_id),) if active else ())
+
+
+def _step_if(received: callout_receive.Received) -> Outcome | None:
+    if received.advance and received.callout_id is not None:
+        return Outcome(True, "step", then=(Drive(received.callout_id),))
+    return None
+
+
+# --- Stopping, closing, reopening ---------------------------------------------------------
+
+def stop_paging(s: Session, incident_id: int, actor: Actor, reason: str, now: datetime | None = None) -> Outcome:
+    """A named person stops paging for one incident, with a reason; "page again" undoes it."""
+    now = now or utcnow()
+    reason = reason.strip()
+    if not reason or actor.who in ("", "system"):
+        return Outcome(False, "reason_required", "stopping paging needs a named person and a reason")
+    moved = rows.set_status(s, [incident_id], S.STOPPED, actor=actor.who, via=str(actor.channel), reason=reason,
+                            only_from=S.NEEDS_PAGING,
+                            fields={"paging_stopped_by": actor.who, "paging_stopped_reason": reason[:2000],
+                                    "paging_stopped_at": now, "page_due_at": None})
+    if not moved:
+        return _not_moved(s, incident_id, "not_paging")
+    callout_id = unlink_incident(s, incident_id)
+    then = release_callout(s, callout_id, f"paging stopped by {actor.who}: {reason}", actor, now, (incident_id,))
+    return Outcome(True, "stopped", f"paging stopped by {actor.who}: {reason}", (incident_id,), callout_id, then=then)
+
+
+def page_again(s: Session, incident_id: int, actor: Actor, now: datetime | None = None) -> Outcome:
+    now = now or utcnow()
+    moved = rows.set_status(s, [incident_id], S.NEW, actor=actor.who, via=str(actor.channel), only_from=(S.STOPPED,),
+                            action="page again",
+                            fields={"paging_stopped_by": None, "paging_stopped_reason": None,
+                                    "paging_stopped_at": None, "page_due_at": now})
+    if not moved:
+        return _not_moved(s, incident_id, "not_stopped")
+    return Outcome(True, "paging_again", "paging again", (incident_id,), then=(Page(incident_id),))
+
+
+def resolve(s: Session, incident_id: int, actor: Actor, note: str = "", now: datetime | None = None) -> Outcome:
+    """Close one incident. Its callout goes on for the other incidents of a storm."""
+    now = now or utcnow()
+    if note.strip():
+        _audit(s, "note", incident_id, actor, text=note.strip()[:4000])
+    moved = rows.set_status(s, [incident_id], S.CLOSED, actor=actor.who, via=str(actor.channel),
+                            fields={"page_due_at": None})
+    if not moved:
+        return _not_moved(s, incident_id, "already_closed")
+    callout_id = unlink_incident(s, incident_id)
+    then = release_callout(s, callout_id, f"incident closed by {actor.who}", actor, now, (incident_id,))
+    return Outcome(True, "closed", "incident closed", (incident_id,), callout_id, then=then)
+
+
+def reopen(s: Session, incident_id: int, actor: Actor, reason: str = "", now: datetime | None = None) -> Outcome:
+    """Back to its acceptor if someone had it; otherwise it is paged again at once."""
+    now = now or utcnow()
+    incident = s.get(Incident, incident_id)
+    if incident is None:
+        return Outcome(False, "no_incident")
+    target = S.ACCEPTED if incident.accepted_by else S.NEW
+    fields: dict[str, object] = {"closed_at": None}
+    if target == S.NEW:
+        fields["page_due_at"] = now
+    moved = rows.set_status(s, [incident_id], target, actor=actor.who, via=str(actor.channel), only_from=(S.CLOSED,),
+                            action="reopen", reason=reason.strip()[:2000], fields=fields)
+    if not moved:
+        return _not_moved(s, incident_id, "not_closed")
+    return Outcome(True, "reopened", f"reopened ({target})", (incident_id,),
+                   then=(Page(incident_id),) if target == S.NEW else ())
+
+
+def add_note(s: Session, incident_id: int, actor: Actor, text: str) -> Outcome:
+    if not text.strip():
+        return Outcome(False, "empty_note", "empty note")
+    if s.get(Incident, incident_id) is None:
+        return Outcome(False, "no_incident")
+    _audit(s, "note", incident_id, actor, text=text.strip()[:4000])
+    return Outcome(True, "noted", "note saved", (incident_id,))
+
+
+def _not_moved(s: Session, incident_id: int, code: str) -> Outcome:
+    incident = s.get(Incident, incident_id)
+    if incident is None:
+        return Outcome(False, "no_incident", f"no incident {incident_id}")
+    return Outcome(False, code, f"incident is {incident.status}", (incident_id,))

@@ -1,0 +1,75 @@
+"""What the console's buttons do: each is one lifecycle command, acted as the logged-in user.
+
+The console writes no incident or callout state itself, so an accept on someone's behalf is
+indistinguishable from that person pressing 1, and closing one incident of a storm leaves the
+callout paging for the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hotline.base.runtime import get_runtime
+from hotline.paging import commands, jobs
+from hotline.paging.commands import Actor, Channel
+from hotline.web.i18n import N_
+
+MESSAGES = {  # what the admin reads after each command, by the command's outcome code
+    "accepted": N_("Accepted."), "already_taken": N_("Already accepted by someone else."),
+    "closed": N_("Incident closed."), "already_closed": N_("Already closed."), "stopped": N_("Paging stopped."),
+    "not_paging": N_("Nothing is being paged."), "reason_required": N_("Say why paging should stop."),
+    "paging_again": N_("Paging again."), "not_stopped": N_("Paging was not stopped."),
+    "reopened": N_("Incident reopened."), "not_closed": N_("It is not closed."), "noted": N_("Note saved."),
+    "empty_note": N_("Empty note."), "no_incident": N_("No such incident."),
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """`message` is English with `%(name)s` placeholders; the blueprint translates it, then fills
+    in `values`, so the admin reads it in their own language."""
+
+    ok: bool
+    message: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
+def _actor(user: str) -> Actor:
+    return Actor(user, Channel.CONSOLE)
+
+
+def _done(out: commands.Outcome) -> Outcome:
+    if out.code == "already_taken" and out.accepted_by_name:
+        return Outcome(False, N_("Already accepted by %(name)s."), {"name": out.accepted_by_name})
+    return Outcome(out.ok, MESSAGES.get(out.code, out.message or out.code))
+
+
+def accept_on_behalf(incident_id: int, person_key: str, actor: str) -> Outcome:
+    """The person said yes some other way (a call to the office, Signal): record it as theirs."""
+    person = get_runtime().config.people.get(person_key)
+    if person is None:
+        return Outcome(False, N_("Nobody called %(key)s is in the configuration."), {"key": person_key})
+    out = jobs.run(commands.accept, person=person_key, name=person.name, incident_id=incident_id,
+                   actor=_actor(actor))
+    return _done(out) if not out.ok else Outcome(True, N_("Accepted on behalf of %(name)s."), {"name": person.name})
+
+
+def stop_paging(incident_id: int, reason: str, actor: str) -> Outcome:
+    return _done(jobs.run(commands.stop_paging, incident_id, _actor(actor), reason))
+
+
+def page_again(incident_id: int, actor: str) -> Outcome:
+    return _done(jobs.run(commands.page_again, incident_id, _actor(actor)))
+
+
+def close(incident_id: int, note: str, actor: str) -> Outcome:
+    """Close the incident; its callout stops too once no incident it covers needs it."""
+    return _done(jobs.run(commands.resolve, incident_id, _actor(actor), note))
+
+
+def reopen(incident_id: int, reason: str, actor: str) -> Outcome:
+    return _done(jobs.run(commands.reopen, incident_id, _actor(actor), reason))
+
+
+def add_note(incident_id: int, note: str, actor: str) -> Outcome:
+    return _done(jobs.run(commands.add_note, incident_id, _actor(actor), note))

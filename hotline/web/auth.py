@@ -1,0 +1,184 @@
+"""Logging in and out, who is asking, and the guards every console blueprint puts in front.
+
+Sessions are Flask's signed cookies (HttpOnly, SameSite=Lax, Secure behind https) holding the
+user name, a fingerprint of the credential used, a CSRF token and the id of a server-side session
+record (console/sessions.py) that logout deletes. The fingerprint means that
+changing a password hash in config.toml (or configuring an admin, which retires the first-run
+token) logs out every session made with the old credential.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from redis.exceptions import RedisError
+from werkzeug.security import check_password_hash
+from werkzeug.wrappers import Response
+
+from hotline.base import audit
+from hotline.base.lockout import Lockout
+from hotline.base.runtime import get_runtime
+from hotline.web import sessions
+from hotline.web.i18n import N_, gettext
+from hotline.web.keys import TOKEN_USER, first_run_token
+from hotline.web.safe_redirect import same_origin_path
+from hotline.web.settings import console_settings
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Checked when the hash does not match any user, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = "pbkdf2:sha256:600000$dummydummydummy$" + "0" * 64
+
+bp = Blueprint("console_auth", __name__)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def _fingerprint(credential: str) -> str:
+    return hashlib.sha256(credential.encode()).hexdigest()[:24]
+
+
+def _credential(name: str) -> tuple[str, str] | None:
+    """(role, credential) for a configured user, or the first-run token while no admin exists."""
+    cfg = current_app.config["HOTLINE"]
+    user = console_settings(cfg).users.get(name)
+    if user is not None:
+        return user.role, user.password_hash
+    token = first_run_token(cfg) if name == TOKEN_USER else None
+    return ("admin", token) if token else None
+
+
+def check_login(name: str, password: str) -> str | None:
+    """The role if `password` is right for `name`, else None."""
+    found = _credential(name)
+    if found is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    role, credential = found
+    if credential.startswith(("pbkdf2:", "scrypt:")):
+        return role if check_password_hash(credential, password) else None
+    return role if hmac.compare_digest(credential.encode(), password.encode()) else None
+
+
+def current_viewer() -> Viewer | None:
+    """Who this request comes from, re-checked against the config and the server-side session
+    record on every request: a logged-out or password-changed session is nobody."""
+    if "viewer" in g:
+        return g.viewer
+    name = session.get("user")
+    found = _credential(name) if isinstance(name, str) else None
+    ok = found is not None and hmac.compare_digest(session.get("fp", ""), _fingerprint(found[1]))
+    if isinstance(name, str) and not ok:
+        _end_server_session()  # the password changed (or the user is gone): retire this session
+    ok = ok and _server_session_alive(name)
+    g.viewer = Viewer(name, found[0]) if ok and found else None
+    return g.viewer
+
+
+def _server_session_alive(name: object) -> bool:
+    try:
+        return sessions.alive(get_runtime().redis, session.get("sid"), str(name))
+    except RedisError:  # cannot tell whether it was revoked: fail closed
+        current_app.logger.exception("console: session store unreachable")
+        return False
+
+
+def _end_server_session() -> None:
+    try:
+        sessions.end(get_runtime().redis, session.get("sid"))
+    except RedisError:
+        current_app.logger.exception("console: session store unreachable")
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return str(session["csrf"])
+
+
+def csrf_ok() -> bool:
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
+    expected = session.get("csrf", "")
+    return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
+
+
+def guard(api: bool = False):  # type: ignore[no-untyped-def]
+    """A before_request for a console blueprint: log in first (pages redirect, APIs 401), then CSRF."""
+
+    def check() -> Response | None:
+        if current_viewer() is None:
+            if api or request.method not in SAFE_METHODS:
+                abort(401)
+            return redirect(url_for("console_auth.login", next=request.full_path.rstrip("?")))
+        if request.method not in SAFE_METHODS and not csrf_ok():
+            abort(403, N_("This form has expired or did not come from this site: reload the page and try again."))
+        return None
+
+    return check
+
+
+def require_admin() -> None:
+    viewer = current_viewer()
+    if viewer is None or not viewer.is_admin:
+        abort(403, N_("Only administrators can do this."))
+
+
+USER_LOCKOUT = Lockout("login-user", attempts=5)  # guessing one account
+ADDR_LOCKOUT = Lockout("login-addr", attempts=20)  # spraying many accounts from one address
+
+
+def _count_failure(name: str, addr: str | None) -> None:
+    redis = get_runtime().redis
+    locked = [scope for scope, lockout, who in (("user", USER_LOCKOUT, name), ("address", ADDR_LOCKOUT, addr))
+              if lockout.failed(redis, who)]
+    if locked:
+        with get_runtime().db.session() as s:
+            audit.record(s, "console_login_lockout", None, actor=addr or "unknown", user=name, by=locked,
+                         minutes=USER_LOCKOUT.seconds // 60)
+
+
+@bp.route("/console/login", methods=["GET", "POST"])
+def login() -> Response | str:
+    if request.method == "POST":
+        if not csrf_ok():
+            abort(403, N_("This form has expired or did not come from this site: reload the page and try again."))
+        name, password = request.form.get("user", "").strip(), request.form.get("password", "")
+        redis, addr = get_runtime().redis, request.remote_addr
+        if USER_LOCKOUT.is_locked(redis, name) or ADDR_LOCKOUT.is_locked(redis, addr):
+            flash(gettext("Too many failed logins. Try again in 15 minutes."), "error")
+            return render_template("console/login.html", user=name), 429
+        role = check_login(name, password)
+        if role is None:
+            current_app.logger.warning("console: failed login for %r from %s", name, addr)
+            _count_failure(name, addr)
+            flash(gettext("Wrong user name or password."), "error")
+            return render_template("console/login.html", user=name), 401
+        USER_LOCKOUT.succeeded(redis, name)
+        credential = _credential(name)
+        assert credential is not None
+        session.clear()  # no fixation: a fresh session (and CSRF token) per login
+        session.permanent = True
+        lifetime = int(current_app.permanent_session_lifetime.total_seconds())
+        session.update(user=name, fp=_fingerprint(credential[1]), csrf=secrets.token_urlsafe(32),
+                       sid=sessions.start(redis, name, lifetime))
+        return redirect(same_origin_path(request.args.get("next")) or url_for("console.home"))
+    return render_template("console/login.html", user="")
+
+
+@bp.post("/console/logout")
+def logout() -> Response:
+    if csrf_ok():
+        _end_server_session()  # a copy of the cookie taken earlier is dead from now on
+        session.clear()
+    return redirect(url_for("console_auth.login"))

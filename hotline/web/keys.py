@@ -1,0 +1,48 @@
+"""Secrets the console makes for itself under the data dir: the session key and the first-run token.
+
+Both are created once with O_EXCL and mode 0600, so several gunicorn workers starting together
+agree on one value and no other local user can read it. Neither ever lands in a committed file.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from hotline.base.config import Config
+from hotline.base.private_files import private_dir
+from hotline.web.settings import console_settings
+
+SECRET_ENV = "HOTLINE_SECRET_KEY"
+TOKEN_USER = "admin"  # the name the first-run token logs in under
+
+
+def _folder(cfg: Config) -> Path:
+    return cfg.data_dir / "console"
+
+
+def _read_or_create(path: Path, make: str) -> str:
+    private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(make + "\n")
+    return make
+
+
+def secret_key(cfg: Config) -> str:
+    """HOTLINE_SECRET_KEY when set (several hosts behind one name need the same key), else a file."""
+    return os.environ.get(SECRET_ENV) or _read_or_create(_folder(cfg) / "secret_key", secrets.token_hex(32))
+
+
+def first_run_token(cfg: Config) -> str | None:
+    """The one-time way in before any admin is configured; None once config.toml names an admin.
+
+    run.py prints it in its banner. Log in as user `admin` with the token as the password.
+    """
+    if console_settings(cfg).has_admin:
+        return None
+    return _read_or_create(_folder(cfg) / "first-run-token", secrets.token_urlsafe(18))
