@@ -35,8 +35,8 @@ from hotline.paging import commands, incidents, jobs  # noqa: E402
 from hotline.paging.callout.store import callout_for_incident  # noqa: E402
 from hotline.paging.commands import Actor, Channel  # noqa: E402
 from hotline.service.embedded_redis import start_embedded_redis  # noqa: E402
-from hotline.service.sandbox import Hotline  # noqa: E402
 from sim.signing import signature  # noqa: E402
+from tests.support.sandbox import Hotline  # noqa: E402
 
 RING = 20
 ONCALL = f"""

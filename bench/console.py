@@ -31,7 +31,7 @@ from hotline.console import changes  # noqa: E402
 from hotline.paging import commands  # noqa: E402
 from hotline.paging.commands import Actor, Channel  # noqa: E402
 from hotline.service.embedded_redis import start_embedded_redis  # noqa: E402
-from hotline.service.sandbox import Hotline  # noqa: E402
+from tests.support.sandbox import Hotline  # noqa: E402
 
 USER, PASSWORD = "bench", "bench pass phrase"
 ADMIN = Actor(USER, Channel.CONSOLE)

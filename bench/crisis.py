@@ -28,11 +28,11 @@ if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
 
 from bench import callout as callout_bench  # noqa: E402
 from hotline.base.models import Incident  # noqa: E402
-from hotline.lifecycle import crisis  # noqa: E402
+from hotline.crisis import commands as crisis  # noqa: E402
 from hotline.paging import commands, jobs  # noqa: E402
 from hotline.paging.commands import Actor, Channel  # noqa: E402
 from hotline.service.embedded_redis import start_embedded_redis  # noqa: E402
-from hotline.service.sandbox import Hotline  # noqa: E402
+from tests.support.sandbox import Hotline  # noqa: E402
 
 ROLES = ("management", "communications", "it_security", "legal", "hr")
 

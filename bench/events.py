@@ -38,11 +38,11 @@ import requests  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bench.callout import ONCALL, pct, summary  # noqa: E402
-from hotline.base import integrations  # noqa: E402
 from hotline.base.config import load_config  # noqa: E402
-from hotline.base.event_models import EventAlert  # noqa: E402
 from hotline.base.models import Incident  # noqa: E402
 from hotline.base.runtime import Runtime, set_runtime  # noqa: E402
+from hotline.events import integrations  # noqa: E402
+from hotline.events.models import EventAlert  # noqa: E402
 from hotline.paging import commands, incidents  # noqa: E402
 from hotline.paging.commands import Actor, Channel  # noqa: E402
 from hotline.paging.models import Attempt  # noqa: E402

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hotline.base import crisis_settings, drill_settings, event_settings
 from hotline.base.config_errors import ConfigError, ConfigProblem
 from hotline.base.phone import to_e164
 from hotline.base.pins import hash_pin
+from hotline.crisis import settings as crisis_settings
+from hotline.drills import settings as drill_settings
+from hotline.events import settings as event_settings
 from hotline.retention import settings as retention_settings
 from hotline.rotas import settings as oncall_settings
 from hotline.transcribe import settings as transcribe_settings

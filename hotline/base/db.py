@@ -12,9 +12,11 @@ from sqlalchemy import Engine, Executable, Row, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.base import crisis_models, drill_models, event_models  # noqa: F401  (their tables join Base.metadata)
 from hotline.base.private_files import private_file
 from hotline.base.sqlite_gate import connection_factory, gate_for
+from hotline.crisis import models as crisis_models  # noqa: F401  (their tables join Base.metadata)
+from hotline.drills import models as drill_models  # noqa: F401  (their tables join Base.metadata)
+from hotline.events import models as event_models  # noqa: F401  (their tables join Base.metadata)
 from hotline.paging import models as callout_models  # noqa: F401  (their tables join Base.metadata)
 from hotline.paging import search_models  # noqa: F401
 from hotline.rotas import models as rota_override_models  # noqa: F401  (their tables join Base.metadata)

@@ -15,7 +15,9 @@ from babel import Locale, UnknownLocaleError
 from flask import Flask, g
 
 from hotline.base.config import Config
-from hotline.console import crisis, dashboard, drills, errors, export, headers, health, incident, prompts, simphone
+from hotline.console import dashboard, errors, export, headers, health, incident, prompts, simphone
+from hotline.crisis import pages as crisis
+from hotline.drills import pages as drills
 from hotline.paging import callback_pages as callbacks
 from hotline.paging import pages as incident_actions
 from hotline.retention import pages as legal_hold

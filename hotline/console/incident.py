@@ -15,7 +15,7 @@ from hotline.base.models import Incident, Recording
 from hotline.base.runtime import get_runtime
 from hotline.base.states import RecordingStatus
 from hotline.console import changes, queries, timeline, urgency
-from hotline.lifecycle.event_view import event_views
+from hotline.events.view import event_views
 from hotline.web.auth import current_viewer, guard
 from hotline.web.i18n import gettext
 

@@ -10,7 +10,7 @@ Answers as the Events API does: 202 {"status": "success", "message": "Event proc
 "dedup_key"}; 400 {"status": "invalid event", "message", "errors": [...]}; and 401 (unknown,
 revoked or unsigned), 413 (too large), 429 (rate limit). A refused request creates nothing and
 is audited (one row per source and minute, with a count). Accepted events go through
-`hotline.lifecycle.events`, which decides nothing here but applies the type's rules.
+`hotline.events.commands`, which decides nothing here but applies the type's rules.
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from redis import Redis
 
-from hotline.base import audit_rollup, integrations
+from hotline.base import audit_rollup
 from hotline.base.config import Config
-from hotline.base.event_rules import Event, decide
-from hotline.base.event_settings import EventSettings, event_settings
 from hotline.base.runtime import get_runtime
-from hotline.events import parse
+from hotline.events import commands as lifecycle
+from hotline.events import integrations, parse
 from hotline.events.auth import SIGNATURE_HEADER, Refusal, bearer, check_signature, over_limit
-from hotline.lifecycle import events as lifecycle
+from hotline.events.rules import Event, decide
+from hotline.events.settings import EventSettings, event_settings
 
 log = logging.getLogger("hotline.events")
 bp = Blueprint("events", __name__, url_prefix="/events")

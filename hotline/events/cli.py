@@ -17,13 +17,12 @@ from typing import TextIO
 
 from sqlalchemy.orm import Session
 
-from hotline.base import integrations
 from hotline.base.config import Config
 from hotline.base.db import create_schema
-from hotline.base.event_rules import decide, describe
-from hotline.base.event_settings import event_settings
 from hotline.base.runtime import get_runtime
-from hotline.events import parse
+from hotline.events import integrations, parse
+from hotline.events.rules import decide, describe
+from hotline.events.settings import event_settings
 
 
 def integrations_main(argv: list[str], out: TextIO | None = None) -> int:

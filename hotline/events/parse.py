@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from hotline.base.event_rules import SEVERITIES, Event
+from hotline.events.rules import SEVERITIES, Event
 
 ACTIONS = ("trigger", "acknowledge", "resolve")
 MAX_SUMMARY = 1024

@@ -13,12 +13,13 @@ from dataclasses import replace
 from flask import current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from crisis import bridge
-from crisis import phrases as crisis_phrases
 from hotline.base import audit, pins, prompt_store
 from hotline.base.config import Config
-from hotline.base.crisis_models import CrisisMember
 from hotline.base.runtime import Runtime, get_runtime
+from hotline.crisis import bridge
+from hotline.crisis import commands as crisis
+from hotline.crisis import phrases as crisis_phrases
+from hotline.crisis.models import CrisisMember
 from hotline.ivr.flow import Flow
 from hotline.ivr.flow_engine import (
     RESUME,
@@ -34,7 +35,6 @@ from hotline.ivr.flow_engine import (
 from hotline.ivr.roles import person_for
 from hotline.ivr.voice_context import caller_number, context
 from hotline.ivr.webhook_unit import Unit
-from hotline.lifecycle import crisis
 from hotline.paging import commands, incidents
 from hotline.paging.callout.links import recording_url
 from hotline.paging.commands import Actor, Channel

@@ -41,10 +41,10 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
-from hotline.base.drill_models import DrillState
 from hotline.base.models import Incident, Recording, utcnow
 from hotline.base.states import AttemptState, CalloutState, IncidentStatus, RecordingStatus
-from hotline.lifecycle import drill_state
+from hotline.drills import state as drill_state
+from hotline.drills.models import DrillState
 from hotline.paging import incidents as rows
 from hotline.paging.callout import receive as callout_receive
 from hotline.paging.callout.states import CallStatus, KeyPress, digit_intent, set_attempt_state

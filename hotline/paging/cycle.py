@@ -14,7 +14,7 @@ pass finds whatever should have happened and hasn't:
 - a crisis team member who is due a (repeated) notification call, or a deputy to call in;
 - an overdue crisis checklist step whose owner was not reminded lately.
 - drills: a surprise to plan or start (deferred while a real incident is open), a scripted report
-  due, a drill that is done or past its time limit (`hotline.lifecycle.drills.tick`).
+  due, a drill that is done or past its time limit (`hotline.drills.commands.tick`).
 Events (webhooks and the jobs they queue) only make these happen sooner. The cycle calls the
 lifecycle's commands and the engines directly, not through the queue, so paging goes on while
 Redis is down. A lease in the database lets it run on several nodes at once: one pass at a time
@@ -34,12 +34,12 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crisis import notify, reminders
 from hotline.base.log_context import about
 from hotline.base.models import Incident, Lease, Recording, Transcript, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.base.states import CalloutState, IncidentStatus, RecordingStatus
-from hotline.lifecycle import drills
+from hotline.crisis import notify, reminders
+from hotline.drills import commands as drills
 from hotline.paging import commands, jobs
 from hotline.paging.callout import closeout, drive
 from hotline.paging.followups import Drive, Fetch

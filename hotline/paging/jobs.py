@@ -23,10 +23,10 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
 from rq.queue import Queue
 
-from crisis import notify
 from hotline.base.log_context import about
 from hotline.base.models import utcnow
 from hotline.base.runtime import get_runtime
+from hotline.crisis import notify
 from hotline.paging import commands, recordings
 from hotline.paging.callout import closeout, drive
 from hotline.paging.callout.phrases import text

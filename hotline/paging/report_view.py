@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.base.drill_models import DrillEvent
 from hotline.base.models import Incident, Recording, Transcript
 from hotline.base.states import RecordingStatus, TranscriptStatus
+from hotline.drills.models import DrillEvent
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 
 from hotline.base import audit
 from hotline.base.config import Config
-from hotline.base.crisis_settings import crisis_settings
 from hotline.base.models import Incident
 from hotline.base.phone import spoken_digits
 from hotline.base.states import AttemptState, CalloutState, RecordingStatus
-from hotline.lifecycle import crisis
-from hotline.lifecycle.event_view import event_views, spoken_details
+from hotline.crisis import commands as crisis
+from hotline.crisis.settings import crisis_settings
+from hotline.events.view import event_views, spoken_details
 from hotline.paging import commands
 from hotline.paging.callout import briefing, links
 from hotline.paging.callout.phrases import (

@@ -16,14 +16,13 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from crisis import bridge, links, phrases
-from crisis.phrases import CALL_KEYS, Key
 from hotline.base.config import Config
-from hotline.base.crisis_models import Crisis, CrisisMember, CrisisState
 from hotline.base.models import Incident
 from hotline.base.runtime import get_runtime
 from hotline.base.security import twilio_webhook
-from hotline.lifecycle import crisis as commands
+from hotline.crisis import bridge, commands, links, phrases
+from hotline.crisis.models import Crisis, CrisisMember, CrisisState
+from hotline.crisis.phrases import CALL_KEYS, Key
 from hotline.paging.commands import Actor, Channel
 from hotline.paging.jobs import run
 from hotline.responder.webhooks import responder_safe

@@ -15,7 +15,7 @@ from hotline.base.log_context import configure_logging
 from hotline.base.prompt_store import PromptError, prompt_folder
 from hotline.base.prompts import published_prompt
 from hotline.base.runtime import Runtime, get_runtime, set_runtime
-from hotline.darksite import bp as darksite_bp
+from hotline.crisis.darksite import bp as darksite_bp
 from hotline.ivr import twiml_guard
 from hotline.ivr.flow import load_flows
 from hotline.ivr.voice import bp as voice_bp

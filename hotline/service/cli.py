@@ -119,8 +119,8 @@ def cmd_check(argv: list[str]) -> int:
 
 
 def _print_event_rules(cfg: Config) -> None:
-    from hotline.base.event_rules import describe
-    from hotline.base.event_settings import event_settings
+    from hotline.events.rules import describe
+    from hotline.events.settings import event_settings
 
     settings = event_settings(cfg)
     print(f"  events API: {settings.rate_limit_per_minute}/min per integration, bodies up to "
@@ -132,7 +132,7 @@ def _print_event_rules(cfg: Config) -> None:
 
 
 def _print_plans(cfg: Config) -> None:
-    from hotline.base.crisis_settings import crisis_settings
+    from hotline.crisis.settings import crisis_settings
 
     crisis = crisis_settings(cfg)
     if not crisis.plans:
@@ -323,7 +323,7 @@ def cmd_db(argv: list[str]) -> int:
 
 
 def cmd_drill(argv: list[str]) -> int:
-    from hotline.service.drill_cli import main
+    from hotline.drills.cli import main
 
     _config_or_exit()
     return main(argv)
@@ -351,7 +351,7 @@ def cmd_darksite(argv: list[str]) -> int:
     if len(argv) != 2 or argv[0] != "export":
         print("usage: run.py darksite export DIR", file=sys.stderr)
         return 2
-    from hotline.darksite.export import export
+    from hotline.crisis.darksite.export import export
     from hotline.service.app import create_app
 
     cfg = _config_or_exit()

@@ -22,9 +22,9 @@ from hotline.base.states import IncidentStatus
 from hotline.paging import commands, jobs
 from hotline.paging.commands import Actor, Channel
 from hotline.paging.models import Attempt, Callout
-from hotline.service.sandbox import Hotline
 from sim import CallHandle
 from tests.postgres import database_for
+from tests.support.sandbox import Hotline
 
 CALLER = "+886912345678"
 CHEN, LIN, WANG, DIRECTOR = "+886912000001", "+886912000002", "+886912000003", "+886912000009"

@@ -19,7 +19,7 @@ from werkzeug.security import generate_password_hash
 from hotline.base.config import ROOT
 from hotline.paging import commands, jobs
 from hotline.paging.commands import Actor, Channel
-from hotline.service.sandbox import HOTLINE, Hotline
+from tests.support.sandbox import HOTLINE, Hotline
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "artifacts" / "console"

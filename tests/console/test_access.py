@@ -13,10 +13,10 @@ from werkzeug.routing import IntegerConverter
 
 from hotline.base.config import load_config
 from hotline.console import first_run_token
-from hotline.service.sandbox import Hotline
 from hotline.web.auth import check_login
 from hotline.web.settings import load_section
 from tests.console.conftest import VIEWER, VIEWER_PW, console_config, logged_in_client, login, shot
+from tests.support.sandbox import Hotline
 
 # Reachable without a console login, on purpose: Twilio's webhooks (signed), the public health probe,
 # prompt audio Twilio fetches for <Play>, static files, the login form, the language switch, and the

@@ -7,8 +7,8 @@ from pathlib import Path
 from hotline.base import prompt_store
 from hotline.base.models import utcnow
 from hotline.rotas.resolve import next_on_call, on_call_now
-from hotline.service.sandbox import Hotline
 from tests.console.conftest import logged_in_client, login, shot
+from tests.support.sandbox import Hotline
 
 
 def test_every_prompt_is_listed_and_one_is_uploaded_published_and_rolled_back(context, hotline: Hotline,

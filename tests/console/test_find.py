@@ -14,8 +14,8 @@ from sqlalchemy import select
 from hotline.base.models import Call, Incident
 from hotline.paging import commands
 from hotline.paging.commands import Actor, Channel
-from hotline.service.sandbox import HOTLINE, Hotline
 from tests.console.conftest import login, shot
+from tests.support.sandbox import HOTLINE, Hotline
 
 ADMIN = Actor("alice", Channel.CONSOLE)
 SEEDED = 205

@@ -12,8 +12,8 @@ from hotline.base.models import Incident, Transcript
 from hotline.paging import commands, jobs
 from hotline.paging.commands import Actor, Channel
 from hotline.paging.models import Callout
-from hotline.service.sandbox import HOTLINE, Hotline
 from tests.console.conftest import confirm, logged_in_client, login, shot
+from tests.support.sandbox import HOTLINE, Hotline
 
 CALLER = "+886955000123"
 DIRECTOR = "+886912000009"  # `other` reports page the management rota: the director alone

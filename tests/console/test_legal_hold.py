@@ -10,8 +10,8 @@ from hotline.base.models import Incident, utcnow
 from hotline.base.states import RecordingStatus
 from hotline.paging import commands, jobs
 from hotline.paging.commands import Actor, Channel
-from hotline.service.sandbox import Hotline
 from tests.console.conftest import login, shot
+from tests.support.sandbox import Hotline
 
 
 def test_legal_hold_button_keeps_a_recording_past_retention(context, hotline: Hotline, speech_wav: Path):

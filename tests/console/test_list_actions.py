@@ -11,8 +11,8 @@ from pathlib import Path
 from hotline.base.models import Incident
 from hotline.paging import commands, jobs
 from hotline.paging.commands import Actor, Channel
-from hotline.service.sandbox import HOTLINE, Hotline
 from tests.console.conftest import confirm, login, shot
+from tests.support.sandbox import HOTLINE, Hotline
 
 LIN = "+886912000002"  # reputation reports page the PR rota: Lin Mei alone
 NOTIFY_STUB = """window.__notified = [];

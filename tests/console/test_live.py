@@ -11,8 +11,8 @@ from sqlalchemy import select
 from hotline.base.models import Incident, Transcript
 from hotline.paging import commands, jobs
 from hotline.paging.commands import Actor, Channel
-from hotline.service.sandbox import HOTLINE, Hotline
 from tests.console.conftest import ADMIN, logged_in_client, login, shot
+from tests.support.sandbox import HOTLINE, Hotline
 
 
 def test_recording_transcript_and_timeline_arrive_live_and_audio_keeps_playing(context, hotline: Hotline,

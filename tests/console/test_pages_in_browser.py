@@ -9,9 +9,9 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from hotline.service.sandbox import Hotline
 from tests.console.conftest import ARTIFACTS, login
 from tests.console.test_translations import pages
+from tests.support.sandbox import Hotline
 
 AXE = Axe()
 SIZES = [(390, "en-US"), (390, "zh-TW"), (1280, "en-US")]

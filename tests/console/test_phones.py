@@ -4,8 +4,8 @@ from a WAV file), a second tab is the on-call director who answers the callout a
 from __future__ import annotations
 
 from hotline.base.models import Recording
-from hotline.service.sandbox import Hotline
 from tests.console.conftest import login, shot
+from tests.support.sandbox import Hotline
 
 CALLER = "+886955000777"
 DIRECTOR = "+886912000009"  # `other` reports page the management rota: the director alone

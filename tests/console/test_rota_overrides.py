@@ -12,8 +12,8 @@ import pytest
 
 from hotline.paging import commands, jobs
 from hotline.paging.commands import Actor, Channel
-from hotline.service.sandbox import Hotline
 from tests.console.conftest import confirm, login, report, shot
+from tests.support.sandbox import Hotline
 
 LIN = "+886912000002"
 

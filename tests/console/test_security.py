@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
-from hotline.service.sandbox import Hotline
 from tests.console.conftest import ADMIN, ADMIN_PW, VIEWER, VIEWER_PW, login
+from tests.support.sandbox import Hotline
 
 
 @pytest.fixture()

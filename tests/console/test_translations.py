@@ -19,9 +19,9 @@ from werkzeug.routing import IntegerConverter
 from hotline.base import states
 from hotline.base.config import ROOT
 from hotline.console import words
-from hotline.service.sandbox import Hotline
 from hotline.web import catalog
 from tests.console.conftest import ADMIN, logged_in_client
+from tests.support.sandbox import Hotline
 
 METHODS = [("**.py", "python"), ("**.html", "jinja2")]
 

@@ -12,10 +12,10 @@ from werkzeug.security import generate_password_hash
 
 from hotline.base.config import ROOT
 from hotline.service.embedded_redis import start_embedded_redis
-from hotline.service.sandbox import Hotline
 from tests.callout.e2e import with_languages
 from tests.console.conftest import logged_in_client
 from tests.postgres import database_for
+from tests.support.sandbox import Hotline
 
 PEOPLE = ("chen", "lin", "wang", "huang", "director", "counsel")
 # Two admins (the two-person rule needs a second one) and a viewer; cheap hashes for speed.

@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from hotline.base.config import ROOT
-from hotline.service.sandbox import Hotline
 from tests.console.conftest import CHROMIUM
 from tests.crisis.conftest import USERS, make_hotline
+from tests.support.sandbox import Hotline
 
 CALLER = "+886955000321"
 ARTIFACTS = ROOT / "artifacts" / "crisis"

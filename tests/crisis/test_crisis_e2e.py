@@ -8,17 +8,17 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from crisis import team
-from hotline.base.crisis_models import BridgeLeg, Crisis, CrisisMember, CrisisState, CrisisStatement, CrisisStep
-from hotline.base.crisis_settings import crisis_settings
 from hotline.base.models import utcnow
 from hotline.base.pins import set_pin
-from hotline.darksite.export import export
+from hotline.crisis import team
+from hotline.crisis.darksite.export import export
+from hotline.crisis.models import BridgeLeg, Crisis, CrisisMember, CrisisState, CrisisStatement, CrisisStep
+from hotline.crisis.settings import crisis_settings
 from hotline.paging import commands, jobs
 from hotline.paging.commands import Actor, Channel
-from hotline.service.sandbox import HOTLINE, Hotline
 from sim import conference
 from tests.crisis.conftest import client_for
+from tests.support.sandbox import HOTLINE, Hotline
 
 CALLER = "+886912345678"
 

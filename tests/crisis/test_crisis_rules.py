@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from hotline.base.config import load_config
-from hotline.base.crisis_models import BridgeLeg, CrisisMember, CrisisStatement, CrisisStep
 from hotline.base.db import Database
 from hotline.base.models import AuditEvent, Incident
-from hotline.lifecycle import crisis
+from hotline.crisis import commands as crisis
+from hotline.crisis.models import BridgeLeg, CrisisMember, CrisisStatement, CrisisStep
 from hotline.paging.commands import Actor, Channel
 from hotline.paging.followups import NotifyTeam
 from tests.postgres import database
@@ -122,8 +122,8 @@ def newest(s) -> CrisisStatement:
 
 
 def test_the_team_is_resolved_from_rotas_now_and_a_deputy_never_doubles_the_lead(cfg):
-    from crisis import team
-    from hotline.base.crisis_settings import crisis_settings
+    from hotline.crisis import team
+    from hotline.crisis.settings import crisis_settings
 
     plan = crisis_settings(cfg).plans["cyber_security"]
     rotas = cfg.extras["oncall"].rotas

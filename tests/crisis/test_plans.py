@@ -10,8 +10,8 @@ import pytest
 
 from hotline.base.config import ROOT, load_config
 from hotline.base.config_errors import ConfigError
-from hotline.base.crisis_settings import crisis_settings
-from hotline.base.plan_settings import ROLES, parse_duration
+from hotline.crisis.plans import ROLES, parse_duration
+from hotline.crisis.settings import crisis_settings
 
 SIX = {"natural_disaster", "cyber_security", "public_health", "supply_chain", "workplace_accident", "reputation"}
 

@@ -7,15 +7,15 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from hotline.base.drill_models import Drill, DrillState
 from hotline.base.models import Incident
 from hotline.base.states import IncidentStatus
-from hotline.lifecycle import drills
+from hotline.drills import commands as drills
+from hotline.drills.models import Drill, DrillState
 from hotline.paging import commands, jobs
 from hotline.paging.commands import Actor, Channel
 from hotline.service.embedded_redis import start_embedded_redis
-from hotline.service.sandbox import Hotline
 from tests.callout import e2e
+from tests.support.sandbox import Hotline
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

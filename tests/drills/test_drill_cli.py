@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from hotline.service.drill_cli import main
+from hotline.drills.cli import main
 from tests.drills.test_surprise_cycle import runtime_with_a_surprise  # noqa: F401  (the `rt` fixture)
 
 

@@ -8,10 +8,10 @@ import io
 
 from sqlalchemy import select
 
-from hotline.base.drill_models import Drill, DrillEvent, DrillState
 from hotline.base.models import Incident
-from hotline.service.sandbox import Hotline
+from hotline.drills.models import Drill, DrillEvent, DrillState
 from tests.console.conftest import browser, context, hotline, login, mic_wav, shot  # noqa: F401  (fixtures)
+from tests.support.sandbox import Hotline
 
 
 def test_start_inject_stop_report_csv_and_charts(context, hotline: Hotline):  # noqa: F811
@@ -31,7 +31,7 @@ def test_start_inject_stop_report_csv_and_charts(context, hotline: Hotline):  # 
         drill = s.scalars(select(Drill).order_by(Drill.id.desc())).first()
         assert drill is not None and drill.participants == ["lin"] and drill.state == DrillState.RUNNING
         (incident,) = s.scalars(select(Incident).where(Incident.drill_id == drill.id))
-    from hotline.lifecycle import drills  # the facilitator's screen follows what happens, without a reload
+    from hotline.drills import commands as drills  # the facilitator's screen follows what happens, without a reload
     drills.run(drills.inject, hotline.config, drill.id, "twilio_down", drills.Actor("bob", drills.Channel.CLI))
     page.locator("#timeline", has_text="Twilio fails for 2 minutes").wait_for()
     page.locator("#inject-form select[name=event]").select_option("second_report")

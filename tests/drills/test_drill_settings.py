@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hotline.base.config import ConfigError, load_config
-from hotline.base.drill_schedule import pick_time
-from hotline.base.drill_settings import phone_behaviour
+from hotline.drills.schedule import pick_time
+from hotline.drills.settings import phone_behaviour
 from tests.callout.conftest import BASE_TOML
 
 ONCALL = """

@@ -14,20 +14,21 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from hotline.base.drill_models import Drill, DrillEvent, DrillState
-from hotline.base.drill_settings import Scenario
 from hotline.base.models import Incident, utcnow
 from hotline.base.states import IncidentStatus
-from hotline.lifecycle import drill_report, drills
+from hotline.drills import commands as drills
+from hotline.drills import report as drill_report
+from hotline.drills.models import Drill, DrillEvent, DrillState
+from hotline.drills.settings import Scenario
 from hotline.paging import cli as callout_cli
 from hotline.paging import commands, jobs
 from hotline.paging.callout.states import CalloutState
 from hotline.paging.commands import Actor, Channel
 from hotline.paging.models import Callout
-from hotline.service.sandbox import Hotline
 from tests.callout import e2e
 from tests.callout.e2e import CHEN, DIRECTOR, LIN, RING, WANG
 from tests.drills.conftest import clean_up
+from tests.support.sandbox import Hotline
 
 NOTICE = "This is a drill."
 FACILITATOR = Actor("facilitator", Channel.CONSOLE)

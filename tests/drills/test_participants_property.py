@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from hotline.base.config import Person
 from hotline.base.db import Database, create_schema
-from hotline.base.drill_models import Drill
+from hotline.drills.models import Drill
 from hotline.paging.callout.store import contacts_for
 from hotline.paging.models import Callout
 from hotline.rotas.policy import OncallSettings, Override, Policy, Rota, Step

@@ -6,8 +6,8 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
-from hotline.base.drill_settings import Targets
-from hotline.lifecycle.drill_report import AttemptRow, figures, to_csv
+from hotline.drills.report import AttemptRow, figures, to_csv
+from hotline.drills.settings import Targets
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

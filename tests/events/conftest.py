@@ -11,12 +11,12 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from hotline.base import integrations
-from hotline.base.event_models import EventAlert
 from hotline.base.models import Incident
+from hotline.events import integrations
+from hotline.events.models import EventAlert
 from hotline.service.embedded_redis import start_embedded_redis
-from hotline.service.sandbox import Hotline
 from tests.callout import e2e
+from tests.support.sandbox import Hotline
 
 RATE_LIMIT = 40
 RULES = f"""

@@ -14,13 +14,13 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from hotline.base.event_models import EventAlert, Integration
 from hotline.base.states import IncidentStatus
+from hotline.events.models import EventAlert, Integration
 from hotline.service.embedded_redis import free_port
-from hotline.service.sandbox import Hotline
 from tests.callout import e2e
 from tests.callout.e2e import CHEN, quiet_phones  # noqa: F401  (autouse: phones wait for the test)
 from tests.events.conftest import add_integration
+from tests.support.sandbox import Hotline
 
 BINARY = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
 pytestmark = pytest.mark.skipif(not Path(BINARY).exists(),

@@ -7,11 +7,11 @@ import time
 
 import requests
 
-from hotline.base import integrations
+from hotline.events import integrations
 from hotline.events.auth import SIGNATURE_HEADER, sign
-from hotline.service.sandbox import Hotline
 from tests.callout.e2e import quiet_phones  # noqa: F401  (autouse: phones wait for the test)
 from tests.events.conftest import RATE_LIMIT, add_integration, alerts_for, incident_count, post, trigger
+from tests.support.sandbox import Hotline
 
 
 def _raw(h: Hotline, body: bytes, headers: dict[str, str] | None = None) -> requests.Response:

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from hotline.service.embedded_redis import start_embedded_redis
-from hotline.service.sandbox import Hotline
 from tests.console.conftest import console_config, logged_in_client
 from tests.events.conftest import add_integration, alerts_for, post, trigger
+from tests.support.sandbox import Hotline
 
 
 @pytest.fixture(scope="module")

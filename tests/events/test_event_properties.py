@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import rule, run_state_machine_as_test
 
-from hotline.base import integrations
-from hotline.base.event_rules import Event, Verdict
 from hotline.base.runtime import get_runtime
-from hotline.lifecycle import events
+from hotline.events import commands as events
+from hotline.events import integrations
+from hotline.events.rules import Event, Verdict
 from tests.lifecycle.test_lifecycle_properties import LifecycleMachine, World
 from tests.lifecycle.test_lifecycle_properties import world as world  # noqa: F401, PLC0414  (the fixture)
 

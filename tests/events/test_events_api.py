@@ -10,10 +10,10 @@ from sqlalchemy import select
 from hotline.base.states import IncidentStatus
 from hotline.paging.callout.states import CalloutState
 from hotline.paging.models import Callout
-from hotline.service.sandbox import Hotline
 from tests.callout import e2e
 from tests.callout.e2e import CHEN, quiet_phones  # noqa: F401  (autouse: phones wait for the test)
 from tests.events.conftest import action, add_integration, alerts_for, incident_count, post, trigger
+from tests.support.sandbox import Hotline
 
 S = IncidentStatus
 

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 
 from hotline.service.embedded_redis import start_embedded_redis
-from hotline.service.sandbox import Hotline
 from tests.callout.e2e import quiet_phones  # noqa: F401  (autouse: phones wait for the test)
 from tests.events.conftest import write_config
 from tests.events.test_events_api import (  # noqa: F401  (collected here with this module's `h`)
@@ -17,6 +16,7 @@ from tests.events.test_events_api import (  # noqa: F401  (collected here with t
     test_the_same_dedup_key_joins_and_counts_repeats,
 )
 from tests.postgres import database_for
+from tests.support.sandbox import Hotline
 
 
 @pytest.fixture(scope="module")

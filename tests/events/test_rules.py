@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from hotline.base.config import ROOT, ConfigError, load_config
-from hotline.base.event_rules import ConditionError, Event, Rule, TypeRules, Verdict, decide, parse_condition
-from hotline.base.event_settings import event_settings
 from hotline.events import parse
+from hotline.events.rules import ConditionError, Event, Rule, TypeRules, Verdict, decide, parse_condition
+from hotline.events.settings import event_settings
 
 RULES = TypeRules(tuple(Rule(name, tuple(parse_condition(c) for c in conds), Verdict(verdict))
                         for name, conds, verdict in (

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from hotline.base.models import Recording
-from hotline.service.sandbox import HOTLINE, Hotline
 from tests.postgres import database_for
+from tests.support.sandbox import HOTLINE, Hotline
 
 CALLER = "+886912345678"
 

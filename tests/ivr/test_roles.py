@@ -16,7 +16,7 @@ from hotline.base.models import AuditEvent, Incident, Recording, utcnow
 from hotline.paging import commands, jobs
 from hotline.paging.callout.store import callout_for_incident
 from hotline.paging.commands import Actor, Channel
-from hotline.service.sandbox import HOTLINE, Hotline
+from tests.support.sandbox import HOTLINE, Hotline
 
 SATELLITE_OPERATOR = "+881631234567"
 OPERATOR_PIN, ADMIN_PIN = "482916", "735120"

@@ -7,8 +7,8 @@ import pytest
 
 from hotline.base.models import Incident
 from hotline.paging.models import Callout
-from hotline.service.sandbox import HOTLINE, Hotline
 from tests.callout.e2e import CHEN, next_call, report, write_config
+from tests.support.sandbox import HOTLINE, Hotline
 
 WANG = "+886912000003"  # in the `duty` rota, so recognised by caller ID
 WANG_PIN = "135792"

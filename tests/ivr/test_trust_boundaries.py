@@ -14,7 +14,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from hotline.base.models import Incident, Recording
-from hotline.service.sandbox import HOTLINE, Hotline
+from tests.support.sandbox import HOTLINE, Hotline
 
 OPERATOR = "+881631234567"  # radio_north in config.toml: recognised by caller ID alone
 ON_CALL = "+886912000001"  # chen, in the it_security rota

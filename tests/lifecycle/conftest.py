@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from hotline.service.embedded_redis import start_embedded_redis
-from hotline.service.sandbox import Hotline
 from tests.callout import e2e
+from tests.support.sandbox import Hotline
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,10 @@ from hotline.base.states import CalloutState, IncidentStatus, RecordingStatus
 from hotline.paging.callout import links
 from hotline.paging.models import Attempt, Callout, callout_incidents
 from hotline.service.embedded_redis import start_embedded_redis
-from hotline.service.sandbox import HOTLINE, Hotline
 from sim.signing import signature
 from tests.callout import e2e
 from tests.callout.e2e import CHEN, LIN, quiet_phones  # noqa: F401  (autouse)
+from tests.support.sandbox import HOTLINE, Hotline
 
 S = IncidentStatus
 

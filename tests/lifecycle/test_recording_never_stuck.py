@@ -16,9 +16,9 @@ from hotline.base.models import Recording, utcnow
 from hotline.base.states import RecordingStatus
 from hotline.paging import commands, jobs
 from hotline.paging.followups import Fetch
-from hotline.service.sandbox import Hotline
 from tests.callout import e2e
 from tests.callout.e2e import CHEN, quiet_phones  # noqa: F401  (autouse)
+from tests.support.sandbox import Hotline
 
 
 def test_a_recording_that_cannot_be_fetched_ends_failed_and_is_tried_again(h: Hotline, monkeypatch,

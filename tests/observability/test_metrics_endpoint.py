@@ -9,7 +9,7 @@ from prometheus_client import REGISTRY
 from redis import Redis
 
 from hotline.base.lockout import Lockout
-from hotline.service.sandbox import Hotline
+from tests.support.sandbox import Hotline
 
 
 def sample(name: str, **labels: str) -> float:

@@ -22,9 +22,9 @@ from hotline.paging import commands, jobs
 from hotline.paging.commands import Actor, Channel
 from hotline.retention import purge as retention
 from hotline.service.embedded_redis import start_embedded_redis
-from hotline.service.sandbox import Hotline
 from tests.callout import e2e
 from tests.postgres import database_for
+from tests.support.sandbox import Hotline
 
 ADMIN = Actor("test-admin", Channel.CLI)
 

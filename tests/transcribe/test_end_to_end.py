@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from hotline.base.config import ROOT
 from hotline.base.models import Transcript
-from hotline.service.sandbox import HOTLINE, Hotline
 from sim import speech
+from tests.support.sandbox import HOTLINE, Hotline
 
 
 def korean_config(folder: Path) -> Path:

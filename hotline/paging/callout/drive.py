@@ -22,11 +22,11 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
-from hotline.base.drill_models import Drill
 from hotline.base.metrics import CALLOUT_FIRST_DIAL_SECONDS, observe_since
 from hotline.base.models import utcnow
 from hotline.base.runtime import get_runtime
 from hotline.base.states import AttemptState, CalloutState
+from hotline.drills.models import Drill
 from hotline.paging.callout import links
 from hotline.paging.callout.decide import (
     CALLBACK_GRACE,

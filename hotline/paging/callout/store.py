@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, object_session
 
 from hotline.base import audit
 from hotline.base.config import Person
-from hotline.base.drill_models import Drill
+from hotline.drills.models import Drill
 from hotline.paging.callout.decide import (
     Action,
     AttemptView,

@@ -1,0 +1,251 @@
+"""Lifecycle commands for a crisis: verify, activate, track the team and the checklist, publish.
+
+The rules, written once:
+
+1. A report is verified once: its acceptor (from the phone menu after accepting, or in the
+   console) confirms it as real, which activates the plan for its type, or marks it a false
+   alarm with a note, which activates nothing. An admin may activate straight from the console,
+   accepted or not. One verdict per incident (a unique index): a second one is refused.
+2. Activation copies the plan onto the crisis (a snapshot): the team as resolved now (each role's
+   lead, rotas resolved to whoever is on call), the checklist with absolute deadlines. Every
+   team member is due to be called at once; the convergence cycle calls whoever is still due,
+   so a lost job only delays the calls.
+3. A statement is drafted by one person and published only when approved; under the two-person
+   rule (`[crisis] two_person_rule`) the approver must be someone else. An empty statement is
+   refused. The dark site shows only published statements of crises it is switched on for.
+4. Every change writes one audit row on the incident's timeline, with actor and channel.
+
+Each command takes a session and returns `commands.Outcome`, like the rest of the lifecycle.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.base import audit
+from hotline.base.config import Config
+from hotline.base.models import Incident, utcnow
+from hotline.base.states import IncidentStatus
+from hotline.crisis import team
+from hotline.crisis.models import (
+    BridgeLeg,
+    Crisis,
+    CrisisMember,
+    CrisisState,
+    CrisisStatement,
+    CrisisStep,
+    MemberState,
+    StatementState,
+)
+from hotline.crisis.settings import crisis_settings
+from hotline.paging.commands import Actor, Outcome
+from hotline.paging.followups import NotifyTeam
+
+
+def _audit(s: Session, kind: str, incident_id: int, actor: Actor, **detail: object) -> None:
+    audit.record(s, kind, incident_id, actor=actor.who, via=str(actor.channel), **detail)
+
+
+def crisis_for(s: Session, incident_id: int) -> Crisis | None:
+    return s.scalar(select(Crisis).where(Crisis.incident_id == incident_id))
+
+
+def _verdict_allowed(s: Session, incident_id: int, actor: Actor, acceptor_only: bool) -> Outcome | Incident:
+    incident = s.get(Incident, incident_id)
+    if incident is None:
+        return Outcome(False, "no_incident", f"no incident {incident_id}")
+    if incident.status == IncidentStatus.CLOSED:
+        return Outcome(False, "closed", "the incident is closed", (incident_id,))
+    existing = crisis_for(s, incident_id)
+    if existing is not None:
+        return Outcome(False, f"already_{existing.state}", f"already decided: {existing.state} by "
+                       f"{existing.decided_by}", (incident_id,))
+    if acceptor_only and incident.accepted_by != actor.who:
+        return Outcome(False, "not_acceptor", "only the person who accepted the report can verify it",
+                       (incident_id,))
+    return incident
+
+
+def _add(s: Session, crisis: Crisis) -> bool:
+    """Insert the one verdict; a concurrent second verdict loses on the unique index."""
+    try:
+        with s.begin_nested():
+            s.add(crisis)
+            s.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def activate(s: Session, incident_id: int, cfg: Config, actor: Actor, *, acceptor_only: bool,
+             now: datetime | None = None) -> Outcome:
+    """Confirm the report as real and activate its plan: team, checklist, bridge, notification."""
+    now = now or utcnow()
+    checked = _verdict_allowed(s, incident_id, actor, acceptor_only)
+    if isinstance(checked, Outcome):
+        return checked
+    plan = crisis_settings(cfg).plans.get(checked.type_key)
+    if plan is None:
+        return Outcome(False, "no_plan", f"no crisis plan for type {checked.type_key!r}: add plans/"
+                       f"{checked.type_key}.toml", (incident_id,))
+    crisis = Crisis(incident_id=incident_id, type_key=plan.type_key, state=CrisisState.ACTIVE, decided_by=actor.who,
+                    decided_via=str(actor.channel), decided_at=now)
+    if not _add(s, crisis):
+        return Outcome(False, "already_decided", "already decided by someone else", (incident_id,))
+    seats = team.leads(plan, cfg.extras["oncall"].rotas, now)
+    for seat in seats:
+        s.add(CrisisMember(crisis_id=crisis.id, role=seat.role, person_key=seat.person, next_call_at=now))
+    for i, step in enumerate(plan.steps):
+        s.add(CrisisStep(crisis_id=crisis.id, position=i, owner_role=step.owner, text=dict(step.text),
+                         due_at=now + step.deadline))
+    _audit(s, "crisis.activated", incident_id, actor, plan=plan.type_key, crisis_id=crisis.id,
+           team={seat.role: seat.person for seat in seats}, steps=len(plan.steps))
+    return Outcome(True, "activated", f"crisis plan {plan.type_key} activated", (incident_id,),
+                   then=(NotifyTeam(crisis.id),))
+
+
+def false_alarm(s: Session, incident_id: int, actor: Actor, note: str, *, acceptor_only: bool,
+                now: datetime | None = None) -> Outcome:
+    """Not real: recorded with a note; no plan, no team, no bridge, no dark site."""
+    note = note.strip()
+    if not note:
+        return Outcome(False, "note_required", "say why it is a false alarm", (incident_id,))
+    checked = _verdict_allowed(s, incident_id, actor, acceptor_only)
+    if isinstance(checked, Outcome):
+        return checked
+    crisis = Crisis(incident_id=incident_id, type_key=checked.type_key, state=CrisisState.FALSE_ALARM,
+                    decided_by=actor.who, decided_via=str(actor.channel), decided_at=now or utcnow(), note=note[:2000])
+    if not _add(s, crisis):
+        return Outcome(False, "already_decided", "already decided by someone else", (incident_id,))
+    _audit(s, "crisis.false_alarm", incident_id, actor, note=note[:2000])
+    return Outcome(True, "false_alarm", "marked as a false alarm", (incident_id,))
+
+
+def member_confirmed(s: Session, member_id: int, actor: Actor, now: datetime | None = None) -> Outcome:
+    """A team member pressed 1 (or 2: joining the bridge confirms too). Idempotent."""
+    member = s.get(CrisisMember, member_id)
+    if member is None:
+        return Outcome(False, "no_member")
+    incident_id = member.crisis.incident_id
+    if member.state == MemberState.CONFIRMED:
+        return Outcome(True, "already_confirmed", incident_ids=(incident_id,))
+    member.state, member.confirmed_at, member.next_call_at = MemberState.CONFIRMED, now or utcnow(), None
+    _audit(s, "crisis.member_confirmed", incident_id, actor, role=member.role, person=member.person_key,
+           deputy=member.is_deputy)
+    return Outcome(True, "confirmed", incident_ids=(incident_id,))
+
+
+def newest_active(s: Session) -> Crisis | None:
+    return s.scalar(select(Crisis).where(Crisis.state == CrisisState.ACTIVE).order_by(Crisis.decided_at.desc())
+                    .limit(1))
+
+
+def member_to_bridge(s: Session, person: str) -> int | None:
+    """The person's seat on the newest active crisis they are on the team of, if any."""
+    return s.scalar(select(CrisisMember.id).join(Crisis).where(
+        Crisis.state == CrisisState.ACTIVE, CrisisMember.person_key == person)
+        .order_by(Crisis.decided_at.desc(), CrisisMember.id).limit(1))
+
+
+def complete_step(s: Session, step_id: int, actor: Actor, done: bool = True, now: datetime | None = None) -> Outcome:
+    step = s.get(CrisisStep, step_id)
+    if step is None:
+        return Outcome(False, "no_step", "no such step")
+    incident_id = step.crisis.incident_id
+    if done == (step.done_at is not None):
+        return Outcome(False, "unchanged", "already done" if done else "not done", (incident_id,))
+    step.done_by, step.done_at = (actor.who, now or utcnow()) if done else (None, None)
+    _audit(s, "crisis.step_done" if done else "crisis.step_reopened", incident_id, actor, step_id=step_id,
+           owner=step.owner_role, text=step.text.get("en-US") or next(iter(step.text.values()), ""))
+    return Outcome(True, "step_done" if done else "step_reopened", incident_ids=(incident_id,))
+
+
+def statement_template(s: Session, crisis: Crisis, cfg: Config) -> dict[str, str]:
+    """The plan's first statement with its placeholders filled, per language."""
+    plan = crisis_settings(cfg).plans.get(crisis.type_key)
+    incident = s.get(Incident, crisis.incident_id)
+    if plan is None or incident is None:
+        return {}
+    at = crisis.decided_at.astimezone(ZoneInfo(cfg.timezone)).strftime("%Y-%m-%d %H:%M")
+    site = cfg.sites.get(incident.site or "", cfg.org_name)
+    return {lang: body.format(type=cfg.type_name(crisis.type_key, lang), time=at, site=site,
+                              reference=incident.ref or str(incident.id)) for lang, body in plan.statement.items()}
+
+
+def draft_statement(s: Session, crisis_id: int, bodies: dict[str, str], actor: Actor,
+                    now: datetime | None = None) -> Outcome:
+    crisis = s.get(Crisis, crisis_id)
+    if crisis is None or crisis.state != CrisisState.ACTIVE:
+        return Outcome(False, "no_crisis", "no active crisis")
+    cleaned = {lang: text.strip()[:8000] for lang, text in bodies.items() if text and text.strip()}
+    if not cleaned:
+        return Outcome(False, "empty_statement", "a statement cannot be empty: write it in at least one language",
+                       (crisis.incident_id,))
+    statement = CrisisStatement(crisis_id=crisis_id, bodies=cleaned, drafted_by=actor.who, drafted_at=now or utcnow())
+    s.add(statement)
+    s.flush()
+    _audit(s, "crisis.statement_drafted", crisis.incident_id, actor, statement_id=statement.id,
+           languages=sorted(cleaned))
+    return Outcome(True, "drafted", "statement drafted; a second person must approve it", (crisis.incident_id,))
+
+
+def approve_statement(s: Session, statement_id: int, actor: Actor, two_person_rule: bool,
+                      now: datetime | None = None) -> Outcome:
+    statement = s.get(CrisisStatement, statement_id)
+    if statement is None:
+        return Outcome(False, "no_statement", "no such statement")
+    incident_id = statement.crisis.incident_id
+    if statement.state != StatementState.DRAFT:
+        return Outcome(False, "already_published", "already published", (incident_id,))
+    if not any(str(b).strip() for b in statement.bodies.values()):
+        return Outcome(False, "empty_statement", "a statement cannot be empty", (incident_id,))
+    if two_person_rule and statement.drafted_by == actor.who:
+        return Outcome(False, "own_draft", "you drafted this statement: a second person must approve it",
+                       (incident_id,))
+    statement.state, statement.approved_by = StatementState.PUBLISHED, actor.who
+    statement.published_at = now or utcnow()
+    _audit(s, "crisis.statement_published", incident_id, actor, statement_id=statement_id,
+           drafted_by=statement.drafted_by)
+    return Outcome(True, "published", "statement published", (incident_id,))
+
+
+def set_dark_site(s: Session, crisis_id: int, on: bool, actor: Actor) -> Outcome:
+    crisis = s.get(Crisis, crisis_id)
+    if crisis is None or crisis.state != CrisisState.ACTIVE:
+        return Outcome(False, "no_crisis", "no active crisis")
+    if crisis.dark_site_on == on:
+        return Outcome(False, "unchanged", "the dark site is already " + ("on" if on else "off"),
+                       (crisis.incident_id,))
+    crisis.dark_site_on = on
+    _audit(s, "crisis.dark_site_on" if on else "crisis.dark_site_off", crisis.incident_id, actor, crisis_id=crisis_id)
+    return Outcome(True, "dark_site_on" if on else "dark_site_off",
+                   "the dark site is " + ("on" if on else "off"), (crisis.incident_id,))
+
+
+def bridge_event(s: Session, crisis_id: int, call_sid: str, event: str, person: str | None,
+                 now: datetime | None = None) -> Outcome:
+    """A conference status callback: someone joined or left the crisis bridge.
+
+    Twilio may deliver a leg's callbacks out of order: a leave that comes before its join
+    records a leg already left, so the late join cannot show that person on the bridge forever."""
+    crisis = s.get(Crisis, crisis_id)
+    if crisis is None or not call_sid:
+        return Outcome(False, "no_crisis")
+    now = now or utcnow()
+    leg = s.scalar(select(BridgeLeg).where(BridgeLeg.crisis_id == crisis_id, BridgeLeg.call_sid == call_sid))
+    leaving = event == "participant-leave"
+    if leg is None and (leaving or event == "participant-join"):
+        s.add(BridgeLeg(crisis_id=crisis_id, call_sid=call_sid, person_key=person or None, joined_at=now,
+                        left_at=now if leaving else None))
+    elif leaving and leg is not None and leg.left_at is None:
+        leg.left_at = now
+    else:
+        return Outcome(True, "unchanged", incident_ids=(crisis.incident_id,))
+    audit.record(s, "crisis.bridge_" + event.removeprefix("participant-"), crisis.incident_id,
+                 actor=person or "unknown", call_sid=call_sid)
+    return Outcome(True, event, incident_ids=(crisis.incident_id,))

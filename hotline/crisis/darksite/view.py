@@ -1,0 +1,74 @@
+"""What the dark site shows, as plain data: pure functions over rows, so the page, the Atom feed
+and the static export all say the same thing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.base.config import Config
+from hotline.base.models import Incident
+from hotline.crisis.models import Crisis, CrisisState, CrisisStatement, StatementState
+from hotline.crisis.settings import crisis_settings
+
+WORDS: dict[str, dict[str, str]] = {
+    "en-US": {"title": "{org}: official statements", "updated": "Updated", "contact": "Contact us",
+              "none": "There are no statements yet.", "feed": "Atom feed", "dormant": "{org}",
+              "published": "Published", "language": "English"},
+    "zh-TW": {"title": "{org}：官方聲明", "updated": "更新時間", "contact": "聯絡我們",
+              "none": "目前尚無聲明。", "feed": "Atom 訂閱", "dormant": "{org}",
+              "published": "發布時間", "language": "中文"},
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    title: str
+    body: str
+    body_lang: str  # the language the body is in (another one when this language has none)
+    published_at: datetime
+    local_time: str
+
+
+@dataclass(frozen=True)
+class Site:
+    on: bool
+    lang: str
+    entries: tuple[Entry, ...]
+    contacts: tuple[tuple[str, str], ...]  # (label, number)
+    languages: tuple[str, ...]
+
+    @property
+    def updated(self) -> datetime | None:
+        return self.entries[0].published_at if self.entries else None
+
+
+def words(lang: str) -> dict[str, str]:
+    return WORDS.get(lang, WORDS["en-US"])
+
+
+def build(s: Session, cfg: Config, lang: str) -> Site:
+    """The site in `lang`: published statements of crises it is switched on for, newest first."""
+    zone = ZoneInfo(cfg.timezone)
+    on = s.scalar(select(Crisis.id).where(Crisis.state == CrisisState.ACTIVE, Crisis.dark_site_on.is_(True))
+                  .limit(1)) is not None
+    rows = s.execute(select(CrisisStatement, Crisis, Incident).join(Crisis, Crisis.id == CrisisStatement.crisis_id)
+                     .join(Incident, Incident.id == Crisis.incident_id)
+                     .where(Crisis.state == CrisisState.ACTIVE, Crisis.dark_site_on.is_(True),
+                            CrisisStatement.state == StatementState.PUBLISHED)
+                     .order_by(CrisisStatement.published_at.desc(), CrisisStatement.id.desc())).all()
+    entries = []
+    for statement, crisis, incident in rows:
+        body_lang = lang if statement.bodies.get(lang) else next(iter(statement.bodies), lang)
+        title = f"{cfg.type_name(crisis.type_key, lang)} · {incident.ref or incident.id}"
+        local = statement.published_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        entries.append(Entry(statement.id, title, statement.bodies.get(body_lang, ""), body_lang,
+                             statement.published_at, local))
+    contacts = tuple((c.label.get(lang) or next(iter(c.label.values()), ""), c.number)
+                     for c in crisis_settings(cfg).contacts)
+    return Site(on, lang, tuple(entries), contacts, cfg.languages)

@@ -1,0 +1,171 @@
+"""Notify the crisis team: every due member gets a call (and, the first time, an SMS) at once.
+
+Driven by the convergence cycle (and by the job queued at activation), so nothing hangs after a
+crash: a member is due while `next_call_at` has passed and they have not confirmed. Each call is
+claimed in the database first (a conditional update moves `next_call_at` on), so two engines or
+a job and the cycle never ring the same person twice for one round. The calls of one pass are
+placed side by side on a small thread pool: the last member's phone must not wait for the first
+member's Calls.create to return, and every call is placed before the first SMS is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from hotline.base import audit
+from hotline.base.config import Config
+from hotline.base.models import Incident
+from hotline.base.runtime import get_runtime
+from hotline.base.states import IncidentStatus
+from hotline.crisis import links, phrases, team
+from hotline.crisis.models import Crisis, CrisisMember, CrisisState, MemberState
+from hotline.crisis.settings import CrisisSettings, crisis_settings
+from hotline.provider import dialer
+
+log = logging.getLogger("crisis.notify")
+PARALLEL = 20  # concurrent Calls.create requests per pass
+RING_SECONDS = 30
+TRANSIENT_RETRY = timedelta(seconds=30)
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class Placement:
+    member_id: int
+    crisis_id: int
+    incident_id: int
+    phone: str
+    first: bool  # the first notification: an SMS goes with the call
+    sms: str
+
+
+def running() -> Select[tuple[int]]:
+    """Crises whose plan is active and whose incident is still open: closing the incident ends
+    the team's calls and the checklist reminders (reopening it resumes them)."""
+    return select(Crisis.id).join(Incident, Incident.id == Crisis.incident_id).where(
+        Crisis.state == CrisisState.ACTIVE, Incident.status != IncidentStatus.CLOSED)
+
+
+def notify_due(now: datetime) -> list[int]:
+    """Call every member who is due; returns the member ids called."""
+    rt = get_runtime()
+    cfg, settings = rt.config, crisis_settings(rt.config)
+    with rt.db.session() as s:
+        _call_in_deputies(s, cfg, settings, now)
+    with rt.db.session() as s:
+        claimed = _claim_due(s, settings, now)
+        s.commit()  # the claims are visible to the other engines before any phone rings
+        rows = s.execute(select(CrisisMember, Crisis, Incident).join(Crisis, Crisis.id == CrisisMember.crisis_id)
+                         .join(Incident, Incident.id == Crisis.incident_id).where(CrisisMember.id.in_(claimed))
+                         .order_by(CrisisMember.id)) if claimed else []
+        placements = [p for p in (_placement(cfg, *row) for row in rows) if p is not None]
+    if not placements:
+        return []
+    with ThreadPoolExecutor(max_workers=min(PARALLEL, len(placements))) as pool:
+        dialled = list(pool.map(lambda p: _dial(cfg, p), placements))  # every phone first ...
+        with rt.db.session() as s:
+            for p, result in zip(placements, dialled, strict=True):
+                _record(s, p, result, now)
+        texts = [p for p in placements if p.first]  # a failed call makes the SMS matter more, not less
+        list(pool.map(lambda p: send_sms(p.incident_id, p.phone, p.sms, kind="crisis.sms", member_id=p.member_id),
+                      texts))  # ... then the texts
+    return [p.member_id for p in placements]
+
+
+def _claim_due(s: Session, settings: CrisisSettings, now: datetime) -> list[int]:
+    """One conditional UPDATE takes every due member of an active crisis: whoever's UPDATE moves a
+    row places that call; a concurrent pass finds `next_call_at` already in the future."""
+    due = list(s.scalars(select(CrisisMember.id).where(
+        CrisisMember.crisis_id.in_(running()), CrisisMember.state == MemberState.DUE, CrisisMember.next_call_at <= now)
+        .order_by(CrisisMember.id).limit(BATCH)))
+    if not due:
+        return []
+    return list(s.scalars(update(CrisisMember).where(
+        CrisisMember.id.in_(due), CrisisMember.state == MemberState.DUE, CrisisMember.next_call_at <= now).values(
+        next_call_at=now + timedelta(minutes=settings.repeat_minutes), calls=CrisisMember.calls + 1,
+        last_called_at=now).returning(CrisisMember.id)))
+
+
+def _placement(cfg: Config, member: CrisisMember, crisis: Crisis, incident: Incident) -> Placement | None:
+    person = cfg.people.get(member.person_key)
+    if person is None:
+        return None
+    lang = phrases.language(person.languages, cfg.languages)
+    sms = phrases.text(lang, "sms", org=cfg.org_name, type=cfg.type_name(crisis.type_key, lang),
+                       ref=incident.ref or incident.id, role=phrases.role_name(lang, member.role),
+                       deputy=phrases.text(lang, "deputy") if member.is_deputy else "", hotline=cfg.numbers[0])
+    return Placement(member.id, crisis.id, crisis.incident_id, person.phone, member.calls == 1, sms)
+
+
+def _dial(cfg: Config, p: Placement) -> str | dialer.DialerError:
+    """Calls.create for one member; the SID, or the error (recorded by `_record`)."""
+    req = dialer.CallRequest(to=p.phone, from_=cfg.numbers[0], url=links.member_hook(cfg, "answer", p.member_id),
+                             status_callback=links.member_hook(cfg, "status", p.member_id), ring_timeout=RING_SECONDS)
+    try:
+        return dialer.place_call(req)
+    except dialer.DialerError as exc:
+        return exc
+
+
+def _record(s: Session, p: Placement, result: str | dialer.DialerError, now: datetime) -> None:
+    """The call's SID, or why it failed: a passing failure is retried soon, a permanent one ends
+    that member's notification (the timeline says why; the deputy is called in as for silence)."""
+    member = s.get(CrisisMember, p.member_id)
+    if isinstance(result, dialer.DialerError):
+        permanent = isinstance(result, dialer.PermanentError)
+        member.error = result.describe()
+        if permanent:
+            member.state = MemberState.FAILED
+        else:
+            member.next_call_at = now + TRANSIENT_RETRY
+        _audit(s, p, "crisis.dial_failed", error=result.describe(), permanent=permanent)
+        return
+    member.last_call_sid = result
+    member.first_dial_at = member.first_dial_at or now
+    _audit(s, p, "crisis.called", call_sid=result, person=member.person_key, role=member.role)
+
+
+def send_sms(incident_id: int, phone: str, body: str, kind: str, **detail: object) -> bool:
+    cfg = get_runtime().config
+    try:
+        sid = dialer.send_sms(phone, cfg.numbers[0], body)
+    except dialer.DialerError as exc:
+        with get_runtime().db.session() as s:
+            audit.record(s, f"{kind}_failed", incident_id, to=phone, error=exc.describe(), **detail)
+        return False
+    with get_runtime().db.session() as s:
+        audit.record(s, kind, incident_id, to=phone, sid=sid, **detail)
+    return True
+
+
+def _call_in_deputies(s: Session, cfg: Config, settings: CrisisSettings, now: datetime) -> None:
+    """A lead who has not confirmed after `rounds_before_deputy` calls: their deputy is called too."""
+    slow = list(s.scalars(select(CrisisMember).join(Crisis).where(
+        Crisis.id.in_(running()), CrisisMember.is_deputy.is_(False),
+        CrisisMember.state != MemberState.CONFIRMED, CrisisMember.calls >= settings.rounds_before_deputy)))
+    rotas = cfg.extras["oncall"].rotas
+    for lead in slow:
+        plan = settings.plans.get(lead.crisis.type_key)
+        seat = team.deputy(plan, lead.role, rotas, now, lead.person_key) if plan else None
+        if seat is None or _has_deputy(s, lead.crisis_id, lead.role):
+            continue
+        s.add(CrisisMember(crisis_id=lead.crisis_id, role=seat.role, person_key=seat.person, is_deputy=True,
+                           next_call_at=now))
+        audit.record(s, "crisis.deputy_called_in", lead.crisis.incident_id, role=lead.role, lead=lead.person_key,
+                     deputy=seat.person, calls=lead.calls)
+        s.flush()
+
+
+def _has_deputy(s: Session, crisis_id: int, role: str) -> bool:
+    return s.scalar(select(CrisisMember.id).where(CrisisMember.crisis_id == crisis_id, CrisisMember.role == role,
+                                                  CrisisMember.is_deputy.is_(True))) is not None
+
+
+def _audit(s: Session, p: Placement, kind: str, **detail: object) -> None:
+    audit.record(s, kind, p.incident_id, member_id=p.member_id, **detail)

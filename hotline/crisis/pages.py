@@ -1,0 +1,138 @@
+"""The crisis panel of an incident page, and the crisis list: verdict, team, bridge, checklist,
+statements, dark site. Every button is one lifecycle command (`hotline.crisis.commands`) acted
+as the logged-in admin, so the console writes no crisis state itself; viewers see the panel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from hotline.base.models import Incident, utcnow
+from hotline.base.runtime import get_runtime
+from hotline.crisis import commands
+from hotline.crisis.models import BridgeLeg, Crisis, CrisisState, StatementState
+from hotline.crisis.settings import crisis_settings
+from hotline.paging.commands import Actor, Channel, Outcome
+from hotline.paging.jobs import run
+from hotline.web.auth import current_viewer, guard, require_admin
+
+bp = Blueprint("console_crisis", __name__, template_folder="templates")
+bp.before_request(guard())
+
+
+@bp.before_request
+def _admins_act() -> None:
+    """Anyone logged in reads the panel; only admins press its buttons."""
+    if request.method == "POST":
+        require_admin()
+
+MESSAGES = {
+    "activated": "Crisis plan activated: the team is being called.", "false_alarm": "Marked as a false alarm.",
+    "note_required": "Say why it is a false alarm.", "no_plan": "There is no crisis plan for this type.",
+    "step_done": "Step done.", "step_reopened": "Step reopened.", "drafted": "Statement drafted: a second person "
+    "must approve it.", "published": "Statement published.", "own_draft": "You drafted this statement: a second "
+    "person must approve it.", "empty_statement": "A statement cannot be empty.", "dark_site_on": "The dark site "
+    "is on.", "dark_site_off": "The dark site is off.", "closed": "The incident is closed.",
+}
+
+def _actor() -> Actor:
+    viewer = current_viewer()
+    return Actor(viewer.name if viewer else "console", Channel.CONSOLE)
+
+
+def _back(incident_id: int, out: Outcome) -> Response:
+    flash(MESSAGES.get(out.code, out.message or out.code), "ok" if out.ok else "error")
+    return redirect(url_for("console_incident.page", incident_id=incident_id) + "#crisis")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Everything the crisis panel shows, read in one session."""
+
+    crisis: Crisis | None
+    has_plan: bool
+    members: list[dict[str, Any]]
+    steps: list[dict[str, Any]]
+    statements: list[Any]
+    bridge: list[dict[str, Any]]
+    template: dict[str, str]
+    now: datetime
+
+
+def panel(incident_id: int) -> Panel:
+    rt = get_runtime()
+    cfg = rt.config
+    with rt.db.session() as s:
+        incident = s.get(Incident, incident_id)
+        crisis = commands.crisis_for(s, incident_id)
+        has_plan = incident is not None and incident.type_key in crisis_settings(cfg).plans
+        if crisis is None or crisis.state != CrisisState.ACTIVE:
+            return Panel(crisis, has_plan, [], [], [], [], {}, utcnow())
+        name = {k: p.name for k, p in cfg.people.items()}
+        members = [{"role": m.role, "name": name.get(m.person_key, m.person_key), "deputy": m.is_deputy,
+                    "calls": m.calls, "confirmed_at": m.confirmed_at, "error": m.error} for m in crisis.members]
+        steps = [{"id": st.id, "text": st.text, "owner": st.owner_role, "due_at": st.due_at, "done_by": st.done_by,
+                  "done_at": st.done_at} for st in crisis.steps]
+        legs = s.scalars(select(BridgeLeg).where(BridgeLeg.crisis_id == crisis.id, BridgeLeg.left_at.is_(None))
+                         .order_by(BridgeLeg.joined_at))
+        bridge = [{"name": name.get(leg.person_key or "", leg.person_key or leg.call_sid[-6:]),
+                   "joined_at": leg.joined_at} for leg in legs]
+        statements = list(reversed(crisis.statements))
+        template = commands.statement_template(s, crisis, cfg)
+        return Panel(crisis, has_plan, members, steps, statements, bridge, template, utcnow())
+
+
+@bp.app_context_processor
+def _crisis_helpers() -> dict[str, Any]:
+    return {"crisis_panel": panel, "StatementState": StatementState}
+
+
+@bp.get("/console/crisis/")
+def crises() -> str:
+    with get_runtime().db.session() as s:
+        rows = list(s.execute(select(Crisis, Incident).join(Incident, Incident.id == Crisis.incident_id)
+                              .where(Crisis.state == CrisisState.ACTIVE).order_by(Crisis.decided_at.desc())))
+    return render_template("crisis/crisis_list.html", rows=rows)
+
+
+@bp.post("/console/incidents/<int:incident_id>/crisis/activate")
+def activate(incident_id: int) -> Response:
+    return _back(incident_id, run(commands.activate, incident_id, get_runtime().config, _actor(), acceptor_only=False))
+
+
+@bp.post("/console/incidents/<int:incident_id>/crisis/false-alarm")
+def false_alarm(incident_id: int) -> Response:
+    return _back(incident_id, run(commands.false_alarm, incident_id, _actor(), request.form.get("note", ""),
+                                  acceptor_only=False))
+
+
+@bp.post("/console/incidents/<int:incident_id>/crisis/steps/<int:step_id>")
+def step(incident_id: int, step_id: int) -> Response:
+    done = request.form.get("done", "1") == "1"
+    return _back(incident_id, run(commands.complete_step, step_id, _actor(), done))
+
+
+@bp.post("/console/incidents/<int:incident_id>/crisis/<int:crisis_id>/statements")
+def draft(incident_id: int, crisis_id: int) -> Response:
+    bodies = {lang: request.form.get(f"body_{lang}", "") for lang in get_runtime().config.languages}
+    return _back(incident_id, run(commands.draft_statement, crisis_id, bodies, _actor()))
+
+
+@bp.post("/console/incidents/<int:incident_id>/crisis/statements/<int:statement_id>/approve")
+def approve(incident_id: int, statement_id: int) -> Response:
+    rule = crisis_settings(get_runtime().config).two_person_rule
+    return _back(incident_id, run(commands.approve_statement, statement_id, _actor(), rule))
+
+
+@bp.post("/console/incidents/<int:incident_id>/crisis/<int:crisis_id>/dark-site")
+def dark_site(incident_id: int, crisis_id: int) -> Response:
+    on = request.form.get("on") == "1"
+    if request.form.get("on") not in ("0", "1"):
+        abort(400)
+    return _back(incident_id, run(commands.set_dark_site, crisis_id, on, _actor()))

@@ -1,0 +1,223 @@
+"""Crisis plans: `plans/<type>.toml`, data only, one file per incident type.
+
+A plan says, for one incident type, who forms the crisis team (by role), what must be done by
+when after activation (the checklist), and the first public statement per language. Plans are
+validated with config.toml (`hotline.crisis.settings` loads them), in the same words (file,
+key, fix), so `run.py check` and start-up refuse a plan that names an unknown person, rota, role
+or type, a template placeholder we cannot fill, or a deadline that is not a duration.
+
+    # plans/cyber_security.toml (the file name is the incident type)
+    [team.it_security]              # roles: management, communications, it_security, legal, hr
+    rota = "it_security"            # and/or person = "chen"; either may be a list: person = ["a", "b"]
+    deputy = "wang"                 # optional: a person or rota rung when a lead does not confirm
+
+    [[steps]]
+    owner = "communications"        # a role of this plan's team
+    deadline = "60m"                # after activation: 90s, 45m, 2h, 1h30m
+    text = { "zh-TW" = "...", "en-US" = "Publish the first statement" }
+
+    [statement]                     # per hotline language; placeholders {type} {time} {site} {reference}
+    "en-US" = "On {time} we activated our {type} crisis plan ..."
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from string import Formatter
+from typing import TYPE_CHECKING, Any
+
+from hotline.base.config_errors import ConfigProblem
+
+if TYPE_CHECKING:
+    from hotline.base.config import Config
+
+ROLES = ("management", "communications", "it_security", "legal", "hr")
+PLACEHOLDERS = ("type", "time", "site", "reference")
+DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+PLAN_KEYS = {"team", "steps", "statement"}
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """A person, or whoever covers a rota at the moment the team is notified."""
+
+    kind: str  # "person" | "rota"
+    key: str
+
+
+@dataclass(frozen=True)
+class TeamSlot:
+    role: str
+    leads: tuple[Assignee, ...]  # everyone notified for the role (usually one)
+    deputy: Assignee | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    owner: str  # a role of the plan's team
+    deadline: timedelta  # after activation
+    text: dict[str, str]  # per language
+
+
+@dataclass(frozen=True)
+class Plan:
+    type_key: str
+    team: tuple[TeamSlot, ...]
+    steps: tuple[Step, ...]
+    statement: dict[str, str]  # per language, with {type} {time} {site} {reference}
+    path: Path | None = None
+
+    def slot(self, role: str) -> TeamSlot | None:
+        return next((t for t in self.team if t.role == role), None)
+
+
+def parse_duration(value: Any) -> timedelta | None:
+    """"60m", "2h", "90s", "1h30m" -> timedelta; anything else (or zero) -> None."""
+    if not isinstance(value, str):
+        return None
+    m = DURATION_RE.match(value.strip())
+    if not m or not any(m.groups()):
+        return None
+    h, mins, secs = (int(g or 0) for g in m.groups())
+    span = timedelta(hours=h, minutes=mins, seconds=secs)
+    return span if span > timedelta(0) else None
+
+
+class Problems:
+    def __init__(self) -> None:
+        self.found: list[ConfigProblem] = []
+
+    def add(self, file: str, key: str, value: Any, fix: str) -> None:
+        self.found.append(ConfigProblem(file, key, value, fix))
+
+
+def load_plans(cfg: Config, folder: Path, p: Problems) -> dict[str, Plan]:
+    plans = {}
+    for path in sorted(folder.glob("*.toml")):
+        plan = _plan(cfg, path, p)
+        if plan is not None:
+            plans[plan.type_key] = plan
+    return plans
+
+
+def _plan(cfg: Config, path: Path, p: Problems) -> Plan | None:
+    file, type_key = str(path), path.stem
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        p.add(file, "(syntax)", str(exc), "fix the TOML syntax at that line")
+        return None
+    if type_key not in cfg.incident_types:
+        known = ", ".join(sorted(cfg.incident_types))
+        p.add(file, "(file name)", type_key, f"name the file after an incident type in config.toml: {known}")
+        return None
+    for key in sorted(set(raw) - PLAN_KEYS):
+        p.add(file, key, raw[key], f"unknown key; use one of: {', '.join(sorted(PLAN_KEYS))}")
+    team = _team(cfg, file, raw.get("team"), p)
+    roles = {t.role for t in team}
+    steps = _steps(cfg, file, raw.get("steps", []), roles, p)
+    statement = _statement(cfg, file, raw.get("statement"), p)
+    return Plan(type_key, team, steps, statement, path)
+
+
+def _team(cfg: Config, file: str, raw: Any, p: Problems) -> tuple[TeamSlot, ...]:
+    if not isinstance(raw, dict) or not raw:
+        p.add(file, "team", raw,
+              f"add the team by role: [team.management] person = \"...\" (roles: {', '.join(ROLES)})")
+        return ()
+    out = []
+    for role, spec in raw.items():
+        if role not in ROLES:
+            p.add(file, f"team.{role}", role, f"unknown role; use one of: {', '.join(ROLES)}")
+            continue
+        if not isinstance(spec, dict):
+            p.add(file, f"team.{role}", spec, "must be a table with person = \"...\" or rota = \"...\"")
+            continue
+        for key in sorted(set(spec) - {"person", "rota", "deputy"}):
+            p.add(file, f"team.{role}.{key}", spec[key], "unknown key; use person, rota or deputy")
+        named = [(k, v) for k in ("person", "rota") if k in spec for v in _listed(spec[k])]
+        if not named:
+            p.add(file, f"team.{role}", spec, "give person = \"...\" or rota = \"...\" (or a list of them)")
+            continue
+        leads = [_assignee(cfg, file, f"team.{role}.{kind}", kind, value, p) for kind, value in named]
+        deputy = None
+        if "deputy" in spec:
+            value = spec["deputy"]
+            kind = "rota" if isinstance(value, str) and value in _rotas(cfg) else "person"
+            deputy = _assignee(cfg, file, f"team.{role}.deputy", kind, value, p)
+        if all(lead is not None for lead in leads):
+            out.append(TeamSlot(role, tuple(a for a in leads if a is not None), deputy))
+    return tuple(out)
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) and value else [value]
+
+
+def _rotas(cfg: Config) -> dict[str, Any]:
+    rotas = cfg.raw.get("rotas", {})
+    return rotas if isinstance(rotas, dict) else {}
+
+
+def _assignee(cfg: Config, file: str, key: str, kind: str, value: Any, p: Problems) -> Assignee | None:
+    known = cfg.people if kind == "person" else _rotas(cfg)
+    if not isinstance(value, str) or value not in known:
+        choices = ", ".join(sorted(cfg.people) + sorted(_rotas(cfg)) if key.endswith("deputy") else sorted(known))
+        p.add(file, key, value, f"no {'person or rota' if key.endswith('deputy') else kind} `{value}` in "
+              f"config.toml; use one of: {choices}")
+        return None
+    return Assignee(kind, value)
+
+
+def _texts(cfg: Config, file: str, key: str, raw: Any, p: Problems, allowed: tuple[str, ...]) -> dict[str, str]:
+    if not isinstance(raw, dict) or not all(isinstance(v, str) and v.strip() for v in raw.values()):
+        p.add(file, key, raw, "give the text per language: { \"zh-TW\" = \"...\", \"en-US\" = \"...\" }")
+        return {}
+    for lang in cfg.languages:
+        if lang not in raw:
+            p.add(file, f"{key}.{lang}", None, f"add the {lang} text")
+    for lang, template in raw.items():
+        try:
+            names = {name for _, name, _, _ in Formatter().parse(template) if name is not None}
+        except ValueError as exc:
+            p.add(file, f"{key}.{lang}", template, f"fix the braces ({exc}); write {{{{ for a literal brace")
+            continue
+        unknown = sorted(names - set(allowed))
+        if unknown:
+            usable = ", ".join(f"{{{n}}}" for n in allowed) or "none (write {{ for a literal brace)"
+            p.add(file, f"{key}.{lang}", "{" + unknown[0] + "}", f"unknown placeholder; use {usable}")
+    return dict(raw)
+
+
+def _steps(cfg: Config, file: str, raw: Any, roles: set[str], p: Problems) -> tuple[Step, ...]:
+    if not isinstance(raw, list):
+        p.add(file, "steps", raw, "use [[steps]] tables with owner, deadline and text")
+        return ()
+    out = []
+    for i, spec in enumerate(raw):
+        key = f"steps[{i}]"
+        if not isinstance(spec, dict):
+            p.add(file, key, spec, "must be a table with owner, deadline and text")
+            continue
+        for extra in sorted(set(spec) - {"owner", "deadline", "text"}):
+            p.add(file, f"{key}.{extra}", spec[extra], "unknown key; use owner, deadline or text")
+        owner = spec.get("owner")
+        if owner not in roles:
+            p.add(file, f"{key}.owner", owner,
+                  f"name a role of this plan's team: {', '.join(sorted(roles)) or '(none)'}")
+        deadline = parse_duration(spec.get("deadline"))
+        if deadline is None:
+            p.add(file, f"{key}.deadline", spec.get("deadline"), "use a duration after activation: \"90s\", \"60m\", "
+                  "\"2h\" or \"1h30m\"")
+        text = _texts(cfg, file, f"{key}.text", spec.get("text"), p, ())
+        if owner in roles and deadline is not None and text:
+            out.append(Step(str(owner), deadline, text))
+    return tuple(out)
+
+
+def _statement(cfg: Config, file: str, raw: Any, p: Problems) -> dict[str, str]:
+    return _texts(cfg, file, "statement", raw, p, PLACEHOLDERS)

@@ -1,1 +1,0 @@
-"""The one door to incident and callout state (see `hotline.paging.commands`)."""
