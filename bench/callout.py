@@ -31,9 +31,10 @@ import requests  # noqa: E402
 from flask import request  # noqa: E402
 from rq.job import Job  # noqa: E402
 
-from hotline.paging import commands, incidents, jobs  # noqa: E402
+from hotline.base import jobs  # noqa: E402
+from hotline.base.lifecycle import Actor, Channel  # noqa: E402
+from hotline.paging import commands, incidents  # noqa: E402
 from hotline.paging.callout.store import callout_for_incident  # noqa: E402
-from hotline.paging.commands import Actor, Channel  # noqa: E402
 from hotline.service.embedded_redis import start_embedded_redis  # noqa: E402
 from sim.signing import signature  # noqa: E402
 from tests.support.sandbox import Hotline  # noqa: E402

@@ -25,11 +25,11 @@ if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
 
 from werkzeug.security import generate_password_hash  # noqa: E402
 
+from hotline.base.lifecycle import Actor, Channel  # noqa: E402
 from hotline.base.models import Incident, IncidentStatus, utcnow  # noqa: E402
 from hotline.base.runtime import get_runtime  # noqa: E402
 from hotline.console import changes  # noqa: E402
 from hotline.paging import commands  # noqa: E402
-from hotline.paging.commands import Actor, Channel  # noqa: E402
 from hotline.service.embedded_redis import start_embedded_redis  # noqa: E402
 from tests.support.sandbox import Hotline  # noqa: E402
 

@@ -27,10 +27,11 @@ if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
     sys.path[0] = str(ROOT)  # else bench/callout.py would shadow the callout package
 
 from bench import callout as callout_bench  # noqa: E402
+from hotline.base import jobs  # noqa: E402
+from hotline.base.lifecycle import Actor, Channel  # noqa: E402
 from hotline.base.models import Incident  # noqa: E402
 from hotline.crisis import commands as crisis  # noqa: E402
-from hotline.paging import commands, jobs  # noqa: E402
-from hotline.paging.commands import Actor, Channel  # noqa: E402
+from hotline.paging import commands  # noqa: E402
 from hotline.service.embedded_redis import start_embedded_redis  # noqa: E402
 from tests.support.sandbox import Hotline  # noqa: E402
 

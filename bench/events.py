@@ -39,12 +39,12 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bench.callout import ONCALL, pct, summary  # noqa: E402
 from hotline.base.config import load_config  # noqa: E402
+from hotline.base.lifecycle import Actor, Channel  # noqa: E402
 from hotline.base.models import Incident  # noqa: E402
 from hotline.base.runtime import Runtime, set_runtime  # noqa: E402
 from hotline.events import integrations  # noqa: E402
 from hotline.events.models import EventAlert  # noqa: E402
 from hotline.paging import commands, incidents  # noqa: E402
-from hotline.paging.commands import Actor, Channel  # noqa: E402
 from hotline.paging.models import Attempt  # noqa: E402
 from hotline.service.embedded_redis import free_port, start_embedded_redis  # noqa: E402
 from hotline.service.supervisor import WEB_THREADS, WEB_WORKERS, worker_argv  # noqa: E402

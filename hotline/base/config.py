@@ -11,23 +11,17 @@ import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hotline.base.config_errors import ConfigError, ConfigProblem
 from hotline.base.phone import to_e164
 from hotline.base.pins import hash_pin
-from hotline.crisis import settings as crisis_settings
-from hotline.drills import settings as drill_settings
-from hotline.events import settings as event_settings
-from hotline.retention import settings as retention_settings
-from hotline.rotas import settings as oncall_settings
-from hotline.transcribe import settings as transcribe_settings
-from hotline.web import settings as console_settings
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: config.toml, ivr_flows/, data/
 DEFAULT_CONFIG = ROOT / "config.toml"
 DEFAULT_TWILIO_API = "https://api.twilio.com"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -111,6 +105,21 @@ class Config:
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **changes)
+
+    def section(self, kind: type[T]) -> T:
+        """A feature's section, typed (`cfg.section(DrillSettings)`): as `load_config` parsed it, or
+        parsed now for a Config built without it, whose problems then stop the caller as they
+        would have stopped start-up."""
+        from hotline.base.registry import registry
+
+        spec = registry().section_for(kind)
+        found = self.extras.get(spec.name)
+        if isinstance(found, kind):
+            return found
+        value, problems = spec.load(self, str(self.path))
+        if problems:
+            raise ConfigError(problems)
+        return value
 
 
 class _Checker:
@@ -327,19 +336,14 @@ def _sites(c: _Checker) -> dict[str, str]:
 
 
 def _extension_sections(cfg: Config, file: str) -> tuple[dict[str, Any], list[ConfigProblem]]:
-    """Sections owned by other packages (callout rotas, transcription models) validate themselves."""
+    """Sections owned by features (rotas, drills, crisis, ...) validate themselves; the registry
+    lists them (`hotline.base.registry`)."""
+    from hotline.base.registry import registry
+
     extras: dict[str, Any] = {}
     problems: list[ConfigProblem] = []
-    for name, loader in _section_loaders():
-        value, found = loader(cfg, file)
-        extras[name] = value
+    for section in registry().sections.values():
+        value, found = section.load(cfg, file)
+        extras[section.name] = value
         problems.extend(found)
     return extras, problems
-
-
-def _section_loaders() -> list[tuple[str, Any]]:
-    """Sections with a parser of their own; each returns (value, problems)."""
-    return [("oncall", oncall_settings.load_section), ("transcribe", transcribe_settings.load_section),
-            ("console", console_settings.load_section), ("retention", retention_settings.load_section),
-            ("events", event_settings.load_section), ("crisis", crisis_settings.load_section),
-            ("drills", drill_settings.load_section)]

@@ -14,12 +14,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.base.private_files import private_file
 from hotline.base.sqlite_gate import connection_factory, gate_for
-from hotline.crisis import models as crisis_models  # noqa: F401  (their tables join Base.metadata)
-from hotline.drills import models as drill_models  # noqa: F401  (their tables join Base.metadata)
-from hotline.events import models as event_models  # noqa: F401  (their tables join Base.metadata)
-from hotline.paging import models as callout_models  # noqa: F401  (their tables join Base.metadata)
-from hotline.paging import search_models  # noqa: F401
-from hotline.rotas import models as rota_override_models  # noqa: F401  (their tables join Base.metadata)
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another before SQLite gives up
 
@@ -55,11 +49,21 @@ def create_schema(engine: Engine) -> None:
     the database cannot be used as it is; see hotline.base.schema."""
     from hotline.base.schema import prepare  # its migrations import this module
 
+    load_models()
     prepare(engine)
+
+
+def load_models() -> None:
+    """Every feature's tables joined to `Base.metadata`: each feature lists its models in the
+    registry, and loading the registry imports them."""
+    from hotline.base.registry import registry
+
+    registry()
 
 
 class Database:
     def __init__(self, url: str, engine: Engine | None = None):
+        load_models()
         self.url = url
         self.engine = engine or make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)

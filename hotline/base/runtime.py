@@ -1,4 +1,5 @@
-"""Per-process handles to the outside world: config, database, Redis, queues, Twilio REST.
+"""Per-process handles to the outside world: config, database, Redis, queues, and the handles
+engines keep here (the Twilio REST client, `hotline.provider.rest.client`).
 
 Web processes and RQ workers both call `get_runtime()`; it is built once per process from
 the environment (HOTLINE_CONFIG, REDIS_URL, DATABASE_URL ...) that `run.py` sets.
@@ -7,17 +8,18 @@ the environment (HOTLINE_CONFIG, REDIS_URL, DATABASE_URL ...) that `run.py` sets
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, TypeVar, cast
 
 from redis import Redis
 from rq import Queue
-from twilio.rest import Client
 
 from hotline.base.config import Config, load_config
 from hotline.base.db import Database
-from hotline.provider.rest import make_client
 
+T = TypeVar("T")
 QUEUES = ("callout", "recordings", "transcribe", "default")
 
 
@@ -25,6 +27,7 @@ QUEUES = ("callout", "recordings", "transcribe", "default")
 class Runtime:
     config: Config
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _handles: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @cached_property
     def db(self) -> Database:
@@ -39,12 +42,12 @@ class Runtime:
     def queue(self, name: str) -> Queue:
         return Queue(name, connection=self.redis)
 
-    @cached_property
-    def twilio(self) -> Client:
-        t = self.config.twilio
-        if not t.configured:
-            raise RuntimeError("no Twilio credentials: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
-        return make_client(t.account_sid or "", t.auth_token or "", t.api_base_url)
+    def handle(self, name: str, make: Callable[[], T]) -> T:
+        """A per-process handle an engine keeps on the runtime (the Twilio REST client), made once."""
+        with self._lock:
+            if name not in self._handles:
+                self._handles[name] = make()
+            return cast(T, self._handles[name])
 
 
 _runtime: Runtime | None = None

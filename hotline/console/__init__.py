@@ -1,6 +1,7 @@
-"""The web console: dashboard, incident pages, rota, prompts, health, and browser phones for the sim.
+"""The web console's shell: the incident list and pages, the CSV export, recorded prompts, the
+health page, and browser phones for the sim; each feature brings its own pages (the registry).
 
-`hotline.app.create_app` calls `register(app)` when this package is installed. It checks the
+`hotline.service.app.create_app` calls `register(app)`. It checks the
 `[console]` section first, so a bad user entry stops start-up with a clear message, like every
 other section of config.toml.
 """
@@ -16,21 +17,14 @@ from flask import Flask, g
 
 from hotline.base.config import Config
 from hotline.console import dashboard, errors, export, headers, health, incident, prompts, simphone
-from hotline.crisis import pages as crisis
-from hotline.drills import pages as drills
-from hotline.paging import callback_pages as callbacks
-from hotline.paging import pages as incident_actions
-from hotline.retention import pages as legal_hold
-from hotline.rotas import override_pages as rota_edit
-from hotline.rotas import pages as rota
 from hotline.web import auth, i18n
 from hotline.web.keys import first_run_token, secret_key
 from hotline.web.settings import console_settings
 
 __all__ = ["register", "first_run_token"]
 
-BLUEPRINTS = (auth.bp, dashboard.bp, export.bp, callbacks.bp, incident.bp, incident_actions.bp, legal_hold.bp,
-              rota.bp, rota_edit.bp, prompts.bp, health.bp, simphone.bp, simphone.api, crisis.bp, drills.bp)
+# The console's own pages; each feature's come from the registry (`hotline.service.app`).
+BLUEPRINTS = (dashboard.bp, export.bp, incident.bp, prompts.bp, health.bp, simphone.bp, simphone.api)
 
 
 def register(app: Flask) -> None:

@@ -15,7 +15,7 @@ The rules, written once:
    refused. The dark site shows only published statements of crises it is switched on for.
 4. Every change writes one audit row on the incident's timeline, with actor and channel.
 
-Each command takes a session and returns `commands.Outcome`, like the rest of the lifecycle.
+Each command takes a session and returns `Outcome`, like the rest of the lifecycle.
 """
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ from sqlalchemy.orm import Session
 
 from hotline.base import audit
 from hotline.base.config import Config
+from hotline.base.lifecycle import Actor, Outcome
 from hotline.base.models import Incident, utcnow
 from hotline.base.states import IncidentStatus
 from hotline.crisis import team
+from hotline.crisis.followups import NotifyTeam
 from hotline.crisis.models import (
     BridgeLeg,
     Crisis,
@@ -43,8 +45,6 @@ from hotline.crisis.models import (
     StatementState,
 )
 from hotline.crisis.settings import crisis_settings
-from hotline.paging.commands import Actor, Outcome
-from hotline.paging.followups import NotifyTeam
 
 
 def _audit(s: Session, kind: str, incident_id: int, actor: Actor, **detail: object) -> None:

@@ -13,13 +13,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from hotline.base.jobs import run
+from hotline.base.lifecycle import Actor, Channel, Outcome
 from hotline.base.models import Incident, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.crisis import commands
 from hotline.crisis.models import BridgeLeg, Crisis, CrisisState, StatementState
 from hotline.crisis.settings import crisis_settings
-from hotline.paging.commands import Actor, Channel, Outcome
-from hotline.paging.jobs import run
 from hotline.web.auth import current_viewer, guard, require_admin
 
 bp = Blueprint("console_crisis", __name__, template_folder="templates")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hotline.paging.callout.phrases import responder_language
+from hotline.base.languages import pick_language
 
 
 class Key:
@@ -64,8 +64,7 @@ LANGUAGES = tuple(TEXTS)
 
 def language(preferred: Sequence[str], hotline: Sequence[str]) -> str:
     """As for responders: their first language we have sentences for."""
-    lang = responder_language(preferred, hotline)
-    return lang if lang in TEXTS else LANGUAGES[0]
+    return pick_language(preferred, hotline, TEXTS, LANGUAGES[0])
 
 
 def text(lang: str, key: str, /, **values: object) -> str:

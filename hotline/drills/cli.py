@@ -17,12 +17,12 @@ from sqlalchemy import select
 
 from hotline.base.config import Config
 from hotline.base.db import create_schema
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.runtime import get_runtime
 from hotline.drills import commands as drills
 from hotline.drills import report as drill_report
 from hotline.drills.models import Drill, DrillKind, DrillState
 from hotline.drills.settings import check_scenario
-from hotline.paging.commands import Actor, Channel
 from hotline.rotas.coverage import check as coverage_check
 
 

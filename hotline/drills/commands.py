@@ -27,7 +27,10 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from hotline.base import jobs
 from hotline.base.config import Config
+from hotline.base.jobs import Followup
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.base.states import AttemptState, CalloutState, IncidentStatus
@@ -36,10 +39,9 @@ from hotline.drills import state as drill_state
 from hotline.drills.models import Drill, DrillEvent, DrillKind, DrillState
 from hotline.drills.schedule import pick_time
 from hotline.drills.settings import Scenario
-from hotline.paging import commands, jobs, recordings
-from hotline.paging import incidents as rows
-from hotline.paging.commands import Actor, Channel
-from hotline.paging.followups import Followup, Page
+from hotline.paging import commands, recordings
+from hotline.paging.followups import Page
+from hotline.paging.jobs import stop_calls
 from hotline.paging.models import Attempt, Callout
 from hotline.rotas.policy import OncallSettings
 
@@ -127,9 +129,10 @@ def _recorded(drill: Drill, incident: Incident) -> tuple[tuple[int, str], ...]:
 
 def _report(s: Session, drill: Drill, n: int, words: str, now: datetime) -> Incident:
     """One of the drill's reports: an incident like a caller's, due for paging at once."""
-    incident = rows.new_incident(s, drill.type_key, drill.language, None, actor=drill.runner,
-                                 call_sid=f"drill-{drill.id}-{n}", drill=True, source="drill")
-    incident.drill_id, incident.severity, incident.page_due_at = drill.id, drill.severity, now
+    incident, _ = commands.open_report(s, type_key=drill.type_key, lang=drill.language,
+                                       actor=Actor(drill.runner, Channel.DRILL), source="drill",
+                                       severity=drill.severity, call_sid=f"drill-{drill.id}-{n}", drill_id=drill.id,
+                                       page_at=now)
     drill_state.note(s, drill.id, "report", drill.runner, now, incident_id=incident.id, ref=incident.ref,
                      text=words, file=drill.report_file)
     return incident
@@ -224,7 +227,7 @@ def tick(now: datetime, cfg: Config) -> list[str]:
     for drill in drills:
         done.extend(_advance(drill.id, cfg, now))
     for callout_id in ringing:  # an ended drill's calls, when the job that ends them was lost
-        jobs.stop_calls(callout_id)
+        stop_calls(callout_id)
         done.append(f"callout {callout_id}: drill calls ended")
     return done
 

@@ -12,13 +12,13 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.runtime import get_runtime
 from hotline.drills import commands as drills
 from hotline.drills import report as drill_report
 from hotline.drills.charts import bar_chart
 from hotline.drills.models import Drill, DrillEvent, DrillKind, DrillState
 from hotline.drills.settings import SEVERITIES, check_scenario
-from hotline.paging.commands import Actor, Channel
 from hotline.web.auth import SAFE_METHODS, current_viewer, guard, require_admin
 from hotline.web.i18n import gettext
 

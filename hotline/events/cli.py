@@ -9,7 +9,6 @@ integration's type (or `--type`), creating nothing.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from hotline.base.config import Config
 from hotline.base.db import create_schema
 from hotline.base.runtime import get_runtime
+from hotline.base.terminal import shell_user
 from hotline.events import integrations, parse
 from hotline.events.rules import decide, describe
 from hotline.events.settings import event_settings
@@ -50,11 +50,11 @@ def integrations_main(argv: list[str], out: TextIO | None = None) -> int:
             if args.command == "list":
                 return _list(s, out)
             if args.command == "revoke":
-                integrations.revoke(s, args.name, _user())
+                integrations.revoke(s, args.name, shell_user().who)
                 print(f"integration {args.name}: revoked", file=out)
                 return 0
-            creds = (integrations.add(s, args.name, args.type, args.hmac, _user()) if args.command == "add"
-                     else integrations.rotate(s, args.name, _user()))
+            creds = (integrations.add(s, args.name, args.type, args.hmac, shell_user().who) if args.command == "add"
+                     else integrations.rotate(s, args.name, shell_user().who))
     except integrations.IntegrationError as exc:
         print(f"integrations: {exc}", file=sys.stderr)
         return 1
@@ -131,9 +131,3 @@ def _type_of(body: object) -> str | None:
         return None
     return found.type_key if found else None
 
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in some containers
-        return "unknown"

@@ -33,17 +33,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotline.base import audit
+from hotline.base import audit, jobs
+from hotline.base.lifecycle import Actor, Channel, Outcome
 from hotline.base.models import AuditEvent, Incident, utcnow
 from hotline.base.states import IncidentStatus
 from hotline.events.integrations import Known
 from hotline.events.models import EventAlert
 from hotline.events.rules import Event, Verdict
-from hotline.paging import commands, jobs
-from hotline.paging import incidents as rows
-from hotline.paging.callout.store import unlink_incident
-from hotline.paging.commands import Actor, Channel, Outcome
-from hotline.paging.followups import Page
+from hotline.paging import commands
 
 S = IncidentStatus
 Decision = tuple[Verdict, str, str]  # (verdict, rule name, reason), from event_rules.decide
@@ -69,8 +66,9 @@ def trigger(s: Session, integration: Known, event: Event, decision: Decision, la
         audit.record(s, "event_ignored", None, actor=actor.who, via=str(actor.channel), dedup_key=event.dedup_key,
                      rule=rule, reason=reason, summary=event.summary[:200])
         return Outcome(True, "ignored", reason)
-    incident = rows.new_incident(s, integration.type_key, language, None, actor=actor.who, source="api")
-    incident.severity = event.severity[:20]
+    paged = verdict != Verdict.WATCH
+    incident, opened = commands.open_report(s, type_key=integration.type_key, lang=language, actor=actor, source="api",
+                                            severity=event.severity, page_at=now if paged else None)
     s.add(EventAlert(integration_id=integration.id, incident_id=incident.id, dedup_key=event.dedup_key,
                      open_key=event.dedup_key, summary=event.summary, source=event.source[:255],
                      severity=event.severity, custom_details=dict(event.custom_details), decision=str(verdict),
@@ -79,18 +77,10 @@ def trigger(s: Session, integration: Known, event: Event, decision: Decision, la
     audit.record(s, "event_received", incident.id, actor=actor.who, via=str(actor.channel), action="trigger",
                  dedup_key=event.dedup_key, summary=event.summary[:500], source=event.source[:255],
                  severity=event.severity, rule=rule, decision=str(verdict), reason=reason)
-    if verdict == Verdict.WATCH:
-        _watch(s, incident.id, rule, reason, actor, now)
+    if not paged:
+        commands.watch(s, incident.id, WATCH_PREFIX + rule, reason, actor, now)
         return Outcome(True, "watched", reason, (incident.id,))
-    incident.page_due_at = now
-    return Outcome(True, "paged", reason, (incident.id,), then=(Page(incident.id),))
-
-
-def _watch(s: Session, incident_id: int, rule: str, reason: str, actor: Actor, now: datetime) -> None:
-    rows.set_status(s, [incident_id], S.STOPPED, actor=actor.who, via=str(actor.channel), reason=reason, watched=True,
-                    only_from=(S.NEW,),
-                    fields={"paging_stopped_by": (WATCH_PREFIX + rule)[:64], "paging_stopped_reason": reason[:2000],
-                            "paging_stopped_at": now, "page_due_at": None})
+    return Outcome(True, "paged", reason, (incident.id,), then=opened.then)
 
 
 def _repeat(s: Session, alert: EventAlert, incident: Incident, event: Event, decision: Decision, actor: Actor,
@@ -129,15 +119,11 @@ def acknowledge(s: Session, integration: Known, dedup_key: str, now: datetime | 
     if isinstance(found, Outcome):
         return found
     actor, alert = found
-    moved = rows.set_status(s, [alert.incident_id], S.ACCEPTED, actor=actor.who, via=str(actor.channel),
-                            person=actor.who, only_from=S.OPEN_UNACCEPTED,
-                            fields={"accepted_by": actor.who, "accepted_at": now, "page_due_at": None})
-    if not moved:
-        return Outcome(True, "already_taken", "already accepted or closed", (alert.incident_id,))
-    callout_id = unlink_incident(s, alert.incident_id)  # leaves a storm's callout to the human reports
-    then = commands.release_callout(s, callout_id, f"acknowledged by {actor.who}", actor, now, (alert.incident_id,))
-    return Outcome(True, "accepted", f"accepted by {actor.who}", (alert.incident_id,), callout_id, actor.who,
-                   integration.name, then=then)
+    out = commands.accept_alone(s, alert.incident_id, actor, now)
+    if not out.ok:
+        return Outcome(True, out.code, out.message, out.incident_ids)
+    return Outcome(True, "accepted", out.message, out.incident_ids, out.callout_id, actor.who, integration.name,
+                   then=out.then)
 
 
 def resolve(s: Session, integration: Known, dedup_key: str, now: datetime | None = None) -> Outcome:

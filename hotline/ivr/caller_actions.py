@@ -15,6 +15,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.base import audit, pins, prompt_store
 from hotline.base.config import Config
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.runtime import Runtime, get_runtime
 from hotline.crisis import bridge
 from hotline.crisis import commands as crisis
@@ -37,7 +38,6 @@ from hotline.ivr.voice_context import caller_number, context
 from hotline.ivr.webhook_unit import Unit
 from hotline.paging import commands, incidents
 from hotline.paging.callout.links import recording_url
-from hotline.paging.commands import Actor, Channel
 from hotline.paging.report_view import report_view
 
 log = logging.getLogger("hotline.caller_actions")

@@ -18,13 +18,14 @@ from typing import Any
 from flask import Response, current_app, request
 from sqlalchemy import func, update
 
+from hotline.base import jobs
 from hotline.base.config import Config
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Call, Incident
 from hotline.base.phone import to_e164
 from hotline.base.runtime import get_runtime
 from hotline.ivr.fallback import SOURCES
-from hotline.paging import commands, incidents, jobs
-from hotline.paging.commands import Actor, Channel
+from hotline.paging import commands, incidents
 
 log = logging.getLogger("hotline.fallback")
 

@@ -19,6 +19,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.base import audit
 from hotline.base.config import Config
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.log_context import about
 from hotline.base.phone import to_e164
 from hotline.base.prompts import published_prompt
@@ -32,7 +33,6 @@ from hotline.ivr.roles import caller_role, network_verified
 from hotline.ivr.voice_context import caller_number, context, prompt_recorded
 from hotline.ivr.webhook_unit import Unit, unit
 from hotline.paging import commands, incidents
-from hotline.paging.commands import Actor, Channel
 
 log = logging.getLogger("hotline.voice")
 bp = Blueprint("voice", __name__, url_prefix="/voice")

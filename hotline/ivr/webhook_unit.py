@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from flask import Response, after_this_request
 from sqlalchemy.orm import Session
 
+from hotline.base import jobs
+from hotline.base.jobs import Followup
 from hotline.base.runtime import get_runtime
-from hotline.paging import jobs
-from hotline.paging.followups import Followup
 
 
 @dataclass

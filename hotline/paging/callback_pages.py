@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from hotline.base import jobs
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.states import CallbackState
-from hotline.paging import jobs
 from hotline.paging.callbacks import settle_abandoned
-from hotline.paging.commands import Actor, Channel
 from hotline.web.auth import current_viewer, guard, require_admin
 from hotline.web.i18n import N_, gettext
 from hotline.web.safe_redirect import same_origin_path

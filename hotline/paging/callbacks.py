@@ -15,9 +15,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
+from hotline.base.lifecycle import Actor, Outcome
 from hotline.base.models import Call, utcnow
 from hotline.base.states import CallbackState
-from hotline.paging.commands import Actor, Outcome
 
 
 def settle_abandoned(s: Session, call_id: int, state: CallbackState, actor: Actor, reason: str = "") -> Outcome:

@@ -8,19 +8,16 @@ incident is ("paging stopped by X: reason") until someone pages again.
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
-from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TextIO
 
 from sqlalchemy import select
 
-from hotline.base.models import Incident
+from hotline.base.cycle import run_cycle
 from hotline.base.runtime import get_runtime
-from hotline.paging import commands, jobs
+from hotline.base.terminal import act_on_report, shell_user
+from hotline.paging import commands
 from hotline.paging.callout.states import CalloutState
-from hotline.paging.commands import Actor, Channel
-from hotline.paging.cycle import run_cycle
 from hotline.paging.models import Callout
 
 
@@ -50,14 +47,14 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     if args.command == "cycle":
         print(f"convergence: {run_cycle(every_active=True)}", file=out)
         return 0
-    actor = Actor(_user(), Channel.CLI)
+    actor = shell_user()
     commands_by_name = {
         "stop": lambda i: (commands.stop_paging, i, actor, args.reason),
         "page-again": lambda i: (commands.page_again, i, actor),
         "close": lambda i: (commands.resolve, i, actor, args.note),
         "reopen": lambda i: (commands.reopen, i, actor, args.reason),
     }
-    return _act(out, args.ref, commands_by_name[args.command])
+    return act_on_report(out, args.ref, commands_by_name[args.command])
 
 
 def _list(out: TextIO, everything: bool, limit: int, drills: bool = False) -> int:
@@ -80,22 +77,3 @@ def _list(out: TextIO, everything: bool, limit: int, drills: bool = False) -> in
                 last_text = f"accepted by {c.accepted_by_name}"
             print(f"{c.id:>5}  {c.state:<15} {c.type_key:<20} {refs:<24} {c.round:>5}  {last_text}", file=out)
     return 0
-
-
-def _act(out: TextIO, ref: str, command: Callable[[int], tuple[Any, ...]]) -> int:
-    with get_runtime().db.session() as s:
-        incident_id = s.scalar(select(Incident.id).where(Incident.ref == ref.strip()))
-    if incident_id is None:
-        print(f"no report with reference {ref}", file=out)
-        return 1
-    fn, *rest = command(incident_id)
-    result = jobs.run(fn, *rest)
-    print(f"report {ref}: {result.message or result.code}", file=out)
-    return 0 if result.ok else 1
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in some containers
-        return "unknown"

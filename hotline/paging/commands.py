@@ -27,24 +27,24 @@ The rules, written once:
    from a running full-scale drill's designated test number (`Drill.inbound_from`): that is
    the drill's report. A drill's callout rings only its participants
    (`hotline.paging.callout.store.contacts_for`) and never shares a callout with a real report.
+   Paging asks the drills all this through one door, `hotline.drills.gate`.
 
-Each command takes a session and returns an `Outcome`; the caller commits, then hands
-`outcome.then` to `hotline.paging.jobs.dispatch` (or uses `run`, which does both).
+Each command takes a session and returns an `Outcome` (`hotline.base.lifecycle`); the caller
+commits, then hands `outcome.then` to `hotline.base.jobs.dispatch` (or uses `run`, which does
+both). Other features reach paging through these commands.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from hotline.base import audit
+from hotline.base.jobs import Followup
+from hotline.base.lifecycle import SYSTEM, Actor, Channel, Outcome, audited
 from hotline.base.models import Incident, Recording, utcnow
 from hotline.base.states import AttemptState, CalloutState, IncidentStatus, RecordingStatus
-from hotline.drills import state as drill_state
-from hotline.drills.models import DrillState
+from hotline.drills import gate as drills
 from hotline.paging import incidents as rows
 from hotline.paging.callout import receive as callout_receive
 from hotline.paging.callout.states import CallStatus, KeyPress, digit_intent, set_attempt_state
@@ -57,49 +57,12 @@ from hotline.paging.callout.store import (
     unlink_incident,
 )
 from hotline.paging.callout.storm import open_or_join
-from hotline.paging.followups import CloseOut, Drive, Fetch, Followup, Page, StopCalls, Transcribe
+from hotline.paging.followups import CloseOut, Drive, Fetch, Page, StopCalls, Transcribe
 from hotline.paging.models import Attempt, Callout
 from hotline.rotas.policy import OncallSettings
 
 S = IncidentStatus
 GRACE_MARGIN = timedelta(seconds=30)  # after the longest recording, before paging starts anyway
-
-
-class Channel(StrEnum):
-    CALLER = "caller"
-    RESPONDER = "responder"
-    DIAL_IN = "dial-in"
-    OPERATOR = "operator"
-    CONSOLE = "console"
-    CLI = "cli"
-    API = "api"
-    DRILL = "drill"
-    SYSTEM = "system"
-
-
-@dataclass(frozen=True)
-class Actor:
-    who: str  # a person key, console user, operator number or "system"
-    channel: Channel
-
-
-SYSTEM = Actor("system", Channel.SYSTEM)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    ok: bool
-    code: str  # what happened, for the channel to render in its own words
-    message: str = ""  # plain English for logs, the CLI and console notices
-    incident_ids: tuple[int, ...] = ()
-    callout_id: int | None = None
-    accepted_by: str | None = None
-    accepted_by_name: str | None = None
-    then: tuple[Followup, ...] = field(default=())
-
-
-def _audit(s: Session, kind: str, incident_id: int | None, actor: Actor, **detail: object) -> None:
-    audit.record(s, kind, incident_id, actor=actor.who, via=str(actor.channel), **detail)
 
 
 # --- Reporting ----------------------------------------------------------------------------
@@ -122,30 +85,64 @@ def _drills_meet_a_report(s: Session, incident_id: int, caller: str | None, acto
     """A new report while drills run (one query when none does): a full-scale drill's own test
     call becomes that drill's report, rung to its participants only; any other report is real
     and stops every running drill (rule 5)."""
-    if not drill_state.any_running(s):
+    if not drills.any_running(s):
         return ()
     incident = s.get(Incident, incident_id)
     assert incident is not None
-    drill = drill_state.awaiting_call_from(s, caller)
-    if drill is None:
-        return preempt_drills(s, incident, now)
-    incident.drill, incident.drill_id = True, drill.id
-    drill_state.note(s, drill.id, "report", actor.who, now, incident_id=incident.id, ref=incident.ref, inbound=caller)
-    return ()
+    if drills.claim_test_call(s, incident, caller, actor.who, now):
+        return ()
+    return preempt_drills(s, incident, now)
 
 
 def preempt_drills(s: Session, incident: Incident, now: datetime) -> tuple[Followup, ...]:
     """Rule 5: a real report stops every running drill; their calls end (the follow-ups)."""
     then: list[Followup] = []
-    for drill in drill_state.running(s):
-        reason = f"a real report ({incident.ref}) arrived"
-        if not drill_state.move(s, drill.id, DrillState.STOPPED, now, "system", reason, ended_at=now,
-                                ended_by="system", end_reason=reason):
-            continue
-        for incident_id in drill_state.incident_ids(s, drill.id, open_only=True):
+    reason = f"a real report ({incident.ref}) arrived"
+    for drill_id, open_incidents in drills.stop_running(s, reason, now):
+        for incident_id in open_incidents:
             then.extend(resolve(s, incident_id, Actor("system", Channel.DRILL), f"drill stopped: {reason}", now).then)
-        _audit(s, "drill_preempted", incident.id, SYSTEM, drill_id=drill.id)
+        audited(s, "drill_preempted", incident.id, SYSTEM, drill_id=drill_id)
     return tuple(then)
+
+
+def open_report(s: Session, *, type_key: str, lang: str, actor: Actor, source: str, severity: str | None = None,
+                call_sid: str | None = None, drill_id: int | None = None, page_at: datetime | None = None
+                ) -> tuple[Incident, Outcome]:
+    """A report from another door than a phone call (a monitoring tool's event, a drill's scripted
+    report): the incident exists at once; with `page_at`, its paging is due then (rule 1)."""
+    incident = rows.new_incident(s, type_key, lang, None, actor=actor.who, call_sid=call_sid,
+                                 drill=drill_id is not None, source=source)
+    if severity is not None:
+        incident.severity = severity[:20]
+    if drill_id is not None:
+        incident.drill_id = drill_id
+    if page_at is None:
+        return incident, Outcome(True, "reported", incident_ids=(incident.id,))
+    incident.page_due_at = page_at
+    return incident, Outcome(True, "reported", incident_ids=(incident.id,), then=(Page(incident.id),))
+
+
+def watch(s: Session, incident_id: int, stopped_by: str, reason: str, actor: Actor, now: datetime) -> bool:
+    """Recorded and explicitly not paged, by a rule rather than a person (`stopped_by` names it):
+    rule 1 holds, the console shows the reason, and "page again" pages it like any stopped one."""
+    return bool(rows.set_status(s, [incident_id], S.STOPPED, actor=actor.who, via=str(actor.channel), reason=reason,
+                                watched=True, only_from=(S.NEW,),
+                                fields={"paging_stopped_by": stopped_by[:64], "paging_stopped_reason": reason[:2000],
+                                        "paging_stopped_at": now, "page_due_at": None}))
+
+
+def accept_alone(s: Session, incident_id: int, actor: Actor, now: datetime) -> Outcome:
+    """Accepted by `actor` for this incident only (a monitoring tool's acknowledge): it leaves its
+    callout first, so a machine never takes the human reports of a storm (rule 3 is for people);
+    the callout ends only if nothing else needs it (rule 2)."""
+    moved = rows.set_status(s, [incident_id], S.ACCEPTED, actor=actor.who, via=str(actor.channel),
+                            person=actor.who, only_from=S.OPEN_UNACCEPTED,
+                            fields={"accepted_by": actor.who, "accepted_at": now, "page_due_at": None})
+    if not moved:
+        return Outcome(False, "already_taken", "already accepted or closed", (incident_id,))
+    callout_id = unlink_incident(s, incident_id)
+    then = release_callout(s, callout_id, f"acknowledged by {actor.who}", actor, now, (incident_id,))
+    return Outcome(True, "accepted", f"accepted by {actor.who}", (incident_id,), callout_id, actor.who, then=then)
 
 
 def set_details(s: Session, incident_id: int, fields: dict[str, str], actor: Actor) -> Outcome:
@@ -209,7 +206,7 @@ def page(s: Session, incident_id: int, settings: OncallSettings, now: datetime |
     existing = paging_callout(s, incident_id)
     if existing is not None:
         return Outcome(True, "already_paging", incident_ids=(incident_id,), callout_id=existing.id)
-    _audit(s, "callout_requested", incident_id, SYSTEM)
+    audited(s, "callout_requested", incident_id, SYSTEM)
     callout, joined = open_or_join(s, incident_id, incident.type_key, settings, now, incident.drill_id)
     sync_callout(s, callout.id, now)
     return Outcome(True, "joined" if joined else "opened", incident_ids=(incident_id,), callout_id=callout.id,
@@ -376,7 +373,7 @@ def resolve(s: Session, incident_id: int, actor: Actor, note: str = "", now: dat
     """Close one incident. Its callout goes on for the other incidents of a storm."""
     now = now or utcnow()
     if note.strip():
-        _audit(s, "note", incident_id, actor, text=note.strip()[:4000])
+        audited(s, "note", incident_id, actor, text=note.strip()[:4000])
     moved = rows.set_status(s, [incident_id], S.CLOSED, actor=actor.who, via=str(actor.channel),
                             fields={"page_due_at": None})
     if not moved:
@@ -409,7 +406,7 @@ def add_note(s: Session, incident_id: int, actor: Actor, text: str) -> Outcome:
         return Outcome(False, "empty_note", "empty note")
     if s.get(Incident, incident_id) is None:
         return Outcome(False, "no_incident")
-    _audit(s, "note", incident_id, actor, text=text.strip()[:4000])
+    audited(s, "note", incident_id, actor, text=text.strip()[:4000])
     return Outcome(True, "noted", "note saved", (incident_id,))
 
 

@@ -7,11 +7,11 @@ callout paging for the others.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from hotline.base import jobs
+from hotline.base.lifecycle import Actor, Channel, Outcome
 from hotline.base.runtime import get_runtime
-from hotline.paging import commands, jobs
-from hotline.paging.commands import Actor, Channel
+from hotline.paging import commands
+from hotline.web.actions import Notice
 from hotline.web.i18n import N_
 
 MESSAGES = {  # what the admin reads after each command, by the command's outcome code
@@ -24,52 +24,42 @@ MESSAGES = {  # what the admin reads after each command, by the command's outcom
 }
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """`message` is English with `%(name)s` placeholders; the blueprint translates it, then fills
-    in `values`, so the admin reads it in their own language."""
-
-    ok: bool
-    message: str
-    values: dict[str, str] = field(default_factory=dict)
-
-
 def _actor(user: str) -> Actor:
     return Actor(user, Channel.CONSOLE)
 
 
-def _done(out: commands.Outcome) -> Outcome:
+def _done(out: Outcome) -> Notice:
     if out.code == "already_taken" and out.accepted_by_name:
-        return Outcome(False, N_("Already accepted by %(name)s."), {"name": out.accepted_by_name})
-    return Outcome(out.ok, MESSAGES.get(out.code, out.message or out.code))
+        return Notice(False, N_("Already accepted by %(name)s."), {"name": out.accepted_by_name})
+    return Notice(out.ok, MESSAGES.get(out.code, out.message or out.code))
 
 
-def accept_on_behalf(incident_id: int, person_key: str, actor: str) -> Outcome:
+def accept_on_behalf(incident_id: int, person_key: str, actor: str) -> Notice:
     """The person said yes some other way (a call to the office, Signal): record it as theirs."""
     person = get_runtime().config.people.get(person_key)
     if person is None:
-        return Outcome(False, N_("Nobody called %(key)s is in the configuration."), {"key": person_key})
+        return Notice(False, N_("Nobody called %(key)s is in the configuration."), {"key": person_key})
     out = jobs.run(commands.accept, person=person_key, name=person.name, incident_id=incident_id,
                    actor=_actor(actor))
-    return _done(out) if not out.ok else Outcome(True, N_("Accepted on behalf of %(name)s."), {"name": person.name})
+    return _done(out) if not out.ok else Notice(True, N_("Accepted on behalf of %(name)s."), {"name": person.name})
 
 
-def stop_paging(incident_id: int, reason: str, actor: str) -> Outcome:
+def stop_paging(incident_id: int, reason: str, actor: str) -> Notice:
     return _done(jobs.run(commands.stop_paging, incident_id, _actor(actor), reason))
 
 
-def page_again(incident_id: int, actor: str) -> Outcome:
+def page_again(incident_id: int, actor: str) -> Notice:
     return _done(jobs.run(commands.page_again, incident_id, _actor(actor)))
 
 
-def close(incident_id: int, note: str, actor: str) -> Outcome:
+def close(incident_id: int, note: str, actor: str) -> Notice:
     """Close the incident; its callout stops too once no incident it covers needs it."""
     return _done(jobs.run(commands.resolve, incident_id, _actor(actor), note))
 
 
-def reopen(incident_id: int, reason: str, actor: str) -> Outcome:
+def reopen(incident_id: int, reason: str, actor: str) -> Notice:
     return _done(jobs.run(commands.reopen, incident_id, _actor(actor), reason))
 
 
-def add_note(incident_id: int, note: str, actor: str) -> Outcome:
+def add_note(incident_id: int, note: str, actor: str) -> Notice:
     return _done(jobs.run(commands.add_note, incident_id, _actor(actor), note))

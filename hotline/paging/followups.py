@@ -1,9 +1,9 @@
-"""What a lifecycle command asks to happen after its transaction commits.
+"""What paging's commands ask to happen after their transaction commits.
 
 Commands write the desired state to the database first and return these as plain values;
-`hotline.lifecycle.queue.dispatch` turns them into jobs. A follow-up that never runs (Redis
-down, a worker killed) delays its work but loses nothing: the convergence cycle finds the same
-work in the database.
+`hotline.base.jobs.dispatch` hands each to its handler in `hotline.paging.feature`, which
+enqueues a job. A follow-up that never runs (Redis down, a worker killed) delays its work but
+loses nothing: the convergence cycle finds the same work in the database.
 """
 
 from __future__ import annotations
@@ -11,23 +11,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from hotline.base.jobs import Followup
+
 
 @dataclass(frozen=True)
-class Page:
+class Page(Followup):
     """Open or join a callout for an incident whose paging is due."""
 
     incident_id: int
 
 
 @dataclass(frozen=True)
-class Drive:
+class Drive(Followup):
     """Run a callout's next step now (an attempt reached its verdict, a callout was opened)."""
 
     callout_id: int
 
 
 @dataclass(frozen=True)
-class Wake:
+class Wake(Followup):
     """Look at a callout again at `at`, whether or not a callback came (the watchdog)."""
 
     callout_id: int
@@ -35,36 +37,26 @@ class Wake:
 
 
 @dataclass(frozen=True)
-class CloseOut:
+class CloseOut(Followup):
     """After an accept: end the other calls, send the SMS."""
 
     callout_id: int
 
 
 @dataclass(frozen=True)
-class StopCalls:
+class StopCalls(Followup):
     """Paging stopped: end the callout's calls still ringing or talking, telling whoever answered."""
 
     callout_id: int
 
 
 @dataclass(frozen=True)
-class Fetch:
+class Fetch(Followup):
     """Download a caller's recording from Twilio into recordings/."""
 
     recording_id: int
 
 
 @dataclass(frozen=True)
-class Transcribe:
+class Transcribe(Followup):
     recording_id: int
-
-
-@dataclass(frozen=True)
-class NotifyTeam:
-    """A crisis plan was activated: call and text every team member who is due, at once."""
-
-    crisis_id: int
-
-
-Followup = Page | Drive | Wake | CloseOut | StopCalls | Fetch | Transcribe | NotifyTeam

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from hotline.base.models import Incident, Recording, Transcript
 from hotline.base.states import RecordingStatus, TranscriptStatus
-from hotline.drills.models import DrillEvent
+from hotline.drills import gate as drills
 
 
 @dataclass(frozen=True)
@@ -78,11 +78,7 @@ def report_views(s: Session, incident_ids: Sequence[int], kinds: Sequence[str] =
 
 def _drill_scripts(s: Session, drill_incidents: Sequence[Incident]) -> dict[int, str]:
     """What each drill report "said": written in the drill's timeline when the report was made."""
-    if not drill_incidents:
-        return {}
-    events = s.scalars(select(DrillEvent).where(DrillEvent.drill_id.in_({i.drill_id for i in drill_incidents}),
-                                                DrillEvent.kind == "report"))
-    return {int(e.detail["incident_id"]): str(e.detail["text"]) for e in events if e.detail.get("text")}
+    return drills.scripted_reports(s, {i.drill_id for i in drill_incidents if i.drill_id is not None})
 
 
 def report_view(s: Session, incident_id: int) -> ReportView | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from hotline.base.runtime import get_runtime
+from hotline.provider import rest
 
 log = logging.getLogger("callout.dialer")
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
@@ -49,7 +49,7 @@ class CallRequest:
 
 
 def _client() -> Client:
-    return get_runtime().twilio
+    return rest.client()
 
 
 def _classify(exc: Exception) -> DialerError:

@@ -8,6 +8,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from hotline.base.runtime import get_runtime
+
 TWILIO_API = "https://api.twilio.com"
 # No REST call may hang a worker or the engine: a Twilio that does not answer in time counts as a
 # passing failure (the dialer retries; the person is not skipped).
@@ -33,3 +35,16 @@ def make_client(account_sid: str, auth_token: str, api_base_url: str | None = No
         return Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=REST_TIMEOUT_SECONDS))
     return Client(account_sid, auth_token,
                   http_client=_RebasedHttpClient(api_base_url, timeout=REST_TIMEOUT_SECONDS))
+
+
+def client() -> Client:
+    """This process's client for its configuration's account (the sim's, in sim mode), made once."""
+    runtime = get_runtime()
+
+    def make() -> Client:
+        t = runtime.config.twilio
+        if not t.configured:
+            raise RuntimeError("no Twilio credentials: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+        return make_client(t.account_sid or "", t.auth_token or "", t.api_base_url)
+
+    return runtime.handle("twilio", make)

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from hotline.base import audit
 from hotline.base.config import Config
+from hotline.base.jobs import Followup
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident
 from hotline.base.phone import spoken_digits
 from hotline.base.states import AttemptState, CalloutState, RecordingStatus
@@ -38,8 +40,6 @@ from hotline.paging.callout.phrases import (
 )
 from hotline.paging.callout.receive import FollowUp
 from hotline.paging.callout.states import CallStatus, event_from_twilio
-from hotline.paging.commands import Actor, Channel
-from hotline.paging.followups import Followup
 from hotline.paging.models import Attempt, Callout
 from hotline.paging.report_view import report_views
 

@@ -17,14 +17,14 @@ from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.base.config import Config
+from hotline.base.jobs import run
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident
 from hotline.base.runtime import get_runtime
 from hotline.base.security import twilio_webhook
 from hotline.crisis import bridge, commands, links, phrases
 from hotline.crisis.models import Crisis, CrisisMember, CrisisState
 from hotline.crisis.phrases import CALL_KEYS, Key
-from hotline.paging.commands import Actor, Channel
-from hotline.paging.jobs import run
 from hotline.responder.webhooks import responder_safe
 
 log = logging.getLogger("hotline.crisis_call")

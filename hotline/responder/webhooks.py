@@ -15,13 +15,13 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request, send_file
 
+from hotline.base import jobs
 from hotline.base.config import Config
 from hotline.base.log_context import about
 from hotline.base.models import Recording, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.base.security import twilio_webhook
 from hotline.base.states import RecordingStatus
-from hotline.paging import jobs
 from hotline.paging.callout import links
 from hotline.paging.callout.phrases import person_language
 from hotline.paging.models import Attempt

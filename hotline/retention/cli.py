@@ -10,8 +10,7 @@ import argparse
 import sys
 from typing import TextIO
 
-from hotline.paging.cli import _act, _user
-from hotline.paging.commands import Actor, Channel
+from hotline.base.terminal import act_on_report, shell_user
 from hotline.retention import legal_hold
 
 
@@ -23,6 +22,6 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     parser.add_argument("--reason", required=True, help="why (a court order, a complaint ...): kept in the audit")
     parser.add_argument("--release", action="store_true", help="end the hold: retention applies again")
     args = parser.parse_args(argv)
-    actor = Actor(_user(), Channel.CLI)
+    actor = shell_user()
     command = legal_hold.release_hold if args.release else legal_hold.hold
-    return _act(out, args.ref, lambda i: (command, i, actor, args.reason))
+    return act_on_report(out, args.ref, lambda i: (command, i, actor, args.reason))

@@ -15,9 +15,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.base.lifecycle import Actor, Outcome, audited
 from hotline.base.models import Incident, Recording
 from hotline.base.states import RecordingStatus
-from hotline.paging.commands import Actor, Outcome, _audit
 
 
 def hold(s: Session, incident_id: int, actor: Actor, reason: str) -> Outcome:
@@ -32,7 +32,7 @@ def hold(s: Session, incident_id: int, actor: Actor, reason: str) -> Outcome:
     incident.legal_hold_by = actor.who
     purged = s.scalar(select(func.count()).select_from(Recording).where(
         Recording.incident_id == incident_id, Recording.status == RecordingStatus.PURGED)) or 0
-    _audit(s, "legal_hold", incident_id, actor, reason=reason.strip(), already_purged=purged)
+    audited(s, "legal_hold", incident_id, actor, reason=reason.strip(), already_purged=purged)
     note = f"; {purged} recording(s) had already been purged and cannot be kept" if purged else ""
     return Outcome(True, "held", f"on legal hold: retention keeps its recordings and transcripts{note}",
                    incident_ids=(incident_id,))
@@ -47,5 +47,5 @@ def release_hold(s: Session, incident_id: int, actor: Actor, reason: str) -> Out
     if not incident.legal_hold_by:
         return Outcome(True, "not_held", "not on legal hold", incident_ids=(incident_id,))
     held_by, incident.legal_hold_by = incident.legal_hold_by, None
-    _audit(s, "legal_hold_released", incident_id, actor, reason=reason.strip(), held_by=held_by)
+    audited(s, "legal_hold_released", incident_id, actor, reason=reason.strip(), held_by=held_by)
     return Outcome(True, "released", "legal hold released: retention applies again", incident_ids=(incident_id,))

@@ -8,11 +8,10 @@ from __future__ import annotations
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
-from hotline.paging import console_actions as actions
-from hotline.paging import jobs
-from hotline.paging.commands import Actor, Channel
-from hotline.paging.pages import _actor, _back
+from hotline.base import jobs
+from hotline.base.lifecycle import Actor, Channel
 from hotline.retention import legal_hold
+from hotline.web.actions import Notice, back, viewer_name
 from hotline.web.auth import guard, require_admin
 
 bp = Blueprint("console_legal_hold", __name__)
@@ -28,5 +27,5 @@ MESSAGES = {"held": "On legal hold: retention keeps its recordings and transcrip
 @bp.post("/console/incidents/<int:incident_id>/legal-hold")
 def toggle(incident_id: int) -> Response:
     command = legal_hold.release_hold if request.form.get("release") else legal_hold.hold
-    out = jobs.run(command, incident_id, Actor(_actor(), Channel.CONSOLE), request.form.get("reason", ""))
-    return _back(incident_id, actions.Outcome(out.ok, MESSAGES.get(out.code, out.message)))
+    out = jobs.run(command, incident_id, Actor(viewer_name(), Channel.CONSOLE), request.form.get("reason", ""))
+    return back(incident_id, Notice(out.ok, MESSAGES.get(out.code, out.message)))

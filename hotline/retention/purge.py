@@ -25,10 +25,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline.base.lifecycle import SYSTEM, audited
 from hotline.base.models import Incident, Lease, Recording, Transcript
 from hotline.base.runtime import get_runtime
 from hotline.base.states import IncidentStatus, RecordingStatus, TranscriptStatus
-from hotline.paging.commands import SYSTEM, _audit
 from hotline.retention.settings import RetentionSettings, describe
 
 log = logging.getLogger("hotline.retention")
@@ -88,7 +88,7 @@ def purge_incident(s: Session, incident_id: int, settings: RetentionSettings, no
             gone_text.append(tr.id)
     if not gone_audio and not gone_text:
         return
-    _audit(s, "retention_purged", incident_id, SYSTEM, recordings=gone_audio, transcripts=gone_text,
+    audited(s, "retention_purged", incident_id, SYSTEM, recordings=gone_audio, transcripts=gone_text,
            closed_at=incident.closed_at.isoformat(), recordings_kept=describe(settings.recordings),
            transcripts_kept=describe(settings.transcripts))
     report.incidents.append(incident_id)

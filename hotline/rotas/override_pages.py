@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from hotline.base import jobs
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.runtime import get_runtime
-from hotline.paging import jobs
-from hotline.paging.commands import Actor, Channel
 from hotline.rotas.overrides import add_override, cancel_override
 from hotline.web.auth import current_viewer, guard, require_admin
 from hotline.web.i18n import N_, gettext

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
+from hotline.base.lifecycle import Actor, Outcome
 from hotline.base.models import utcnow
-from hotline.paging.commands import Actor, Outcome
 from hotline.rotas.models import RotaOverride
 from hotline.rotas.policy import OncallSettings
 

@@ -8,14 +8,14 @@ from flask import Flask, abort, jsonify, send_file
 from sqlalchemy.orm import configure_mappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from hotline import console, events
+from hotline import console
 from hotline.base.config import Config, load_config
 from hotline.base.db import create_schema
 from hotline.base.log_context import configure_logging
 from hotline.base.prompt_store import PromptError, prompt_folder
 from hotline.base.prompts import published_prompt
+from hotline.base.registry import registry
 from hotline.base.runtime import Runtime, get_runtime, set_runtime
-from hotline.crisis.darksite import bp as darksite_bp
 from hotline.ivr import twiml_guard
 from hotline.ivr.flow import load_flows
 from hotline.ivr.voice import bp as voice_bp
@@ -52,9 +52,9 @@ def create_app(config: Config | None = None) -> Flask:
     twiml_guard.register(app, config)
     app.register_blueprint(responder_bp)
     app.register_blueprint(crisis_call_bp)
-    app.register_blueprint(darksite_bp)
     console.register(app)
-    events.register(app)
+    for bp in registry().blueprints():  # every feature's pages (hotline.base.registry)
+        app.register_blueprint(bp)
 
     @app.get("/prompts/<name>/<lang>.wav")
     def prompt_audio(name: str, lang: str):  # type: ignore[no-untyped-def]

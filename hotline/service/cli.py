@@ -9,37 +9,37 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hotline.base.config import ROOT, Config, ConfigError, load_config
+from hotline.base.registry import Command, registry
 
-USAGE = """usage: python3 run.py [COMMAND]
+CORE_USAGE = (
+    ("(none) | all", "run everything: embedded Redis, web (gunicorn), workers, and the sim if no Twilio account"),
+    ("web", "the web app only (gunicorn)"),
+    ("worker [QUEUES]", "an RQ worker: callout, recordings, default; `worker transcribe` for Vosk"),
+    ("engine", "the convergence cycle (paging, watchdogs, repairs); one per worker node is fine"),
+    ("metrics", "/metrics for a worker node's processes (HOTLINE_METRICS_BIND, HOTLINE_METRICS_TOKEN)"),
+    ("sim", "the local Twilio stand-in on its own (see --help)"),
+    ("check", "validate config.toml, ivr_flows/ and plans/, print a summary"),
+    ("call", "place a first call to the running hotline from a sim phone, and follow it"),
+    ("fallback-twiml", "print TwiML to paste into a TwiML Bin for when the server is down"),
+    ("prompts list|upload|rollback", "recorded prompts (upload takes any format ffmpeg reads)"),
+    ("pins set WHO", "set the admin, operator or a person's PIN (stored hashed in data/)"),
+    ("db current|upgrade", "the database schema's revision; upgrade it (see README \"Upgrading\")"),
+    ("backup DIR", "database, recordings, prompts and PIN hashes, with sha256 checksums"),
+    ("restore DIR [--overwrite]", "put a backup into this data dir (refuses a non-empty one)"),
+    ("darksite export DIR", "write the public dark site as static files"),
+    ("test [pytest args]", "run the test suite"),
+    ("bench NAME [ARGS]", "run a benchmark from bench/ (storm, webhooks, webhook_load, ...; --help lists them)"),
+)
 
-  (none) | all       run everything: embedded Redis, web (gunicorn), workers, and the sim if no Twilio account
-  web                the web app only (gunicorn)
-  worker [QUEUES]    an RQ worker: callout, recordings, default; `worker transcribe` for Vosk
-  engine             the convergence cycle (paging, watchdogs, repairs); one per worker node is fine
-  metrics            /metrics for a worker node's processes (HOTLINE_METRICS_BIND, HOTLINE_METRICS_TOKEN)
-  sim                the local Twilio stand-in on its own (see --help)
-  check              validate config.toml, ivr_flows/ and plans/, print a summary
-  call               place a first call to the running hotline from a sim phone, and follow it
-  fallback-twiml     print TwiML to paste into a TwiML Bin for when the server is down
-  models [...]       list / check / install Vosk models
-  transcribe FILE..  transcribe audio files with the configured models
-  prompts list|upload|rollback   recorded prompts (upload takes any format ffmpeg reads)
-  pins set WHO       set the admin, operator or a person's PIN (stored hashed in data/)
-  callout list|cancel REF        open callouts; stop one
-  db current|upgrade             the database schema's revision; upgrade it (see README "Upgrading")
-  backup DIR                     database, recordings, prompts and PIN hashes, with sha256 checksums
-  restore DIR [--overwrite]      put a backup into this data dir (refuses a non-empty one)
-  hold REF --reason TEXT         legal hold: retention keeps the report's recordings (--release to end it)
-  drill create|list|start|inject|stop|finish|report|coverage   drills and the rota coverage check
-  users add NAME --role admin|viewer   hash a console password; prints the config.toml lines
-  integrations add NAME --type TYPE [--hmac] | list | rotate NAME | revoke NAME   event sources and keys
-  events test FILE.json   which activation rule an event would hit (creates nothing)
-  darksite export DIR                 write the public dark site as static files
-  test [pytest args] run the test suite
-  bench NAME [ARGS]  run a benchmark from bench/ (storm, webhooks, webhook_load, ...; --help lists them)
 
-`python3 run.py COMMAND --help` explains a command without running it.
-"""
+def usage() -> str:
+    """`run.py help`: the service's commands, then every feature's (from the registry)."""
+    rows = [*CORE_USAGE, *((f"{c.name} {c.args}", c.summary) for c in registry().commands.values())]
+    width = max(len(name) for name, _ in rows) + 2
+    lines = "\n".join(f"  {name.ljust(width)}{what}" for name, what in rows)
+    return (f"usage: python3 run.py [COMMAND]\n\n{lines}\n\n"
+            "`python3 run.py COMMAND --help` explains a command without running it.\n")
+
 
 # `COMMAND --help` for the commands without an argument parser of their own; the others
 # (sim, models, transcribe, callout, users, test, bench) answer --help themselves.
@@ -106,46 +106,17 @@ def cmd_check(argv: list[str]) -> int:
         names = " / ".join(t.names.get(lang, "?") for lang in cfg.languages)
         print(f"    [{keys.get(key, '-')}] {key}: {names}")
     print(f"  people: {len(cfg.people)}; operators (by caller ID): {len(cfg.operators)}; sites: {len(cfg.sites)}")
-    _print_event_rules(cfg)
+    for feature in registry().features:
+        if feature.check is not None:
+            print("\n".join(feature.check(cfg)))
     for f in flows.values():
         print(f"flow {f.path}: OK, {len(f.nodes)} nodes, start at {f.start!r}")
-    _print_plans(cfg)
     print("  prompts (recorded = published audio, else text-to-speech):")
     for name in sorted({p for f in flows.values() for p in f.prompts}):
         states = [f"{lang}={'recorded' if published_prompt(cfg.recordings_dir, name, lang) else 'TTS'}"
                   for lang in cfg.languages]
         print(f"    {name}: {', '.join(states)}")
     return 0
-
-
-def _print_event_rules(cfg: Config) -> None:
-    from hotline.events.rules import describe
-    from hotline.events.settings import event_settings
-
-    settings = event_settings(cfg)
-    print(f"  events API: {settings.rate_limit_per_minute}/min per integration, bodies up to "
-          f"{settings.max_body_kb} KB; activation rules:")
-    for type_key in cfg.incident_types:
-        rules = settings.rules.get(type_key)
-        shown = "; ".join(describe(rules.rules)) if rules and rules.rules else "no rules"
-        print(f"    {type_key}: {shown}; otherwise {rules.otherwise if rules else 'page'}")
-
-
-def _print_plans(cfg: Config) -> None:
-    from hotline.crisis.settings import crisis_settings
-
-    crisis = crisis_settings(cfg)
-    if not crisis.plans:
-        print(f"  crisis plans: none (no *.toml in {crisis.plans_dir}); confirming a report activates nothing")
-        return
-    print(f"  crisis plans ({crisis.plans_dir}), two-person rule {'on' if crisis.two_person_rule else 'off'}:")
-    for key, plan in crisis.plans.items():
-        team = ", ".join(f"{t.role}={'+'.join(a.key for a in t.leads)}"
-                         + (f" (deputy {t.deputy.key})" if t.deputy else "") for t in plan.team)
-        print(f"    {key}: team {team}; {len(plan.steps)} steps; statement in {', '.join(plan.statement)}")
-    missing = sorted(set(cfg.incident_types) - set(crisis.plans) - {"other"})
-    if missing:
-        print(f"    no plan for: {', '.join(missing)}")
 
 
 def cmd_fallback_twiml(argv: list[str]) -> int:
@@ -212,18 +183,6 @@ def cmd_call(argv: list[str]) -> int:
     from hotline.service.first_call import main
 
     return main(argv)
-
-
-def cmd_models(argv: list[str]) -> int:
-    from hotline.transcribe.cli import models_main
-
-    return models_main(argv)
-
-
-def cmd_transcribe(argv: list[str]) -> int:
-    from hotline.transcribe.cli import transcribe_main
-
-    return transcribe_main(argv)
 
 
 def cmd_prompts(argv: list[str]) -> int:
@@ -309,21 +268,8 @@ def cmd_pins(argv: list[str]) -> int:
     return 0
 
 
-def cmd_callout(argv: list[str]) -> int:
-    from hotline.paging.cli import main
-
-    return main(argv)
-
-
 def cmd_db(argv: list[str]) -> int:
     from hotline.service.db_cli import main
-
-    _config_or_exit()
-    return main(argv)
-
-
-def cmd_drill(argv: list[str]) -> int:
-    from hotline.drills.cli import main
 
     _config_or_exit()
     return main(argv)
@@ -341,11 +287,6 @@ def cmd_restore(argv: list[str]) -> int:
     return restore_main(_config_or_exit(), argv)
 
 
-def cmd_hold(argv: list[str]) -> int:
-    from hotline.retention.cli import main
-
-    _config_or_exit()
-    return main(argv)
 def cmd_darksite(argv: list[str]) -> int:
     """darksite export DIR: the public dark site as static files, to serve from anywhere."""
     if len(argv) != 2 or argv[0] != "export":
@@ -361,26 +302,6 @@ def cmd_darksite(argv: list[str]) -> int:
     if not any(p.name == "index.html" for p in written):
         print("darksite: dormant (404 by choice): only site.css was written", file=sys.stderr)
     return 0
-
-
-def cmd_users(argv: list[str]) -> int:
-    from hotline.console.users_cli import main
-
-    return main(argv)
-
-
-def cmd_integrations(argv: list[str]) -> int:
-    from hotline.events.cli import integrations_main
-
-    _config_or_exit()
-    return integrations_main(argv)
-
-
-def cmd_events(argv: list[str]) -> int:
-    from hotline.events.cli import events_main
-
-    _config_or_exit()
-    return events_main(argv)
 
 
 def cmd_test(argv: list[str]) -> int:
@@ -411,27 +332,34 @@ def cmd_bench(argv: list[str]) -> int:
 
 
 def cmd_help(argv: list[str]) -> int:
-    print(USAGE)
+    print(usage())
     return 0
 
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "all": cmd_all, "web": cmd_web, "worker": cmd_worker, "engine": cmd_engine, "metrics": cmd_metrics,
-    "sim": cmd_sim, "check": cmd_check,
-    "call": cmd_call, "fallback-twiml": cmd_fallback_twiml, "models": cmd_models,
-    "transcribe": cmd_transcribe, "test": cmd_test, "bench": cmd_bench, "prompts": cmd_prompts, "pins": cmd_pins,
-    "callout": cmd_callout, "users": cmd_users, "db": cmd_db, "drill": cmd_drill,
-    "backup": cmd_backup, "restore": cmd_restore, "hold": cmd_hold,
-    "integrations": cmd_integrations, "events": cmd_events,
-    "darksite": cmd_darksite,
+    "sim": cmd_sim, "check": cmd_check, "call": cmd_call, "fallback-twiml": cmd_fallback_twiml,
+    "test": cmd_test, "bench": cmd_bench, "prompts": cmd_prompts, "pins": cmd_pins, "db": cmd_db,
+    "backup": cmd_backup, "restore": cmd_restore, "darksite": cmd_darksite,
     "help": cmd_help, "--help": cmd_help, "-h": cmd_help,
 }
 
 
+def _feature_command(command: Command) -> Callable[[list[str]], int]:
+    def run(argv: list[str]) -> int:
+        if command.needs_config:
+            _config_or_exit()
+        return command.run(argv)
+
+    return run
+
+
 def dispatch(command: str, argv: list[str]) -> int:
     handler = COMMANDS.get(command)
+    if handler is None and command in registry().commands:
+        handler = _feature_command(registry().commands[command])
     if handler is None:
-        print(f"unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
+        print(f"unknown command {command!r}\n\n{usage()}", file=sys.stderr)
         return 2
     if command in HELP and any(a in ("-h", "--help") for a in argv):
         print(HELP[command])

@@ -13,10 +13,10 @@ import signal
 import threading
 import time
 
+from hotline.base.cycle import run_cycle
 from hotline.base.db import create_schema
 from hotline.base.log_context import configure_logging
 from hotline.base.runtime import get_runtime
-from hotline.paging.cycle import run_cycle
 
 log = logging.getLogger("hotline.engine")
 PERIOD_SECONDS = 2.0

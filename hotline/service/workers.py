@@ -23,10 +23,10 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.worker import SimpleWorker, Worker, WorkerStatus
 
+from hotline.base.cycle import run_cycle
 from hotline.base.db import create_schema
 from hotline.base.log_context import configure_logging
 from hotline.base.runtime import get_runtime, release_db_before_fork
-from hotline.paging.cycle import run_cycle
 
 log = logging.getLogger("hotline.workers")
 IN_PROCESS_QUEUES = ("callout",)

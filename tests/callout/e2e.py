@@ -16,11 +16,12 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
+from hotline.base import jobs
 from hotline.base.config import ROOT
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident
 from hotline.base.states import IncidentStatus
-from hotline.paging import commands, jobs
-from hotline.paging.commands import Actor, Channel
+from hotline.paging import commands
 from hotline.paging.models import Attempt, Callout
 from sim import CallHandle
 from tests.postgres import database_for

@@ -16,9 +16,10 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from redis import Redis
 from werkzeug.security import generate_password_hash
 
+from hotline.base import jobs
 from hotline.base.config import ROOT
-from hotline.paging import commands, jobs
-from hotline.paging.commands import Actor, Channel
+from hotline.base.lifecycle import Actor, Channel
+from hotline.paging import commands
 from tests.support.sandbox import HOTLINE, Hotline
 
 CHROMIUM = "/usr/bin/chromium"

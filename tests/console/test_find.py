@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import Page
 from sqlalchemy import select
 
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Call, Incident
 from hotline.paging import commands
-from hotline.paging.commands import Actor, Channel
 from tests.console.conftest import login, shot
 from tests.support.sandbox import HOTLINE, Hotline
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from hotline.base import jobs
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident, utcnow
 from hotline.base.states import RecordingStatus
-from hotline.paging import commands, jobs
-from hotline.paging.commands import Actor, Channel
+from hotline.paging import commands
 from tests.console.conftest import login, shot
 from tests.support.sandbox import Hotline
 

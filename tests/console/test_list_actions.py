@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from hotline.base import jobs
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident
-from hotline.paging import commands, jobs
-from hotline.paging.commands import Actor, Channel
+from hotline.paging import commands
 from tests.console.conftest import confirm, login, shot
 from tests.support.sandbox import HOTLINE, Hotline
 

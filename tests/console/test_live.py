@@ -8,9 +8,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from hotline.base import jobs
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident, Transcript
-from hotline.paging import commands, jobs
-from hotline.paging.commands import Actor, Channel
+from hotline.paging import commands
 from tests.console.conftest import ADMIN, logged_in_client, login, shot
 from tests.support.sandbox import HOTLINE, Hotline
 

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hotline.paging import commands, jobs
-from hotline.paging.commands import Actor, Channel
+from hotline.base import jobs
+from hotline.base.lifecycle import Actor, Channel
+from hotline.paging import commands
 from tests.console.conftest import confirm, login, report, shot
 from tests.support.sandbox import Hotline
 

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from hotline.base.db import Database
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident, Recording, Transcript
 from hotline.paging import commands, search
-from hotline.paging.commands import Actor, Channel
 from tests.postgres import database
 
 ADMIN = Actor("alice", Channel.CONSOLE)

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hotline.base.db import Database, create_schema
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import AuditEvent, Call
 from hotline.base.states import CallbackState
 from hotline.paging.callbacks import settle_abandoned
-from hotline.paging.commands import Actor, Channel
 from hotline.rotas.models import stored_overrides
 from hotline.rotas.overrides import add_override, cancel_override
 from hotline.rotas.policy import OncallSettings, Rota

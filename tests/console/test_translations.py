@@ -1,7 +1,7 @@
 """Every string a person reads is translated, found by tools rather than by eye:
 
 - the gettext catalogue has a translation for every string `pybabel extract` finds;
-- every named state of the system is listed for extraction (console/words.py);
+- every named state of the system is listed for extraction (the features' `words`, in the registry);
 - every page and fragment of the console, rendered as an admin with real data, has no English
   left in zh-TW and no Chinese in en-US beyond the language switch and the data itself.
 """
@@ -18,7 +18,7 @@ from werkzeug.routing import IntegerConverter
 
 from hotline.base import states
 from hotline.base.config import ROOT
-from hotline.console import words
+from hotline.base.registry import registry
 from hotline.web import catalog
 from tests.console.conftest import ADMIN, logged_in_client
 from tests.support.sandbox import Hotline
@@ -27,15 +27,18 @@ METHODS = [("**.py", "python"), ("**.html", "jinja2")]
 
 
 def extracted() -> set[str]:
+    """What `pybabel extract -F babel.cfg` finds: the same patterns."""
     found: set[str] = set()
-    for folder, pattern in ((ROOT / "hotline" / "console", "**.py"), (ROOT / "hotline" / "templates" / "console",
-                                                                       "**.html")):
-        method = "python" if pattern.endswith(".py") else "jinja2"
-        for _file, _line, message, _comments, _context in extract_from_dir(folder, [(pattern, method)]):
-            msgid = message[0] if isinstance(message, tuple) else message
-            if msgid:
-                found.add(msgid)
+    methods = [(pattern, method) for method, pattern in BABEL_CFG]
+    for _file, _line, message, _comments, _context in extract_from_dir(ROOT, methods):
+        msgid = message[0] if isinstance(message, tuple) else message
+        if msgid:
+            found.add(msgid)
     return found
+
+
+BABEL_CFG = [tuple(line.strip("[]").split(": ")) for line in (ROOT / "babel.cfg").read_text().splitlines()
+             if line.startswith("[")]
 
 
 def test_the_catalogue_translates_every_extracted_string():
@@ -50,8 +53,7 @@ def test_the_catalogue_translates_every_extracted_string():
 
 
 def test_every_state_is_listed_for_translation():
-    listed = {w for name in dir(words) if name.isupper() and isinstance(getattr(words, name), tuple)
-              for w in getattr(words, name)}
+    listed = set(registry().words)
     for enum in (states.IncidentStatus, states.CalloutState, states.AttemptState, states.RecordingStatus,
                  states.TranscriptStatus):
         assert {str(m) for m in enum} <= listed, enum

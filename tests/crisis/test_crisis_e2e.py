@@ -8,14 +8,16 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from hotline.base import jobs
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import utcnow
 from hotline.base.pins import set_pin
 from hotline.crisis import team
 from hotline.crisis.darksite.export import export
 from hotline.crisis.models import BridgeLeg, Crisis, CrisisMember, CrisisState, CrisisStatement, CrisisStep
 from hotline.crisis.settings import crisis_settings
-from hotline.paging import commands, jobs
-from hotline.paging.commands import Actor, Channel
+from hotline.paging import commands
+from hotline.provider.rest import client
 from sim import conference
 from tests.crisis.conftest import client_for
 from tests.support.sandbox import HOTLINE, Hotline
@@ -86,7 +88,7 @@ def test_confirm_rings_the_whole_team_at_once_and_two_join_the_bridge(h: Hotline
     h.wait_for(lambda: len(_on_bridge(h, crisis.id)) == 2, what="two on the bridge")
     room = next(r for r in conference.listing(h.sim) if r["friendly_name"] == f"crisis-{crisis.id}")
     assert set(room["participants"]) == {legal.sid, management.sid}
-    rest = h.runtime.twilio.conferences(room["sid"]).participants.list()  # the sim's REST API, as Twilio's
+    rest = client().conferences(room["sid"]).participants.list()  # the sim's REST API, as Twilio's
     assert {p.call_sid for p in rest} == {legal.sid, management.sid}
     with h.session() as s:
         confirmed = {m.role for m in s.scalars(select(CrisisMember).where(CrisisMember.crisis_id == crisis.id))

@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from hotline.base.config import load_config
 from hotline.base.db import Database
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import AuditEvent, Incident
 from hotline.crisis import commands as crisis
+from hotline.crisis.followups import NotifyTeam
 from hotline.crisis.models import BridgeLeg, CrisisMember, CrisisStatement, CrisisStep
-from hotline.paging.commands import Actor, Channel
-from hotline.paging.followups import NotifyTeam
 from tests.postgres import database
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Taipei

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from hotline.base import jobs
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident
 from hotline.base.states import IncidentStatus
 from hotline.drills import commands as drills
 from hotline.drills.models import Drill, DrillState
-from hotline.paging import commands, jobs
-from hotline.paging.commands import Actor, Channel
+from hotline.paging import commands
 from hotline.service.embedded_redis import start_embedded_redis
 from tests.callout import e2e
 from tests.support.sandbox import Hotline

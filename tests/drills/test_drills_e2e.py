@@ -14,6 +14,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from hotline.base import jobs
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident, utcnow
 from hotline.base.states import IncidentStatus
 from hotline.drills import commands as drills
@@ -21,9 +23,8 @@ from hotline.drills import report as drill_report
 from hotline.drills.models import Drill, DrillEvent, DrillState
 from hotline.drills.settings import Scenario
 from hotline.paging import cli as callout_cli
-from hotline.paging import commands, jobs
+from hotline.paging import commands
 from hotline.paging.callout.states import CalloutState
-from hotline.paging.commands import Actor, Channel
 from hotline.paging.models import Callout
 from tests.callout import e2e
 from tests.callout.e2e import CHEN, DIRECTOR, LIN, RING, WANG

@@ -13,12 +13,12 @@ from sqlalchemy import select
 
 from hotline.base.config import load_config
 from hotline.base.db import create_schema
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident
 from hotline.base.runtime import Runtime, set_runtime
 from hotline.base.states import IncidentStatus
 from hotline.drills import commands as drills
 from hotline.drills.models import Drill, DrillState
-from hotline.paging.commands import Actor, Channel
 from tests.callout.conftest import BASE_TOML
 
 SCENARIO = """

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from hotline.base import jobs
 from hotline.base.config import ROOT
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import AuditEvent, Incident, Recording, utcnow
-from hotline.paging import commands, jobs
+from hotline.paging import commands
 from hotline.paging.callout.store import callout_for_incident
-from hotline.paging.commands import Actor, Channel
 from tests.support.sandbox import HOTLINE, Hotline
 
 SATELLITE_OPERATOR = "+881631234567"

@@ -14,6 +14,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import select
 
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident, Recording, utcnow
 from hotline.base.states import CalloutState, IncidentStatus, RecordingStatus
 from hotline.paging.callout import links
@@ -82,7 +83,6 @@ def test_resolving_one_storm_incident_keeps_paging_the_others(h: Hotline) -> Non
     assert callout.storm
     # The operator resolves the first report by phone (the same command the operator menu uses).
     from hotline.paging import commands, jobs
-    from hotline.paging.commands import Actor, Channel
 
     assert jobs.run(commands.resolve, ids[0], Actor("radio_north", Channel.OPERATOR), "resolved by phone").ok
     e2e.drain(h)

@@ -32,14 +32,14 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlalchemy import select
 
 from hotline.base.config import load_config
+from hotline.base.cycle import run_cycle
 from hotline.base.db import create_schema
+from hotline.base.lifecycle import Actor, Channel, Outcome
 from hotline.base.models import AuditEvent, Base, Incident, utcnow
 from hotline.base.runtime import Runtime, get_runtime, set_runtime
 from hotline.base.states import AttemptState, CalloutState, IncidentStatus
 from hotline.paging import commands, jobs
 from hotline.paging.callout.states import CallStatus
-from hotline.paging.commands import Actor, Channel
-from hotline.paging.cycle import run_cycle
 from hotline.paging.followups import CloseOut, Drive, Page, StopCalls, Wake
 from hotline.paging.models import Attempt, Callout, callout_incidents
 from sim import Sim
@@ -100,7 +100,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.paged_before: set[int] = set()
 
     # -- plumbing ------------------------------------------------------------------------------
-    def command(self, fn, *args, **kwargs) -> commands.Outcome:  # type: ignore[no-untyped-def]
+    def command(self, fn, *args, **kwargs) -> Outcome:  # type: ignore[no-untyped-def]
         self.paged_before = self._being_paged()
         with get_runtime().db.session() as s:
             out = fn(s, *args, **kwargs)
@@ -166,7 +166,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             return
         attempt = data.draw(st.sampled_from(live))
         self.command(lambda s: commands.responder_key(s, attempt.id, key, attempt.person_name, self.now)[1]
-                     or commands.Outcome(True, "nothing"))
+                     or Outcome(True, "nothing"))
 
     @precondition(lambda self: self.incidents)
     @rule(data=st.data())
@@ -178,7 +178,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             return
         attempt, status = data.draw(st.sampled_from(ended))
         self.command(lambda s: commands.responder_event(s, attempt.id, CallStatus(status), self.now)[1]
-                     or commands.Outcome(True, "nothing"))
+                     or Outcome(True, "nothing"))
 
     # -- staff, operators, the console and the CLI ---------------------------------------------
     @precondition(lambda self: self.incidents)

@@ -12,10 +12,14 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import select
 
+from hotline.base import jobs
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Recording, utcnow
+from hotline.base.registry import registry
 from hotline.base.states import RecordingStatus
-from hotline.paging import commands, jobs
+from hotline.paging import commands
 from hotline.paging.followups import Fetch
+from hotline.paging.jobs import fetch_recording, on_fetch_failed
 from tests.callout import e2e
 from tests.callout.e2e import CHEN, quiet_phones  # noqa: F401  (autouse)
 from tests.support.sandbox import Hotline
@@ -31,9 +35,9 @@ def test_a_recording_that_cannot_be_fetched_ends_failed_and_is_tried_again(h: Ho
         # Twilio lost the file (or answers 404 for a while): every fetch fails.
         rec.source_url = rec.source_url.rsplit("/", 1)[0] + "/RE" + "0" * 32
         rec.status = RecordingStatus.PENDING
-    quick = jobs.Spec("recordings", 30, Retry(max=1, interval=[0]), lambda r: f"fetch-recording-{r}",
-                      jobs.on_fetch_failed)  # the retry policy travels with the job: two tries, no waiting
-    monkeypatch.setitem(jobs.SPECS, jobs.fetch_recording, quick)
+    quick = jobs.JobSpec("recordings", 30, Retry(max=1, interval=[0]), lambda r: f"fetch-recording-{r}",
+                         on_fetch_failed)  # the retry policy travels with the job: two tries, no waiting
+    monkeypatch.setitem(registry().jobs, fetch_recording, quick)
     # The first fetch job may still be finishing (it marks the recording stored, then ends): while
     # it is "started", a new fetch with its id is rightly taken as a duplicate. Wait for its end.
     h.wait_for(lambda: _job_done(h, f"fetch-recording-{rec.id}"), what="the first fetch job finished")
@@ -53,7 +57,7 @@ def test_a_recording_that_cannot_be_fetched_ends_failed_and_is_tried_again(h: Ho
     report = h.converge(now=utcnow() + timedelta(minutes=16))
     assert rec.id in report.fetches
     h.wait_for(lambda: _recording(h, rec.id).attempts == 5, what="two more tries")
-    jobs.run(commands.stop_paging, inc.id, commands.Actor("test", commands.Channel.CLI), "end of test")
+    jobs.run(commands.stop_paging, inc.id, Actor("test", Channel.CLI), "end of test")
 
 
 def _job_done(h: Hotline, job_id: str) -> bool:

@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from hotline.base import jobs
 from hotline.base.config import ROOT, ConfigError, load_config
+from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident, Lease, Recording, Transcript, utcnow
 from hotline.base.states import RecordingStatus, TranscriptStatus
-from hotline.paging import commands, jobs
-from hotline.paging.commands import Actor, Channel
+from hotline.paging import commands
 from hotline.retention import purge as retention
 from hotline.service.embedded_redis import start_embedded_redis
 from tests.callout import e2e

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from hotline.base.config import ROOT, load_config
+from hotline.base.cycle import CycleReport, run_cycle
 from hotline.base.models import AuditEvent, Call, Incident, Recording
 from hotline.base.runtime import get_runtime, set_runtime
-from hotline.paging.cycle import CycleReport, run_cycle
 from hotline.service.app import create_app
 from hotline.service.embedded_redis import free_port
 from hotline.service.supervisor import ENGINE_ARGV, WORKER_QUEUES, worker_argv

@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from hotline.base.db import make_engine
+from hotline.base.db import load_models, make_engine
 from hotline.base.models import Base, UTCDateTime
 from hotline.base.schema import modelled
 
@@ -21,6 +21,9 @@ def _render(type_: str, obj: object, autogen_context: object) -> str | bool:
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+load_models()  # every feature's tables, for autogenerate and the checks that compare
 
 
 def _run(connection: Connection) -> None:

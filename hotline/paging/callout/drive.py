@@ -26,7 +26,7 @@ from hotline.base.metrics import CALLOUT_FIRST_DIAL_SECONDS, observe_since
 from hotline.base.models import utcnow
 from hotline.base.runtime import get_runtime
 from hotline.base.states import AttemptState, CalloutState
-from hotline.drills.models import Drill
+from hotline.drills.gate import injected_outage
 from hotline.paging.callout import links
 from hotline.paging.callout.decide import (
     CALLBACK_GRACE,
@@ -155,14 +155,6 @@ def place(attempt_id: int, now: datetime) -> datetime | None:
     if not still_active:  # accepted or cancelled while Twilio was placing it
         _quietly(dialer.cancel_call, sid)
     return now + timedelta(seconds=ring_timeout) + CALLBACK_GRACE
-
-
-def injected_outage(s: Session, drill_id: int | None, now: datetime) -> str | None:
-    """An outage a drill injected ("Twilio fails for 2 minutes"), for that drill's calls only."""
-    drill = s.get(Drill, drill_id) if drill_id is not None else None
-    if drill is None or drill.twilio_down_until is None or drill.twilio_down_until <= now:
-        return None
-    return f"drill {drill_id}: Twilio made to fail until {drill.twilio_down_until.isoformat()}"
 
 
 def _platform_failure(attempt_id: int, tries: int, exc: dialer.DialerError, now: datetime) -> datetime | None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from hotline.base.config import Config
+from hotline.base.languages import pick_language
 
 
 class Key:
@@ -185,8 +186,7 @@ def responder_language(preferred: Sequence[str], hotline: Sequence[str]) -> str:
     Only languages we have sentences for count: a hotline may take reports in a language no
     responder sentence exists for yet, and a responder must never hear a missing-text error.
     """
-    spoken = [lang for lang in hotline if lang in TEXTS]
-    return next((lang for lang in preferred if lang in spoken), spoken[0] if spoken else FALLBACK_LANGUAGE)
+    return pick_language(preferred, hotline, TEXTS, FALLBACK_LANGUAGE)
 
 
 def person_language(cfg: Config, person_key: str | None) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, object_session
 
 from hotline.base import audit
 from hotline.base.config import Person
-from hotline.drills.models import Drill
+from hotline.drills import gate as drills
 from hotline.paging.callout.decide import (
     Action,
     AttemptView,
@@ -132,12 +132,12 @@ def drill_contacts(drill_id: int, session: Session, settings: OncallSettings, pe
                    now: datetime, overrides: Sequence[Override] = ()) -> list[Contact]:
     """The drill's policy (or its participants, in the order listed), then the fallback, kept to
     the participants."""
-    drill = session.get(Drill, drill_id)
+    drill = drills.participants(session, drill_id)
     if drill is None:
         return []
-    allowed = set(drill.participants)
+    allowed = set(drill.people)
     policy = settings.policies.get(drill.policy_key or "") or Policy(
-        "drill", tuple(Step("person", key, settings.default_ring_timeout) for key in drill.participants))
+        "drill", tuple(Step("person", key, settings.default_ring_timeout) for key in drill.people))
     found = resolve_contacts(policy, settings.rotas, overrides, now, people=people, fallback=settings.fallback)
     return [c for c in found if c.person in allowed]
 
