@@ -3,7 +3,7 @@
 Over N incidents, through the real app (HTTP server), Redis, RQ workers and the sim:
 - first dial: recording-complete webhook arrives -> the sim receives the first Calls.create;
 - next dial: a no-answer status callback arrives -> the sim receives the next Calls.create.
-Both are measured twice, with a plain forking `rq worker` and with `callout.worker.CalloutWorker`
+Both are measured twice, with a plain forking `rq worker` and with `hotline.service.workers.CalloutWorker`
 (runs callout jobs in-process), and set against a baseline from the same run: a bare RQ job
 round-trip (enqueue -> the job starts) on each kind of worker. Timestamps come from one clock
 (`time.time`, shared by the processes of this machine); p50/p99 and ratios are printed.

@@ -22,6 +22,7 @@ if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
 
 from hotline.base.config import load_config  # noqa: E402
 from hotline.rotas.coverage import check  # noqa: E402
+from hotline.rotas.policy import OncallSettings  # noqa: E402
 from hotline.rotas.resolve import resolve_contacts  # noqa: E402
 
 
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=5)
     args = p.parse_args(argv)
     cfg = load_config(ROOT / "config.toml", env={})
-    oncall = cfg.extras["oncall"]
+    oncall = cfg.section(OncallSettings)
     start = datetime(2026, 12, 7, 1, tzinfo=UTC)
     runs, checks = [], 0
     for _ in range(args.repeat):

@@ -6,7 +6,6 @@ loader can all report problems without importing one another.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -31,16 +30,3 @@ class ConfigError(Exception):
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"{len(problems)} configuration problem(s):\n{lines}")
-
-
-def parsed_section(cfg: Any, name: str, kind: type[T],
-                   load_section: Callable[[Any, str], tuple[T, list[ConfigProblem]]]) -> T:
-    """A section as `load_config` parsed it into `cfg.extras`, or parsed now for a Config built
-    without it; its problems stop the caller, as they would have stopped start-up."""
-    found = cfg.extras.get(name)
-    if isinstance(found, kind):
-        return found
-    value, problems = load_section(cfg, str(cfg.path))
-    if problems:
-        raise ConfigError(problems)
-    return value

@@ -19,7 +19,7 @@ from hotline.base.config import Config
 from hotline.console import dashboard, errors, export, headers, health, incident, prompts, simphone
 from hotline.web import auth, i18n
 from hotline.web.keys import first_run_token, secret_key
-from hotline.web.settings import console_settings
+from hotline.web.settings import ConsoleSettings
 
 __all__ = ["register", "first_run_token"]
 
@@ -29,7 +29,7 @@ BLUEPRINTS = (dashboard.bp, export.bp, incident.bp, prompts.bp, health.bp, simph
 
 def register(app: Flask) -> None:
     cfg: Config = app.config["HOTLINE"]
-    settings = console_settings(cfg)
+    settings = cfg.section(ConsoleSettings)
     app.config.update(
         SECRET_KEY=secret_key(cfg),
         SESSION_COOKIE_NAME="hotline_console",

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from hotline.base import worker_facts
 from hotline.base.runtime import QUEUES, get_runtime
 from hotline.console import queries
+from hotline.transcribe.settings import TranscribeSettings
 from hotline.web.auth import guard
 from hotline.web.i18n import N_, gettext
 
@@ -82,10 +83,9 @@ def models_verdict(configured: list[str], loaded: list[dict[str, str] | None]) -
 def _models() -> dict[str, Any]:
     """Configured models, whether each is on disk, and which worker has it loaded: a model only
     on disk transcribes nothing."""
-    settings = get_runtime().config.extras.get("transcribe")
-    if settings is None or not settings.models:
-        return {"configured": {}, "state": "off",
-                "note": N_("Transcription is not installed.") if settings is None else None}
+    settings = get_runtime().config.section(TranscribeSettings)
+    if not settings.models:
+        return {"configured": {}, "state": "off", "note": None}
     models = {}
     for lang, spec in settings.models.items():
         try:

@@ -1,6 +1,6 @@
 """Every prompt the flow speaks, per language: recorded or text-to-speech, with its versions.
 
-Uploads go through `hotline.prompt_store`, which converts anything ffmpeg reads to trimmed,
+Uploads go through `hotline.base.prompt_store`, which converts anything ffmpeg reads to trimmed,
 normalised 8 kHz WAV; nothing is live until an admin publishes it, and rollback restores the
 previous version (or text-to-speech), so a bad recording is one click from undone.
 """

@@ -29,12 +29,14 @@ from sqlalchemy.orm import Session
 
 from hotline.base import audit
 from hotline.base.config import Config
-from hotline.base.lifecycle import Actor, Outcome
+from hotline.base.lifecycle import Actor, Outcome, audited
 from hotline.base.models import Incident, utcnow
 from hotline.base.states import IncidentStatus
 from hotline.crisis import team
 from hotline.crisis.followups import NotifyTeam
 from hotline.crisis.models import (
+    MEMBER,
+    STATEMENT,
     BridgeLeg,
     Crisis,
     CrisisMember,
@@ -44,11 +46,8 @@ from hotline.crisis.models import (
     MemberState,
     StatementState,
 )
-from hotline.crisis.settings import crisis_settings
-
-
-def _audit(s: Session, kind: str, incident_id: int, actor: Actor, **detail: object) -> None:
-    audit.record(s, kind, incident_id, actor=actor.who, via=str(actor.channel), **detail)
+from hotline.crisis.settings import CrisisSettings
+from hotline.rotas.policy import OncallSettings
 
 
 def crisis_for(s: Session, incident_id: int) -> Crisis | None:
@@ -89,7 +88,7 @@ def activate(s: Session, incident_id: int, cfg: Config, actor: Actor, *, accepto
     checked = _verdict_allowed(s, incident_id, actor, acceptor_only)
     if isinstance(checked, Outcome):
         return checked
-    plan = crisis_settings(cfg).plans.get(checked.type_key)
+    plan = cfg.section(CrisisSettings).plans.get(checked.type_key)
     if plan is None:
         return Outcome(False, "no_plan", f"no crisis plan for type {checked.type_key!r}: add plans/"
                        f"{checked.type_key}.toml", (incident_id,))
@@ -97,13 +96,13 @@ def activate(s: Session, incident_id: int, cfg: Config, actor: Actor, *, accepto
                     decided_via=str(actor.channel), decided_at=now)
     if not _add(s, crisis):
         return Outcome(False, "already_decided", "already decided by someone else", (incident_id,))
-    seats = team.leads(plan, cfg.extras["oncall"].rotas, now)
+    seats = team.leads(plan, cfg.section(OncallSettings).rotas, now)
     for seat in seats:
         s.add(CrisisMember(crisis_id=crisis.id, role=seat.role, person_key=seat.person, next_call_at=now))
     for i, step in enumerate(plan.steps):
         s.add(CrisisStep(crisis_id=crisis.id, position=i, owner_role=step.owner, text=dict(step.text),
                          due_at=now + step.deadline))
-    _audit(s, "crisis.activated", incident_id, actor, plan=plan.type_key, crisis_id=crisis.id,
+    audited(s, "crisis.activated", incident_id, actor, plan=plan.type_key, crisis_id=crisis.id,
            team={seat.role: seat.person for seat in seats}, steps=len(plan.steps))
     return Outcome(True, "activated", f"crisis plan {plan.type_key} activated", (incident_id,),
                    then=(NotifyTeam(crisis.id),))
@@ -122,7 +121,7 @@ def false_alarm(s: Session, incident_id: int, actor: Actor, note: str, *, accept
                     decided_by=actor.who, decided_via=str(actor.channel), decided_at=now or utcnow(), note=note[:2000])
     if not _add(s, crisis):
         return Outcome(False, "already_decided", "already decided by someone else", (incident_id,))
-    _audit(s, "crisis.false_alarm", incident_id, actor, note=note[:2000])
+    audited(s, "crisis.false_alarm", incident_id, actor, note=note[:2000])
     return Outcome(True, "false_alarm", "marked as a false alarm", (incident_id,))
 
 
@@ -132,11 +131,12 @@ def member_confirmed(s: Session, member_id: int, actor: Actor, now: datetime | N
     if member is None:
         return Outcome(False, "no_member")
     incident_id = member.crisis.incident_id
-    if member.state == MemberState.CONFIRMED:
+    now = now or utcnow()
+    confirmed = {"confirmed_at": now, "next_call_at": None}
+    if not MEMBER.move(s, member_id, MemberState.CONFIRMED, now=now, values=confirmed):
         return Outcome(True, "already_confirmed", incident_ids=(incident_id,))
-    member.state, member.confirmed_at, member.next_call_at = MemberState.CONFIRMED, now or utcnow(), None
-    _audit(s, "crisis.member_confirmed", incident_id, actor, role=member.role, person=member.person_key,
-           deputy=member.is_deputy)
+    audited(s, "crisis.member_confirmed", incident_id, actor, role=member.role, person=member.person_key,
+            deputy=member.is_deputy)
     return Outcome(True, "confirmed", incident_ids=(incident_id,))
 
 
@@ -160,14 +160,14 @@ def complete_step(s: Session, step_id: int, actor: Actor, done: bool = True, now
     if done == (step.done_at is not None):
         return Outcome(False, "unchanged", "already done" if done else "not done", (incident_id,))
     step.done_by, step.done_at = (actor.who, now or utcnow()) if done else (None, None)
-    _audit(s, "crisis.step_done" if done else "crisis.step_reopened", incident_id, actor, step_id=step_id,
+    audited(s, "crisis.step_done" if done else "crisis.step_reopened", incident_id, actor, step_id=step_id,
            owner=step.owner_role, text=step.text.get("en-US") or next(iter(step.text.values()), ""))
     return Outcome(True, "step_done" if done else "step_reopened", incident_ids=(incident_id,))
 
 
 def statement_template(s: Session, crisis: Crisis, cfg: Config) -> dict[str, str]:
     """The plan's first statement with its placeholders filled, per language."""
-    plan = crisis_settings(cfg).plans.get(crisis.type_key)
+    plan = cfg.section(CrisisSettings).plans.get(crisis.type_key)
     incident = s.get(Incident, crisis.incident_id)
     if plan is None or incident is None:
         return {}
@@ -189,7 +189,7 @@ def draft_statement(s: Session, crisis_id: int, bodies: dict[str, str], actor: A
     statement = CrisisStatement(crisis_id=crisis_id, bodies=cleaned, drafted_by=actor.who, drafted_at=now or utcnow())
     s.add(statement)
     s.flush()
-    _audit(s, "crisis.statement_drafted", crisis.incident_id, actor, statement_id=statement.id,
+    audited(s, "crisis.statement_drafted", crisis.incident_id, actor, statement_id=statement.id,
            languages=sorted(cleaned))
     return Outcome(True, "drafted", "statement drafted; a second person must approve it", (crisis.incident_id,))
 
@@ -207,10 +207,12 @@ def approve_statement(s: Session, statement_id: int, actor: Actor, two_person_ru
     if two_person_rule and statement.drafted_by == actor.who:
         return Outcome(False, "own_draft", "you drafted this statement: a second person must approve it",
                        (incident_id,))
-    statement.state, statement.approved_by = StatementState.PUBLISHED, actor.who
-    statement.published_at = now or utcnow()
-    _audit(s, "crisis.statement_published", incident_id, actor, statement_id=statement_id,
-           drafted_by=statement.drafted_by)
+    # Compare-and-set: of two admins approving at once, one publishes and the other is told so.
+    if not STATEMENT.move(s, statement_id, StatementState.PUBLISHED, now=now,
+                          values={"approved_by": actor.who, "published_at": now or utcnow()}):
+        return Outcome(False, "already_published", "already published", (incident_id,))
+    audited(s, "crisis.statement_published", incident_id, actor, statement_id=statement_id,
+            drafted_by=statement.drafted_by)
     return Outcome(True, "published", "statement published", (incident_id,))
 
 
@@ -222,7 +224,7 @@ def set_dark_site(s: Session, crisis_id: int, on: bool, actor: Actor) -> Outcome
         return Outcome(False, "unchanged", "the dark site is already " + ("on" if on else "off"),
                        (crisis.incident_id,))
     crisis.dark_site_on = on
-    _audit(s, "crisis.dark_site_on" if on else "crisis.dark_site_off", crisis.incident_id, actor, crisis_id=crisis_id)
+    audited(s, "crisis.dark_site_on" if on else "crisis.dark_site_off", crisis.incident_id, actor, crisis_id=crisis_id)
     return Outcome(True, "dark_site_on" if on else "dark_site_off",
                    "the dark site is " + ("on" if on else "off"), (crisis.incident_id,))
 

@@ -24,6 +24,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.base.models import Base, utcnow
+from hotline.base.state_machine import Machine
 
 
 class CrisisState(StrEnum):
@@ -40,6 +41,16 @@ class MemberState(StrEnum):
 class StatementState(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
+
+
+# The legal moves (`hotline.crisis.commands` and `notify` move them through their machines).
+MEMBER_MOVES: dict[str, tuple[str, ...]] = {
+    MemberState.DUE: (MemberState.CONFIRMED, MemberState.FAILED),
+    MemberState.FAILED: (MemberState.CONFIRMED,),  # a member whose number failed may still confirm on the bridge
+    MemberState.CONFIRMED: (),
+}
+STATEMENT_MOVES: dict[str, tuple[str, ...]] = {StatementState.DRAFT: (StatementState.PUBLISHED,),
+                                               StatementState.PUBLISHED: ()}
 
 
 class Crisis(Base):
@@ -125,3 +136,8 @@ class BridgeLeg(Base):
     person_key: Mapped[str | None] = mapped_column(String(64))
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     left_at: Mapped[datetime | None]
+
+
+# Their machines (`hotline.base.state_machine`); the commands that move them write the audit rows.
+MEMBER = Machine("crisis member", CrisisMember, MEMBER_MOVES)
+STATEMENT = Machine("statement", CrisisStatement, STATEMENT_MOVES)

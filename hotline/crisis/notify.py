@@ -24,9 +24,10 @@ from hotline.base.models import Incident
 from hotline.base.runtime import get_runtime
 from hotline.base.states import IncidentStatus
 from hotline.crisis import links, phrases, team
-from hotline.crisis.models import Crisis, CrisisMember, CrisisState, MemberState
-from hotline.crisis.settings import CrisisSettings, crisis_settings
+from hotline.crisis.models import MEMBER, Crisis, CrisisMember, CrisisState, MemberState
+from hotline.crisis.settings import CrisisSettings
 from hotline.provider import dialer
+from hotline.rotas.policy import OncallSettings
 
 log = logging.getLogger("crisis.notify")
 PARALLEL = 20  # concurrent Calls.create requests per pass
@@ -55,7 +56,7 @@ def running() -> Select[tuple[int]]:
 def notify_due(now: datetime) -> list[int]:
     """Call every member who is due; returns the member ids called."""
     rt = get_runtime()
-    cfg, settings = rt.config, crisis_settings(rt.config)
+    cfg, settings = rt.config, rt.config.section(CrisisSettings)
     with rt.db.session() as s:
         _call_in_deputies(s, cfg, settings, now)
     with rt.db.session() as s:
@@ -121,7 +122,7 @@ def _record(s: Session, p: Placement, result: str | dialer.DialerError, now: dat
         permanent = isinstance(result, dialer.PermanentError)
         member.error = result.describe()
         if permanent:
-            member.state = MemberState.FAILED
+            MEMBER.move(s, member.id, MemberState.FAILED, now=now)
         else:
             member.next_call_at = now + TRANSIENT_RETRY
         _audit(s, p, "crisis.dial_failed", error=result.describe(), permanent=permanent)
@@ -149,7 +150,7 @@ def _call_in_deputies(s: Session, cfg: Config, settings: CrisisSettings, now: da
     slow = list(s.scalars(select(CrisisMember).join(Crisis).where(
         Crisis.id.in_(running()), CrisisMember.is_deputy.is_(False),
         CrisisMember.state != MemberState.CONFIRMED, CrisisMember.calls >= settings.rounds_before_deputy)))
-    rotas = cfg.extras["oncall"].rotas
+    rotas = cfg.section(OncallSettings).rotas
     for lead in slow:
         plan = settings.plans.get(lead.crisis.type_key)
         seat = team.deputy(plan, lead.role, rotas, now, lead.person_key) if plan else None

@@ -19,7 +19,7 @@ from hotline.base.models import Incident, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.crisis import commands
 from hotline.crisis.models import BridgeLeg, Crisis, CrisisState, StatementState
-from hotline.crisis.settings import crisis_settings
+from hotline.crisis.settings import CrisisSettings
 from hotline.web.auth import current_viewer, guard, require_admin
 
 bp = Blueprint("console_crisis", __name__, template_folder="templates")
@@ -71,7 +71,7 @@ def panel(incident_id: int) -> Panel:
     with rt.db.session() as s:
         incident = s.get(Incident, incident_id)
         crisis = commands.crisis_for(s, incident_id)
-        has_plan = incident is not None and incident.type_key in crisis_settings(cfg).plans
+        has_plan = incident is not None and incident.type_key in cfg.section(CrisisSettings).plans
         if crisis is None or crisis.state != CrisisState.ACTIVE:
             return Panel(crisis, has_plan, [], [], [], [], {}, utcnow())
         name = {k: p.name for k, p in cfg.people.items()}
@@ -126,7 +126,7 @@ def draft(incident_id: int, crisis_id: int) -> Response:
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/statements/<int:statement_id>/approve")
 def approve(incident_id: int, statement_id: int) -> Response:
-    rule = crisis_settings(get_runtime().config).two_person_rule
+    rule = get_runtime().config.section(CrisisSettings).two_person_rule
     return _back(incident_id, run(commands.approve_statement, statement_id, _actor(), rule))
 
 

@@ -15,14 +15,14 @@ from hotline.base.runtime import get_runtime
 from hotline.crisis import phrases
 from hotline.crisis.models import Crisis, CrisisMember, CrisisStep, MemberState
 from hotline.crisis.notify import running, send_sms
-from hotline.crisis.settings import crisis_settings
+from hotline.crisis.settings import CrisisSettings
 
 
 def remind_overdue(now: datetime) -> list[int]:
     """SMS the owners of every overdue step not reminded lately; returns the step ids."""
     rt = get_runtime()
     cfg = rt.config
-    every = timedelta(minutes=crisis_settings(cfg).overdue_renotify_minutes)
+    every = timedelta(minutes=cfg.section(CrisisSettings).overdue_renotify_minutes)
     messages: list[tuple[int, int, str, str]] = []
     with rt.db.session() as s:
         overdue = list(s.scalars(select(CrisisStep).join(Crisis).where(

@@ -46,11 +46,6 @@ class CrisisSettings:
     plans_dir: Path | None = None
 
 
-def crisis_settings(cfg: Config) -> CrisisSettings:
-    value = cfg.extras.get("crisis")
-    return value if isinstance(value, CrisisSettings) else CrisisSettings()
-
-
 def load_section(cfg: Config, file: str) -> tuple[CrisisSettings, list[ConfigProblem]]:
     """The `[crisis]` section and every plan in its folder; same shape as the other loaders."""
     p = Problems()

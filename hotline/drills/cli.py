@@ -22,8 +22,9 @@ from hotline.base.runtime import get_runtime
 from hotline.drills import commands as drills
 from hotline.drills import report as drill_report
 from hotline.drills.models import Drill, DrillKind, DrillState
-from hotline.drills.settings import check_scenario
+from hotline.drills.settings import DrillSettings, check_scenario
 from hotline.rotas.coverage import check as coverage_check
+from hotline.rotas.policy import OncallSettings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,9 +86,9 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
 
 def _create(cfg: Config, args: Any, actor: Actor, out: TextIO) -> int:
     if args.scenario:
-        scenario = cfg.extras["drills"].scenarios.get(args.scenario)
+        scenario = cfg.section(DrillSettings).scenarios.get(args.scenario)
         if scenario is None:
-            known = ", ".join(sorted(cfg.extras["drills"].scenarios)) or "(none)"
+            known = ", ".join(sorted(cfg.section(DrillSettings).scenarios)) or "(none)"
             print(f"no scenario {args.scenario!r} in [drills.scenarios]; use one of: {known}", file=out)
             return 2
     else:
@@ -131,7 +132,7 @@ def _list(limit: int, out: TextIO) -> int:
 
 def _report(cfg: Config, drill_id: int, as_csv: bool, out: TextIO) -> int:
     with get_runtime().db.session() as s:
-        results = drill_report.load(s, drill_id, cfg.extras["drills"].targets)
+        results = drill_report.load(s, drill_id, cfg.section(DrillSettings).targets)
     if results is None:
         print(f"no drill {drill_id}", file=out)
         return 1
@@ -156,7 +157,8 @@ def _report(cfg: Config, drill_id: int, as_csv: bool, out: TextIO) -> int:
 
 def _coverage(cfg: Config, weeks: int, out: TextIO) -> int:
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    gaps, checks = coverage_check(cfg.extras["oncall"], cfg.people, cfg.incident_types, cfg.languages, start, weeks)
+    gaps, checks = coverage_check(cfg.section(OncallSettings), cfg.people, cfg.incident_types, cfg.languages, start,
+                                  weeks)
     for gap in gaps:
         print(gap, file=out)
     print(f"{checks} checks over {weeks} weeks x {len(cfg.incident_types)} types: "

@@ -38,7 +38,7 @@ from hotline.drills import phones as drill_phones
 from hotline.drills import state as drill_state
 from hotline.drills.models import Drill, DrillEvent, DrillKind, DrillState
 from hotline.drills.schedule import pick_time
-from hotline.drills.settings import Scenario
+from hotline.drills.settings import DrillSettings, Scenario
 from hotline.paging import commands, recordings
 from hotline.paging.followups import Page
 from hotline.paging.jobs import stop_calls
@@ -84,7 +84,8 @@ def create(s: Session, cfg: Config, scenario: Scenario, actor: Actor, now: datet
                   report_text=scenario.report_text, report_file=scenario.report_file, callers=list(scenario.callers),
                   inbound_from=scenario.inbound_from,
                   phones=dict(scenario.phones), policy_key=scenario.policy_key,
-                  participants=participants_of(scenario, cfg.extras["oncall"]), runner=scenario.runner or actor.who,
+                  participants=participants_of(scenario, cfg.section(OncallSettings)),
+                  runner=scenario.runner or actor.who,
                   created_by=actor.who, state=DrillState.SCHEDULED, scheduled_for=scheduled_for,
                   schedule=schedule or {}, max_minutes=scenario.max_minutes, created_at=now)
     s.add(drill)
@@ -234,7 +235,7 @@ def tick(now: datetime, cfg: Config) -> list[str]:
 
 def _plan_surprises(s: Session, cfg: Config, now: datetime, done: list[str]) -> None:
     """Each scheduled scenario has one drill planned or open; the next is picked after it ends."""
-    for scenario in cfg.extras["drills"].scenarios.values():
+    for scenario in cfg.section(DrillSettings).scenarios.values():
         if scenario.schedule is None:
             continue
         rows_ = list(s.scalars(select(Drill).where(Drill.scenario_key == scenario.key).order_by(Drill.id.desc())))

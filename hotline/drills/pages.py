@@ -18,7 +18,8 @@ from hotline.drills import commands as drills
 from hotline.drills import report as drill_report
 from hotline.drills.charts import bar_chart
 from hotline.drills.models import Drill, DrillEvent, DrillKind, DrillState
-from hotline.drills.settings import SEVERITIES, check_scenario
+from hotline.drills.settings import SEVERITIES, DrillSettings, check_scenario
+from hotline.rotas.policy import OncallSettings
 from hotline.web.auth import SAFE_METHODS, current_viewer, guard, require_admin
 from hotline.web.i18n import gettext
 
@@ -39,7 +40,7 @@ def _actor() -> Actor:
 
 
 def _targets() -> Any:
-    return get_runtime().config.extras["drills"].targets
+    return get_runtime().config.section(DrillSettings).targets
 
 
 @bp.get("/console/drills")
@@ -62,7 +63,8 @@ def index() -> str:
                              [(name, 100.0 * a / n) for name, (a, n) in sorted(rang.items()) if n], "%", top=100.0,
                              **words)
     return render_template("drills/drills.html", drills=rows, kinds=list(DrillKind), severities=SEVERITIES,
-                           scenarios=cfg.extras["drills"].scenarios, policies=sorted(cfg.extras["oncall"].policies),
+                           scenarios=cfg.section(DrillSettings).scenarios,
+                           policies=sorted(cfg.section(OncallSettings).policies),
                            accept_chart=accept_chart, answer_chart=answer_chart)
 
 
@@ -72,7 +74,7 @@ def create() -> Response:
     form = request.form
     key = form.get("scenario", "")
     if key:
-        scenario = cfg.extras["drills"].scenarios.get(key)
+        scenario = cfg.section(DrillSettings).scenarios.get(key)
         if scenario is None:
             abort(404)
     else:

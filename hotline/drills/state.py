@@ -1,9 +1,10 @@
 """A drill's state moves and its timeline, and the questions the drill rules ask of the database.
 
-The only writer of `Drill.state`: a move is one conditional UPDATE from the states
-`DRILL_MOVES` allows, so two admins stopping the same drill, or the convergence cycle starting
-it while someone stops it, cannot both win. Kept apart from `hotline.drills.commands` so the
-incident commands (a real report stops every running drill) can use it without a cycle.
+The only writer of `Drill.state`, through its `Machine` (`hotline.base.state_machine`): a move
+is one conditional UPDATE from the states `DRILL_MOVES` allows, so two admins stopping the same
+drill, or the convergence cycle starting it while someone stops it, cannot both win. Kept apart
+from `hotline.drills.commands` so paging's door into the drills (`hotline.drills.gate`: a real
+report stops every running drill) can use it without a cycle.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
 from hotline.base.models import Incident
+from hotline.base.state_machine import Machine, Move
 from hotline.base.states import IncidentStatus
 from hotline.drills.models import DRILL_MOVES, Drill, DrillEvent, DrillState
 
@@ -26,18 +28,20 @@ def note(s: Session, drill_id: int, what: str, actor: str = "system", at: dateti
     s.flush()
 
 
+def _audit_move(s: Session, move: Move) -> None:
+    """On the drill's own timeline, and on the system-wide trail."""
+    note(s, move.row_id, move.to, move.actor, move.at, **move.detail)
+    audit.record(s, f"drill_{move.to}", None, actor=move.actor, drill_id=move.row_id, **move.detail)
+
+
+DRILL = Machine("drill", Drill, DRILL_MOVES, audit=_audit_move)
+
+
 def move(s: Session, drill_id: int, target: DrillState, now: datetime, actor: str = "system",
          reason: str = "", **fields: Any) -> bool:
     """Move the drill to `target` if that is legal from where it is now; True if this call moved it."""
-    sources = [state for state, targets in DRILL_MOVES.items() if target in targets]
-    moved = s.execute(update(Drill).where(Drill.id == drill_id, Drill.state.in_(sources))
-                      .values(state=target, **fields)).rowcount
-    if moved:
-        why = {"reason": reason} if reason else {}
-        note(s, drill_id, str(target), actor, now, **why)
-        audit.record(s, f"drill_{target}", None, actor=actor, drill_id=drill_id, **why)  # the system-wide trail
-        s.expire_all()
-    return bool(moved)
+    why = {"reason": reason} if reason else {}
+    return bool(DRILL.move(s, drill_id, target, now=now, values=fields, actor=actor, **why))
 
 
 def running(s: Session) -> list[Drill]:

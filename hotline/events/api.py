@@ -30,7 +30,7 @@ from hotline.events import commands as lifecycle
 from hotline.events import integrations, parse
 from hotline.events.auth import SIGNATURE_HEADER, Refusal, bearer, check_signature, over_limit
 from hotline.events.rules import Event, decide
-from hotline.events.settings import EventSettings, event_settings
+from hotline.events.settings import EventSettings
 
 log = logging.getLogger("hotline.events")
 bp = Blueprint("events", __name__, url_prefix="/events")
@@ -39,7 +39,7 @@ UNAUTHORIZED = "invalid integration key"
 
 @bp.post("/v2/enqueue")
 def enqueue() -> tuple[Response, int]:
-    settings = event_settings(_config())
+    settings = _config().section(EventSettings)
     body = _body(settings)
     if isinstance(body, tuple):
         return body
@@ -54,7 +54,7 @@ def enqueue() -> tuple[Response, int]:
 
 @bp.post("/alertmanager")
 def alertmanager() -> tuple[Response, int]:
-    settings = event_settings(_config())
+    settings = _config().section(EventSettings)
     body = _body(settings)
     if isinstance(body, tuple):
         return body

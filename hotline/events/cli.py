@@ -22,7 +22,7 @@ from hotline.base.runtime import get_runtime
 from hotline.base.terminal import shell_user
 from hotline.events import integrations, parse
 from hotline.events.rules import decide, describe
-from hotline.events.settings import event_settings
+from hotline.events.settings import EventSettings
 
 
 def integrations_main(argv: list[str], out: TextIO | None = None) -> int:
@@ -93,7 +93,7 @@ def events_main(argv: list[str], out: TextIO | None = None) -> int:
     test.add_argument("--type", help="the incident type (default: from the body's routing_key integration)")
     args = ap.parse_args(argv)
     cfg = get_runtime().config
-    settings = event_settings(cfg)
+    settings = cfg.section(EventSettings)
     try:
         body = json.loads(Path(args.file).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hotline.base.config_errors import ConfigProblem, parsed_section
+from hotline.base.config_errors import ConfigProblem
 from hotline.events.rules import ConditionError, Rule, TypeRules, Verdict, parse_condition
 
 if TYPE_CHECKING:
@@ -134,8 +134,3 @@ def _rule(key: str, item: Any, problem: Any) -> Rule | None:
             problem(f"{key}.when[{j}]", text, str(exc))
             ok = False
     return Rule(str(name), tuple(conditions), Verdict(action)) if ok else None
-
-
-def event_settings(cfg: Config) -> EventSettings:
-    """Parsed by hotline.config with the rest; parsed here for a Config built without it."""
-    return parsed_section(cfg, "events", EventSettings, load_section)

@@ -1,6 +1,6 @@
 """Load an IVR flow (`ivr_flows/<name>.toml`) into plain data and check it against the config.
 
-The engine (`hotline.flow_engine`) only ever sees these dataclasses; the file is read once.
+The engine (`hotline.ivr.flow_engine`) only ever sees these dataclasses; the file is read once.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hotline.base.config import Config
+from hotline.rotas.policy import OncallSettings
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,7 @@ def network_verified(cfg: Config, stir_verstat: str | None) -> bool:
 
 
 def rota_members(cfg: Config) -> set[str]:
-    oncall = cfg.extras.get("oncall")
-    rotas = getattr(oncall, "rotas", {}) or {}
-    return {m for rota in rotas.values() for m in getattr(rota, "members", ())}
+    return {m for rota in cfg.section(OncallSettings).rotas.values() for m in rota.members}
 
 
 def person_for(cfg: Config, caller: str | None) -> str | None:

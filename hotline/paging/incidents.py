@@ -1,4 +1,4 @@
-"""The rows behind the lifecycle: calls, incidents, recordings. Only `hotline.lifecycle` calls these.
+"""The rows behind paging's commands: calls, incidents, recordings. Only `hotline.paging` calls these.
 
 Everything here is idempotent on Twilio's ids (CallSid, RecordingSid), because Twilio may
 retry a callback and the sim's tests deliberately send them twice.
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from hotline.base import audit
 from hotline.base.db import insert_if_absent
 from hotline.base.models import REF_BASE, Call, CallEvent, Incident, IncidentStatus, Recording, reference_for, utcnow
+from hotline.base.state_machine import Machine, Move
 
 FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
 FIELDS = ("severity", "callback_number", "site", "caller")
@@ -198,23 +199,25 @@ INCIDENT_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+def _audit_status(s: Session, move: Move) -> None:
+    audit.record(s, "status_" + move.to, move.row_id, actor=move.actor, **move.detail)
+
+
+# Every write of an incident's status goes through this machine (`hotline.base.state_machine`).
+INCIDENT = Machine("incident", Incident, INCIDENT_TRANSITIONS, column="status", touched="updated_at",
+                   audit=_audit_status)
+
+
 def set_status(s: Session, incident_ids: list[int], status: str, actor: str = "system",
                fields: dict[str, object] | None = None, only_from: tuple[str, ...] | None = None,
                **detail: object) -> list[int]:
     """Move incidents to `status` where that is a legal step (writing `fields` with it); returns
-    the ids that moved.
+    the ids that moved, each with one line on its timeline.
 
     Conditional on the current status, so concurrent writers cannot undo an acceptance.
     """
-    fields = fields or {}
-    allowed_from = [src for src, targets in INCIDENT_TRANSITIONS.items()
-                    if status in targets and (only_from is None or src in only_from)]
     now = utcnow()
-    values: dict[str, object] = {"status": status, "updated_at": now, **fields}
+    values: dict[str, object] = dict(fields or {})
     if status == IncidentStatus.CLOSED:
         values["closed_at"] = now
-    moved = list(s.scalars(update(Incident).where(Incident.id.in_(incident_ids), Incident.status.in_(allowed_from))
-                           .values(**values).returning(Incident.id)))
-    for incident_id in moved:  # only what really moved: the timeline shows each move once
-        audit.record(s, "status_" + status, incident_id, actor=actor, **detail)
-    return moved
+    return INCIDENT.move(s, incident_ids, status, now=now, only_from=only_from, values=values, actor=actor, **detail)

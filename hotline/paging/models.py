@@ -1,4 +1,4 @@
-"""Callout tables, on the shared `hotline.models.Base`.
+"""Callout tables, on the shared `hotline.base.models.Base`.
 
 A `Callout` is one escalation run; it covers one incident, or many when a storm of reports
 arrives together (`callout_incidents`). An `Attempt` is one phone call to one person.

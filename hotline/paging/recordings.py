@@ -14,6 +14,7 @@ import wave
 from pathlib import Path
 
 from hotline.base import audit
+from hotline.base.machines import RECORDING
 from hotline.base.models import Recording, utcnow
 from hotline.base.recording_store import recording_store
 from hotline.base.runtime import get_runtime
@@ -37,9 +38,7 @@ def download_recording(recording_id: int) -> str:
         response = twilio_media.fetch(cfg, url)
     except twilio_media.ForeignMediaUrl as exc:  # never retried: the URL will not get better
         with rt.db.session() as s:
-            rec = s.get(Recording, recording_id)
-            assert rec is not None
-            rec.status, rec.error = RecordingStatus.FAILED, f"refused: {exc}"
+            RECORDING.move(s, recording_id, RecordingStatus.FAILED, values={"error": f"refused: {exc}"})
             audit.record(s, "recording_url_refused", incident_id, sid=sid, url=(url or "")[:200], reason=str(exc))
         log.warning("recording %s: refused to fetch %r: %s", sid, url, exc)
         return f"refused: {exc}"
@@ -53,14 +52,14 @@ def download_recording(recording_id: int) -> str:
     location = store.put(f"{now:%Y/%m}/{incident_id or 'unlinked'}-{sid}.wav", data)
     path = store.local_path(location)
     duration, fmt = wav_info(path)
+    digest = hashlib.sha256(data).hexdigest()
     with rt.db.session() as s:
-        rec = s.get(Recording, recording_id)
-        assert rec is not None
-        rec.path, rec.sha256, rec.size = location, hashlib.sha256(data).hexdigest(), len(data)
-        rec.duration, rec.format, rec.stored_at, rec.error = duration, fmt, now, None
-        rec.status = RecordingStatus.STORED
-        audit.record(s, "recording_stored", incident_id, sid=sid, sha256=rec.sha256, seconds=duration,
-                     path=str(path.relative_to(cfg.recordings_dir)))
+        stored = RECORDING.move(s, recording_id, RecordingStatus.STORED, values={
+            "path": location, "sha256": digest, "size": len(data), "duration": duration, "format": fmt,
+            "stored_at": now, "error": None})
+        if stored:
+            audit.record(s, "recording_stored", incident_id, sid=sid, sha256=digest, seconds=duration,
+                         path=str(path.relative_to(cfg.recordings_dir)))
     return str(path)
 
 
@@ -88,9 +87,8 @@ def mark_failed(recording_id: int, reason: str) -> bool:
     """Every fetch failed: say so on the recording and the timeline (the console shows it)."""
     with get_runtime().db.session() as s:
         rec = s.get(Recording, recording_id)
-        if rec is None or rec.status in RecordingStatus.SETTLED:
+        if rec is None or not RECORDING.move(s, recording_id, RecordingStatus.FAILED, values={"error": reason[:2000]}):
             return False
-        rec.status, rec.error = RecordingStatus.FAILED, reason[:2000]
         audit.record(s, "recording_failed", rec.incident_id, sid=rec.sid, attempts=rec.attempts, error=reason[:500])
     log.error("recording %s failed for good: %s", recording_id, reason)
     return True

@@ -24,7 +24,7 @@ from hotline.base.models import Incident
 from hotline.base.phone import spoken_digits
 from hotline.base.states import AttemptState, CalloutState, RecordingStatus
 from hotline.crisis import commands as crisis
-from hotline.crisis.settings import crisis_settings
+from hotline.crisis.settings import CrisisSettings
 from hotline.events.view import event_views, spoken_details
 from hotline.paging import commands
 from hotline.paging.callout import briefing, links
@@ -148,7 +148,7 @@ def after_accept_choice(s: Session, cfg: Config, attempt_id: int, digits: str) -
 def _after_accept_keys(cfg: Config, callout: Callout, number: str | None) -> dict[str, str]:
     keys = {d: k for d, k in CONNECT_KEYS.items() if number or k != Key.CONNECT}
     first = callout.incidents[0] if callout.incidents else None
-    if first is not None and first.type_key in crisis_settings(cfg).plans:
+    if first is not None and first.type_key in cfg.section(CrisisSettings).plans:
         keys.update(VERIFY_KEYS)
     return keys if len(keys) > 1 else {}
 

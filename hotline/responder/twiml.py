@@ -1,4 +1,4 @@
-"""Render a `conversation.Reply` as TwiML for the responder's call. The only TwiML in callout/.
+"""Render a `conversation.Reply` as TwiML for the responder's call. The only TwiML of the responder's call.
 
 Every <Say> carries the reply's language, so the text-to-speech voice matches the words. On a
 drill's call every <Say> begins with the drill notice ("This is a drill." / "這是演練。"), so

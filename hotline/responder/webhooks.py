@@ -1,6 +1,6 @@
 """Twilio webhooks for the responder's call, under /voice/callout (signed), and recording media.
 
-Thin: parse the form, call one `callout.conversation` function in one transaction, queue
+Thin: parse the form, call one `hotline.responder.conversation` function in one transaction, queue
 what it asks for, render TwiML. Any failure still answers with TwiML that tells the
 responder to call the hotline, never a bare 500 that Twilio reads out as an application error.
 """
@@ -41,7 +41,7 @@ def _xml(body: object) -> Response:
 
 
 def responder_safe(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Like `hotline.voice.caller_safe`, for the responder: on any error, ask them to call in."""
+    """Like `hotline.ivr.voice.caller_safe`, for the responder: on any error, ask them to call in."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.base.lifecycle import SYSTEM, audited
+from hotline.base.machines import RECORDING, TRANSCRIPT
 from hotline.base.models import Incident, Lease, Recording, Transcript
 from hotline.base.runtime import get_runtime
 from hotline.base.states import IncidentStatus, RecordingStatus, TranscriptStatus
@@ -79,13 +80,13 @@ def purge_incident(s: Session, incident_id: int, settings: RetentionSettings, no
                 continue
             if rec.path:
                 Path(rec.path).unlink(missing_ok=True)
-            rec.status, rec.path = RecordingStatus.PURGED, None
-            gone_audio.append(rec.id)
+            if RECORDING.move(s, rec.id, RecordingStatus.PURGED, values={"path": None}):
+                gone_audio.append(rec.id)
     if settings.transcripts is not None and closed_for >= settings.transcripts and recordings:
         for tr in s.scalars(select(Transcript).where(Transcript.recording_id.in_([r.id for r in recordings]),
                                                      Transcript.status != TranscriptStatus.PURGED)):
-            tr.status, tr.text, tr.words = TranscriptStatus.PURGED, "", []
-            gone_text.append(tr.id)
+            if TRANSCRIPT.move(s, tr.id, TranscriptStatus.PURGED, values={"text": "", "words": []}):
+                gone_text.append(tr.id)
     if not gone_audio and not gone_text:
         return
     audited(s, "retention_purged", incident_id, SYSTEM, recordings=gone_audio, transcripts=gone_text,
@@ -130,7 +131,7 @@ def claim_day(s: Session, now: datetime) -> bool:
 
 def run_daily(now: datetime) -> PurgeReport | None:
     """Called by every convergence pass; purges at most once a day. None when not due."""
-    settings: RetentionSettings | None = get_runtime().config.extras.get("retention")
+    settings: RetentionSettings | None = get_runtime().config.section(RetentionSettings)
     if settings is None or not settings.active:
         return None
     db = get_runtime().db

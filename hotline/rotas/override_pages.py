@@ -13,6 +13,7 @@ from hotline.base import jobs
 from hotline.base.lifecycle import Actor, Channel
 from hotline.base.runtime import get_runtime
 from hotline.rotas.overrides import add_override, cancel_override
+from hotline.rotas.policy import OncallSettings
 from hotline.web.auth import current_viewer, guard, require_admin
 from hotline.web.i18n import N_, gettext
 
@@ -41,7 +42,7 @@ def _back(code: str, ok: bool) -> Response:
 @bp.post("/console/rota/overrides")
 def add() -> Response:
     cfg = get_runtime().config
-    settings = cfg.extras["oncall"]
+    settings = cfg.section(OncallSettings)
     rota = settings.rotas.get(request.form.get("rota", ""))
     zone = ZoneInfo(rota.timezone if rota else cfg.timezone)
     try:

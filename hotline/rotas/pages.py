@@ -46,7 +46,7 @@ def page() -> str:
 
     runtime = get_runtime()
     cfg = runtime.config
-    settings = cfg.extras["oncall"]
+    settings = cfg.section(OncallSettings)
     now = utcnow()
     people = cfg.people
     with runtime.db.session() as s:

@@ -1,7 +1,7 @@
 """The validated shape of the on-call sections of `config.toml`: rotas, policies, settings.
 
 Plain frozen data with no parsing and no I/O, so the pure functions in `rota` and `decide`
-can be fed hand-built values in tests. `callout.settings` is what builds these from TOML.
+can be fed hand-built values in tests. `hotline.rotas.settings` is what builds these from TOML.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Read and validate `[oncall]`, `[rotas.*]` and `[policies.*]` from config.toml.
 
-`hotline.config` calls `load_section(cfg, file)` and stores the value in `cfg.extras["oncall"]`.
+`hotline.base.config` calls `load_section(cfg, file)` and stores the value in `cfg.section(OncallSettings)`.
 Every problem is collected (not just the first) and names the file, key, bad value and the fix.
 
 When the file has none of these sections, everyone in `[people]` is called in file order: an

@@ -26,8 +26,7 @@ MODEL_LIST = "https://alphacephei.com/vosk/models"
 
 
 def _settings() -> TranscribeSettings:
-    value = load_config().extras.get("transcribe")
-    return value if isinstance(value, TranscribeSettings) else TranscribeSettings()
+    return load_config().section(TranscribeSettings)
 
 
 def models_main(argv: list[str]) -> int:
@@ -118,7 +117,7 @@ def transcribe_main(argv: list[str]) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    settings = cfg.extras.get("transcribe") or TranscribeSettings()
+    settings = cfg.section(TranscribeSettings) or TranscribeSettings()
     language = args.lang or cfg.default_language
     if args.model:
         from dataclasses import replace

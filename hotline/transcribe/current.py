@@ -7,6 +7,4 @@ from hotline.transcribe.settings import TranscribeSettings
 
 
 def current_settings() -> TranscribeSettings:
-    """Empty settings if the section never loaded: transcripts are then marked skipped."""
-    value = get_runtime().config.extras.get("transcribe")
-    return value if isinstance(value, TranscribeSettings) else TranscribeSettings()
+    return get_runtime().config.section(TranscribeSettings)

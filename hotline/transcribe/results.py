@@ -1,4 +1,5 @@
-"""Transcript rows: written once per recording (idempotently). Every channel reads them through
+"""Transcript rows: one per recording, written once and redone only from a state that allows it
+(`hotline.base.machines.TRANSCRIPT`), idempotently. Every channel reads them through
 `hotline.paging.report_view`, which never waits for transcription.
 """
 
@@ -8,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.base.audit import record
+from hotline.base.machines import TRANSCRIPT
 from hotline.base.models import Recording, Transcript, utcnow
 from hotline.base.states import TranscriptStatus
 from hotline.transcribe.engine import Outcome
@@ -20,21 +22,18 @@ def existing(session: Session, recording_id: int) -> Transcript | None:
 
 
 def save_outcome(session: Session, recording: Recording, outcome: Outcome) -> Transcript:
-    """Insert or overwrite the recording's one transcript row and add the audit event."""
+    """Insert the recording's one transcript row, or redo it where its state allows, with the
+    audit event; a final transcript is left as it is."""
+    values = {"text": outcome.text, "words": list(outcome.words), "model": outcome.model,
+              "language": outcome.language, "audio_seconds": outcome.audio_seconds,
+              "decode_seconds": outcome.decode_seconds, "rtf": outcome.rtf, "reason": outcome.reason,
+              "created_at": utcnow()}
     row = existing(session, recording.id)
     if row is None:
-        row = Transcript(recording_id=recording.id, status=outcome.status)
+        row = Transcript(recording_id=recording.id, status=outcome.status, **values)
         session.add(row)
-    row.status = outcome.status
-    row.text = outcome.text
-    row.words = list(outcome.words)
-    row.model = outcome.model
-    row.language = outcome.language
-    row.audio_seconds = outcome.audio_seconds
-    row.decode_seconds = outcome.decode_seconds
-    row.rtf = outcome.rtf
-    row.reason = outcome.reason
-    row.created_at = utcnow()
+    elif not TRANSCRIPT.move(session, row.id, outcome.status, values=values):
+        return row  # final already (a duplicate job): never redone
     record(session, "transcribed", recording.incident_id, actor="transcribe", recording_id=recording.id,
            status=outcome.status, language=outcome.language, model=outcome.model,
            audio_seconds=outcome.audio_seconds, rtf=outcome.rtf, reason=outcome.reason)

@@ -87,7 +87,7 @@ class TranscribeSettings:
 
 
 def load_section(cfg: Config, file: str) -> tuple[TranscribeSettings, list[ConfigProblem]]:
-    """Called by hotline.config.load_config; every problem names file, key, value and fix."""
+    """Called by hotline.base.config.load_config; every problem names file, key, value and fix."""
     problems: list[ConfigProblem] = []
     base = cfg.path.parent
     raw = cfg.raw.get("transcribe", {})

@@ -26,7 +26,7 @@ from hotline.web import sessions
 from hotline.web.i18n import N_, gettext
 from hotline.web.keys import TOKEN_USER, first_run_token
 from hotline.web.safe_redirect import same_origin_path
-from hotline.web.settings import console_settings
+from hotline.web.settings import ConsoleSettings
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Checked when the hash does not match any user, so a wrong name costs as long as a wrong password.
@@ -52,7 +52,7 @@ def _fingerprint(credential: str) -> str:
 def _credential(name: str) -> tuple[str, str] | None:
     """(role, credential) for a configured user, or the first-run token while no admin exists."""
     cfg = current_app.config["HOTLINE"]
-    user = console_settings(cfg).users.get(name)
+    user = cfg.section(ConsoleSettings).users.get(name)
     if user is not None:
         return user.role, user.password_hash
     token = first_run_token(cfg) if name == TOKEN_USER else None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hotline.base.config import Config
 from hotline.base.private_files import private_dir
-from hotline.web.settings import console_settings
+from hotline.web.settings import ConsoleSettings
 
 SECRET_ENV = "HOTLINE_SECRET_KEY"
 TOKEN_USER = "admin"  # the name the first-run token logs in under
@@ -43,6 +43,6 @@ def first_run_token(cfg: Config) -> str | None:
 
     run.py prints it in its banner. Log in as user `admin` with the token as the password.
     """
-    if console_settings(cfg).has_admin:
+    if cfg.section(ConsoleSettings).has_admin:
         return None
     return _read_or_create(_folder(cfg) / "first-run-token", secrets.token_urlsafe(18))

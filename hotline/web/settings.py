@@ -8,7 +8,7 @@
     password_hash = "pbkdf2:sha256:..."     # `run.py users add NAME --role ROLE` prints these lines
 
 Passwords never appear in the file, only werkzeug hashes, because config.toml is committed.
-With no admin configured, `first_run_token` (see hotline/console/secrets.py) lets one in.
+With no admin configured, `first_run_token` (see hotline/web/keys.py) lets one in.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hotline.base.config_errors import ConfigProblem, parsed_section
+from hotline.base.config_errors import ConfigProblem
 
 if TYPE_CHECKING:
     from hotline.base.config import Config
@@ -52,7 +52,7 @@ class ConsoleSettings:
 
 
 def load_section(cfg: Config, file: str) -> tuple[ConsoleSettings, list[ConfigProblem]]:
-    """Same shape as the other packages' section loaders, so hotline.config can call it too."""
+    """Same shape as the other packages' section loaders, so hotline.base.config can call it too."""
     problems: list[ConfigProblem] = []
 
     def problem(key: str, value: Any, fix: str) -> None:
@@ -102,8 +102,3 @@ def _user(name: str, spec: Any, problem: Any) -> User | None:
     if role not in ROLES or not hash_ok:
         return None
     return User(name, role, str(pw_hash))
-
-
-def console_settings(cfg: Config) -> ConsoleSettings:
-    """Parsed by hotline.config when it knows the section, else here; a bad section stops start-up."""
-    return parsed_section(cfg, "console", ConsoleSettings, load_section)

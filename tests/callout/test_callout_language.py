@@ -92,7 +92,7 @@ def test_every_menu_key_and_severity_has_a_sentence():
             assert f"menu_{action}" in table and f"storm_menu_{action}" in table
         for action in CONNECT_KEYS.values():
             assert f"connect_menu_{action}" in table
-        for severity in ("danger", "normal", "unknown"):  # hotline.models.Incident.severity
+        for severity in ("danger", "normal", "unknown"):  # hotline.base.models.Incident.severity
             assert f"severity_{severity}" in table
 
 

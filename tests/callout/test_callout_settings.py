@@ -40,7 +40,7 @@ steps = [ { person = "lin" } ]
 
 
 def oncall(config_file, extra: str) -> OncallSettings:
-    return load_config(config_file(extra), env={}).extras["oncall"]
+    return load_config(config_file(extra), env={}).section(OncallSettings)
 
 
 def problems(config_file, extra: str) -> list[str]:

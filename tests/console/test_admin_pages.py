@@ -6,6 +6,7 @@ from pathlib import Path
 
 from hotline.base import prompt_store
 from hotline.base.models import utcnow
+from hotline.rotas.policy import OncallSettings
 from hotline.rotas.resolve import next_on_call, on_call_now
 from tests.console.conftest import logged_in_client, login, shot
 from tests.support.sandbox import Hotline
@@ -54,7 +55,7 @@ def test_a_file_that_is_not_audio_is_refused_with_a_reason(hotline: Hotline, tmp
 def test_rota_page_agrees_with_the_callout_resolver(context, hotline: Hotline):
     page = login(context.new_page())
     page.goto("/console/rota")
-    settings, people, now = hotline.config.extras["oncall"], hotline.config.people, utcnow()
+    settings, people, now = hotline.config.section(OncallSettings), hotline.config.people, utcnow()
     for key, rota in settings.rotas.items():
         row = page.locator(f"#rotas tr[data-rota='{key}']")
         assert row.locator(".now").inner_text().startswith(people[on_call_now(rota, now).person].name)

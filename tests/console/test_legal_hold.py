@@ -34,14 +34,14 @@ def test_legal_hold_button_keeps_a_recording_past_retention(context, hotline: Ho
         ("alice", "console", "insurance claim pending")]
 
     later = utcnow() + timedelta(days=400)  # far past the repository's 90 days
-    assert inc.id not in hotline.converge(now=later).purged
+    assert inc.id not in hotline.converge(now=later)["purged"]
     assert Path(rec.path or "").is_file()
 
     page.fill("#legal-hold-form input[name=reason]", "claim settled")
     page.click("#legal-hold-form button")
     page.locator(".flash.ok", has_text="Legal hold released").wait_for()
     assert page.locator("#legal-hold").count() == 0
-    assert inc.id in hotline.converge(now=later + timedelta(days=1, minutes=1)).purged
+    assert inc.id in hotline.converge(now=later + timedelta(days=1, minutes=1))["purged"]
     assert not Path(rec.path or "").exists()
     assert [r.status for r in hotline.recordings(inc.id)] == [RecordingStatus.PURGED]
     page.goto(f"/console/incidents/{inc.id}")

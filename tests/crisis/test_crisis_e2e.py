@@ -15,9 +15,10 @@ from hotline.base.pins import set_pin
 from hotline.crisis import team
 from hotline.crisis.darksite.export import export
 from hotline.crisis.models import BridgeLeg, Crisis, CrisisMember, CrisisState, CrisisStatement, CrisisStep
-from hotline.crisis.settings import crisis_settings
+from hotline.crisis.settings import CrisisSettings
 from hotline.paging import commands
 from hotline.provider.rest import client
+from hotline.rotas.policy import OncallSettings
 from sim import conference
 from tests.crisis.conftest import client_for
 from tests.support.sandbox import HOTLINE, Hotline
@@ -49,8 +50,8 @@ def _callout_call(h: Hotline, call, incident_id: int) -> bool:
 
 def team_numbers(h: Hotline) -> dict[str, str]:
     cfg = h.config
-    plan = crisis_settings(cfg).plans["cyber_security"]
-    seats = team.leads(plan, cfg.extras["oncall"].rotas, utcnow())
+    plan = cfg.section(CrisisSettings).plans["cyber_security"]
+    seats = team.leads(plan, cfg.section(OncallSettings).rotas, utcnow())
     return {seat.role: cfg.people[seat.person].phone for seat in seats}
 
 
@@ -106,16 +107,16 @@ def test_confirm_rings_the_whole_team_at_once_and_two_join_the_bridge(h: Hotline
         owner_phone = numbers[first.owner_role]
     before = len(h.sim.messages)
     report = h.converge(now=utcnow() + (first.due_at - utcnow()) + timedelta(seconds=1))
-    assert first.id in report.crisis_reminders
+    assert first.id in report["crisis_reminders"]
     assert any(m.to == owner_phone and "is not done yet" in m.body for m in h.sim.messages[before:])
     assert h.audit(incident.id, "crisis.step_overdue_sms")
     # Those who have not confirmed are called again on the next round; those who did are not.
-    again = h.converge(now=utcnow() + timedelta(minutes=crisis_settings(h.config).repeat_minutes, seconds=1))
+    again = h.converge(now=utcnow() + timedelta(minutes=h.config.section(CrisisSettings).repeat_minutes, seconds=1))
     with h.session() as s:
-        recalled = {s.get(CrisisMember, m).role for m in again.crisis_calls}
+        recalled = {s.get(CrisisMember, m).role for m in again["crisis_calls"]}
     assert recalled and not recalled & {"legal", "management", "it_security"}
     # Still silent after `rounds_before_deputy` calls: the deputies of those roles are called too.
-    h.converge(now=utcnow() + timedelta(minutes=2 * crisis_settings(h.config).repeat_minutes, seconds=2))
+    h.converge(now=utcnow() + timedelta(minutes=2 * h.config.section(CrisisSettings).repeat_minutes, seconds=2))
     deputies = {e.detail["role"]: e.detail["deputy"] for e in h.audit(incident.id, "crisis.deputy_called_in")}
     assert deputies.get("communications") == "director", deputies
     director = h.config.people["director"].phone
@@ -127,7 +128,7 @@ def test_confirm_rings_the_whole_team_at_once_and_two_join_the_bridge(h: Hotline
     # Closing the incident ends the crisis's calls and reminders.
     jobs.run(commands.resolve, incident.id, Actor("alice", Channel.CONSOLE), "over")
     later = h.converge(now=utcnow() + timedelta(hours=24))
-    assert not later.crisis_calls and not later.crisis_reminders
+    assert not later["crisis_calls"] and not later["crisis_reminders"]
 
 
 def publish_a_statement(h: Hotline, incident_id: int, crisis_id: int) -> None:

@@ -18,6 +18,8 @@ from hotline.base.models import AuditEvent, Incident
 from hotline.crisis import commands as crisis
 from hotline.crisis.followups import NotifyTeam
 from hotline.crisis.models import BridgeLeg, CrisisMember, CrisisStatement, CrisisStep
+from hotline.crisis.settings import CrisisSettings
+from hotline.rotas.policy import OncallSettings
 from tests.postgres import database
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Taipei
@@ -123,10 +125,9 @@ def newest(s) -> CrisisStatement:
 
 def test_the_team_is_resolved_from_rotas_now_and_a_deputy_never_doubles_the_lead(cfg):
     from hotline.crisis import team
-    from hotline.crisis.settings import crisis_settings
 
-    plan = crisis_settings(cfg).plans["cyber_security"]
-    rotas = cfg.extras["oncall"].rotas
+    plan = cfg.section(CrisisSettings).plans["cyber_security"]
+    rotas = cfg.section(OncallSettings).rotas
     week1, week2 = NOW, NOW + timedelta(days=7)  # it_security hands over weekly between chen and wang
     on_duty = {t: {s.role: s.person for s in team.leads(plan, rotas, t)}["it_security"] for t in (week1, week2)}
     assert set(on_duty.values()) == {"chen", "wang"}
@@ -134,3 +135,38 @@ def test_the_team_is_resolved_from_rotas_now_and_a_deputy_never_doubles_the_lead
         deputy = team.deputy(plan, "it_security", rotas, moment, lead)  # the plan's deputy is wang
         assert (deputy is None) == (lead == "wang")
     assert team.deputy(plan, "hr", rotas, NOW, "huang") is None  # no deputy named for hr
+
+
+def test_two_admins_approving_one_statement_at_once_publish_it_once(db, cfg):
+    """Both read the draft, both approve: the compare-and-set move lets one publish; the other is
+    told it is published already, and the timeline says "published" once (SQLite and PostgreSQL)."""
+    import threading
+
+    i = incident(db)
+    with db.session() as s:
+        crisis.activate(s, i, cfg, CHEN, acceptor_only=True, now=NOW)
+        crisis_id = crisis.crisis_for(s, i).id
+        assert crisis.draft_statement(s, crisis_id, {"en-US": "We are on it."}, CHEN).ok
+        statement_id = s.scalar(select(CrisisStatement.id))
+    both_read = threading.Barrier(2, timeout=10)
+    results: dict[str, str] = {}
+
+    def approve(actor: Actor) -> None:
+        try:
+            with db.session() as s:
+                s.get(CrisisStatement, statement_id).state  # noqa: B018 - each has read the draft
+                both_read.wait()
+                results[actor.who] = crisis.approve_statement(s, statement_id, actor, two_person_rule=True).code
+        except Exception as exc:  # noqa: BLE001 - a lost race surfacing as an error is a failure too
+            results[actor.who] = f"error: {exc!r}"
+
+    threads = [threading.Thread(target=approve, args=(who,)) for who in (ALICE, BOB)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results.values()) == ["already_published", "published"], results
+    with db.session() as s:
+        published = [a for a in s.scalars(select(AuditEvent).where(AuditEvent.kind == "crisis.statement_published"))]
+        statement = s.get(CrisisStatement, statement_id)
+    assert len(published) == 1 and statement.approved_by == published[0].actor

@@ -11,7 +11,7 @@ import pytest
 from hotline.base.config import ROOT, load_config
 from hotline.base.config_errors import ConfigError
 from hotline.crisis.plans import ROLES, parse_duration
-from hotline.crisis.settings import crisis_settings
+from hotline.crisis.settings import CrisisSettings
 
 SIX = {"natural_disaster", "cyber_security", "public_health", "supply_chain", "workplace_accident", "reputation"}
 
@@ -52,7 +52,7 @@ def problems(tmp_path: Path, plan: str, name: str = "cyber_security") -> dict[st
 
 
 def test_the_shipped_plans_cover_the_six_types_in_both_languages():
-    settings = crisis_settings(load_config(env={}))
+    settings = load_config(env={}).section(CrisisSettings)
     assert set(settings.plans) == SIX
     for plan in settings.plans.values():
         assert {t.role for t in plan.team} == set(ROLES)
@@ -61,7 +61,7 @@ def test_the_shipped_plans_cover_the_six_types_in_both_languages():
 
 
 def test_a_good_plan_loads_with_its_deadlines(tmp_path):
-    plan = crisis_settings(load_config(setup(tmp_path, GOOD), env={})).plans["cyber_security"]
+    plan = load_config(setup(tmp_path, GOOD), env={}).section(CrisisSettings).plans["cyber_security"]
     assert plan.steps[0].deadline == timedelta(minutes=60)
     assert plan.slot("legal").deputy.key == "chen"
 

@@ -56,6 +56,6 @@ def test_language_and_double_duty():
 
 def test_the_shipped_config_has_no_gap():
     cfg = load_config(env={})
-    gaps, checks = check(cfg.extras["oncall"], cfg.people, cfg.incident_types, cfg.languages, START, weeks=8)
+    gaps, checks = check(cfg.section(OncallSettings), cfg.people, cfg.incident_types, cfg.languages, START, weeks=8)
     assert checks == 8 * 7 * 24 * len(cfg.incident_types)
     assert gaps == [], "\n".join(map(str, gaps))

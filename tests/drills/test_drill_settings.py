@@ -10,7 +10,7 @@ import pytest
 
 from hotline.base.config import ConfigError, load_config
 from hotline.drills.schedule import pick_time
-from hotline.drills.settings import phone_behaviour
+from hotline.drills.settings import DrillSettings, phone_behaviour
 from tests.callout.conftest import BASE_TOML
 
 ONCALL = """
@@ -47,7 +47,7 @@ def problems(tmp_path, extra: str) -> str:
 
 
 def test_a_good_scenario_loads(tmp_path):
-    drills = load(tmp_path, GOOD).extras["drills"]
+    drills = load(tmp_path, GOOD).section(DrillSettings)
     sc = drills.scenarios["night"]
     assert drills.targets.accept_seconds == 240
     assert (sc.kind, sc.type_key, sc.policy_key, sc.participants) == ("surprise", "cyber_security", "default",
@@ -80,7 +80,7 @@ def test_bad_scenarios_are_refused_with_the_key_and_the_fix(tmp_path, change, ke
 
 def test_picked_surprise_times_fall_inside_the_window_and_vary(tmp_path):
     sc_cfg = GOOD.replace('window = "nights"', 'window = { days = ["sun"], from = "22:00", to = "06:00" }')
-    schedule = load(tmp_path, sc_cfg).extras["drills"].scenarios["night"].schedule
+    schedule = load(tmp_path, sc_cfg).section(DrillSettings).scenarios["night"].schedule
     start = datetime(2026, 3, 2, tzinfo=UTC)
     picks = {pick_time(schedule, start, random.Random(seed)) for seed in range(20)}
     assert len(picks) > 10

@@ -21,7 +21,7 @@ from hotline.base.states import IncidentStatus
 from hotline.drills import commands as drills
 from hotline.drills import report as drill_report
 from hotline.drills.models import Drill, DrillEvent, DrillState
-from hotline.drills.settings import Scenario
+from hotline.drills.settings import DrillSettings, Scenario
 from hotline.paging import cli as callout_cli
 from hotline.paging import commands
 from hotline.paging.callout.states import CalloutState
@@ -96,7 +96,7 @@ def test_full_scale_rings_only_participants_and_every_say_and_sms_opens_with_the
     h.converge()
     assert drill(h, drill_id).state == DrillState.FINISHED
     with h.session() as s:
-        results = drill_report.load(s, drill_id, h.config.extras["drills"].targets)
+        results = drill_report.load(s, drill_id, h.config.section(DrillSettings).targets)
     assert results is not None and results.accepted_by == "Lin Mei"
     assert results.first_ring_seconds is not None and results.accept_seconds is not None
     assert [(p.person, p.rang, p.answered, p.accepted) for p in results.people] == [("lin", 1, 1, True)]
@@ -111,7 +111,7 @@ def test_simulation_phones_follow_their_script(h):
     (incident,) = drill_incidents(h, drill_id)
     h.wait_for(lambda: e2e.incident(h, incident.id).accepted_by == "lin", what="lin's script accepts")
     with h.session() as s:
-        results = drill_report.load(s, drill_id, h.config.extras["drills"].targets)
+        results = drill_report.load(s, drill_id, h.config.section(DrillSettings).targets)
     assert results is not None
     assert {p.person: (p.answered, p.accepted) for p in results.people} == {"chen": (0, False), "lin": (1, True)}
     assert any("Chen Wei" in f and "no answer" in f for f in results.failures), results.failures

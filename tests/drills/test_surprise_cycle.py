@@ -19,6 +19,7 @@ from hotline.base.runtime import Runtime, set_runtime
 from hotline.base.states import IncidentStatus
 from hotline.drills import commands as drills
 from hotline.drills.models import Drill, DrillState
+from hotline.drills.settings import DrillSettings
 from tests.callout.conftest import BASE_TOML
 
 SCENARIO = """
@@ -88,7 +89,7 @@ def test_planned_once_inside_the_window_waits_for_a_real_incident_then_runs(rt):
 
 
 def test_a_running_drill_stops_at_its_time_limit(rt):
-    scenario = rt.config.extras["drills"].scenarios["sunday"]
+    scenario = rt.config.section(DrillSettings).scenarios["sunday"]
     out = drills.run(drills.create, rt.config, scenario, Actor("alice", Channel.CLI), NOW)
     drills.run(drills.start, rt.config, out.drill_id, Actor("alice", Channel.CLI), NOW)
     drills.tick(NOW + timedelta(minutes=59), rt.config)
@@ -99,7 +100,7 @@ def test_a_running_drill_stops_at_its_time_limit(rt):
 
 
 def test_the_state_machine_refuses_illegal_moves(rt):
-    scenario = rt.config.extras["drills"].scenarios["sunday"]
+    scenario = rt.config.section(DrillSettings).scenarios["sunday"]
     actor = Actor("alice", Channel.CLI)
     drill_id = drills.run(drills.create, rt.config, scenario, actor, NOW).drill_id
     # scheduled cannot become finished: it never ran

@@ -9,7 +9,7 @@ import pytest
 from hotline.base.config import ROOT, ConfigError, load_config
 from hotline.events import parse
 from hotline.events.rules import ConditionError, Event, Rule, TypeRules, Verdict, decide, parse_condition
-from hotline.events.settings import event_settings
+from hotline.events.settings import EventSettings
 
 RULES = TypeRules(tuple(Rule(name, tuple(parse_condition(c) for c in conds), Verdict(verdict))
                         for name, conds, verdict in (
@@ -58,7 +58,7 @@ def test_bad_conditions_say_why(text: str) -> None:
 
 def test_the_shipped_config_validates_and_its_rules_decide() -> None:
     cfg = load_config(ROOT / "config.toml", env={})
-    rules = event_settings(cfg).rules
+    rules = cfg.section(EventSettings).rules
     assert decide(ev(affected_records=1500), rules["cyber_security"], "cyber_security")[0] == Verdict.PAGE
     assert decide(ev(affected_records=15), rules["cyber_security"], "cyber_security")[0] == Verdict.WATCH
     assert decide(ev(magnitude=3.2), rules["natural_disaster"], "natural_disaster")[0] == Verdict.WATCH

@@ -53,9 +53,9 @@ def test_a_recording_that_cannot_be_fetched_ends_failed_and_is_tried_again(h: Ho
     chen.press("2")
     chen.expect_say("could not be fetched")
     # Fifteen minutes on, the cycle asks for it again (Twilio keeps recordings for a day or more).
-    assert rec.id not in h.converge().fetches  # not at once: a failed fetch waits its turn
+    assert rec.id not in h.converge()["fetches"]  # not at once: a failed fetch waits its turn
     report = h.converge(now=utcnow() + timedelta(minutes=16))
-    assert rec.id in report.fetches
+    assert rec.id in report["fetches"]
     h.wait_for(lambda: _recording(h, rec.id).attempts == 5, what="two more tries")
     jobs.run(commands.stop_paging, inc.id, Actor("test", Channel.CLI), "end of test")
 

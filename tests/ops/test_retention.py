@@ -83,15 +83,15 @@ def test_purge_after_close_with_a_legal_hold_kept(h: Hotline, speech_wav: Path) 
 
     # 31 days on: transcripts (30d) of the closed incident go, its recordings (90d) stay.
     day31 = utcnow() + timedelta(days=31)
-    assert h.converge(now=day31).purged == [closed.id]
+    assert h.converge(now=day31)["purged"] == [closed.id]
     recs, trs = state(h, closed.id)
     assert all(r.status == RecordingStatus.STORED for r in recs) and all(p.is_file() for p in closed_files)
     assert [(t.status, t.text, t.words) for t in trs] == [(TranscriptStatus.PURGED, "", [])]
-    assert h.converge(now=day31 + timedelta(hours=1)).purged == []  # once a day
+    assert h.converge(now=day31 + timedelta(hours=1))["purged"] == []  # once a day
 
     # 91 days on: its recordings go too; the held and the open incident keep everything.
     day91 = utcnow() + timedelta(days=91)
-    assert h.converge(now=day91).purged == [closed.id]
+    assert h.converge(now=day91)["purged"] == [closed.id]
     recs, trs = state(h, closed.id)
     assert [(r.status, r.path) for r in recs] == [(RecordingStatus.PURGED, None)] * len(recs)
     assert all(r.sha256 and r.size for r in recs)  # the row still says what was there
@@ -106,15 +106,15 @@ def test_purge_after_close_with_a_legal_hold_kept(h: Hotline, speech_wav: Path) 
     assert purges[-1].detail["recordings_kept"] == "90 days"
 
     # A purged recording is never fetched again, whatever the cycle sees.
-    assert not set(h.converge(now=day91 + timedelta(minutes=5)).fetches) & {r.id for r in recs_of(h, closed.id)}
+    assert not set(h.converge(now=day91 + timedelta(minutes=5))["fetches"]) & {r.id for r in recs_of(h, closed.id)}
 
     # Releasing the hold: the next daily pass purges it like any other.
     done = run_py(h, "hold", held.ref or "", "--reason", "case closed", "--release")
     assert done.returncode == 0 and "released" in done.stdout, done.stderr
     holds = [e.kind for e in h.audit(held.id) if e.kind.startswith("legal_hold")]
     assert holds == ["legal_hold", "legal_hold_released"]
-    assert h.converge(now=day91 + timedelta(hours=2)).purged == []  # today's pass is done
-    assert h.converge(now=day91 + timedelta(days=1, minutes=1)).purged == [held.id]
+    assert h.converge(now=day91 + timedelta(hours=2))["purged"] == []  # today's pass is done
+    assert h.converge(now=day91 + timedelta(days=1, minutes=1))["purged"] == [held.id]
     assert not any(p.exists() for p in held_files)
     recs, _ = state(h, still_open.id)
     assert all(Path(r.path or "").is_file() for r in recs)

@@ -1,4 +1,4 @@
-"""The real twilio client, pointed at the simulator through hotline.twilio_rest.make_client."""
+"""The real twilio client, pointed at the simulator through hotline.provider.rest.make_client."""
 
 from __future__ import annotations
 

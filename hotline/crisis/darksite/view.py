@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from hotline.base.config import Config
 from hotline.base.models import Incident
 from hotline.crisis.models import Crisis, CrisisState, CrisisStatement, StatementState
-from hotline.crisis.settings import crisis_settings
+from hotline.crisis.settings import CrisisSettings
 
 WORDS: dict[str, dict[str, str]] = {
     "en-US": {"title": "{org}: official statements", "updated": "Updated", "contact": "Contact us",
@@ -70,5 +70,5 @@ def build(s: Session, cfg: Config, lang: str) -> Site:
         entries.append(Entry(statement.id, title, statement.bodies.get(body_lang, ""), body_lang,
                              statement.published_at, local))
     contacts = tuple((c.label.get(lang) or next(iter(c.label.values()), ""), c.number)
-                     for c in crisis_settings(cfg).contacts)
+                     for c in cfg.section(CrisisSettings).contacts)
     return Site(on, lang, tuple(entries), contacts, cfg.languages)

@@ -59,7 +59,7 @@ class Driven:
 
 
 def settings() -> OncallSettings:
-    return get_runtime().config.extras["oncall"]
+    return get_runtime().config.section(OncallSettings)
 
 
 def moment(due: datetime | None = None) -> datetime:

@@ -1,9 +1,10 @@
 """Named states of callouts and attempts, and the one place their state columns are written.
 
-Every write is a compare-and-set (`UPDATE ... WHERE id = ? AND state IN (allowed sources)`),
-so two processes racing on the same row cannot both win, on SQLite or PostgreSQL. A write
-that loses because the row already moved on (a duplicate or late Twilio callback) returns
-False and changes nothing; a write no sequence of events could explain raises.
+Every write goes through a `Machine` (`hotline.base.state_machine`): a compare-and-set
+(`UPDATE ... WHERE id = ? AND state IN (allowed sources)`), so two processes racing on the same
+row cannot both win, on SQLite or PostgreSQL. A write that loses because the row already moved
+on (a duplicate or late Twilio callback) returns False and changes nothing; a write no sequence
+of events could explain raises `IllegalTransition`.
 
 Twilio's CallStatus / AnsweredBy / Digits values are translated into our states here, at
 the door, so nothing else in the code knows Twilio's vocabulary.
@@ -16,18 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
+from hotline.base.state_machine import IllegalTransition, Machine
 from hotline.base.states import AttemptState, CalloutState
 from hotline.paging.callout.phrases import MENU_KEYS, Key
 from hotline.paging.models import Attempt, Callout
-
-
-class IllegalTransition(Exception):
-    """A state change that no ordering of real events can produce: a bug, not a late callback."""
-
 
 CALLOUT_TRANSITIONS: dict[str, tuple[str, ...]] = {
     CalloutState.PENDING: (CalloutState.DIALING, CalloutState.UNACKNOWLEDGED, CalloutState.ACCEPTED,
@@ -125,56 +121,29 @@ def attempt_path(current: str, status: CallStatus) -> list[str]:
 
 # --- Writing states ----------------------------------------------------------------------
 
-def _sources(transitions: dict[str, tuple[str, ...]], to: str) -> list[str]:
-    return [s for s, targets in transitions.items() if to in targets]
+# A callout refused a move it already made, or one after its end, is late news, not a bug.
+CALLOUT = Machine("callout", Callout, CALLOUT_TRANSITIONS, touched="updated_at",
+                  stale=lambda current, to: current == to or current in CalloutState.TERMINAL)
+# An attempt's event for a state it has passed (by rank) is stale: a late or repeated callback.
+ATTEMPT = Machine("attempt", Attempt, ATTEMPT_TRANSITIONS,
+                  stale=lambda current, to: ATTEMPT_RANK[to] <= ATTEMPT_RANK[current])
+_STAMPS = {A.RINGING: "ring_started_at", A.ANSWERED: "answered_at"}
 
 
 def set_callout_state(session: Session, callout_id: int, to: str, now: datetime, **fields: Any) -> bool:
     """Move a callout to `to` if its current state allows; False if it already moved past."""
-    session.flush()
-    table = Callout.__table__
-    result = session.execute(
-        update(table).where(table.c.id == callout_id, table.c.state.in_(_sources(CALLOUT_TRANSITIONS, to)))
-        .values(state=to, updated_at=now, **fields))
-    if result.rowcount == 1:  # type: ignore[attr-defined]
-        _expire(session, Callout, callout_id)
-        return True
-    current = session.execute(select(table.c.state).where(table.c.id == callout_id)).scalar_one_or_none()
-    if current is None:
-        raise LookupError(f"no callout {callout_id}")
-    if current == to or current in CalloutState.TERMINAL:
-        return False
-    raise IllegalTransition(f"callout {callout_id}: {current} -> {to}")
+    return bool(CALLOUT.move(session, callout_id, to, now=now, values=fields))
 
 
 def set_attempt_state(session: Session, attempt_id: int, to: str, now: datetime, **fields: Any) -> bool:
     """Move an attempt to `to`; records the verdict and end time the first time they are known."""
-    session.flush()
-    table = Attempt.__table__
-    values: dict[str, Any] = {"state": to, **fields}
+    values: dict[str, Any] = dict(fields)
     if to in A.VERDICTS:
         values["outcome"] = to
-    result = session.execute(
-        update(table).where(table.c.id == attempt_id, table.c.state.in_(_sources(ATTEMPT_TRANSITIONS, to)))
-        .values(**values))
-    if result.rowcount == 1:  # type: ignore[attr-defined]
-        stamps = {A.RINGING: "ring_started_at", A.ANSWERED: "answered_at"}
-        stamp = stamps.get(to) or ("ended_at" if to in A.VERDICTS or to in A.ENDED else None)
-        if stamp:
-            col = table.c[stamp]
-            session.execute(update(table).where(table.c.id == attempt_id, col.is_(None)).values({stamp: now}))
-        _expire(session, Attempt, attempt_id)
-        return True
-    current = session.execute(select(table.c.state).where(table.c.id == attempt_id)).scalar_one_or_none()
-    if current is None:
-        raise LookupError(f"no attempt {attempt_id}")
-    if ATTEMPT_RANK[to] <= ATTEMPT_RANK[current]:
+    if not ATTEMPT.move(session, attempt_id, to, now=now, values=values):
         return False
-    raise IllegalTransition(f"attempt {attempt_id}: {current} -> {to}")
-
-
-def _expire(session: Session, cls: type, ident: int) -> None:
-    """Rows changed behind the ORM's back: make loaded objects re-read them."""
-    obj = session.identity_map.get(identity_key(cls, ident))
-    if obj is not None:
-        session.expire(obj)
+    stamp = _STAMPS.get(to) or ("ended_at" if to in A.VERDICTS or to in A.ENDED else None)
+    if stamp:
+        table = Attempt.__table__
+        session.execute(update(table).where(table.c.id == attempt_id, table.c[stamp].is_(None)).values({stamp: now}))
+    return True
