@@ -84,6 +84,36 @@ class Command:
 
 
 @dataclass(frozen=True)
+class InboundText:
+    """A text message (SMS or MMS) that reached one of the hotline's numbers, as the SMS channel
+    read it from a signed webhook. `sender` is the caller ID, not an identity."""
+
+    sid: str
+    sender: str  # E.164
+    to: str  # the hotline number it was sent to
+    body: str
+    media: tuple[str, ...] = ()  # MMS media URLs (at the provider)
+
+
+@dataclass(frozen=True)
+class TextReply:
+    """What a feature makes of an inbound text: the answer to send back (None: send nothing)."""
+
+    answer: str | None
+
+
+@dataclass(frozen=True)
+class TextHandler:
+    """A feature's part in the SMS channel: offered each inbound text in `order` (lower first);
+    the first that returns a reply has it (a reply to a broadcast's question, a responder's
+    "1 1012" accept, a report by text, ...)."""
+
+    name: str
+    order: int
+    handle: Callable[[Any, InboundText], TextReply | None]  # (session, text) -> reply or None: not mine
+
+
+@dataclass(frozen=True)
 class Feature:
     name: str
     sections: tuple[Section[Any], ...] = ()
@@ -95,6 +125,7 @@ class Feature:
     check: Callable[[Config], list[str]] | None = None  # lines `run.py check` prints about it
     pages: tuple[str, ...] = ()  # modules with a Flask blueprint `bp`, imported by the web app only
     words: tuple[str, ...] = ()  # words from data the console translates (`N_`), for the catalogue
+    texts: tuple[TextHandler, ...] = ()  # its part in the SMS channel
 
 
 @dataclass(frozen=True)
@@ -115,6 +146,11 @@ class Registry:
     def blueprints(self) -> list[Any]:
         """Every feature's console pages (imported only here, so engines and workers never load them)."""
         return [importlib.import_module(module).bp for feature in self.features for module in feature.pages]
+
+    @property
+    def texts(self) -> tuple[TextHandler, ...]:
+        """Every feature's SMS handler, in the order the SMS channel offers them a text."""
+        return tuple(sorted((h for f in self.features for h in f.texts), key=lambda h: h.order))
 
     @property
     def words(self) -> tuple[str, ...]:
