@@ -80,7 +80,7 @@ def fail(message: str) -> None:
 
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "all"
-    bootstrap("test" if command == "test" else "")
+    bootstrap("test" if command in ("test", "lint") else "")
     from hotline.service.cli import dispatch
 
     return dispatch(command, argv[1:])

@@ -27,7 +27,8 @@ CORE_USAGE = (
     ("backup DIR", "database, recordings, prompts and PIN hashes, with sha256 checksums"),
     ("restore DIR [--overwrite]", "put a backup into this data dir (refuses a non-empty one)"),
     ("darksite export DIR", "write the public dark site as static files"),
-    ("test [pytest args]", "run the test suite"),
+    ("test [--fast] [pytest args]", "run the test suite"),
+    ("lint", "the code checks CI runs: ruff, lint-imports (the layer and independence contracts), mypy"),
     ("bench NAME [ARGS]", "run a benchmark from bench/ (storm, webhooks, webhook_load, ...; --help lists them)"),
 )
 
@@ -304,6 +305,33 @@ def cmd_darksite(argv: list[str]) -> int:
     return 0
 
 
+LINTERS = (("ruff", ["check", "."]), ("lint-imports", ["--no-cache"]), ("mypy", []))
+
+
+def cmd_lint(argv: list[str]) -> int:
+    """ruff, lint-imports and mypy over the tree, as CI and the pre-commit hooks run them; every
+    tool runs, and the exit code says whether any failed."""
+    if any(a in ("-h", "--help") for a in argv):
+        print("usage: python3 run.py lint\n\nRun ruff, lint-imports (the import contracts in pyproject.toml) and "
+              "mypy (its\nconfiguration in pyproject.toml) over the tree, as CI does.")
+        return 0
+    bin_dir = Path(sys.executable).parent
+    failed = []
+    for tool, args in LINTERS:
+        if not (bin_dir / tool).exists():
+            print(f"run.py lint: {tool} is not installed in {bin_dir} (it is in pyproject.toml's test extra)",
+                  file=sys.stderr)
+            failed.append(tool)
+            continue
+        print(f"== {tool}", flush=True)
+        if subprocess.call([str(bin_dir / tool), *args], cwd=ROOT) != 0:
+            failed.append(tool)
+    if failed:
+        print(f"run.py lint: {', '.join(failed)} failed", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_test(argv: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=ROOT)
 
@@ -339,7 +367,7 @@ def cmd_help(argv: list[str]) -> int:
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "all": cmd_all, "web": cmd_web, "worker": cmd_worker, "engine": cmd_engine, "metrics": cmd_metrics,
     "sim": cmd_sim, "check": cmd_check, "call": cmd_call, "fallback-twiml": cmd_fallback_twiml,
-    "test": cmd_test, "bench": cmd_bench, "prompts": cmd_prompts, "pins": cmd_pins, "db": cmd_db,
+    "test": cmd_test, "lint": cmd_lint, "bench": cmd_bench, "prompts": cmd_prompts, "pins": cmd_pins, "db": cmd_db,
     "backup": cmd_backup, "restore": cmd_restore, "darksite": cmd_darksite,
     "help": cmd_help, "--help": cmd_help, "-h": cmd_help,
 }
