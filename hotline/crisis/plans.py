@@ -22,7 +22,6 @@ or type, a template placeholder we cannot fill, or a deadline that is not a dura
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +29,7 @@ from pathlib import Path
 from string import Formatter
 from typing import TYPE_CHECKING, Any
 
+from hotline.base import durations
 from hotline.base.config_errors import ConfigProblem
 
 if TYPE_CHECKING:
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 ROLES = ("management", "communications", "it_security", "legal", "hr")
 PLACEHOLDERS = ("type", "time", "site", "reference")
-DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 PLAN_KEYS = {"team", "steps", "statement"}
 
 
@@ -76,15 +75,12 @@ class Plan:
 
 
 def parse_duration(value: Any) -> timedelta | None:
-    """"60m", "2h", "90s", "1h30m" -> timedelta; anything else (or zero) -> None."""
-    if not isinstance(value, str):
+    """A step's deadline after activation (`hotline.base.durations`: "60m", "2h", "1h30m"); None
+    for anything else, which the loader reports with the key."""
+    try:
+        return durations.parse_duration(value)
+    except ValueError:
         return None
-    m = DURATION_RE.match(value.strip())
-    if not m or not any(m.groups()):
-        return None
-    h, mins, secs = (int(g or 0) for g in m.groups())
-    span = timedelta(hours=h, minutes=mins, seconds=secs)
-    return span if span > timedelta(0) else None
 
 
 class Problems:

@@ -298,7 +298,7 @@ def responder_key(s: Session, attempt_id: int, digits: str, person_name: str, no
             set_attempt_state(s, attempt_id, AttemptState.ANSWERED, now)
         out = accept(s, person=attempt.person_key, name=person_name, attempt_id=attempt_id,
                      actor=Actor(attempt.person_key, Channel.RESPONDER), now=now)
-        followup = callout_receive.FollowUp.ACCEPTED if out.ok else callout_receive.FollowUp.TOO_LATE
+        followup = callout_receive.NextStep.ACCEPTED if out.ok else callout_receive.NextStep.TOO_LATE
         return callout_receive.Received(out.ok, followup, False, attempt_id, attempt.callout_id, out.message), out
     received = callout_receive.receive(s, attempt_id, KeyPress(digits), now)
     return received, _step_if(received)

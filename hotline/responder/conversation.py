@@ -38,7 +38,7 @@ from hotline.paging.callout.phrases import (
     responder_language,
     text,
 )
-from hotline.paging.callout.receive import FollowUp
+from hotline.paging.callout.receive import NextStep
 from hotline.paging.callout.states import CallStatus, event_from_twilio
 from hotline.paging.models import Attempt, Callout
 from hotline.paging.report_view import report_views
@@ -81,7 +81,7 @@ def answered(s: Session, cfg: Config, attempt_id: int, form: Mapping[str, Any], 
     if attempt is None or callout is None:
         return _no_longer_needed(cfg)
     lang = person_language(cfg, attempt.person_key)
-    if attempt.state == AttemptState.MACHINE or r.followup == FollowUp.HANG_UP:
+    if attempt.state == AttemptState.MACHINE or r.followup == NextStep.HANG_UP:
         first = callout.incidents[0] if callout.incidents else None
         message = briefing.machine_message(cfg.org_name, cfg.type_name(first.type_key if first else None, lang),
                                            cfg.numbers[0], lang)
@@ -102,7 +102,7 @@ def menu_choice(s: Session, cfg: Config, attempt_id: int, digits: str, tries: in
     if action == Key.ACCEPT:
         r, out = commands.responder_key(s, attempt_id, key, attempt.person_name, now)
         s.refresh(callout)
-        if r.followup != FollowUp.ACCEPTED or out is None:
+        if r.followup != NextStep.ACCEPTED or out is None:
             return Reply(Kind.END, (closed_text(callout, lang),), language=lang)
         return _accepted(s, cfg, callout, attempt, lang, then=out.then)
     if callout.state not in CalloutState.ACTIVE:

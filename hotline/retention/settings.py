@@ -12,11 +12,11 @@ deletes anything until the organisation decides. Incidents on legal hold are nev
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from hotline.base import durations
 from hotline.base.config_errors import ConfigProblem
 
 if TYPE_CHECKING:
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
 
 KEYS = ("recordings", "transcripts")
 FOREVER = "forever"
-UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
-DURATION_RE = re.compile(r"^\s*(\d{1,5})\s*([hdw])\s*$")
 FIX = 'use a duration such as "90d" (h = hours, d = days, w = weeks, at least 1h), or "forever"'
 
 
@@ -40,13 +38,10 @@ class RetentionSettings:
 
 
 def parse_duration(value: Any) -> timedelta | None:
-    """A timedelta, None for "forever"; ValueError for anything else (the caller names the key)."""
+    """A duration (`hotline.base.durations`), None for "forever"; ValueError for anything else."""
     if isinstance(value, str) and value.strip().lower() == FOREVER:
         return None
-    m = DURATION_RE.match(value) if isinstance(value, str) else None
-    if m is None or int(m.group(1)) == 0:
-        raise ValueError(f"not a duration: {value!r}")
-    return int(m.group(1)) * UNITS[m.group(2)]
+    return durations.parse_duration(value, units="wdh")
 
 
 def describe(value: timedelta | None) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from hotline.base.models import AuditEvent
 from hotline.paging import commands
 from hotline.paging.callout.decide import Dial, Done, MarkUnacknowledged, Reconcile, RepeatAfter, Wait
-from hotline.paging.callout.receive import FollowUp, accept, find_attempt, receive
+from hotline.paging.callout.receive import NextStep, accept, find_attempt, receive
 from hotline.paging.callout.states import AttemptState as A
 from hotline.paging.callout.states import CalloutState as C
 from hotline.paging.callout.states import CallStatus, IllegalTransition, KeyPress, set_attempt_state, set_callout_state
@@ -80,9 +80,9 @@ def test_full_escalation_until_accepted(db):
     second = step(db, cid, T0 + 26 * sec, sid="CA2")
     assert isinstance(second, Dial) and second.contact.person == "lin"
     r = event(db, "CA2", CallStatus("in-progress", answered_by="human"), T0 + 30 * sec)
-    assert r.followup == FollowUp.PROMPT
+    assert r.followup == NextStep.PROMPT
     r = event(db, "CA2", KeyPress("1"), T0 + 40 * sec)
-    assert (r.applied, r.followup, r.message) == (True, FollowUp.ACCEPTED, "accepted by Lin Mei")
+    assert (r.applied, r.followup, r.message) == (True, NextStep.ACCEPTED, "accepted by Lin Mei")
     callout = load(db, Callout, cid)
     assert (callout.state, callout.accepted_by, callout.accepted_attempt_id) == (C.ACCEPTED, "lin",
                                                                                  second.attempt_id)
@@ -98,16 +98,16 @@ def test_full_escalation_until_accepted(db):
 
 
 @pytest.mark.parametrize(("events", "state", "outcome", "advance", "followup"), [
-    ([CallStatus("in-progress", answered_by="machine_start")], A.MACHINE, A.MACHINE, True, FollowUp.HANG_UP),
+    ([CallStatus("in-progress", answered_by="machine_start")], A.MACHINE, A.MACHINE, True, NextStep.HANG_UP),
     ([CallStatus("in-progress", answered_by="fax"), CallStatus("completed")], A.COMPLETED, A.MACHINE, False,
-     FollowUp.NONE),
-    ([CallStatus("ringing"), CallStatus("completed")], A.COMPLETED, A.NO_KEY, True, FollowUp.NONE),
+     NextStep.NONE),
+    ([CallStatus("ringing"), CallStatus("completed")], A.COMPLETED, A.NO_KEY, True, NextStep.NONE),
     ([CallStatus("in-progress", answered_by="unknown"), KeyPress("3")], A.DECLINED, A.DECLINED, True,
-     FollowUp.DECLINED),
-    ([CallStatus("in-progress"), KeyPress("7")], A.ANSWERED, None, False, FollowUp.REPROMPT),
-    ([CallStatus("busy")], A.BUSY, A.BUSY, True, FollowUp.NONE),
-    ([CallStatus("failed", error="13224")], A.FAILED, A.FAILED, True, FollowUp.NONE),
-    ([CallStatus("no-answer"), CallStatus("ringing")], A.NO_ANSWER, A.NO_ANSWER, False, FollowUp.NONE),
+     NextStep.DECLINED),
+    ([CallStatus("in-progress"), KeyPress("7")], A.ANSWERED, None, False, NextStep.REPROMPT),
+    ([CallStatus("busy")], A.BUSY, A.BUSY, True, NextStep.NONE),
+    ([CallStatus("failed", error="13224")], A.FAILED, A.FAILED, True, NextStep.NONE),
+    ([CallStatus("no-answer"), CallStatus("ringing")], A.NO_ANSWER, A.NO_ANSWER, False, NextStep.NONE),
 ])
 def test_twilio_events_map_to_outcomes(db, events, state, outcome, advance, followup):
     cid = start(db)
@@ -175,7 +175,7 @@ def test_dashboard_accept_then_late_key_press_is_told_who(db):
     with db.session() as s:
         assert accept(s, cid, T0, person="director", name="Director Lee").ok
     r = event(db, "CA1", KeyPress("1"), T0 + sec)
-    assert (r.followup, r.message) == (FollowUp.TOO_LATE, "already accepted by Director Lee")
+    assert (r.followup, r.message) == (NextStep.TOO_LATE, "already accepted by Director Lee")
     attempt = load(db, Attempt, r.attempt_id)
     assert attempt.outcome == A.TOO_LATE
     assert load(db, Callout, cid).accepted_by == "director"
@@ -188,7 +188,7 @@ def test_cancel_stops_the_callout(db):
         assert cancel(s, cid, "incident closed", T0) is True
         assert cancel(s, cid, "again", T0) is False
     r = event(db, "CA1", CallStatus("in-progress"))
-    assert r.followup == FollowUp.TOO_LATE and r.message == "callout cancelled: incident closed"
+    assert r.followup == NextStep.TOO_LATE and r.message == "callout cancelled: incident closed"
     with db.session() as s:
         result = accept(s, cid, T0, attempt_id=r.attempt_id)
     assert (result.ok, result.message) == (False, "callout cancelled: incident closed")
@@ -276,10 +276,10 @@ def test_two_people_press_1_at_the_same_instant_exactly_one_wins(db, trial):
         t.join(timeout=60)
     assert not errors, errors
     followups = sorted(r.followup for r in results.values())
-    assert followups == [FollowUp.ACCEPTED, FollowUp.TOO_LATE]
+    assert followups == [NextStep.ACCEPTED, NextStep.TOO_LATE]
     callout = load(db, Callout, cid)
-    winner = next(i for i, r in results.items() if r.followup == FollowUp.ACCEPTED)
-    loser = next(r for r in results.values() if r.followup == FollowUp.TOO_LATE)
+    winner = next(i for i, r in results.items() if r.followup == NextStep.ACCEPTED)
+    loser = next(r for r in results.values() if r.followup == NextStep.TOO_LATE)
     assert callout.accepted_attempt_id == winner
     assert loser.message == f"already accepted by {callout.accepted_by_name}"
     with db.session() as s:

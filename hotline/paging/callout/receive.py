@@ -28,7 +28,7 @@ from hotline.paging.callout.states import (
 from hotline.paging.models import Attempt, Callout
 
 
-class FollowUp:
+class NextStep:
     NONE = "none"  # nothing for the caller: a status callback, or a stale one
     PROMPT = "prompt"  # a person answered: play the incident and ask for a key
     REPROMPT = "reprompt"  # a key that means nothing: ask again
@@ -68,7 +68,7 @@ def receive(session: Session, ref: int | str, event: Event, now: datetime) -> Re
     """Apply one Twilio event to the attempt it concerns; duplicates and late ones change nothing."""
     attempt = find_attempt(session, ref)
     if attempt is None:
-        return Received(False, FollowUp.NONE, False, message=f"no callout attempt for {ref!r}")
+        return Received(False, NextStep.NONE, False, message=f"no callout attempt for {ref!r}")
     if isinstance(event, KeyPress):
         return _key(session, attempt, event, now)
     return _status(session, attempt, event, now)
@@ -92,11 +92,11 @@ def _status(session: Session, attempt: Attempt, event: CallStatus, now: datetime
     if verdict_now:
         audit_attempt(session, callout, attempt)
     advance = verdict_now and callout.state in CalloutState.ACTIVE
-    followup = FollowUp.NONE
+    followup = NextStep.NONE
     if applied and attempt.state == AttemptState.ANSWERED:
-        followup = FollowUp.PROMPT if callout.state in CalloutState.ACTIVE else FollowUp.TOO_LATE
+        followup = NextStep.PROMPT if callout.state in CalloutState.ACTIVE else NextStep.TOO_LATE
     elif applied and attempt.state == AttemptState.MACHINE:
-        followup = FollowUp.HANG_UP
+        followup = NextStep.HANG_UP
     return Received(applied, followup, advance, attempt.id, callout.id, _handled_message(callout))
 
 
@@ -105,7 +105,7 @@ def _key(session: Session, attempt: Attempt, event: KeyPress, now: datetime) -> 
     if attempt.state in (AttemptState.QUEUED, AttemptState.RINGING):
         set_attempt_state(session, attempt.id, AttemptState.ANSWERED, now)  # the key proves it was answered
     if intent is None:
-        return Received(False, FollowUp.REPROMPT, False, attempt.id, attempt.callout_id)
+        return Received(False, NextStep.REPROMPT, False, attempt.id, attempt.callout_id)
     if intent == "accept":  # the acceptor must be written on the incidents in the same transaction
         raise ValueError("an accept key goes through hotline.lifecycle.commands.accept, not receive()")
     applied = set_attempt_state(session, attempt.id, AttemptState.DECLINED, now, digits=event.digits)
@@ -114,7 +114,7 @@ def _key(session: Session, attempt: Attempt, event: KeyPress, now: datetime) -> 
     session.refresh(callout)
     if applied:
         audit_attempt(session, callout, attempt)
-    return Received(applied, FollowUp.DECLINED, applied and callout.state in CalloutState.ACTIVE,
+    return Received(applied, NextStep.DECLINED, applied and callout.state in CalloutState.ACTIVE,
                     attempt.id, callout.id)
 
 
