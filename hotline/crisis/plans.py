@@ -78,7 +78,7 @@ def parse_duration(value: Any) -> timedelta | None:
     """A step's deadline after activation (`hotline.base.durations`: "60m", "2h", "1h30m"); None
     for anything else, which the loader reports with the key."""
     try:
-        return durations.parse_duration(value)
+        return durations.parse_duration(value, units="hms")
     except ValueError:
         return None
 
