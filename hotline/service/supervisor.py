@@ -39,7 +39,7 @@ from hotline.service.instance import (
 from hotline.service.metrics_dir import MULTIPROC_ENV, fresh
 from hotline.service.preflight import PreflightError, bind_address, check_before_start
 
-WORKER_QUEUES = ("callout", "recordings", "default")
+WORKER_QUEUES = ("callout", "recordings", "default", "broadcasts")
 # Downloads run in several processes, so a storm's recordings are fetched side by side; each
 # runs its jobs in-process (rq.worker.SimpleWorker): forking a horse per download costs more
 # than the download. Dialling never waits behind a download or a transcription.
@@ -48,6 +48,9 @@ WORKERS: dict[str, tuple[str, ...]] = {
     "callout-worker": ("callout",),
     **{f"recordings-{i}": ("recordings", "default") for i in range(1, RECORDING_WORKERS + 1)},
     "transcriber": ("transcribe",),
+    # Broadcast senders (hotline.broadcasts.jobs) wait on the provider's rate for up to half a
+    # minute per job: on workers of their own, so no recording or page waits behind them.
+    **{f"broadcasts-{i}": ("broadcasts",) for i in (1, 2)},
 }
 # The convergence cycle (hotline.paging.cycle): drives every open incident toward its
 # desired state, so no lost webhook or job leaves a report unpaged.
