@@ -166,7 +166,7 @@ def reply(s: Session, recipient_id: int, key: str, via: str, cfg: Config, *, del
     if answer.needs_help:
         incident_id, then = _needs_help(s, r, b, question.label(answer.key, "en-US"), via, now)
     audited(s, "broadcast.replied", incident_id, actor, broadcast_id=b.id, recipient_id=r.id, answer=answer.key,
-            via=via)
+            by=via)
     return Outcome(True, "needs_help" if answer.needs_help else "answered", question.label(answer.key, r.language),
                    (incident_id,) if incident_id else (), subject_id=b.id, then=then)
 

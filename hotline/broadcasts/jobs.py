@@ -1,13 +1,17 @@
 """The broadcasts' jobs: senders per channel, and the convergence step that keeps them going.
 
-A channel has `SLOTS` senders, each a job with its own dedupe id, so at most that many send on a
-channel at once across every worker (they share the rate through the token bucket), and a worker
-killed in the middle blocks one slot only until RQ gives its job up. The cycle enqueues the
-slots of every channel that has messages due, so a lost job or a Redis restart only delays sending.
+A channel has `SLOTS` senders, each a job with its own dedupe id, so about that many send on a
+channel at once across every worker (they share the rate through the token bucket). The id
+carries the minute: a worker killed in the middle of a job leaves it "started" in Redis for good,
+and would otherwise block its slot until RQ cleans it up; a new minute's id is free (two senders
+of one slot overlapping for a moment is harmless: rows are claimed by compare-and-set). The
+cycle enqueues the slots of every channel that has messages due, so a lost job or a Redis
+restart only delays sending.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -33,14 +37,15 @@ from hotline.broadcasts.models import (
 SLOTS = 2
 
 
-def send_due(channel: str, slot: int) -> int:
-    """Send what is due on one channel (one of its `SLOTS` senders)."""
+def send_due(channel: str, slot: int, minute: int) -> int:
+    """Send what is due on one channel (one of its `SLOTS` senders; `minute` only dedupes)."""
     return sending.send_due(channel)
 
 
 def start_senders(channel: str) -> None:
+    minute = int(time.time() // 60)
     for slot in range(SLOTS):
-        enqueue(send_due, channel, slot)
+        enqueue(send_due, channel, slot, minute)
 
 
 def _due_channels(s: Session, now: datetime) -> list[str]:
@@ -84,6 +89,7 @@ def converge(now: datetime, report: CycleReport) -> None:
 
 
 SPECS: dict[Callable[..., Any], JobSpec] = {
-    send_due: JobSpec("broadcasts", 120, None, lambda channel, slot: f"broadcast-send-{channel}-{slot}"),
+    send_due: JobSpec("broadcasts", 120, None,
+                      lambda channel, slot, minute: f"broadcast-send-{channel}-{slot}-{minute}"),
 }
 FOLLOWUPS: dict[type[Any], Callable[[Any], object]] = {SendDue: lambda f: start_senders(f.channel)}

@@ -52,8 +52,8 @@ def language(lang: str | None) -> str:
     return lang if lang in TEXTS else "en-US"
 
 
-def text(lang: str | None, key: str, **values: object) -> str:
-    return TEXTS[language(lang)][key].format(**values)
+def text(lang: str | None, name: str, **values: object) -> str:
+    return TEXTS[language(lang)][name].format(**values)
 
 
 def sms_body(org: str, body: str, question: Question | None, lang: str) -> str:

@@ -39,7 +39,7 @@ from hotline.service.instance import (
 from hotline.service.metrics_dir import MULTIPROC_ENV, fresh
 from hotline.service.preflight import PreflightError, bind_address, check_before_start
 
-WORKER_QUEUES = ("callout", "recordings", "default", "broadcasts")
+WORKER_QUEUES = ("callout", "recordings", "default")
 # Downloads run in several processes, so a storm's recordings are fetched side by side; each
 # runs its jobs in-process (rq.worker.SimpleWorker): forking a horse per download costs more
 # than the download. Dialling never waits behind a download or a transcription.
@@ -97,15 +97,15 @@ def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES) -> list
     - "transcribe": hotline.transcribe.worker.PreloadingWorker loads the Vosk models once, before forking;
     - "callout": hotline.service.workers.CalloutWorker resumes open callouts at start and runs callout
       jobs without forking (see those modules);
-    - "recordings": hotline.service.workers.RecordingsWorker, rq's SimpleWorker (jobs in-process, see
-      RECORDING_WORKERS) with our logging."""
+    - "recordings" or "broadcasts": hotline.service.workers.RecordingsWorker, rq's SimpleWorker (jobs
+      in-process, see RECORDING_WORKERS) with our logging."""
     if "transcribe" in queues:
         if set(queues) != {"transcribe"}:
             raise ValueError("run the transcribe queue in a worker of its own (it preloads models)")
         worker_class = ["--worker-class", "hotline.transcribe.worker.PreloadingWorker"]
     elif "callout" in queues:
         worker_class = ["--worker-class", "hotline.service.workers.CalloutWorker"]
-    elif "recordings" in queues:
+    elif "recordings" in queues or "broadcasts" in queues:
         worker_class = ["--worker-class", "hotline.service.workers.RecordingsWorker"]
     else:
         worker_class = []
