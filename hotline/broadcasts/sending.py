@@ -6,8 +6,9 @@ happened; and find deliveries a dead worker left half done.
 - Each message waits for a token from the channel's bucket (`hotline.broadcasts.ratelimit`),
   shared by every worker, then goes out on a small thread pool (the provider's answer takes
   longer than the rate allows between messages).
-- A row left `sending` longer than `STALE` (its worker died between the claim and the record)
-  is looked up at the provider before it is sent again: an SMS that Twilio holds (the same body
+- A worker renews the claim of the rows it still holds every `RENEW` (a lease), so only a row
+  whose worker died stays `sending` unrenewed. Left so longer than `STALE` (its worker died
+  between the claim and the record), it is looked up at the provider before it is sent again: an SMS that Twilio holds (the same body
   to the same number, under no SID we know) is recorded as sent, so nothing is sent twice. A
   call leaves a trace sooner: its `initiated` status callback, which moves the row on its own.
   Email and push cannot be asked; they go again with the same Message-ID or push tag, which
@@ -17,11 +18,12 @@ happened; and find deliveries a dead worker left half done.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hotline.base.config import Config
@@ -46,6 +48,7 @@ log = logging.getLogger("broadcasts.sending")
 D = DeliveryState
 PARALLEL = 8  # provider requests in flight per worker
 STALE = timedelta(seconds=60)
+RENEW = 10.0  # seconds between renewals of a worker's claims: well inside STALE
 BUDGET_SECONDS = 30.0  # a job sends for this long, then leaves the rest to the next job
 RATE_LIMITED_AFTER = timedelta(seconds=2)
 TRANSIENT_AFTER = timedelta(seconds=15)
@@ -109,12 +112,39 @@ def send_due(channel: str, budget: float = BUDGET_SECONDS) -> int:
                     bucket.penalise()
                 return out, result
 
-            results = list(pool.map(one, batch))
+            with _Lease(ids):
+                results = list(pool.map(one, batch))
             with rt.db.session() as s:
                 for out, result in results:
                     record(s, out, result, utcnow())
             done += sum(1 for _, result in results if result.provider_id)
     return done
+
+
+class _Lease:
+    """While a batch is being sent, its rows still `sending` get a fresh `claimed_at` every RENEW
+    seconds, so the cycle never mistakes a slow but living worker for a dead one."""
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids, self.stop = ids, threading.Event()
+        self.thread = threading.Thread(target=self._renew, name="broadcast-lease", daemon=True)
+
+    def __enter__(self) -> _Lease:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _renew(self) -> None:
+        while not self.stop.wait(RENEW):
+            try:
+                with get_runtime().db.session() as s:
+                    s.execute(update(Delivery).where(Delivery.id.in_(self.ids), Delivery.state == D.SENDING)
+                              .values(claimed_at=utcnow()))
+            except Exception:  # noqa: BLE001 - a missed renewal is retried; STALE allows several
+                log.warning("could not renew the claim of %d deliveries", len(self.ids), exc_info=True)
 
 
 def record(s: Session, out: outgoing.Outgoing, result: outgoing.Result, now: datetime) -> None:
@@ -154,7 +184,8 @@ def reconcile_stale(now: datetime, limit: int = 200) -> list[int]:
                 log.warning("delivery %s: its worker died after sending it (%s); recorded, not sent again",
                             delivery_id, sid)
             elif DELIVERY.move(s, delivery_id, D.QUEUED, only_from=(D.SENDING,),
-                               values={"due_at": now, "error": "its worker stopped before recording it"}):
+                               values={"due_at": Delivery.__table__.c.claimed_at,  # it keeps its place
+                                       "error": "its worker stopped before recording it"}):
                 again.append(delivery_id)
     return again
 

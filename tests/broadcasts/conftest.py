@@ -60,12 +60,12 @@ def mailbox() -> Iterator[Mailbox]:
     controller.stop()
 
 
-def broadcast_config(port: int, extra: str = "") -> str:
+def broadcast_config(port: int, extra: str = "", sms_per_second: int = 50) -> str:
     return f"""
 [broadcasts]
 two_person_rule = true
 retry_minutes = 5
-sms_per_second = 50
+sms_per_second = {sms_per_second}
 calls_per_second = 20
 email_per_second = 50
 push_per_second = 50
@@ -81,7 +81,8 @@ sender = "Example Org <alerts@example.org>"
 def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[Hotline]:
     tmp = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
     redis = start_embedded_redis(tmp / "redis", persist=False)
-    extra = broadcast_config(mailbox.port, getattr(request.module, "EXTRA_CONFIG", ""))
+    extra = broadcast_config(mailbox.port, getattr(request.module, "EXTRA_CONFIG", ""),
+                             getattr(request.module, "SMS_PER_SECOND", 50))
     hotline = Hotline(tmp, redis.url, config_path=write_config(tmp, extra))
     hotline.start_worker("callout", "recordings", "default")
     hotline.start_worker("broadcasts")
