@@ -8,8 +8,9 @@ happened; and find deliveries a dead worker left half done.
   longer than the rate allows between messages).
 - A worker renews the claim of the rows it still holds every `RENEW` (a lease), so only a row
   whose worker died stays `sending` unrenewed. Left so longer than `STALE` (its worker died
-  between the claim and the record), it is looked up at the provider before it is sent again: an SMS that Twilio holds (the same body
-  to the same number, under no SID we know) is recorded as sent, so nothing is sent twice. A
+  between the claim and the record), it is looked up at the provider before it is sent again:
+  an SMS that Twilio holds (the same body to the same number, under no SID we know) is recorded
+  as sent, so nothing is sent twice. A
   call leaves a trace sooner: its `initiated` status callback, which moves the row on its own.
   Email and push cannot be asked; they go again with the same Message-ID or push tag, which
   mail systems and the service worker treat as the same message.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+
 from redis import Redis
 
 from hotline.base.models import utcnow
