@@ -22,7 +22,7 @@ from hotline.directory.models import CHANNELS
 ALIASES = {
     "name": ("name", "full name", "fullname", "employee name", "display name"),
     "phone": ("phone", "mobile", "mobile phone", "cell", "phone number", "telephone"),
-    "email": ("email", "e-mail", "email address", "mail"),
+    "email": ("email", "e-mail", "email address", "e-mail address", "mail", "work email"),
     "department": ("department", "dept", "division", "team"),
     "site": ("site", "location", "office", "work location"),
     "language": ("language", "lang", "preferred language", "locale"),
