@@ -110,6 +110,11 @@ def service_worker() -> Response:
     return response
 
 
+@bp.get("/console/broadcasts.css")
+def stylesheet() -> Response:
+    return Response((STATIC / "broadcasts.css").read_text(encoding="utf-8"), mimetype="text/css")
+
+
 @bp.get("/push/console.js")
 def console_script() -> Response:
     return Response((STATIC / "push-console.js").read_text(encoding="utf-8"), mimetype="text/javascript")
