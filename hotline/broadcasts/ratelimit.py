@@ -1,10 +1,11 @@
 """The provider's rate limits, shared by every worker: a token bucket per channel in Redis.
 
 One Lua script refills the bucket from Redis's own clock (so workers on several machines agree
-on time) and takes a token, or says how long until one is due, atomically. Burst is one second's
-worth, so a queue of ten thousand starts at once without exceeding the rate in any second. A 429
-from the provider (`penalise`) empties the bucket for a moment, so every worker backs off
-together rather than each learning it alone.
+on time) and takes a token, or says how long until one is due, atomically. The bucket holds one
+token and refills at `MARGIN` of the limit: the provider counts arrivals in any sliding second,
+and requests that leave evenly spaced arrive with jitter, so a burst, or pacing at exactly the
+limit, would earn 429s. A 429 all the same (`penalise`) empties the bucket for a moment, so every
+worker backs off together rather than each learning it alone.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from redis import Redis
 
 KEY = "hotline:broadcast:bucket:{}"
+MARGIN = 0.95
 TAKE = """
 local key, rate, burst = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
 local t = redis.call('TIME')
@@ -38,8 +40,8 @@ return 1
 
 class TokenBucket:
     def __init__(self, redis: Redis, channel: str, per_second: float) -> None:
-        self.redis, self.key, self.rate = redis, KEY.format(channel), per_second
-        self.burst = max(1.0, per_second)
+        self.redis, self.key, self.rate = redis, KEY.format(channel), per_second * MARGIN
+        self.burst = 1.0
         self._take = redis.register_script(TAKE)
         self._penalty = redis.register_script(PENALTY)
 
