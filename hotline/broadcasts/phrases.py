@@ -13,6 +13,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "from": "{org}: {body}",
         "sms_question": "{prompt} Reply {choices}.",
         "choice": "{key} = {label}",
+        "sep": ", ",
         "voice_intro": "This is a message from {org}.",
         "voice_choice": "Press {key}: {label}.",
         "voice_again": "Here is the message again.",
@@ -31,6 +32,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "from": "{org}：{body}",
         "sms_question": "{prompt}請回覆 {choices}。",
         "choice": "{key}＝{label}",
+        "sep": "，",
         "voice_intro": "這是來自{org}的訊息。",
         "voice_choice": "{label}，請按 {key}。",
         "voice_again": "以下再播放一次。",
@@ -61,7 +63,8 @@ def sms_body(org: str, body: str, question: Question | None, lang: str) -> str:
     said = text(lang, "from", org=org, body=body.strip())
     if question is None:
         return said
-    choices = ", ".join(text(lang, "choice", key=a.key, label=question.label(a.key, lang)) for a in question.answers)
+    choices = text(lang, "sep").join(text(lang, "choice", key=a.key, label=question.label(a.key, lang))
+                                     for a in question.answers)
     prompt = question.prompt.get(language(lang)) or next(iter(question.prompt.values()))
     return f"{said} {text(lang, 'sms_question', prompt=prompt, choices=choices)}"
 
