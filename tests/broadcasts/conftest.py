@@ -83,7 +83,11 @@ def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, 
     redis = start_embedded_redis(tmp / "redis", persist=False)
     extra = broadcast_config(mailbox.port, getattr(request.module, "EXTRA_CONFIG", ""),
                              getattr(request.module, "SMS_PER_SECOND", 50))
-    hotline = Hotline(tmp, redis.url, config_path=write_config(tmp, extra))
+    path = write_config(tmp)
+    text = path.read_text(encoding="utf-8")
+    start = text.index("\n[broadcasts]\n")  # the repository's own section gives way to this module's
+    path.write_text(text[:start] + text[text.index("\n# --- Drills", start):] + extra, encoding="utf-8")
+    hotline = Hotline(tmp, redis.url, config_path=path)
     hotline.start_worker("callout", "recordings", "default")
     hotline.start_worker("broadcasts")
     hotline.redis_server = redis  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hotline.base.models import Incident
 from hotline.base.registry import InboundText, registry
 from hotline.broadcasts import tally
-from hotline.broadcasts.models import DeliveryState, RecipientState
+from hotline.broadcasts.models import DeliveryState, Recipient, RecipientState
 from hotline.paging.models import Attempt
 from tests.broadcasts.conftest import deliveries, group, people, recipients, send
 from tests.support.sandbox import HOTLINE, Hotline
@@ -105,3 +105,29 @@ def test_a_responder_accepts_by_text(h: Hotline):
         assert s.scalar(select(Incident.accepted_by).where(Incident.ref == ref)) == "lin"
     chen = h.config.people["chen"].phone
     assert "already taken" in (text_in(h, chen, f"accept {ref}") or "")
+
+
+def test_nobody_answers_the_text_so_they_are_called_after_retry_minutes(h: Hotline):
+    from datetime import timedelta
+
+    from hotline.base.models import utcnow
+
+    for number in ("+886912100001", "+886912100002"):
+        h.sim.phone(number).busy()  # the calls end at once; what matters is that they are placed
+    b = send(h, ("taipei",), ("sms", "voice"), retry_minutes=5)
+    h.wait_for(lambda: [d for d in deliveries(h, b) if d.state == DeliveryState.DELIVERED][1:], what="texts")
+    before = {c.sid for c in h.sim.call_objects()}
+    with h.session() as s:  # five minutes pass: their deadline to answer is behind us
+        s.execute(Recipient.__table__.update().where(Recipient.broadcast_id == b).values(
+            next_try_at=utcnow() - timedelta(seconds=1)))
+    report = h.converge()
+    assert len(report["broadcast_next_channel"]) == 2
+    def broadcast_calls() -> list:
+        return [c for c in h.sim.call_objects() if c.sid not in before and "/voice/broadcast/" in (c.options.url or "")]
+
+    h.wait_for(lambda: len(broadcast_calls()) >= 2, what="two calls")
+    assert sorted(c.to for c in broadcast_calls()) == ["+886912100001", "+886912100002"]
+    assert {(d.channel, d.recipient_id) for d in deliveries(h, b) if d.channel == "voice"} == \
+        {("voice", r.id) for r in recipients(h, b).values()}
+    assert not h.converge(utcnow() + timedelta(minutes=6))["broadcast_next_channel"]  # not due again yet
+    assert not h.converge(utcnow() + timedelta(minutes=11))["broadcast_next_channel"]  # no third channel
