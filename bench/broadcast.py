@@ -71,6 +71,19 @@ sms_per_second = {rate}
     return path
 
 
+class Bounded:
+    """At most `limit` requests inside the app at once, the others waiting, as under gunicorn
+    (`run.py`: a few processes of two threads): the sandbox's threaded server would otherwise let
+    a flood of status callbacks exhaust the database pool."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.slots = app, threading.Semaphore(limit)
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        with self.slots:
+            return list(self.app(environ, start_response))
+
+
 def directory_csv(people: int) -> str:
     rows = [f"Person {i},{number(i)},,Dept {i % 7},Site {i % 12},en-US,sms" for i in range(people)]
     return "name,phone,email,department,site,language,channels\n" + "\n".join(rows) + "\n"
@@ -171,6 +184,7 @@ def run(people: int, rate: float, reply_share: float, trials: int) -> dict[str, 
     redis = start_embedded_redis(tmp / "redis", persist=False)
     h = Hotline(tmp, redis.url, "sqlite", config_path=write_config(tmp, rate))
     h.bench_redis = redis  # type: ignore[attr-defined]
+    h.app.wsgi_app = Bounded(h.app.wsgi_app, 8)  # type: ignore[method-assign]
     for name in ("hotline.audit", "werkzeug", "broadcasts.sending", "twilio.http_client"):
         logging.getLogger(name).setLevel(logging.ERROR)
     h.sim.delivery.configure(per_second=rate)

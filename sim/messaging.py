@@ -61,6 +61,8 @@ def _deliver(sim: Sim, msg: Message) -> None:
     for status in ("sent", final):
         with sim.cond:
             msg.status = status
+            if status == final:
+                msg.error_code = error_code
         if not msg.status_callback:
             continue
         params: dict[str, str] = {

@@ -67,9 +67,11 @@ def _finish(s: Session, now: datetime) -> list[int]:
 
 
 def converge(now: datetime, report: CycleReport) -> None:
-    """Stale claims back to the queue (or recorded as sent), non-responders on to their next
-    channel, senders for every channel with messages due, finished broadcasts closed."""
+    """Stale claims back to the queue (or recorded as sent), texts whose final callback never
+    came asked about, non-responders on to their next channel, senders for every channel with
+    messages due, finished broadcasts closed."""
     report["broadcast_requeued"].extend(sending.reconcile_stale(now))
+    report["broadcast_confirmed"].extend(sending.confirm_unconfirmed(now))
     db = get_runtime().db
     with db.session() as s:
         due = deliveries.due_to_advance(s, now)

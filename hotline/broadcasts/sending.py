@@ -14,6 +14,9 @@ happened; and find deliveries a dead worker left half done.
   call leaves a trace sooner: its `initiated` status callback, which moves the row on its own.
   Email and push cannot be asked; they go again with the same Message-ID or push tag, which
   mail systems and the service worker treat as the same message.
+- A text still `sent` after `UNCONFIRMED` (its delivered/undelivered callback never came: our
+  server was down, or the callback was lost) is asked about at Twilio, so its state, and the
+  person's next channel, never hang on one lost callback.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ D = DeliveryState
 PARALLEL = 8  # provider requests in flight per worker
 STALE = timedelta(seconds=60)
 RENEW = 10.0  # seconds between renewals of a worker's claims: well inside STALE
+UNCONFIRMED = timedelta(minutes=2)
 BUDGET_SECONDS = 30.0  # a job sends for this long, then leaves the rest to the next job
 RATE_LIMITED_AFTER = timedelta(seconds=2)
 TRANSIENT_AFTER = timedelta(seconds=15)
@@ -200,3 +204,29 @@ def _already_sent(cfg: Config, out: outgoing.Outgoing) -> str | None:
     with get_runtime().db.session() as s:
         known = set(s.scalars(select(Delivery.provider_id).where(Delivery.provider_id.in_(held))))
     return next((sid for sid in held if sid not in known), None)
+
+
+def confirm_unconfirmed(now: datetime, limit: int = 100) -> list[int]:
+    """Texts whose final status callback never came: their status fetched from Twilio and
+    recorded as a callback would have. Returns the ids that moved."""
+    rt = get_runtime()
+    with rt.db.session() as s:
+        rows = list(s.execute(select(Delivery.id, Delivery.provider_id).where(
+            Delivery.state == D.SENT, Delivery.channel == "sms", Delivery.provider_id.is_not(None),
+            Delivery.sent_at < now - UNCONFIRMED).order_by(Delivery.sent_at).limit(limit)))
+    moved = []
+    for delivery_id, sid in rows:
+        try:
+            found = dialer.message_status(sid)
+        except dialer.DialerError as exc:
+            log.warning("delivery %s: cannot ask Twilio for its status (%s)", delivery_id, exc)
+            break
+        with rt.db.session() as s:
+            if found is None:
+                deliveries.failed(s, delivery_id, "Twilio does not know this message", now)
+                moved.append(delivery_id)
+                continue
+            word, code = found
+            if deliveries.status(s, delivery_id, "sms", word, sid, f"{code}" if code else None, now):
+                moved.append(delivery_id)
+    return moved

@@ -11,7 +11,7 @@ import time
 from redis import Redis
 
 from hotline.base.models import utcnow
-from hotline.broadcasts.models import DeliveryState, RecipientState
+from hotline.broadcasts.models import DeliveryState, Recipient, RecipientState
 from hotline.broadcasts.ratelimit import TokenBucket
 from hotline.broadcasts.sending import STALE
 from hotline.service.embedded_redis import start_embedded_redis
@@ -95,3 +95,30 @@ def test_the_token_bucket_holds_every_taker_to_the_rate(h: Hotline):
         assert buckets[i % 3].take()
     # One at once, then 59 more, never faster than the limit (20 a second, less a margin): 2.95 s at least.
     assert time.monotonic() - start >= 59 / 20
+
+
+def test_texts_whose_final_callback_was_lost_are_asked_about(h: Hotline):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from hotline.broadcasts.models import Delivery
+    from hotline.broadcasts.sending import UNCONFIRMED
+
+    people(h, staff(2, 30000, "Lost"))
+    group(h, "lost", "department = Lost")
+    h.sim.delivery.configure(outcomes={"+886912330001": "undelivered"})
+    b = send(h, ("lost",), ("sms", "voice"), question=None)
+    h.wait_for(lambda: {d.state for d in deliveries(h, b) if d.channel == "sms"} == {DeliveryState.DELIVERED,
+                                                                                      DeliveryState.FAILED},
+               what="both texts settled")
+    with h.session() as s:  # as if neither final callback had come: both still "sent", long ago
+        s.execute(update(Delivery).where(Delivery.broadcast_id == b, Delivery.channel == "sms").values(
+            state=DeliveryState.SENT, sent_at=utcnow() - UNCONFIRMED - timedelta(seconds=1)))
+        s.execute(update(Recipient).where(Recipient.broadcast_id == b).values(state=RecipientState.WAITING))
+    report = h.converge()
+    assert len(report["broadcast_confirmed"]) == 2
+    states = {d.recipient_id: d.state for d in deliveries(h, b) if d.channel == "sms"}
+    assert sorted(states.values()) == [DeliveryState.DELIVERED, DeliveryState.FAILED]
+    assert {r.name: r.state for r in recipients(h, b).values()}["Person 30000"] == RecipientState.REACHED
+    assert any(d.channel == "voice" for d in deliveries(h, b))  # the undelivered one is called instead
