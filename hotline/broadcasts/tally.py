@@ -2,16 +2,18 @@
 the incident their answer opened), who has not answered yet, and where the messages are.
 
 Read straight from the recipient and delivery rows each time the live page polls, so a reply is
-in the tally the moment its transaction commits; counting is plain Python over a few columns
-(ten thousand rows in a few milliseconds), one GROUP BY for the deliveries.
+in the tally the moment its transaction commits. The database counts (GROUP BY site, state and
+answer; one more per group when a broadcast has several), so ten thousand people cost a few
+milliseconds, not a Python loop over every row.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm import Session
 
 from hotline.base.models import reference_for
@@ -29,16 +31,16 @@ class Counts:
     reached: int = 0
     unreachable: int = 0
 
-    def add(self, state: str, answer: str | None) -> None:
-        self.total += 1
+    def add(self, state: str, answer: str | None, n: int = 1) -> None:
+        self.total += n
         if state == RecipientState.ANSWERED and answer:
-            self.answers[answer] += 1
+            self.answers[answer] += n
         elif state == RecipientState.REACHED:
-            self.reached += 1
+            self.reached += n
         elif state == RecipientState.UNREACHABLE:
-            self.unreachable += 1
+            self.unreachable += n
         else:
-            self.waiting += 1
+            self.waiting += n
 
 
 @dataclass(frozen=True)
@@ -68,29 +70,42 @@ class Tally:
     deliveries: dict[str, Counter[str]]  # channel -> state -> count
 
 
+def _counted(s: Session, query: Select[Any]) -> Counts:
+    c = Counts()
+    for state, answer, n in s.execute(query):
+        c.add(state, answer, n)
+    return c
+
+
 def tally(s: Session, broadcast_id: int) -> Tally | None:
     b = s.get(Broadcast, broadcast_id)
     if b is None:
         return None
     question = QUESTIONS.get(b.question or "")
-    helpers = {a.key for a in question.answers if a.needs_help} if question else set()
-    overall, by_group, by_site = Counts(), {g: Counts() for g in b.groups}, {}
-    needs_help, not_answered, missing = [], [], 0
-    rows = s.execute(select(Recipient.name, Recipient.phone, Recipient.site, Recipient.groups, Recipient.state,
-                            Recipient.answer, Recipient.channel, Recipient.help_incident_id)
-                     .where(Recipient.broadcast_id == broadcast_id).order_by(Recipient.site, Recipient.name))
-    for row in rows:
-        overall.add(row.state, row.answer)
-        for g in row.groups:
-            by_group.setdefault(g, Counts()).add(row.state, row.answer)
-        by_site.setdefault(row.site or "-", Counts()).add(row.state, row.answer)
-        if row.state == RecipientState.ANSWERED and row.answer in helpers:
-            needs_help.append(Person(row.name, row.phone, row.site, row.channel, row.state,
-                                     row.help_incident_id or None))
-        elif row.state in (RecipientState.WAITING, RecipientState.UNREACHABLE):
-            missing += 1
-            if len(not_answered) < LIST_LIMIT:
-                not_answered.append(Person(row.name, row.phone, row.site, row.channel, row.state))
+    helpers = [a.key for a in question.answers if a.needs_help] if question else []
+    mine = Recipient.broadcast_id == broadcast_id
+    overall, by_site = Counts(), {}
+    for site, state, answer, n in s.execute(select(Recipient.site, Recipient.state, Recipient.answer, func.count())
+                                            .where(mine).group_by(Recipient.site, Recipient.state, Recipient.answer)):
+        overall.add(state, answer, n)
+        by_site.setdefault(site or "-", Counts()).add(state, answer, n)
+    by_group = {}
+    for g in b.groups:
+        if len(b.groups) == 1:
+            by_group[g] = overall
+            continue
+        in_group = cast(Recipient.groups, String).like(f'%"{g}"%')  # the JSON list names it
+        by_group[g] = _counted(s, select(Recipient.state, Recipient.answer, func.count()).where(mine, in_group)
+                               .group_by(Recipient.state, Recipient.answer))
+    person = (Recipient.name, Recipient.phone, Recipient.site, Recipient.channel, Recipient.state)
+    needs_help = [Person(*row[:5], row.help_incident_id or None) for row in s.execute(
+        select(*person, Recipient.help_incident_id).where(mine, Recipient.state == RecipientState.ANSWERED,
+                                                          Recipient.answer.in_(helpers))
+        .order_by(Recipient.site, Recipient.name))] if helpers else []
+    silent = (RecipientState.WAITING, RecipientState.UNREACHABLE)
+    not_answered = [Person(*row) for row in s.execute(select(*person).where(mine, Recipient.state.in_(silent))
+                                                      .order_by(Recipient.site, Recipient.name).limit(LIST_LIMIT))]
+    missing = overall.waiting + overall.unreachable
     found: dict[str, Counter[str]] = {}
     for channel, state, n in s.execute(select(Delivery.channel, Delivery.state, func.count())
                                        .where(Delivery.broadcast_id == broadcast_id)

@@ -15,7 +15,7 @@ from hotline.base.jobs import run
 from hotline.base.lifecycle import Actor, Channel, Outcome
 from hotline.base.runtime import get_runtime
 from hotline.directory import commands, groups
-from hotline.directory.models import CHANNELS, DirectoryGroup, DirectoryPerson
+from hotline.directory.models import CHANNELS, DirectoryGroup, DirectoryPerson, GroupMember
 from hotline.web.auth import SAFE_METHODS, current_viewer, guard, require_admin
 from hotline.web.i18n import gettext
 
@@ -54,9 +54,12 @@ def index() -> str:
         people = list(s.scalars(query.order_by(DirectoryPerson.site, DirectoryPerson.name).limit(PAGE)))
         group_rows = [(g, groups.count(s, g)) for g in s.scalars(select(DirectoryGroup).order_by(DirectoryGroup.key))]
         editing = s.get(DirectoryPerson, request.args.get("edit", 0, type=int))
+        picked = set(s.scalars(select(GroupMember.group_id).where(GroupMember.person_id == editing.id))) \
+            if editing else set()
         s.expunge_all()
     return render_template("directory/directory.html", people=people, total=total, q=q, groups=group_rows,
-                           editing=editing, channels=CHANNELS, languages=cfg.languages, groups_of=groups.rule_text)
+                           editing=editing, picked=picked, channels=CHANNELS, languages=cfg.languages,
+                           groups_of=groups.rule_text)
 
 
 @bp.post("/console/directory/people")
@@ -104,5 +107,6 @@ def save_group() -> Response:
 @bp.post("/console/directory/groups/<key>/members")
 def member(key: str) -> Response:
     form = request.form
-    _said(run(commands.set_member, key, form.get("person_id", 0, type=int), form.get("member") == "1", _actor()))
-    return redirect(url_for("console_directory.index") + "#groups")
+    person_id = form.get("person_id", 0, type=int)
+    _said(run(commands.set_member, key, person_id, form.get("member") == "1", _actor()))
+    return redirect(url_for("console_directory.index", edit=person_id) + "#person-form")

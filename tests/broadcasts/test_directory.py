@@ -90,3 +90,18 @@ def test_groups_by_rule_and_by_hand(h: Hotline):
     assert run(commands.remove_person, jin, ADMIN).ok  # inactive people are in no group
     with h.session() as s:
         assert jin not in groups.members(s, ["taipei_hr"])
+
+
+def test_console_puts_a_person_in_a_group_by_hand(h: Hotline):
+    alice = client_for(h, "alice")
+    with h.session() as s:
+        kim = s.scalar(select(DirectoryPerson.id).where(DirectoryPerson.name == "Kim Lo"))
+    page = alice.get(f"/console/directory?edit={kim}").get_data(as_text=True)
+    assert "Groups picked by hand" in page and "Taipei HR: put in" in page and "Crew: take out" in page
+    r = alice.post("/console/directory/groups/taipei_hr/members", data={"csrf_token": alice.csrf, "person_id": kim,
+                                                                        "member": "1"})
+    assert r.status_code == 302
+    with h.session() as s:
+        assert "taipei_hr" in groups.members(s, ["taipei_hr"]).get(kim or 0, [])
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.kind == "directory.member_added")) == 2
