@@ -103,6 +103,14 @@ def control_blueprint(sim: Sim) -> Blueprint:
         sim.fail_next_calls(int(b.get("status", 503)), int(b.get("code", 20500)), int(b.get("times", 1)))
         return jsonify({"ok": True})
 
+    @bp.post("/messaging")
+    def messaging() -> Any:
+        """{"per_second": 10, "outcomes": {"+886912000001": "undelivered"}} (sim/delivery.py)."""
+        b = body()
+        rate = b.get("per_second")
+        sim.delivery.configure(float(rate) if rate is not None else None, b.get("outcomes") or {})
+        return jsonify(sim.delivery.to_json())
+
     @bp.get("/clock")
     def clock() -> Any:
         return jsonify({"now": sim.now(), "virtual": sim.clock.virtual})

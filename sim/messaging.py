@@ -1,7 +1,8 @@
 """SMS: Messages.create records the message, hands it to the sim phone and reports status.
 
-Status callbacks go out as Twilio's do for an outbound message: `sent`, then `delivered`,
-with MessageSid/SmsSid, MessageStatus/SmsStatus, From, To, AccountSid, ApiVersion.
+Status callbacks go out as Twilio's do for an outbound message: `sent`, then `delivered` (or
+`undelivered`/`failed` with ErrorCode, as `sim.delivery` says for the number), with
+MessageSid/SmsSid, MessageStatus/SmsStatus, From, To, AccountSid, ApiVersion.
 """
 
 from __future__ import annotations
@@ -56,12 +57,15 @@ def send_message(
 
 
 def _deliver(sim: Sim, msg: Message) -> None:
-    for status in ("sent", "delivered"):
+    final, error_code, error_message = sim.delivery.final(msg.to)
+    for status in ("sent", final):
         with sim.cond:
             msg.status = status
+            if status == final:
+                msg.error_code = error_code
         if not msg.status_callback:
             continue
-        params = {
+        params: dict[str, str] = {
             "AccountSid": sim.account_sid,
             "ApiVersion": API_VERSION,
             "From": msg.from_,
@@ -71,6 +75,8 @@ def _deliver(sim: Sim, msg: Message) -> None:
             "MessageStatus": status,
             "SmsStatus": status,
         }
+        if status == final and error_code is not None:
+            params.update(ErrorCode=str(error_code), ErrorMessage=error_message or "")
         result = send(msg.status_callback, "POST", params, sim.auth_token, sim.webhook_timeout)
         with sim.cond:
             sim.append_event(

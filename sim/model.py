@@ -106,6 +106,7 @@ class Message:
     status_callback: str | None = None
     media_urls: list[str] = field(default_factory=list)
     messaging_service_sid: str | None = None
+    error_code: int | None = None  # undelivered/failed: why (sim/delivery.py)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -123,7 +124,7 @@ class Message:
             "date_created": rfc2822(self.created),
             "date_updated": rfc2822(self.created),
             "date_sent": rfc2822(self.created),
-            "error_code": None,
+            "error_code": self.error_code,
             "error_message": None,
             "price": None,
             "price_unit": "USD",

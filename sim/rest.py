@@ -3,7 +3,8 @@
 Errors use Twilio's JSON shape ({code, message, more_info, status}) and codes:
 20003 bad credentials (401), 20404 not found, 21201 missing To (calls), 21211 invalid To,
 21213 missing From, 21212 invalid From, 21205 missing/invalid Url, 21220 call not
-in progress, 21604 missing To (messages), 21603 missing From, 21602 missing Body.
+in progress, 21604 missing To (messages), 21603 missing From, 21602 missing Body, 20429 too many
+requests (messages beyond the configured per-second limit, sim/delivery.py).
 """
 
 from __future__ import annotations
@@ -180,6 +181,8 @@ def rest_blueprint(sim: Sim) -> Blueprint:
             return twilio_error(21603, "A 'From' phone number is required.")
         if not body and not media:
             return twilio_error(21602, "Message body is required.")
+        if not sim.delivery.admit():
+            return twilio_error(20429, "Too Many Requests", 429)
         created = sim.send_message(
             to, from_ or service or "", body, form.get("StatusCallback"), media, service
         )

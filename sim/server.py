@@ -20,6 +20,7 @@ import sim.verbs  # noqa: F401  - registers Say/Play/Pause/Gather/Redirect/Hangu
 from sim import audio
 from sim.callstate import CallStatus, is_final, update_outcome
 from sim.clock import Clock
+from sim.delivery import MessageRules
 from sim.handle import CallHandle
 from sim.model import Call, CallOptions, Message, Number, Recording, new_sid
 from sim.numbers import ANONYMOUS, normalize_caller
@@ -50,6 +51,7 @@ class Sim(RemoteParty):
         self._calls: dict[str, Call] = {}
         self._runners: dict[str, CallRunner] = {}
         self._messages: list[Message] = []
+        self.delivery = MessageRules()  # messages per second, and each number's delivery outcome
         self._rest_faults: list[tuple[int, int]] = []  # (HTTP status, Twilio code) for the next Calls.create
         self.refused_calls: list[tuple[str, int]] = []  # (to, HTTP status) of each injected failure
         self._recordings: dict[str, Recording] = {}

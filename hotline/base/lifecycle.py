@@ -30,6 +30,8 @@ class Channel(StrEnum):
     CLI = "cli"
     API = "api"
     DRILL = "drill"
+    SMS = "sms"
+    BROADCAST = "broadcast"  # a recipient answering a broadcast's question (by SMS, keypress or link)
     SYSTEM = "system"
 
 
@@ -52,6 +54,7 @@ class Outcome:
     accepted_by: str | None = None
     accepted_by_name: str | None = None
     then: tuple[Followup, ...] = field(default=())
+    subject_id: int | None = None  # the row it made or acted on when that is not an incident (a broadcast)
 
 
 def audited(s: Session, kind: str, incident_id: int | None, actor: Actor, **detail: object) -> None:

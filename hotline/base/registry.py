@@ -43,6 +43,8 @@ PACKAGES = (
     "hotline.events",
     "hotline.crisis",
     "hotline.drills",
+    "hotline.directory",
+    "hotline.broadcasts",
 )
 
 T = TypeVar("T")

@@ -20,7 +20,7 @@ from hotline.base.config import Config, load_config
 from hotline.base.db import Database
 
 T = TypeVar("T")
-QUEUES = ("callout", "recordings", "transcribe", "default")
+QUEUES = ("callout", "recordings", "transcribe", "default", "broadcasts")
 
 
 @dataclass

@@ -14,6 +14,9 @@ The rules, written once:
    rule (`[crisis] two_person_rule`) the approver must be someone else. An empty statement is
    refused. The dark site shows only published statements of crises it is switched on for.
 4. Every change writes one audit row on the incident's timeline, with actor and channel.
+5. Staff are told through the plan's `[broadcast]` (`hotline.broadcasts.door`): a stage's notice
+   (first notice, update, all clear) from its template, under the plan's two-person rule; and,
+   with `with_statement`, the first statement itself, on the one approval that publishes it.
 
 Each command takes a session and returns `Outcome`, like the rest of the lifecycle.
 """
@@ -32,6 +35,7 @@ from hotline.base.config import Config
 from hotline.base.lifecycle import Actor, Outcome, audited
 from hotline.base.models import Incident, utcnow
 from hotline.base.states import IncidentStatus
+from hotline.broadcasts import door
 from hotline.crisis import team
 from hotline.crisis.followups import NotifyTeam
 from hotline.crisis.models import (
@@ -168,13 +172,45 @@ def complete_step(s: Session, step_id: int, actor: Actor, done: bool = True, now
 def statement_template(s: Session, crisis: Crisis, cfg: Config) -> dict[str, str]:
     """The plan's first statement with its placeholders filled, per language."""
     plan = cfg.section(CrisisSettings).plans.get(crisis.type_key)
+    return _filled(s, crisis, cfg, plan.statement) if plan else {}
+
+
+def _filled(s: Session, crisis: Crisis, cfg: Config, templates: dict[str, str]) -> dict[str, str]:
     incident = s.get(Incident, crisis.incident_id)
-    if plan is None or incident is None:
+    if incident is None:
         return {}
     at = crisis.decided_at.astimezone(ZoneInfo(cfg.timezone)).strftime("%Y-%m-%d %H:%M")
     site = cfg.sites.get(incident.site or "", cfg.org_name)
     return {lang: body.format(type=cfg.type_name(crisis.type_key, lang), time=at, site=site,
-                              reference=incident.ref or str(incident.id)) for lang, body in plan.statement.items()}
+                              reference=incident.ref or str(incident.id)) for lang, body in templates.items()}
+
+
+def tell_staff(s: Session, crisis_id: int, stage: str, cfg: Config, actor: Actor) -> Outcome:
+    """A stage's notice to the plan's groups (rule 5): sent, or drafted for a second admin."""
+    crisis = s.get(Crisis, crisis_id)
+    plan = cfg.section(CrisisSettings).plans.get(crisis.type_key) if crisis else None
+    if crisis is None or crisis.state != CrisisState.ACTIVE or plan is None:
+        return Outcome(False, "no_crisis", "no active crisis")
+    told = plan.broadcast
+    if told is None or stage not in told.stages:
+        return Outcome(False, "no_notice", f"the plan has no [broadcast.{stage}]", (crisis.incident_id,))
+    notice = door.Notice(crisis.incident_id, stage, f"{cfg.type_name(crisis.type_key, cfg.default_language)} "
+                         f"({stage.replace('_', ' ')})", _filled(s, crisis, cfg, told.stages[stage]), told.groups,
+                         told.channels, told.ask_safety and stage != "all_clear", crisis.type_key)
+    two_person = door.two_person_rule(cfg) if told.two_person_rule is None else told.two_person_rule
+    return door.send(s, cfg, notice, actor, two_person)
+
+
+def _statement_to_staff(s: Session, statement: CrisisStatement, cfg: Config, actor: Actor) -> Outcome | None:
+    """Rule 5: the published first statement to the plan's groups, approved by its one approval."""
+    crisis = statement.crisis
+    plan = cfg.section(CrisisSettings).plans.get(crisis.type_key)
+    told = plan.broadcast if plan else None
+    if told is None or not told.with_statement:
+        return None
+    notice = door.Notice(crisis.incident_id, "statement", cfg.type_name(crisis.type_key, cfg.default_language),
+                         dict(statement.bodies), told.groups, told.channels, told.ask_safety, crisis.type_key)
+    return door.send(s, cfg, notice, actor, False, approved_by=actor.who)
 
 
 def draft_statement(s: Session, crisis_id: int, bodies: dict[str, str], actor: Actor,
@@ -195,7 +231,8 @@ def draft_statement(s: Session, crisis_id: int, bodies: dict[str, str], actor: A
 
 
 def approve_statement(s: Session, statement_id: int, actor: Actor, two_person_rule: bool,
-                      now: datetime | None = None) -> Outcome:
+                      now: datetime | None = None, cfg: Config | None = None) -> Outcome:
+    """Publish a draft (rule 3); with `cfg`, staff are told too when the plan says so (rule 5)."""
     statement = s.get(CrisisStatement, statement_id)
     if statement is None:
         return Outcome(False, "no_statement", "no such statement")
@@ -213,7 +250,12 @@ def approve_statement(s: Session, statement_id: int, actor: Actor, two_person_ru
         return Outcome(False, "already_published", "already published", (incident_id,))
     audited(s, "crisis.statement_published", incident_id, actor, statement_id=statement_id,
             drafted_by=statement.drafted_by)
-    return Outcome(True, "published", "statement published", (incident_id,))
+    told = _statement_to_staff(s, statement, cfg, actor) if cfg is not None else None
+    if told is not None and not told.ok:
+        audited(s, "crisis.statement_not_broadcast", incident_id, actor, statement_id=statement_id,
+                reason=told.message)
+    return Outcome(True, "published", "statement published", (incident_id,),
+                   then=told.then if told is not None else ())
 
 
 def set_dark_site(s: Session, crisis_id: int, on: bool, actor: Actor) -> Outcome:

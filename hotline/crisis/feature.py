@@ -50,5 +50,7 @@ FEATURE = Feature(
            N_("Say why it is a false alarm."), N_("Open the dark site"), N_("The incident is closed."),
            N_("Done"), N_("Step done."), N_("Step reopened."), N_("A statement cannot be empty."),
            N_("Statement drafted: a second person must approve it."), N_("Statement published."),
-           N_("You drafted this statement: a second person must approve it.")),
+           N_("You drafted this statement: a second person must approve it."),
+           N_("first_notice"), N_("update"), N_("all_clear"), N_("Staff are being told."),
+           N_("Notice to staff drafted: a second person must approve it on the Broadcasts page.")),
 )

@@ -21,6 +21,7 @@ from hotline.crisis import commands
 from hotline.crisis.models import BridgeLeg, Crisis, CrisisState, StatementState
 from hotline.crisis.settings import CrisisSettings
 from hotline.web.auth import current_viewer, guard, require_admin
+from hotline.web.i18n import gettext
 
 bp = Blueprint("console_crisis", __name__, template_folder="templates")
 bp.before_request(guard())
@@ -39,6 +40,8 @@ MESSAGES = {
     "must approve it.", "published": "Statement published.", "own_draft": "You drafted this statement: a second "
     "person must approve it.", "empty_statement": "A statement cannot be empty.", "dark_site_on": "The dark site "
     "is on.", "dark_site_off": "The dark site is off.", "closed": "The incident is closed.",
+    "sending": "Staff are being told.", "drafted_notice": "Notice to staff drafted: a second person must approve it "
+    "on the Broadcasts page.",
 }
 
 def _actor() -> Actor:
@@ -47,7 +50,8 @@ def _actor() -> Actor:
 
 
 def _back(incident_id: int, out: Outcome) -> Response:
-    flash(MESSAGES.get(out.code, out.message or out.code), "ok" if out.ok else "error")
+    code = "drafted_notice" if out.code == "drafted" and out.subject_id is not None else out.code
+    flash(gettext(MESSAGES[code]) if code in MESSAGES else (out.message or out.code), "ok" if out.ok else "error")
     return redirect(url_for("console_incident.page", incident_id=incident_id) + "#crisis")
 
 
@@ -63,6 +67,7 @@ class Panel:
     bridge: list[dict[str, Any]]
     template: dict[str, str]
     now: datetime
+    stages: tuple[str, ...] = ()  # the plan's [broadcast] stages: notices to staff
 
 
 def panel(incident_id: int) -> Panel:
@@ -85,7 +90,9 @@ def panel(incident_id: int) -> Panel:
                    "joined_at": leg.joined_at} for leg in legs]
         statements = list(reversed(crisis.statements))
         template = commands.statement_template(s, crisis, cfg)
-        return Panel(crisis, has_plan, members, steps, statements, bridge, template, utcnow())
+        plan = cfg.section(CrisisSettings).plans.get(crisis.type_key)
+        stages = tuple(plan.broadcast.stages) if plan and plan.broadcast else ()
+        return Panel(crisis, has_plan, members, steps, statements, bridge, template, utcnow(), stages)
 
 
 @bp.app_context_processor
@@ -126,8 +133,14 @@ def draft(incident_id: int, crisis_id: int) -> Response:
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/statements/<int:statement_id>/approve")
 def approve(incident_id: int, statement_id: int) -> Response:
-    rule = get_runtime().config.section(CrisisSettings).two_person_rule
-    return _back(incident_id, run(commands.approve_statement, statement_id, _actor(), rule))
+    cfg = get_runtime().config
+    rule = cfg.section(CrisisSettings).two_person_rule
+    return _back(incident_id, run(commands.approve_statement, statement_id, _actor(), rule, cfg=cfg))
+
+
+@bp.post("/console/incidents/<int:incident_id>/crisis/<int:crisis_id>/tell-staff/<stage>")
+def tell_staff(incident_id: int, crisis_id: int, stage: str) -> Response:
+    return _back(incident_id, run(commands.tell_staff, crisis_id, stage, get_runtime().config, _actor()))
 
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/<int:crisis_id>/dark-site")

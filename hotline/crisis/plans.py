@@ -18,6 +18,16 @@ or type, a template placeholder we cannot fill, or a deadline that is not a dura
 
     [statement]                     # per hotline language; placeholders {type} {time} {site} {reference}
     "en-US" = "On {time} we activated our {type} crisis plan ..."
+
+    [broadcast]                     # optional: telling staff (hotline.broadcasts), by directory group
+    groups = ["all_staff"]          # directory group keys (run.py directory groups)
+    channels = ["sms", "email"]     # in the order they are tried: sms, voice, email, push
+    ask_safety = true               # notices ask "are you safe?" (1 safe, 2 need help: an incident, paged)
+    two_person_rule = true          # a notice waits for a second admin (default: [broadcasts] two_person_rule)
+    with_statement = true           # the first statement also goes to these groups, on its one approval
+
+    [broadcast.first_notice]        # a template per stage: first_notice, update, all_clear; same placeholders
+    "en-US" = "A {type} incident (reference {reference}) is under way at {site}. ..."
 """
 
 from __future__ import annotations
@@ -37,7 +47,10 @@ if TYPE_CHECKING:
 
 ROLES = ("management", "communications", "it_security", "legal", "hr")
 PLACEHOLDERS = ("type", "time", "site", "reference")
-PLAN_KEYS = {"team", "steps", "statement"}
+PLAN_KEYS = {"team", "steps", "statement", "broadcast"}
+STAGES = ("first_notice", "update", "all_clear")
+BROADCAST_KEYS = {"groups", "channels", "ask_safety", "two_person_rule", "with_statement", *STAGES}
+CHANNELS = ("sms", "voice", "email", "push")
 
 
 @dataclass(frozen=True)
@@ -63,12 +76,25 @@ class Step:
 
 
 @dataclass(frozen=True)
+class PlanBroadcast:
+    """Telling staff: which directory groups, over which channels, a template per stage."""
+
+    groups: tuple[str, ...]
+    channels: tuple[str, ...]
+    stages: dict[str, dict[str, str]]  # stage -> language -> template
+    ask_safety: bool = False
+    two_person_rule: bool | None = None  # None: [broadcasts] two_person_rule
+    with_statement: bool = False
+
+
+@dataclass(frozen=True)
 class Plan:
     type_key: str
     team: tuple[TeamSlot, ...]
     steps: tuple[Step, ...]
     statement: dict[str, str]  # per language, with {type} {time} {site} {reference}
     path: Path | None = None
+    broadcast: PlanBroadcast | None = None  # absent from older plans: nobody beyond the team is told
 
     def slot(self, role: str) -> TeamSlot | None:
         return next((t for t in self.team if t.role == role), None)
@@ -117,7 +143,8 @@ def _plan(cfg: Config, path: Path, p: Problems) -> Plan | None:
     roles = {t.role for t in team}
     steps = _steps(cfg, file, raw.get("steps", []), roles, p)
     statement = _statement(cfg, file, raw.get("statement"), p)
-    return Plan(type_key, team, steps, statement, path)
+    broadcast = _broadcast(cfg, file, raw["broadcast"], p) if "broadcast" in raw else None
+    return Plan(type_key, team, steps, statement, path, broadcast)
 
 
 def _team(cfg: Config, file: str, raw: Any, p: Problems) -> tuple[TeamSlot, ...]:
@@ -217,3 +244,38 @@ def _steps(cfg: Config, file: str, raw: Any, roles: set[str], p: Problems) -> tu
 
 def _statement(cfg: Config, file: str, raw: Any, p: Problems) -> dict[str, str]:
     return _texts(cfg, file, "statement", raw, p, PLACEHOLDERS)
+
+
+def _broadcast(cfg: Config, file: str, raw: Any, p: Problems) -> PlanBroadcast | None:
+    """The plan's `[broadcast]`: groups are checked when a notice is sent (they live in the
+    database, edited in the console), everything else here."""
+    if not isinstance(raw, dict):
+        p.add(file, "broadcast", raw, "must be a table: [broadcast] groups = [\"all_staff\"]")
+        return None
+    for key in sorted(set(raw) - BROADCAST_KEYS):
+        p.add(file, f"broadcast.{key}", raw[key], f"unknown key; use one of: {', '.join(sorted(BROADCAST_KEYS))}")
+    groups = raw.get("groups")
+    if not isinstance(groups, list) or not groups or not all(isinstance(g, str) and g for g in groups):
+        p.add(file, "broadcast.groups", groups, "list directory group keys, e.g. [\"all_staff\"] "
+              "(run.py directory groups)")
+        groups = []
+    channels = raw.get("channels", ["sms", "email"])
+    if not isinstance(channels, list) or not channels or any(c not in CHANNELS for c in channels):
+        p.add(file, "broadcast.channels", channels, f"list channels in the order they are tried: {', '.join(CHANNELS)}")
+        channels = []
+    flags = {}
+    for key, default in (("ask_safety", False), ("with_statement", False), ("two_person_rule", None)):
+        value = raw.get(key, default)
+        if value is not None and not isinstance(value, bool):
+            p.add(file, f"broadcast.{key}", value, "use true or false")
+            value = default
+        flags[key] = value
+    stages = {stage: _texts(cfg, file, f"broadcast.{stage}", raw[stage], p, PLACEHOLDERS)
+              for stage in STAGES if stage in raw}
+    if not stages and not flags["with_statement"]:
+        p.add(file, "broadcast", raw, "add a template per stage ([broadcast.first_notice], update, all_clear) "
+              "or with_statement = true")
+    if not groups or not channels:
+        return None
+    return PlanBroadcast(tuple(groups), tuple(channels), {k: v for k, v in stages.items() if v},
+                         bool(flags["ask_safety"]), flags["two_person_rule"], bool(flags["with_statement"]))

@@ -114,10 +114,35 @@ def _update(call_sid: str, **changes: str) -> None:
         raise _classify(exc) from exc
 
 
-def send_sms(to: str, from_: str, body: str) -> str:
-    """Messages.create; returns the MessageSid."""
+def send_sms(to: str, from_: str, body: str, status_callback: str | None = None) -> str:
+    """Messages.create; returns the MessageSid. With `status_callback`, Twilio posts the message's
+    MessageStatus (sent, delivered, undelivered, failed) there."""
+    extra = {"status_callback": status_callback} if status_callback else {}
     try:
-        msg = _client().messages.create(to=to, from_=from_, body=body)
+        msg = _client().messages.create(to=to, from_=from_, body=body, **extra)
     except (TwilioException, OSError) as exc:
         raise _classify(exc) from exc
     return str(msg.sid)
+
+
+def message_status(sid: str) -> tuple[str, int | None] | None:
+    """Twilio's current (MessageStatus, ErrorCode) of a message, or None when Twilio does not know it."""
+    try:
+        msg = _client().messages(sid).fetch()
+    except TwilioRestException as exc:
+        if exc.status == 404:
+            return None
+        raise _classify(exc) from exc
+    except (TwilioException, OSError) as exc:
+        raise _classify(exc) from exc
+    return str(msg.status), (int(msg.error_code) if msg.error_code else None)
+
+
+def messages_to(to: str, from_: str, limit: int = 100) -> list[tuple[str, str]]:
+    """(MessageSid, body) of the latest messages Twilio holds from `from_` to `to`, newest first:
+    whether a worker that died around Messages.create had sent a message (so it is never sent twice)."""
+    try:
+        found = _client().messages.list(to=to, from_=from_, limit=limit)
+    except (TwilioException, OSError) as exc:
+        raise _classify(exc) from exc
+    return [(str(m.sid), str(m.body or "")) for m in found]

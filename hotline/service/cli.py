@@ -14,7 +14,7 @@ from hotline.base.registry import Command, registry
 CORE_USAGE = (
     ("(none) | all", "run everything: embedded Redis, web (gunicorn), workers, and the sim if no Twilio account"),
     ("web", "the web app only (gunicorn)"),
-    ("worker [QUEUES]", "an RQ worker: callout, recordings, default; `worker transcribe` for Vosk"),
+    ("worker [QUEUES]", "an RQ worker: callout, recordings, default; `worker broadcasts`, `worker transcribe` apart"),
     ("engine", "the convergence cycle (paging, watchdogs, repairs); one per worker node is fine"),
     ("metrics", "/metrics for a worker node's processes (HOTLINE_METRICS_BIND, HOTLINE_METRICS_TOKEN)"),
     ("sim", "the local Twilio stand-in on its own (see --help)"),

@@ -48,6 +48,9 @@ WORKERS: dict[str, tuple[str, ...]] = {
     "callout-worker": ("callout",),
     **{f"recordings-{i}": ("recordings", "default") for i in range(1, RECORDING_WORKERS + 1)},
     "transcriber": ("transcribe",),
+    # Broadcast senders (hotline.broadcasts.jobs) wait on the provider's rate for up to half a
+    # minute per job: on workers of their own, so no recording or page waits behind them.
+    **{f"broadcasts-{i}": ("broadcasts",) for i in (1, 2)},
 }
 # The convergence cycle (hotline.paging.cycle): drives every open incident toward its
 # desired state, so no lost webhook or job leaves a report unpaged.
@@ -94,15 +97,15 @@ def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES) -> list
     - "transcribe": hotline.transcribe.worker.PreloadingWorker loads the Vosk models once, before forking;
     - "callout": hotline.service.workers.CalloutWorker resumes open callouts at start and runs callout
       jobs without forking (see those modules);
-    - "recordings": hotline.service.workers.RecordingsWorker, rq's SimpleWorker (jobs in-process, see
-      RECORDING_WORKERS) with our logging."""
+    - "recordings" or "broadcasts": hotline.service.workers.RecordingsWorker, rq's SimpleWorker (jobs
+      in-process, see RECORDING_WORKERS) with our logging."""
     if "transcribe" in queues:
         if set(queues) != {"transcribe"}:
             raise ValueError("run the transcribe queue in a worker of its own (it preloads models)")
         worker_class = ["--worker-class", "hotline.transcribe.worker.PreloadingWorker"]
     elif "callout" in queues:
         worker_class = ["--worker-class", "hotline.service.workers.CalloutWorker"]
-    elif "recordings" in queues:
+    elif "recordings" in queues or "broadcasts" in queues:
         worker_class = ["--worker-class", "hotline.service.workers.RecordingsWorker"]
     else:
         worker_class = []

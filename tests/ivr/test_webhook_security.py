@@ -33,7 +33,7 @@ def twilio_routes(app):
 
 
 def test_every_voice_route_is_a_checked_twilio_route(app):
-    voice = sorted(r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/voice"))
+    voice = sorted(r.rule for r in app.url_map.iter_rules() if r.rule.startswith(("/voice", "/sms")))
     assert voice and voice == twilio_routes(app)
 
 

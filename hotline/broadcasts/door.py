@@ -1,0 +1,46 @@
+"""The broadcasts' door for the crisis plans (the one module `hotline.crisis` may import, as the
+independence contract in pyproject.toml says): a plan stage's notice to staff, and the first
+statement to staff on the approval that publishes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from hotline.base.config import Config
+from hotline.base.lifecycle import Actor, Outcome
+from hotline.broadcasts import commands
+from hotline.broadcasts.settings import BroadcastSettings
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a plan's `[broadcast]` table asks for, filled in for one crisis."""
+
+    incident_id: int
+    stage: str  # first_notice | update | all_clear | statement
+    title: str
+    bodies: dict[str, str]  # per language, placeholders already filled
+    groups: tuple[str, ...]
+    channels: tuple[str, ...]
+    ask_safety: bool
+    help_type: str
+    retry_minutes: int | None = None  # None: [broadcasts] retry_minutes
+
+
+def two_person_rule(cfg: Config) -> bool:
+    """`[broadcasts] two_person_rule`, for a plan that does not say."""
+    return cfg.section(BroadcastSettings).two_person_rule
+
+
+def send(s: Session, cfg: Config, notice: Notice, actor: Actor, two_person: bool,
+         approved_by: str | None = None) -> Outcome:
+    """Draft the notice (sent at once without the two-person rule, or when `approved_by` already
+    approved what it carries, e.g. the statement it repeats)."""
+    retry = notice.retry_minutes or cfg.section(BroadcastSettings).retry_minutes
+    spec = commands.Spec(notice.title, notice.bodies, notice.groups, notice.channels,
+                         "safety" if notice.ask_safety else None, retry, notice.help_type,
+                         source="plan" if notice.stage != "statement" else "statement", stage=notice.stage,
+                         incident_id=notice.incident_id, approved_by=approved_by)
+    return commands.draft(s, spec, actor, two_person)

@@ -1,0 +1,232 @@
+"""The sending engine: claim due deliveries, send them at the provider's rate, write down what
+happened; and find deliveries a dead worker left half done.
+
+- A delivery is claimed by one conditional UPDATE (queued -> sending, through `DELIVERY`), so two
+  workers never take the same row; the claim is committed before anything is sent.
+- Each message waits for a token from the channel's bucket (`hotline.broadcasts.ratelimit`),
+  shared by every worker, then goes out on a small thread pool (the provider's answer takes
+  longer than the rate allows between messages).
+- A worker renews the claim of the rows it still holds every `RENEW` (a lease), so only a row
+  whose worker died stays `sending` unrenewed. Left so longer than `STALE` (its worker died
+  between the claim and the record), it is looked up at the provider before it is sent again:
+  an SMS that Twilio holds (the same body to the same number, under no SID we know) is recorded
+  as sent, so nothing is sent twice. A
+  call leaves a trace sooner: its `initiated` status callback, which moves the row on its own.
+  Email and push cannot be asked; they go again with the same Message-ID or push tag, which
+  mail systems and the service worker treat as the same message.
+- A text still `sent` after `UNCONFIRMED` (its delivered/undelivered callback never came: our
+  server was down, or the callback was lost) is asked about at Twilio, so its state, and the
+  person's next channel, never hang on one lost callback.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hotline.base.config import Config
+from hotline.base.models import utcnow
+from hotline.base.runtime import get_runtime
+from hotline.broadcasts import deliveries, optouts, outgoing
+from hotline.broadcasts.models import (
+    DELIVERY,
+    Broadcast,
+    BroadcastState,
+    Delivery,
+    DeliveryState,
+    PushSubscription,
+    Recipient,
+)
+from hotline.broadcasts.ratelimit import TokenBucket
+from hotline.broadcasts.settings import BroadcastSettings
+from hotline.broadcasts.webpush import Subscription
+from hotline.provider import dialer
+
+log = logging.getLogger("broadcasts.sending")
+D = DeliveryState
+PARALLEL = 8  # provider requests in flight per worker
+STALE = timedelta(seconds=60)
+RENEW = 10.0  # seconds between renewals of a worker's claims: well inside STALE
+UNCONFIRMED = timedelta(minutes=2)
+BUDGET_SECONDS = 30.0  # a job sends for this long, then leaves the rest to the next job
+RATE_LIMITED_AFTER = timedelta(seconds=2)
+TRANSIENT_AFTER = timedelta(seconds=15)
+
+
+def batch_size(rate: float) -> int:
+    """About two seconds of sending: a claim never holds rows long before they are sent."""
+    return max(1, min(500, int(rate * 2)))
+
+
+def claim(s: Session, channel: str, now: datetime, limit: int) -> list[int]:
+    due = list(s.scalars(select(Delivery.id).join(Broadcast, Broadcast.id == Delivery.broadcast_id).where(
+        Delivery.state == D.QUEUED, Delivery.channel == channel, Delivery.due_at <= now,
+        Broadcast.state == BroadcastState.SENDING).order_by(Delivery.due_at, Delivery.id).limit(limit)))
+    if not due:
+        return []
+    return DELIVERY.move(s, due, D.SENDING, only_from=(D.QUEUED,),
+                         values={"claimed_at": now, "tries": Delivery.__table__.c.tries + 1})
+
+
+def outgoing_for(s: Session, ids: list[int]) -> list[outgoing.Outgoing]:
+    rows = s.execute(select(Delivery.id, Delivery.channel, Recipient, Broadcast)
+                     .join(Recipient, Recipient.id == Delivery.recipient_id)
+                     .join(Broadcast, Broadcast.id == Delivery.broadcast_id).where(Delivery.id.in_(ids))
+                     .order_by(Delivery.id)).all()
+    pushes: dict[int, list[Subscription]] = {}
+    if any(row.channel == "push" for row in rows):
+        wanted = [row.Recipient.person_id for row in rows if row.channel == "push"]
+        for sub in s.scalars(select(PushSubscription).where(PushSubscription.person_id.in_(wanted),
+                                                            PushSubscription.gone_at.is_(None))):
+            pushes.setdefault(sub.person_id, []).append(Subscription(sub.endpoint, sub.p256dh, sub.auth))
+    out = []
+    for row in rows:
+        r, b = row.Recipient, row.Broadcast
+        body = b.bodies.get(r.language) or next(iter(b.bodies.values()), "")
+        out.append(outgoing.Outgoing(row.id, b.id, r.person_id, row.channel, r.phone, r.email, r.language, b.title,
+                                     body, b.question, tuple(pushes.get(r.person_id, ()))))
+    return out
+
+
+def send_due(channel: str, budget: float = BUDGET_SECONDS) -> int:
+    """Send what is due on `channel` for up to `budget` seconds; returns how many went out."""
+    rt = get_runtime()
+    cfg, settings = rt.config, rt.config.section(BroadcastSettings)
+    rate = settings.rates[channel]
+    bucket = TokenBucket(rt.redis, channel, rate)
+    deadline = time.monotonic() + budget
+    done = 0
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        while time.monotonic() < deadline:
+            with rt.db.session() as s:
+                ids = claim(s, channel, utcnow(), batch_size(rate))
+                batch = outgoing_for(s, ids) if ids else []
+            if not batch:
+                break
+
+            def one(out: outgoing.Outgoing) -> tuple[outgoing.Outgoing, outgoing.Result]:
+                bucket.take()
+                result = outgoing.send(cfg, settings, out)
+                if result.rate_limited:
+                    bucket.penalise()
+                return out, result
+
+            with _Lease(ids):
+                results = list(pool.map(one, batch))
+            with rt.db.session() as s:
+                for out, result in results:
+                    record(s, out, result, utcnow())
+            done += sum(1 for _, result in results if result.provider_id)
+    return done
+
+
+class _Lease:
+    """While a batch is being sent, its rows still `sending` get a fresh `claimed_at` every RENEW
+    seconds, so the cycle never mistakes a slow but living worker for a dead one."""
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids, self.stop = ids, threading.Event()
+        self.thread = threading.Thread(target=self._renew, name="broadcast-lease", daemon=True)
+
+    def __enter__(self) -> _Lease:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _renew(self) -> None:
+        while not self.stop.wait(RENEW):
+            try:
+                with get_runtime().db.session() as s:
+                    s.execute(update(Delivery).where(Delivery.id.in_(self.ids), Delivery.state == D.SENDING)
+                              .values(claimed_at=utcnow()))
+            except Exception:  # noqa: BLE001 - a missed renewal is retried; STALE allows several
+                log.warning("could not renew the claim of %d deliveries", len(self.ids), exc_info=True)
+
+
+def record(s: Session, out: outgoing.Outgoing, result: outgoing.Result, now: datetime) -> None:
+    for endpoint in result.gone:
+        s.execute(PushSubscription.__table__.update().where(PushSubscription.endpoint == endpoint)
+                  .values(gone_at=now))
+    if result.provider_id:
+        deliveries.sent(s, out.delivery_id, result.provider_id, now)
+    elif result.opted_out and out.phone:
+        optouts.record(s, out.phone, "twilio 21610", now)
+        deliveries.failed(s, out.delivery_id, result.error or "opted out", now, D.SKIPPED)
+    elif result.permanent:
+        deliveries.failed(s, out.delivery_id, result.error or "refused", now)
+    else:
+        after = RATE_LIMITED_AFTER if result.rate_limited else TRANSIENT_AFTER
+        deliveries.again_later(s, out.delivery_id, result.error or "failed", now, after)
+
+
+def reconcile_stale(now: datetime, limit: int = 200) -> list[int]:
+    """Deliveries a dead worker left `sending`: recorded as sent where the provider has them,
+    queued again where it does not. Returns the ids queued again."""
+    rt = get_runtime()
+    cfg = rt.config
+    with rt.db.session() as s:
+        stale = [(o, o.delivery_id) for o in outgoing_for(s, list(s.scalars(select(Delivery.id).where(
+            Delivery.state == D.SENDING, Delivery.claimed_at < now - STALE).limit(limit))))]
+    again = []
+    for out, delivery_id in stale:
+        try:
+            sid = _already_sent(cfg, out) if out.channel == "sms" else None
+        except dialer.DialerError as exc:  # the provider cannot say now: the row waits for the next pass
+            log.warning("delivery %s: cannot ask the provider whether it was sent (%s)", delivery_id, exc)
+            continue
+        with rt.db.session() as s:
+            if sid is not None:
+                deliveries.sent(s, delivery_id, sid, now)
+                log.warning("delivery %s: its worker died after sending it (%s); recorded, not sent again",
+                            delivery_id, sid)
+            elif DELIVERY.move(s, delivery_id, D.QUEUED, only_from=(D.SENDING,),
+                               values={"due_at": Delivery.__table__.c.claimed_at,  # it keeps its place
+                                       "error": "its worker stopped before recording it"}):
+                again.append(delivery_id)
+    return again
+
+
+def _already_sent(cfg: Config, out: outgoing.Outgoing) -> str | None:
+    """A message Twilio holds with this body for this number whose SID no delivery of ours has."""
+    body = outgoing.sms_text(cfg, out)
+    held = [sid for sid, text in dialer.messages_to(out.phone or "", cfg.numbers[0]) if text == body]
+    if not held:
+        return None
+    with get_runtime().db.session() as s:
+        known = set(s.scalars(select(Delivery.provider_id).where(Delivery.provider_id.in_(held))))
+    return next((sid for sid in held if sid not in known), None)
+
+
+def confirm_unconfirmed(now: datetime, limit: int = 100) -> list[int]:
+    """Texts whose final status callback never came: their status fetched from Twilio and
+    recorded as a callback would have. Returns the ids that moved."""
+    rt = get_runtime()
+    with rt.db.session() as s:
+        rows = list(s.execute(select(Delivery.id, Delivery.provider_id).where(
+            Delivery.state == D.SENT, Delivery.channel == "sms", Delivery.provider_id.is_not(None),
+            Delivery.sent_at < now - UNCONFIRMED).order_by(Delivery.sent_at).limit(limit)))
+    moved = []
+    for delivery_id, sid in rows:
+        try:
+            found = dialer.message_status(sid)
+        except dialer.DialerError as exc:
+            log.warning("delivery %s: cannot ask Twilio for its status (%s)", delivery_id, exc)
+            break
+        with rt.db.session() as s:
+            if found is None:
+                deliveries.failed(s, delivery_id, "Twilio does not know this message", now)
+                moved.append(delivery_id)
+                continue
+            word, code = found
+            if deliveries.status(s, delivery_id, "sms", word, sid, f"{code}" if code else None, now):
+                moved.append(delivery_id)
+    return moved

@@ -1,0 +1,89 @@
+"""The broadcast page in Chromium at phone width (390 px): Alice writes a broadcast that asks
+"are you safe?", Bob approves it (two-person rule), and the tallies per group and site, the
+"needs help" list and the "not answered" count follow the answers live, without a reload."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from hotline.base.config import ROOT
+from tests.broadcasts.conftest import group, people
+from tests.broadcasts.test_sms_and_voice import text_in
+from tests.console.conftest import CHROMIUM
+from tests.crisis.conftest import USERS
+from tests.support.sandbox import Hotline
+
+ARTIFACTS = ROOT / "artifacts" / "broadcasts"
+STAFF = "name,phone,email,department,site,language\n" + "\n".join(
+    f"{name},+8869125000{i:02d},,{dept},{site},en-US" for i, (name, dept, site) in enumerate([
+        ("Ada Lin", "Ops", "Taipei"), ("Ben Hsu", "Ops", "Taipei"), ("Cleo Wang", "HR", "Taipei"),
+        ("Dan Kao", "Ops", "Hsinchu"), ("Eve Chou", "HR", "Hsinchu"), ("Finn Lu", "Ops", "Hsinchu")])) + "\n"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+def login(browser: Browser, h: Hotline, user: str) -> Page:
+    ctx = browser.new_context(base_url=h.public_url, locale="en-US", viewport={"width": 390, "height": 844},
+                              extra_http_headers={"Accept-Language": "en-US,en;q=0.9"})
+    ctx.set_default_timeout(20_000)
+    page = ctx.new_page()
+    page.goto("/console/login")
+    page.fill("input[name=user]", user)
+    page.fill("input[name=password]", USERS[user][1])
+    page.click("form.login button[type=submit]")
+    page.wait_for_url("**/console/incidents")
+    return page
+
+
+def cell(page: Page, row: str, answer: str) -> str:
+    return page.locator(f'#tally-groups tr[data-row="{row}"] td[data-answer="{answer}"]').inner_text()
+
+
+def test_tallies_follow_the_answers_live_at_390px(browser: Browser, h: Hotline):
+    people(h, STAFF)
+    group(h, "everyone", "site = *")
+    group(h, "ops", "department = Ops")
+    alice, bob = login(browser, h, "alice"), login(browser, h, "bob")
+
+    alice.goto("/console/broadcasts")
+    alice.fill("input[name=title]", "Fire drill at Taipei")
+    alice.fill("textarea[name='body_en-US']", "Fire in building A: leave by the east stairs.")
+    alice.check("input[name=groups][value=everyone]")
+    alice.check("input[name=groups][value=ops]")
+    alice.uncheck("input[name=channels][value=email]")
+    alice.uncheck("input[name=channels][value=push]")
+    alice.check("input[name=question]")
+    alice.click("#new-broadcast button[type=submit]")
+    alice.wait_for_selector("text=Broadcast drafted: a second person must approve it.")
+    alice.click(".approve-form button")
+    alice.wait_for_selector("text=You drafted this broadcast: a second person must approve it.")
+    bob.goto(alice.url)
+    bob.click(".approve-form button")
+    bob.wait_for_selector("text=Broadcast approved: sending.")
+    h.wait_for(lambda: all(h.sim.phone(f"+8869125000{i:02d}").messages for i in range(6)), what="six texts")
+
+    assert cell(alice, "Everyone", "1") == "0"
+    assert text_in(h, "+886912500000", "1") and text_in(h, "+886912500003", "safe")
+    expect(alice.locator('#tally-groups tr[data-row="Everyone"] td[data-answer="1"]')).to_have_text(
+        "2", timeout=20_000)  # no reload: live.js
+    assert cell(alice, "ops", "1") == "2" and cell(alice, "Hsinchu", "1") == "1" and cell(alice, "Taipei", "1") == "1"
+    assert text_in(h, "+886912500004", "2")
+    alice.locator("#needs-help li", has_text="Eve Chou").wait_for()
+    assert "report 10" in alice.locator("#needs-help").inner_text()
+    assert "(3)" in alice.locator("#not-answered h2").inner_text()
+
+    widths = [box["width"] for box in (el.bounding_box() for el in alice.locator("main *").all()) if box]
+    assert max(widths) <= 390, widths
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    alice.screenshot(path=str(ARTIFACTS / "broadcast-390.png"), full_page=True)
