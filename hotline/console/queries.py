@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from hotline.base.models import AuditEvent, Call, Incident, IncidentStatus, Recording, Transcript, utcnow
-from hotline.base.states import CalloutState
+from hotline.base.models import AuditEvent, Call, Incident, Recording, Transcript, utcnow
+from hotline.base.states import CALLOUT_ACTIVE, INCIDENT_STATUSES
 from hotline.console import urgency
 from hotline.paging import search
 from hotline.paging.callout.store import callout_for_incident
@@ -43,7 +43,7 @@ class Filters:
             page = max(1, min(int(args.get("page", "1")), 100_000))
         except ValueError:
             page = 1
-        return cls(status if status in IncidentStatus.ALL else "", args.get("type", "")[:40],
+        return cls(status if status in INCIDENT_STATUSES else "", args.get("type", "")[:40],
                    drill if drill in ("yes", "no") else "", " ".join(args.get("q", "").split())[:200], page)
 
     def query(self, **changes: object) -> dict[str, str]:
@@ -147,7 +147,7 @@ class CalloutView:
 
     @property
     def active(self) -> bool:
-        return self.state in CalloutState.ACTIVE
+        return self.state in CALLOUT_ACTIVE
 
 
 def callout(s: Session, incident_id: int) -> CalloutView | None:

@@ -18,7 +18,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from hotline.base.models import Incident
-from hotline.base.states import AttemptState, IncidentStatus
+from hotline.base.states import ATTEMPT_LIVE, OPEN_UNACCEPTED, AttemptState, IncidentStatus
 from hotline.paging.models import Attempt, Callout, callout_incidents
 
 S = IncidentStatus
@@ -90,7 +90,7 @@ def live_attempts(s: Session, incident_ids: list[int]) -> dict[int, LiveCall]:
         return {}
     q = (select(callout_incidents.c.incident_id, Callout.state, Attempt)
          .join(Callout, Callout.id == callout_incidents.c.callout_id)
-         .outerjoin(Attempt, (Attempt.callout_id == Callout.id) & Attempt.state.in_(AttemptState.LIVE))
+         .outerjoin(Attempt, (Attempt.callout_id == Callout.id) & Attempt.state.in_(ATTEMPT_LIVE))
          .where(callout_incidents.c.incident_id.in_(incident_ids), callout_incidents.c.active)
          .order_by(Attempt.id))
     found: dict[int, LiveCall] = {}
@@ -120,7 +120,7 @@ def now_of(i: Incident, live: LiveCall | None, people_names: dict[str, str]) -> 
 
 def unaccepted_count(s: Session) -> int:
     """How many reports wait for someone to accept them: the number in the page title."""
-    return s.scalar(select(func.count(Incident.id)).where(Incident.status.in_(S.OPEN_UNACCEPTED))) or 0
+    return s.scalar(select(func.count(Incident.id)).where(Incident.status.in_(OPEN_UNACCEPTED))) or 0
 
 
 __all__ = ["Band", "Now", "Row", "ordered", "rows", "now_of", "live_attempts", "unaccepted_count"]

@@ -16,6 +16,7 @@ from hotline.base import audit
 from hotline.base.db import insert_if_absent
 from hotline.base.models import REF_BASE, Call, CallEvent, Incident, IncidentStatus, Recording, reference_for, utcnow
 from hotline.base.state_machine import Machine, Move
+from hotline.base.states import NEEDS_PAGING
 
 FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
 FIELDS = ("severity", "callback_number", "site", "caller")
@@ -51,7 +52,7 @@ _CALL_ENDED = _CALL_STATUS.values(abandoned=case((CALLS.c.incident_id.is_(None) 
                                                  else_=CALLS.c.abandoned))
 _NOW = bindparam("b_now", type_=INCIDENTS.c.page_due_at.type)
 _PAGE_NOW = (update(INCIDENTS).where(INCIDENTS.c.id == bindparam("b_id"),
-                                     INCIDENTS.c.status.in_(IncidentStatus.NEEDS_PAGING),
+                                     INCIDENTS.c.status.in_(NEEDS_PAGING),
                                      INCIDENTS.c.page_due_at.is_not(None), INCIDENTS.c.page_due_at > _NOW)
              .values(page_due_at=_NOW))
 
@@ -105,7 +106,7 @@ def classify(s: Session, call_sid: str, type_key: str, lang: str, caller: str | 
         changes["type_key"] = type_key
         audit.record_now(s, "incident_reclassified", known.incident_id, old=known.type_key, new=type_key)
     if page_due_at is not None:
-        unset = INCIDENTS.c.page_due_at.is_(None) & INCIDENTS.c.status.in_(IncidentStatus.NEEDS_PAGING)
+        unset = INCIDENTS.c.page_due_at.is_(None) & INCIDENTS.c.status.in_(NEEDS_PAGING)
         changes["page_due_at"] = case((unset, page_due_at), else_=INCIDENTS.c.page_due_at)
     if changes:  # a caller choosing again: rare, so built here
         s.execute(update(INCIDENTS).where(INCIDENTS.c.id == known.incident_id).values(changes))

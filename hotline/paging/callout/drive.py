@@ -25,7 +25,7 @@ from hotline.base import audit
 from hotline.base.metrics import CALLOUT_FIRST_DIAL_SECONDS, observe_since
 from hotline.base.models import utcnow
 from hotline.base.runtime import get_runtime
-from hotline.base.states import AttemptState, CalloutState
+from hotline.base.states import CALLOUT_ACTIVE, AttemptState
 from hotline.drills.gate import injected_outage
 from hotline.paging.callout import links
 from hotline.paging.callout.decide import (
@@ -119,7 +119,7 @@ def place(attempt_id: int, now: datetime) -> datetime | None:
     rt, cfg = get_runtime(), get_runtime().config
     with rt.db.session() as s:
         attempt = s.get(Attempt, attempt_id)
-        if attempt is None or attempt.callout.state not in CalloutState.ACTIVE:
+        if attempt is None or attempt.callout.state not in CALLOUT_ACTIVE:
             return now + CALLBACK_GRACE
         if attempt.state != AttemptState.QUEUED or attempt.call_sid:
             return now + timedelta(seconds=attempt.ring_timeout) + CALLBACK_GRACE
@@ -148,7 +148,7 @@ def place(attempt_id: int, now: datetime) -> datetime | None:
         record_call_placed(s, attempt_id, sid, now)
         attempt = s.get(Attempt, attempt_id)
         assert attempt is not None
-        still_active = attempt.callout.state in CalloutState.ACTIVE
+        still_active = attempt.callout.state in CALLOUT_ACTIVE
         if not any(a.call_sid for a in attempt.callout.attempts if a.id != attempt_id):
             observe_since(CALLOUT_FIRST_DIAL_SECONDS, attempt.callout.created_at, utcnow())
         _audit(s, attempt_id, "callout.dialed", call_sid=sid, phone=attempt.phone)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, object_session
 
 from hotline.base import audit
 from hotline.base.config import Person
+from hotline.base.states import ATTEMPT_LIVE, CALLOUT_ACTIVE
 from hotline.drills import gate as drills
 from hotline.paging.callout.decide import (
     Action,
@@ -67,7 +68,7 @@ def paging_callout(session: Session, incident_id: int) -> Callout | None:
     return session.execute(
         select(Callout).join(callout_incidents)
         .where(callout_incidents.c.incident_id == incident_id, callout_incidents.c.active,
-               Callout.state.in_(CalloutState.ACTIVE))
+               Callout.state.in_(CALLOUT_ACTIVE))
     ).scalar_one_or_none()
 
 
@@ -214,7 +215,7 @@ def record_dial_failed(session: Session, attempt_id: int, error: str, now: datet
 def abandon_attempt(session: Session, attempt_id: int, reason: str, now: datetime) -> bool:
     """For `Reconcile` when Twilio cannot say what happened: count the call as failed."""
     attempt = session.get(Attempt, attempt_id)
-    if attempt is None or attempt.state not in AttemptState.LIVE:
+    if attempt is None or attempt.state not in ATTEMPT_LIVE:
         return False
     target = AttemptState.NO_KEY if attempt.state == AttemptState.ANSWERED else AttemptState.FAILED
     return set_attempt_state(session, attempt_id, target, now, twilio_error=reason[:2000])
