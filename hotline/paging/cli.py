@@ -15,10 +15,9 @@ from sqlalchemy import select
 
 from hotline.base.cycle import run_cycle
 from hotline.base.runtime import get_runtime
-from hotline.base.states import CALLOUT_ACTIVE
+from hotline.base.states import CALLOUT_ACTIVE, CalloutState
 from hotline.base.terminal import act_on_report, shell_user
 from hotline.paging import commands
-from hotline.paging.callout.states import CalloutState
 from hotline.paging.models import Callout
 
 

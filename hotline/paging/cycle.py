@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import exists, select
 
@@ -47,7 +48,7 @@ def _page_due_incidents(now: datetime, report: CycleReport) -> None:
             .order_by(Incident.page_due_at).limit(BATCH)))
     for incident_id in due:
         with about(incident_id):
-            guarded(lambda i=incident_id: _page(i, now, report))
+            guarded(partial(_page, incident_id, now, report))
 
 
 def _page(incident_id: int, now: datetime, report: CycleReport) -> None:
@@ -69,7 +70,7 @@ def _drive_overdue_callouts(now: datetime, report: CycleReport) -> None:
         overdue = [c for c in s.scalars(q.order_by(Callout.id).limit(BATCH)) if c not in report["driven"]]
     for callout_id in overdue:
         report["driven"].append(callout_id)
-        guarded(lambda c=callout_id: drive_callout(c, now.isoformat()))
+        guarded(partial(drive_callout, callout_id, now.isoformat()))
 
 
 def _release_unneeded_callouts(now: datetime, report: CycleReport) -> None:
@@ -91,7 +92,7 @@ def _finish_close_outs(now: datetime, report: CycleReport) -> None:
             Callout.state == CalloutState.ACCEPTED, Callout.closed_out_at.is_(None),
             Callout.accepted_at <= now - CLOSE_OUT_GRACE).limit(BATCH)))
     for callout_id in pending:
-        if guarded(lambda c=callout_id: closeout.after_accept(c)):
+        if guarded(partial(closeout.after_accept, callout_id)):
             report["closed_out"].append(callout_id)
 
 

@@ -6,6 +6,7 @@ retry a callback and the sim's tests deliberately send them twice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -113,7 +114,7 @@ def classify(s: Session, call_sid: str, type_key: str, lang: str, caller: str | 
     return known.incident_id, False
 
 
-def _add_incident(s: Session, values: dict[str, object]) -> int:
+def _add_incident(s: Session, values: Mapping[str, object]) -> int:
     """The row and its reference (1000 + id). On SQLite one statement: a new rowid is one more than
     the largest, which the same statement reads; the RETURNING proves it, else the ref is set after."""
     connection = s.connection()
@@ -165,7 +166,8 @@ def call_status(s: Session, sid: str, status: str, duration: str | None,
     """Record a status; a report call that ends before classification is an abandoned call.
     Returns the call's (id, incident_id, ended_at, abandoned), or None for a late or duplicate callback."""
     final = status in FINAL_CALL_STATUSES
-    statement, values = _CALL_STATUS, {"b_sid": sid, "status": status}
+    statement = _CALL_STATUS
+    values: dict[str, object] = {"b_sid": sid, "status": status}
     if final:
         statement = _CALL_ENDED
         values.update(ended_at=utcnow(), duration=int(duration) if duration and duration.isdigit() else None)

@@ -18,10 +18,10 @@ from twilio.twiml.voice_response import VoiceResponse
 from hotline.base import audit
 from hotline.base.models import AuditEvent, utcnow
 from hotline.base.runtime import get_runtime
-from hotline.base.states import ATTEMPT_LIVE
+from hotline.base.states import ATTEMPT_LIVE, AttemptState, CalloutState
 from hotline.paging.callout import briefing, sms
 from hotline.paging.callout.phrases import person_language, text, usable
-from hotline.paging.callout.states import AttemptState, CalloutState, set_attempt_state
+from hotline.paging.callout.states import set_attempt_state
 from hotline.paging.models import Attempt, Callout
 from hotline.provider import dialer
 

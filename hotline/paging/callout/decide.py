@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from hotline.base.states import ATTEMPT_LIVE, CALLOUT_TERMINAL
-from hotline.paging.callout.states import AttemptState, CalloutState
+from hotline.base.states import ATTEMPT_LIVE, CALLOUT_TERMINAL, AttemptState, CalloutState
 from hotline.rotas.policy import OncallSettings
 from hotline.rotas.resolve import Contact
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
@@ -106,10 +107,11 @@ def claim_placement(s: Session, attempt_id: int, now: datetime) -> bool:
     convergence cycle may both get here)."""
     table = Attempt.__table__
     stale = now - timedelta(seconds=CLAIM_SECONDS)
-    result = s.execute(update(table).where(
+    # An UPDATE through the session gives a CursorResult; SQLAlchemy's types promise only Result.
+    result = cast(CursorResult[Any], s.execute(update(table).where(
         table.c.id == attempt_id, table.c.state == AttemptState.QUEUED, table.c.call_sid.is_(None),
-        table.c.placing_at.is_(None) | (table.c.placing_at < stale)).values(placing_at=now))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+        table.c.placing_at.is_(None) | (table.c.placing_at < stale)).values(placing_at=now)))
+    return bool(result.rowcount)
 
 
 def place(attempt_id: int, now: datetime) -> datetime | None:
@@ -176,7 +178,7 @@ def _platform_failure(attempt_id: int, tries: int, exc: dialer.DialerError, now:
     return retry_at
 
 
-def _audit(s: Session, attempt_id: int, kind: str, **detail: object) -> None:
+def _audit(s: Session, attempt_id: int, kind: str, **detail: Any) -> None:
     attempt = s.get(Attempt, attempt_id)
     if attempt is None:
         return

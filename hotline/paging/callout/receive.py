@@ -14,10 +14,8 @@ from sqlalchemy.orm import Session
 
 from hotline.base import audit
 from hotline.base.metrics import CALLOUT_ACCEPT_SECONDS, observe_since
-from hotline.base.states import ATTEMPT_VERDICTS, CALLOUT_ACTIVE
+from hotline.base.states import ATTEMPT_VERDICTS, CALLOUT_ACTIVE, AttemptState, CalloutState
 from hotline.paging.callout.states import (
-    AttemptState,
-    CalloutState,
     CallStatus,
     Event,
     KeyPress,

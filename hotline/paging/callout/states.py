@@ -57,8 +57,8 @@ ATTEMPT_TRANSITIONS: dict[str, tuple[str, ...]] = {
     **{s: () for s in ATTEMPT_ENDED},
 }
 # How far along the life of a call a state is; an event for a lower or equal rank is stale.
-ATTEMPT_RANK = {A.QUEUED: 0, A.RINGING: 1, A.ANSWERED: 2, **{s: 3 for s in ATTEMPT_AFTER_ANSWER},
-                **{s: 4 for s in ATTEMPT_ENDED}}
+ATTEMPT_RANK: dict[str, int] = {A.QUEUED: 0, A.RINGING: 1, A.ANSWERED: 2, **{s: 3 for s in ATTEMPT_AFTER_ANSWER},
+                              **{s: 4 for s in ATTEMPT_ENDED}}
 
 
 # --- Twilio vocabulary -------------------------------------------------------------------
@@ -135,7 +135,7 @@ CALLOUT = Machine("callout", Callout, CALLOUT_TRANSITIONS, touched="updated_at",
 # An attempt's event for a state it has passed (by rank) is stale: a late or repeated callback.
 ATTEMPT = Machine("attempt", Attempt, ATTEMPT_TRANSITIONS,
                   stale=lambda current, to: ATTEMPT_RANK[to] <= ATTEMPT_RANK[current])
-_STAMPS = {A.RINGING: "ring_started_at", A.ANSWERED: "answered_at"}
+_STAMPS: dict[str, str] = {A.RINGING: "ring_started_at", A.ANSWERED: "answered_at"}
 
 
 def set_callout_state(session: Session, callout_id: int, to: str, now: datetime, **fields: Any) -> bool:

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from hotline.base import audit
 from hotline.base.config import Person
-from hotline.base.states import ATTEMPT_LIVE, CALLOUT_ACTIVE
+from hotline.base.states import ATTEMPT_LIVE, CALLOUT_ACTIVE, AttemptState, CalloutState
 from hotline.drills import gate as drills
 from hotline.paging.callout.decide import (
     Action,
@@ -31,7 +32,7 @@ from hotline.paging.callout.decide import (
     Wait,
     next_action,
 )
-from hotline.paging.callout.states import AttemptState, CalloutState, set_attempt_state, set_callout_state
+from hotline.paging.callout.states import set_attempt_state, set_callout_state
 from hotline.paging.models import Attempt, Callout, callout_incidents
 from hotline.rotas.policy import OncallSettings, Override, Policy, Step
 from hotline.rotas.resolve import Contact, resolve_contacts
@@ -86,9 +87,9 @@ def link_incident(session: Session, callout_id: int, incident_id: int) -> bool:
     link = callout_incidents.c
     try:
         with session.begin_nested():
-            revived = session.execute(update(callout_incidents).where(
+            revived = cast(CursorResult[Any], session.execute(update(callout_incidents).where(
                 link.callout_id == callout_id, link.incident_id == incident_id, ~link.active)
-                .values(active=True)).rowcount
+                .values(active=True))).rowcount
             if not revived:
                 session.execute(callout_incidents.insert(), [{"callout_id": callout_id, "incident_id": incident_id,
                                                               "active": True}])

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from hotline.base import audit
 from hotline.base.runtime import get_runtime
-from hotline.base.states import ATTEMPT_LIVE
+from hotline.base.states import ATTEMPT_LIVE, AttemptState
 from hotline.paging.callout.decide import PLACE_BACKOFF
 from hotline.paging.callout.receive import receive
-from hotline.paging.callout.states import AttemptState, CallStatus
+from hotline.paging.callout.states import CallStatus
 from hotline.paging.callout.store import abandon_attempt
 from hotline.paging.models import Attempt
 from hotline.provider import dialer
