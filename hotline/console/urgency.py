@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
+from typing import TypeVarTuple
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session
 from hotline.base.models import Incident
 from hotline.base.states import ATTEMPT_LIVE, OPEN_UNACCEPTED, AttemptState, IncidentStatus
 from hotline.paging.models import Attempt, Callout, callout_incidents
+
+Columns = TypeVarTuple("Columns")
 
 S = IncidentStatus
 
@@ -62,7 +65,7 @@ class Row:
     now: Now
 
 
-def ordered(q: Select) -> Select:  # type: ignore[type-arg]
+def ordered(q: Select[*Columns]) -> Select[*Columns]:
     """`q` (a select of Incident) most urgent first."""
     return q.order_by(BAND_SQL, Incident.created_at.desc(), Incident.id.desc())
 

@@ -36,7 +36,7 @@ def remind_overdue(now: datetime) -> list[int]:
                 else CrisisStep.reminded_at == step.reminded_at).values(reminded_at=now))).rowcount
             if not claimed:
                 continue
-            incident = s.get(Incident, step.crisis.incident_id)
+            incident = s.get_one(Incident, step.crisis.incident_id)  # a crisis names its incident (foreign key)
             owners = s.scalars(select(CrisisMember).where(
                 CrisisMember.crisis_id == step.crisis_id, CrisisMember.role == step.owner_role,
                 CrisisMember.state != MemberState.FAILED))

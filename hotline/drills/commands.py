@@ -141,6 +141,7 @@ def _report(s: Session, drill: Drill, n: int, words: str, now: datetime) -> Inci
 
 def _phones(cfg: Config, drill: Drill) -> dict[str, dict[str, object]]:
     """What each participant's sim phone does: the browser decides (tabletop) or the script does."""
+    wanted: dict[str, dict[str, object]]
     if drill.kind == DrillKind.TABLETOP:
         wanted = {key: {"mode": "manual"} for key in drill.participants}
     elif drill.kind == DrillKind.SIMULATION:
@@ -171,7 +172,7 @@ def inject(s: Session, cfg: Config, drill_id: int, what: str, actor: Actor, now:
     if drill.kind == DrillKind.FULL_SCALE or drill.kind == DrillKind.SURPRISE or not cfg.twilio.sim_mode:
         return DrillOutcome(False, "real_phones", "real phones cannot be made not to answer", drill_id)
     first = next((cfg.people[k].phone for k in drill.participants if k in cfg.people), None)
-    phones = {first: {"mode": "never"}} if first else {}
+    phones: dict[str, dict[str, object]] = {first: {"mode": "never"}} if first else {}
     return DrillOutcome(True, "injected", "the first responder's phone will not answer", drill_id, phones=phones)
 
 

@@ -35,7 +35,7 @@ class DrillState(StrEnum):
 
 
 # The legal moves; `hotline.drills.commands` is the only writer of `Drill.state`.
-DRILL_MOVES: dict[DrillState, tuple[DrillState, ...]] = {
+DRILL_MOVES: dict[str, tuple[str, ...]] = {
     DrillState.SCHEDULED: (DrillState.WAITING, DrillState.RUNNING, DrillState.STOPPED),
     DrillState.WAITING: (DrillState.RUNNING, DrillState.STOPPED),
     DrillState.RUNNING: (DrillState.STOPPED, DrillState.FINISHED),

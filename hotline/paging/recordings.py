@@ -44,7 +44,7 @@ def download_recording(recording_id: int) -> str:
         return f"refused: {exc}"
     if response.status_code != 200:
         with rt.db.session() as s:
-            s.get(Recording, recording_id).error = f"HTTP {response.status_code} from {url}.wav"  # type: ignore[union-attr]
+            s.get_one(Recording, recording_id).error = f"HTTP {response.status_code} from {url}.wav"
         response.raise_for_status()  # RQ retries with backoff
     data = response.content
     now = utcnow()

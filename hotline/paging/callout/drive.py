@@ -15,6 +15,7 @@ tests run scheduled work immediately, as if its time had come).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -187,8 +188,8 @@ def _audit(s: Session, attempt_id: int, kind: str, **detail: Any) -> None:
                      person=attempt.person_key, round=attempt.round, step=attempt.step, **detail)
 
 
-def _quietly(fn: object, *args: object) -> None:
+def _quietly(fn: Callable[..., object], *args: object) -> None:
     try:
-        fn(*args)  # type: ignore[operator]
+        fn(*args)
     except dialer.DialerError as exc:
         log.warning("could not stop call %s: %s", args, exc.describe())
