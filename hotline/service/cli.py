@@ -305,7 +305,7 @@ def cmd_darksite(argv: list[str]) -> int:
     return 0
 
 
-LINTERS = (("ruff", ["check", "."]), ("lint-imports", ["--no-cache"]), ("mypy", []))
+LINTERS: tuple[tuple[str, list[str]], ...] = (("ruff", ["check", "."]), ("lint-imports", ["--no-cache"]), ("mypy", []))
 
 
 def cmd_lint(argv: list[str]) -> int:
