@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import ThreadedWSGIServer, make_server
 
 from sim.control import control_blueprint
 from sim.rest import rest_blueprint
@@ -28,7 +28,8 @@ class HttpServer:
     """A threaded werkzeug server in a daemon thread; start() returns the base URL."""
 
     def __init__(self, sim: Sim, host: str, port: int) -> None:
-        self._server: BaseWSGIServer = make_server(host, port, create_app(sim), threaded=True)
+        # threaded=True makes a ThreadedWSGIServer, which has daemon_threads
+        self._server = cast(ThreadedWSGIServer, make_server(host, port, create_app(sim), threaded=True))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
         logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sim import audio
 from sim.callstate import is_final
 from sim.masking import mask
 from sim.model import Call, Clip
-
-if TYPE_CHECKING:
-    from sim.server import Sim
 
 AudioInput = str | Path | bytes
 
@@ -28,7 +24,7 @@ class SimError(RuntimeError):
 class _Remote:
     """RemoteControl for phone behaviours: the same actions a test takes through a handle."""
 
-    def __init__(self, sim: Sim, sid: str) -> None:
+    def __init__(self, sim: RemoteParty, sid: str) -> None:
         self.sim, self.sid = sim, sid
 
     def press(self, digits: str) -> None:
@@ -97,4 +93,4 @@ class RemoteParty:
             self.log_event(call, "decline_requested")
 
     def remote_control(self, sid: str) -> _Remote:
-        return _Remote(self, sid)  # type: ignore[arg-type]
+        return _Remote(self, sid)

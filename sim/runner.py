@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sim import twiml
 from sim.callstate import CallStatus, check_transition, is_final, status_event
@@ -20,6 +20,7 @@ from sim.signing import call_params, resolve, status_callback_params
 from sim.webhooks import WebhookResult, send
 
 if TYPE_CHECKING:
+    from sim.clock import Clock
     from sim.phones import Behaviour
     from sim.server import Sim
 
@@ -48,12 +49,13 @@ class NextDoc:
 
 Handler = Callable[["CallRunner", twiml.Verb], "NextDoc | None"]
 VERBS: dict[str, Handler] = {}
+H = TypeVar("H", bound=Handler)  # a handler keeps its own signature (Say's in_gather) once registered
 
 
-def verb(name: str) -> Callable[[Handler], Handler]:
+def verb(name: str) -> Callable[[H], H]:
     """Register a TwiML verb handler; the parser accepts exactly the registered verbs."""
 
-    def register(fn: Handler) -> Handler:
+    def register(fn: H) -> H:
         VERBS[name] = fn
         return fn
 
@@ -72,7 +74,7 @@ class CallRunner:
 
     # -- small helpers used by handlers ---------------------------------------------------
     @property
-    def clock(self):  # noqa: ANN201 - sim.clock.Clock, avoided import cycle
+    def clock(self) -> Clock:
         return self.sim.clock
 
     def now(self) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 
@@ -35,7 +36,7 @@ class WebhookResult:
     def ok(self) -> bool:
         return self.error_code is None
 
-    def log_entry(self, purpose: str) -> dict[str, object]:
+    def log_entry(self, purpose: str) -> dict[str, Any]:
         """The `webhook` event recorded in the call/event log."""
         text = self.body[:2000].decode("utf-8", "replace") if self.body else ""
         return {

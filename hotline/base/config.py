@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hotline.base.config_errors import ConfigError, ConfigProblem
+from hotline.base.config_errors import ConfigError as ConfigError  # re-exported: callers catch it from here
+from hotline.base.config_errors import ConfigProblem as ConfigProblem
 from hotline.base.phone import to_e164
 from hotline.base.pins import hash_pin
 

@@ -19,9 +19,10 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,8 +61,9 @@ def take_lease(s: Session, name: str, holder: str, now: datetime, seconds: int =
     held = s.scalar(select(Lease).where(Lease.name == name))
     if held is not None and held.holder == holder and held.expires_at > now + timedelta(seconds=seconds / 2):
         return True
-    moved = s.execute(update(Lease).where(Lease.name == name, (Lease.expires_at < now) | (Lease.holder == holder))
-                      .values(holder=holder, expires_at=expires)).rowcount  # type: ignore[attr-defined]
+    moved = cast(CursorResult[Any], s.execute(
+        update(Lease).where(Lease.name == name, (Lease.expires_at < now) | (Lease.holder == holder))
+        .values(holder=holder, expires_at=expires))).rowcount
     if moved:
         return True
     try:
@@ -87,7 +89,7 @@ def run_cycle(now: datetime | None = None, *, every_active: bool = False, exclus
     report = CycleReport(every_active=every_active)
     try:
         for step in registry().cycle:
-            guarded(lambda run=step.run: run(now, report))
+            guarded(partial(step.run, now, report))
     finally:
         if exclusive and report:  # a pass that did work lets another node take over at once if it must
             with db.session() as s:

@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy import Engine, Executable, Row, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from hotline.base.private_files import private_file
 from hotline.base.sqlite_gate import connection_factory, gate_for
@@ -30,7 +32,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args=connect_args)
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")

@@ -83,9 +83,9 @@ def configure_logging(level: int = logging.INFO, fmt: str | None = None) -> None
     an earlier call, keeps its own); every root handler gets the filter, so `%(about)s` works."""
     root = logging.getLogger()
     if not root.handlers:
-        handler = logging.StreamHandler()
-        handler.hotline = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
+        stream = logging.StreamHandler()
+        stream.hotline = True  # type: ignore[attr-defined]  # our mark: this handler is ours to format
+        root.addHandler(stream)
     for handler in root.handlers:
         if not any(isinstance(f, AboutFilter) for f in handler.filters):
             handler.addFilter(AboutFilter())

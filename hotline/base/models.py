@@ -6,9 +6,9 @@ Times are timezone-aware UTC everywhere; SQLite forgets the zone, so `UTCDateTim
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Table, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from hotline.base.states import IncidentStatus, RecordingStatus, TranscriptStatus
@@ -46,6 +46,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+    if TYPE_CHECKING:
+        # SQLAlchemy types it FromClause (a class may map a subquery); every model here maps a Table,
+        # which the Core inserts and updates on `Model.__table__` need.
+        __table__: ClassVar[Table]
 
 
 class Incident(Base):

@@ -18,6 +18,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydub import AudioSegment
 from pydub.silence import detect_leading_silence
@@ -120,9 +121,10 @@ def rollback(recordings_dir: Path, name: str, lang: str) -> int | None:
     return None
 
 
-def _meta(folder: Path) -> dict:  # type: ignore[type-arg]
+def _meta(folder: Path) -> dict[str, Any]:
     try:
-        return json.loads((folder / "published.json").read_text())
+        meta: dict[str, Any] = json.loads((folder / "published.json").read_text())
+        return meta
     except (FileNotFoundError, ValueError):
         return {}
 

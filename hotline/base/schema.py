@@ -145,7 +145,7 @@ def migration_lock(engine: Engine) -> Iterator[Connection]:
         fd.close()
 
 
-def upgrade(engine: Engine, on_upgrade: Callable[[SchemaState], None] | None = None,
+def upgrade(engine: Engine, on_upgrade: Callable[[SchemaState], object] | None = None,
             allow: Callable[[SchemaState], bool] = lambda _s: True) -> tuple[SchemaState, SchemaState]:
     """Bring the database to head under the migration lock; (state before, state after).
 

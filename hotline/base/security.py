@@ -41,7 +41,7 @@ def signature_valid(auth_token: str | None, public_url: str, behind_proxy: bool 
     if not auth_token or not signature:
         return False
     form = request.form if request.method == "POST" else None
-    payload = "".join(key + value for key in sorted(form or ()) for value in sorted(set(form.getlist(key))))  # type: ignore[union-attr]
+    payload = "".join(key + value for key in sorted(form) for value in sorted(set(form.getlist(key)))) if form else ""
     key, given = auth_token.encode(), signature.strip().encode()
 
     def signed(url: str) -> bool:
@@ -73,7 +73,7 @@ def twilio_webhook(view: Callable[..., Any]) -> Callable[..., Any]:
             return Response("invalid Twilio signature", status=403, mimetype="text/plain")
         return view(*args, **kwargs)
 
-    wrapper.twilio_webhook = True  # type: ignore[attr-defined]
+    wrapper.twilio_webhook = True  # type: ignore[attr-defined]  # a mark on the view, read by the route audit
     return wrapper
 
 

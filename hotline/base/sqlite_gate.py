@@ -24,7 +24,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
@@ -64,10 +64,12 @@ class WriteGate:
     def _lock_file(self, deadline: float) -> bool:
         if self._pid != os.getpid():  # a forked child must not share its parent's open file (and lock)
             self._fd, self._pid = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600), os.getpid()
+        fd = self._fd
+        assert fd is not None  # opened above, the first time in this process
         pause = 0.0001
         while True:
             try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return True
             except BlockingIOError:
                 if time.monotonic() >= deadline:
@@ -101,25 +103,27 @@ def connection_factory(gate: WriteGate) -> type[sqlite3.Connection]:
     """A sqlite3.Connection class (for `sqlite3.connect(factory=...)`) whose writes pass the gate."""
 
     class GatedCursor(sqlite3.Cursor):
-        def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
-            self.connection._before(sql)  # type: ignore[attr-defined]
+        def execute(self, sql: str, parameters: Any = (), /) -> Self:
+            self.connection._before(sql)  # type: ignore[attr-defined]  # a GatedConnection's (below)
             return super().execute(sql, parameters)
 
-        def executemany(self, sql: str, seq_of_parameters: Any, /) -> sqlite3.Cursor:
-            self.connection._before(sql)  # type: ignore[attr-defined]
+        def executemany(self, sql: str, seq_of_parameters: Any, /) -> Self:
+            self.connection._before(sql)  # type: ignore[attr-defined]  # a GatedConnection's (below)
             return super().executemany(sql, seq_of_parameters)
 
     class GatedConnection(sqlite3.Connection):
         _holds = False
 
-        def cursor(self, factory: Any = GatedCursor) -> Any:  # type: ignore[override]
+        def cursor(self, factory: Any = GatedCursor) -> Any:
             return super().cursor(factory)
 
         def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:  # the C one skips cursor()
-            return self.cursor().execute(sql, parameters)
+            cursor: sqlite3.Cursor = self.cursor()
+            return cursor.execute(sql, parameters)
 
         def executemany(self, sql: str, seq_of_parameters: Any, /) -> sqlite3.Cursor:
-            return self.cursor().executemany(sql, seq_of_parameters)
+            cursor: sqlite3.Cursor = self.cursor()
+            return cursor.executemany(sql, seq_of_parameters)
 
         def _before(self, sql: str) -> None:
             if not self._holds and not self.in_transaction and sql.lstrip()[:7].upper().startswith(WRITES):

@@ -3,11 +3,13 @@
 `StrEnum` members are strings, so they go into the database and JSON as their values and
 compare equal to them; the legal moves between them live with the code that makes them
 (`hotline.paging.commands` for incidents, `hotline.paging.callout.states` for callouts and attempts).
+The groups of states (`OPEN_UNACCEPTED`, `CALLOUT_ACTIVE`, ...) are module constants beside their enum.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Final
 
 
 class IncidentStatus(StrEnum):
@@ -22,6 +24,14 @@ class IncidentStatus(StrEnum):
     CLOSED = "closed"  # resolved or closed; only "reopen" brings it back
 
 
+# Groups of states: module constants beside their enum (a type checker follows these).
+INCIDENT_STATUSES: Final[tuple[IncidentStatus, ...]] = tuple(IncidentStatus)
+# The first law applies to these: each is being paged or was stopped by a named person.
+OPEN_UNACCEPTED: Final[tuple[IncidentStatus, ...]] = (
+    IncidentStatus.NEW, IncidentStatus.RECORDED, IncidentStatus.PAGING, IncidentStatus.UNACKNOWLEDGED,
+    IncidentStatus.STOPPED)
+NEEDS_PAGING: Final[tuple[IncidentStatus, ...]] = (
+    IncidentStatus.NEW, IncidentStatus.RECORDED, IncidentStatus.PAGING, IncidentStatus.UNACKNOWLEDGED)
 
 
 class CallbackState(StrEnum):
@@ -38,6 +48,10 @@ class RecordingStatus(StrEnum):
     PURGED = "purged"  # the audio was deleted by the retention policy; the row (and checksum) stays
 
 
+# Never fetched again: the audio is ours, or retention deleted it on purpose.
+RECORDING_SETTLED: Final[tuple[RecordingStatus, ...]] = (RecordingStatus.STORED, RecordingStatus.PURGED)
+
+
 class TranscriptStatus(StrEnum):
     DONE = "done"
     EMPTY = "empty"  # the model heard no words
@@ -45,6 +59,10 @@ class TranscriptStatus(StrEnum):
     SKIPPED = "skipped"  # no model for the caller's language
     PURGED = "purged"  # the text was deleted by the retention policy
 
+
+# Never redone.
+TRANSCRIPT_FINAL: Final[tuple[TranscriptStatus, ...]] = (
+    TranscriptStatus.DONE, TranscriptStatus.EMPTY, TranscriptStatus.PURGED)
 
 
 class CalloutState(StrEnum):
@@ -55,6 +73,9 @@ class CalloutState(StrEnum):
     CANCELLED = "cancelled"  # no incident needs it any more (closed, stopped, or taken elsewhere)
 
 
+CALLOUT_ACTIVE: Final[tuple[CalloutState, ...]] = (
+    CalloutState.PENDING, CalloutState.DIALING, CalloutState.UNACKNOWLEDGED)
+CALLOUT_TERMINAL: Final[tuple[CalloutState, ...]] = (CalloutState.ACCEPTED, CalloutState.CANCELLED)
 
 
 class AttemptState(StrEnum):
@@ -75,20 +96,10 @@ class AttemptState(StrEnum):
     CANCELED = "canceled"
 
 
-# Groups of states, as tuples on the enums (plain attributes, not members).
-IncidentStatus.ALL = tuple(IncidentStatus)  # type: ignore[attr-defined]
-# The first law applies to these: each is being paged or was stopped by a named person.
-IncidentStatus.OPEN_UNACCEPTED = (IncidentStatus.NEW, IncidentStatus.RECORDED, IncidentStatus.PAGING,  # type: ignore[attr-defined]
-                                  IncidentStatus.UNACKNOWLEDGED, IncidentStatus.STOPPED)
-IncidentStatus.NEEDS_PAGING = (IncidentStatus.NEW, IncidentStatus.RECORDED, IncidentStatus.PAGING,  # type: ignore[attr-defined]
-                               IncidentStatus.UNACKNOWLEDGED)
-# Never fetched again: the audio is ours, or retention deleted it on purpose.
-RecordingStatus.SETTLED = (RecordingStatus.STORED, RecordingStatus.PURGED)  # type: ignore[attr-defined]
-TranscriptStatus.FINAL = (TranscriptStatus.DONE, TranscriptStatus.EMPTY, TranscriptStatus.PURGED)  # type: ignore[attr-defined]  # never redone
-CalloutState.ACTIVE = (CalloutState.PENDING, CalloutState.DIALING, CalloutState.UNACKNOWLEDGED)  # type: ignore[attr-defined]
-CalloutState.TERMINAL = (CalloutState.ACCEPTED, CalloutState.CANCELLED)  # type: ignore[attr-defined]
 _A = AttemptState
-_A.LIVE = (_A.QUEUED, _A.RINGING, _A.ANSWERED)  # type: ignore[attr-defined]
-_A.AFTER_ANSWER = (_A.ACCEPTED, _A.DECLINED, _A.NO_KEY, _A.MACHINE, _A.TOO_LATE)  # type: ignore[attr-defined]
-_A.ENDED = (_A.COMPLETED, _A.NO_ANSWER, _A.BUSY, _A.FAILED, _A.CANCELED)  # type: ignore[attr-defined]
-_A.VERDICTS = (*_A.AFTER_ANSWER, _A.NO_ANSWER, _A.BUSY, _A.FAILED, _A.CANCELED)  # type: ignore[attr-defined]  # `outcome`
+ATTEMPT_LIVE: Final[tuple[AttemptState, ...]] = (_A.QUEUED, _A.RINGING, _A.ANSWERED)
+ATTEMPT_AFTER_ANSWER: Final[tuple[AttemptState, ...]] = (_A.ACCEPTED, _A.DECLINED, _A.NO_KEY, _A.MACHINE, _A.TOO_LATE)
+ATTEMPT_ENDED: Final[tuple[AttemptState, ...]] = (_A.COMPLETED, _A.NO_ANSWER, _A.BUSY, _A.FAILED, _A.CANCELED)
+# What `Attempt.outcome` can say.
+ATTEMPT_VERDICTS: Final[tuple[AttemptState, ...]] = (
+    *ATTEMPT_AFTER_ANSWER, _A.NO_ANSWER, _A.BUSY, _A.FAILED, _A.CANCELED)

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from hotline.base.config import Config
@@ -174,8 +175,9 @@ def reply(s: Session, recipient_id: int, key: str, via: str, cfg: Config, *, del
 def _needs_help(s: Session, r: Recipient, b: Broadcast, label: str, via: str,
                 now: datetime) -> tuple[int | None, tuple[Followup, ...]]:
     """One incident per person: the first "I need help" claims the slot by a conditional UPDATE."""
-    if not s.execute(update(Recipient).where(Recipient.id == r.id, Recipient.help_incident_id.is_(None))
-                     .values(help_incident_id=0)).rowcount:  # type: ignore[attr-defined]
+    if not cast(CursorResult[Any], s.execute(
+            update(Recipient).where(Recipient.id == r.id, Recipient.help_incident_id.is_(None))
+            .values(help_incident_id=0))).rowcount:
         s.refresh(r)
         return r.help_incident_id or None, ()
     actor = Actor(r.name, Channel.BROADCAST)

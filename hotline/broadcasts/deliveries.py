@@ -11,8 +11,9 @@ another node changes nothing twice.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -123,10 +124,10 @@ def advance(s: Session, recipient_id: int, now: datetime) -> str | None:
     retry = s.scalar(select(Broadcast.retry_minutes).where(Broadcast.id == r.broadcast_id)) or 10
     nxt = r.step + 1
     channel = r.plan[nxt] if nxt < len(r.plan) else None
-    claimed = s.execute(update(Recipient).where(Recipient.id == recipient_id, Recipient.step == r.step,
-                                                Recipient.next_try_at <= now)
-                        .values(step=nxt if channel else r.step, channel=channel or Recipient.channel,
-                                next_try_at=now + timedelta(minutes=retry) if channel else None)).rowcount  # type: ignore[attr-defined]
+    claimed = cast(CursorResult[Any], s.execute(
+        update(Recipient).where(Recipient.id == recipient_id, Recipient.step == r.step, Recipient.next_try_at <= now)
+        .values(step=nxt if channel else r.step, channel=channel or Recipient.channel,
+                next_try_at=now + timedelta(minutes=retry) if channel else None))).rowcount
     if not claimed:
         return None
     if channel is None:

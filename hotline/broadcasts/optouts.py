@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
@@ -39,7 +40,7 @@ def record(s: Session, phone: str, source: str, now: datetime | None = None) -> 
 
 def forget(s: Session, phone: str) -> bool:
     """START: the number may be texted again."""
-    gone = s.execute(delete(OptOut).where(OptOut.phone == phone)).rowcount  # type: ignore[attr-defined]
+    gone = cast(CursorResult[Any], s.execute(delete(OptOut).where(OptOut.phone == phone))).rowcount
     if gone:
         audit.record(s, "broadcast.opted_in", None, actor=phone)
     return bool(gone)

@@ -12,10 +12,10 @@ reporting app presents) or a console login (with its CSRF token) whose user is a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from hotline.base.config import Config
 from hotline.base.db import insert_if_absent
@@ -70,8 +70,9 @@ def reply_link(token: str) -> str | tuple[str, int]:
             return _page(lang, phrases.text(lang, "page_used")), 410
         if request.method == "GET":
             return _page(lang, b.title, confirm=phrases.text(lang, "page_confirm"), label=label, token=token)
-        claimed = s.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.link_used_at.is_(None))
-                            .values(link_used_at=utcnow())).rowcount  # type: ignore[attr-defined]
+        claimed = cast(CursorResult[Any], s.execute(
+            update(Delivery).where(Delivery.id == delivery_id, Delivery.link_used_at.is_(None))
+            .values(link_used_at=utcnow()))).rowcount
         if not claimed:
             return _page(lang, phrases.text(lang, "page_used")), 410
         out = commands.reply(s, recipient.id, key, "link", cfg, delivery_id=delivery_id)

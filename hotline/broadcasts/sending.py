@@ -216,6 +216,7 @@ def confirm_unconfirmed(now: datetime, limit: int = 100) -> list[int]:
             Delivery.sent_at < now - UNCONFIRMED).order_by(Delivery.sent_at).limit(limit)))
     moved = []
     for delivery_id, sid in rows:
+        assert sid is not None  # the query takes only deliveries with one
         try:
             found = dialer.message_status(sid)
         except dialer.DialerError as exc:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm import Session
@@ -70,7 +69,7 @@ class Tally:
     deliveries: dict[str, Counter[str]]  # channel -> state -> count
 
 
-def _counted(s: Session, query: Select[Any]) -> Counts:
+def _counted(s: Session, query: Select[str, str | None, int]) -> Counts:
     c = Counts()
     for state, answer, n in s.execute(query):
         c.add(state, answer, n)
@@ -84,7 +83,8 @@ def tally(s: Session, broadcast_id: int) -> Tally | None:
     question = QUESTIONS.get(b.question or "")
     helpers = [a.key for a in question.answers if a.needs_help] if question else []
     mine = Recipient.broadcast_id == broadcast_id
-    overall, by_site = Counts(), {}
+    overall = Counts()
+    by_site: dict[str, Counts] = {}
     for site, state, answer, n in s.execute(select(Recipient.site, Recipient.state, Recipient.answer, func.count())
                                             .where(mine).group_by(Recipient.site, Recipient.state, Recipient.answer)):
         overall.add(state, answer, n)

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 
 from hotline.base.models import AuditEvent, Call, Transcript
 from hotline.base.runtime import get_runtime
-from hotline.base.states import AttemptState
+from hotline.base.states import ATTEMPT_LIVE
 from hotline.paging.models import Attempt
 
 CLOCK_SECONDS = 15
@@ -36,7 +36,7 @@ def _live(state: str) -> Any:
 # One statement of scalar subqueries, built once: a single round trip, no ORM in the way.
 MARK = select(
     select(func.max(AuditEvent.id)).scalar_subquery(), select(func.max(Attempt.id)).scalar_subquery(),
-    *(_live(state) for state in AttemptState.LIVE), select(func.max(Call.id)).scalar_subquery(),
+    *(_live(state) for state in ATTEMPT_LIVE), select(func.max(Call.id)).scalar_subquery(),
     select(func.count()).where(Call.abandoned.is_(True)).scalar_subquery(),
     select(func.max(Transcript.id)).scalar_subquery())
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from hotline.base.models import IncidentStatus
 from hotline.base.runtime import get_runtime
+from hotline.base.states import INCIDENT_STATUSES
 from hotline.console import changes, queries, urgency
 from hotline.web.auth import current_viewer, guard
 
@@ -32,7 +32,7 @@ def home() -> Response:
 @bp.get("/console/incidents")
 def incidents() -> str:
     filters = queries.Filters.from_args(request.args)
-    return render_template("console/incidents.html", statuses=IncidentStatus.ALL,
+    return render_template("console/incidents.html", statuses=INCIDENT_STATUSES,
                            **_rows(filters))
 
 

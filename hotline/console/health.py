@@ -122,6 +122,6 @@ def page() -> str:
 
 
 @bp.get("/console/health.json")
-def as_json() -> Response:
+def as_json() -> tuple[Response, int]:
     data = report()
-    return jsonify(data), (200 if data["ok"] else 503)  # type: ignore[return-value]
+    return jsonify(data), (200 if data["ok"] else 503)

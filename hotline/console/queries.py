@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from hotline.base.models import AuditEvent, Call, Incident, IncidentStatus, Recording, Transcript, utcnow
-from hotline.base.states import CalloutState
+from hotline.base.models import AuditEvent, Call, Incident, Recording, Transcript, utcnow
+from hotline.base.states import CALLOUT_ACTIVE, INCIDENT_STATUSES
 from hotline.console import urgency
 from hotline.paging import search
 from hotline.paging.callout.store import callout_for_incident
@@ -43,18 +43,28 @@ class Filters:
             page = max(1, min(int(args.get("page", "1")), 100_000))
         except ValueError:
             page = 1
-        return cls(status if status in IncidentStatus.ALL else "", args.get("type", "")[:40],
+        return cls(status if status in INCIDENT_STATUSES else "", args.get("type", "")[:40],
                    drill if drill in ("yes", "no") else "", " ".join(args.get("q", "").split())[:200], page)
 
-    def query(self, **changes: object) -> dict[str, str]:
+    def query(self, **changes: Any) -> FilterArgs:
         """URL arguments of this view (with `changes`), leaving out defaults."""
-        f = replace(self, **changes)  # type: ignore[arg-type]
+        f = replace(self, **changes)
         pairs = (("status", f.status), ("type", f.type_key), ("drill", f.drill), ("q", f.q),
                  ("page", str(f.page) if f.page > 1 else ""))
-        return {k: v for k, v in pairs if v}
+        return cast(FilterArgs, {k: v for k, v in pairs if v})  # the keys above, the empty ones left out
 
 
-def _selected(s: Session, f: Filters) -> Select:  # type: ignore[type-arg]
+class FilterArgs(TypedDict, total=False):
+    """A list view's URL arguments (`Filters.query`)."""
+
+    status: str
+    type: str
+    drill: str
+    q: str
+    page: str
+
+
+def _selected(s: Session, f: Filters) -> Select[Incident]:
     q = select(Incident)
     if f.status:
         q = q.where(Incident.status == f.status)
@@ -147,7 +157,7 @@ class CalloutView:
 
     @property
     def active(self) -> bool:
-        return self.state in CalloutState.ACTIVE
+        return self.state in CALLOUT_ACTIVE
 
 
 def callout(s: Session, incident_id: int) -> CalloutView | None:

@@ -13,6 +13,7 @@ import re
 
 import requests
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from pydub import AudioSegment
 from werkzeug.wrappers import Response
 
@@ -65,7 +66,7 @@ def open_phone() -> Response:
 
 @api.route("/sim/api/", defaults={"rest": ""}, methods=["GET", "POST"])
 @api.route("/sim/api/<path:rest>", methods=["GET", "POST"])
-def proxy(rest: str) -> Response:
+def proxy(rest: str) -> ResponseReturnValue:
     base = _sim_base() or ""
     if not any(method == request.method and rx.match(rest) for method, rx in ALLOWED):
         abort(404)
@@ -73,22 +74,22 @@ def proxy(rest: str) -> Response:
     if rest == "dial":
         body = request.get_json(silent=True) or {}
         if body.get("to") not in current_app.config["HOTLINE"].numbers:
-            return jsonify({"error": "a browser phone can only dial the hotline"}), 400  # type: ignore[return-value]
+            return jsonify({"error": "a browser phone can only dial the hotline"}), 400
         upstream = requests.post(url, json={"from": body.get("from"), "to": body["to"]}, timeout=10)
     elif rest.endswith("/speak"):
         upload = request.files.get("audio")
         data = upload.read(MAX_AUDIO + 1) if upload else b""
         if not data or len(data) > MAX_AUDIO:
-            return jsonify({"error": "no audio, or more than 25 MB"}), 400  # type: ignore[return-value]
+            return jsonify({"error": "no audio, or more than 25 MB"}), 400
         try:
             wav = to_phone_wav(data)
         except Exception as exc:  # noqa: BLE001 - ffmpeg fails in many ways on bad input
-            return jsonify({"error": f"could not read the audio: {exc}"[:300]}), 400  # type: ignore[return-value]
+            return jsonify({"error": f"could not read the audio: {exc}"[:300]}), 400
         upstream = requests.post(url, files={"audio": ("speech.wav", wav, "audio/wav")}, timeout=20)
     elif request.method == "POST":
         upstream = requests.post(url, json=request.get_json(silent=True) or {}, timeout=10)
     else:
-        upstream = requests.get(url, params=request.args, timeout=10)
+        upstream = requests.get(url, params=request.args.to_dict(), timeout=10)  # one value per key, the first
     return Response(upstream.content, status=upstream.status_code, mimetype="application/json")
 
 

@@ -158,8 +158,8 @@ def _callout(kind: str, who: str, d: Mapping[str, Any], names: Names, _: Transla
     return _("%(kind)s by %(who)s", kind=kind, who=who), ""
 
 
-def _num(value: object) -> str:
+def _num(value: Any) -> str:
     try:
-        return f"{float(value):.0f}"  # type: ignore[arg-type]
+        return f"{float(value):.0f}"
     except (TypeError, ValueError):
         return "?"

@@ -13,13 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
+from typing import TypeVarTuple
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from hotline.base.models import Incident
-from hotline.base.states import AttemptState, IncidentStatus
+from hotline.base.states import ATTEMPT_LIVE, OPEN_UNACCEPTED, AttemptState, IncidentStatus
 from hotline.paging.models import Attempt, Callout, callout_incidents
+
+Columns = TypeVarTuple("Columns")
 
 S = IncidentStatus
 
@@ -62,7 +65,7 @@ class Row:
     now: Now
 
 
-def ordered(q: Select) -> Select:  # type: ignore[type-arg]
+def ordered(q: Select[*Columns]) -> Select[*Columns]:
     """`q` (a select of Incident) most urgent first."""
     return q.order_by(BAND_SQL, Incident.created_at.desc(), Incident.id.desc())
 
@@ -90,7 +93,7 @@ def live_attempts(s: Session, incident_ids: list[int]) -> dict[int, LiveCall]:
         return {}
     q = (select(callout_incidents.c.incident_id, Callout.state, Attempt)
          .join(Callout, Callout.id == callout_incidents.c.callout_id)
-         .outerjoin(Attempt, (Attempt.callout_id == Callout.id) & Attempt.state.in_(AttemptState.LIVE))
+         .outerjoin(Attempt, (Attempt.callout_id == Callout.id) & Attempt.state.in_(ATTEMPT_LIVE))
          .where(callout_incidents.c.incident_id.in_(incident_ids), callout_incidents.c.active)
          .order_by(Attempt.id))
     found: dict[int, LiveCall] = {}
@@ -120,7 +123,7 @@ def now_of(i: Incident, live: LiveCall | None, people_names: dict[str, str]) -> 
 
 def unaccepted_count(s: Session) -> int:
     """How many reports wait for someone to accept them: the number in the page title."""
-    return s.scalar(select(func.count(Incident.id)).where(Incident.status.in_(S.OPEN_UNACCEPTED))) or 0
+    return s.scalar(select(func.count(Incident.id)).where(Incident.status.in_(OPEN_UNACCEPTED))) or 0
 
 
 __all__ = ["Band", "Now", "Row", "ordered", "rows", "now_of", "live_attempts", "unaccepted_count"]

@@ -11,11 +11,13 @@ member's Calls.create to return, and every call is placed before the first SMS i
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Row, Select, select, update
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
@@ -46,7 +48,7 @@ class Placement:
     sms: str
 
 
-def running() -> Select[tuple[int]]:
+def running() -> Select[int]:
     """Crises whose plan is active and whose incident is still open: closing the incident ends
     the team's calls and the checklist reminders (reopening it resumes them)."""
     return select(Crisis.id).join(Incident, Incident.id == Crisis.incident_id).where(
@@ -62,9 +64,10 @@ def notify_due(now: datetime) -> list[int]:
     with rt.db.session() as s:
         claimed = _claim_due(s, settings, now)
         s.commit()  # the claims are visible to the other engines before any phone rings
-        rows = s.execute(select(CrisisMember, Crisis, Incident).join(Crisis, Crisis.id == CrisisMember.crisis_id)
-                         .join(Incident, Incident.id == Crisis.incident_id).where(CrisisMember.id.in_(claimed))
-                         .order_by(CrisisMember.id)) if claimed else []
+        rows: Iterable[Row[CrisisMember, Crisis, Incident]] = s.execute(
+            select(CrisisMember, Crisis, Incident).join(Crisis, Crisis.id == CrisisMember.crisis_id)
+            .join(Incident, Incident.id == Crisis.incident_id).where(CrisisMember.id.in_(claimed))
+            .order_by(CrisisMember.id)) if claimed else []
         placements = [p for p in (_placement(cfg, *row) for row in rows) if p is not None]
     if not placements:
         return []
@@ -117,7 +120,7 @@ def _dial(cfg: Config, p: Placement) -> str | dialer.DialerError:
 def _record(s: Session, p: Placement, result: str | dialer.DialerError, now: datetime) -> None:
     """The call's SID, or why it failed: a passing failure is retried soon, a permanent one ends
     that member's notification (the timeline says why; the deputy is called in as for silence)."""
-    member = s.get(CrisisMember, p.member_id)
+    member = s.get_one(CrisisMember, p.member_id)  # claimed in this pass: it exists
     if isinstance(result, dialer.DialerError):
         permanent = isinstance(result, dialer.PermanentError)
         member.error = result.describe()
@@ -132,7 +135,7 @@ def _record(s: Session, p: Placement, result: str | dialer.DialerError, now: dat
     _audit(s, p, "crisis.called", call_sid=result, person=member.person_key, role=member.role)
 
 
-def send_sms(incident_id: int, phone: str, body: str, kind: str, **detail: object) -> bool:
+def send_sms(incident_id: int, phone: str, body: str, kind: str, **detail: Any) -> bool:
     cfg = get_runtime().config
     try:
         sid = dialer.send_sms(phone, cfg.numbers[0], body)
@@ -168,5 +171,5 @@ def _has_deputy(s: Session, crisis_id: int, role: str) -> bool:
                                                   CrisisMember.is_deputy.is_(True))) is not None
 
 
-def _audit(s: Session, p: Placement, kind: str, **detail: object) -> None:
+def _audit(s: Session, p: Placement, kind: str, **detail: Any) -> None:
     audit.record(s, kind, p.incident_id, member_id=p.member_id, **detail)

@@ -6,9 +6,10 @@ engines never send the same reminder twice."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from hotline.base.models import Incident
 from hotline.base.runtime import get_runtime
@@ -29,13 +30,13 @@ def remind_overdue(now: datetime) -> list[int]:
             Crisis.id.in_(running()), CrisisStep.done_at.is_(None), CrisisStep.due_at <= now,
             CrisisStep.reminded_at.is_(None) | (CrisisStep.reminded_at <= now - every))))
         for step in overdue:
-            claimed = s.execute(update(CrisisStep).where(
+            claimed = cast(CursorResult[Any], s.execute(update(CrisisStep).where(
                 CrisisStep.id == step.id, CrisisStep.done_at.is_(None),
                 CrisisStep.reminded_at.is_(None) if step.reminded_at is None
-                else CrisisStep.reminded_at == step.reminded_at).values(reminded_at=now)).rowcount
+                else CrisisStep.reminded_at == step.reminded_at).values(reminded_at=now))).rowcount
             if not claimed:
                 continue
-            incident = s.get(Incident, step.crisis.incident_id)
+            incident = s.get_one(Incident, step.crisis.incident_id)  # a crisis names its incident (foreign key)
             owners = s.scalars(select(CrisisMember).where(
                 CrisisMember.crisis_id == step.crisis_id, CrisisMember.role == step.owner_role,
                 CrisisMember.state != MemberState.FAILED))

@@ -50,7 +50,7 @@ def _condition(rules: Rules) -> ColumnElement[bool]:
     return and_(true(), *tests)
 
 
-def member_query(group: DirectoryGroup) -> Select[tuple[int]]:
+def member_query(group: DirectoryGroup) -> Select[int]:
     """The ids of the group's active members."""
     by_hand = select(GroupMember.person_id).join(DirectoryPerson, DirectoryPerson.id == GroupMember.person_id).where(
         GroupMember.group_id == group.id, DirectoryPerson.active.is_(True))

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
+from typing import TypedDict
 
 from markupsafe import Markup
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 240, 48, 48, 16
+
+
+class ChartWords(TypedDict):
+    """`bar_chart`'s words, translated by the caller, to pass as `**words`."""
+
+    target_word: str
+    never_word: str
 
 
 def bar_chart(chart_id: str, title: str, bars: Sequence[tuple[str, float | None]], unit: str,

@@ -33,10 +33,10 @@ from hotline.base.jobs import Followup
 from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident, utcnow
 from hotline.base.runtime import get_runtime
-from hotline.base.states import AttemptState, CalloutState, IncidentStatus
+from hotline.base.states import ATTEMPT_LIVE, OPEN_UNACCEPTED, CalloutState
 from hotline.drills import phones as drill_phones
 from hotline.drills import state as drill_state
-from hotline.drills.models import Drill, DrillEvent, DrillKind, DrillState
+from hotline.drills.models import DRILL_OPEN, Drill, DrillEvent, DrillKind, DrillState
 from hotline.drills.schedule import pick_time
 from hotline.drills.settings import DrillSettings, Scenario
 from hotline.paging import commands, recordings
@@ -141,6 +141,7 @@ def _report(s: Session, drill: Drill, n: int, words: str, now: datetime) -> Inci
 
 def _phones(cfg: Config, drill: Drill) -> dict[str, dict[str, object]]:
     """What each participant's sim phone does: the browser decides (tabletop) or the script does."""
+    wanted: dict[str, dict[str, object]]
     if drill.kind == DrillKind.TABLETOP:
         wanted = {key: {"mode": "manual"} for key in drill.participants}
     elif drill.kind == DrillKind.SIMULATION:
@@ -171,7 +172,7 @@ def inject(s: Session, cfg: Config, drill_id: int, what: str, actor: Actor, now:
     if drill.kind == DrillKind.FULL_SCALE or drill.kind == DrillKind.SURPRISE or not cfg.twilio.sim_mode:
         return DrillOutcome(False, "real_phones", "real phones cannot be made not to answer", drill_id)
     first = next((cfg.people[k].phone for k in drill.participants if k in cfg.people), None)
-    phones = {first: {"mode": "never"}} if first else {}
+    phones: dict[str, dict[str, object]] = {first: {"mode": "never"}} if first else {}
     return DrillOutcome(True, "injected", "the first responder's phone will not answer", drill_id, phones=phones)
 
 
@@ -223,7 +224,7 @@ def tick(now: datetime, cfg: Config) -> list[str]:
         drills = drill_state.running(s)
         ringing = list(s.scalars(select(Callout.id).where(
             Callout.drill_id.is_not(None), Callout.state == CalloutState.CANCELLED,
-            exists().where(Attempt.callout_id == Callout.id, Attempt.state.in_(AttemptState.LIVE),
+            exists().where(Attempt.callout_id == Callout.id, Attempt.state.in_(ATTEMPT_LIVE),
                            Attempt.call_sid.is_not(None)))))
     for drill in drills:
         done.extend(_advance(drill.id, cfg, now))
@@ -239,7 +240,7 @@ def _plan_surprises(s: Session, cfg: Config, now: datetime, done: list[str]) -> 
         if scenario.schedule is None:
             continue
         rows_ = list(s.scalars(select(Drill).where(Drill.scenario_key == scenario.key).order_by(Drill.id.desc())))
-        if any(d.state in DrillState.OPEN for d in rows_):  # type: ignore[attr-defined]
+        if any(d.state in DRILL_OPEN for d in rows_):
             continue
         last_end = max((datetime.fromisoformat(str(d.schedule["period_end"])) for d in rows_
                         if d.schedule.get("period_end")), default=now)
@@ -263,7 +264,7 @@ def _advance(drill_id: int, cfg: Config, now: datetime) -> list[str]:
         callers = [c for c in pending[:1] if drill.started_at + timedelta(seconds=int(c.get("after", 0))) <= now]
         limit = drill.started_at + timedelta(minutes=drill.max_minutes)
         needing = s.scalars(select(Incident.id).where(Incident.drill_id == drill_id,
-                                                      Incident.status.in_(IncidentStatus.OPEN_UNACCEPTED)))
+                                                      Incident.status.in_(OPEN_UNACCEPTED)))
         awaiting_call = bool(drill.inbound_from) and not drill_state.incident_ids(s, drill_id)
         settled = not pending and not awaiting_call and next(iter(needing), None) is None
     system = Actor("system", Channel.DRILL)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -35,15 +35,15 @@ class DrillState(StrEnum):
 
 
 # The legal moves; `hotline.drills.commands` is the only writer of `Drill.state`.
-DRILL_MOVES: dict[DrillState, tuple[DrillState, ...]] = {
+DRILL_MOVES: dict[str, tuple[str, ...]] = {
     DrillState.SCHEDULED: (DrillState.WAITING, DrillState.RUNNING, DrillState.STOPPED),
     DrillState.WAITING: (DrillState.RUNNING, DrillState.STOPPED),
     DrillState.RUNNING: (DrillState.STOPPED, DrillState.FINISHED),
     DrillState.STOPPED: (),
     DrillState.FINISHED: (),
 }
-DrillState.OPEN = (DrillState.SCHEDULED, DrillState.WAITING, DrillState.RUNNING)  # type: ignore[attr-defined]
-DrillState.ENDED = (DrillState.STOPPED, DrillState.FINISHED)  # type: ignore[attr-defined]
+DRILL_OPEN: Final[tuple[DrillState, ...]] = (DrillState.SCHEDULED, DrillState.WAITING, DrillState.RUNNING)
+DRILL_ENDED: Final[tuple[DrillState, ...]] = (DrillState.STOPPED, DrillState.FINISHED)
 
 
 class Drill(Base):

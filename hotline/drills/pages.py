@@ -11,12 +11,13 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse  # what redirect() gives; flask's Response is one
 
 from hotline.base.lifecycle import Actor, Channel
 from hotline.base.runtime import get_runtime
 from hotline.drills import commands as drills
 from hotline.drills import report as drill_report
-from hotline.drills.charts import bar_chart
+from hotline.drills.charts import ChartWords, bar_chart
 from hotline.drills.models import Drill, DrillEvent, DrillKind, DrillState
 from hotline.drills.settings import SEVERITIES, DrillSettings, check_scenario
 from hotline.rotas.policy import OncallSettings
@@ -55,7 +56,7 @@ def index() -> str:
         for p in r.people:
             tally = rang.setdefault(p.name, [0, 0])
             tally[0], tally[1] = tally[0] + p.answered, tally[1] + p.rang
-    words = {"target_word": gettext("target"), "never_word": gettext("never")}
+    words = ChartWords(target_word=gettext("target"), never_word=gettext("never"))
     accept_chart = bar_chart("chart-accept", gettext("Time to accept per drill"),
                              [(f"#{r.drill_id}", r.accept_seconds) for r in results], "s",
                              target=_targets().accept_seconds, **words)
@@ -69,7 +70,7 @@ def index() -> str:
 
 
 @bp.post("/console/drills")
-def create() -> Response:
+def create() -> BaseResponse:
     cfg = get_runtime().config
     form = request.form
     key = form.get("scenario", "")
@@ -134,24 +135,24 @@ def report_csv(drill_id: int) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="drill-{drill_id}.csv"'})
 
 
-def _done(drill_id: int, out: drills.DrillOutcome) -> Response:
+def _done(drill_id: int, out: drills.DrillOutcome) -> BaseResponse:
     flash(out.message or out.code, "ok" if out.ok else "error")
     return redirect(url_for("console_drills.page", drill_id=drill_id))
 
 
 @bp.post("/console/drills/<int:drill_id>/start")
-def start(drill_id: int) -> Response:
+def start(drill_id: int) -> BaseResponse:
     return _done(drill_id, drills.run(drills.start, get_runtime().config, drill_id, _actor()))
 
 
 @bp.post("/console/drills/<int:drill_id>/inject")
-def inject(drill_id: int) -> Response:
+def inject(drill_id: int) -> BaseResponse:
     return _done(drill_id, drills.run(drills.inject, get_runtime().config, drill_id, request.form.get("event", ""),
                                       _actor()))
 
 
 @bp.post("/console/drills/<int:drill_id>/stop")
-def stop(drill_id: int) -> Response:
+def stop(drill_id: int) -> BaseResponse:
     """One action, confirmed in the same form: any admin can end a running drill at once."""
     if request.form.get("confirm") != "yes":
         flash("Tick the box to confirm stopping the drill.", "error")
@@ -161,6 +162,6 @@ def stop(drill_id: int) -> Response:
 
 
 @bp.post("/console/drills/<int:drill_id>/finish")
-def finish(drill_id: int) -> Response:
+def finish(drill_id: int) -> BaseResponse:
     out = drills.run(drills.end, drill_id, DrillState.FINISHED, _actor(), "finished by the facilitator")
     return _done(drill_id, out)

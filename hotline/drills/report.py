@@ -10,6 +10,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -114,7 +115,7 @@ def load(s: Session, drill_id: int, targets: Targets) -> Results | None:
                        a.ring_started_at or (a.created_at if a.call_sid else None), a.answered_at, a.outcome,
                        a.twilio_error) for a in attempts]
     accepted = [c for c in callouts if c.accepted_at]
-    first = min(accepted, key=lambda c: c.accepted_at, default=None)  # type: ignore[arg-type,return-value]
+    first = min(accepted, key=lambda c: cast(datetime, c.accepted_at), default=None)  # each has one (above)
     timeline = [(e.at, e.kind + (f": {e.detail.get('text') or e.detail.get('reason') or ''}"
                                  if e.detail.get("text") or e.detail.get("reason") else ""), e.actor)
                 for e in s.scalars(select(DrillEvent).where(DrillEvent.drill_id == drill_id))]

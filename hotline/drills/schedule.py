@@ -94,6 +94,8 @@ def parse_schedule(timezone: str, value: Any, problem: Callable[[str, Any, str],
         problem("schedule.every", every, f"use one of: {', '.join(PERIODS)}")
         return None
     window = value.get("window", "working_hours")
+    start: time | None  # a time on every path that reaches the Window below
+    end: time | None
     if isinstance(window, str):
         if window not in PRESETS:
             problem("schedule.window", window, f"use one of {', '.join(PRESETS)}, or a table "

@@ -123,7 +123,8 @@ def check_scenario(cfg: Config, key: str, spec: Any, file: str, at: str | None =
         if not found.is_file() or found.suffix.lower() != ".wav":
             problem("report_file", report_file, f"no WAV file at {found}; give a .wav path (relative to this file)")
         report_file = str(found)
-    policies = cfg.raw.get("policies") if isinstance(cfg.raw.get("policies"), dict) else {}
+    found_policies = cfg.raw.get("policies")
+    policies: dict[str, Any] = found_policies if isinstance(found_policies, dict) else {}
     policy = spec.get("policy")
     if policy is not None and policy not in policies:
         problem("policy", policy, f"no policy `{policy}` in [policies]; use one of: {', '.join(sorted(policies))}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from hotline.events.rules import SEVERITIES, Event
 
@@ -83,6 +83,7 @@ def alertmanager(body: Any) -> tuple[Event | None, list[str]]:
         errors.append("'alerts' must be a list of objects")
     if errors:
         return None, errors
+    alerts = cast("list[Mapping[str, Any]]", alerts)  # checked above: a list of objects
     labels = _strings(body.get("commonLabels"))
     notes = _strings(body.get("commonAnnotations"))
     firing = [a for a in alerts if a.get("status") == "firing"]

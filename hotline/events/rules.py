@@ -153,10 +153,12 @@ def compare(name: str, found: Any, op: str, wanted: Any) -> bool:
         return _equal(found, wanted)
     if op == "!=":
         return not _equal(found, wanted)
+    a: float | None
+    b: float | None
     if name == "severity" and str(found) in SEVERITIES:
         a, b = float(SEVERITIES.index(str(found))), float(SEVERITIES.index(str(wanted)))
     else:
-        a, b = _number(found), _number(wanted)  # type: ignore[assignment]
+        a, b = _number(found), _number(wanted)
         if a is None or b is None:
             return False
     return {">=": a >= b, "<=": a <= b, ">": a > b, "<": a < b}[op]

@@ -19,7 +19,7 @@ Every problem names the file, the key and the fix, like the rest of the configur
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from hotline.base.config_errors import ConfigProblem
 from hotline.events.rules import ConditionError, Rule, TypeRules, Verdict, parse_condition
@@ -133,4 +133,4 @@ def _rule(key: str, item: Any, problem: Any) -> Rule | None:
         except ConditionError as exc:
             problem(f"{key}.when[{j}]", text, str(exc))
             ok = False
-    return Rule(str(name), tuple(conditions), Verdict(action)) if ok else None
+    return Rule(str(name), tuple(conditions), Verdict(cast(str, action))) if ok else None  # ok: a verdict

@@ -6,9 +6,11 @@ The engine (`hotline.ivr.flow_engine`) only ever sees these dataclasses; the fil
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
+from typing import Any
 
 from hotline.base.config import Config, ConfigError, ConfigProblem
 
@@ -19,6 +21,7 @@ OPERATOR_MIN_TIMEOUT = 10
 ACTIONS = {"accept", "hear", "next", "repeat", "resolve", "publish", "bridge", "darksite"}
 PROTECTED_ACTIONS = {"accept", "hear", "resolve", "publish", "bridge", "darksite"}  # need a PIN first
 CALL_ACTIONS = {"bridge"}  # about the person on the call, not the incident in hand (offered with none open)
+Problem = Callable[[str, object, str], None]  # bad(key, value, fix): one problem with the flow file
 REQUIRED_PROMPTS = ("option", "language_option", "invalid", "no_input", "callback_invalid", "apology",
                     "goodbye", "lifeline_failed")
 
@@ -154,7 +157,7 @@ def load_flow(config: Config, name: str | None = None, inherit: dict[str, dict[s
     return Flow(name=name, path=path, start=start, nodes=nodes, prompts=prompts)
 
 
-def _option(spec: object, key: str, bad) -> Option | None:  # type: ignore[no-untyped-def]
+def _option(spec: object, key: str, bad: Problem) -> Option | None:
     if not isinstance(spec, dict):
         bad(key, spec, "must be an inline table such as { key = \"1\", type = \"other\", next = \"severity\" }")
         return None
@@ -165,7 +168,7 @@ def _option(spec: object, key: str, bad) -> Option | None:  # type: ignore[no-un
     )
 
 
-def _node(name: str, spec: dict, bad) -> Node | None:  # type: ignore[no-untyped-def, type-arg]
+def _node(name: str, spec: dict[str, Any], bad: Problem) -> Node | None:
     kind = spec.get("kind")
     if kind not in KINDS:
         bad(f"nodes.{name}.kind", kind, f"use one of: {', '.join(sorted(KINDS))}")
@@ -195,7 +198,8 @@ def _node(name: str, spec: dict, bad) -> Node | None:  # type: ignore[no-untyped
     )
 
 
-def _check_node(node: Node, nodes: dict[str, Node], prompts: dict, config: Config, bad) -> None:  # type: ignore[no-untyped-def, type-arg]
+def _check_node(node: Node, nodes: dict[str, Node], prompts: dict[str, dict[str, str]], config: Config,
+                bad: Problem) -> None:
     where = f"nodes.{node.name}"
     for p in node.prompts + node.first_prompts:
         if p not in prompts:

@@ -53,11 +53,12 @@ class CallState:
         flow = flows.get(args.get("w", ""), flows[default_flow])
         node = args.get("n") if args.get("n") in flow.nodes else flow.start
         inc, tries = args.get("i", ""), args.get("t", "0")
-        data = tuple(sorted(tuple(p.split("=", 1)) for p in args.get("x", "").split(";") if "=" in p))
+        pairs = (p.split("=", 1) for p in args.get("x", "").split(";") if "=" in p)
+        data = tuple(sorted((key, value) for key, value in pairs))
         return cls(node=node or flow.start, lang=args.get("l") or default_lang,
                    tries=int(tries) if tries.isdigit() else 0, incident=int(inc) if inc.isdigit() else None,
                    fresh=args.get("f", "1") == "1", flow=flow.name, value=args.get("v"),
-                   data=data)  # type: ignore[arg-type]
+                   data=data)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ Rules:
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
@@ -27,8 +29,9 @@ def settle_abandoned(s: Session, call_id: int, state: CallbackState, actor: Acto
         return Outcome(False, "reason_required", "dismissing a call back needs a reason")
     if not actor.who or actor.who == "system":
         return Outcome(False, "reason_required", "a call back is settled by a named person")
-    moved = s.execute(update(Call).where(Call.id == call_id, Call.abandoned.is_(True), Call.callback_state.is_(None))
-                      .values(callback_state=state, callback_by=actor.who, callback_at=utcnow())).rowcount
+    moved = cast(CursorResult[Any], s.execute(
+        update(Call).where(Call.id == call_id, Call.abandoned.is_(True), Call.callback_state.is_(None))
+        .values(callback_state=state, callback_by=actor.who, callback_at=utcnow()))).rowcount
     call = s.get(Call, call_id)
     if call is None or not call.abandoned:
         return Outcome(False, "no_call", "no such abandoned call")

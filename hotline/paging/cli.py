@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from hotline.base.cycle import run_cycle
 from hotline.base.runtime import get_runtime
+from hotline.base.states import CALLOUT_ACTIVE, CalloutState
 from hotline.base.terminal import act_on_report, shell_user
 from hotline.paging import commands
-from hotline.paging.callout.states import CalloutState
 from hotline.paging.models import Callout
 
 
@@ -63,7 +63,7 @@ def _list(out: TextIO, everything: bool, limit: int, drills: bool = False) -> in
         q = select(Callout).where(Callout.drill_id.is_not(None) if drills else Callout.drill_id.is_(None))
         q = q.order_by(Callout.id.desc()).limit(limit)
         if not everything:
-            q = q.where(Callout.state.in_(CalloutState.ACTIVE))
+            q = q.where(Callout.state.in_(CALLOUT_ACTIVE))
         callouts = list(s.scalars(q))
         if not callouts:
             print("no callouts running" if not everything else "no callouts", file=out)

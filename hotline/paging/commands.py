@@ -43,7 +43,15 @@ from sqlalchemy.orm import Session
 from hotline.base.jobs import Followup
 from hotline.base.lifecycle import SYSTEM, Actor, Channel, Outcome, audited
 from hotline.base.models import Incident, Recording, utcnow
-from hotline.base.states import AttemptState, CalloutState, IncidentStatus, RecordingStatus
+from hotline.base.states import (
+    CALLOUT_ACTIVE,
+    NEEDS_PAGING,
+    OPEN_UNACCEPTED,
+    RECORDING_SETTLED,
+    AttemptState,
+    CalloutState,
+    IncidentStatus,
+)
 from hotline.drills import gate as drills
 from hotline.paging import incidents as rows
 from hotline.paging.callout import receive as callout_receive
@@ -136,7 +144,7 @@ def accept_alone(s: Session, incident_id: int, actor: Actor, now: datetime) -> O
     callout first, so a machine never takes the human reports of a storm (rule 3 is for people);
     the callout ends only if nothing else needs it (rule 2)."""
     moved = rows.set_status(s, [incident_id], S.ACCEPTED, actor=actor.who, via=str(actor.channel),
-                            person=actor.who, only_from=S.OPEN_UNACCEPTED,
+                            person=actor.who, only_from=OPEN_UNACCEPTED,
                             fields={"accepted_by": actor.who, "accepted_at": now, "page_due_at": None})
     if not moved:
         return Outcome(False, "already_taken", "already accepted or closed", (incident_id,))
@@ -174,7 +182,7 @@ def recording_arrived(s: Session, *, incident_id: int | None, sid: str, url: str
     """Twilio holds a recording: note it and (once Twilio says it is complete) fetch it; a report
     recording means the caller is done, so paging is due now."""
     rec = rows.note_recording(s, incident_id, sid, url, duration, kind=kind)
-    then: list[Followup] = [Fetch(rec.id)] if fetch and rec.status not in RecordingStatus.SETTLED else []
+    then: list[Followup] = [Fetch(rec.id)] if fetch and rec.status not in RECORDING_SETTLED else []
     out = caller_done(s, incident_id, now) if incident_id is not None and kind == "report" else None
     if out is not None:
         then.extend(out.then)
@@ -199,7 +207,7 @@ def page(s: Session, incident_id: int, settings: OncallSettings, now: datetime |
     incident = s.get(Incident, incident_id)
     if incident is None:
         return Outcome(False, "no_incident")
-    if incident.status not in S.NEEDS_PAGING or incident.page_due_at is None:
+    if incident.status not in NEEDS_PAGING or incident.page_due_at is None:
         return Outcome(False, f"not_paged_{incident.status}", incident_ids=(incident_id,))
     if incident.page_due_at > now:
         return Outcome(False, "not_due", incident_ids=(incident_id,))
@@ -224,7 +232,7 @@ def sync_callout(s: Session, callout_id: int, now: datetime | None = None) -> No
         return
     if callout.state == CalloutState.ACCEPTED:
         rows.set_status(s, ids, S.ACCEPTED, actor=callout.accepted_by or "system", callout_id=callout_id,
-                        only_from=S.OPEN_UNACCEPTED,
+                        only_from=OPEN_UNACCEPTED,
                         fields={"accepted_by": callout.accepted_by, "accepted_at": callout.accepted_at or now,
                                 "page_due_at": None})
     elif callout.state == CalloutState.UNACKNOWLEDGED:
@@ -258,14 +266,14 @@ def accept(s: Session, *, person: str, name: str, actor: Actor, incident_id: int
                            result.accepted_by, result.accepted_by_name)
         # The acceptor on every incident the callout pages, in this transaction; one audit row each.
         rows.set_status(s, list(result.incident_ids), S.ACCEPTED, actor=actor.who, via=str(actor.channel),
-                        person=person, callout_id=callout_id, only_from=S.OPEN_UNACCEPTED,
+                        person=person, callout_id=callout_id, only_from=OPEN_UNACCEPTED,
                         fields={"accepted_by": person, "accepted_at": now, "page_due_at": None})
         return Outcome(True, "accepted", f"accepted by {name}", result.incident_ids, callout_id, person, name,
                        then=(CloseOut(callout_id),))
     if incident_id is None:
         return Outcome(False, "no_incident")
     moved = rows.set_status(s, [incident_id], S.ACCEPTED, actor=actor.who, via=str(actor.channel), person=person,
-                            only_from=S.OPEN_UNACCEPTED,  # a closed one is reopened first, never taken
+                            only_from=OPEN_UNACCEPTED,  # a closed one is reopened first, never taken
                             fields={"accepted_by": person, "accepted_at": now, "page_due_at": None})
     incident = s.get(Incident, incident_id)
     if moved:
@@ -329,7 +337,7 @@ def responder_gave_no_key(s: Session, attempt_id: int, now: datetime | None = No
         return None
     s.refresh(attempt)
     callout_receive.audit_attempt(s, attempt.callout, attempt)
-    active = attempt.callout.state in CalloutState.ACTIVE
+    active = attempt.callout.state in CALLOUT_ACTIVE
     return Outcome(True, "no_key", then=(Drive(attempt.callout_id),) if active else ())
 
 
@@ -348,7 +356,7 @@ def stop_paging(s: Session, incident_id: int, actor: Actor, reason: str, now: da
     if not reason or actor.who in ("", "system"):
         return Outcome(False, "reason_required", "stopping paging needs a named person and a reason")
     moved = rows.set_status(s, [incident_id], S.STOPPED, actor=actor.who, via=str(actor.channel), reason=reason,
-                            only_from=S.NEEDS_PAGING,
+                            only_from=NEEDS_PAGING,
                             fields={"paging_stopped_by": actor.who, "paging_stopped_reason": reason[:2000],
                                     "paging_stopped_at": now, "page_due_at": None})
     if not moved:

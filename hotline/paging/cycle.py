@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import exists, select
 
@@ -22,7 +23,7 @@ from hotline.base.log_context import about
 from hotline.base.models import Incident, Recording, Transcript
 from hotline.base.registry import CycleStep
 from hotline.base.runtime import get_runtime
-from hotline.base.states import CalloutState, IncidentStatus, RecordingStatus
+from hotline.base.states import CALLOUT_ACTIVE, NEEDS_PAGING, CalloutState, IncidentStatus, RecordingStatus
 from hotline.paging import commands
 from hotline.paging.callout import closeout, drive
 from hotline.paging.followups import Drive, Fetch
@@ -43,11 +44,11 @@ def _page_due_incidents(now: datetime, report: CycleReport) -> None:
     paged = exists().where(callout_incidents.c.incident_id == Incident.id, callout_incidents.c.active)
     with get_runtime().db.session() as s:
         due = list(s.scalars(select(Incident.id).where(
-            Incident.status.in_(IncidentStatus.NEEDS_PAGING), Incident.page_due_at <= now, ~paged)
+            Incident.status.in_(NEEDS_PAGING), Incident.page_due_at <= now, ~paged)
             .order_by(Incident.page_due_at).limit(BATCH)))
     for incident_id in due:
         with about(incident_id):
-            guarded(lambda i=incident_id: _page(i, now, report))
+            guarded(partial(_page, incident_id, now, report))
 
 
 def _page(incident_id: int, now: datetime, report: CycleReport) -> None:
@@ -62,20 +63,20 @@ def _page(incident_id: int, now: datetime, report: CycleReport) -> None:
 
 def _drive_overdue_callouts(now: datetime, report: CycleReport) -> None:
     with get_runtime().db.session() as s:
-        q = select(Callout.id).where(Callout.state.in_(CalloutState.ACTIVE))
+        q = select(Callout.id).where(Callout.state.in_(CALLOUT_ACTIVE))
         if not report.every_active:
             q = q.where((Callout.next_wake_at <= now)
                         | (Callout.next_wake_at.is_(None) & (Callout.updated_at <= now - IDLE_GRACE)))
         overdue = [c for c in s.scalars(q.order_by(Callout.id).limit(BATCH)) if c not in report["driven"]]
     for callout_id in overdue:
         report["driven"].append(callout_id)
-        guarded(lambda c=callout_id: drive_callout(c, now.isoformat()))
+        guarded(partial(drive_callout, callout_id, now.isoformat()))
 
 
 def _release_unneeded_callouts(now: datetime, report: CycleReport) -> None:
     linked = exists().where(callout_incidents.c.callout_id == Callout.id, callout_incidents.c.active)
     with get_runtime().db.session() as s:
-        unneeded = list(s.scalars(select(Callout.id).where(Callout.state.in_(CalloutState.ACTIVE), ~linked)
+        unneeded = list(s.scalars(select(Callout.id).where(Callout.state.in_(CALLOUT_ACTIVE), ~linked)
                                   .limit(BATCH)))
     for callout_id in unneeded:
         with get_runtime().db.session() as s:
@@ -91,7 +92,7 @@ def _finish_close_outs(now: datetime, report: CycleReport) -> None:
             Callout.state == CalloutState.ACCEPTED, Callout.closed_out_at.is_(None),
             Callout.accepted_at <= now - CLOSE_OUT_GRACE).limit(BATCH)))
     for callout_id in pending:
-        if guarded(lambda c=callout_id: closeout.after_accept(c)):
+        if guarded(partial(closeout.after_accept, callout_id)):
             report["closed_out"].append(callout_id)
 
 

@@ -6,6 +6,7 @@ retry a callback and the sim's tests deliberately send them twice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from hotline.base import audit
 from hotline.base.db import insert_if_absent
 from hotline.base.models import REF_BASE, Call, CallEvent, Incident, IncidentStatus, Recording, reference_for, utcnow
 from hotline.base.state_machine import Machine, Move
+from hotline.base.states import NEEDS_PAGING
 
 FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
 FIELDS = ("severity", "callback_number", "site", "caller")
@@ -51,7 +53,7 @@ _CALL_ENDED = _CALL_STATUS.values(abandoned=case((CALLS.c.incident_id.is_(None) 
                                                  else_=CALLS.c.abandoned))
 _NOW = bindparam("b_now", type_=INCIDENTS.c.page_due_at.type)
 _PAGE_NOW = (update(INCIDENTS).where(INCIDENTS.c.id == bindparam("b_id"),
-                                     INCIDENTS.c.status.in_(IncidentStatus.NEEDS_PAGING),
+                                     INCIDENTS.c.status.in_(NEEDS_PAGING),
                                      INCIDENTS.c.page_due_at.is_not(None), INCIDENTS.c.page_due_at > _NOW)
              .values(page_due_at=_NOW))
 
@@ -105,14 +107,14 @@ def classify(s: Session, call_sid: str, type_key: str, lang: str, caller: str | 
         changes["type_key"] = type_key
         audit.record_now(s, "incident_reclassified", known.incident_id, old=known.type_key, new=type_key)
     if page_due_at is not None:
-        unset = INCIDENTS.c.page_due_at.is_(None) & INCIDENTS.c.status.in_(IncidentStatus.NEEDS_PAGING)
+        unset = INCIDENTS.c.page_due_at.is_(None) & INCIDENTS.c.status.in_(NEEDS_PAGING)
         changes["page_due_at"] = case((unset, page_due_at), else_=INCIDENTS.c.page_due_at)
     if changes:  # a caller choosing again: rare, so built here
         s.execute(update(INCIDENTS).where(INCIDENTS.c.id == known.incident_id).values(changes))
     return known.incident_id, False
 
 
-def _add_incident(s: Session, values: dict[str, object]) -> int:
+def _add_incident(s: Session, values: Mapping[str, object]) -> int:
     """The row and its reference (1000 + id). On SQLite one statement: a new rowid is one more than
     the largest, which the same statement reads; the RETURNING proves it, else the ref is set after."""
     connection = s.connection()
@@ -164,7 +166,8 @@ def call_status(s: Session, sid: str, status: str, duration: str | None,
     """Record a status; a report call that ends before classification is an abandoned call.
     Returns the call's (id, incident_id, ended_at, abandoned), or None for a late or duplicate callback."""
     final = status in FINAL_CALL_STATUSES
-    statement, values = _CALL_STATUS, {"b_sid": sid, "status": status}
+    statement = _CALL_STATUS
+    values: dict[str, object] = {"b_sid": sid, "status": status}
     if final:
         statement = _CALL_ENDED
         values.update(ended_at=utcnow(), duration=int(duration) if duration and duration.isdigit() else None)

@@ -18,7 +18,7 @@ from hotline.base.machines import RECORDING
 from hotline.base.models import Recording, utcnow
 from hotline.base.recording_store import recording_store
 from hotline.base.runtime import get_runtime
-from hotline.base.states import RecordingStatus
+from hotline.base.states import RECORDING_SETTLED, RecordingStatus
 from hotline.provider import media as twilio_media
 
 log = logging.getLogger("hotline.recordings")
@@ -29,7 +29,7 @@ def download_recording(recording_id: int) -> str:
     cfg = rt.config
     with rt.db.session() as s:
         rec = s.get(Recording, recording_id)
-        if rec is None or rec.status in RecordingStatus.SETTLED:
+        if rec is None or rec.status in RECORDING_SETTLED:
             return "nothing to do"
         url, sid, incident_id = rec.source_url, rec.sid, rec.incident_id
         rec.attempts += 1
@@ -44,7 +44,7 @@ def download_recording(recording_id: int) -> str:
         return f"refused: {exc}"
     if response.status_code != 200:
         with rt.db.session() as s:
-            s.get(Recording, recording_id).error = f"HTTP {response.status_code} from {url}.wav"  # type: ignore[union-attr]
+            s.get_one(Recording, recording_id).error = f"HTTP {response.status_code} from {url}.wav"
         response.raise_for_status()  # RQ retries with backoff
     data = response.content
     now = utcnow()

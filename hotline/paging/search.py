@@ -86,7 +86,7 @@ def matches(s: Session, query: str) -> ColumnElement[bool]:
     return and_(*clauses)
 
 
-def _full_text(s: Session, word: str, n: int) -> Select:  # type: ignore[type-arg]
+def _full_text(s: Session, word: str, n: int) -> Select[int]:
     """Incident ids whose document holds `word` as a phrase, in the database's own dialect."""
     name = f"fts{n}"
     if s.get_bind().dialect.name == "postgresql":

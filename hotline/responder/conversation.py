@@ -22,7 +22,7 @@ from hotline.base.jobs import Followup
 from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident
 from hotline.base.phone import spoken_digits
-from hotline.base.states import AttemptState, CalloutState, RecordingStatus
+from hotline.base.states import CALLOUT_ACTIVE, AttemptState, CalloutState, RecordingStatus
 from hotline.crisis import commands as crisis
 from hotline.crisis.settings import CrisisSettings
 from hotline.events.view import event_views, spoken_details
@@ -86,7 +86,7 @@ def answered(s: Session, cfg: Config, attempt_id: int, form: Mapping[str, Any], 
         message = briefing.machine_message(cfg.org_name, cfg.type_name(first.type_key if first else None, lang),
                                            cfg.numbers[0], lang)
         return Reply(Kind.END, (message,), then=then, language=lang)
-    if callout.state not in CalloutState.ACTIVE:
+    if callout.state not in CALLOUT_ACTIVE:
         return Reply(Kind.END, (closed_text(callout, lang),), then=then, language=lang)
     return _menu(s, cfg, callout, lang, tries=0, rec=0, intro=True, then=then)
 
@@ -105,7 +105,7 @@ def menu_choice(s: Session, cfg: Config, attempt_id: int, digits: str, tries: in
         if r.followup != NextStep.ACCEPTED or out is None:
             return Reply(Kind.END, (closed_text(callout, lang),), language=lang)
         return _accepted(s, cfg, callout, attempt, lang, then=out.then)
-    if callout.state not in CalloutState.ACTIVE:
+    if callout.state not in CALLOUT_ACTIVE:
         return Reply(Kind.END, (closed_text(callout, lang),), language=lang)
     if action == Key.DECLINE:
         _, step = commands.responder_key(s, attempt_id, key, attempt.person_name, now)

@@ -69,7 +69,7 @@ def _load(member_id: int) -> tuple[CrisisMember, Crisis, Incident, str] | None:
         if member is None:
             return None
         crisis = member.crisis
-        incident = s.get(Incident, crisis.incident_id)
+        incident = s.get_one(Incident, crisis.incident_id)  # a crisis names its incident (foreign key)
         person = cfg.people.get(member.person_key)
         lang = phrases.language(person.languages if person else (), cfg.languages)
         return member, crisis, incident, lang

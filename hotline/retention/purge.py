@@ -20,8 +20,9 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -119,8 +120,8 @@ def claim_day(s: Session, now: datetime) -> bool:
     if due is not None:
         if due > now:
             return False
-        return bool(s.execute(update(Lease).where(Lease.name == DAILY, Lease.expires_at <= now)
-                              .values(holder="retention", expires_at=now + PERIOD)).rowcount)
+        return bool(cast(CursorResult[Any], s.execute(update(Lease).where(Lease.name == DAILY, Lease.expires_at <= now)
+                                                  .values(holder="retention", expires_at=now + PERIOD))).rowcount)
     try:
         with s.begin_nested():
             s.add(Lease(name=DAILY, holder="retention", expires_at=now + PERIOD))

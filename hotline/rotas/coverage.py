@@ -44,7 +44,7 @@ def hour_problems(contacts_by_type: Mapping[str, list[Contact]], policy_by_type:
     """The problems of one moment: (type, problem, people) for each type that has one."""
     offered = set(languages)
     first = {t: next((c.person for c in cs if not c.fallback), None) for t, cs in contacts_by_type.items()}
-    out = []
+    out: list[tuple[str, str, tuple[str, ...]]] = []
     for t, contacts in contacts_by_type.items():
         who = tuple(dict.fromkeys(c.person for c in contacts))
         if not who:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from flask import Blueprint, g, render_template
 
+from hotline.base.config import Person
 from hotline.base.models import utcnow
 from hotline.base.runtime import get_runtime
 from hotline.rotas.models import live_overrides
@@ -118,6 +119,6 @@ def source_words(source: str, names: dict[str, str]) -> str:
     return gettext("fallback: %(why)s", why=said) if fallback else said
 
 
-def _name(people: dict, key: str) -> str:  # type: ignore[type-arg]
+def _name(people: dict[str, Person], key: str) -> str:
     person = people.get(key)
     return person.name if person else key

@@ -213,9 +213,9 @@ def cmd_prompts(argv: list[str]) -> int:
         if argv[0] == "rollback" and len(argv) == 3:
             name, lang = argv[1], argv[2]
             _known_prompt(name, lang, names, cfg.languages)
-            version = prompt_store.rollback(cfg.recordings_dir, name, lang)
-            _audit_prompt("prompt_rolled_back", name, lang, version)
-            print(f"{name} {lang}: " + (f"version {version} published" if version else "back to text-to-speech"))
+            restored = prompt_store.rollback(cfg.recordings_dir, name, lang)
+            _audit_prompt("prompt_rolled_back", name, lang, restored)
+            print(f"{name} {lang}: " + (f"version {restored} published" if restored else "back to text-to-speech"))
             return 0
     except (prompt_store.PromptError, OSError) as exc:
         print(f"prompts: {exc}", file=sys.stderr)
@@ -305,7 +305,7 @@ def cmd_darksite(argv: list[str]) -> int:
     return 0
 
 
-LINTERS = (("ruff", ["check", "."]), ("lint-imports", ["--no-cache"]), ("mypy", []))
+LINTERS: tuple[tuple[str, list[str]], ...] = (("ruff", ["check", "."]), ("lint-imports", ["--no-cache"]), ("mypy", []))
 
 
 def cmd_lint(argv: list[str]) -> int:

@@ -126,7 +126,7 @@ def show_incident(db: Database, call_sid: str, recordings_dir: Path, timeout: fl
                                                            Recording.status == RecordingStatus.STORED))
             if inc and rec:
                 print(f"\nIncident {inc.ref}: {inc.type_key}, severity {inc.severity}, caller {inc.caller}")
-                print(f"  recording: {rec.path} ({rec.duration:.1f}s, sha256 {rec.sha256[:12]}…)")
+                print(f"  recording: {rec.path} ({rec.duration:.1f}s, sha256 {(rec.sha256 or '')[:12]}…)")
                 print(f"  recordings folder: {recordings_dir}")
                 return inc.id
         time.sleep(0.2)

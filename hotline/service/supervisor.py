@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
@@ -38,6 +38,9 @@ from hotline.service.instance import (
 )
 from hotline.service.metrics_dir import MULTIPROC_ENV, fresh
 from hotline.service.preflight import PreflightError, bind_address, check_before_start
+
+if TYPE_CHECKING:
+    from sim import Sim
 
 WORKER_QUEUES = ("callout", "recordings", "default")
 # Downloads run in several processes, so a storm's recordings are fetched side by side; each
@@ -252,7 +255,7 @@ def _run(cfg: Config) -> int:
                             "numbers": list(cfg.numbers), "started_at": _now(), "ready": False}
     sup = Supervisor(env)
     sup.on_change = lambda: write_state(cfg.data_dir, {**info, "children": sup.summary()})
-    sim = None
+    sim: Sim | None = None
     try:
         redis_url = cfg.redis_url
         if not redis_url:
@@ -260,7 +263,8 @@ def _run(cfg: Config) -> int:
             redis_dir.mkdir(parents=True, exist_ok=True)
             port = free_port()
             redis = sup.add("redis", redis_argv(redis_dir, port))
-            if not wait_until_answers(port, redis.proc, wait=15):  # type: ignore[arg-type]
+            assert redis.proc is not None  # add() starts it
+            if not wait_until_answers(port, redis.proc, wait=15):
                 print(f"run.py: the embedded Redis did not start; see {redis_dir / 'redis.log'}", file=sys.stderr)
                 return 2
             redis_url = f"redis://127.0.0.1:{port}/0"
@@ -325,7 +329,7 @@ def _health_text(cfg: Config) -> str:
         return f"no answer at {cfg.public_url}/healthz ({type(exc).__name__})"
 
 
-def _start_sim(cfg: Config, env: dict[str, str]):  # type: ignore[no-untyped-def]
+def _start_sim(cfg: Config, env: dict[str, str]) -> Sim:
     """No Twilio account: the sim plays Twilio, with our number wired to our webhooks."""
     from sim import Sim
 

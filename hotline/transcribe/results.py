@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from hotline.base.audit import record
 from hotline.base.machines import TRANSCRIPT
 from hotline.base.models import Recording, Transcript, utcnow
-from hotline.base.states import TranscriptStatus
+from hotline.base.states import TRANSCRIPT_FINAL
 from hotline.transcribe.engine import Outcome
 
-FINAL = TranscriptStatus.FINAL  # a transcript in these states is never redone by a duplicate job
+FINAL = TRANSCRIPT_FINAL  # a transcript in these states is never redone by a duplicate job
 
 
 def existing(session: Session, recording_id: int) -> Transcript | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+from typing import Any
 
 from redis import Redis
 from rq import Queue, Worker
@@ -32,7 +33,7 @@ class PreloadingWorker(Worker):
     """rq.Worker plus: preload models at start; fresh DB connections in each horse; a `failed`
     transcript when a horse dies without writing one."""
 
-    def bootstrap(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def bootstrap(self, *args: Any, **kwargs: Any) -> None:
         super().bootstrap(*args, **kwargs)
         report = model_cache.preload(current_settings())
         for language, status in report.items():
@@ -45,9 +46,9 @@ class PreloadingWorker(Worker):
         release_db_before_fork()
         super().fork_work_horse(job, queue)
 
-    def handle_work_horse_killed(self, job, retpid, ret_val, rusage):  # type: ignore[no-untyped-def]
+    def handle_work_horse_killed(self, job: Job, retpid: int, ret_val: int, rusage: object) -> None:
         super().handle_work_horse_killed(job, retpid, ret_val, rusage)
-        if job.func_name.endswith("transcribe_recording") and not job.retries_left:
+        if (job.func_name or "").endswith("transcribe_recording") and not job.retries_left:
             try:
                 record_failure(int(job.args[0]), f"transcription process died (wait status {ret_val})")
             except Exception:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
@@ -82,7 +84,7 @@ def current_viewer() -> Viewer | None:
     if isinstance(name, str) and not ok:
         _end_server_session()  # the password changed (or the user is gone): retire this session
     ok = ok and _server_session_alive(name)
-    g.viewer = Viewer(name, found[0]) if ok and found else None
+    g.viewer = Viewer(name, found[0]) if ok and found and isinstance(name, str) else None
     return g.viewer
 
 
@@ -113,7 +115,7 @@ def csrf_ok() -> bool:
     return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
 
 
-def guard(api: bool = False):  # type: ignore[no-untyped-def]
+def guard(api: bool = False) -> Callable[[], Response | None]:
     """A before_request for a console blueprint: log in first (pages redirect, APIs 401), then CSRF."""
 
     def check() -> Response | None:
@@ -149,7 +151,7 @@ def _count_failure(name: str, addr: str | None) -> None:
 
 
 @bp.route("/console/login", methods=["GET", "POST"])
-def login() -> Response | str:
+def login() -> ResponseReturnValue:
     if request.method == "POST":
         if not csrf_ok():
             abort(403, N_("This form has expired or did not come from this site: reload the page and try again."))

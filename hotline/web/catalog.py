@@ -60,11 +60,11 @@ def _compile_into(source: Path, target: Path) -> None:
         partial.replace(mo)  # atomic: two workers starting at once never read half a file
 
 
-def missing(locale: str = ZH_LOCALE) -> list[str]:
-    """msgids of the catalogue with no translation (fuzzy ones count as missing)."""
+def missing(locale: str = ZH_LOCALE) -> list[str | tuple[str, ...] | list[str]]:
+    """msgids of the catalogue with no translation (fuzzy ones count as missing); a plural's is a sequence."""
     with po_path(locale).open("rb") as f:
         catalog = read_po(f, locale=locale)
-    return [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]  # type: ignore[misc]
+    return [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
 
 
 def fold(extra: dict[str, str], locale: str = ZH_LOCALE, path: Path | None = None) -> int:

@@ -9,6 +9,7 @@ credential fingerprint in the cookie stale (see auth.current_viewer), which dele
 from __future__ import annotations
 
 import secrets
+from typing import cast
 
 from redis import Redis
 
@@ -24,7 +25,7 @@ def start(redis: Redis, user: str, seconds: int) -> str:
 def alive(redis: Redis, sid: object, user: str) -> bool:
     if not isinstance(sid, str) or not sid:
         return False
-    value = redis.get(PREFIX + sid)
+    value = cast(bytes | None, redis.get(PREFIX + sid))  # no Redis client of ours decodes responses
     return value is not None and value.decode() == user
 
 

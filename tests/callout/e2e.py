@@ -20,7 +20,7 @@ from hotline.base import jobs
 from hotline.base.config import ROOT
 from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident
-from hotline.base.states import IncidentStatus
+from hotline.base.states import NEEDS_PAGING
 from hotline.paging import commands
 from hotline.paging.models import Attempt, Callout
 from sim import CallHandle
@@ -201,7 +201,7 @@ def scheduled_wakes(h: Hotline, callout_id: int) -> list[str]:
 def cancel_open_callouts(h: Hotline) -> None:
     """Between tests: nothing may keep ringing into the next one."""
     with h.session() as s:
-        ids = list(s.scalars(select(Incident.id).where(Incident.status.in_(IncidentStatus.NEEDS_PAGING))))
+        ids = list(s.scalars(select(Incident.id).where(Incident.status.in_(NEEDS_PAGING))))
     for incident_id in ids:
         jobs.run(commands.stop_paging, incident_id, Actor("test", Channel.CLI), "test teardown")
 

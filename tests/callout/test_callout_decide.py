@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from hotline.base.states import ATTEMPT_AFTER_ANSWER
 from hotline.paging.callout.decide import (
     AttemptView,
     Dial,
@@ -34,7 +35,7 @@ sec = timedelta(seconds=1)
 
 def done(person: str, rnd: int, step: int, outcome: str, ended_ago: int = 60) -> AttemptView:
     end = NOW - ended_ago * sec
-    state = A.COMPLETED if outcome in A.AFTER_ANSWER else outcome
+    state = A.COMPLETED if outcome in ATTEMPT_AFTER_ANSWER else outcome
     return AttemptView(None, person, rnd, step, state, outcome, end - 20 * sec, 25, None, end)
 
 

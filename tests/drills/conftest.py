@@ -12,7 +12,7 @@ from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident
 from hotline.base.states import IncidentStatus
 from hotline.drills import commands as drills
-from hotline.drills.models import Drill, DrillState
+from hotline.drills.models import DRILL_OPEN, Drill, DrillState
 from hotline.paging import commands
 from hotline.service.embedded_redis import start_embedded_redis
 from tests.callout import e2e
@@ -34,7 +34,7 @@ def clean_up(h: Hotline) -> None:
     """Nothing of one test (a running drill, an open real report) may block or ring into the next."""
     actor = Actor("test", Channel.CLI)
     with h.session() as s:
-        open_drills = list(s.scalars(select(Drill.id).where(Drill.state.in_(DrillState.OPEN))))  # type: ignore[attr-defined]
+        open_drills = list(s.scalars(select(Drill.id).where(Drill.state.in_(DRILL_OPEN))))
         open_incidents = list(s.scalars(select(Incident.id).where(Incident.status != IncidentStatus.CLOSED)))
     for drill_id in open_drills:
         drills.run(drills.end, drill_id, DrillState.STOPPED, actor, "test teardown")

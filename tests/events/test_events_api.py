@@ -7,7 +7,7 @@ import threading
 
 from sqlalchemy import select
 
-from hotline.base.states import IncidentStatus
+from hotline.base.states import CALLOUT_ACTIVE, NEEDS_PAGING, IncidentStatus
 from hotline.paging.callout.states import CalloutState
 from hotline.paging.models import Callout
 from tests.callout import e2e
@@ -100,7 +100,7 @@ def test_thresholds_page_watch_and_ignore(h: Hotline) -> None:
     assert post(h, trigger(key, "small", severity="warning", affected_records=5000)).status_code == 202
     callout = h.wait_for(lambda: e2e.callout_of(h, watched.id), what="the watched incident to be paged")
     h.wait_for(lambda: any(a.person_key == "chen" for a in e2e.attempts(h, callout.id)), what="chen to be rung")
-    assert e2e.incident(h, watched.id).status in S.NEEDS_PAGING
+    assert e2e.incident(h, watched.id).status in NEEDS_PAGING
 
 
 def test_a_machine_resolve_never_stops_paging_for_a_human_report_of_the_same_storm(h: Hotline) -> None:
@@ -112,9 +112,9 @@ def test_a_machine_resolve_never_stops_paging_for_a_human_report_of_the_same_sto
     assert h.wait_for(lambda: e2e.callout_of(h, human), what="the human report to join the callout")
     assert post(h, action(key, "resolve", "storm-1")).status_code == 202
     assert e2e.incident(h, machine).status == S.CLOSED
-    assert e2e.incident(h, human).status in S.NEEDS_PAGING
+    assert e2e.incident(h, human).status in NEEDS_PAGING
     callout = e2e.callout_of(h, human)
-    assert callout is not None and callout.state in CalloutState.ACTIVE
+    assert callout is not None and callout.state in CALLOUT_ACTIVE
     # The key is free again: a new trigger opens a new incident.
     assert post(h, trigger(key, "storm-1", affected_records=9999)).status_code == 202
     assert len(alerts_for(h, "storm-1")) == 2

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident, Recording, utcnow
-from hotline.base.states import CalloutState, IncidentStatus, RecordingStatus
+from hotline.base.states import CALLOUT_ACTIVE, CalloutState, IncidentStatus, RecordingStatus
 from hotline.paging.callout import links
 from hotline.paging.models import Attempt, Callout, callout_incidents
 from hotline.service.embedded_redis import start_embedded_redis
@@ -34,7 +34,7 @@ def paged_or_accepted(h: Hotline, incident_ids: list[int]) -> bool:
         rows = s.execute(select(callout_incidents.c.incident_id, Callout.state)
                          .join(Callout, Callout.id == callout_incidents.c.callout_id)
                          .where(callout_incidents.c.active, callout_incidents.c.incident_id.in_(incident_ids))).all()
-    covered = {i for i, state in rows if state in (*CalloutState.ACTIVE, CalloutState.ACCEPTED)}
+    covered = {i for i, state in rows if state in (*CALLOUT_ACTIVE, CalloutState.ACCEPTED)}
     return covered == set(incident_ids)
 
 
@@ -87,7 +87,7 @@ def test_resolving_one_storm_incident_keeps_paging_the_others(h: Hotline) -> Non
     assert jobs.run(commands.resolve, ids[0], Actor("radio_north", Channel.OPERATOR), "resolved by phone").ok
     e2e.drain(h)
     assert statuses(h, ids)[ids[0]] == S.CLOSED
-    assert e2e.callout_of(h, ids[1]).state in CalloutState.ACTIVE  # still paging for the other two
+    assert e2e.callout_of(h, ids[1]).state in CALLOUT_ACTIVE  # still paging for the other two
     assert chen.status not in ("canceled", "completed")  # chen's phone is still ringing
     h.sim.advance(e2e.RING + 1)
     lin = e2e.next_call(h, LIN)  # and the callout moves on, for the two still open

@@ -37,7 +37,7 @@ from hotline.base.db import create_schema
 from hotline.base.lifecycle import Actor, Channel, Outcome
 from hotline.base.models import AuditEvent, Base, Incident, utcnow
 from hotline.base.runtime import Runtime, get_runtime, set_runtime
-from hotline.base.states import AttemptState, CalloutState, IncidentStatus
+from hotline.base.states import ATTEMPT_LIVE, CALLOUT_ACTIVE, NEEDS_PAGING, CalloutState, IncidentStatus
 from hotline.paging import commands, jobs
 from hotline.paging.callout.states import CallStatus
 from hotline.paging.followups import CloseOut, Drive, Page, StopCalls, Wake
@@ -111,13 +111,13 @@ class LifecycleMachine(RuleBasedStateMachine):
         with get_runtime().db.session() as s:
             return set(s.scalars(select(callout_incidents.c.incident_id)
                                  .join(Callout, Callout.id == callout_incidents.c.callout_id)
-                                 .where(callout_incidents.c.active, Callout.state.in_(CalloutState.ACTIVE))))
+                                 .where(callout_incidents.c.active, Callout.state.in_(CALLOUT_ACTIVE))))
 
     def _live_attempts(self) -> list[Attempt]:
         with get_runtime().db.session() as s:
             return list(s.scalars(select(Attempt).join(Callout).where(
-                Attempt.state.in_(AttemptState.LIVE), Attempt.call_sid.is_not(None),
-                Callout.state.in_(CalloutState.ACTIVE)).order_by(Attempt.id)))
+                Attempt.state.in_(ATTEMPT_LIVE), Attempt.call_sid.is_not(None),
+                Callout.state.in_(CALLOUT_ACTIVE)).order_by(Attempt.id)))
 
     def _sim_status(self, sid: str) -> str | None:
         call = next((c for c in self.world.sim.call_objects() if c.sid == sid), None)
@@ -239,9 +239,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.now = max(self.now, utcnow())
         assert not run_cycle(self.now).skipped
         with get_runtime().db.session() as s:
-            due = set(s.scalars(select(Incident.id).where(Incident.status.in_(S.NEEDS_PAGING),
+            due = set(s.scalars(select(Incident.id).where(Incident.status.in_(NEEDS_PAGING),
                                                           Incident.page_due_at <= self.now)))
-            idle = list(s.scalars(select(Callout.id).where(Callout.state.in_(CalloutState.ACTIVE))
+            idle = list(s.scalars(select(Callout.id).where(Callout.state.in_(CALLOUT_ACTIVE))
                                   .where(~select(callout_incidents.c.incident_id).where(
                                       callout_incidents.c.callout_id == Callout.id,
                                       callout_incidents.c.active).exists())))
@@ -253,7 +253,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     @invariant()
     def paging_never_silently_stops(self) -> None:
         with get_runtime().db.session() as s:
-            needing = set(s.scalars(select(Incident.id).where(Incident.status.in_(S.NEEDS_PAGING))))
+            needing = set(s.scalars(select(Incident.id).where(Incident.status.in_(NEEDS_PAGING))))
         dropped = (self.paged_before & needing) - self._being_paged()
         assert not dropped, f"paging silently stopped for {sorted(dropped)}"
 
@@ -265,8 +265,8 @@ class LifecycleMachine(RuleBasedStateMachine):
                               .join(Callout, Callout.id == callout_incidents.c.callout_id)
                               .where(callout_incidents.c.active)).all()
             for incident, callout in links:
-                if callout.state in CalloutState.ACTIVE:
-                    assert incident.status in S.NEEDS_PAGING, (incident.id, incident.status, callout.state)
+                if callout.state in CALLOUT_ACTIVE:
+                    assert incident.status in NEEDS_PAGING, (incident.id, incident.status, callout.state)
                 elif callout.state == CalloutState.ACCEPTED:
                     assert incident.status in (S.ACCEPTED, S.CLOSED), (incident.id, incident.status)
                     if incident.status == S.ACCEPTED:

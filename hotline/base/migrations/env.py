@@ -6,7 +6,10 @@ so SQLite gets the same pragmas as at run time.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
 from hotline.base.db import load_models, make_engine
@@ -16,7 +19,7 @@ from hotline.base.schema import modelled
 config = context.config
 
 
-def _render(type_: str, obj: object, autogen_context: object) -> str | bool:
+def _render(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:
     """Our UTCDateTime is a plain timezone-aware DateTime in the database: write it as one."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -66,9 +66,11 @@ def build(s: Session, cfg: Config, lang: str) -> Site:
     for statement, crisis, incident in rows:
         body_lang = lang if statement.bodies.get(lang) else next(iter(statement.bodies), lang)
         title = f"{cfg.type_name(crisis.type_key, lang)} · {incident.ref or incident.id}"
-        local = statement.published_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        published_at = statement.published_at
+        assert published_at is not None  # written by the move to PUBLISHED (hotline.crisis.commands)
+        local = published_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
         entries.append(Entry(statement.id, title, statement.bodies.get(body_lang, ""), body_lang,
-                             statement.published_at, local))
+                             published_at, local))
     contacts = tuple((c.label.get(lang) or next(iter(c.label.values()), ""), c.number)
                      for c in cfg.section(CrisisSettings).contacts)
     return Site(on, lang, tuple(entries), contacts, cfg.languages)

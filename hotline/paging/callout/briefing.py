@@ -58,9 +58,9 @@ def intro(org: str, reports: Sequence[Report], timezone: str, lang: str) -> list
                   first=clock(first.at, timezone), latest=clock(reports[-1].at, timezone))]
     if danger:
         lines.append(text(lang, "storm_danger", count=danger))
-    said = next((r for r in reports if r.transcript), None)
-    if said:
-        lines.append(text(lang, "report_said", ref=spoken_digits(said.ref), transcript=said.transcript))
+    transcribed = next((r for r in reports if r.transcript), None)
+    if transcribed:
+        lines.append(text(lang, "report_said", ref=spoken_digits(transcribed.ref), transcript=transcribed.transcript))
     return lines
 
 

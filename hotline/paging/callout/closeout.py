@@ -18,9 +18,10 @@ from twilio.twiml.voice_response import VoiceResponse
 from hotline.base import audit
 from hotline.base.models import AuditEvent, utcnow
 from hotline.base.runtime import get_runtime
+from hotline.base.states import ATTEMPT_LIVE, AttemptState, CalloutState
 from hotline.paging.callout import briefing, sms
 from hotline.paging.callout.phrases import person_language, text, usable
-from hotline.paging.callout.states import AttemptState, CalloutState, set_attempt_state
+from hotline.paging.callout.states import set_attempt_state
 from hotline.paging.models import Attempt, Callout
 from hotline.provider import dialer
 
@@ -86,7 +87,7 @@ def stop_other_calls(callout_id: int, message: Callable[[str], str], now: dateti
         if callout is None:
             return 0
         live = [(a.id, a.call_sid, a.state, person_language(cfg, a.person_key)) for a in callout.attempts
-                if a.state in AttemptState.LIVE and a.call_sid and a.id != callout.accepted_attempt_id]
+                if a.state in ATTEMPT_LIVE and a.call_sid and a.id != callout.accepted_attempt_id]
         drill = callout.drill_id is not None
         for attempt_id, _sid, state, _lang in live:
             if state == AttemptState.ANSWERED:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from hotline.paging.callout.states import AttemptState, CalloutState
+from hotline.base.states import ATTEMPT_LIVE, CALLOUT_TERMINAL, AttemptState, CalloutState
 from hotline.rotas.policy import OncallSettings
 from hotline.rotas.resolve import Contact
 
@@ -102,11 +102,11 @@ def _round_contacts(contacts: Sequence[Contact], rnd: int, settings: OncallSetti
 
 def next_action(callout_state: str, contacts: Sequence[Contact], attempts: Sequence[AttemptView],
                 now: datetime, settings: OncallSettings) -> Action:
-    if callout_state in CalloutState.TERMINAL:
+    if callout_state in CALLOUT_TERMINAL:
         return Done(callout_state)
     if any(a.outcome == AttemptState.ACCEPTED for a in attempts):
         return Done(CalloutState.ACCEPTED)
-    live = [a for a in attempts if a.outcome is None and a.state in AttemptState.LIVE]
+    live = [a for a in attempts if a.outcome is None and a.state in ATTEMPT_LIVE]
     if live:
         current = max(live, key=lambda a: (a.round, a.step))
         until = deadline(current, settings)

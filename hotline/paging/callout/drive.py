@@ -15,17 +15,19 @@ tests run scheduled work immediately, as if its time had come).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
 from hotline.base.metrics import CALLOUT_FIRST_DIAL_SECONDS, observe_since
 from hotline.base.models import utcnow
 from hotline.base.runtime import get_runtime
-from hotline.base.states import AttemptState, CalloutState
+from hotline.base.states import CALLOUT_ACTIVE, AttemptState
 from hotline.drills.gate import injected_outage
 from hotline.paging.callout import links
 from hotline.paging.callout.decide import (
@@ -106,10 +108,11 @@ def claim_placement(s: Session, attempt_id: int, now: datetime) -> bool:
     convergence cycle may both get here)."""
     table = Attempt.__table__
     stale = now - timedelta(seconds=CLAIM_SECONDS)
-    result = s.execute(update(table).where(
+    # An UPDATE through the session gives a CursorResult; SQLAlchemy's types promise only Result.
+    result = cast(CursorResult[Any], s.execute(update(table).where(
         table.c.id == attempt_id, table.c.state == AttemptState.QUEUED, table.c.call_sid.is_(None),
-        table.c.placing_at.is_(None) | (table.c.placing_at < stale)).values(placing_at=now))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+        table.c.placing_at.is_(None) | (table.c.placing_at < stale)).values(placing_at=now)))
+    return bool(result.rowcount)
 
 
 def place(attempt_id: int, now: datetime) -> datetime | None:
@@ -119,7 +122,7 @@ def place(attempt_id: int, now: datetime) -> datetime | None:
     rt, cfg = get_runtime(), get_runtime().config
     with rt.db.session() as s:
         attempt = s.get(Attempt, attempt_id)
-        if attempt is None or attempt.callout.state not in CalloutState.ACTIVE:
+        if attempt is None or attempt.callout.state not in CALLOUT_ACTIVE:
             return now + CALLBACK_GRACE
         if attempt.state != AttemptState.QUEUED or attempt.call_sid:
             return now + timedelta(seconds=attempt.ring_timeout) + CALLBACK_GRACE
@@ -148,7 +151,7 @@ def place(attempt_id: int, now: datetime) -> datetime | None:
         record_call_placed(s, attempt_id, sid, now)
         attempt = s.get(Attempt, attempt_id)
         assert attempt is not None
-        still_active = attempt.callout.state in CalloutState.ACTIVE
+        still_active = attempt.callout.state in CALLOUT_ACTIVE
         if not any(a.call_sid for a in attempt.callout.attempts if a.id != attempt_id):
             observe_since(CALLOUT_FIRST_DIAL_SECONDS, attempt.callout.created_at, utcnow())
         _audit(s, attempt_id, "callout.dialed", call_sid=sid, phone=attempt.phone)
@@ -176,7 +179,7 @@ def _platform_failure(attempt_id: int, tries: int, exc: dialer.DialerError, now:
     return retry_at
 
 
-def _audit(s: Session, attempt_id: int, kind: str, **detail: object) -> None:
+def _audit(s: Session, attempt_id: int, kind: str, **detail: Any) -> None:
     attempt = s.get(Attempt, attempt_id)
     if attempt is None:
         return
@@ -185,8 +188,8 @@ def _audit(s: Session, attempt_id: int, kind: str, **detail: object) -> None:
                      person=attempt.person_key, round=attempt.round, step=attempt.step, **detail)
 
 
-def _quietly(fn: object, *args: object) -> None:
+def _quietly(fn: Callable[..., object], *args: object) -> None:
     try:
-        fn(*args)  # type: ignore[operator]
+        fn(*args)
     except dialer.DialerError as exc:
         log.warning("could not stop call %s: %s", args, exc.describe())

@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 
 from hotline.base import audit
 from hotline.base.metrics import CALLOUT_ACCEPT_SECONDS, observe_since
+from hotline.base.states import ATTEMPT_VERDICTS, CALLOUT_ACTIVE, AttemptState, CalloutState
 from hotline.paging.callout.states import (
-    AttemptState,
-    CalloutState,
     CallStatus,
     Event,
     KeyPress,
@@ -83,7 +82,7 @@ def _status(session: Session, attempt: Attempt, event: CallStatus, now: datetime
         extra["twilio_error"] = event.error
     applied = False
     for state in attempt_path(attempt.state, event):
-        fields = extra if state == AttemptState.ANSWERED or state in AttemptState.VERDICTS else {}
+        fields = extra if state == AttemptState.ANSWERED or state in ATTEMPT_VERDICTS else {}
         applied = set_attempt_state(session, attempt.id, state, now, **fields) or applied
     session.refresh(attempt)
     callout = attempt.callout
@@ -91,10 +90,10 @@ def _status(session: Session, attempt: Attempt, event: CallStatus, now: datetime
     verdict_now = applied and not had_verdict and attempt.outcome is not None
     if verdict_now:
         audit_attempt(session, callout, attempt)
-    advance = verdict_now and callout.state in CalloutState.ACTIVE
+    advance = verdict_now and callout.state in CALLOUT_ACTIVE
     followup = NextStep.NONE
     if applied and attempt.state == AttemptState.ANSWERED:
-        followup = NextStep.PROMPT if callout.state in CalloutState.ACTIVE else NextStep.TOO_LATE
+        followup = NextStep.PROMPT if callout.state in CALLOUT_ACTIVE else NextStep.TOO_LATE
     elif applied and attempt.state == AttemptState.MACHINE:
         followup = NextStep.HANG_UP
     return Received(applied, followup, advance, attempt.id, callout.id, _handled_message(callout))
@@ -114,7 +113,7 @@ def _key(session: Session, attempt: Attempt, event: KeyPress, now: datetime) -> 
     session.refresh(callout)
     if applied:
         audit_attempt(session, callout, attempt)
-    return Received(applied, NextStep.DECLINED, applied and callout.state in CalloutState.ACTIVE,
+    return Received(applied, NextStep.DECLINED, applied and callout.state in CALLOUT_ACTIVE,
                     attempt.id, callout.id)
 
 

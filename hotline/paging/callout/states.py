@@ -21,7 +21,15 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from hotline.base.state_machine import IllegalTransition, Machine
-from hotline.base.states import AttemptState, CalloutState
+from hotline.base.states import (
+    ATTEMPT_AFTER_ANSWER,
+    ATTEMPT_ENDED,
+    ATTEMPT_LIVE,
+    ATTEMPT_VERDICTS,
+    CALLOUT_TERMINAL,
+    AttemptState,
+    CalloutState,
+)
 from hotline.paging.callout.phrases import MENU_KEYS, Key
 from hotline.paging.models import Attempt, Callout
 
@@ -46,11 +54,11 @@ ATTEMPT_TRANSITIONS: dict[str, tuple[str, ...]] = {
     A.NO_KEY: (A.COMPLETED,),
     A.MACHINE: (A.COMPLETED,),
     A.TOO_LATE: (A.COMPLETED,),
-    **{s: () for s in A.ENDED},
+    **{s: () for s in ATTEMPT_ENDED},
 }
 # How far along the life of a call a state is; an event for a lower or equal rank is stale.
-ATTEMPT_RANK = {A.QUEUED: 0, A.RINGING: 1, A.ANSWERED: 2, **{s: 3 for s in A.AFTER_ANSWER},
-                **{s: 4 for s in A.ENDED}}
+ATTEMPT_RANK: dict[str, int] = {A.QUEUED: 0, A.RINGING: 1, A.ANSWERED: 2, **{s: 3 for s in ATTEMPT_AFTER_ANSWER},
+                              **{s: 4 for s in ATTEMPT_ENDED}}
 
 
 # --- Twilio vocabulary -------------------------------------------------------------------
@@ -109,12 +117,12 @@ def attempt_path(current: str, status: CallStatus) -> list[str]:
     machine = (status.answered_by or "").lower() in MACHINE_ANSWERS
     if target == A.ANSWERED and machine:
         target = A.MACHINE
-    if target == A.COMPLETED and current in A.LIVE:
+    if target == A.COMPLETED and current in ATTEMPT_LIVE:
         path = [A.ANSWERED] if current != A.ANSWERED else []
         return [*path, A.MACHINE if machine else A.NO_KEY, A.COMPLETED]
     if ATTEMPT_RANK[target] <= ATTEMPT_RANK[current]:
         return []
-    if current in A.AFTER_ANSWER and target != A.COMPLETED:
+    if current in ATTEMPT_AFTER_ANSWER and target != A.COMPLETED:
         return []  # the verdict proves the call was answered; a contradicting status is stale
     return [target]
 
@@ -123,11 +131,11 @@ def attempt_path(current: str, status: CallStatus) -> list[str]:
 
 # A callout refused a move it already made, or one after its end, is late news, not a bug.
 CALLOUT = Machine("callout", Callout, CALLOUT_TRANSITIONS, touched="updated_at",
-                  stale=lambda current, to: current == to or current in CalloutState.TERMINAL)
+                  stale=lambda current, to: current == to or current in CALLOUT_TERMINAL)
 # An attempt's event for a state it has passed (by rank) is stale: a late or repeated callback.
 ATTEMPT = Machine("attempt", Attempt, ATTEMPT_TRANSITIONS,
                   stale=lambda current, to: ATTEMPT_RANK[to] <= ATTEMPT_RANK[current])
-_STAMPS = {A.RINGING: "ring_started_at", A.ANSWERED: "answered_at"}
+_STAMPS: dict[str, str] = {A.RINGING: "ring_started_at", A.ANSWERED: "answered_at"}
 
 
 def set_callout_state(session: Session, callout_id: int, to: str, now: datetime, **fields: Any) -> bool:
@@ -138,11 +146,11 @@ def set_callout_state(session: Session, callout_id: int, to: str, now: datetime,
 def set_attempt_state(session: Session, attempt_id: int, to: str, now: datetime, **fields: Any) -> bool:
     """Move an attempt to `to`; records the verdict and end time the first time they are known."""
     values: dict[str, Any] = dict(fields)
-    if to in A.VERDICTS:
+    if to in ATTEMPT_VERDICTS:
         values["outcome"] = to
     if not ATTEMPT.move(session, attempt_id, to, now=now, values=values):
         return False
-    stamp = _STAMPS.get(to) or ("ended_at" if to in A.VERDICTS or to in A.ENDED else None)
+    stamp = _STAMPS.get(to) or ("ended_at" if to in ATTEMPT_VERDICTS or to in ATTEMPT_ENDED else None)
     if stamp:
         table = Attempt.__table__
         session.execute(update(table).where(table.c.id == attempt_id, table.c[stamp].is_(None)).values({stamp: now}))

@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from hotline.base import audit
 from hotline.base.config import Person
+from hotline.base.states import ATTEMPT_LIVE, CALLOUT_ACTIVE, AttemptState, CalloutState
 from hotline.drills import gate as drills
 from hotline.paging.callout.decide import (
     Action,
@@ -30,7 +32,7 @@ from hotline.paging.callout.decide import (
     Wait,
     next_action,
 )
-from hotline.paging.callout.states import AttemptState, CalloutState, set_attempt_state, set_callout_state
+from hotline.paging.callout.states import set_attempt_state, set_callout_state
 from hotline.paging.models import Attempt, Callout, callout_incidents
 from hotline.rotas.policy import OncallSettings, Override, Policy, Step
 from hotline.rotas.resolve import Contact, resolve_contacts
@@ -67,7 +69,7 @@ def paging_callout(session: Session, incident_id: int) -> Callout | None:
     return session.execute(
         select(Callout).join(callout_incidents)
         .where(callout_incidents.c.incident_id == incident_id, callout_incidents.c.active,
-               Callout.state.in_(CalloutState.ACTIVE))
+               Callout.state.in_(CALLOUT_ACTIVE))
     ).scalar_one_or_none()
 
 
@@ -85,9 +87,9 @@ def link_incident(session: Session, callout_id: int, incident_id: int) -> bool:
     link = callout_incidents.c
     try:
         with session.begin_nested():
-            revived = session.execute(update(callout_incidents).where(
+            revived = cast(CursorResult[Any], session.execute(update(callout_incidents).where(
                 link.callout_id == callout_id, link.incident_id == incident_id, ~link.active)
-                .values(active=True)).rowcount
+                .values(active=True))).rowcount
             if not revived:
                 session.execute(callout_incidents.insert(), [{"callout_id": callout_id, "incident_id": incident_id,
                                                               "active": True}])
@@ -214,7 +216,7 @@ def record_dial_failed(session: Session, attempt_id: int, error: str, now: datet
 def abandon_attempt(session: Session, attempt_id: int, reason: str, now: datetime) -> bool:
     """For `Reconcile` when Twilio cannot say what happened: count the call as failed."""
     attempt = session.get(Attempt, attempt_id)
-    if attempt is None or attempt.state not in AttemptState.LIVE:
+    if attempt is None or attempt.state not in ATTEMPT_LIVE:
         return False
     target = AttemptState.NO_KEY if attempt.state == AttemptState.ANSWERED else AttemptState.FAILED
     return set_attempt_state(session, attempt_id, target, now, twilio_error=reason[:2000])

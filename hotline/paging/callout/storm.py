@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
-from hotline.base.states import CalloutState
+from hotline.base.states import CALLOUT_ACTIVE, CalloutState
 from hotline.paging.callout.store import link_incident, paging_callout, responsible_callout_id
 from hotline.paging.models import Callout, callout_incidents
 from hotline.rotas.policy import OncallSettings
@@ -27,7 +27,7 @@ def close_storm_windows(session: Session, type_key: str, settings: OncallSetting
     since = now - timedelta(minutes=settings.storm_window_minutes)
     session.execute(update(Callout).where(
         Callout.storm_type == type_key,
-        (Callout.created_at < since) | Callout.state.not_in(CalloutState.ACTIVE)).values(storm_type=None))
+        (Callout.created_at < since) | Callout.state.not_in(CALLOUT_ACTIVE)).values(storm_type=None))
 
 
 def storm_key(type_key: str, drill_id: int | None) -> str:

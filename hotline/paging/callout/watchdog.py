@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from hotline.base import audit
 from hotline.base.runtime import get_runtime
+from hotline.base.states import ATTEMPT_LIVE, AttemptState
 from hotline.paging.callout.decide import PLACE_BACKOFF
 from hotline.paging.callout.receive import receive
-from hotline.paging.callout.states import AttemptState, CallStatus
+from hotline.paging.callout.states import CallStatus
 from hotline.paging.callout.store import abandon_attempt
 from hotline.paging.models import Attempt
 from hotline.provider import dialer
@@ -32,7 +33,7 @@ def settle_quiet_attempt(attempt_id: int, now: datetime) -> bool | None:
     db = get_runtime().db
     with db.session() as s:
         attempt = s.get(Attempt, attempt_id)
-        if attempt is None or attempt.outcome is not None or attempt.state not in AttemptState.LIVE:
+        if attempt is None or attempt.outcome is not None or attempt.state not in ATTEMPT_LIVE:
             return True
         sid, state, tries = attempt.call_sid, attempt.state, attempt.place_tries
     if sid is None:

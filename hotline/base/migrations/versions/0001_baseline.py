@@ -11,6 +11,8 @@ Create Date: 2026-11-28
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -22,7 +24,7 @@ depends_on = None
 UTC_TIME = sa.DateTime(timezone=True)
 
 
-def _time(name: str, nullable: bool = True) -> sa.Column:
+def _time(name: str, nullable: bool = True) -> sa.Column[datetime]:
     return sa.Column(name, UTC_TIME, nullable=nullable)
 
 
