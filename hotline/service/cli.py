@@ -124,7 +124,7 @@ def cmd_fallback_twiml(argv: list[str]) -> int:
     from hotline.ivr.fallback import twiml_bin
 
     cfg = _config_or_exit()
-    print(twiml_bin(cfg.public_url, cfg.record_max_seconds))
+    print(twiml_bin(cfg.public_url, cfg.record_max_seconds, cfg.voices))
     return 0
 
 
