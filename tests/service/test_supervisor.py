@@ -48,6 +48,22 @@ def test_a_second_start_refuses_in_one_line_and_touches_nothing(hotline: RunPy):
     assert hotline.healthy()
 
 
+def test_commands_beside_a_running_hotline_act_on_its_redis_and_its_sim(hotline: RunPy):
+    """Its embedded Redis and its sim are named only in run.json: a tabletop drill starts (the
+    command knows the hotline plays Twilio with the sim) and stopping its paging queues the job
+    that ends the calls, where it used to end in a traceback ("no Redis URL")."""
+    started = hotline.run("drill", "create", "--kind", "tabletop", "--type", "other", "--participants", "chen",
+                          "--start")
+    assert started.returncode == 0, started.stdout + started.stderr
+    ref = started.stdout.split("started: report ", 1)[1].split()[0]
+    wait_until(lambda: ref in hotline.run("callout", "list", "--drills").stdout, 60, "the drill report paged")
+    stopped = hotline.run("callout", "stop", ref, "--reason", "checked on site")
+    assert stopped.returncode == 0 and "Traceback" not in stopped.stdout + stopped.stderr, stopped.stderr
+    assert stopped.stdout.startswith(f"report {ref}: ") and "convergence cycle" not in stopped.stdout
+    drill_id = started.stdout.split("drill ", 1)[1].split()[0]
+    assert hotline.run("drill", "stop", drill_id).returncode == 0
+
+
 def test_killed_children_are_restarted_counted_and_work_resumes(hotline: RunPy):
     for child in ("redis", "callout-worker", "recordings-1"):
         victim = hotline.program(child)
