@@ -123,13 +123,28 @@ def test_a_flow_name_typo_is_one_line_and_exit_2(tmp_path: Path):
 
 
 def test_a_port_in_use_is_one_line_naming_it_and_exit_2(tmp_path: Path):
+    """The port it suggests is free: with the next one busy too (a running sim, say), it skips it."""
     h = RunPy(tmp_path)
     port = int(h.url.rsplit(":", 1)[1])
-    with socket.socket() as s:
+    with socket.socket() as s, socket.socket() as neighbour:
         s.bind(("127.0.0.1", port))
         s.listen()
+        neighbour.bind(("127.0.0.1", port + 1))
+        neighbour.listen()
         line = _one_line_exit_2(h)
     assert f"port {port} is already in use" in line and "HOTLINE_PUBLIC_URL" in line
+    suggested = int(line.split("HOTLINE_PUBLIC_URL=http://127.0.0.1:", 1)[1].split()[0])
+    assert suggested > port + 1  # not the busy neighbour
+
+
+def test_a_busy_sim_port_is_one_line_and_exit_2(tmp_path: Path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        busy = s.getsockname()[1]
+        h = RunPy(tmp_path, env={"HOTLINE_SIM_PORT": str(busy)})
+        line = _one_line_exit_2(h)
+    assert f"port {busy} is already in use" in line and "HOTLINE_SIM_PORT=" in line
 
 
 def test_a_config_error_is_reported_at_its_root_in_one_line(tmp_path: Path):
