@@ -78,8 +78,11 @@ def test_resolving_one_storm_incident_keeps_paging_the_others(h: Hotline) -> Non
     ids = storm(h, 3)
     chen = e2e.next_call(h, CHEN)
     chen.expect_status("ringing")
-    callout = h.wait_for(lambda: (c := e2e.callout_of(h, ids[0])) and {i.id for i in c.incidents} == set(ids) and c,
-                         what="the storm's one callout covering all three reports")
+    h.wait_for(lambda: (c := e2e.callout_of(h, ids[0])) and {i.id for i in c.incidents} == set(ids),
+               what="the storm's one callout covering all three reports")
+    # Read again: on SQLite each SELECT sees the latest commit, so the probe may have read the callout
+    # row (storm not yet set) before its incidents, which the join that sets `storm` committed with.
+    callout = e2e.callout_of(h, ids[0])
     assert callout.storm
     # The operator resolves the first report by phone (the same command the operator menu uses).
     from hotline.paging import commands, jobs
