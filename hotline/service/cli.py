@@ -98,6 +98,9 @@ def cmd_check(argv: list[str]) -> int:
     print(f"  hotline numbers: {', '.join(cfg.numbers)}")
     print(f"  public URL: {cfg.public_url}")
     print(f"  languages: {', '.join(cfg.languages)}")
+    said = {lang: cfg.voices.say(lang) for lang in cfg.languages}
+    print("  <Say> voices (Twilio documents each pair): "
+          + ", ".join(f"{lang} {v['voice']} (language={v['language']})" for lang, v in said.items()))
     twilio = f"account {cfg.twilio.account_sid}" if cfg.twilio.configured else "not configured (sim)"
     print(f"  Twilio: {twilio}")
     menu = flow.nodes[flow.start]
