@@ -100,6 +100,9 @@ def test_fallback_twiml_for_a_twiml_bin_records_and_ends_without_our_server(tmp_
     root = ET.fromstring(out.stdout)
     verbs = [child.tag for child in root]
     assert verbs[:2] == ["Say", "Say"] and "Record" in verbs
+    # Twilio speaks the Bin itself: each <Say> names a voice its table lists for the language
+    assert [(say.get("voice"), say.get("language")) for say in root.findall("Say")] == [
+        ("Google.cmn-TW-Standard-A", "cmn-TW"), ("Polly.Joanna-Neural", "en-US")]
     record = root.find("Record")
     assert record.get("finishOnKey") == "#" and record.get("maxLength") == "180"
     assert record.get("action", "").startswith("https://twimlets.com/echo?Twiml=")  # no loop back into the Bin
