@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim import audio
+from sim import audio, voices
 from sim.callstate import CallStatus
 from sim.masking import is_secret, mask_typed_ahead
 from sim.runner import CallEnded, NextDoc, verb
@@ -32,8 +32,14 @@ def _loops(item: Verb) -> tuple[int, bool]:
 
 @verb("Say")
 def say(run: CallRunner, item: Verb, in_gather: bool = False) -> NextDoc | None:
-    language = item.attr("language", "en-US")
-    voice = item.attr("voice", "man")
+    """A voice/language pair Twilio does not document (sim/voices.py) plays nothing: warning 13511."""
+    language = item.attr("language", voices.DEFAULT_LANGUAGE) or voices.DEFAULT_LANGUAGE
+    voice = item.attr("voice", voices.DEFAULT_VOICE) or voices.DEFAULT_VOICE
+    refused = voices.problem(voice, language)
+    if refused:
+        run.log("error", code=voices.WARN_INVALID_VOICE, message=refused, verb="Say", text=item.text, voice=voice,
+                language=language, url=run.doc_url)
+        return None
     seconds = audio.say_duration(item.text)
     loops, forever = _loops(item)
     for index in range(loops):

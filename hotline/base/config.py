@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hotline.base.config_errors import ConfigError as ConfigError  # re-exported: callers catch it from here
 from hotline.base.config_errors import ConfigProblem as ConfigProblem
+from hotline.base.config_keys import unknown_keys
 from hotline.base.phone import to_e164
 from hotline.base.pins import hash_pin
+from hotline.base.voices import Voices, choose, default_voices
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: config.toml, ivr_flows/, data/
 DEFAULT_CONFIG = ROOT / "config.toml"
@@ -91,6 +93,7 @@ class Config:
     pin_hashes: dict[str, str] = field(repr=False, default_factory=dict)  # from HOTLINE_*_PIN
     trusted_proxies: int = 0  # [web]: reverse-proxy hops whose X-Forwarded-* headers are believed
     trust_verified_caller_id: bool = False  # [security]: a STIR/SHAKEN "A" caller ID counts as a PIN
+    voices: Voices = field(default_factory=default_voices)  # [hotline] voices: every <Say> carries one
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -197,6 +200,9 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
     flow = c.get("hotline.flow", str, "default")
     lifeline_raw = c.get("hotline.lifeline_number", str, "")
     lifeline = c.number("hotline.lifeline_number", lifeline_raw, region) if lifeline_raw else None
+    voices, voice_problems = choose(c.get("hotline.voices", dict, {}), languages)
+    for key, value, fix in voice_problems:
+        c.problem(key, value, fix)
     max_len = c.get("hotline.record_max_seconds", int, 180)
     if not 10 <= max_len <= 3600:
         c.problem("hotline.record_max_seconds", max_len, "use a value between 10 and 3600 seconds")
@@ -245,9 +251,11 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
         redis_url=redis_url, database_url=database_url or f"sqlite:///{data_dir / 'hotline.db'}",
         data_dir=data_dir, recordings_dir=recordings_dir, flows_dir=flows_dir, raw=raw,
         pin_hashes=_env_pins(c, env), trusted_proxies=trusted_proxies, trust_verified_caller_id=trust_stir,
+        voices=voices,
     )
     extras, more = _extension_sections(cfg, file)
     c.problems.extend(more)
+    c.problems.extend(unknown_keys(file, raw, _feature_tables()))
     if c.problems:
         raise ConfigError(c.problems)
     return cfg.with_overrides(extras=extras)
@@ -334,6 +342,12 @@ def _sites(c: _Checker) -> dict[str, str]:
             continue
         out[code] = name
     return out
+
+
+def _feature_tables() -> frozenset[str]:
+    from hotline.base.registry import registry
+
+    return registry().tables
 
 
 def _extension_sections(cfg: Config, file: str) -> tuple[dict[str, Any], list[ConfigProblem]]:

@@ -66,6 +66,8 @@ def take_lease(s: Session, name: str, holder: str, now: datetime, seconds: int =
         .values(holder=holder, expires_at=expires))).rowcount
     if moved:
         return True
+    if held is not None:  # another holder's lease, still running: inserting it again can only fail
+        return False
     try:
         with s.begin_nested():
             s.add(Lease(name=name, holder=holder, expires_at=expires))

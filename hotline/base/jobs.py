@@ -28,7 +28,7 @@ from rq.queue import Queue
 from hotline.base.lifecycle import Outcome
 from hotline.base.log_context import about
 from hotline.base.registry import RegistryError, registry
-from hotline.base.runtime import get_runtime
+from hotline.base.runtime import NoRedis, get_runtime
 
 log = logging.getLogger("hotline.jobs")
 WEEK = 7 * 86400
@@ -103,6 +103,9 @@ def dispatch(followups: Iterable[Followup]) -> bool:
             raise RegistryError(f"no feature carries out the follow-up {f!r}")
         try:
             handler(f)
+        except NoRedis:  # nothing to queue in: expected in a command run while no hotline runs
+            ok = False
+            log.info("no Redis to queue %s in; the convergence cycle will do it", f)
         except (RedisError, OSError) as exc:
             ok = False
             log.warning("could not queue %s (%s); the convergence cycle will do it", f, exc)
@@ -115,11 +118,15 @@ def dispatch(followups: Iterable[Followup]) -> bool:
 def run(command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Outcome:
     """Carry out one command in its own transaction, then queue what it asks for. The log lines
     of a command about one incident name it (hotline.base.log_context)."""
+    return run_and_queue(command, *args, **kwargs)[0]
+
+
+def run_and_queue(command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> tuple[Outcome, bool]:
+    """`run`, and whether every follow-up was queued (False: the convergence cycle does the rest)."""
     with about(_incident_argument(command, args, kwargs)):
         with get_runtime().db.session() as s:
             out = command(s, *args, **kwargs)
-        dispatch(out.then)
-        return out
+        return out, dispatch(out.then)
 
 
 def _incident_argument(command: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:

@@ -23,6 +23,11 @@ T = TypeVar("T")
 QUEUES = ("callout", "recordings", "transcribe", "default", "broadcasts")
 
 
+class NoRedis(RuntimeError):
+    """This process has no Redis to queue work in (a command run with no hotline running for its
+    data dir): the convergence cycle does the work from the database instead."""
+
+
 @dataclass
 class Runtime:
     config: Config
@@ -36,7 +41,7 @@ class Runtime:
     @cached_property
     def redis(self) -> Redis:
         if not self.config.redis_url:
-            raise RuntimeError("no Redis URL: start through run.py (embedded Redis) or set REDIS_URL")
+            raise NoRedis("no Redis URL: start through run.py (embedded Redis) or set REDIS_URL")
         return Redis.from_url(self.config.redis_url)
 
     def queue(self, name: str) -> Queue:

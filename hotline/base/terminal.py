@@ -23,8 +23,11 @@ def act_on_report(out: TextIO, ref: str, command: Callable[[int], tuple[Any, ...
         print(f"no report with reference {ref}", file=out)
         return 1
     fn, *rest = command(incident_id)
-    result = jobs.run(fn, *rest)
+    result, queued = jobs.run_and_queue(fn, *rest)
     print(f"report {ref}: {result.message or result.code}", file=out)
+    if not queued:
+        print("  what follows (ending calls, paging) is done by the hotline's convergence cycle: within seconds "
+              "while `python3 run.py` runs, else when it starts", file=out)
     return 0 if result.ok else 1
 
 

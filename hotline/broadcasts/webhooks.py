@@ -57,8 +57,9 @@ def sms_status() -> Response:
 
 
 def _say(target: VoiceResponse | Gather, words: str, lang: str) -> None:
-    """One <Say> in the listener's language. (Per-language voices from config (#23) plug in here.)"""
-    target.say(words, language=lang)
+    """One <Say> in the listener's language, in the voice config.toml chooses for it (`[hotline] voices`:
+    one Twilio documents for that language, `hotline.base.voices`)."""
+    target.say(words, **_cfg().voices.say(lang))
 
 
 def _call_context(delivery_id: int) -> tuple[Recipient, Broadcast] | None:

@@ -17,6 +17,7 @@ from flask import Flask, g
 
 from hotline.base.config import Config
 from hotline.console import dashboard, errors, export, headers, health, incident, prompts, simphone
+from hotline.transcribe.coverage import fix_command
 from hotline.web import auth, i18n
 from hotline.web.keys import first_run_token, secret_key
 from hotline.web.settings import ConsoleSettings
@@ -70,4 +71,4 @@ def register(app: Flask) -> None:
                 "when": when, "language_name": language_name,
                 "type_name": lambda key: cfg.type_name(key, g.get("lang", cfg.default_language)),
                 "sim_on": cfg.twilio.sim_mode, "lang": g.get("lang", "zh-TW"),
-                "people": cfg.people}
+                "people": cfg.people, "transcription_fix": fix_command}

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from hotline.base import worker_facts
 from hotline.base.runtime import QUEUES, get_runtime
 from hotline.console import queries
+from hotline.transcribe.coverage import coverage
 from hotline.transcribe.settings import TranscribeSettings
 from hotline.web.auth import guard
 from hotline.web.i18n import N_, gettext
@@ -80,12 +81,21 @@ def models_verdict(configured: list[str], loaded: list[dict[str, str] | None]) -
     return [lang for lang in configured if lang not in ready]
 
 
+def uncovered(settings: TranscribeSettings, languages: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The hotline's languages whose recordings will not be transcribed, each with the one command
+    that fixes it (the sentence `run.py models list` says, hotline.transcribe.coverage)."""
+    found = [coverage(settings, lang) for lang in languages]
+    return [{"language": c.language, "broken": c.spec is not None, "command": c.fix} for c in found if not c.ok]
+
+
 def _models() -> dict[str, Any]:
     """Configured models, whether each is on disk, and which worker has it loaded: a model only
-    on disk transcribes nothing."""
-    settings = get_runtime().config.section(TranscribeSettings)
+    on disk transcribes nothing. And the hotline languages nothing transcribes, with the fix."""
+    cfg = get_runtime().config
+    settings = cfg.section(TranscribeSettings)
+    missing_languages = uncovered(settings, cfg.languages)
     if not settings.models:
-        return {"configured": {}, "state": "off", "note": None}
+        return {"configured": {}, "state": "off", "note": None, "uncovered": missing_languages}
     models = {}
     for lang, spec in settings.models.items():
         try:
@@ -99,9 +109,9 @@ def _models() -> dict[str, Any]:
         models[lang]["loaded_by"] = [w["label"] for w in workers.get("workers", [])
                                      if (w.get("models") or {}).get(lang) == "ok"]
     if missing:
-        return {"ok": False, "configured": models, "missing": missing,
+        return {"ok": False, "configured": models, "missing": missing, "uncovered": missing_languages,
                 "error": N_("Transcription is configured, but no running worker has loaded the model.")}
-    return {"configured": models}
+    return {"configured": models, "uncovered": missing_languages}
 
 
 def report() -> dict[str, Any]:

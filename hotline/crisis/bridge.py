@@ -14,7 +14,7 @@ from hotline.crisis import links, phrases
 
 
 def join(r: VoiceResponse, cfg: Config, crisis_id: int, person: str, lang: str) -> VoiceResponse:
-    r.say(phrases.text(lang, "joining"), language=lang)
+    r.say(phrases.text(lang, "joining"), **cfg.voices.say(lang))
     dial = r.dial()
     dial.conference(links.bridge_name(crisis_id), status_callback=links.bridge_hook(cfg, crisis_id, person),
                     status_callback_event="start end join leave", status_callback_method="POST",

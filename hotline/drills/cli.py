@@ -24,6 +24,7 @@ from hotline.drills import report as drill_report
 from hotline.drills.models import Drill, DrillKind, DrillState
 from hotline.drills.settings import DrillSettings, check_scenario
 from hotline.rotas.coverage import check as coverage_check
+from hotline.rotas.models import stored_overrides
 from hotline.rotas.policy import OncallSettings
 
 
@@ -64,9 +65,9 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     args = _parser().parse_args(argv)
     rt = get_runtime()
     cfg = rt.config
+    create_schema(rt.db.engine)
     if args.command == "coverage":
         return _coverage(cfg, args.weeks, out)
-    create_schema(rt.db.engine)
     actor = Actor(_user(), Channel.CLI)
     if args.command == "create":
         return _create(cfg, args, actor, out)
@@ -156,9 +157,12 @@ def _report(cfg: Config, drill_id: int, as_csv: bool, out: TextIO) -> int:
 
 
 def _coverage(cfg: Config, weeks: int, out: TextIO) -> int:
+    """With the overrides made in the console too: paging rings whom they name."""
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    with get_runtime().db.session() as s:
+        overrides = stored_overrides(s, start)
     gaps, checks = coverage_check(cfg.section(OncallSettings), cfg.people, cfg.incident_types, cfg.languages, start,
-                                  weeks)
+                                  weeks, overrides=overrides)
     for gap in gaps:
         print(gap, file=out)
     print(f"{checks} checks over {weeks} weeks x {len(cfg.incident_types)} types: "

@@ -11,7 +11,9 @@ The rules, written once (the incident rules in `commands` apply to drill inciden
 3. Tabletop and simulation drills place no real calls: they run only where the sim plays Twilio
    (participants use the browser phones; a simulation's phones follow their script).
 4. Every drill ends: when all its reports are taken (finished), when a person stops or finishes
-   it, or at its time limit (`max_minutes`), so a forgotten drill cannot page for ever.
+   it, or at its time limit (`max_minutes`), so a forgotten drill cannot page for ever. A tabletop
+   drill is the exception to the first: its facilitator goes on injecting events after the first
+   report is taken, so it ends when they finish it, or at its time limit.
 5. A surprise is planned and started by the convergence cycle, which holds a database lease, so
    it starts exactly once across workers, at a minute picked at random inside its window.
 """
@@ -272,7 +274,7 @@ def _advance(drill_id: int, cfg: Config, now: datetime) -> list[str]:
         out = run(end, drill_id, DrillState.STOPPED, system, f"time limit of {drill.max_minutes} minutes", now)
     elif callers:
         out = run(_scripted_report, drill_id, str(callers[0].get("text", "")), now)
-    elif settled:
+    elif settled and drill.kind != DrillKind.TABLETOP:  # a tabletop is the facilitator's to finish (rule 4)
         out = run(end, drill_id, DrillState.FINISHED, system, "every report was taken", now)
     else:
         return []

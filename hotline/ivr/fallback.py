@@ -5,6 +5,8 @@ It depends on nothing but the public URL and the posted form: no database, no Re
 file. The caller's number travels with the message: `From` (or, when it is withheld, a callback
 number asked for on the keypad first) goes into the signed Record action and recording-status
 URLs as `from` / `cb`, so whoever files the message can put it on the incident.
+Every <Say> carries a voice Twilio documents for its language: the configured ones when the
+caller passes them, else the table's defaults (`hotline.base.voices`), which need no config.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 from twilio.twiml.voice_response import VoiceResponse
+
+from hotline.base.voices import Voices, default_voices
 
 FALLBACK_TEXTS = {
     "zh-TW": "這裡是緊急通報專線。嗶聲後請說明發生了什麼事、在哪裡，以及您的回電號碼。說完請按井字鍵。",
@@ -27,35 +31,38 @@ REFERENCE = {"zh-TW": "您的通報編號是 {ref}。", "en-US": "Your report nu
 SOURCES = ("fallback", "safe")  # VoiceFallbackUrl, or the apology after an error in our webhook
 
 
-def twiml_bin(public_url: str, max_length: int = 180) -> str:
+def twiml_bin(public_url: str, max_length: int = 180, voices: Voices | None = None) -> str:
     """For a TwiML Bin: the instructions in every language, a beep; the message is kept.
 
     It still reports the recording to us, but its action is Twilio's echo Twimlet, so the caller
     is thanked even when our server is unreachable (a <Record> with no action would re-request the
     Bin and record again). Twilio keeps the recording either way.
     """
+    voices = voices or default_voices()
     r = VoiceResponse()
     for lang, text in FALLBACK_TEXTS.items():
-        r.say(text, language=lang)
-    r.record(action=_echo(thanks()), **_record_kwargs(public_url, "fallback", max_length, {}))
+        r.say(text, **voices.say(lang))
+    r.record(action=_echo(thanks(voices=voices)), **_record_kwargs(public_url, "fallback", max_length, {}))
     return str(r)
 
 
 def take_message(r: VoiceResponse, public_url: str, source: str, max_length: int, caller: str | None,
-                 callback: str | None, ask_callback: bool = False, instructions: bool = True) -> VoiceResponse:
+                 callback: str | None, ask_callback: bool = False, instructions: bool = True,
+                 voices: Voices | None = None) -> VoiceResponse:
     """Record the caller's message, carrying their number; with `ask_callback` (From withheld)
     first gather a callback number, whose answer comes back to /voice/fallback. `instructions`
     off when the caller was just told what to do (the apology says it)."""
+    voices = voices or default_voices()
     base = public_url.rstrip("/")
     source = source if source in SOURCES else "fallback"
     if ask_callback:
         g = r.gather(action=f"{base}/voice/fallback?{urlencode({'src': source, 'asked': '1'})}", method="POST",
                      timeout=10, finish_on_key="#", action_on_empty_result=True)
         for lang, text in CALLBACK_TEXTS.items():
-            g.say(text, language=lang)
+            g.say(text, **voices.say(lang))
         return r
     for lang, text in FALLBACK_TEXTS.items() if instructions else ():
-        r.say(text, language=lang)
+        r.say(text, **voices.say(lang))
     who = {k: v for k, v in (("from", caller), ("cb", callback)) if v}
     action = "safe-recorded" if source == "safe" else "fallback-recorded"
     r.record(action=f"{base}/voice/{action}" + (f"?{urlencode(who)}" if who else ""),
@@ -71,11 +78,12 @@ def _record_kwargs(base: str, source: str, max_length: int, who: dict[str, str])
                 recording_status_callback_event="completed absent failed")
 
 
-def thanks(ref: str | None = None) -> VoiceResponse:
+def thanks(ref: str | None = None, voices: Voices | None = None) -> VoiceResponse:
     """Thank the caller; with the incident's reference when the database could give it."""
+    voices = voices or default_voices()
     r = VoiceResponse()
     for lang, text in THANKS.items():
-        r.say(text + (REFERENCE[lang].format(ref=" ".join(ref)) if ref else ""), language=lang)
+        r.say(text + (REFERENCE[lang].format(ref=" ".join(ref)) if ref else ""), **voices.say(lang))
     r.hangup()
     return r
 

@@ -92,7 +92,8 @@ class Context:
     region: str = "TW"
     type_codes: dict[str, str] = field(default_factory=dict)  # the main menu's key -> type key
     sites: dict[str, str] = field(default_factory=dict)  # site code -> name
-    open_incidents: tuple[IncidentBrief, ...] = ()
+    open_incidents: tuple[IncidentBrief, ...] = ()  # the newest few, read out one at a time
+    open_count: int = 0  # how many are open in all (said as the count; more than are read out)
     find_incident: Callable[[str], IncidentBrief | None] = lambda ref: None
     review_audio: str | None = None
 
@@ -353,7 +354,8 @@ def _incidents_screen(flow: Flow, node: Node, state: CallState, ctx: Context,
     index = int(state.value or 0) % len(ctx.open_incidents)
     brief = ctx.open_incidents[index]
     header = say(flow, "incident_brief", state.lang, ref=spoken_digits(brief.ref), type=brief.type_name,
-                 status=flow.text("status_" + brief.status, state.lang), count=str(len(ctx.open_incidents)))
+                 status=flow.text("status_" + brief.status, state.lang),
+                 count=str(max(ctx.open_count, len(ctx.open_incidents))))
     lines = tuple(_option_line(flow, o, state.lang, ctx) for o in options)
     return Screen("gather", says + (header,) + lines, replace(state, value=str(index)), num_digits=1,
                   timeout=node.timeout)

@@ -1,4 +1,8 @@
-"""Render the engine's `Screen` as TwiML. The only place that knows TwiML verbs for the IVR."""
+"""Render the engine's `Screen` as TwiML. The only place that knows TwiML verbs for the IVR.
+
+Every <Say> carries the voice chosen for its language (`hotline.base.voices`): without one,
+Twilio's default voice `man` would be asked to speak Chinese, which it does not.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from xml.sax.saxutils import escape
 from twilio.twiml import lower_camel
 from twilio.twiml.voice_response import VoiceResponse
 
+from hotline.base.voices import Voices
 from hotline.ivr.fallback import take_message
 from hotline.ivr.flow_engine import Screen, Utterance
 
@@ -20,7 +25,7 @@ def url(base: str, path: str, query: dict[str, str] | None = None) -> str:
     return f"{base.rstrip('/')}{path}" + (f"?{urlencode(query)}" if query else "")
 
 
-def speak(utterances: Iterable[Utterance], audio_for: AudioFor) -> str:
+def speak(utterances: Iterable[Utterance], audio_for: AudioFor, voices: Voices) -> str:
     """A published recording when there is one, else text-to-speech in the caller's language."""
     out = []
     for u in utterances:
@@ -28,13 +33,14 @@ def speak(utterances: Iterable[Utterance], audio_for: AudioFor) -> str:
         if audio:
             out.append(_verb("Play", audio))
         elif u.text:
-            out.append(_verb("Say", u.text, language=u.lang))
+            out.append(_verb("Say", u.text, **voices.say(u.lang)))
     return "".join(out)
 
 
-def render(screen: Screen, base: str, audio_for: AudioFor, notice: tuple[Utterance, ...] = ()) -> str:
+def render(screen: Screen, base: str, audio_for: AudioFor, notice: tuple[Utterance, ...] = (), *,
+           voices: Voices) -> str:
     """Caller hears: notice, then the node's prompts; a key press interrupts (barge-in)."""
-    says = speak(notice + screen.says, audio_for)
+    says = speak(notice + screen.says, audio_for, voices)
     q = screen.state.query()
     if screen.secret:
         q = {**q, "secret": "1"}  # marks a PIN entry: the sim masks these digits in its logs
@@ -80,10 +86,12 @@ def _value(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def apology(base: str, texts: dict[str, str], max_length: int = 180, caller: str | None = None) -> VoiceResponse:
+def apology(base: str, texts: dict[str, str], voices: Voices, max_length: int = 180,
+            caller: str | None = None) -> VoiceResponse:
     """When anything fails: apologise in every language and still take the caller's message, with
     their number (asked for on the keypad first when caller ID is withheld)."""
     r = VoiceResponse()
     for lang, text in texts.items():
-        r.say(text, language=lang)
-    return take_message(r, base, "safe", max_length, caller, None, ask_callback=caller is None, instructions=False)
+        r.say(text, **voices.say(lang))
+    return take_message(r, base, "safe", max_length, caller, None, ask_callback=caller is None, instructions=False,
+                        voices=voices)

@@ -26,7 +26,7 @@ EMPTY_TWIML = str(VoiceResponse())
 
 def register(app: Flask, cfg: Config) -> None:
     def apology() -> Response:
-        r = twiml.apology(cfg.public_url, FALLBACK_TEXTS, cfg.record_max_seconds)
+        r = twiml.apology(cfg.public_url, FALLBACK_TEXTS, cfg.voices, cfg.record_max_seconds)
         return Response(str(r), status=200, mimetype="text/xml")
 
     @app.after_request

@@ -84,7 +84,7 @@ def _apology() -> Response:
     except Exception:  # noqa: BLE001 - the flow itself may be what broke
         texts = FALLBACK_TEXTS
     caller = caller_number()
-    return xml(twiml.apology(cfg.public_url, texts, cfg.record_max_seconds, caller))
+    return xml(twiml.apology(cfg.public_url, texts, cfg.voices, cfg.record_max_seconds, caller))
 
 
 Render = Callable[[], Response]
@@ -128,7 +128,7 @@ def _respond(u: Unit, state: CallState, notice: tuple[Utterance, ...] = ()) -> R
     if state.node not in flow.nodes:
         state = replace(state, node=flow.start)
     screen = flow_engine.screen(flow, state, context(flow, state, u.s))
-    return lambda: _twiml(twiml.render(screen, _cfg().public_url, _audio_for, notice))
+    return lambda: _twiml(twiml.render(screen, _cfg().public_url, _audio_for, notice, voices=_cfg().voices))
 
 
 @bp.post("/incoming")
@@ -181,7 +181,8 @@ def dial_done(u: Unit, state: CallState) -> Render:
                  call_sid=request.form.get("CallSid"))
     if outcome.fields.get("hangup"):
         screen = flow_engine.Screen("hangup", (), outcome.state)
-        return lambda: _twiml(twiml.render(screen, _cfg().public_url, _audio_for, outcome.notice))
+        return lambda: _twiml(twiml.render(screen, _cfg().public_url, _audio_for, outcome.notice,
+                                           voices=_cfg().voices))
     return _respond(u, outcome.state, outcome.notice)
 
 
@@ -256,7 +257,7 @@ def fallback() -> Response:
     asked = args.get("asked") == "1"
     callback = to_e164(form.get("Digits"), cfg.default_region) if asked else None
     r = take_message(VoiceResponse(), cfg.public_url, args.get("src", "fallback"), cfg.record_max_seconds,
-                     caller, callback, ask_callback=caller is None and not asked)
+                     caller, callback, ask_callback=caller is None and not asked, voices=cfg.voices)
     return xml(r)
 
 
@@ -266,9 +267,9 @@ def fallback() -> Response:
 def message_taken() -> Response:
     """After the apology or fallback recording: file it with the caller's number and thank the
     caller with its reference when the database answers (the status callback attaches the audio)."""
-    form = request.form
-    ref = file_message(_cfg(), form.get("CallSid", ""), form.get("From"), form.get("To"), request.args.get("cb"))
-    return xml(thanks(ref))
+    form, cfg = request.form, _cfg()
+    ref = file_message(cfg, form.get("CallSid", ""), form.get("From"), form.get("To"), request.args.get("cb"))
+    return xml(thanks(ref, cfg.voices))
 
 
 def _incident_for_unflowed_call(s: Any, call_sid: str, source: str) -> int | None:

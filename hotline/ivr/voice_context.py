@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import requests
 from flask import current_app, request
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hotline.base import audit, prompt_store
@@ -55,6 +55,7 @@ def context(flow: Flow, state: CallState, s: Session) -> Context:
         lifeline=cfg.lifeline_number, record_max=cfg.record_max_seconds, region=cfg.default_region,
         type_codes=current_app.config["TYPE_CODES"], sites=cfg.sites,
         open_incidents=_open_incidents(s, names) if node.kind == "incidents" else (),
+        open_count=_open_count(s) if node.kind == "incidents" else 0,
         find_incident=lambda r: _find(s, r, names),
         review_audio=_review_audio(state) if node.kind == "review" else None,
     )
@@ -71,9 +72,16 @@ def _brief(inc: Incident, names: dict[str, str]) -> IncidentBrief:
 
 
 def _open_incidents(s: Session, names: dict[str, str]) -> tuple[IncidentBrief, ...]:
+    """The newest MAX_READ_OUT open incidents: the ones a caller on the phone can step through."""
     rows = s.scalars(select(Incident).where(Incident.status.in_(OPEN), Incident.drill.is_(False))
                      .order_by(Incident.id.desc()).limit(MAX_READ_OUT))
     return tuple(_brief(i, names) for i in rows)
+
+
+def _open_count(s: Session) -> int:
+    """All of them: "433 open", not the nine read out."""
+    return int(s.scalar(select(func.count()).select_from(Incident).where(Incident.status.in_(OPEN),
+                                                                        Incident.drill.is_(False))) or 0)
 
 
 def _find(s: Session, ref: str, names: dict[str, str]) -> IncidentBrief | None:

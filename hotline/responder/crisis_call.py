@@ -52,7 +52,7 @@ def _menu(r: VoiceResponse, cfg: Config, member_id: int, lines: list[str], lang:
     g = r.gather(action=links.member_hook(cfg, "menu", member_id, t=tries), method="POST", num_digits=1,
                  timeout=GATHER_SECONDS, action_on_empty_result=True)
     for line in [*lines, phrases.menu(lang)]:
-        g.say(line, language=lang)
+        g.say(line, **cfg.voices.say(lang))
     return r
 
 
@@ -84,7 +84,7 @@ def answer() -> Response:
     r = VoiceResponse()
     if loaded is None or loaded[1].state != CrisisState.ACTIVE:
         lang = cfg.default_language if cfg.default_language in phrases.LANGUAGES else phrases.LANGUAGES[0]
-        r.say(phrases.text(lang, "over"), language=lang)
+        r.say(phrases.text(lang, "over"), **cfg.voices.say(lang))
         r.hangup()
         return _xml(r)
     member, crisis, incident, lang = loaded
@@ -111,7 +111,7 @@ def menu() -> Response:
         return _xml(_menu(r, cfg, member_id, [phrases.text(lang, "confirmed")], lang, REPEATS))
     if action == Key.REPEAT or tries < REPEATS:
         return _xml(_menu(r, cfg, member_id, [_briefing(cfg, member, crisis, incident, lang)], lang, tries + 1))
-    r.say(phrases.text(lang, "no_choice" if member.confirmed_at is None else "goodbye"), language=lang)
+    r.say(phrases.text(lang, "no_choice" if member.confirmed_at is None else "goodbye"), **cfg.voices.say(lang))
     r.hangup()
     return _xml(r)
 

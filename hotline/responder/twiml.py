@@ -1,6 +1,7 @@
 """Render a `conversation.Reply` as TwiML for the responder's call. The only TwiML of the responder's call.
 
-Every <Say> carries the reply's language, so the text-to-speech voice matches the words. On a
+Every <Say> carries the reply's language and the voice chosen for it (`hotline.base.voices`), so
+the text-to-speech voice matches the words and is one Twilio speaks that language with. On a
 drill's call every <Say> begins with the drill notice ("This is a drill." / "這是演練。"), so
 nobody mistakes a drill for a real emergency, whatever part of the call they hear first.
 """
@@ -11,6 +12,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline.base.config import Config
 from hotline.base.phone import spoken_digits
+from hotline.base.voices import default_voices
 from hotline.paging.callout import links
 from hotline.paging.callout.phrases import LANGUAGES, text
 from hotline.responder.conversation import Kind, Reply
@@ -27,7 +29,7 @@ def render(cfg: Config, attempt_id: int, reply: Reply, notice: str = "") -> Voic
         if notice and said:  # one <Say> that opens with the notice
             said = (" ".join((notice, *said)),)
         for line in said:
-            target.say(line, language=lang)
+            target.say(line, **cfg.voices.say(lang))
 
     if reply.kind == Kind.NOTHING:
         return r
@@ -68,9 +70,10 @@ def failure(cfg: Config | None, lang: str | None = None, drill: bool = False) ->
     """
     r = VoiceResponse()
     number = spoken_digits(cfg.numbers[0]) if cfg and cfg.numbers else ""
+    voices = cfg.voices if cfg else default_voices()
     for each in (lang,) if lang in LANGUAGES else _failure_languages(cfg):
         words = text(each, "failure", number=number) if number else text(each, "failure_no_number")
-        r.say(f"{text(each, 'drill_notice')} {words}" if drill else words, language=each)
+        r.say(f"{text(each, 'drill_notice')} {words}" if drill else words, **voices.say(each))
     r.hangup()
     return r
 

@@ -4,7 +4,8 @@ incident would page nobody, only one person, only people who speak none of the h
 languages, or a first responder who is at the same time first responder for another type under
 a different policy (one person, two emergencies).
 
-A pure function over `hotline.rotas.resolve.resolve_contacts`, the same resolver the callout uses, so
+A pure function over `hotline.rotas.resolve.resolve_contacts`, the same resolver the callout uses, fed
+the same overrides (config.toml's and the console's, `hotline.rotas.models.stored_overrides`), so
 what it reports is what a report at that hour would actually ring. The fallback chain counts
 as paged people (it is rung in the last round); the "two types at once" check looks only at
 who is rung first.
@@ -12,12 +13,12 @@ who is rung first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from hotline.base.config import Person
-from hotline.rotas.policy import OncallSettings, Policy
+from hotline.rotas.policy import OncallSettings, Override, Policy
 from hotline.rotas.resolve import Contact, resolve_contacts
 
 NOBODY = "pages nobody"
@@ -64,8 +65,9 @@ def hour_problems(contacts_by_type: Mapping[str, list[Contact]], policy_by_type:
 
 def check(settings: OncallSettings, people: Mapping[str, Person], type_keys: Iterable[str],
           languages: Iterable[str], start: datetime, weeks: int = 4, step: timedelta = timedelta(hours=1),
-          ) -> tuple[list[Gap], int]:
-    """Every gap in [start, start + weeks), merged into windows; and how many checks were made."""
+          overrides: Sequence[Override] = ()) -> tuple[list[Gap], int]:
+    """Every gap in [start, start + weeks), merged into windows; and how many checks were made.
+    `overrides`: those made in the console (rows), besides config.toml's, as paging uses them."""
     types = list(type_keys)
     policies: dict[str, Policy] = {t: settings.policy_for(t) for t in types}
     policy_by_type = {t: p.key for t, p in policies.items()}
@@ -78,7 +80,8 @@ def check(settings: OncallSettings, people: Mapping[str, Person], type_keys: Ite
         now = start + i * step
         found: set[tuple[str, str, tuple[str, ...]]] = set()
         if i < moments:
-            by_policy = {key: resolve_contacts(p, settings.rotas, (), now, people=people, fallback=settings.fallback)
+            by_policy = {key: resolve_contacts(p, settings.rotas, overrides, now, people=people,
+                                               fallback=settings.fallback)
                          for key, p in {p.key: p for p in policies.values()}.items()}
             checks += len(types)
             found = set(hour_problems({t: by_policy[policy_by_type[t]] for t in types}, policy_by_type, people,

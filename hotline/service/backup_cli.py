@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -14,13 +15,15 @@ from hotline.service.backup import BackupError, backup, restore
 from hotline.service.instance import AlreadyRunning, InstanceLock
 
 
-def backup_main(cfg: Config, argv: list[str], out: TextIO | None = None) -> int:
+def backup_main(config: Callable[[], Config], argv: list[str], out: TextIO | None = None) -> int:
+    """`config` is called once the arguments parsed: `--help` needs none."""
     out = out or sys.stdout
     parser = argparse.ArgumentParser(prog="run.py backup", description="Copy the database (consistently, while "
                                      "running), recordings, prompts and PIN hashes into DIR, with a manifest of "
                                      "sha256 checksums.")
     parser.add_argument("dir", type=Path, help="a new or empty folder")
     args = parser.parse_args(argv)
+    cfg = config()
     try:
         summary = backup(cfg, args.dir)
     except (BackupError, DumpError, OSError) as exc:
@@ -30,7 +33,7 @@ def backup_main(cfg: Config, argv: list[str], out: TextIO | None = None) -> int:
     return 0
 
 
-def restore_main(cfg: Config, argv: list[str], out: TextIO | None = None) -> int:
+def restore_main(config: Callable[[], Config], argv: list[str], out: TextIO | None = None) -> int:
     out = out or sys.stdout
     parser = argparse.ArgumentParser(prog="run.py restore", description="Put a backup made by `run.py backup` "
                                      "into this instance's data dir (HOTLINE_DATA_DIR / config.toml), after "
@@ -38,6 +41,7 @@ def restore_main(cfg: Config, argv: list[str], out: TextIO | None = None) -> int
     parser.add_argument("dir", type=Path, help="a folder made by run.py backup")
     parser.add_argument("--overwrite", action="store_true", help="replace the hotline already in the data dir")
     args = parser.parse_args(argv)
+    cfg = config()
     private_dir(cfg.data_dir)
     try:
         lock = InstanceLock.acquire(cfg.data_dir, cfg.public_url)

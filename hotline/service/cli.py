@@ -98,6 +98,9 @@ def cmd_check(argv: list[str]) -> int:
     print(f"  hotline numbers: {', '.join(cfg.numbers)}")
     print(f"  public URL: {cfg.public_url}")
     print(f"  languages: {', '.join(cfg.languages)}")
+    said = {lang: cfg.voices.say(lang) for lang in cfg.languages}
+    print("  <Say> voices (Twilio documents each pair): "
+          + ", ".join(f"{lang} {v['voice']} (language={v['language']})" for lang, v in said.items()))
     twilio = f"account {cfg.twilio.account_sid}" if cfg.twilio.configured else "not configured (sim)"
     print(f"  Twilio: {twilio}")
     menu = flow.nodes[flow.start]
@@ -124,7 +127,7 @@ def cmd_fallback_twiml(argv: list[str]) -> int:
     from hotline.ivr.fallback import twiml_bin
 
     cfg = _config_or_exit()
-    print(twiml_bin(cfg.public_url, cfg.record_max_seconds))
+    print(twiml_bin(cfg.public_url, cfg.record_max_seconds, cfg.voices))
     return 0
 
 
@@ -272,20 +275,21 @@ def cmd_pins(argv: list[str]) -> int:
 def cmd_db(argv: list[str]) -> int:
     from hotline.service.db_cli import main
 
-    _config_or_exit()
+    if not any(a in HELP_FLAGS for a in argv):  # its parser answers --help without a config
+        _config_or_exit()
     return main(argv)
 
 
 def cmd_backup(argv: list[str]) -> int:
     from hotline.service.backup_cli import backup_main
 
-    return backup_main(_config_or_exit(), argv)
+    return backup_main(_config_or_exit, argv)
 
 
 def cmd_restore(argv: list[str]) -> int:
     from hotline.service.backup_cli import restore_main
 
-    return restore_main(_config_or_exit(), argv)
+    return restore_main(_config_or_exit, argv)
 
 
 def cmd_darksite(argv: list[str]) -> int:
@@ -382,14 +386,41 @@ def _feature_command(command: Command) -> Callable[[list[str]], int]:
     return run
 
 
+HELP_FLAGS = ("-h", "--help")
+# Commands that start or are the hotline's own processes; every other command acts on a hotline
+# and joins the one running for its data dir (its embedded Redis and sim, named in run.json).
+SERVICE = frozenset({"all", "web", "worker", "engine", "metrics", "sim", "test", "lint", "bench", "check",
+                     "help", "--help", "-h"})
+
+
+def _join_running_hotline() -> None:
+    """So `run.py callout stop` beside a running `run.py` queues its follow-ups in the embedded
+    Redis (the calls end now, not at the next cycle) and `run.py drill start` knows the hotline
+    plays Twilio with the sim: both live only in run.json."""
+    from hotline.service.instance import join_running
+
+    try:
+        cfg = load_config()
+    except ConfigError:
+        return  # the command's own config check says what is wrong
+    join_running(cfg.data_dir, os.environ)
+
+
 def dispatch(command: str, argv: list[str]) -> int:
     handler = COMMANDS.get(command)
-    if handler is None and command in registry().commands:
-        handler = _feature_command(registry().commands[command])
-    if handler is None:
+    feature = registry().commands.get(command) if handler is None else None
+    if handler is None and feature is None:
         print(f"unknown command {command!r}\n\n{usage()}", file=sys.stderr)
         return 2
-    if command in HELP and any(a in ("-h", "--help") for a in argv):
-        print(HELP[command])
-        return 0
-    return handler(argv)
+    if any(a in HELP_FLAGS for a in argv):  # before any config is read: the help works on a broken one
+        if command in HELP:
+            print(HELP[command])
+            return 0
+        if feature is not None:
+            if feature.help:
+                print(feature.help)
+                return 0
+            return feature.run(argv)  # its own parser prints the help
+    if command not in SERVICE:
+        _join_running_hotline()
+    return (handler or _feature_command(feature))(argv)  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,40 @@ def read_state(data_dir: Path) -> dict[str, Any] | None:
         return json.loads(state_path(data_dir).read_text())
     except (OSError, ValueError):
         return None
+
+
+def running_state(data_dir: Path) -> dict[str, Any] | None:
+    """run.json of the hotline running for this data dir right now, or None. The lock decides:
+    a run.json left by a crash is not a running hotline."""
+    state = read_state(data_dir)
+    return state if state is not None and _held(data_dir / "run.lock") else None
+
+
+def _held(lock: Path) -> bool:
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True  # the supervisor holds it exclusively
+    finally:
+        os.close(fd)  # also drops the shared lock we may just have taken
+    return False
+
+
+def join_running(data_dir: Path, env: MutableMapping[str, str]) -> list[str]:
+    """A command run beside `run.py` acts on the same hotline: the Redis and the sim it started
+    are named only in run.json, not in this process's environment. Sets REDIS_URL and
+    HOTLINE_SIM_URL in `env` where they are unset; returns what it set."""
+    state = running_state(data_dir)
+    joined = []
+    for key, field in (("REDIS_URL", "redis_url"), ("HOTLINE_SIM_URL", "sim_url")):
+        if state and state.get(field) and not env.get(key):
+            env[key] = str(state[field])
+            joined.append(key)
+    return joined
 
 
 def leftovers(data_dir: Path) -> list[psutil.Process]:

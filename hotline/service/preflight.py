@@ -45,19 +45,46 @@ def bind_address(cfg: Config) -> tuple[str, int]:
     return host or "0.0.0.0", int(port)
 
 
-def port_problem(host: str, port: int) -> str | None:
+def port_problem(host: str, port: int, choose: str | None = None) -> str | None:
+    """None when `port` is free; else one line naming who holds it and a port that is free now.
+    `choose`: how to pick another, with {port} for the suggestion (default: the public URL)."""
+    problem = _bind_error(host, port)
+    if problem is None:
+        return None
+    if problem != "in use":
+        return f"run.py: cannot listen on {host}:{port}: {problem}; set HOTLINE_BIND=host:port"
+    if choose is None:
+        choose = ("HOTLINE_BIND={host}:{port}" if os.environ.get("HOTLINE_BIND")
+                  else "HOTLINE_PUBLIC_URL=http://127.0.0.1:{port} (or hotline.public_url in config.toml)")
+    free = next_free_port(host, port)
+    how = f"choose another port with {choose.format(host=host, port=free)}" if free else "choose a free port"
+    return f"run.py: port {port} is already in use{_listener(port)}; stop that program, or {how}"
+
+
+def next_free_port(host: str, port: int, tries: int = 50) -> int | None:
+    """The first port after `port` that can be bound now (a suggestion, checked, not guessed)."""
+    return next((p for p in range(port + 1, min(port + 1 + tries, 65536)) if not _bind_error(host, p)), None)
+
+
+def _bind_error(host: str, port: int) -> str | None:
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does: TIME_WAIT is no obstacle
         try:
             s.bind((host, port))
         except OSError as exc:
-            if exc.errno != errno.EADDRINUSE:
-                return f"run.py: cannot listen on {host}:{port}: {exc.strerror}; set HOTLINE_BIND=host:port"
-        else:
-            return None
-    holder = _listener(port)
-    return (f"run.py: port {port} is already in use{holder}; stop that program, or choose another port with "
-            f"HOTLINE_PUBLIC_URL=http://127.0.0.1:{port + 1} (or hotline.public_url in config.toml)")
+            return "in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+    return None
+
+
+def sim_port_problem(cfg: Config, env: dict[str, str] | None = None) -> str | None:
+    """HOTLINE_SIM_PORT, when the sim will start on it: a number, and free."""
+    value = (os.environ if env is None else env).get("HOTLINE_SIM_PORT", "")
+    if cfg.twilio.configured or not value or value == "0":
+        return None
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        return f"run.py: HOTLINE_SIM_PORT={value!r} is not a port number; give one (1-65535) or unset it"
+    return port_problem("127.0.0.1", int(value),
+                        choose="HOTLINE_SIM_PORT={port} (or unset it: the sim takes any free port)")
 
 
 def _listener(port: int) -> str:
@@ -88,8 +115,8 @@ def check_before_start(cfg: Config) -> None:
     if not os.access(cfg.data_dir, os.W_OK):
         lines.append(f"run.py: cannot write to the data dir {cfg.data_dir}; fix its permissions "
                      "or set HOTLINE_DATA_DIR")
-    problem = port_problem(*bind_address(cfg))
-    if problem:
-        lines.append(problem)
+    for problem in (port_problem(*bind_address(cfg)), sim_port_problem(cfg)):
+        if problem:
+            lines.append(problem)
     if lines:
         raise PreflightError(lines)

@@ -271,7 +271,13 @@ def _run(cfg: Config) -> int:
         env["REDIS_URL"] = redis_url
         info["redis_url"] = redis_url
         if not cfg.twilio.configured:
-            sim = _start_sim(cfg, env)
+            try:
+                sim = _start_sim(cfg, env)
+            except OSError as exc:  # its port was taken after the check before start
+                sim_port = os.environ.get("HOTLINE_SIM_PORT", "0")
+                print(f"run.py: the sim cannot listen on port {sim_port} ({exc.strerror or exc}); set HOTLINE_SIM_PORT "
+                      "to a free port, or unset it", file=sys.stderr)
+                return 2
         info["sim_url"] = sim.api_base_url if sim else None
         py = sys.executable
         sup.add("web", [py, *gunicorn_argv(cfg, *web_model())])

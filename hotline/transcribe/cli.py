@@ -1,17 +1,27 @@
 """`run.py models ...` and `run.py transcribe FILE...`: the operator's side of transcription.
 
-Nothing here downloads: models come from a local zip or folder (fetched by a person on a
-machine that may reach the internet), because no caller audio or model traffic leaves the building.
+`models install LANG` fetches the official Vosk model pinned for that language
+(`hotline.transcribe.catalogue`: URL, size, sha256) with a progress bar, resuming a broken
+download, refusing a wrong checksum; it unpacks the model into the data dir and names it in
+config.toml (`hotline.transcribe.config_line`). `models install PATH --lang LANG` does the same
+from a zip or folder fetched elsewhere. Nothing else here, and nothing at run time, downloads:
+no caller audio leaves the building. `models list` says, for every hotline language, whether its
+recordings will be transcribed and, if not, the one command that fixes it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 from hotline.base.config import ConfigError, load_config
+from hotline.transcribe.catalogue import MODEL_LIST, CatalogueError, OfficialModel, official_for
+from hotline.transcribe.config_line import name_model
+from hotline.transcribe.coverage import coverage
+from hotline.transcribe.download import DownloadError, fetch
 from hotline.transcribe.engine import DONE, EMPTY, transcribe_file
 from hotline.transcribe.model_files import (
     InstallError,
@@ -22,78 +32,115 @@ from hotline.transcribe.model_files import (
 )
 from hotline.transcribe.settings import TranscribeSettings
 
-MODEL_LIST = "https://alphacephei.com/vosk/models"
-
-
-def _settings() -> TranscribeSettings:
-    return load_config().section(TranscribeSettings)
+LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 def models_main(argv: list[str]) -> int:
-    """`models` lists configured models and checks each; `models install LANG|ZIP|DIR` installs one."""
+    """`models` lists every language's model; `models install LANG|ZIP|DIR` installs one."""
     parser = argparse.ArgumentParser(prog="run.py models", description="List, check and install Vosk models.")
     sub = parser.add_subparsers(dest="command")
-    check = sub.add_parser("list", help="list configured models and check each (the default)")
+    check = sub.add_parser("list", help="for each language: transcribed or not, and the fix (the default)")
     check.add_argument("--load", action="store_true", help="also load each model with Vosk (slow, thorough)")
-    inst = sub.add_parser("install", help="install a model from a local zip or directory")
-    inst.add_argument("source", help="a .zip or directory holding a Vosk model (or a language tag)")
+    inst = sub.add_parser("install", help="fetch the official model for a language, or install a local zip/folder")
+    inst.add_argument("source", help="a language tag (zh-TW, en-US: the pinned official model), or a .zip or "
+                                     "directory holding a Vosk model")
+    inst.add_argument("--lang", help="with a zip or directory: the language it transcribes (names it in config.toml)")
     inst.add_argument("--dir", type=Path, help="target directory (default: transcribe.models_dir)")
     inst.add_argument("--name", help="directory name for the model (default: from the source)")
     inst.add_argument("--force", action="store_true", help="replace an existing model of that name")
     args = parser.parse_args(argv or ["list"])
     try:
-        settings = _settings()
+        cfg = load_config()
+        settings = cfg.section(TranscribeSettings)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
     if args.command == "install":
-        return _install(args, settings)
-    return _list(settings, load=args.load)
+        return _install(args, settings, cfg.path)
+    return _list(settings, cfg.languages, load=args.load)
 
 
-def _list(settings: TranscribeSettings, load: bool) -> int:
-    if not settings.models:
-        print("no models configured: add [transcribe.models] to config.toml; recordings will be `skipped`")
-        return 0
+def _list(settings: TranscribeSettings, hotline_languages: tuple[str, ...], load: bool) -> int:
+    """One line per language (the hotline's, then any other configured): transcribed or not."""
     bad = 0
-    for language, spec in sorted(settings.models.items()):
-        try:
-            directory = spec.resolve()
-            problems = check_model_dir(directory)
-        except FileNotFoundError as exc:
-            directory, problems = None, [str(exc)]
-        if not problems and load:
+    for language in dict.fromkeys((*hotline_languages, *sorted(settings.models))):
+        found = coverage(settings, language)
+        if found.ok and load:
             from hotline.transcribe.model_cache import ModelLoadError, get_model
 
             try:
-                loaded = get_model(spec)
-                problems = []
-                print(f"  (loaded in {loaded.load_seconds:.1f}s)")
+                print(f"  (loaded in {get_model(found.spec).load_seconds:.1f}s)")  # type: ignore[arg-type]
             except ModelLoadError as exc:
-                problems = [str(exc)]
-        state = "ok" if not problems else "BROKEN: " + "; ".join(problems)
-        rate = f" {model_sample_rate(directory)} Hz" if directory and not problems else ""
-        print(f"{language:8} {spec.label}  ->  {directory or '-'}{rate}  [{state}]")
-        bad += bool(problems)
+                found = type(found)(language, found.spec, found.directory, [str(exc)])
+        if found.ok:
+            assert found.spec is not None and found.directory is not None
+            print(f"{language:8} transcribed: {found.spec.label} -> {found.directory} "
+                  f"{model_sample_rate(found.directory)} Hz [ok]")
+        else:
+            print(f"{language:8} NOT transcribed{' (BROKEN)' if found.spec else ''}: {found.sentence}")
+        bad += bool(found.spec and not found.ok)
     return 1 if bad else 0
 
 
-def _install(args: argparse.Namespace, settings: TranscribeSettings) -> int:
-    source = Path(args.source)
-    if not source.exists():
-        print(f"{args.source}: no such file or directory. This hotline does not download models: "
-              f"fetch the zip for your language from {MODEL_LIST} elsewhere, "
-              "then `run.py models install path/to/model.zip`.", file=sys.stderr)
-        return 2
+def _install(args: argparse.Namespace, settings: TranscribeSettings, config_path: Path) -> int:
     target_dir = (args.dir or settings.models_dir).resolve()
+    source = Path(args.source)
+    if not source.exists() and LANGUAGE_TAG.match(args.source):
+        return _install_official(args.source, target_dir, args.force, config_path)
+    if not source.exists():
+        print(f"{args.source}: no such file or directory, and not a language tag. Give a language "
+              f"(`run.py models install zh-TW`) or a zip from {MODEL_LIST}.", file=sys.stderr)
+        return 2
     try:
         installed = install_model(source, target_dir, name=args.name, force=args.force)
     except InstallError as exc:
         print(f"install failed: {exc}", file=sys.stderr)
         return 1
     print(f"installed {installed} ({model_sample_rate(installed)} Hz)")
-    print("add to config.toml under [transcribe.models], e.g.:")
-    print(f'  "xx-XX" = {{ path = "{installed}" }}')
+    if not args.lang:
+        print("name it in config.toml under [transcribe.models] (or run again with --lang LANG to have it written):")
+        print(f'  "xx-XX" = {{ path = "{installed}" }}')
+        return 0
+    return _name_in_config(config_path, args.lang, installed)
+
+
+def _install_official(language: str, models_dir: Path, force: bool, config_path: Path) -> int:
+    try:
+        model: OfficialModel | None = official_for(language)
+    except CatalogueError as exc:
+        print(f"run.py models: {exc}", file=sys.stderr)
+        return 2
+    if model is None:
+        print(f"run.py models: no official model is pinned for {language}. Fetch a zip for it from {MODEL_LIST}, "
+              f"then `python3 run.py models install MODEL.zip --lang {language}`. (This hotline downloads "
+              "only the pinned models.)", file=sys.stderr)
+        return 2
+    installed = models_dir / model.name
+    if check_model_dir(installed) and installed.exists() and not force:
+        print(f"{installed} exists but is not a complete model: run again with --force to replace it",
+              file=sys.stderr)
+        return 1
+    if force or not installed.exists():
+        archive = models_dir / f"{model.name}.zip"
+        print(f"fetching {model.url} ({model.size / 1e6:.1f} MB, sha256 {model.sha256[:12]}...)", flush=True)
+        try:
+            fetch(model.url, archive, model.size, model.sha256)
+            install_model(archive, models_dir, name=model.name, force=force)
+        except (DownloadError, InstallError) as exc:
+            print(f"run.py models: {exc}", file=sys.stderr)
+            return 1
+        archive.unlink(missing_ok=True)
+        print(f"installed {installed} ({model_sample_rate(installed)} Hz)")
+    else:
+        print(f"{installed} is already installed")
+    return _name_in_config(config_path, language, installed)
+
+
+def _name_in_config(config_path: Path, language: str, installed: Path) -> int:
+    done = name_model(config_path, language, installed)
+    print(f"config: {done.why}:\n  {done.line}" if not done.written else f"config: {done.why}: {done.line}")
+    print("restart `python3 run.py` (or the transcription worker) so it loads the model; "
+          "`python3 run.py models` shows every language.")
     return 0
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from hotline.base.states import TranscriptStatus
 from hotline.transcribe.audio import AudioError, pcm_chunks
+from hotline.transcribe.coverage import coverage
 from hotline.transcribe.model_cache import ModelLoadError, get_model
 from hotline.transcribe.recognize import recognize
 from hotline.transcribe.settings import TranscribeSettings
@@ -48,10 +49,8 @@ def transcribe_file(path: Path, language: str | None, settings: TranscribeSettin
                     phrases: list[str] | None = None) -> Outcome:
     """Transcribe one file with the model configured for `language`."""
     spec = settings.model_for(language)
-    if spec is None:
-        configured = ", ".join(sorted(settings.models)) or "none"
-        return Outcome(SKIPPED, language=language,
-                       reason=f"no model configured for language {language!r} (configured: {configured})")
+    if spec is None:  # the reason says the one command that fixes it (hotline.transcribe.coverage)
+        return Outcome(SKIPPED, language=language, reason=coverage(settings, language or "unknown").sentence)
     try:
         loaded = get_model(spec)
     except ModelLoadError as exc:

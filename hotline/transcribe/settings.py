@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hotline.base.config_errors import ConfigProblem
+from hotline.base.config_keys import check_keys
 
 if TYPE_CHECKING:
     from hotline.base.config import Config
@@ -94,6 +95,7 @@ def load_section(cfg: Config, file: str) -> tuple[TranscribeSettings, list[Confi
     if not isinstance(raw, dict):
         problems.append(ConfigProblem(file, "transcribe", raw, "must be a table: [transcribe]"))
         raw = {}
+    problems.extend(check_keys(file, "transcribe", raw, {*DEFAULTS, "models_dir", "models"}))
     options: dict[str, Any] = {}
     for key, default in DEFAULTS.items():
         value = raw.get(key, default)

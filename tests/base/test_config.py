@@ -100,7 +100,39 @@ def test_fallback_twiml_for_a_twiml_bin_records_and_ends_without_our_server(tmp_
     root = ET.fromstring(out.stdout)
     verbs = [child.tag for child in root]
     assert verbs[:2] == ["Say", "Say"] and "Record" in verbs
+    # Twilio speaks the Bin itself: each <Say> names a voice its table lists for the language
+    assert [(say.get("voice"), say.get("language")) for say in root.findall("Say")] == [
+        ("Google.cmn-TW-Standard-A", "cmn-TW"), ("Polly.Joanna-Neural", "en-US")]
     record = root.find("Record")
     assert record.get("finishOnKey") == "#" and record.get("maxLength") == "180"
     assert record.get("action", "").startswith("https://twimlets.com/echo?Twiml=")  # no loop back into the Bin
     assert record.get("recordingStatusCallback", "").endswith("/voice/recording-status?src=fallback")
+
+
+@pytest.mark.parametrize(("table", "line", "key", "closest"), [
+    ("[hotline]", 'public_ulr = "https://hotline.example.org"', "hotline.public_ulr", "public_url"),
+    ("[organisation]", 'timezon = "Asia/Taipei"', "organisation.timezon", "timezone"),
+    ("[storage]", 'recording_dir = "/srv/recordings"', "storage.recording_dir", "recordings_dir"),
+    ("[redis]", 'uri = "redis://127.0.0.1:6379/0"', "redis.uri", "url"),
+    ("[web]", "trusted_proxy = 1", "web.trusted_proxy", "trusted_proxies"),
+    ("[security]", "trust_verified_callerid = true", "security.trust_verified_callerid", "trust_verified_caller_id"),
+    ("[transcribe]", 'model_dir = "data/models"', "transcribe.model_dir", "models_dir"),
+])
+def test_a_misspelt_key_is_refused_naming_the_closest_known_one(tmp_path, table, line, key, closest):
+    assert table + "\n" in GOOD
+    path = write(tmp_path, GOOD.replace(table + "\n", f"{table}\n{line}\n", 1))
+    with pytest.raises(ConfigError) as err:
+        load_config(path, env={})
+    (problem,) = err.value.problems
+    assert problem.key == key and problem.file == str(path)
+    assert f"did you mean `{closest}`?" in problem.fix
+
+
+def test_an_unknown_top_level_table_is_refused(tmp_path):
+    path = write(tmp_path, GOOD + '\n[retension]\nrecordings = "30d"\n\n[people.chen.extra]\nx = 1\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(path, env={})
+    problems = {p.key: p for p in err.value.problems}
+    assert set(problems) == {"retension", "people.chen.extra"}
+    assert "did you mean `retention`?" in problems["retension"].fix
+    assert "unknown setting in [people.chen]" in problems["people.chen.extra"].fix

@@ -43,3 +43,49 @@ def test_coverage_reports_gaps_and_exits_1(rt):
     assert code == 1
     assert "other: " in text and "pages only one person (lin)" in text
     assert text.strip().endswith("gap(s)")
+
+
+ROTA = """
+[rotas.duty]
+members = ["chen"]
+
+[policies.default]
+steps = [ { rota = "duty" }, { person = "wang" } ]
+"""
+
+
+def test_coverage_uses_the_overrides_made_in_the_console(tmp_path):
+    """The rota `duty` (chen) then wang: two people at every hour. An override made in the console
+    ("wang covers duty") leaves only wang for its hours; paging would ring only him, and so the
+    coverage check must say so (it read only config.toml's overrides)."""
+    from datetime import UTC, datetime, timedelta
+
+    from hotline.base.config import load_config
+    from hotline.base.db import create_schema
+    from hotline.base.lifecycle import Actor, Channel
+    from hotline.base.runtime import Runtime, set_runtime
+    from tests.callout.conftest import BASE_TOML
+
+    path = tmp_path / "config.toml"
+    path.write_text(BASE_TOML + ROTA, encoding="utf-8")
+    runtime = Runtime(load_config(path, env={"DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
+                                             "HOTLINE_DATA_DIR": str(tmp_path)}))
+    create_schema(runtime.db.engine)
+    set_runtime(runtime)
+    try:
+        assert run("coverage", "--weeks", "1")[0] == 0
+        from hotline.rotas.overrides import add_override
+        from hotline.rotas.policy import OncallSettings
+
+        start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
+        with runtime.db.session() as s:
+            assert add_override(s, runtime.config.section(OncallSettings), set(runtime.config.people), rota="duty",
+                                person="wang", start=start, end=start + timedelta(hours=3),
+                                actor=Actor("alice", Channel.CONSOLE)).ok
+        code, text = run("coverage", "--weeks", "1")
+        assert code == 1, text
+        assert f"{start.isoformat()} - {(start + timedelta(hours=3)).isoformat()}: pages only one person (wang)" \
+            in text
+    finally:
+        set_runtime(None)
+        runtime.db.engine.dispose()

@@ -23,7 +23,8 @@ REPLIES = [
 
 
 def says(twiml: str) -> list[tuple[str, str]]:
-    return re.findall(r'<Say language="([^"]+)">([^<]*)</Say>', twiml)
+    """(language, text) of every <Say>; each carries a voice too (`hotline.base.voices`)."""
+    return re.findall(r'<Say language="([^"]+)" voice="[^"]+">([^<]*)</Say>', twiml)
 
 
 @pytest.mark.parametrize("reply", REPLIES, ids=lambda r: f"{r.kind}-{r.language}")
@@ -31,12 +32,15 @@ def test_every_say_opens_with_the_notice(reply):
     cfg = load_config(env={})
     lang = reply.language
     found = says(str(render(cfg, 7, reply, NOTICE[lang])))
-    assert found and all(text.startswith(NOTICE[lang]) and said_in == lang for said_in, text in found), found
+    spoken = cfg.voices.say(lang)["language"]  # Twilio's ID for the language: "cmn-TW" for zh-TW
+    assert found and all(text.startswith(NOTICE[lang]) and said_in == spoken for said_in, text in found), found
     plain = says(str(render(cfg, 7, reply)))
     assert plain and not any(NOTICE[lang] in text for _, text in plain)
 
 
 def test_the_failure_message_of_a_drill_call_says_so_first():
     cfg = load_config(env={})
-    assert all(text.startswith(NOTICE[lang]) for lang, text in says(str(failure(cfg, None, drill=True))))
+    hotline_lang = {cfg.voices.say(lang)["language"]: lang for lang in NOTICE}  # "cmn-TW" -> "zh-TW"
+    assert all(text.startswith(NOTICE[hotline_lang[said_in]])
+               for said_in, text in says(str(failure(cfg, None, drill=True))))
     assert says(str(failure(cfg, "zh-TW", drill=True)))[0][1].startswith("這是演練。")

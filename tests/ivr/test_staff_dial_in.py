@@ -77,3 +77,22 @@ def test_a_listed_person_not_on_call_gets_the_same_menu_with_their_personal_pin(
     stranger.press("246810#")
     stranger.expect_say("密碼不正確")
     stranger.hangup()
+
+
+def test_the_count_is_every_open_incident_not_only_the_ones_read_out(hotline):
+    """Nine incidents are read out, one at a time; the count says how many are open in all."""
+    from hotline.ivr.voice_context import MAX_READ_OUT
+
+    many = MAX_READ_OUT + 3
+    with hotline.session() as s:
+        rows = [Incident(type_key="other", language="zh-TW", status="new", ref=f"8{n:03d}") for n in range(many)]
+        s.add_all(rows)
+    try:
+        wang = hotline.sim.dial(WANG, HOTLINE)
+        brief = wang.expect_say(f"事件 {' '.join('8' + f'{many - 1:03d}')}")  # the newest first
+        assert f"共 {many} 件" in brief["text"], brief["text"]
+        wang.hangup()
+    finally:
+        with hotline.session() as s:
+            for row in s.query(Incident).filter(Incident.ref.like("8%")):
+                row.status = "closed"

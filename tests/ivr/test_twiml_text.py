@@ -13,19 +13,21 @@ from hotline.ivr.flow import load_flows
 from hotline.ivr.flow_engine import CallState, Context, IncidentBrief, Screen, Utterance, screen
 
 BASE = "https://hotline.example.org/base"
+VOICES = load_config(env={}).voices
 NOTICES = ((), (Utterance('Saved: ref 1 0 0 1 & "more" <now>\nline two\ttab', "en-US"),),
            (Utterance("", "zh-TW", audio="https://hotline.example.org/r/1.wav?a=1&b=2"),))
 
 
 def library_render(s: Screen, base: str, audio_for: twiml.AudioFor, notice: tuple[Utterance, ...] = ()) -> str:
     """The reference: the same screen through twilio's VoiceResponse, as the IVR rendered it before."""
+    voices = load_config(env={}).voices
     def speak(target: VoiceResponse | Gather, utterances: tuple[Utterance, ...]) -> None:
         for u in utterances:
             audio = u.audio or (audio_for(u) if u.prompt else None)
             if audio:
                 target.play(audio)
             elif u.text:
-                target.say(u.text, language=u.lang)
+                target.say(u.text, **voices.say(u.lang))
 
     r = VoiceResponse()
     says = notice + s.says
@@ -76,7 +78,8 @@ def test_the_text_is_the_librarys_twiml(name, s):
         for notice in NOTICES:
             for secret in (False, True):
                 shown = Screen(**{**s.__dict__, "secret": secret})
-                assert twiml.render(shown, BASE, published, notice) == library_render(shown, BASE, published, notice)
+                assert twiml.render(shown, BASE, published, notice, voices=VOICES) == \
+                    library_render(shown, BASE, published, notice)
 
 
 def test_every_kind_of_screen_is_covered():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 from werkzeug.security import check_password_hash
 
 from hotline.base.config import ROOT, load_config
+from hotline.base.registry import registry
 from hotline.service import cli, preflight
 
 
@@ -30,6 +33,45 @@ def test_every_command_answers_help_without_acting(command: str, capsys: pytest.
         code = exc.code
     assert code == 0
     assert "usage" in capsys.readouterr().out.lower()
+
+
+def test_every_command_answers_help_even_when_the_config_is_broken(tmp_path: Path):
+    """`--help` is read before config.toml: a broken one must not hide how to use a command."""
+    broken = tmp_path / "config.toml"
+    broken.write_text("[hotline\nnumbers = [", encoding="utf-8")
+    env = {**os.environ, "HOTLINE_CONFIG": str(broken)}
+    code = ("import sys\nfrom hotline.service import cli\nfrom hotline.base.registry import registry\n"
+            "names = sorted(set(cli.COMMANDS) - {'help', '--help', '-h', 'test', 'lint'} | set(registry().commands))\n"
+            "bad = []\n"
+            "for name in names:\n"
+            "    try:\n        code = cli.dispatch(name, ['--help'])\n"
+            "    except SystemExit as exc:\n        code = exc.code\n"
+            "    if code != 0: bad.append(name)\n"
+            "print('BAD', bad)\n")
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert "BAD []" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "configuration problem" not in done.stdout + done.stderr
+
+
+def test_run_py_help_lists_only_subcommands_that_exist(capsys: pytest.CaptureFixture[str]):
+    """`callout list|stop|...` in `run.py help` is what `run.py callout --help` accepts."""
+    for name, command in registry().commands.items():
+        if "|" not in command.args:
+            continue
+        segments = [seg.split() for seg in command.args.split("|")]
+        # the first word of each alternative, but not the values of an option (`--role admin|viewer`)
+        listed = [seg[0] for i, seg in enumerate(segments) if seg and re.fullmatch(r"[a-z][a-z-]*", seg[0])
+                  and not (i and len(segments[i - 1]) >= 2 and segments[i - 1][-2].startswith("--"))]
+        try:
+            command.run(["--help"])
+        except SystemExit:
+            pass
+        choices = re.search(r"\{([^}]+)\}", capsys.readouterr().out)
+        assert choices, f"`run.py {name} --help` names no subcommands"
+        for word in listed:
+            assert word in choices.group(1).split(","), \
+                f"`run.py help` lists `{name} {word}`, which `run.py {name}` does not have"
 
 
 def test_run_py_call_help_places_no_call():
@@ -111,3 +153,35 @@ def test_an_apt_lock_during_bootstrap_is_one_line_and_exit_2(monkeypatch: pytest
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "holds its lock" in err[0] and "ffmpeg" in err[0]
+
+
+def test_callout_stop_with_no_hotline_running_stops_paging_and_leaves_the_rest_to_the_cycle(tmp_path: Path):
+    """The embedded default with `run.py` not running: no Redis anywhere. The stop happens; the job
+    that would end the calls cannot be queued, and the command says the convergence cycle does it
+    (it used to end in a traceback: "no Redis URL")."""
+    from hotline.base.db import create_schema
+    from hotline.base.lifecycle import Actor, Channel
+    from hotline.base.models import Incident, utcnow
+    from hotline.base.runtime import Runtime
+    from hotline.paging import commands
+    from hotline.rotas.policy import OncallSettings
+
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "HOTLINE_CONFIG",
+                                                            "HOTLINE_SIM_URL")}
+    env["HOTLINE_DATA_DIR"] = str(tmp_path / "data")
+    runtime = Runtime(load_config(env=env))
+    create_schema(runtime.db.engine)
+    with runtime.db.session() as s:
+        incident, _ = commands.open_report(s, type_key="other", lang="zh-TW", actor=Actor("ids", Channel.API),
+                                           source="api", page_at=utcnow())
+        assert commands.page(s, incident.id, runtime.config.section(OncallSettings)).code == "opened"
+        ref, incident_id = incident.ref, incident.id
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "callout", "stop", str(ref), "--reason", "drill"],
+                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr and "no Redis URL" not in done.stderr
+    assert done.stdout.splitlines()[0].startswith(f"report {ref}: ")
+    assert "convergence cycle" in done.stdout
+    with runtime.db.session() as s:
+        assert s.get(Incident, incident_id).status == "stopped"
+    runtime.db.engine.dispose()

@@ -48,6 +48,22 @@ def test_a_second_start_refuses_in_one_line_and_touches_nothing(hotline: RunPy):
     assert hotline.healthy()
 
 
+def test_commands_beside_a_running_hotline_act_on_its_redis_and_its_sim(hotline: RunPy):
+    """Its embedded Redis and its sim are named only in run.json: a tabletop drill starts (the
+    command knows the hotline plays Twilio with the sim) and stopping its paging queues the job
+    that ends the calls, where it used to end in a traceback ("no Redis URL")."""
+    started = hotline.run("drill", "create", "--kind", "tabletop", "--type", "other", "--participants", "chen",
+                          "--start")
+    assert started.returncode == 0, started.stdout + started.stderr
+    ref = started.stdout.split("started: report ", 1)[1].split()[0]
+    wait_until(lambda: ref in hotline.run("callout", "list", "--drills").stdout, 60, "the drill report paged")
+    stopped = hotline.run("callout", "stop", ref, "--reason", "checked on site")
+    assert stopped.returncode == 0 and "Traceback" not in stopped.stdout + stopped.stderr, stopped.stderr
+    assert stopped.stdout.startswith(f"report {ref}: ") and "convergence cycle" not in stopped.stdout
+    drill_id = started.stdout.split("drill ", 1)[1].split()[0]
+    assert hotline.run("drill", "stop", drill_id).returncode == 0
+
+
 def test_killed_children_are_restarted_counted_and_work_resumes(hotline: RunPy):
     for child in ("redis", "callout-worker", "recordings-1"):
         victim = hotline.program(child)
@@ -107,13 +123,28 @@ def test_a_flow_name_typo_is_one_line_and_exit_2(tmp_path: Path):
 
 
 def test_a_port_in_use_is_one_line_naming_it_and_exit_2(tmp_path: Path):
+    """The port it suggests is free: with the next one busy too (a running sim, say), it skips it."""
     h = RunPy(tmp_path)
     port = int(h.url.rsplit(":", 1)[1])
-    with socket.socket() as s:
+    with socket.socket() as s, socket.socket() as neighbour:
         s.bind(("127.0.0.1", port))
         s.listen()
+        neighbour.bind(("127.0.0.1", port + 1))
+        neighbour.listen()
         line = _one_line_exit_2(h)
     assert f"port {port} is already in use" in line and "HOTLINE_PUBLIC_URL" in line
+    suggested = int(line.split("HOTLINE_PUBLIC_URL=http://127.0.0.1:", 1)[1].split()[0])
+    assert suggested > port + 1  # not the busy neighbour
+
+
+def test_a_busy_sim_port_is_one_line_and_exit_2(tmp_path: Path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        busy = s.getsockname()[1]
+        h = RunPy(tmp_path, env={"HOTLINE_SIM_PORT": str(busy)})
+        line = _one_line_exit_2(h)
+    assert f"port {busy} is already in use" in line and "HOTLINE_SIM_PORT=" in line
 
 
 def test_a_config_error_is_reported_at_its_root_in_one_line(tmp_path: Path):

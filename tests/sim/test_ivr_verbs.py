@@ -51,14 +51,14 @@ def test_say_language_voice_loop_and_duration(sim: Sim, web: WebApp) -> None:
     web.route(
         "voice",
         twiml(
-            '<Say language="zh-TW" voice="Polly.Zhiyu">您好，這裡是生命線</Say>'
+            '<Say language="cmn-TW" voice="Google.cmn-TW-Standard-A">您好，這裡是生命線</Say>'
             '<Say loop="2">one two three four five</Say>'
         ),
     )
     sim.add_number(HOTLINE, voice_url=web.url("voice"))
     c = sim.dial(CALLER, HOTLINE)
     zh = c.expect_say("生命線")
-    assert zh["language"] == "zh-TW" and zh["voice"] == "Polly.Zhiyu"
+    assert zh["language"] == "cmn-TW" and zh["voice"] == "Google.cmn-TW-Standard-A"
     assert zh["duration"] == 2.0  # 8 CJK characters at ~4/s; punctuation is free
     first, second = c.expect_say("one two"), c.expect_say("one two")
     assert (first["loop"], second["loop"]) == (1, 2)

