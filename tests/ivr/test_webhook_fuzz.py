@@ -26,7 +26,8 @@ ROUTES = ["/voice/incoming", "/voice/step", "/voice/dial-done", "/voice/recorded
           "/voice/status", "/voice/fallback", "/voice/safe-recorded", "/voice/fallback-recorded",
           "/voice/callout/answer", "/voice/callout/menu", "/voice/callout/accepted", "/voice/callout/connected",
           "/voice/callout/status", "/voice/crisis/answer", "/voice/crisis/menu", "/voice/crisis/status",
-          "/voice/crisis/bridge-status"]
+          "/voice/crisis/bridge-status", "/voice/broadcast/answer", "/voice/broadcast/key",
+          "/voice/broadcast/status"]
 
 
 @pytest.fixture(scope="module")
