@@ -71,11 +71,13 @@ def proxy(rest: str) -> ResponseReturnValue:
     if not any(method == request.method and rx.match(rest) for method, rx in ALLOWED):
         abort(404)
     url = f"{base}/sim/api/{rest}"
+    headers = current_app.config["HOTLINE"].twilio.sim_headers
     if rest == "dial":
         body = request.get_json(silent=True) or {}
         if body.get("to") not in current_app.config["HOTLINE"].numbers:
             return jsonify({"error": "a browser phone can only dial the hotline"}), 400
-        upstream = requests.post(url, json={"from": body.get("from"), "to": body["to"]}, timeout=10)
+        upstream = requests.post(url, json={"from": body.get("from"), "to": body["to"]}, headers=headers,
+                                 timeout=10)
     elif rest.endswith("/speak"):
         upload = request.files.get("audio")
         data = upload.read(MAX_AUDIO + 1) if upload else b""
@@ -85,11 +87,13 @@ def proxy(rest: str) -> ResponseReturnValue:
             wav = to_phone_wav(data)
         except Exception as exc:  # noqa: BLE001 - ffmpeg fails in many ways on bad input
             return jsonify({"error": f"could not read the audio: {exc}"[:300]}), 400
-        upstream = requests.post(url, files={"audio": ("speech.wav", wav, "audio/wav")}, timeout=20)
+        upstream = requests.post(url, files={"audio": ("speech.wav", wav, "audio/wav")}, headers=headers,
+                                 timeout=20)
     elif request.method == "POST":
-        upstream = requests.post(url, json=request.get_json(silent=True) or {}, timeout=10)
+        upstream = requests.post(url, json=request.get_json(silent=True) or {}, headers=headers, timeout=10)
     else:
-        upstream = requests.get(url, params=request.args.to_dict(), timeout=10)  # one value per key, the first
+        # one value per key, the first
+        upstream = requests.get(url, params=request.args.to_dict(), headers=headers, timeout=10)
     return Response(upstream.content, status=upstream.status_code, mimetype="application/json")
 
 
