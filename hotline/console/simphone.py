@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from pydub import AudioSegment
 from werkzeug.wrappers import Response
 
+from hotline.base.ffmpeg_input import decode_to_wav
 from hotline.web.auth import guard, require_admin
 
 
@@ -99,7 +100,7 @@ def proxy(rest: str) -> ResponseReturnValue:
 
 def to_phone_wav(data: bytes) -> bytes:
     """Whatever the browser recorded (webm/opus, ogg, mp4, wav) -> 8 kHz mono 16-bit WAV."""
-    seg = AudioSegment.from_file(io.BytesIO(data))
+    seg = AudioSegment.from_wav(io.BytesIO(decode_to_wav(data)))  # the upload alone, as audio: ffmpeg_input.py
     seg = seg.set_frame_rate(8000).set_channels(1).set_sample_width(2)
     out = io.BytesIO()
     seg.export(out, format="wav")
