@@ -374,12 +374,16 @@ def _start_sim(cfg: Config, env: dict[str, str]) -> Sim:
 def _print_banner(cfg: Config, info: dict[str, Any]) -> None:
     from hotline.console import first_run_token
 
+    # Not the token itself: start-up logs (journald, a terminal's scrollback, CI logs) are read by
+    # more people than the 0600 file is.
     token = first_run_token(cfg)
+    token_file = cfg.data_dir / "console" / "first-run-token"
     lines = [
         "",
         f"Crisis hotline for {cfg.org_name} is running.",
         f"  console:   {cfg.public_url}/console/"
-        + (f"   (first run: log in as `admin` with {token})" if token else ""),
+        + (f"   (first run: log in as `admin` with the token in {token_file}, readable by this user only)"
+           if token else ""),
         f"  web:       {cfg.public_url}   (Twilio webhooks under /voice)",
         f"  database:  {cfg.database_url}",
         f"  redis:     {shown_url(info['redis_url'])}"

@@ -81,3 +81,13 @@ def test_finding_1_an_external_redis_without_a_password_is_warned_about():
     assert unauthenticated_warning("redis://:s3cret@10.0.0.5:6379/0") is None
     assert unauthenticated_warning("rediss://user:s3cret@10.0.0.5:6380/0") is None
     assert "s3cret" not in shown_url("redis://:s3cret@10.0.0.5:6379/0")
+
+
+def test_finding_13_the_first_run_token_is_not_in_the_start_up_log(hotline: RunPy):
+    """Start-up logs (journald, scrollback, CI) are read more widely than a 0600 file."""
+    path = hotline.data / "console" / "first-run-token"
+    token = path.read_text().strip()
+    assert token and _mode(path) == 0o600
+    log = "".join(hotline.seen)
+    assert token not in log
+    assert str(path) in log  # it says where to read it instead
