@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from hotline.base import prompt_store
-from hotline.base.ffmpeg_input import AudioInputError, decode_to_wav
 from hotline.console.simphone import to_phone_wav
 from hotline.transcribe.audio import AudioError, pcm_chunks, probe
 
@@ -54,6 +53,8 @@ def test_finding_8_an_hls_playlist_uploaded_as_a_prompt_is_refused_and_fetches_n
 
 
 def test_finding_8_the_browser_phone_and_the_transcriber_open_no_playlist_either(tmp_path, listener):
+    from hotline.base.ffmpeg_input import AudioInputError
+
     data = _playlist(listener)
     with pytest.raises(AudioInputError):
         to_phone_wav(data)
@@ -67,6 +68,8 @@ def test_finding_8_the_browser_phone_and_the_transcriber_open_no_playlist_either
 
 
 def test_finding_8_a_concat_list_naming_a_local_file_is_refused(tmp_path):
+    from hotline.base.ffmpeg_input import AudioInputError, decode_to_wav
+
     secret = tmp_path / "secret.wav"
     subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=d=1", "-y", str(secret)], check=True)
     with pytest.raises(AudioInputError, match="refused"):

@@ -55,7 +55,7 @@ def test_finding_3_the_language_switch_keeps_a_same_site_next(app: Flask):
 
 def test_finding_3_every_redirect_target_from_a_request_goes_through_the_one_check():
     """`redirect(x)` in hotline/ takes `url_for(...)` (plus a fragment), `same_origin_path(...) or
-    url_for(...)`, or a name bound to one of those: nothing that reads the request unchecked."""
+    url_for(...)`, or a name only ever bound to those: nothing that reads the request unchecked."""
     allowed = {"url_for", "same_origin_path"}
 
     def safe(node: ast.expr) -> bool:
@@ -72,16 +72,23 @@ def test_finding_3_every_redirect_target_from_a_request_goes_through_the_one_che
     bad = []
     for path in (ROOT / "hotline").rglob("*.py"):
         tree = ast.parse(path.read_text())
-        assigned = {t.id: n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
-                    for t in n.targets if isinstance(t, ast.Name)}
+        assigned: dict[str, list[ast.expr]] = {}
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Assign):
+                for t in n.targets:
+                    if isinstance(t, ast.Name):
+                        assigned.setdefault(t.id, []).append(n.value)
+
+        def checked(node: ast.expr, assigned: dict[str, list[ast.expr]] = assigned) -> bool:
+            """A name is safe when every value it is ever given is."""
+            if isinstance(node, ast.Name):
+                return node.id in assigned and all(safe(v) for v in assigned[node.id])
+            if isinstance(node, ast.BoolOp):
+                return all(checked(v) for v in node.values)
+            return safe(node)
+
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "redirect":
-                arg = node.args[0]
-                if isinstance(arg, ast.BoolOp):
-                    values = [assigned.get(v.id, v) if isinstance(v, ast.Name) else v for v in arg.values]
-                    ok = all(safe(v) for v in values)
-                else:
-                    ok = safe(assigned.get(arg.id, arg) if isinstance(arg, ast.Name) else arg)
-                if not ok:
+                if not checked(node.args[0]):
                     bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not bad, f"redirect() to a target not checked by same_origin_path: {bad}"

@@ -18,7 +18,6 @@ from hotline.base.models import Incident
 from hotline.crisis import commands as crisis
 from hotline.crisis.models import Crisis, CrisisStatement, CrisisStep, StatementState
 from hotline.service.embedded_redis import start_embedded_redis
-from hotline.web.keys import take_query
 from tests.crisis.conftest import client_for, write_config
 from tests.support.sandbox import Hotline
 
@@ -106,6 +105,8 @@ def test_finding_13_crisis_step_and_statement_ids_are_checked_against_the_incide
 
 
 def test_finding_13_an_unpublished_prompt_take_is_not_downloadable_without_login(h: Hotline, tmp_path):
+    from hotline.web.keys import take_query  # what the admin menu signs its <Play> URL with
+
     source = tmp_path / "take.wav"
     subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1.5", "-y",
                     str(source)], check=True)

@@ -17,7 +17,6 @@ import requests
 from redis import Redis
 from redis.exceptions import AuthenticationError, ResponseError
 
-from hotline.service.embedded_redis import shown_url, unauthenticated_warning
 from tests.service.hotline_process import RunPy
 
 
@@ -75,6 +74,8 @@ def test_finding_1_the_sim_control_port_needs_its_token(hotline: RunPy):
 
 
 def test_finding_1_an_external_redis_without_a_password_is_warned_about():
+    from hotline.service.embedded_redis import shown_url, unauthenticated_warning
+
     assert unauthenticated_warning("redis://10.0.0.5:6379/0") is not None
     assert "requirepass" in (unauthenticated_warning("redis://10.0.0.5:6379/0") or "")
     assert unauthenticated_warning("unix:///run/redis.sock") is not None
