@@ -70,13 +70,11 @@ def redis_url(port: int, password: str | None) -> str:
 
 
 def shown_url(url: str) -> str:
-    """`url` without its password, for logs and banners."""
+    """`url` without its user and password, for logs and banners (which say where the password is)."""
     parts = urlsplit(url)
-    if parts.password is None:
+    if parts.password is None and parts.username is None:
         return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return parts._replace(netloc=f":***@{netloc}").geturl()
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 def unauthenticated_warning(url: str) -> str | None:

@@ -60,7 +60,7 @@ def test_finding_1_the_password_is_on_no_command_line_and_not_in_the_log(hotline
         except psutil.Error:
             continue
     assert password not in "".join(hotline.seen)
-    assert any("redis:" in line and "***" in line for line in hotline.seen)
+    assert any("redis:" in line and "password in" in line for line in hotline.seen)
 
 
 def test_finding_1_the_sim_control_port_needs_its_token(hotline: RunPy):
@@ -81,7 +81,7 @@ def test_finding_1_an_external_redis_without_a_password_is_warned_about():
     assert unauthenticated_warning("unix:///run/redis.sock") is not None
     assert unauthenticated_warning("redis://:s3cret@10.0.0.5:6379/0") is None
     assert unauthenticated_warning("rediss://user:s3cret@10.0.0.5:6380/0") is None
-    assert "s3cret" not in shown_url("redis://:s3cret@10.0.0.5:6379/0")
+    assert shown_url("redis://:s3cret@10.0.0.5:6379/0") == "redis://10.0.0.5:6379/0"
 
 
 def test_finding_13_the_first_run_token_is_not_in_the_start_up_log(hotline: RunPy):
