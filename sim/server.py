@@ -39,10 +39,12 @@ class Sim(RemoteParty):
         virtual_time: bool = True,
         webhook_timeout: float = 15.0,
         media_time: str = "instant",
+        control_token: str | None = None,
     ) -> None:
         self.account_sid = account_sid or new_sid("AC")
         self.auth_token = auth_token or secrets.token_hex(16)
         self.webhook_timeout = webhook_timeout
+        self.control_token = control_token  # when set, /sim/api answers only requests carrying it (sim/control.py)
         self.media_time = media_time  # virtual clock only: "instant" or "clock" (media consumes virtual time)
         self.cond = threading.Condition(threading.RLock())
         self.clock = Clock(self.cond, virtual=virtual_time)
