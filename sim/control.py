@@ -116,6 +116,11 @@ def control_blueprint(sim: Sim) -> Blueprint:
         sim.fail_next_calls(int(b.get("status", 503)), int(b.get("code", 20500)), int(b.get("times", 1)))
         return jsonify({"ok": True})
 
+    @bp.delete("/faults/calls")
+    def end_call_faults() -> Any:
+        """An outage made of `times` faults ends now: Calls.create works again."""
+        return jsonify({"dropped": sim.end_rest_faults()})
+
     @bp.post("/messaging")
     def messaging() -> Any:
         """{"per_second": 10, "outcomes": {"+886912000001": "undelivered"}} (sim/delivery.py)."""

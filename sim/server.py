@@ -156,6 +156,13 @@ class Sim(RemoteParty):
         with self.cond:
             self._rest_faults.extend([(status, code)] * times)
 
+    def end_rest_faults(self) -> int:
+        """The outage is over: the faults not yet taken are dropped (how many)."""
+        with self.cond:
+            left = len(self._rest_faults)
+            self._rest_faults.clear()
+            return left
+
     def take_rest_fault(self, to: str) -> tuple[int, int] | None:
         with self.cond:
             if not self._rest_faults:

@@ -120,6 +120,32 @@ def _drills_meet_a_report(s: Session, incident_id: int, caller: str | None, acto
     return preempt_drills(s, incident, now)
 
 
+def take_message(s: Session, *, call_sid: str, caller_raw: str | None, to_raw: str | None, caller: str | None,
+                 callback: str | None, lang: str, record_max_seconds: int, now: datetime | None = None) -> Outcome:
+    """A message the fallback took is a report (first law): the fallback flow, the apology after an
+    error, the TwiML Bin while every node was down (found afterwards by the reconciliation). The
+    call's incident (made now, unclassified, if the call has none) gets the caller's number and a
+    callback number where it lacks them, and its paging is due now: the message is taken. The
+    follow-ups are the report's (drills it stops) and the page's."""
+    rows.register_call(s, call_sid, caller_raw, to_raw)
+    rows.hold_call(s, call_sid, caller_raw)
+    then: list[Followup] = []
+    incident = rows.incident_for_call(s, call_sid)
+    if incident is None:
+        out = report(s, call_sid=call_sid, type_key="unclassified", lang=lang, caller=caller,
+                     actor=Actor(caller or "anonymous", Channel.CALLER), record_max_seconds=record_max_seconds,
+                     now=now, source="fallback")
+        then.extend(out.then)
+        incident = s.get(Incident, out.incident_ids[0])
+        assert incident is not None
+    missing = {"caller": caller if not incident.caller else None,
+               "callback_number": callback if callback and incident.callback_number != callback
+               else (caller if not incident.callback_number else None)}
+    set_details(s, incident.id, {k: v for k, v in missing.items() if v}, Actor("fallback", Channel.CALLER))
+    then.extend(caller_done(s, incident.id, now).then)
+    return Outcome(True, "message_taken", incident_ids=(incident.id,), then=tuple(then))
+
+
 def preempt_drills(s: Session, incident: Incident, now: datetime) -> tuple[Followup, ...]:
     """Rule 5: a real report stops every running drill; their calls end (the follow-ups)."""
     then: list[Followup] = []

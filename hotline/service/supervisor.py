@@ -78,6 +78,10 @@ WEB_THREADS = 2
 # sent to the fallback per kill with gunicorn's default of 1000, 1.6 with 4; without kills the
 # two were equally fast (300 calls: 29.9 s vs 35.5 s, storm p50 1.43 s vs 1.42 s).
 WEB_WORKER_CONNECTIONS = 2 * WEB_THREADS
+# Stopping: each web worker first answers what waits in the listen queue (hotline.service.web_worker,
+# at most its DRAIN_SECONDS), then what it holds; gunicorn kills a worker still busy after this.
+GRACEFUL_SECONDS = 10
+WORKER_CLASSES = {"gthread": "hotline.service.web_worker.DrainingWorker"}
 
 # HOTLINE_LOG_FORMAT=json: gunicorn's access lines as JSON too (its own error log stays text).
 JSON_ACCESS_LOG = ('{"time": "%(t)s", "logger": "gunicorn.access", "remote": "%(h)s", "request": "%(r)s", '
@@ -98,8 +102,8 @@ def gunicorn_argv(cfg: Config, workers: int = WEB_WORKERS, threads: int = WEB_TH
     app = os.environ.get("HOTLINE_WSGI_APP") or "hotline.service.wsgi:app"
     access = ["--access-logformat", JSON_ACCESS_LOG] if log_format() == "json" else []
     return ["-m", "gunicorn", *access, "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
-            "--worker-class", worker_class, "--worker-connections", str(connections),
-            "--access-logfile", "-", "--graceful-timeout", "5",
+            "--worker-class", WORKER_CLASSES.get(worker_class, worker_class), "--worker-connections", str(connections),
+            "--access-logfile", "-", "--graceful-timeout", str(GRACEFUL_SECONDS),
             "--no-control-socket", "--config", "python:hotline.service.gunicorn_conf", app]
 
 
@@ -208,8 +212,10 @@ class Supervisor:
     def summary(self) -> dict[str, Any]:
         return {c.name: c.summary() for c in self.children}
 
-    def stop(self, timeout: float = 15.0, last: tuple[str, ...] = ("redis",)) -> None:
-        """Reverse start order; `last` (Redis) after the rest, so workers can finish their jobs."""
+    def stop(self, timeout: float = 20.0, last: tuple[str, ...] = ("redis",)) -> None:
+        """Reverse start order; `last` (Redis) after the rest, so workers can finish their jobs and
+        the web answer the webhooks already sent (their commands queue follow-ups). `timeout`
+        outlasts a lifeline's own grace (hotline.service.lifeline.GRACE_SECONDS)."""
         first = [c for c in reversed(self.children) if c.name not in last]
         then = [c for c in reversed(self.children) if c.name in last]
         for group in (first, then):
