@@ -49,6 +49,7 @@ class Sim(RemoteParty):
         self.cond = threading.Condition(threading.RLock())
         self.clock = Clock(self.cond, virtual=virtual_time)
         self.numbers: dict[str, Number] = {}
+        self.opted_out: set[tuple[str, str]] = set()  # (our number, sender) after STOP (sim/messaging.py)
         self.phones: dict[str, Phone] = {}
         self._calls: dict[str, Call] = {}
         self._runners: dict[str, CallRunner] = {}
@@ -255,6 +256,12 @@ class Sim(RemoteParty):
         from sim.messaging import send_message
 
         return send_message(self, to, from_, body, status_callback, media_urls, messaging_service_sid)
+
+    def receive_text(self, from_: str, to: str, body: str, media: list[tuple[str, str]] | None = None) -> list[str]:
+        """A phone texts one of the account's numbers; returns what was sent back."""
+        from sim.messaging import receive_text
+
+        return receive_text(self, from_, to, body, media or [])
 
     def add_message(self, msg: Message) -> None:
         self._messages.append(msg)

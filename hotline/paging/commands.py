@@ -88,6 +88,24 @@ def report(s: Session, *, call_sid: str, type_key: str, lang: str, caller: str |
     return Outcome(True, "reported", incident_ids=(incident_id,), then=then)
 
 
+def reclassify(s: Session, incident_id: int, type_key: str, actor: Actor, now: datetime | None = None) -> Outcome:
+    """The reporter picked the type after the report existed (a text's menu answer): while nobody
+    has been paged yet the type changes, and paging comes forward to now, for that type's rota.
+    Once paging has begun the type stays (the people called are already on it)."""
+    now = now or utcnow()
+    incident = s.get(Incident, incident_id)
+    if incident is None:
+        return Outcome(False, "no_incident")
+    if incident.status != S.NEW or paging_callout(s, incident_id) is not None:
+        return Outcome(False, "already_paging", incident_ids=(incident_id,))
+    if incident.type_key != type_key:
+        audited(s, "incident_reclassified", incident_id, actor, old=incident.type_key, new=type_key)
+        incident.type_key = type_key
+        s.flush()
+    due = caller_done(s, incident_id, now)
+    return Outcome(True, "reclassified", incident_ids=(incident_id,), then=due.then)
+
+
 def _drills_meet_a_report(s: Session, incident_id: int, caller: str | None, actor: Actor,
                           now: datetime) -> tuple[Followup, ...]:
     """A new report while drills run (one query when none does): a full-scale drill's own test

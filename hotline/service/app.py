@@ -23,6 +23,7 @@ from hotline.ivr.voice_context import type_codes
 from hotline.responder.crisis_call import bp as crisis_call_bp
 from hotline.responder.webhooks import bp as responder_bp
 from hotline.service import health, metrics_endpoint
+from hotline.sms.webhooks import bp as sms_bp
 from hotline.web.keys import take_allowed
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +55,7 @@ def create_app(config: Config | None = None) -> Flask:
     twiml_guard.register(app, config)
     app.register_blueprint(responder_bp)
     app.register_blueprint(crisis_call_bp)
+    app.register_blueprint(sms_bp)
     console.register(app)
     for bp in registry().blueprints():  # every feature's pages (hotline.base.registry)
         app.register_blueprint(bp)

@@ -365,7 +365,7 @@ def _start_sim(cfg: Config, env: dict[str, str]) -> Sim:
     for number in cfg.numbers:
         sim.add_number(number, voice_url=f"{cfg.public_url}/voice/incoming",
                        voice_fallback_url=f"{cfg.public_url}/voice/fallback",
-                       status_callback=f"{cfg.public_url}/voice/status")
+                       status_callback=f"{cfg.public_url}/voice/status", sms_url=f"{cfg.public_url}/sms/incoming")
     env.update(TWILIO_ACCOUNT_SID=sid, TWILIO_AUTH_TOKEN=token, HOTLINE_SIM_URL=sim.api_base_url,
                HOTLINE_SIM_TOKEN=control)
     return sim

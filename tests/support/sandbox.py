@@ -62,7 +62,8 @@ class Hotline:
         for number in self.config.numbers:
             self.sim.add_number(number, voice_url=f"{self.public_url}/voice/incoming",
                                 voice_fallback_url=f"{self.public_url}/voice/fallback",
-                                status_callback=f"{self.public_url}/voice/status")
+                                status_callback=f"{self.public_url}/voice/status",
+                                sms_url=f"{self.public_url}/sms/incoming")
 
     # -- processes -----------------------------------------------------------------------------
     def start_worker(self, *queues: str) -> subprocess.Popen[bytes]:
