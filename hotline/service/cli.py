@@ -93,6 +93,8 @@ def cmd_check(argv: list[str]) -> int:
         print(exc, file=sys.stderr)
         return 2
     flow = flows[cfg.flow]
+    for line in cfg.warnings:
+        print(f"run.py: warning: {line}", file=sys.stderr)
     print(f"config {cfg.path}: OK")
     print(f"  organisation: {cfg.org_name} ({cfg.timezone})")
     print(f"  hotline numbers: {', '.join(cfg.numbers)}")

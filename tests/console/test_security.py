@@ -121,4 +121,4 @@ def test_forwarded_for_is_ignored_unless_a_proxy_is_configured(hotline: Hotline)
         assert attempt(99, ADMIN, ADMIN_PW) == 429  # the real address is locked, whatever the header says
     finally:
         redis = hotline.runtime.redis
-        redis.delete(*redis.keys("hotline:lockout:login-*"))
+        redis.delete(*redis.keys("hotline:throttle:login-*"))
