@@ -233,14 +233,17 @@ def _publish(u: Unit, flow: Flow, state: CallState) -> tuple[Utterance, ...]:
 
 
 def _darksite(u: Unit, flow: Flow, state: CallState) -> tuple[Utterance, ...]:
-    """The admin menu's switch: the newest active crisis's dark site goes on, or off again."""
+    """The admin menu's dark-site key: the newest active crisis's dark site is set on or off, as
+    the admin chose (a set, not a toggle: a replayed keypress leaves it as it is)."""
+    wanted = state.get("darksite")
+    if wanted not in ("on", "off"):
+        return (say(flow, "admin_failed", state.lang),)
     newest = crisis.newest_active(u.s)
     if newest is None:
         return (say(flow, "admin_no_crisis", state.lang),)
-    out = crisis.set_dark_site(u.s, newest.id, not newest.dark_site_on,
-                               Actor(state.get("who") or "admin", Channel.DIAL_IN))
+    out = crisis.set_dark_site(u.s, newest.id, wanted == "on", Actor(state.get("who") or "admin", Channel.DIAL_IN))
     u.queue(out.then)
-    return (say(flow, "admin_darksite_on" if out.code == "dark_site_on" else "admin_darksite_off", state.lang),)
+    return (say(flow, "admin_darksite_on" if wanted == "on" else "admin_darksite_off", state.lang),)
 
 
 ACTIONS = {"resolve": _resolve, "accept": _accept, "hear": _hear, "publish": _publish, "darksite": _darksite}
