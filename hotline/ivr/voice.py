@@ -225,6 +225,16 @@ def recording_status() -> Response:
         return Response("", status=204)  # stored by the admin flow itself
     incident_id = int(args["i"]) if args.get("i", "").isdigit() else None
     with unit() as u:
+        # The incident in the signed URL must be this call's (or a role call's choice), as on every
+        # mid-flow route: call B's CallSid on call A's URL attaches nothing and pages nobody.
+        reason = None if incident_id is None else call_check.mismatch(u.s, _cfg(), _state(), form.get("CallSid", ""),
+                                                                      after_end=True)
+        if reason is not None:
+            log.warning("recording callback for call %s refused: %s", form.get("CallSid"), reason)
+            audit.record_now(u.s, "webhook_call_mismatch", None, actor=form.get("From") or "anonymous",
+                             call_sid=form.get("CallSid", "")[:64], path=request.path, reason=reason,
+                             url_incident=incident_id, recording_sid=form.get("RecordingSid", "")[:64])
+            return Response("", status=204)
         if incident_id is None:
             incident_id = _incident_for_unflowed_call(u.s, form.get("CallSid", ""), args.get("src", "unknown"))
         if status == "completed" and form.get("RecordingSid"):

@@ -42,3 +42,20 @@ def test_finding6_a_replayed_keypress_after_the_call_ended_changes_nothing(hotli
     refused = [e for e in hotline.audit(kind="webhook_call_mismatch") if e.detail.get("call_sid") == "CAreplayop1"]
     assert refused and refused[-1].detail["reason"] == "the call has ended"
     jobs.run(commands.stop_paging, inc.id, Actor("test", Channel.CLI), "end of test")
+
+
+def test_finding9_a_recording_callback_with_another_calls_sid_changes_nothing(hotline, speech_wav):
+    """/voice/recording-status checks the CallSid against the incident in its signed URL, like
+    the other mid-call routes: call B's CallSid on call A's URL attaches nothing, pages nobody."""
+    inc = _reported(hotline, speech_wav)
+    other = {"CallSid": "CArecB0001", "From": "+886955700777", "To": HOTLINE, "AccountSid": hotline.sim.account_sid}
+    assert _signed_post(hotline, "/voice/incoming", other).status_code == 200  # call B, a real call
+    before = {r.sid for r in hotline.recordings(inc.id)}
+    form = {**other, "RecordingSid": "REforeignB01", "RecordingStatus": "completed", "RecordingDuration": "4",
+            "RecordingUrl": f"{hotline.sim.api_base_url}/2010-04-01/Accounts/{hotline.sim.account_sid}/Recordings/RE1"}
+    r = _signed_post(hotline, f"/voice/recording-status?w=default&n=record&l=zh-TW&i={inc.id}&r=report", form)
+    assert r.status_code == 200
+    assert {r.sid for r in hotline.recordings(inc.id)} == before
+    refused = [e for e in hotline.audit(kind="webhook_call_mismatch") if e.detail.get("call_sid") == "CArecB0001"]
+    assert refused and refused[-1].detail["url_incident"] == inc.id
+    jobs.run(commands.stop_paging, inc.id, Actor("test", Channel.CLI), "end of test")
