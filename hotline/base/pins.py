@@ -69,9 +69,14 @@ def valid_new_pin(pin: str) -> bool:
     return pin.isdigit() and MIN_DIGITS <= len(pin) <= MAX_DIGITS
 
 
-def targets(book: dict[str, str], person: str | None) -> list[str]:
-    """The PINs one guess is checked against, in order: the caller's own, operator, admin."""
-    return [who for who in ([f"person:{person}"] if person else []) + ["operator", "admin"] if book.get(who)]
+DRILL = "drill"  # `run.py pins set drill`: a full-scale drill's test caller enters it at the hidden menu
+
+
+def targets(book: dict[str, str], person: str | None, drill: bool = False) -> list[str]:
+    """The PINs one guess is checked against, in order: the caller's own, operator, admin (and,
+    in the caller's menu, the drill PIN)."""
+    names = ([f"person:{person}"] if person else []) + ["operator", "admin"] + ([DRILL] if drill else [])
+    return [who for who in names if book.get(who)]
 
 
 def match_pin(book: dict[str, str], pin: str, person: str | None, among: list[str] | None = None) -> str | None:

@@ -23,6 +23,7 @@ from hotline.crisis import phrases as crisis_phrases
 from hotline.crisis.models import CrisisMember
 from hotline.ivr.flow import Flow
 from hotline.ivr.flow_engine import (
+    AUTH,
     RESUME,
     CallState,
     Outcome,
@@ -55,10 +56,11 @@ def apply(u: Unit, flow: Flow, outcome: Outcome) -> tuple[CallState, tuple[Utter
     form, cfg = request.form, _cfg()
     if outcome.classify:
         caller = caller_number()
-        op = state.get("op")
+        op = state.get("op") if state.get(AUTH) else None  # a relay is the operator's only after the PIN
         out = commands.report(u.s, call_sid=form["CallSid"], type_key=outcome.classify, lang=state.lang,
                               caller=caller, actor=_actor(state, caller), record_max_seconds=cfg.record_max_seconds,
-                              source="operator" if op else None, relayed_by=op or None)
+                              source="operator" if op else None, relayed_by=op or None,
+                              test_call_proved=state.get("drill") == "1")
         state = replace(state, incident=out.incident_ids[0])
         u.queue(out.then)  # a running drill's calls end (a real report takes precedence)
     if outcome.fields and state.incident is not None:
@@ -89,7 +91,12 @@ def check_pin(u: Unit, flow: Flow, state: CallState, pin: str) -> tuple[CallStat
     cfg, rt = _cfg(), get_runtime()
     caller = caller_number()
     book = pins.load_pins(cfg.data_dir, cfg.pin_hashes)
-    target, locked = _throttled_match(u, rt, book, pin, person_for(cfg, caller), caller)
+    in_callers_menu = state.flow == cfg.flow and not state.get(RESUME)
+    target, locked = _throttled_match(u, rt, book, pin, person_for(cfg, caller), caller, in_callers_menu)
+    if target == pins.DRILL:  # a full-scale drill's test caller: their report may be the drill's
+        audit.record_now(u.s, "pin_accepted", None, actor=caller or "anonymous", role=pins.DRILL, throttled=False)
+        back = CallState(flow.start, state.lang, flow=flow.name, fresh=False, data=state.without(RESUME).data)
+        return back.with_data(drill="1"), (say(flow, "drill_call_ready", state.lang),)
     role = pins.role_of(target) if target else None
     if role and role in current_app.config["FLOWS"] and verifies_for(state, role):
         if len(pin) < pins.MIN_DIGITS:  # accepted (an existing PIN), reported each time it is used
@@ -115,7 +122,7 @@ def check_pin(u: Unit, flow: Flow, state: CallState, pin: str) -> tuple[CallStat
 
 
 def _throttled_match(u: Unit, rt: Runtime, book: dict[str, str], pin: str, person: str | None,
-                     caller: str | None) -> tuple[str | None, bool]:
+                     caller: str | None, drill: bool = False) -> tuple[str | None, bool]:
     """Which PIN this is (a `pins.targets` name), checked only where the throttles allow; and
     whether the caller was refused without any check (their caller ID, or every PIN, delayed).
 
@@ -127,8 +134,9 @@ def _throttled_match(u: Unit, rt: Runtime, book: dict[str, str], pin: str, perso
         return None, True
     among: list[str] = []
     reserved: list[str] = []
+    delayed: list[str] = []
     started = ["caller"] if pins.PIN_SOURCE.starts_delay(source) else []
-    for target in pins.targets(book, person):
+    for target in pins.targets(book, person, drill):
         if pins.known_source(rt.redis, target, caller):
             among.append(target)
             continue
@@ -138,6 +146,8 @@ def _throttled_match(u: Unit, rt: Runtime, book: dict[str, str], pin: str, perso
             reserved.append(target)
             if pins.PIN_TARGET.starts_delay(t):
                 started.append(f"pin:{target}")
+        else:
+            delayed.append(target)
     matched = pins.match_pin(book, pin, person, among) if among else None
     if matched:
         pins.PIN_SOURCE.succeeded(rt.redis, caller)
@@ -148,11 +158,14 @@ def _throttled_match(u: Unit, rt: Runtime, book: dict[str, str], pin: str, perso
         log.warning("PIN guessing: %s now delayed (caller ID %s)", ", ".join(started), caller or "withheld")
         audit.record_now(u.s, "pin_guessing", None, actor=caller or "anonymous", by=started,
                          call_sid=request.form.get("CallSid"))
-    return matched, not among
+    return matched, bool(delayed) and not among
 
 
 def _actor(state: CallState, caller: str | None) -> Actor:
-    """Who is acting on this call: the operator or staff member, else the caller."""
+    """Who is acting on this call: the operator or staff member once the call proved it (PIN or
+    trusted carrier attestation: caller ID alone names nobody), else the caller."""
+    if not state.get(AUTH):
+        return Actor(caller or "anonymous", Channel.CALLER)
     if state.get("op"):
         return Actor(state.get("op") or "operator", Channel.OPERATOR)
     if state.get("who"):

@@ -206,9 +206,10 @@ RESUME = "resume"  # call data: "node.key" the caller chose before being asked f
 
 def needs_pin(flow: Flow, option: Option) -> bool:
     """Caller ID only chooses the menu: acting on an incident or a prompt needs proof of identity.
-    That is an option whose action changes or reveals something, or one that leads to recording
-    an update onto an existing incident."""
-    if option.action in PROTECTED_ACTIONS:
+    That is an option whose action changes or reveals something, one marked `pin` (it leads to
+    nodes that read out or look up incidents, or file reports under the operator's name), or one
+    that leads to recording an update onto an existing incident."""
+    if option.action in PROTECTED_ACTIONS or option.pin:
         return True
     target = flow.nodes.get(option.next or "") if not option.flow else None
     return bool(target and target.kind == "record" and target.purpose == "update")

@@ -27,9 +27,11 @@ def test_finding6_a_replayed_keypress_after_the_call_ended_changes_nothing(hotli
     inc = _reported(hotline, speech_wav)
     form = {"CallSid": "CAreplayop1", "From": OPERATOR, "To": HOTLINE, "AccountSid": hotline.sim.account_sid}
     r = _signed_post(hotline, "/voice/incoming", form)
-    for digits in ("2", inc.ref + "#", "1", "2"):  # existing incident, its reference, confirm, resolve
+    r = _signed_post(hotline, _next_url(r.text), {**form, "Digits": "2"})  # existing incident: the PIN first
+    r = _signed_post(hotline, _next_url(r.text), {**form, "Digits": OPERATOR_PIN})
+    for digits in (inc.ref + "#", "1"):  # its reference, confirm
         r = _signed_post(hotline, _next_url(r.text), {**form, "Digits": digits})
-    captured = (_next_url(r.text), {**form, "Digits": OPERATOR_PIN})  # the PIN that runs the resolve
+    captured = (_next_url(r.text), {**form, "Digits": "2"})  # resolve
     r = _signed_post(hotline, *captured)
     assert r.status_code == 200 and _incident(hotline, inc.id).status == "closed"
     jobs.run(commands.reopen, inc.id, Actor("test", Channel.CLI), "reopened by the test")

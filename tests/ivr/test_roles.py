@@ -42,6 +42,8 @@ def test_satellite_operator_relays_a_report_with_every_confirmation(hotline, spe
     c = hotline.sim.dial(SATELLITE_OPERATOR, HOTLINE)
     c.expect_say("備援通報員您好")
     c.press("1")
+    c.expect_say("請輸入密碼")  # a relay is filed under the operator's name only after their PIN
+    c.press(OPERATOR_PIN + "#")
     c.expect_say("請輸入事件類型代碼")
     c.press("4")
     c.expect_say("您輸入的是 4，供應鏈")
@@ -80,6 +82,8 @@ def test_silence_on_a_slow_link_repeats_the_prompt_instead_of_moving_on(hotline)
     c = hotline.sim.dial(SATELLITE_OPERATOR, HOTLINE)
     c.expect_say("備援通報員您好")
     c.press("1")
+    c.expect_say("請輸入密碼")
+    c.press(OPERATOR_PIN + "#")
     c.expect_say("請輸入事件類型代碼")
     hotline.sim.advance(9)  # shorter than the operator timeout (>= 10 s): nothing happens yet
     assert not any("我們沒有收到按鍵" in s for s in c.said())
@@ -103,12 +107,12 @@ def test_operator_adds_a_voice_update_and_resolves_an_incident_by_reference(hotl
     c = hotline.sim.dial(SATELLITE_OPERATOR, HOTLINE)
     c.expect_say("備援通報員您好")
     c.press("2")
+    c.expect_say("請輸入密碼")  # caller ID chose the operator menu; looking incidents up needs the PIN
+    c.press(OPERATOR_PIN + "#")
     c.expect_say("請輸入事件編號")
     _enter(c, inc.ref + "#", f"您輸入的是 {' '.join(inc.ref)}，天然災害")
     c.expect_say("新增語音更新")
     c.press("1")
-    c.expect_say("請輸入密碼")  # caller ID chose the operator menu; acting on an incident needs the PIN
-    c.press(OPERATOR_PIN + "#")
     c.expect_record()
     c.speak(speech_wav)
     c.press("#")
