@@ -237,7 +237,7 @@ def resume_point(state: CallState) -> tuple[CallState, str]:
 
 def after_pin(flow: Flow, state: CallState, role_flow: str | None, locked: bool) -> Outcome:
     """A PIN opened `role_flow`, or it did not: retry, and after the node's retries (or a
-    lockout) go back to the emergency menu, which always works."""
+    throttle's delay) go back to the emergency menu, which always works."""
     node = flow.nodes[state.node]
     if role_flow and not locked:
         return Outcome(CallState("", state.lang, flow=role_flow, data=state.data))

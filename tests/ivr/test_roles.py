@@ -1,5 +1,5 @@
 """The other callers on the same number: radio/satellite operators, admins recording prompts,
-and the hidden PIN menu with its lockout. Through the sim, virtual time, real Redis and workers."""
+and the hidden PIN menu with its throttle. Through the sim, virtual time, real Redis and workers."""
 
 from __future__ import annotations
 
