@@ -155,6 +155,8 @@ def test_finding5_wrong_passwords_from_one_address_do_not_lock_the_user_out_else
         events = hotline.audit(kind="login_guessing")
         assert len(events) == 1 and events[0].detail["user"] == VIEWER and VIEWER_PW not in str(events[0].detail)
         assert events[0].actor == "203.0.113.66" and events[0].detail["by"] == ["user"]
+        health = logged_in_client(hotline).get("/console/health").get_data(as_text=True)
+        assert 'id="guessing"' in health and "203.0.113.66" in health  # the console's warning
     finally:
         hotline.runtime.redis.delete(*hotline.runtime.redis.keys("hotline:throttle:login-*"))
 
