@@ -283,6 +283,11 @@ def _default_language(cfg: Config) -> str:
     return responder_language((), cfg.languages)
 
 
+def no_longer_needed(cfg: Config) -> Reply:
+    """For a webhook of a call that has ended (a replay) or of another call: nothing changes."""
+    return _no_longer_needed(cfg)
+
+
 def _no_longer_needed(cfg: Config) -> Reply:
     lang = _default_language(cfg)
     return Reply(Kind.END, (text(lang, "no_longer_needed"),), language=lang)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from flask import Flask, Response, abort, jsonify, request, send_file
@@ -49,6 +50,8 @@ def create_app(config: Config | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops,  # type: ignore[method-assign]
                                 x_prefix=hops)
     configure_logging()
+    for line in config.warnings:  # accepted but weak (a short PIN): said at every start
+        logging.getLogger("hotline.config").warning("%s", line)
 
     metrics_endpoint.register(app, runtime)
     app.register_blueprint(voice_bp)

@@ -7,6 +7,7 @@ ring and menu timeouts (`sim.advance`), `fire_scheduled` stands in for RQ's sche
 from __future__ import annotations
 
 import pytest
+import requests
 
 from hotline.base.models import IncidentStatus
 from hotline.paging.callout.states import AttemptState as A
@@ -250,3 +251,27 @@ def test_late_completed_callback_after_acceptance_changes_nothing(h):
     assert after.state == C.ACCEPTED and after.accepted_by == "lin"
     assert [a.outcome for a in e2e.attempts(h, callout.id)] == [A.NO_ANSWER, A.ACCEPTED]
     assert e2e.calls_since(h, before) == []
+
+
+def test_finding6_a_replayed_key_after_the_responders_call_ended_changes_nothing(h):
+    """Issue 24, finding 6: a signed keypress captured from a responder's call and replayed once
+    that call has ended is refused and audited; it used to reach the callout."""
+    from twilio.request_validator import RequestValidator
+
+    inc = e2e.report(h, "12")
+    chen = e2e.next_call(h, CHEN)
+    chen.answer()
+    chen.expect_say("Press 3 to pass")
+    chen.press("3")
+    chen.expect_say("We will call the next person")
+    chen.expect_hangup()
+    callout_id = e2e.callout_of(h, inc.id).id
+    h.wait_for(lambda: e2e.attempts(h, callout_id)[0].state == A.COMPLETED, what="chen's call ended")
+    menu = [w for w in chen.webhooks() if "/voice/callout/menu" in w["url"]][-1]
+    form = {**{k: str(v) for k, v in menu["params"].items()}, "Digits": "1"}
+    signature = RequestValidator(h.sim.auth_token).compute_signature(menu["url"], form)
+    replay = requests.post(menu["url"], data=form, headers={"X-Twilio-Signature": signature}, timeout=10)
+    assert replay.status_code == 200 and "accepted" not in replay.text.lower()
+    assert e2e.callout_of(h, inc.id).state != C.ACCEPTED
+    refused = [e for e in h.audit(kind="webhook_call_mismatch") if e.detail.get("path") == "/voice/callout/menu"]
+    assert refused and refused[-1].detail["reason"] == "the call has ended"

@@ -191,6 +191,8 @@ def test_a_radio_operator_files_a_report_in_chinese_and_hears_the_menu_in_englis
     c = h.sim.dial(RADIO, HOTLINE)
     c.expect_gather()
     c.press("1")  # a new report
+    c.expect_say("請輸入密碼")  # filed under the operator's name: their PIN first
+    c.press(PINS["operator"] + "#")
     for key in ("2", "1", "1", "1"):  # type 2, confirm; severity 1, confirm
         c.expect_gather()
         c.press(key)
