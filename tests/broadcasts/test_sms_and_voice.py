@@ -8,12 +8,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from hotline.base.models import Incident
-from hotline.base.registry import InboundText, registry
 from hotline.broadcasts import tally
 from hotline.broadcasts.models import DeliveryState, Recipient, RecipientState
 from hotline.paging.models import Attempt
-from tests.broadcasts.conftest import deliveries, group, people, recipients, send
-from tests.support.sandbox import HOTLINE, Hotline
+from tests.support.broadcasts import deliveries, group, people, recipients, send, text_in
+from tests.support.sandbox import Hotline
 
 STAFF = """Name,Mobile,E-mail,Dept,Site,Language
 Amy Chen,+886912100001,amy@example.org,HR,Taipei,en-US
@@ -22,15 +21,6 @@ Cai Wu,+886912100003,,IT,Hsinchu,en
 """
 
 
-def text_in(h: Hotline, sender: str, body: str) -> str | None:
-    """What the SMS channel does with an inbound text: offer it to each feature's handler in
-    order, in one transaction; the first answer is the reply."""
-    with h.session() as s:
-        for handler in registry().texts:
-            reply = handler.handle(s, InboundText("SM" + sender[-6:], sender, HOTLINE, body))
-            if reply is not None:
-                return reply.answer
-    return None
 
 
 def test_texts_answers_keypress_and_a_call_for_an_undelivered_text(h: Hotline):

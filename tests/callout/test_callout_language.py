@@ -30,13 +30,14 @@ from hotline.paging.callout.states import CalloutState, digit_intent
 from hotline.paging.models import Callout
 from hotline.responder.conversation import Kind, Reply, closed_text
 from hotline.responder.twiml import failure, render
-from tests.callout import e2e
-from tests.callout.e2e import (
+from tests.support import e2e
+from tests.support.e2e import (
     CALLER,
     CHEN,
     LIN,
     quiet_phones,  # noqa: F401  (autouse)
 )
+from tests.support.lanes import starts_processes
 
 HOTLINE_LANGS = ("zh-TW", "en-US")
 AT = datetime(2026, 3, 2, 1, 5, tzinfo=UTC)  # 09:05 in Taipei
@@ -167,6 +168,7 @@ def test_failure_is_in_the_responder_language_or_in_every_language_when_unknown(
 SPOKEN_ZH = "cmn-TW"  # zh-TW's <Say language>: the ID Twilio files its Taiwanese Mandarin voices under
 
 @pytest.fixture(scope="module")
+@starts_processes
 def h(redis_url, tmp_path_factory):
     """The repository's languages, except lin, who prefers English here."""
     hotline = e2e.make_hotline(tmp_path_factory.mktemp("callout-language"), redis_url, "sqlite",

@@ -14,6 +14,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from hotline.base.models import Incident, Recording
+from tests.support.lanes import starts_processes
 from tests.support.sandbox import HOTLINE, Hotline
 
 OPERATOR = "+881631234567"  # radio_north in config.toml: recognised by caller ID alone
@@ -23,6 +24,7 @@ CALLER = "+886955123456"
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def hotline(redis_url, tmp_path_factory):
     h = Hotline(tmp_path_factory.mktemp("trust"), redis_url, "sqlite", extra_env={"HOTLINE_OPERATOR_PIN": OPERATOR_PIN})
     _forget_pin_failures(h)

@@ -24,7 +24,7 @@ from hotline.base.states import NEEDS_PAGING
 from hotline.paging import commands
 from hotline.paging.models import Attempt, Callout
 from sim import CallHandle
-from tests.postgres import database_for
+from tests.support.postgres import database_for
 from tests.support.sandbox import Hotline
 
 CALLER = "+886912345678"
@@ -78,6 +78,19 @@ def with_languages(toml: str, languages: Mapping[str, Sequence[str]]) -> str:
     missing = set(languages) - done
     assert not missing, f"config.toml has no `languages` line for people {sorted(missing)}"
     return "".join(lines)
+
+
+ALSO_ON_POSTGRESQL = pytest.mark.also_on_postgresql
+
+
+def databases_for_h(metafunc: pytest.Metafunc) -> None:
+    """`pytest_generate_tests = databases_for_h` in a module: every test of it takes the module's
+    `h` on SQLite, and a test marked `@ALSO_ON_POSTGRESQL` on PostgreSQL too (the `h` fixture
+    reads `request.param`). One module says which of its tests run twice; no test module
+    imports another's tests to run them again."""
+    if "h" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("also_on_postgresql") is not None
+        metafunc.parametrize("h", ["sqlite", "postgresql"] if both else ["sqlite"], indirect=True, scope="module")
 
 
 def make_hotline(tmp: Path, redis_url: str, database: str,
