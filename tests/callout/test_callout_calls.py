@@ -200,9 +200,10 @@ def test_two_phones_press_1_in_the_same_instant(h, monkeypatch):
     chen = e2e.next_call(h, CHEN)
     chen.answer()
     chen.expect_say("Press 1 to accept")
-    e2e.fire_scheduled(h)  # ring timeout + margin: chen answered, so wait for the answer timeout
+    callout_id = e2e.callout_of(h, inc.id).id
+    e2e.fire_wake(h, callout_id)  # ring timeout + margin: chen answered, so wait for the answer timeout
     assert not e2e.has_new_call(h, LIN)
-    e2e.fire_scheduled(h)  # answer timeout + margin: chen is still on the line, but lin is rung
+    e2e.fire_wake(h, callout_id)  # answer timeout + margin: chen is still on the line, but lin is rung
     lin = e2e.next_call(h, LIN)
     lin.answer()
     lin.expect_say("Press 1 to accept")

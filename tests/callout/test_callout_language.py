@@ -184,8 +184,10 @@ def both_on_the_line(h, keys: str):
     chen = e2e.next_call(h, CHEN)
     chen.answer()
     chen_menu = chen.expect_say("受理請按1")
-    e2e.fire_scheduled(h)  # ring timeout: chen answered, so the answer timeout applies
-    e2e.fire_scheduled(h)  # answer timeout: lin is rung as well
+    callout = e2e.callout_of(h, inc.id)
+    assert callout is not None
+    e2e.fire_wake(h, callout.id)  # ring timeout: chen answered, so the answer timeout applies
+    e2e.fire_wake(h, callout.id)  # answer timeout: lin is rung as well
     lin = e2e.next_call(h, LIN)
     lin.answer()
     lin_menu = lin.expect_say("Press 1 to accept")

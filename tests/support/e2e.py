@@ -206,6 +206,15 @@ def fire_scheduled(h: Hotline) -> int:
     return len(moved)
 
 
+def fire_wake(h: Hotline, callout_id: int) -> int:
+    """One tick of a fast clock once the callout's wake-up exists: the job that places a call
+    schedules its wake-up only after Twilio took the request, and the sim rings the phone while it
+    does, so a test can be on the line (answered, hearing the menu) before that wake-up is
+    scheduled; firing then would run nothing, and the tick would be lost."""
+    h.wait_for(lambda: scheduled_wakes(h, callout_id), what=f"callout {callout_id}'s wake-up to be scheduled")
+    return fire_scheduled(h)
+
+
 def scheduled_wakes(h: Hotline, callout_id: int) -> list[str]:
     registry = ScheduledJobRegistry(queue=h.runtime.queue("callout"))
     return [j for j in registry.get_job_ids() if j.startswith(f"callout-wake-{callout_id}-")]
