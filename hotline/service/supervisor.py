@@ -119,7 +119,9 @@ def worker_argv(queues: tuple[str, ...] = WORKER_QUEUES) -> list[str]:
     - "callout": hotline.service.workers.CalloutWorker resumes open callouts at start and runs callout
       jobs without forking (see those modules);
     - "recordings" or "broadcasts": hotline.service.workers.RecordingsWorker, rq's SimpleWorker (jobs
-      in-process, see RECORDING_WORKERS) with our logging."""
+      in-process, see RECORDING_WORKERS) with our logging;
+    - any other: hotline.base.rq_worker.PromptStopWorker.
+    Each stops within about a second of SIGTERM once its job is done (hotline.base.rq_worker)."""
     if "transcribe" in queues:
         if set(queues) != {"transcribe"}:
             raise ValueError("run the transcribe queue in a worker of its own (it preloads models)")
@@ -129,7 +131,7 @@ def worker_argv(queues: tuple[str, ...] = WORKER_QUEUES) -> list[str]:
     elif "recordings" in queues or "broadcasts" in queues:
         worker_class = ["--worker-class", "hotline.service.workers.RecordingsWorker"]
     else:
-        worker_class = []
+        worker_class = ["--worker-class", "hotline.base.rq_worker.PromptStopWorker"]
     return ["-m", "rq.cli", "worker", "--with-scheduler", *worker_class, *queues]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from hotline.broadcasts.models import DeliveryState, RecipientState
-from tests.broadcasts.conftest import Mailbox, deliveries, group, people, recipients, send
+from tests.support.broadcasts import Mailbox, deliveries, group, people, recipients, send
 from tests.support.sandbox import Hotline
 
 STAFF = """name,phone,email,department,site,language,channels

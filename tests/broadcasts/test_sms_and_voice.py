@@ -11,8 +11,8 @@ from hotline.base.models import Incident
 from hotline.broadcasts import tally
 from hotline.broadcasts.models import DeliveryState, Recipient, RecipientState
 from hotline.paging.models import Attempt
-from tests.broadcasts.conftest import deliveries, group, people, recipients, send
-from tests.support.sandbox import HOTLINE, Hotline
+from tests.support.broadcasts import deliveries, group, people, recipients, send, text_in
+from tests.support.sandbox import Hotline
 
 STAFF = """Name,Mobile,E-mail,Dept,Site,Language
 Amy Chen,+886912100001,amy@example.org,HR,Taipei,en-US
@@ -21,11 +21,6 @@ Cai Wu,+886912100003,,IT,Hsinchu,en
 """
 
 
-def text_in(h: Hotline, sender: str, body: str) -> str | None:
-    """The sender texts the hotline number through the sim: Twilio's signed webhook to
-    /sms/incoming, which offers it to each feature's handler in turn. The answer texted back."""
-    replies = h.sim.phone(sender).text(HOTLINE, body)
-    return replies[-1] if replies else None
 
 
 def test_texts_answers_keypress_and_a_call_for_an_undelivered_text(h: Hotline):

@@ -16,7 +16,7 @@ from hotline.base.config import load_config
 from hotline.console import first_run_token
 from hotline.web.auth import check_login
 from hotline.web.settings import load_section
-from tests.console.conftest import VIEWER, VIEWER_PW, console_config, logged_in_client, login, shot
+from tests.support.console import VIEWER, VIEWER_PW, console_config, logged_in_client, login, shot
 from tests.support.sandbox import Hotline
 
 # Reachable without a console login, on purpose: Twilio's webhooks (signed), the public health probe,

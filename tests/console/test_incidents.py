@@ -13,7 +13,7 @@ from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident, Transcript
 from hotline.paging import commands
 from hotline.paging.models import Callout
-from tests.console.conftest import confirm, logged_in_client, login, shot
+from tests.support.console import confirm, logged_in_client, login, shot
 from tests.support.sandbox import HOTLINE, Hotline
 
 CALLER = "+886955000123"

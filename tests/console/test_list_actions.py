@@ -12,7 +12,7 @@ from hotline.base import jobs
 from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident
 from hotline.paging import commands
-from tests.console.conftest import confirm, login, shot
+from tests.support.console import confirm, login, shot
 from tests.support.sandbox import HOTLINE, Hotline
 
 LIN = "+886912000002"  # reputation reports page the PR rota: Lin Mei alone

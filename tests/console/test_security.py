@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.console.conftest import ADMIN, ADMIN_PW, VIEWER, VIEWER_PW, login
+from tests.support.console import ADMIN, ADMIN_PW, VIEWER, VIEWER_PW, login
 from tests.support.sandbox import Hotline
 
 

@@ -11,7 +11,7 @@ import requests
 from redis import Redis
 
 from hotline.drills import phones
-from tests.console.conftest import console_config, logged_in_client
+from tests.support.console import console_config, logged_in_client
 from tests.support.sandbox import Hotline
 
 TOKEN = secrets.token_urlsafe(16)

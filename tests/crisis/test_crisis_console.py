@@ -10,8 +10,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from hotline.base.config import ROOT
-from tests.console.conftest import CHROMIUM
-from tests.crisis.conftest import USERS, make_hotline
+from tests.support.console import CHROMIUM
+from tests.support.crisis import USERS, make_hotline
+from tests.support.lanes import starts_processes
 from tests.support.sandbox import Hotline
 
 CALLER = "+886955000321"
@@ -19,11 +20,13 @@ ARTIFACTS = ROOT / "artifacts" / "crisis"
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
     yield from make_hotline(request, tmp_path_factory, "sqlite")
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[

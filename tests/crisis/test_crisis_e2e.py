@@ -20,7 +20,7 @@ from hotline.paging import commands
 from hotline.provider.rest import client
 from hotline.rotas.policy import OncallSettings
 from sim import conference
-from tests.crisis.conftest import client_for
+from tests.support.crisis import client_for
 from tests.support.sandbox import HOTLINE, Hotline
 
 CALLER = "+886912345678"

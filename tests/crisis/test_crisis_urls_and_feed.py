@@ -18,7 +18,7 @@ from hotline.base.models import Incident
 from hotline.crisis import commands as crisis
 from hotline.crisis.models import Crisis, CrisisStatement, CrisisStep, StatementState
 from hotline.service.embedded_redis import start_embedded_redis
-from tests.crisis.conftest import client_for, write_config
+from tests.support.crisis import client_for, write_config
 from tests.support.sandbox import Hotline
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from hotline.base.models import Incident
 from hotline.drills.models import Drill, DrillEvent, DrillState
-from tests.console.conftest import browser, context, hotline, login, mic_wav, shot  # noqa: F401  (fixtures)
+from tests.support.console import browser, context, hotline, login, mic_wav, shot  # noqa: F401  (fixtures)
 from tests.support.sandbox import Hotline
 
 
@@ -77,7 +77,7 @@ def test_start_inject_stop_report_csv_and_charts(context, hotline: Hotline):  # 
 
 
 def test_stopping_needs_the_confirmation_and_a_viewer_cannot_act(context, hotline: Hotline):  # noqa: F811
-    from tests.console.conftest import VIEWER, VIEWER_PW, logged_in_client
+    from tests.support.console import VIEWER, VIEWER_PW, logged_in_client
 
     client = logged_in_client(hotline)
     r = client.post("/console/drills", data={"kind": "tabletop", "type": "other", "participants": ["wang"],

@@ -1,6 +1,6 @@
 """Drills end to end through the sim: real HTTP server, real Redis, a real RQ worker, SQLite.
 
-The test rota (tests/callout/e2e.py): every type but reputation pages chen, then lin, and the
+The test rota (tests/support/e2e.py): every type but reputation pages chen, then lin, and the
 director as the fallback; English first for everyone, so the notice is "This is a drill.".
 """
 
@@ -26,9 +26,9 @@ from hotline.paging import cli as callout_cli
 from hotline.paging import commands
 from hotline.paging.callout.states import CalloutState
 from hotline.paging.models import Callout
-from tests.callout import e2e
-from tests.callout.e2e import CHEN, DIRECTOR, LIN, RING, WANG
-from tests.drills.conftest import clean_up
+from tests.support import e2e
+from tests.support.drills import clean_up
+from tests.support.e2e import CHEN, DIRECTOR, LIN, RING, WANG
 from tests.support.sandbox import Hotline
 
 NOTICE = "This is a drill."

@@ -7,12 +7,14 @@ from collections.abc import Iterator
 import pytest
 
 from hotline.service.embedded_redis import start_embedded_redis
-from tests.console.conftest import console_config, logged_in_client
-from tests.events.conftest import add_integration, alerts_for, post, trigger
+from tests.support.console import console_config, logged_in_client
+from tests.support.events import add_integration, alerts_for, post, trigger
+from tests.support.lanes import starts_processes
 from tests.support.sandbox import Hotline
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def h(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
     tmp = tmp_path_factory.mktemp("events-console")
     redis = start_embedded_redis(tmp / "redis", persist=False)

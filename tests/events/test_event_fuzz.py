@@ -19,8 +19,8 @@ from hotline.base.models import AuditEvent
 from hotline.events.auth import SIGNATURE_HEADER, sign
 from hotline.events.models import EventAlert
 from hotline.events.rules import SEVERITIES
-from tests.callout.e2e import quiet_phones  # noqa: F401  (autouse: phones wait for the test)
-from tests.events.conftest import add_integration
+from tests.support.e2e import quiet_phones  # noqa: F401  (autouse: phones wait for the test)
+from tests.support.events import add_integration
 from tests.support.sandbox import Hotline
 
 ODD = ["\ud800", "\udfff tail", "nul\x00byte", "esc\x1b[31mred", "bell\x07", "\ufffe", "DEL\x7f", "\u0085next",

@@ -13,8 +13,11 @@ from hotline.base import jobs
 from hotline.base.lifecycle import Actor, Channel
 from hotline.base.pins import set_pin
 from hotline.paging import commands
-from tests.ivr.test_trust_boundaries import ON_CALL, OPERATOR, OPERATOR_PIN, _next_url, _reported, _signed_post
 from tests.support.sandbox import HOTLINE, Hotline
+from tests.support.trust import ON_CALL, OPERATOR, OPERATOR_PIN
+from tests.support.trust import next_url as _next_url
+from tests.support.trust import reported as _reported
+from tests.support.trust import signed_post as _signed_post
 
 CHEN_PIN = "864202"
 AS_RADIO = "op%3Dradio_north%3Bwho%3Dradio_north"  # the call data caller ID alone gives: no auth

@@ -16,8 +16,9 @@ from hotline.base.config import ConfigError, load_config
 from hotline.base.lockout import Throttle
 from hotline.base.private_files import write_private
 from hotline.console.health import guessing as recent_guessing
-from tests.ivr.test_trust_boundaries import _next_url, _signed_post
 from tests.support.sandbox import HOTLINE, Hotline
+from tests.support.trust import next_url as _next_url
+from tests.support.trust import signed_post as _signed_post
 
 OPERATOR_PIN, ADMIN_PIN = "482916", "735120"
 ADMIN_PHONE = "+886955600001"

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from hotline.base.config import ROOT, load_config
 from hotline.provider import media as twilio_media
-from tests.ivr.test_recording_fetch import PATH, SID, Server
+from tests.support.recording_server import PATH, SID, Server
 
 
 @pytest.fixture()

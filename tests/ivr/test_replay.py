@@ -10,8 +10,12 @@ import pytest
 from hotline.base import jobs
 from hotline.base.lifecycle import Actor, Channel
 from hotline.paging import commands
-from tests.ivr.test_trust_boundaries import OPERATOR, OPERATOR_PIN, _incident, _next_url, _reported, _signed_post
 from tests.support.sandbox import HOTLINE, Hotline
+from tests.support.trust import OPERATOR, OPERATOR_PIN
+from tests.support.trust import incident as _incident
+from tests.support.trust import next_url as _next_url
+from tests.support.trust import reported as _reported
+from tests.support.trust import signed_post as _signed_post
 
 
 @pytest.fixture(scope="module")

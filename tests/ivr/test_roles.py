@@ -17,6 +17,7 @@ from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import AuditEvent, Incident, Recording, utcnow
 from hotline.paging import commands
 from hotline.paging.callout.store import callout_for_incident
+from tests.support.lanes import starts_processes
 from tests.support.sandbox import HOTLINE, Hotline
 
 SATELLITE_OPERATOR = "+881631234567"
@@ -24,6 +25,7 @@ OPERATOR_PIN, ADMIN_PIN = "482916", "735120"
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def hotline(redis_url, tmp_path_factory):
     h = Hotline(tmp_path_factory.mktemp("roles"), redis_url, "sqlite",
                 extra_env={"HOTLINE_OPERATOR_PIN": OPERATOR_PIN, "HOTLINE_ADMIN_PIN": ADMIN_PIN})

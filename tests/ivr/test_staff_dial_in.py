@@ -7,7 +7,8 @@ import pytest
 
 from hotline.base.models import Incident
 from hotline.paging.models import Callout
-from tests.callout.e2e import CHEN, next_call, report, write_config
+from tests.support.e2e import CHEN, next_call, report, write_config
+from tests.support.lanes import starts_processes
 from tests.support.sandbox import HOTLINE, Hotline
 
 WANG = "+886912000003"  # in the `duty` rota, so recognised by caller ID
@@ -15,6 +16,7 @@ WANG_PIN = "135792"
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def hotline(redis_url, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("staff")
     path = write_config(tmp)  # the callout tests' small rota: chen, then lin; director as fallback

@@ -5,24 +5,39 @@ webhook must fit its call. (Issue 11; each test fails without its fix.)"""
 from __future__ import annotations
 
 import re
-from html import unescape
 from urllib.parse import urlsplit
-from xml.etree import ElementTree as ET
 
 import pytest
 import requests
-from twilio.request_validator import RequestValidator
 
-from hotline.base.models import Incident, Recording
+from hotline.base.models import Recording
+from tests.support.lanes import starts_processes
 from tests.support.sandbox import HOTLINE, Hotline
-
-OPERATOR = "+881631234567"  # radio_north in config.toml: recognised by caller ID alone
-ON_CALL = "+886912000001"  # chen, in the it_security rota
-OPERATOR_PIN = "482916"
-CALLER = "+886955123456"
+from tests.support.trust import (
+    CALLER,
+    ON_CALL,
+    OPERATOR,
+    OPERATOR_PIN,
+)
+from tests.support.trust import (
+    forget_pin_failures as _forget_pin_failures,
+)
+from tests.support.trust import (
+    incident as _incident,
+)
+from tests.support.trust import (
+    next_url as _next_url,
+)
+from tests.support.trust import (
+    reported as _reported,
+)
+from tests.support.trust import (
+    signed_post as _signed_post,
+)
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def hotline(redis_url, tmp_path_factory):
     h = Hotline(tmp_path_factory.mktemp("trust"), redis_url, "sqlite", extra_env={"HOTLINE_OPERATOR_PIN": OPERATOR_PIN})
     _forget_pin_failures(h)
@@ -30,37 +45,6 @@ def hotline(redis_url, tmp_path_factory):
     yield h
     _forget_pin_failures(h)
     h.close()
-
-
-def _forget_pin_failures(h: Hotline) -> None:
-    keys = h.runtime.redis.keys("hotline:throttle:pin*") + h.runtime.redis.keys("hotline:pin-known:*")
-    if keys:
-        h.runtime.redis.delete(*keys)
-
-
-def _incident(h: Hotline, incident_id: int) -> Incident:
-    with h.session() as s:
-        inc = s.get(Incident, incident_id)
-        assert inc is not None
-        return inc
-
-
-def _reported(h: Hotline, speech_wav) -> Incident:  # type: ignore[no-untyped-def]
-    c = h.report("12", CALLER, speech_wav)
-    return h.wait_for(lambda: h.incident_for(c.sid), what="incident")
-
-
-def _signed_post(h: Hotline, path_and_query: str, form: dict[str, str]) -> requests.Response:
-    """What Twilio would post: signed with the account's token over the public URL."""
-    url = path_and_query if path_and_query.startswith("http") else h.public_url + path_and_query
-    sig = RequestValidator(h.sim.auth_token).compute_signature(url, form)
-    return requests.post(url, data=form, headers={"X-Twilio-Signature": sig}, timeout=10)
-
-
-def _next_url(twiml: str, verb: str = "Gather") -> str:
-    node = ET.fromstring(twiml).find(f".//{verb}")
-    assert node is not None, twiml
-    return unescape(node.get("action", ""))
 
 
 # -- 1. caller ID only chooses the menu ------------------------------------------------------------

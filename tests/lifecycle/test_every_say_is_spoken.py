@@ -31,6 +31,7 @@ from hotline.drills.settings import Scenario
 from hotline.ivr.fallback import twiml_bin
 from hotline.paging import commands
 from sim.handle import CallHandle
+from tests.support.lanes import starts_processes
 from tests.support.sandbox import HOTLINE, Hotline
 
 ZH, EN = "cmn-TW", "en-US"  # what <Say language> carries for the hotline's zh-TW and en-US
@@ -82,6 +83,7 @@ class EchoServer:
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def h(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
     tmp = tmp_path_factory.mktemp("every-say")
     hotline = Hotline(tmp, redis_url, "sqlite", config_path=write_config(tmp))

@@ -17,7 +17,7 @@ import requests
 from redis import Redis
 from redis.exceptions import AuthenticationError, ResponseError
 
-from tests.service.hotline_process import RunPy
+from tests.support.hotline_process import RunPy
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from hotline.base.models import Incident, IncidentStatus, utcnow
 from hotline.broadcasts.models import OptOut
 from hotline.textreports.models import Stage, TextConversation
-from tests.callout import e2e
-from tests.callout.e2e import CHEN, LIN, WANG, quiet_phones  # noqa: F401  (autouse)
+from tests.support import e2e
+from tests.support.e2e import CHEN, LIN, WANG, quiet_phones  # noqa: F401  (autouse)
 from tests.support.sandbox import HOTLINE, Hotline
 
 
