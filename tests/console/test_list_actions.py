@@ -1,7 +1,8 @@
 """The list in a crisis, in Chromium: a new report announces itself (title count, aria-live,
-notification), its row says who is being called, and an admin stops paging, pages again,
-accepts for the person ringing and closes it from the list, each after a confirmation that
-says what will happen. The list keeps refreshing while a link in it has keyboard focus."""
+notification) and waits behind a "1 new report — show" bar; its row says who is being called,
+and an admin stops paging, pages again, accepts for the person ringing and closes it from the
+list, each after a confirmation that says what will happen. The list keeps refreshing while a
+link in it has keyboard focus."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ def test_list_announces_then_acts_with_confirmations(context, hotline: Hotline, 
     ringing = lin.expect_call(timeout=20)
     ringing.expect_status("ringing")
     row = f'#incidents tr[data-incident="{incident_id}"]'
+    page.click("#fresh.on")  # a new report waits behind the bar, so nothing moves under a finger
     wait_text(page, f"{row} .now-text", "Calling Lin Mei now (round 1), ringing since")
     ref = page.locator(f"{row} a").inner_text()
     assert page.evaluate("window.__stayed") is True  # it came by polling
