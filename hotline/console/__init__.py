@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
+from babel.lists import format_list
 from flask import Flask, g
 
 from hotline.base.config import Config
@@ -65,10 +66,14 @@ def register(app: Flask) -> None:
         except (ValueError, TypeError, UnknownLocaleError):
             return code
 
+    def listed(items: list[str] | tuple[str, ...]) -> str:
+        """Items as a sentence's list in the viewer's language: "1004, 1005, and 1013", "1004、1005和1013"."""
+        return format_list(list(items), locale=i18n.BABEL_LOCALE.get(g.get("lang", "zh-TW"), "zh_Hant_TW"))
+
     @app.context_processor
     def _globals() -> dict[str, Any]:
         return {"viewer": auth.current_viewer(), "csrf_token": auth.csrf_token, "cfg": cfg, "local": local,
-                "when": when, "language_name": language_name,
+                "when": when, "language_name": language_name, "listed": listed,
                 "type_name": lambda key: cfg.type_name(key, g.get("lang", cfg.default_language)),
                 "sim_on": cfg.twilio.sim_mode, "lang": g.get("lang", "zh-TW"),
                 "people": cfg.people, "transcription_fix": fix_command}
