@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
 
 from hotline.base.config import ROOT
 from tests.console.conftest import CHROMIUM
@@ -40,6 +40,13 @@ def context_for(browser: Browser, h: Hotline, **options: object) -> BrowserConte
     return ctx
 
 
+def press(page: Page, target: str | Locator) -> None:
+    """Press a crisis button and say yes in the dialog that asks first (issue #25)."""
+    (page.locator(target) if isinstance(target, str) else target).click()
+    page.locator("dialog#confirm[open]").wait_for()
+    page.click("#confirm-ok")
+
+
 def login(ctx: BrowserContext, user: str) -> Page:
     page = ctx.new_page()
     page.goto("/console/login")
@@ -70,7 +77,7 @@ def test_activate_bridge_checklist_statement_and_dark_site(browser: Browser, h: 
     try:
         alice = login(alice_ctx, "alice")
         alice.goto(f"/console/incidents/{incident_id}")
-        alice.click("#crisis-activate-form button")
+        press(alice, "#crisis-activate-form button")
         alice.wait_for_selector("text=Crisis plan activated: the team is being called.")
         alice.locator("#crisis-team tr").nth(5).wait_for()  # five roles, a row each
 
@@ -91,7 +98,7 @@ def test_activate_bridge_checklist_statement_and_dark_site(browser: Browser, h: 
 
         # The checklist: tick the first step off; it shows who did it.
         first = alice.locator("#crisis-checklist tr[data-step]").first
-        first.locator("button").click()
+        press(alice, first.locator("button"))
         alice.wait_for_selector("text=Step done.")
         assert "alice" in alice.locator("#crisis-checklist tr[data-step]").first.inner_text()
 
@@ -99,13 +106,13 @@ def test_activate_bridge_checklist_statement_and_dark_site(browser: Browser, h: 
         assert "We have activated our crisis plan" in alice.locator("#statement-form").inner_text() or \
             "crisis plan" in alice.input_value("textarea[name='body_en-US']")
         alice.fill("textarea[name='body_en-US']", "First statement: systems isolated. Next update 14:00.")
-        alice.click("#statement-form button[type=submit]")
+        press(alice, "#statement-form button[type=submit]")
         alice.wait_for_selector("text=Statement drafted: a second person must approve it.")
-        alice.click(".approve-form button")
+        assert alice.locator(".approve-form").count() == 0  # never offered a button that can only be refused
         alice.wait_for_selector("text=You drafted this statement: a second person must approve it.")
         bob = login(bob_ctx, "bob")
         bob.goto(f"/console/incidents/{incident_id}")
-        bob.click(".approve-form button")
+        press(bob, ".approve-form button")
         bob.wait_for_selector("text=Statement published.")
         assert "Approved by bob" in bob.locator("article.statement").first.inner_text()
 
@@ -113,7 +120,7 @@ def test_activate_bridge_checklist_statement_and_dark_site(browser: Browser, h: 
         reader = public.new_page()
         reader.goto("/site/en-US/")
         assert "First statement" not in reader.content()
-        bob.click("#dark-site-form button")
+        press(bob, "#dark-site-form button")
         bob.wait_for_selector("text=The dark site is on.")
         reader.goto("/site/en-US/?on")  # another URL: the browser, like a CDN, may keep a page a minute
         assert "First statement: systems isolated." in reader.locator("main").inner_text()
@@ -123,7 +130,7 @@ def test_activate_bridge_checklist_statement_and_dark_site(browser: Browser, h: 
         assert max(widths) <= 390, widths
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         reader.screenshot(path=str(ARTIFACTS / "darksite-390.png"), full_page=True)
-        bob.click("#dark-site-form button")
+        press(bob, "#dark-site-form button")
         bob.wait_for_selector("text=The dark site is off.")
         reader.goto("/site/en-US/?off")
         assert "First statement" not in reader.content()
