@@ -16,7 +16,8 @@ from hotline.web.i18n import N_
 
 log = logging.getLogger("hotline.console")
 
-TITLES = {404: N_("Page not found."), 403: N_("Only administrators can do this."), 405: N_("Not allowed here."),
+TITLES = {401: N_("Your session has ended. Log in again."),
+          404: N_("Page not found."), 403: N_("Only administrators can do this."), 405: N_("Not allowed here."),
           500: N_("Something went wrong on our side.")}
 
 
@@ -32,7 +33,7 @@ def register(app: Flask) -> None:
         detail = exc.description if code in (403,) else None  # ours, marked for translation
         return render_template("console/error.html", code=code, title=TITLES.get(code, exc.name), detail=detail), code
 
-    for code in (403, 404, 405):
+    for code in (401, 403, 404, 405):
         app.register_error_handler(code, page)
 
     @app.errorhandler(InternalServerError)
