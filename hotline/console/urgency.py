@@ -1,9 +1,10 @@
 """The incident list in the order a crisis needs it, and what is happening to each row right now.
 
 Bands, most urgent first: reports nobody has accepted that are being paged (or about to be),
-then those whose paging a named person stopped, then accepted ones, then closed ones. Inside a
-band the newest comes first. The order is one SQL `CASE`, so paging through thousands of rows
-stays one indexed query plus one query for the live attempts of the rows on screen.
+then those whose paging a named person stopped, then accepted ones, then closed ones. Reports
+nobody has accepted come most severe first, then longest waiting first (the oldest danger report
+on top, not ninth); accepted and closed ones newest first. The order is SQL `CASE`s, so paging
+through thousands of rows stays one indexed query plus one query for the live attempts of the rows on screen.
 
 `Now` is plain data; the templates turn it into a sentence in the viewer's language.
 """
@@ -66,9 +67,18 @@ class Row:
     now: Now
 
 
+# Most severe first: a caller's "danger" and a monitoring tool's "critical" alike; "unknown" (the
+# caller did not say) before anything known to be mild.
+SEVERITY_RANK = {"critical": 0, "danger": 0, "error": 1, "unknown": 2, "warning": 3, "normal": 3, "info": 4}
+SEVERITY_SQL = case(SEVERITY_RANK, value=Incident.severity, else_=2)
+_UNACCEPTED = Incident.status.in_(OPEN_UNACCEPTED)
+
+
 def ordered(q: Select[*Columns]) -> Select[*Columns]:
     """`q` (a select of Incident) most urgent first."""
-    return q.order_by(BAND_SQL, Incident.created_at.desc(), Incident.id.desc())
+    return q.order_by(BAND_SQL, case((_UNACCEPTED, SEVERITY_SQL), else_=0),
+                      case((_UNACCEPTED, Incident.created_at), else_=None).asc(),
+                      Incident.created_at.desc(), Incident.id.desc())
 
 
 def rows(s: Session, incidents: list[Incident], people_names: dict[str, str]) -> list[Row]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -19,6 +19,7 @@ from hotline.base.models import Incident, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.crisis import commands
 from hotline.crisis.models import BridgeLeg, Crisis, CrisisState, StatementState
+from hotline.crisis.phrases import ROLE_NAMES
 from hotline.crisis.settings import CrisisSettings
 from hotline.web.auth import current_viewer, guard, require_admin
 from hotline.web.i18n import N_, gettext
@@ -106,9 +107,15 @@ def panel(incident_id: int) -> Panel:
                      cfg.section(CrisisSettings).two_person_rule)
 
 
+def role_name(key: str) -> str:
+    """A crisis role by its name in the viewer's language ("IT security", "資訊安全"), never its key."""
+    names = ROLE_NAMES.get(g.get("lang", "zh-TW"), ROLE_NAMES["en-US"])
+    return names.get(key, key.replace("_", " "))
+
+
 @bp.app_context_processor
 def _crisis_helpers() -> dict[str, Any]:
-    return {"crisis_panel": panel, "StatementState": StatementState}
+    return {"crisis_panel": panel, "StatementState": StatementState, "role_name": role_name}
 
 
 @bp.get("/console/crisis/")
