@@ -51,10 +51,11 @@ def page(incident_id: int) -> str:
 @bp.get("/console/incidents/<int:incident_id>/live")
 def live(incident_id: int) -> Response:
     """Everything that changes while a callout runs: status, actions, recordings and transcripts,
-    the callout and the timeline (304 when nothing changed)."""
+    the callout, the timeline and the crisis panel (304 when nothing changed; per viewer, as the
+    panel offers a statement's Approve to everyone but its drafter)."""
     viewer = current_viewer()
     return changes.answer(lambda: render_template("console/_incident_live.html", **_context(incident_id)),
-                          g.get("lang"), viewer.role if viewer else "")
+                          g.get("lang"), viewer.role if viewer else "", viewer.name if viewer else "")
 
 
 @bp.get("/console/recordings/<int:recording_id>.wav")

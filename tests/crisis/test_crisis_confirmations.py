@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page
 
 from hotline.crisis import commands
 from hotline.crisis.models import CrisisState
-from tests.crisis.conftest import make_hotline
+from tests.crisis.conftest import client_for, make_hotline
 from tests.crisis.test_crisis_console import browser, context_for, login  # noqa: F401  (fixture)
 from tests.support.sandbox import Hotline
 
@@ -112,3 +112,36 @@ def test_every_crisis_button_asks_and_the_result_shows_where_it_was_pressed(brow
     finally:
         ctx.close()
         bob_ctx.close()
+
+
+def test_the_crisis_panel_updates_live_for_a_second_admin(browser: Browser, h: Hotline):  # noqa: F811
+    """Two admins see one checklist, one set of statements and one dark-site state, without a reload;
+    a draft being typed is not lost to a refresh."""
+    incident_id = cyber_report(h, "+886955009901")
+    alice = client_for(h, "alice")
+    alice.post(f"/console/incidents/{incident_id}/crisis/activate", data={"csrf_token": alice.csrf})
+    ctx = context_for(browser, h, viewport={"width": 390, "height": 844})
+    try:
+        bob = login(ctx, "bob")
+        bob.goto(f"/console/incidents/{incident_id}")
+        bob.evaluate("window.__stayed = true")
+        bob.fill("textarea[name='body_en-US']", "Bob's words, typed before the refresh")
+        bob.locator("#crisis h2").click()  # the finger leaves the box: a refresh may come now
+        with h.session() as s:
+            crisis = commands.crisis_for(s, incident_id)
+            assert crisis is not None
+            crisis_id, step_id = crisis.id, crisis.steps[0].id
+        alice.post(f"/console/incidents/{incident_id}/crisis/steps/{step_id}",
+                   data={"csrf_token": alice.csrf, "done": "1"})
+        bob.locator(f"#crisis-checklist tr[data-step='{step_id}']", has_text="alice").wait_for()
+        alice.post(f"/console/incidents/{incident_id}/crisis/{crisis_id}/statements",
+                   data={"csrf_token": alice.csrf, "body_en-US": "Alice's statement."})
+        bob.locator("article.statement", has_text="Alice's statement.").wait_for()
+        bob.locator("article.statement .approve-form").wait_for()  # bob may approve alice's draft
+        alice.post(f"/console/incidents/{incident_id}/crisis/{crisis_id}/dark-site",
+                   data={"csrf_token": alice.csrf, "on": "1"})
+        bob.locator("#dark-site-form", has_text="The dark site is on.").wait_for()
+        assert bob.evaluate("window.__stayed") is True  # all of it by the live refresh
+        assert bob.input_value("textarea[name='body_en-US']") == "Bob's words, typed before the refresh"
+    finally:
+        ctx.close()

@@ -193,7 +193,13 @@
             .map(function (d) { return d.id; });
           const players = new Map([...box.querySelectorAll("audio[data-recording]")]
             .map(function (a) { return [a.dataset.recording, a]; }));
+          // An element marked data-keep (a result message shown where its button was) outlives a refresh.
+          const keep = [...box.querySelectorAll("[data-keep][id]")];
           box.innerHTML = html;
+          keep.forEach(function (old) {
+            const fresh = document.getElementById(old.id);
+            if (fresh && !fresh.children.length) fresh.replaceWith(old);
+          });
           box.dataset.last = html;
           // A recording being listened to keeps playing: the old element takes the new one's place.
           box.querySelectorAll("audio[data-recording]").forEach(function (fresh) {
