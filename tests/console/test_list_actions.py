@@ -51,7 +51,7 @@ def test_list_announces_then_acts_with_confirmations(context, hotline: Hotline, 
     row = f'#incidents tr[data-incident="{incident_id}"]'
     page.click("#fresh.on")  # a new report waits behind the bar, so nothing moves under a finger
     wait_text(page, f"{row} .now-text", "Calling Lin Mei now (round 1), ringing since")
-    ref = page.locator(f"{row} a").inner_text()
+    ref = page.locator(f"{row} a[id^=inc-]").inner_text()
     assert page.evaluate("window.__stayed") is True  # it came by polling
     assert page.title().startswith("(1) Incidents")
     assert f"New report: {ref}, reputation" in page.locator("#announce").inner_text()

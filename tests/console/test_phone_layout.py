@@ -1,0 +1,47 @@
+"""The list on a phone at 3 a.m. (issue #25), in Chromium at 390 px: the first incident starts
+on the first screen (it was 575 px down under the filters), the filters other than search fold
+away, a skip link comes first, navigation and references are 44 px tap targets (checkboxes 24), and
+the caller's number is a link that calls it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hotline.base import jobs
+from hotline.base.lifecycle import Actor, Channel
+from tests.console.conftest import login, shot
+from tests.console.test_list_actions import reputation_report
+from tests.support.sandbox import Hotline
+
+
+@pytest.mark.parametrize("lang", ["en-US", "zh-TW"])
+def test_the_list_fits_a_thumb(context, hotline: Hotline, speech_wav: Path, lang: str):
+    from hotline.paging import commands
+
+    caller = f"+88695501{1 if lang == 'en-US' else 2}777"
+    incident_id = reputation_report(hotline, speech_wav, caller)
+    context.add_cookies([{"name": "console_lang", "value": lang, "url": hotline.public_url}])
+    page = login(context.new_page())
+    page.wait_for_url("**/console/incidents")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/console/incidents")
+    row = page.locator(f'#incidents tr[data-incident="{incident_id}"]')
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"  # the first stop: skip to the content
+    top = page.locator("#incidents tr[data-incident]").first.bounding_box()
+    assert top is not None and top["y"] < 420, top  # on the first screen, not 575 px down
+    assert not page.locator("select[name=status]").is_visible()  # folded away
+    page.click("#more-filters summary")
+    assert page.locator("select[name=status]").is_visible()
+
+    sizes = page.evaluate("""[...document.querySelectorAll('header.top nav a, #incidents td a[id^=inc-], '
+        + 'input[type=checkbox]')].map(e => [e.type === 'checkbox' ? 'checkbox' : e.textContent,
+                                           e.getBoundingClientRect().height])""")
+    small = [(what, round(h)) for what, h in sizes if h < (44 if what != "checkbox" else 22)]
+    assert not small, small
+    tel = row.locator("a.tel")
+    assert tel.get_attribute("href") == f"tel:{caller}"
+    shot(page, f"list-phone-390-{lang}")
+    jobs.run(commands.stop_paging, incident_id, Actor("test", Channel.CLI), "end of test")
