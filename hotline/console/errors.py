@@ -1,7 +1,8 @@
 """Console error pages in the site's layout and the viewer's language, with a way back.
 
-Only for the console's own paths: a Twilio webhook or the events API keeps its own answers
-(TwiML, JSON), so these handlers hand anything else back to Flask unchanged.
+Only for the console's own paths and a browser's GET of an unknown address: a Twilio webhook,
+the events API or the dark site keeps its own answers (TwiML, JSON, its page), so these handlers
+hand anything else back to Flask unchanged.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ TITLES = {401: N_("Your session has ended. Log in again."),
 
 
 def _console(path: str) -> bool:
-    return path == "/" or path.startswith("/console")
+    """The console's paths, and a browser's GET of an address no route knows ("/incidents/3": a
+    link typed or cut short), which deserves a page with a way back rather than Werkzeug's."""
+    if path == "/" or path.startswith("/console"):
+        return True
+    accepts = request.accept_mimetypes
+    return (request.method == "GET" and request.url_rule is None
+            and accepts.best_match(["text/html", "application/json"]) == "text/html")
 
 
 def register(app: Flask) -> None:

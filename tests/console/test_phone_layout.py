@@ -45,3 +45,17 @@ def test_the_list_fits_a_thumb(context, hotline: Hotline, speech_wav: Path, lang
     assert tel.get_attribute("href") == f"tel:{caller}"
     shot(page, f"list-phone-390-{lang}")
     jobs.run(commands.stop_paging, incident_id, Actor("test", Channel.CLI), "end of test")
+
+
+def test_an_unknown_address_gets_a_page_with_a_way_back(context, hotline: Hotline):
+    """Issue #25: "/incidents/3" (a link cut short) was Werkzeug's unstyled page with no viewport."""
+    context.add_cookies([{"name": "console_lang", "value": "zh-TW", "url": hotline.public_url}])
+    page = context.new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    response = page.goto("/incidents/3")
+    assert response is not None and response.status == 404
+    assert page.locator("meta[name=viewport]").count() == 1
+    assert page.locator(".error-page h1").inner_text() == "找不到此頁面。"
+    assert page.locator(".error-page a").count() >= 1
+    machine = hotline.app.test_client().get("/incidents/3", headers={"Accept": "application/json"})
+    assert machine.status_code == 404 and b"error-page" not in machine.data  # a tool keeps its plain answer
