@@ -59,3 +59,25 @@ def test_an_unknown_address_gets_a_page_with_a_way_back(context, hotline: Hotlin
     assert page.locator(".error-page a").count() >= 1
     machine = hotline.app.test_client().get("/incidents/3", headers={"Accept": "application/json"})
     assert machine.status_code == 404 and b"error-page" not in machine.data  # a tool keeps its plain answer
+
+
+def test_the_incident_page_on_a_phone_puts_what_to_do_first(context, hotline: Hotline, speech_wav: Path):
+    """Issue #25: the actions were below the fold and the crisis panel 3,400 px down under the
+    callout and an oldest-first timeline. Now: status and "now", the actions, the recording, the
+    crisis, then the calls and the timeline, newest first."""
+    from hotline.paging import commands
+
+    incident_id = reputation_report(hotline, speech_wav, "+886955013777")
+    jobs.run(commands.add_note, incident_id, Actor("alice", Channel.CONSOLE), "the newest line")
+    page = login(context.new_page())
+    page.wait_for_url("**/console/incidents")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/console/incidents/{incident_id}")
+    tops = [page.locator(s).bounding_box()["y"] for s in ("#now-text", "#actions", "#recordings", "#crisis",
+                                                         "#callout", "#audit")]
+    assert tops == sorted(tops), tops
+    assert page.locator("#actions").bounding_box()["y"] < 844  # on the first screen
+    times = page.locator("#audit li time").evaluate_all("ts => ts.map(t => t.getAttribute('datetime'))")
+    assert len(times) >= 3 and times == sorted(times, reverse=True), times  # newest first
+    assert page.locator("#audit li", has_text="the newest line").count() == 1
+    jobs.run(commands.stop_paging, incident_id, Actor("test", Channel.CLI), "end of test")
