@@ -111,3 +111,13 @@ def test_zh_tw_pages_show_no_untranslated_sentence(browser: Browser, h: Hotline,
         assert not found, found
     finally:
         ctx.close()
+
+
+def test_the_list_shows_which_report_has_its_crisis_plan_active(h: Hotline, incident_id: int):
+    """Issue #25: the list did not show crises or false alarms."""
+    alice = client_for(h, "alice")
+    alice.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-US"
+    page = alice.get("/console/incidents/rows").get_data(as_text=True)
+    assert f"data-incident=\"{incident_id}\"" in page
+    row = page.split(f"data-incident=\"{incident_id}\"", 1)[1].split("</tr>", 1)[0]
+    assert "Crisis plan active" in row
