@@ -14,6 +14,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -115,12 +116,14 @@ def csrf_ok() -> bool:
     return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
 
 
-def guard(api: bool = False) -> Callable[[], Response | None]:
+def guard(api: bool = False) -> Callable[[], ResponseReturnValue | None]:
     """A before_request for a console blueprint: log in first (pages redirect, APIs 401), then CSRF."""
 
-    def check() -> Response | None:
+    def check() -> ResponseReturnValue | None:
         if current_viewer() is None:
-            if api or request.method not in SAFE_METHODS:
+            if not api and request.method not in SAFE_METHODS:
+                return session_ended()
+            if api:
                 abort(401)
             return redirect(url_for("console_auth.login", next=request.full_path.rstrip("?")))
         if request.method not in SAFE_METHODS and not csrf_ok():
@@ -128,6 +131,31 @@ def guard(api: bool = False) -> Callable[[], Response | None]:
         return None
 
     return check
+
+
+KEPT_FIELD_LIMIT = 4000  # characters of one typed field kept across a login (a note, a reason)
+
+
+def _referrer_path() -> str | None:
+    """The page the form was on, when the browser says so and it is on this site."""
+    ref = urlsplit(request.referrer or "")
+    if ref.netloc and ref.netloc != request.host:
+        return None
+    return same_origin_path(ref.path + (f"?{ref.query}" if ref.query else "")) if ref.path else None
+
+
+def session_ended() -> tuple[str, int]:
+    """An action sent after the session ended: nothing is done, and nothing typed is lost.
+
+    The page says so in the viewer's language, with the login form; what was typed (a reason, a
+    note) is kept in the session cookie, carried across the login, and put back into the same
+    form on the page it came from (confirm.js), so pressing the button again is all it takes.
+    """
+    fields = {k: v[:KEPT_FIELD_LIMIT] for k, v in request.form.items()
+              if k not in ("csrf_token", "next", "password") and v.strip()}
+    back = same_origin_path(request.form.get("next")) or _referrer_path() or url_for("console.home")
+    session["kept"] = {"action": request.path, "fields": fields, "back": back, "user": session.get("user")}
+    return render_template("console/login.html", user="", ended=True, next_path=back, kept=fields), 401
 
 
 def require_admin() -> None:
@@ -185,11 +213,17 @@ def login() -> ResponseReturnValue:
         ADDR_THROTTLE.refund(redis, addr)
         credential = _credential(name)
         assert credential is not None
-        session.clear()  # no fixation: a fresh session (and CSRF token) per login
-        session.permanent = True
         lifetime = int(current_app.permanent_session_lifetime.total_seconds())
+        # No fixation: a fresh session (and CSRF token) per login.
+        kept = session.get("kept")  # typed before the session ended: survives the fresh session
+        session.clear()
+        session.permanent = True
         session.update(user=name, fp=_fingerprint(credential[1]), csrf=secrets.token_urlsafe(32),
                        sid=sessions.start(redis, name, lifetime))
+        if isinstance(kept, dict) and kept.get("user") in (None, name):  # never another user's words
+            session["kept"] = kept
+            flash(gettext("Your session had ended, so that action was not done. What you typed is back in its "
+                          "form: press the button again if it is still needed."), "error")
         return redirect(same_origin_path(request.args.get("next")) or url_for("console.home"))
     return render_template("console/login.html", user="")
 

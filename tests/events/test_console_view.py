@@ -35,3 +35,5 @@ def test_a_watched_event_shows_why_it_was_not_paged(h: Hotline) -> None:
     assert "Paging stopped by rule cyber_security.otherwise at " in page  # the console's "now" sentence
     assert "no rule of cyber_security matched: watch" in page  # and the rule's reason
     assert "12 records exposed" in page and "ids-1" in page and "affected_records" in page
+    assert "<dt>affected_records</dt><dd>12</dd>" in page and "{&#34;" not in page  # lines, not raw JSON
+    assert "1 event received" in page  # not "1 events received"

@@ -128,6 +128,16 @@ def confirm(page: Page, answer: str | None = None) -> str:
     return question
 
 
+def show_until(page: Page, selector: str) -> None:
+    """Press the list's "N new reports — show" bar as often as it comes until `selector` is there:
+    new rows wait behind it (issue #25), so nothing moves under a finger."""
+    target, bar = page.locator(selector), page.locator("#fresh.on")
+    while target.count() == 0:
+        target.first.or_(bar).first.wait_for(state="attached")
+        if target.count() == 0 and bar.count():
+            bar.click()
+
+
 def report(h: Hotline, wav: Path, digit: str, caller: str) -> int:
     c = h.sim.dial(caller, HOTLINE)
     c.expect_say("請選擇事件類型")
@@ -178,3 +188,18 @@ def pages(h: Hotline, ids: dict[str, int]) -> Iterator[str]:
             yield adapter.build(rule.endpoint, values)
     yield "/console/no-such-page"
     yield f"/console/incidents/{max(ids.values()) + 100}"
+
+
+LIN = "+886912000002"  # reputation reports page the PR rota: Lin Mei alone
+
+
+def reputation_report(h: Hotline, wav: Path, caller: str) -> int:
+    c = h.sim.dial(caller, HOTLINE)
+    c.expect_say("請選擇事件類型")
+    c.press("6")
+    c.press("2")
+    c.expect_record()
+    c.speak(wav)
+    c.press("#")
+    c.expect_hangup()
+    return h.wait_for(lambda: h.incident_for(c.sid), what="incident").id
