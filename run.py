@@ -26,25 +26,38 @@ def _venv_python() -> Path:
 
 
 def bootstrap(extras: str) -> None:
-    """Make sure we run inside .venv with the project installed; re-exec if not."""
+    """Make sure we run inside .venv with the project installed; re-exec if not. What it says goes
+    to stderr: a command's own output (a key shown once, a CSV) must not start with "installing"."""
     _apt_install_missing()
     py = _venv_python()
     if not py.exists():
-        print("run.py: creating .venv", flush=True)
+        print("run.py: creating .venv", file=sys.stderr, flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    spec = (ROOT / "pyproject.toml").read_bytes() + extras.encode()
-    stamp = VENV / f".installed-{extras or 'base'}"
-    digest = hashlib.sha256(spec).hexdigest()
-    if not stamp.exists() or stamp.read_text() != digest:
-        print(f"run.py: installing Python packages ({extras or 'base'})", flush=True)
+    stamp, digest = _stamp(extras)
+    # The test extra holds the base packages too: after `run.py test`, `run.py integrations ...`
+    # (which a test may start) needs no install of its own.
+    if not _installed(extras) and not (extras == "" and _installed("test")):
+        print(f"run.py: installing Python packages ({extras or 'base'})", file=sys.stderr, flush=True)
         target = f".[{extras}]" if extras else "."
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=False)
-        if subprocess.run([str(py), "-m", "pip", "install", "-q", "-e", target], cwd=ROOT).returncode != 0:
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=False, stdout=sys.stderr)
+        if subprocess.run([str(py), "-m", "pip", "install", "-q", "-e", target], cwd=ROOT,
+                          stdout=sys.stderr).returncode != 0:
             fail(f"run.py: installing the Python packages failed (pip's message is above); fix that and run "
                  f"this again, or remove {VENV} to start afresh")
         stamp.write_text(digest)
     if Path(sys.prefix).resolve() != VENV.resolve():
         os.execv(str(py), [str(py), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+def _stamp(extras: str) -> tuple[Path, str]:
+    """Where the install of `extras` is recorded, and the digest of what it installed from."""
+    spec = (ROOT / "pyproject.toml").read_bytes() + extras.encode()
+    return VENV / f".installed-{extras or 'base'}", hashlib.sha256(spec).hexdigest()
+
+
+def _installed(extras: str) -> bool:
+    stamp, digest = _stamp(extras)
+    return stamp.exists() and stamp.read_text() == digest
 
 
 def _apt_install_missing() -> None:
@@ -54,7 +67,7 @@ def _apt_install_missing() -> None:
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         print(f"run.py: please install {' '.join(missing)} (audio conversion needs them)", file=sys.stderr)
         return
-    print(f"run.py: apt-get install {' '.join(missing)}", flush=True)
+    print(f"run.py: apt-get install {' '.join(missing)}", file=sys.stderr, flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, capture_output=True)
     done = subprocess.run(["apt-get", "install", "-y", "-qq", *missing], env=env, capture_output=True, text=True)
