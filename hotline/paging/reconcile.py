@@ -14,7 +14,9 @@ calls. Every `EVERY` the convergence cycle (this step, before paging's own) asks
   know nothing of (the Bin took it while every node was down) is filed through the fallback's
   own command (`commands.take_message`) with the caller's number from Twilio, then attached: it is
   fetched, transcribed and paged. Recordings of the other calls on our numbers (operators',
-  staff's and admins' calls, outbound calls) are not reports and are left alone.
+  staff's and admins' calls, outbound calls) are not reports and are left alone;
+- **callers**: a message the Bin took is filed by its recording callback, which carries no
+  caller number (the Bin is static); Twilio's call has it, and it is put on the incident.
 
 Bounded: one listing of each kind per pass and at most `MAX_RECORDINGS` recordings (a longer
 backlog is walked backwards over the next passes). A process's first look reaches back
@@ -67,6 +69,7 @@ class _Window:
     before: datetime | None = None  # walking a backlog: its newest part is done down to here
     opened: datetime | None = None  # when the window being walked was first looked at
     not_ours: dict[str, datetime] = field(default_factory=dict)  # RecordingSid -> when we decided
+    asked: set[int] = field(default_factory=set)  # incidents whose caller Twilio was asked for
 
 
 _windows: dict[tuple[str, str, str], _Window] = {}
@@ -92,6 +95,7 @@ def reconcile(now: datetime, report: CycleReport) -> None:
     try:
         _calls(cfg, now, report)
         _recordings(cfg, w, now, report)
+        _callers(cfg, w, now, report)
     except DialerError as exc:
         w.next_at = now + AFTER_FAILURE
         log.warning("reconciliation: Twilio did not answer (%s); asking again in %d s", exc.describe(),
@@ -203,6 +207,28 @@ def _incident_id(s: Session, call_sid: str) -> int | None:
 
 def _caller_of(s: Session, incident_id: int) -> str | None:
     return s.scalar(select(Incident.caller).where(Incident.id == incident_id))
+
+
+def _callers(cfg: Config, w: _Window, now: datetime, report: CycleReport) -> None:
+    """Messages filed without the caller's number (the Bin's callback has none): ask Twilio, once."""
+    with get_runtime().db.session() as s:
+        nameless = [(i, sid) for i, sid in s.execute(
+            select(Incident.id, Incident.call_sid).where(Incident.source == "fallback", Incident.caller.is_(None),
+                                                         Incident.call_sid.is_not(None),
+                                                         Incident.created_at >= now - LOOKBACK)
+            .order_by(Incident.id).limit(MAX_CALL_LOOKUPS)) if i not in w.asked]
+    for incident_id, call_sid in nameless:
+        w.asked.add(incident_id)
+        call = ledger.call(call_sid) if call_sid else None
+        caller = to_e164(call.from_number, cfg.default_region) if call else None
+        if call is None or caller is None:
+            continue  # withheld: the Bin asked for no callback number either
+        with get_runtime().db.session() as s:
+            out = commands.take_message(s, call_sid=call.sid, caller_raw=call.from_number, to_raw=call.to_number,
+                                        caller=caller, callback=None, lang=cfg.default_language,
+                                        record_max_seconds=cfg.record_max_seconds, now=now)
+        jobs.dispatch(out.then)
+        report["callers_found"].append(incident_id)
 
 
 def _to_our_number(cfg: Config, call: ledger.HeldCall | None) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from hotline.base.cycle import CycleReport
 from hotline.base.models import Call, Incident, Recording, utcnow
-from hotline.paging import incidents, reconcile
+from hotline.paging import commands, incidents, reconcile
 from hotline.provider import rest
 from sim.audio import beep_pcm, pcm_to_wav
 from sim.model import new_sid
@@ -86,3 +86,30 @@ def test_reconciliation_attaches_callers_recordings_files_the_bins_and_leaves_th
     reconcile.reconcile(utcnow(), again)
     assert not again["recordings_found"]
     _ended(h, caller)
+
+
+def test_a_bin_message_filed_by_its_callback_gets_the_callers_number_from_twilio(h: Hotline) -> None:
+    """The Bin is static TwiML: its recording callback carries no caller number, so the message is
+    filed without one (as /voice/recording-status does, through the same command); the next look
+    at Twilio puts the caller's number on it."""
+    number = h.sim.numbers[HOTLINE]
+    urls = number.voice_url, number.voice_fallback_url
+    number.voice_url, number.voice_fallback_url = "http://127.0.0.1:9/voice", None
+    try:
+        binned = h.sim.dial("+886955200004", HOTLINE)
+        binned.expect_hangup()
+    finally:
+        number.voice_url, number.voice_fallback_url = urls
+    with h.session() as s:
+        taken = commands.take_message(s, call_sid=binned.sid, caller_raw=None, to_raw=None, caller=None,
+                                      callback=None, lang=h.config.default_language,
+                                      record_max_seconds=h.config.record_max_seconds)
+    incident_id = taken.incident_ids[0]
+    assert h.incident_for(binned.sid).caller is None
+    window = reconcile._window(h.config)
+    window.next_at = None
+    report = CycleReport()
+    reconcile.reconcile(utcnow(), report)
+    assert report["callers_found"] == [incident_id]
+    found = h.incident_for(binned.sid)
+    assert found.caller == "+886955200004" and found.callback_number == "+886955200004"
