@@ -56,7 +56,7 @@ LOOKBACK = timedelta(hours=24)  # a process's first look: an outage up to this l
 MARGIN = timedelta(minutes=2)  # clock skew between Twilio and us, and callbacks on their way
 MAX_RECORDINGS = 1000  # per pass; a longer backlog is walked over the next passes
 MAX_CALLS = 1000  # calls listed per pass
-MAX_CALL_LOOKUPS = 20  # open calls missing from the list, asked for one by one, per pass
+MAX_CALL_LOOKUPS = 5  # open calls missing from the list (not started at Twilio), asked for one by one
 AFTER_FAILURE = timedelta(minutes=1)  # Twilio did not answer a list: the next look waits this long
 
 
@@ -123,7 +123,8 @@ def _calls(cfg: Config, now: datetime, report: CycleReport) -> None:
     if not open_calls:
         return
     held = ledger.calls(open_calls, min(open_calls.values()) - MARGIN, MAX_CALLS)
-    for sid in [sid for sid in open_calls if sid not in held][:MAX_CALL_LOOKUPS]:
+    missing = sorted((sid for sid in open_calls if sid not in held), key=open_calls.__getitem__, reverse=True)
+    for sid in missing[:MAX_CALL_LOOKUPS]:  # the newest: their paging is the one still ahead
         found = ledger.call(sid)
         if found is not None:
             held[sid] = found
