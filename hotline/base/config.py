@@ -18,7 +18,9 @@ from hotline.base.config_errors import ConfigError as ConfigError  # re-exported
 from hotline.base.config_errors import ConfigProblem as ConfigProblem
 from hotline.base.config_keys import unknown_keys
 from hotline.base.phone import to_e164
-from hotline.base.pins import hash_pin
+from hotline.base.pins import MAX_DIGITS as MAX_PIN_DIGITS
+from hotline.base.pins import MIN_DIGITS as MIN_PIN_DIGITS
+from hotline.base.pins import SHORT_PIN_FIX, hash_pin
 from hotline.base.voices import Voices, choose, default_voices
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: config.toml, ivr_flows/, data/
@@ -50,6 +52,7 @@ class TwilioSettings:
     auth_token: str | None
     api_base_url: str | None
     sim_url: str | None = None  # HOTLINE_SIM_URL: set only by run.py when it starts the sim itself
+    sim_token: str | None = None  # HOTLINE_SIM_TOKEN: the token that sim's control API asks for
 
     @property
     def configured(self) -> bool:
@@ -61,6 +64,11 @@ class TwilioSettings:
         """The sim plays Twilio only when run.py started it; any `api_base_url` is otherwise a
         Twilio edge, so real credentials never make /sim or its control API appear."""
         return self.sim_url is not None
+
+    @property
+    def sim_headers(self) -> dict[str, str]:
+        """What a request to the sim's control API carries (its token, when it has one)."""
+        return {"X-Sim-Token": self.sim_token} if self.sim_token else {}
 
     @property
     def api_origin(self) -> str:
@@ -94,6 +102,7 @@ class Config:
     trusted_proxies: int = 0  # [web]: reverse-proxy hops whose X-Forwarded-* headers are believed
     trust_verified_caller_id: bool = False  # [security]: a STIR/SHAKEN "A" caller ID counts as a PIN
     voices: Voices = field(default_factory=default_voices)  # [hotline] voices: every <Say> carries one
+    warnings: tuple[str, ...] = ()  # accepted values to change soon (a short PIN): file, key and fix
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -133,6 +142,7 @@ class _Checker:
         self.file = file
         self.raw = raw
         self.problems: list[ConfigProblem] = []
+        self.warnings: list[str] = []  # accepted, but each one names the fix; printed by check and start-up
 
     def problem(self, key: str, value: Any, fix: str) -> None:
         self.problems.append(ConfigProblem(self.file, key, value, fix))
@@ -218,6 +228,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
         auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
         api_base_url=sim_url or env.get("TWILIO_API_BASE_URL") or c.get("twilio.api_base_url", str, "") or None,
         sim_url=sim_url,
+        sim_token=env.get("HOTLINE_SIM_TOKEN") or None,
     )
     trusted_proxies = c.get("web.trusted_proxies", int, 0)
     if not 0 <= trusted_proxies <= 5:
@@ -251,7 +262,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
         redis_url=redis_url, database_url=database_url or f"sqlite:///{data_dir / 'hotline.db'}",
         data_dir=data_dir, recordings_dir=recordings_dir, flows_dir=flows_dir, raw=raw,
         pin_hashes=_env_pins(c, env), trusted_proxies=trusted_proxies, trust_verified_caller_id=trust_stir,
-        voices=voices,
+        voices=voices, warnings=tuple(c.warnings),
     )
     extras, more = _extension_sections(cfg, file)
     c.problems.extend(more)
@@ -315,9 +326,12 @@ def _env_pins(c: _Checker, env: dict[str, str]) -> dict[str, str]:
         pin = env.get(f"HOTLINE_{role.upper()}_PIN")
         if pin is None:
             continue
-        if not (pin.isdigit() and 4 <= len(pin) <= 12):
-            c.problem(f"(environment) HOTLINE_{role.upper()}_PIN", "(hidden)", "use 4 to 12 digits")
+        if not (pin.isdigit() and 4 <= len(pin) <= MAX_PIN_DIGITS):
+            c.problem(f"(environment) HOTLINE_{role.upper()}_PIN", "(hidden)", SHORT_PIN_FIX)
             continue
+        if len(pin) < MIN_PIN_DIGITS:  # accepted, so an upgrade does not stop the hotline; warned
+            c.warnings.append(f"(environment) HOTLINE_{role.upper()}_PIN: {len(pin)} digits is short enough to "
+                              f"guess; {SHORT_PIN_FIX} and restart")
         out[role] = hash_pin(pin)
     return out
 

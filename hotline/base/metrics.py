@@ -13,7 +13,7 @@ What is measured where:
   (a path carries ids, which would make a series per call);
 - time to first dial and time to accept: where the callout engine places its first call and
   where an accept wins, measured from when the callout opened;
-- lockouts: where a PIN or login lockout starts.
+- lockouts: where a PIN or login throttle starts delaying (someone is guessing).
 Queue depths and recordings/transcripts by status are read at scrape time instead (they are
 state, not events): see hotline.service.metrics_endpoint.
 """
@@ -38,7 +38,9 @@ CALLOUT_FIRST_DIAL_SECONDS = Histogram(
 CALLOUT_ACCEPT_SECONDS = Histogram(
     "hotline_callout_accept_seconds", "From a callout opening to a person accepting it", buckets=CALLOUT_BUCKETS)
 LOCKOUTS = Counter(
-    "hotline_lockouts", "PIN and console login lockouts started, by scope (pin, pin-all, login-user, login-addr)",
+    "hotline_lockouts",
+    "PIN and console login throttles that started delaying, by scope (pin-source, pin-target, login-user-addr, "
+    "login-addr)",
     ["scope"])
 
 

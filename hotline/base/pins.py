@@ -2,8 +2,12 @@
 
 Where they come from (never from committed files): HOTLINE_ADMIN_PIN / HOTLINE_OPERATOR_PIN in
 the environment, or `data/pins.json` written by `python run.py pins set admin|operator|PERSON`.
-Five wrong PINs from one caller ID lock that caller out of the hidden menus for 15 minutes;
-twenty from all caller IDs together lock every PIN entry for 15 minutes (the emergency menu never).
+
+Guessing is throttled, never locked (see lockout.py and the README's Security section): per caller
+ID (PIN_SOURCE) and per PIN guessed at (PIN_TARGET), with growing delays. A caller ID that has
+entered a PIN right before skips that PIN's target throttle (only its own source throttle counts),
+so an outsider keeping the admin PIN's delay running does not keep the admin out. New PINs are at
+least 6 digits; a shorter one still opens its menu but is reported each time it is used.
 """
 
 from __future__ import annotations
@@ -14,12 +18,15 @@ import json
 import secrets
 from pathlib import Path
 
-from hotline.base.lockout import Lockout
+from redis import Redis
+
+from hotline.base.lockout import Throttle
 from hotline.base.private_files import write_private
 
-ITERATIONS = 60_000  # PINs are short: the lockout, not the hash, is what stops guessing
-LOCK_ATTEMPTS = 5
-LOCK_SECONDS = 15 * 60
+ITERATIONS = 60_000  # PINs are short: the throttle, not the hash, is what stops guessing
+MIN_DIGITS = 6  # new PINs; a million PINs against the target throttle's ~1,500 guesses a day
+MAX_DIGITS = 12
+SHORT_PIN_FIX = f"use {MIN_DIGITS} to {MAX_DIGITS} digits"
 
 
 def hash_pin(pin: str, salt: str | None = None) -> str:
@@ -51,26 +58,58 @@ def load_pins(data_dir: Path, from_env: dict[str, str] | None = None) -> dict[st
 
 
 def set_pin(data_dir: Path, who: str, pin: str) -> None:
-    if not (pin.isdigit() and 4 <= len(pin) <= 12):
-        raise ValueError("a PIN is 4 to 12 digits")
+    if not valid_new_pin(pin):
+        raise ValueError(f"a PIN is {MIN_DIGITS} to {MAX_DIGITS} digits")
     book = load_pins(data_dir)
     book[who] = hash_pin(pin)
     write_private(pins_file(data_dir), json.dumps(book, indent=2))
 
 
-def match_pin(book: dict[str, str], pin: str, person: str | None) -> str | None:
-    """Which role the PIN opens: the caller's own personal PIN, then operator, then admin."""
-    candidates = ([f"person:{person}"] if person else []) + ["operator", "admin"]
-    for who in candidates:
+def valid_new_pin(pin: str) -> bool:
+    return pin.isdigit() and MIN_DIGITS <= len(pin) <= MAX_DIGITS
+
+
+DRILL = "drill"  # `run.py pins set drill`: a full-scale drill's test caller enters it at the hidden menu
+
+
+def targets(book: dict[str, str], person: str | None, drill: bool = False) -> list[str]:
+    """The PINs one guess is checked against, in order: the caller's own, operator, admin (and,
+    in the caller's menu, the drill PIN)."""
+    names = ([f"person:{person}"] if person else []) + ["operator", "admin"] + ([DRILL] if drill else [])
+    return [who for who in names if book.get(who)]
+
+
+def match_pin(book: dict[str, str], pin: str, person: str | None, among: list[str] | None = None) -> str | None:
+    """Which PIN (`targets` name) this one is, checked only against `among` (default: all of them)."""
+    for who in targets(book, person) if among is None else among:
         stored = book.get(who)
         if stored and verify_pin(pin, stored):
-            return "staff" if who.startswith("person:") else who
+            return who
     return None
 
 
-GLOBAL_ATTEMPTS = 20  # wrong PINs from all caller IDs together before every PIN is refused for a while
-EVERYONE = "*"
+def role_of(target: str) -> str:
+    return "staff" if target.startswith("person:") else target
 
-PIN_LOCKOUT = Lockout("pin", LOCK_ATTEMPTS, LOCK_SECONDS)  # per caller ID
-# Caller ID is spoofable, so per-number counting alone lets a guesser rotate numbers forever.
-PIN_GLOBAL = Lockout("pin-all", GLOBAL_ATTEMPTS, LOCK_SECONDS)
+
+# Per caller ID: 5 wrong PINs at once, then 30 s, 60 s, ... up to 10 minutes between tries.
+PIN_SOURCE = Throttle("pin-source", free=5, base=30, cap=10 * 60, window=60 * 60)
+# Per PIN (admin, operator, each person's), from all caller IDs together, since caller ID is
+# spoofable: 50 wrong guesses a day at once, then 10 s, 20 s, ... up to 1 minute between guesses.
+# At most about 50 + 1,440 guesses a day at one PIN: a 6-digit PIN holds for years on average.
+PIN_TARGET = Throttle("pin-target", free=50, base=10, cap=60, window=24 * 60 * 60)
+KNOWN_SECONDS = 30 * 24 * 60 * 60
+
+
+def _known_key(target: str, source: str | None) -> str:
+    return f"hotline:pin-known:{target}:{source or 'anonymous'}"
+
+
+def known_source(redis: Redis, target: str, source: str | None) -> bool:
+    """Has this caller ID entered this PIN right in the last 30 days? (withheld numbers never are)"""
+    return bool(source) and bool(redis.exists(_known_key(target, source)))
+
+
+def remember_source(redis: Redis, target: str, source: str | None) -> None:
+    if source:
+        redis.set(_known_key(target, source), "1", ex=KNOWN_SECONDS)

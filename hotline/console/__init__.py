@@ -13,16 +13,25 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
+from babel.lists import format_list
 from flask import Flask, g
 
 from hotline.base.config import Config
 from hotline.console import dashboard, errors, export, headers, health, incident, prompts, simphone
 from hotline.transcribe.coverage import fix_command
 from hotline.web import auth, i18n
+from hotline.web.i18n import N_, gettext
 from hotline.web.keys import first_run_token, secret_key
 from hotline.web.settings import ConsoleSettings
 
 __all__ = ["register", "first_run_token"]
+
+# State and outcome keys said as words ("no_answer" is "no answer"; in zh-TW "無人接聽"): a key
+# without an entry here is itself a word of the catalogue (paging's feature.py lists them).
+WORDS = {"no_answer": N_("no answer"), "no_key": N_("answered, no key pressed"), "too_late": N_("too late"),
+         "called_back": N_("called back"), "closed_out": N_("closed out"), "false_alarm": N_("false alarm"),
+         # the Events API's severities, beside a caller's danger / normal / unknown
+         "critical": N_("critical"), "error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 
 # The console's own pages; each feature's come from the registry (`hotline.service.app`).
 BLUEPRINTS = (dashboard.bp, export.bp, incident.bp, prompts.bp, health.bp, simphone.bp, simphone.api)
@@ -65,10 +74,18 @@ def register(app: Flask) -> None:
         except (ValueError, TypeError, UnknownLocaleError):
             return code
 
+    def listed(items: list[str] | tuple[str, ...]) -> str:
+        """Items as a sentence's list in the viewer's language: "1004, 1005, and 1013", "1004、1005和1013"."""
+        return format_list(list(items), locale=i18n.BABEL_LOCALE.get(g.get("lang", "zh-TW"), "zh_Hant_TW"))
+
+    def word(key: str | None) -> str:
+        """A state, outcome or severity key as a word in the viewer's language, never the raw key."""
+        return gettext(WORDS.get(key or "", key or "")) if key else ""
+
     @app.context_processor
     def _globals() -> dict[str, Any]:
         return {"viewer": auth.current_viewer(), "csrf_token": auth.csrf_token, "cfg": cfg, "local": local,
-                "when": when, "language_name": language_name,
+                "when": when, "language_name": language_name, "listed": listed, "word": word,
                 "type_name": lambda key: cfg.type_name(key, g.get("lang", cfg.default_language)),
                 "sim_on": cfg.twilio.sim_mode, "lang": g.get("lang", "zh-TW"),
                 "people": cfg.people, "transcription_fix": fix_command}

@@ -8,11 +8,13 @@ rows rendered by one template whether the page is fresh or refreshed.
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from hotline.base.runtime import get_runtime
 from hotline.base.states import INCIDENT_STATUSES
 from hotline.console import changes, queries, urgency
+from hotline.crisis.models import Crisis
 from hotline.web.auth import current_viewer, guard
 
 bp = Blueprint("console", __name__)
@@ -55,7 +57,10 @@ def _rows(filters: queries.Filters) -> dict[str, object]:
     with runtime.db.session() as s:
         rows, total = queries.incidents(s, filters, names)
         pages = max(1, -(-total // queries.LIST_LIMIT))
-        return {"rows": rows, "total": total, "filters": filters, "pages": pages,
+        ids = [r.incident.id for r in rows]
+        crises = {incident_id: state for incident_id, state in s.execute(
+            select(Crisis.incident_id, Crisis.state).where(Crisis.incident_id.in_(ids)))} if ids else {}
+        return {"rows": rows, "total": total, "filters": filters, "pages": pages, "crises": crises,
                 "abandoned": queries.abandoned_calls(s),
                 "unaccepted": urgency.unaccepted_count(s), "age": queries.age, "Band": urgency.Band,
                 "back": request.full_path if request.endpoint == "console.incidents" else url_for(

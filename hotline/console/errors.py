@@ -1,7 +1,8 @@
 """Console error pages in the site's layout and the viewer's language, with a way back.
 
-Only for the console's own paths: a Twilio webhook or the events API keeps its own answers
-(TwiML, JSON), so these handlers hand anything else back to Flask unchanged.
+Only for the console's own paths and a browser's GET of an unknown address: a Twilio webhook,
+the events API or the dark site keeps its own answers (TwiML, JSON, its page), so these handlers
+hand anything else back to Flask unchanged.
 """
 
 from __future__ import annotations
@@ -16,12 +17,19 @@ from hotline.web.i18n import N_
 
 log = logging.getLogger("hotline.console")
 
-TITLES = {404: N_("Page not found."), 403: N_("Only administrators can do this."), 405: N_("Not allowed here."),
+TITLES = {401: N_("Your session has ended. Log in again."),
+          404: N_("Page not found."), 403: N_("Only administrators can do this."), 405: N_("Not allowed here."),
           500: N_("Something went wrong on our side.")}
 
 
 def _console(path: str) -> bool:
-    return path == "/" or path.startswith("/console")
+    """The console's paths, and a browser's GET of an address no route knows ("/incidents/3": a
+    link typed or cut short), which deserves a page with a way back rather than Werkzeug's."""
+    if path == "/" or path.startswith("/console"):
+        return True
+    accepts = request.accept_mimetypes
+    return (request.method == "GET" and request.url_rule is None
+            and accepts.best_match(["text/html", "application/json"]) == "text/html")
 
 
 def register(app: Flask) -> None:
@@ -32,7 +40,7 @@ def register(app: Flask) -> None:
         detail = exc.description if code in (403,) else None  # ours, marked for translation
         return render_template("console/error.html", code=code, title=TITLES.get(code, exc.name), detail=detail), code
 
-    for code in (403, 404, 405):
+    for code in (401, 403, 404, 405):
         app.register_error_handler(code, page)
 
     @app.errorhandler(InternalServerError)

@@ -114,6 +114,24 @@ def _models() -> dict[str, Any]:
     return {"configured": models, "uncovered": missing_languages}
 
 
+GUESSING_KINDS = ("pin_guessing", "login_guessing")
+
+
+def guessing(hours: int = 24) -> list[dict[str, Any]]:
+    """Throttles that started delaying in the last `hours` (someone guessing PINs or passwords):
+    a warning for the console, not a failed check (the hotline still works; people should know)."""
+    from sqlalchemy import select
+
+    from hotline.base.models import AuditEvent
+
+    since = datetime.now(UTC) - timedelta(hours=hours)
+    with get_runtime().db.session() as s:
+        rows = s.scalars(select(AuditEvent).where(AuditEvent.kind.in_(GUESSING_KINDS), AuditEvent.at >= since)
+                         .order_by(AuditEvent.id.desc()).limit(50))
+        return [{"kind": e.kind, "actor": e.actor, "by": (e.detail or {}).get("by"),
+                 "user": (e.detail or {}).get("user"), "at": e.at.isoformat()} for e in rows]
+
+
 def report() -> dict[str, Any]:
     cfg = get_runtime().config
     sim = cfg.twilio.sim_mode
@@ -121,8 +139,12 @@ def report() -> dict[str, Any]:
               "queues": _check(_queues), "models": _check(_models)}
     if checks["workers"]["ok"] and not checks["workers"]["count"]:
         checks["workers"] = {**checks["workers"], "ok": False, "error": N_("No RQ worker is running.")}
+    try:
+        guesses = guessing()
+    except Exception:  # noqa: BLE001 - the database check above already says why
+        guesses = []
     return {"ok": all(c["ok"] for c in checks.values()), "mode": "sim" if sim else "twilio",
-            "twilio_api": cfg.twilio.api_origin, **checks}
+            "twilio_api": cfg.twilio.api_origin, "guessing": guesses, **checks}
 
 
 @bp.get("/console/health")

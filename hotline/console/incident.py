@@ -15,6 +15,7 @@ from hotline.base.models import Incident, Recording
 from hotline.base.runtime import get_runtime
 from hotline.base.states import RecordingStatus
 from hotline.console import changes, queries, timeline, urgency
+from hotline.crisis.phrases import ROLE_NAMES
 from hotline.events.view import event_views
 from hotline.web.auth import current_viewer, guard
 from hotline.web.i18n import gettext
@@ -32,7 +33,9 @@ def _context(incident_id: int) -> dict[str, object]:
             abort(404)
         callout = queries.callout(s, incident_id)
         seconds = {a.id: a.ring_seconds for a in callout.attempts} if callout else {}
-        said = timeline.Names(names, lambda key: runtime.config.type_name(key, g.get("lang", "zh-TW")), seconds)
+        lang = g.get("lang", "zh-TW")
+        said = timeline.Names(names, lambda key: runtime.config.type_name(key, lang), seconds,
+                              ROLE_NAMES.get(lang, ROLE_NAMES["en-US"]))
         lines = [timeline.line(e.kind, e.actor, e.detail, e.at, said, gettext)
                  for e in queries.audit_events(s, incident_id)]
         return {"incident": incident, "recordings": queries.recordings(s, incident_id), "callout": callout,
@@ -48,10 +51,11 @@ def page(incident_id: int) -> str:
 @bp.get("/console/incidents/<int:incident_id>/live")
 def live(incident_id: int) -> Response:
     """Everything that changes while a callout runs: status, actions, recordings and transcripts,
-    the callout and the timeline (304 when nothing changed)."""
+    the callout, the timeline and the crisis panel (304 when nothing changed; per viewer, as the
+    panel offers a statement's Approve to everyone but its drafter)."""
     viewer = current_viewer()
     return changes.answer(lambda: render_template("console/_incident_live.html", **_context(incident_id)),
-                          g.get("lang"), viewer.role if viewer else "")
+                          g.get("lang"), viewer.role if viewer else "", viewer.name if viewer else "")
 
 
 @bp.get("/console/recordings/<int:recording_id>.wav")

@@ -19,6 +19,7 @@ from hotline.base.states import CALLOUT_ACTIVE, INCIDENT_STATUSES
 from hotline.console import urgency
 from hotline.paging import search
 from hotline.paging.callout.store import callout_for_incident
+from hotline.paging.models import callout_incidents
 from hotline.web.i18n import N_, gettext
 
 LIST_LIMIT = 200
@@ -154,6 +155,11 @@ class CalloutView:
     state: str
     accepted_by: str | None
     attempts: list[AttemptRow]
+    incidents: tuple[tuple[int, str], ...] = ()  # (id, reference) of every report it pages or paged
+
+    def others(self, incident_id: int) -> list[tuple[int, str]]:
+        """The other reports of a storm sharing this callout."""
+        return [(i, ref) for i, ref in self.incidents if i != incident_id]
 
     @property
     def active(self) -> bool:
@@ -172,4 +178,8 @@ def callout(s: Session, incident_id: int) -> CalloutView | None:
         ring = (rang_until - a.ring_started_at).total_seconds() if rang_until and a.ring_started_at else None
         rows.append(AttemptRow(a.id, a.person_name, a.person_key, a.phone, a.round, a.step, started, ring,
                                a.outcome or "", a.state))
-    return CalloutView(found.id, found.state, found.accepted_by_name or found.accepted_by, rows)
+    linked = s.execute(select(Incident.id, Incident.ref).join(
+        callout_incidents, callout_incidents.c.incident_id == Incident.id)
+        .where(callout_incidents.c.callout_id == found.id).order_by(Incident.id))
+    return CalloutView(found.id, found.state, found.accepted_by_name or found.accepted_by, rows,
+                       tuple((i, ref or str(i)) for i, ref in linked))

@@ -49,6 +49,38 @@ SIMPLE = {
     "voice_update": N_("An update was recorded by phone"),
     "recording_missing": N_("The caller left no recording"),
 }
+# A crisis plan's lines (hotline/crisis): who activated it, who was called for the team, the
+# checklist, the statements, the bridge, the dark site. Roles appear by name (`Names.roles`).
+CRISIS = {
+    "crisis.activated": N_("%(who)s activated the crisis plan: the team is being called"),
+    "crisis.false_alarm": N_("%(who)s marked it a false alarm: %(note)s"),
+    "crisis.member_confirmed": N_("%(name)s (%(role)s) confirmed for the crisis team"),
+    "crisis.step_done": N_("%(who)s marked a checklist step done"),
+    "crisis.step_reopened": N_("%(who)s reopened a checklist step"),
+    "crisis.statement_drafted": N_("%(who)s drafted a statement"),
+    "crisis.statement_published": N_("%(who)s approved and published a statement"),
+    "crisis.statement_not_broadcast": N_("The statement was not sent to staff: %(reason)s"),
+    "crisis.dark_site_on": N_("%(who)s switched the dark site on"),
+    "crisis.dark_site_off": N_("%(who)s switched the dark site off"),
+    "crisis.bridge_join": N_("%(name)s joined the crisis bridge"),
+    "crisis.bridge_leave": N_("%(name)s left the crisis bridge"),
+    "crisis.called": N_("Called %(name)s (%(role)s) for the crisis team"),
+    "crisis.dial_failed": N_("Could not call someone for the crisis team: %(error)s"),
+    "crisis.deputy_called_in": N_("No answer from %(lead)s (%(role)s): calling the deputy, %(deputy)s"),
+    "crisis.sms": N_("Crisis team text message sent to %(to)s"),
+    "crisis.sms_failed": N_("Crisis team text message to %(to)s failed: %(error)s"),
+    "crisis.step_overdue_sms": N_("Overdue step: a reminder was texted to %(to)s"),
+    "crisis.step_overdue_sms_failed": N_("Overdue step: the reminder to %(to)s failed: %(error)s"),
+}
+OTHER = {
+    "drill_preempted": N_("A real report stopped drill %(drill)s"),
+    "transcribed": N_("The recording was transcribed"),
+    "legal_hold": N_("%(who)s put it on legal hold: %(reason)s"),
+    "legal_hold_released": N_("%(who)s released the legal hold: %(reason)s"),
+    "retention_purged": N_("The retention policy deleted its recordings and transcripts"),
+    "event_received": N_("Monitoring event from %(source)s: %(summary)s"),
+    "event_repeated": N_("The monitoring event repeated: %(summary)s"),
+}
 SMS_ROLES = {"acceptor": N_("the person who accepted"), "caller": N_("the caller"), "others": N_("the others paged")}
 
 
@@ -69,9 +101,13 @@ class Names:
     people: Mapping[str, str]  # person key -> name
     type_name: Callable[[str], str]
     ring_seconds: Mapping[int, float | None]  # attempt id -> seconds it rang
+    roles: Mapping[str, str] = field(default_factory=dict)  # crisis role key -> its name
 
     def person(self, key: object) -> str:
         return self.people.get(str(key), str(key)) if key else "?"
+
+    def role(self, key: object) -> str:
+        return self.roles.get(str(key), str(key).replace("_", " ")) if key else "?"
 
 
 def line(kind: str, actor: str, detail: Mapping[str, Any], at: datetime, names: Names, _: Translate) -> Line:
@@ -95,6 +131,8 @@ def sentence(kind: str, actor: str, d: Mapping[str, Any], names: Names, _: Trans
     if kind.startswith("status_"):
         status = kind.removeprefix("status_")
         template = STATUS_SENTENCES.get(status, N_("Status: %(status)s"))
+        if status == "accepted" and names.person(d.get("person")) == who:
+            template = N_("%(name)s accepted")  # not "Accepted for Chen Wei by Chen Wei"
         return _(template, who=who, status=_(status), reason=d.get("reason", ""),
                   name=names.person(d.get("person"))), "good" if status == "accepted" else ""
     if kind.endswith("_set"):
@@ -105,7 +143,20 @@ def sentence(kind: str, actor: str, d: Mapping[str, Any], names: Names, _: Trans
         return _recording(kind, d, _)
     if kind.startswith("callout."):
         return _callout(kind, who, d, names, _)
-    return _("%(kind)s by %(who)s", kind=kind, who=who), ""
+    if kind in CRISIS or kind in OTHER:
+        tone = "bad" if kind.endswith("_failed") or kind == "crisis.statement_not_broadcast" else \
+            "good" if kind in ("crisis.member_confirmed", "crisis.statement_published") else ""
+        return _(CRISIS.get(kind) or OTHER[kind], who=who, name=names.person(d.get("person") or actor),
+                  role=names.role(d.get("role")), note=d.get("note", ""), reason=d.get("reason", ""),
+                  error=d.get("error", ""), to=d.get("to", ""), lead=names.person(d.get("lead")),
+                  deputy=names.person(d.get("deputy")), drill=d.get("drill_id", "?"),
+                  source=d.get("source", ""), summary=d.get("summary", "")), tone
+    return _("%(kind)s by %(who)s", kind=_readable(kind), who=who), ""
+
+
+def _readable(kind: str) -> str:
+    """An event this module has no sentence for, without its dotted key: "crisis notify"."""
+    return kind.replace(".", " ").replace("_", " ").strip()
 
 
 def _recording(kind: str, d: Mapping[str, Any], _: Translate) -> tuple[str, str]:
@@ -155,7 +206,7 @@ def _callout(kind: str, who: str, d: Mapping[str, Any], names: Names, _: Transla
         return _("Text message to %(to)s failed: %(error)s", to=d.get("to", ""), error=d.get("error", "")), "bad"
     if kind == "callout.live_connect":
         return _("%(name)s was connected to the caller", name=who), "good"
-    return _("%(kind)s by %(who)s", kind=kind, who=who), ""
+    return _("%(kind)s by %(who)s", kind=_readable(kind), who=who), ""
 
 
 def _num(value: Any) -> str:

@@ -1,9 +1,10 @@
 """The incident list in the order a crisis needs it, and what is happening to each row right now.
 
 Bands, most urgent first: reports nobody has accepted that are being paged (or about to be),
-then those whose paging a named person stopped, then accepted ones, then closed ones. Inside a
-band the newest comes first. The order is one SQL `CASE`, so paging through thousands of rows
-stays one indexed query plus one query for the live attempts of the rows on screen.
+then those whose paging a named person stopped, then accepted ones, then closed ones. Reports
+nobody has accepted come most severe first, then longest waiting first (the oldest danger report
+on top, not ninth); accepted and closed ones newest first. The order is SQL `CASE`s, so paging
+through thousands of rows stays one indexed query plus one query for the live attempts of the rows on screen.
 
 `Now` is plain data; the templates turn it into a sentence in the viewer's language.
 """
@@ -57,6 +58,7 @@ class Now:
     stopped_by: str | None = None
     stopped_at: datetime | None = None
     stopped_reason: str | None = None
+    storm: tuple[str, ...] = ()  # every report its callout pages, this one included, when more than one
 
 
 @dataclass(frozen=True)
@@ -65,16 +67,43 @@ class Row:
     now: Now
 
 
+# Most severe first: a caller's "danger" and a monitoring tool's "critical" alike; "unknown" (the
+# caller did not say) before anything known to be mild.
+SEVERITY_RANK = {"critical": 0, "danger": 0, "error": 1, "unknown": 2, "warning": 3, "normal": 3, "info": 4}
+SEVERITY_SQL = case(SEVERITY_RANK, value=Incident.severity, else_=2)
+_UNACCEPTED = Incident.status.in_(OPEN_UNACCEPTED)
+
+
 def ordered(q: Select[*Columns]) -> Select[*Columns]:
     """`q` (a select of Incident) most urgent first."""
-    return q.order_by(BAND_SQL, Incident.created_at.desc(), Incident.id.desc())
+    return q.order_by(BAND_SQL, case((_UNACCEPTED, SEVERITY_SQL), else_=0),
+                      case((_UNACCEPTED, Incident.created_at), else_=None).asc(),
+                      Incident.created_at.desc(), Incident.id.desc())
 
 
 def rows(s: Session, incidents: list[Incident], people_names: dict[str, str]) -> list[Row]:
     """Each incident with its `Now`, fetching the live calls of the open ones in one query."""
     open_ids = [i.id for i in incidents if BAND_OF.get(i.status, Band.PAGING) == Band.PAGING]
     live = live_attempts(s, open_ids)
-    return [Row(i, now_of(i, live.get(i.id), people_names)) for i in incidents]
+    storms = shared_callouts(s, open_ids)
+    return [Row(i, now_of(i, live.get(i.id), people_names, storms.get(i.id, ()))) for i in incidents]
+
+
+def shared_callouts(s: Session, incident_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """Per incident paged by a callout that pages others too (a storm), the references of all
+    of them: accepting one accepts every one, so the confirmation must name them all."""
+    if not incident_ids:
+        return {}
+    mine, theirs = callout_incidents.alias("mine"), callout_incidents.alias("theirs")
+    q = (select(mine.c.incident_id, Incident.id, Incident.ref)
+         .join(theirs, (theirs.c.callout_id == mine.c.callout_id) & theirs.c.active)
+         .join(Incident, Incident.id == theirs.c.incident_id)
+         .where(mine.c.incident_id.in_(incident_ids), mine.c.active)
+         .order_by(mine.c.incident_id, Incident.id))
+    found: dict[int, list[str]] = {}
+    for incident_id, other_id, ref in s.execute(q):
+        found.setdefault(incident_id, []).append(ref or str(other_id))
+    return {k: tuple(v) for k, v in found.items() if len(v) > 1}
 
 
 @dataclass(frozen=True)
@@ -107,13 +136,14 @@ def live_attempts(s: Session, incident_ids: list[int]) -> dict[int, LiveCall]:
     return found
 
 
-def now_of(i: Incident, live: LiveCall | None, people_names: dict[str, str]) -> Now:
+def now_of(i: Incident, live: LiveCall | None, people_names: dict[str, str],
+           storm: tuple[str, ...] = ()) -> Now:
     band = BAND_OF.get(i.status, Band.PAGING)
     if band == Band.PAGING:
         if live is None:
-            return Now(band)
+            return Now(band, storm=storm)
         return Now(band, live.person_key or None, live.person_name or None, live.round or None,
-                   live.ringing_since, live.call_state, live.callout_state)
+                   live.ringing_since, live.call_state, live.callout_state, storm=storm)
     if band == Band.STOPPED:
         return Now(band, stopped_by=i.paging_stopped_by, stopped_at=i.paging_stopped_at,
                    stopped_reason=i.paging_stopped_reason)
@@ -126,4 +156,5 @@ def unaccepted_count(s: Session) -> int:
     return s.scalar(select(func.count(Incident.id)).where(Incident.status.in_(OPEN_UNACCEPTED))) or 0
 
 
-__all__ = ["Band", "Now", "Row", "ordered", "rows", "now_of", "live_attempts", "unaccepted_count"]
+__all__ = ["Band", "Now", "Row", "ordered", "rows", "now_of", "live_attempts", "shared_callouts",
+           "unaccepted_count"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -19,9 +19,10 @@ from hotline.base.models import Incident, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.crisis import commands
 from hotline.crisis.models import BridgeLeg, Crisis, CrisisState, StatementState
+from hotline.crisis.phrases import ROLE_NAMES
 from hotline.crisis.settings import CrisisSettings
 from hotline.web.auth import current_viewer, guard, require_admin
-from hotline.web.i18n import gettext
+from hotline.web.i18n import N_, gettext
 
 bp = Blueprint("console_crisis", __name__, template_folder="templates")
 bp.before_request(guard())
@@ -34,14 +35,21 @@ def _admins_act() -> None:
         require_admin()
 
 MESSAGES = {
-    "activated": "Crisis plan activated: the team is being called.", "false_alarm": "Marked as a false alarm.",
-    "note_required": "Say why it is a false alarm.", "no_plan": "There is no crisis plan for this type.",
-    "step_done": "Step done.", "step_reopened": "Step reopened.", "drafted": "Statement drafted: a second person "
-    "must approve it.", "published": "Statement published.", "own_draft": "You drafted this statement: a second "
-    "person must approve it.", "empty_statement": "A statement cannot be empty.", "dark_site_on": "The dark site "
-    "is on.", "dark_site_off": "The dark site is off.", "closed": "The incident is closed.",
-    "sending": "Staff are being told.", "drafted_notice": "Notice to staff drafted: a second person must approve it "
-    "on the Broadcasts page.",
+    "activated": N_("Crisis plan activated: the team is being called."),
+    "false_alarm": N_("Marked as a false alarm."),
+    "note_required": N_("Say why it is a false alarm."),
+    "no_plan": N_("There is no crisis plan for this type."),
+    "step_done": N_("Step done."),
+    "step_reopened": N_("Step reopened."),
+    "drafted": N_("Statement drafted: a second person must approve it."),
+    "published": N_("Statement published."),
+    "own_draft": N_("You drafted this statement: a second person must approve it."),
+    "empty_statement": N_("A statement cannot be empty."),
+    "dark_site_on": N_("The dark site is on."),
+    "dark_site_off": N_("The dark site is off."),
+    "closed": N_("The incident is closed."),
+    "sending": N_("Staff are being told."),
+    "drafted_notice": N_("Notice to staff drafted: a second person must approve it on the Broadcasts page."),
 }
 
 def _actor() -> Actor:
@@ -51,7 +59,9 @@ def _actor() -> Actor:
 
 def _back(incident_id: int, out: Outcome) -> Response:
     code = "drafted_notice" if out.code == "drafted" and out.subject_id is not None else out.code
-    flash(gettext(MESSAGES[code]) if code in MESSAGES else (out.message or out.code), "ok" if out.ok else "error")
+    # "at-crisis": shown in the crisis panel, where the button was pressed (the redirect lands there).
+    flash(gettext(MESSAGES[code]) if code in MESSAGES else (out.message or out.code),
+          ("ok" if out.ok else "error") + " at-crisis")
     return redirect(url_for("console_incident.page", incident_id=incident_id) + "#crisis")
 
 
@@ -68,6 +78,7 @@ class Panel:
     template: dict[str, str]
     now: datetime
     stages: tuple[str, ...] = ()  # the plan's [broadcast] stages: notices to staff
+    two_person_rule: bool = True  # a statement's drafter is not offered its Approve button
 
 
 def panel(incident_id: int) -> Panel:
@@ -92,12 +103,19 @@ def panel(incident_id: int) -> Panel:
         template = commands.statement_template(s, crisis, cfg)
         plan = cfg.section(CrisisSettings).plans.get(crisis.type_key)
         stages = tuple(plan.broadcast.stages) if plan and plan.broadcast else ()
-        return Panel(crisis, has_plan, members, steps, statements, bridge, template, utcnow(), stages)
+        return Panel(crisis, has_plan, members, steps, statements, bridge, template, utcnow(), stages,
+                     cfg.section(CrisisSettings).two_person_rule)
+
+
+def role_name(key: str) -> str:
+    """A crisis role by its name in the viewer's language ("IT security", "資訊安全"), never its key."""
+    names = ROLE_NAMES.get(g.get("lang", "zh-TW"), ROLE_NAMES["en-US"])
+    return names.get(key, key.replace("_", " "))
 
 
 @bp.app_context_processor
 def _crisis_helpers() -> dict[str, Any]:
-    return {"crisis_panel": panel, "StatementState": StatementState}
+    return {"crisis_panel": panel, "StatementState": StatementState, "role_name": role_name}
 
 
 @bp.get("/console/crisis/")
@@ -122,25 +140,27 @@ def false_alarm(incident_id: int) -> Response:
 @bp.post("/console/incidents/<int:incident_id>/crisis/steps/<int:step_id>")
 def step(incident_id: int, step_id: int) -> Response:
     done = request.form.get("done", "1") == "1"
-    return _back(incident_id, run(commands.complete_step, step_id, _actor(), done))
+    return _back(incident_id, run(commands.complete_step, step_id, _actor(), done, incident_id=incident_id))
 
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/<int:crisis_id>/statements")
 def draft(incident_id: int, crisis_id: int) -> Response:
     bodies = {lang: request.form.get(f"body_{lang}", "") for lang in get_runtime().config.languages}
-    return _back(incident_id, run(commands.draft_statement, crisis_id, bodies, _actor()))
+    return _back(incident_id, run(commands.draft_statement, crisis_id, bodies, _actor(), incident_id=incident_id))
 
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/statements/<int:statement_id>/approve")
 def approve(incident_id: int, statement_id: int) -> Response:
     cfg = get_runtime().config
     rule = cfg.section(CrisisSettings).two_person_rule
-    return _back(incident_id, run(commands.approve_statement, statement_id, _actor(), rule, cfg=cfg))
+    return _back(incident_id, run(commands.approve_statement, statement_id, _actor(), rule, cfg=cfg,
+                                  incident_id=incident_id))
 
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/<int:crisis_id>/tell-staff/<stage>")
 def tell_staff(incident_id: int, crisis_id: int, stage: str) -> Response:
-    return _back(incident_id, run(commands.tell_staff, crisis_id, stage, get_runtime().config, _actor()))
+    return _back(incident_id, run(commands.tell_staff, crisis_id, stage, get_runtime().config, _actor(),
+                                  incident_id=incident_id))
 
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/<int:crisis_id>/dark-site")
@@ -148,4 +168,4 @@ def dark_site(incident_id: int, crisis_id: int) -> Response:
     on = request.form.get("on") == "1"
     if request.form.get("on") not in ("0", "1"):
         abort(400)
-    return _back(incident_id, run(commands.set_dark_site, crisis_id, on, _actor()))
+    return _back(incident_id, run(commands.set_dark_site, crisis_id, on, _actor(), incident_id=incident_id))

@@ -13,7 +13,10 @@ from typing import TypedDict
 
 from markupsafe import Markup
 
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 240, 48, 48, 16
+# Drawn small and scaled up, not large and scaled down: at a phone's 340 px a 12-unit label is
+# still 11 px tall (at 640 wide it was 5 px); console.css caps the chart's width on a desk.
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 360, 220, 44, 40, 20
+FONT = 12
 
 
 class ChartWords(TypedDict):
@@ -36,15 +39,16 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[tuple[str, float | None]
              f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%">',
              f"<title>{escape(title)}</title>",
              f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - 8}" y2="{TOP + plot_h}" stroke="#555"/>',
-             f'<text x="4" y="{TOP + 4}" font-size="11" fill="#333">{_num(scale)} {escape(unit)}</text>',
-             f'<text x="4" y="{TOP + plot_h}" font-size="11" fill="#333">0</text>']
+             f'<text x="4" y="{TOP - 6}" font-size="{FONT}" fill="#333">{_num(scale)} {escape(unit)}</text>',
+             f'<text x="4" y="{TOP + plot_h}" font-size="{FONT}" fill="#333">0 {escape(unit)}</text>']
+    fits = max(3, int(slot / (FONT * 0.62)))  # characters of a label that fit under its bar
     for i, (label, value) in enumerate(bars):
         w = min(slot * 0.7, 56.0)
         x = LEFT + i * slot + (slot - w) / 2
         if value is None:
             parts.append(f'<rect class="bar missing" x="{x:.1f}" y="{TOP:.1f}" width="{w:.1f}" height="{plot_h:.1f}" '
                          f'fill="none" stroke="#b00" stroke-dasharray="3 3" data-label="{escape(label)}"/>')
-            parts.append(f'<text x="{x + w / 2:.1f}" y="{TOP + 14}" font-size="10" text-anchor="middle" '
+            parts.append(f'<text x="{x + w / 2:.1f}" y="{TOP + 16}" font-size="{FONT}" text-anchor="middle" '
                          f'fill="#b00">{escape(never_word)}</text>')
         else:
             h = plot_h * min(value, scale) / scale
@@ -53,15 +57,16 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[tuple[str, float | None]
                          f'fill="{"#c0392b" if over else "#2e7d32"}" data-label="{escape(label)}" '
                          f'data-value="{_num(value)}"><title>{escape(label)}: {_num(value)} {escape(unit)}</title>'
                          f"</rect>")
-            parts.append(f'<text x="{x + w / 2:.1f}" y="{TOP + plot_h - h - 3:.1f}" font-size="10" '
-                         f'text-anchor="middle" fill="#333">{_num(value)}</text>')
-        parts.append(f'<text x="{x + w / 2:.1f}" y="{HEIGHT - BOTTOM + 16}" font-size="10" text-anchor="middle" '
-                     f'fill="#333">{escape(label[:14])}</text>')
+            parts.append(f'<text class="value" x="{x + w / 2:.1f}" y="{max(TOP + plot_h - h - 3, TOP + FONT):.1f}" '
+                         f'font-size="{FONT}" text-anchor="middle" fill="#333">{_num(value)} {escape(unit)}</text>')
+        short = label if len(label) <= fits else label[:fits - 1] + "…"
+        parts.append(f'<text x="{x + w / 2:.1f}" y="{HEIGHT - BOTTOM + 18}" font-size="{FONT}" text-anchor="middle" '
+                     f'fill="#333"><title>{escape(label)}</title>{escape(short)}</text>')
     if target is not None:
         y = TOP + plot_h - plot_h * min(target, scale) / scale
         parts.append(f'<line class="target" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - 8}" y2="{y:.1f}" stroke="#000" '
                      f'stroke-dasharray="6 4"/>')
-        parts.append(f'<text x="{WIDTH - 10}" y="{y - 4:.1f}" font-size="10" text-anchor="end" fill="#000">'
+        parts.append(f'<text x="{WIDTH - 10}" y="{y - 4:.1f}" font-size="{FONT}" text-anchor="end" fill="#000">'
                      f"{escape(target_word)} {_num(target)} {escape(unit)}</text>")
     parts.append("</svg>")
     return Markup("".join(parts))

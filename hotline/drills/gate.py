@@ -21,10 +21,13 @@ from hotline.drills import state
 from hotline.drills.models import Drill, DrillEvent, DrillState
 
 any_running = state.any_running
+awaiting_call_from = state.awaiting_call_from
 
 
 def claim_test_call(s: Session, incident: Incident, caller: str | None, actor: str, now: datetime) -> bool:
-    """The first call from a running full-scale drill's test number is that drill's report."""
+    """The first call from a running full-scale drill's test number is that drill's report. The
+    caller (paging) asks only for a call that proved it is the test call (the drill PIN, or a
+    trusted carrier-verified caller ID): caller ID alone is spoofable."""
     drill = state.awaiting_call_from(s, caller)
     if drill is None:
         return False

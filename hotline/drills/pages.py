@@ -22,7 +22,7 @@ from hotline.drills.models import Drill, DrillEvent, DrillKind, DrillState
 from hotline.drills.settings import SEVERITIES, DrillSettings, check_scenario
 from hotline.rotas.policy import OncallSettings
 from hotline.web.auth import SAFE_METHODS, current_viewer, guard, require_admin
-from hotline.web.i18n import gettext
+from hotline.web.i18n import N_, gettext
 
 bp = Blueprint("console_drills", __name__, template_folder="templates")
 bp.before_request(guard())
@@ -93,7 +93,7 @@ def create() -> BaseResponse:
     out = drills.run(drills.create, cfg, scenario, _actor())
     if out.drill_id is not None and form.get("start"):
         out = drills.run(drills.start, cfg, out.drill_id, _actor())
-    flash(out.message, "ok" if out.ok else "error")
+    flash(said(out, out.drill_id), "ok" if out.ok else "error")
     return redirect(url_for("console_drills.page", drill_id=out.drill_id) if out.drill_id
                     else url_for("console_drills.index"))
 
@@ -135,8 +135,35 @@ def report_csv(drill_id: int) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="drill-{drill_id}.csv"'})
 
 
+# What a drill command's outcome says to the person who pressed the button, by its code, in the
+# viewer's language (the outcome's own message is English, for logs and the CLI).
+MESSAGES = {
+    "created": N_("Drill %(id)s created."),
+    "started": N_("Drill %(id)s started."),
+    "waiting": N_("Drill %(id)s waits: a real incident is open. It starts when none is."),
+    "not_started": N_("Drill %(id)s could not start."),
+    "needs_sim": N_("This kind of drill places no real calls: it runs only on the sim."),
+    "injected": N_("Event added to drill %(id)s."),
+    "scripted_report": N_("Event added to drill %(id)s."),
+    "not_running": N_("Drill %(id)s is not running."),
+    "unknown_event": N_("There is no such event to inject."),
+    "real_phones": N_("Real phones cannot be made not to answer."),
+    "finished": N_("Drill %(id)s finished."),
+    "stopped": N_("Drill %(id)s stopped."),
+    "not_open": N_("Drill %(id)s is already over."),
+    "no_drill": N_("There is no such drill."),
+}
+ALREADY = N_("Drill %(id)s has already started or ended.")
+
+
+def said(out: drills.DrillOutcome, drill_id: int | None) -> str:
+    """The outcome as a sentence in the viewer's language."""
+    template = MESSAGES.get(out.code) or (ALREADY if out.code.startswith("already_") else None)
+    return gettext(template, id=drill_id if drill_id is not None else "?") if template else (out.message or out.code)
+
+
 def _done(drill_id: int, out: drills.DrillOutcome) -> BaseResponse:
-    flash(out.message or out.code, "ok" if out.ok else "error")
+    flash(said(out, drill_id), "ok" if out.ok else "error")
     return redirect(url_for("console_drills.page", drill_id=drill_id))
 
 
@@ -155,7 +182,7 @@ def inject(drill_id: int) -> BaseResponse:
 def stop(drill_id: int) -> BaseResponse:
     """One action, confirmed in the same form: any admin can end a running drill at once."""
     if request.form.get("confirm") != "yes":
-        flash("Tick the box to confirm stopping the drill.", "error")
+        flash(gettext("Confirm stopping the drill."), "error")
         return redirect(url_for("console_drills.page", drill_id=drill_id))
     reason = request.form.get("reason", "").strip() or "stopped from the console"
     return _done(drill_id, drills.run(drills.end, drill_id, DrillState.STOPPED, _actor(), reason))

@@ -15,7 +15,6 @@ is audited (one row per source and minute, with a count). Accepted events go thr
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -44,6 +43,8 @@ def enqueue() -> tuple[Response, int]:
     if isinstance(body, tuple):
         return body
     data = _json(body)
+    if isinstance(data, tuple):
+        return data
     key = data.get("routing_key") if isinstance(data, dict) else None
     if not isinstance(data, dict):
         return _invalid(["Malformed JSON: the body must be a JSON object"])
@@ -59,6 +60,8 @@ def alertmanager() -> tuple[Response, int]:
     if isinstance(body, tuple):
         return body
     data = _json(body)
+    if isinstance(data, tuple):
+        return data
     return _handle(bearer(request.headers.get("Authorization", "")), body, settings,
                    lambda: parse.alertmanager(data))
 
@@ -106,10 +109,13 @@ def _body(settings: EventSettings) -> bytes | tuple[Response, int]:
 
 
 def _json(body: bytes) -> Any:
+    """The body parsed and normalised (parse.load), None when it is not JSON, or the 400 for a
+    body nested too deep (checked before parsing: the parser's recursion used to be a 500)."""
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
+        return parse.load(body)
+    except parse.TooDeep as exc:
+        _rollup("event_invalid", None, errors=[str(exc)])
+        return _invalid([str(exc)])
 
 
 def _invalid(errors: list[str]) -> tuple[Response, int]:

@@ -46,6 +46,8 @@ def sign(secret: str, body: bytes, at: int | None = None) -> str:
 def check_signature(secret: str, header: str, body: bytes, window: int, redis: Redis | None,
                     now: float | None = None) -> Refusal | None:
     now = time.time() if now is None else now
+    if not header.isascii():  # compare_digest refuses non-ASCII text (a 500); no signature has any
+        return Refusal(401, "missing or malformed signature", "event_bad_signature")
     parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
     try:
         at = int(parts.get("t", ""))
@@ -83,5 +85,8 @@ def over_limit(redis: Redis | None, integration_id: int, per_minute: int, now: f
 
 
 def bearer(authorization: str) -> str:
+    """The key in `Authorization: Bearer KEY`; "" for anything else, and for non-ASCII (no key has any)."""
+    if not authorization.isascii():
+        return ""
     scheme, _, token = authorization.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""

@@ -7,6 +7,9 @@ Events API's own "invalid event" answers), so a tool's author sees everything wr
 from __future__ import annotations
 
 import hashlib
+import json
+import math
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any, cast
@@ -17,6 +20,64 @@ ACTIONS = ("trigger", "acknowledge", "resolve")
 MAX_SUMMARY = 1024
 MAX_DEDUP = 255
 ALERTS_KEPT = 20  # alerts of a group copied into custom_details (the rest are counted)
+MAX_DEPTH = 32  # nesting of objects and arrays in a body: a real event needs a handful
+# What no database column, JSON column or XML feed can carry: C0 controls but tab, newline and
+# carriage return; DEL and C1 controls; noncharacters U+FFFE/U+FFFF. Lone surrogates apart.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class TooDeep(ValueError):
+    """A body nested deeper than MAX_DEPTH: refused before the JSON parser recurses into it."""
+
+
+def load(body: bytes) -> Any:
+    """The body as JSON with every string normalised (`clean`), or None when it is not JSON.
+    Nesting is measured before parsing (a deep body made the parser's recursion a 500); raises
+    TooDeep for one over MAX_DEPTH."""
+    if depth(body) > MAX_DEPTH:
+        raise TooDeep(f"the body is nested deeper than {MAX_DEPTH} levels")
+    try:
+        return clean(json.loads(body))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+
+
+def depth(body: bytes) -> int:
+    """The deepest nesting of [ and { outside strings, in one pass over the bytes."""
+    deepest = level = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            level += 1
+            deepest = max(deepest, level)
+        elif byte in (0x5D, 0x7D):
+            level -= 1
+    return deepest
+
+
+def clean(value: Any) -> Any:
+    """Every string in a parsed body, keys included, made storable: a lone surrogate (valid JSON
+    escapes, not encodable text) becomes U+FFFD, NUL and other control characters are dropped.
+    Before anything is stored, so a valid event is never lost to a 500 from the database."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("", _SURROGATE.sub("\ufffd", value))
+    if isinstance(value, dict):
+        return {clean(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # 1e999 parses as inf, which PostgreSQL's JSON cannot hold
+    return value
 
 
 def events_v2(body: Any) -> tuple[Event | None, list[str]]:

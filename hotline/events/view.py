@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -27,6 +28,11 @@ class EventView:
     details: Mapping[str, Any]
     events: int
 
+    def pairs(self) -> list[tuple[str, str | datetime]]:
+        """The details as (name, value) lines for the console, not raw JSON; a value that is an
+        ISO time comes as a datetime, for the page to show in local time."""
+        return [(name, _when(value) or value) for name, value in _flatten(self.details, "")]
+
 
 def event_views(s: Session, incident_ids: Sequence[int]) -> dict[int, EventView]:
     """The newest event alert of each incident that has one."""
@@ -42,6 +48,16 @@ def spoken_details(details: Mapping[str, Any], limit: int = SPOKEN_LIMIT) -> str
     parts = [f"{name.replace('_', ' ')}: {value}" for name, value in _flatten(details, "")]
     text = ". ".join(parts)
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " ..."
+
+
+def _when(value: str) -> datetime | None:
+    if len(value) < 16 or value[4:5] != "-" or "T" not in value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _flatten(node: Mapping[str, Any], prefix: str) -> list[tuple[str, str]]:

@@ -23,6 +23,7 @@ from hotline.crisis import phrases as crisis_phrases
 from hotline.crisis.models import CrisisMember
 from hotline.ivr.flow import Flow
 from hotline.ivr.flow_engine import (
+    AUTH,
     RESUME,
     CallState,
     Outcome,
@@ -55,10 +56,11 @@ def apply(u: Unit, flow: Flow, outcome: Outcome) -> tuple[CallState, tuple[Utter
     form, cfg = request.form, _cfg()
     if outcome.classify:
         caller = caller_number()
-        op = state.get("op")
+        op = state.get("op") if state.get(AUTH) else None  # a relay is the operator's only after the PIN
         out = commands.report(u.s, call_sid=form["CallSid"], type_key=outcome.classify, lang=state.lang,
                               caller=caller, actor=_actor(state, caller), record_max_seconds=cfg.record_max_seconds,
-                              source="operator" if op else None, relayed_by=op or None)
+                              source="operator" if op else None, relayed_by=op or None,
+                              test_call_proved=state.get("drill") == "1")
         state = replace(state, incident=out.incident_ids[0])
         u.queue(out.then)  # a running drill's calls end (a real report takes precedence)
     if outcome.fields and state.incident is not None:
@@ -81,26 +83,34 @@ def _forwarding(u: Unit, state: CallState) -> None:
 
 
 def check_pin(u: Unit, flow: Flow, state: CallState, pin: str) -> tuple[CallState, tuple[Utterance, ...]]:
-    """Never logged, never read back. Five failures lock the caller ID out for 15 minutes, and
-    PIN_GLOBAL stops guessing from everyone at once when many caller IDs fail (rotating spoofed
-    numbers). A PIN asked for before a protected action proves the caller's identity for the rest
-    of the call (`auth` in the signed state), then that action runs."""
+    """Never logged, never read back. Guessing is throttled (pins.PIN_SOURCE per caller ID,
+    pins.PIN_TARGET per PIN guessed at), never locked for everyone: a try is reserved before the
+    PIN is checked, so concurrent guesses cannot pass the limits. A PIN asked for before a
+    protected action proves the caller's identity for the rest of the call (`auth` in the signed
+    state), then that action runs."""
     cfg, rt = _cfg(), get_runtime()
     caller = caller_number()
-    locked = pins.PIN_LOCKOUT.is_locked(rt.redis, caller) or pins.PIN_GLOBAL.is_locked(rt.redis, pins.EVERYONE)
     book = pins.load_pins(cfg.data_dir, cfg.pin_hashes)
-    role = None if locked else pins.match_pin(book, pin, person_for(cfg, caller))
+    in_callers_menu = state.flow == cfg.flow and not state.get(RESUME)
+    target, locked = _throttled_match(u, rt, book, pin, person_for(cfg, caller), caller, in_callers_menu)
+    if target == pins.DRILL:  # a full-scale drill's test caller: their report may be the drill's
+        audit.record_now(u.s, "pin_accepted", None, actor=caller or "anonymous", role=pins.DRILL, throttled=False)
+        back = CallState(flow.start, state.lang, flow=flow.name, fresh=False, data=state.without(RESUME).data)
+        return back.with_data(drill="1"), (say(flow, "drill_call_ready", state.lang),)
+    role = pins.role_of(target) if target else None
     if role and role in current_app.config["FLOWS"] and verifies_for(state, role):
-        pins.PIN_LOCKOUT.succeeded(rt.redis, caller)
+        if len(pin) < pins.MIN_DIGITS:  # accepted (an existing PIN), reported each time it is used
+            log.warning("a %s-digit PIN opened the %s menu: set a PIN of %s to %s digits with "
+                        "`python3 run.py pins set`", len(pin), role, pins.MIN_DIGITS, pins.MAX_DIGITS)
+            audit.record_now(u.s, "pin_too_short", None, actor=caller or "anonymous", role=role)
         if not state.get(RESUME):
             op = (caller or "pin") if role == "operator" else ""
             state = state.with_data(who=person_for(cfg, caller) or role, op=op)
         state = state.with_data(auth=role)
     else:
         role = None
-        if not locked:
-            locked = _count_pin_failure(u, rt, caller)
-    audit.record_now(u.s, "pin_accepted" if role else "pin_rejected", None, actor=caller or "anonymous", role=role)
+    audit.record_now(u.s, "pin_accepted" if role else "pin_rejected", None, actor=caller or "anonymous", role=role,
+                     throttled=locked)  # throttled: refused unchecked (its caller ID or every PIN delayed)
     if role:  # an operator or admin who hangs up without a report is not an abandoned caller
         form = request.form
         incidents.mark_call(u.s, form["CallSid"], form.get("From"), form.get("To"), role)
@@ -111,24 +121,56 @@ def check_pin(u: Unit, flow: Flow, state: CallState, pin: str) -> tuple[CallStat
     return out.state, out.notice
 
 
+def _throttled_match(u: Unit, rt: Runtime, book: dict[str, str], pin: str, person: str | None,
+                     caller: str | None, drill: bool = False) -> tuple[str | None, bool]:
+    """Which PIN this is (a `pins.targets` name), checked only where the throttles allow; and
+    whether the caller was refused without any check (their caller ID, or every PIN, delayed).
+
+    The caller ID's try is reserved first; then one for each PIN it is checked against, except a
+    PIN this caller ID has entered right before (the rightful user is not kept out by strangers'
+    guesses at their PIN; a spoofer of their number meets the caller ID's own throttle)."""
+    source = pins.PIN_SOURCE.attempt(rt.redis, caller)
+    if not source.allowed:
+        return None, True
+    among: list[str] = []
+    reserved: list[str] = []
+    delayed: list[str] = []
+    started = ["caller"] if pins.PIN_SOURCE.starts_delay(source) else []
+    for target in pins.targets(book, person, drill):
+        if pins.known_source(rt.redis, target, caller):
+            among.append(target)
+            continue
+        t = pins.PIN_TARGET.attempt(rt.redis, target)
+        if t.allowed:
+            among.append(target)
+            reserved.append(target)
+            if pins.PIN_TARGET.starts_delay(t):
+                started.append(f"pin:{target}")
+        else:
+            delayed.append(target)
+    matched = pins.match_pin(book, pin, person, among) if among else None
+    if matched:
+        pins.PIN_SOURCE.succeeded(rt.redis, caller)
+        for target in reserved:  # a right PIN is no guess at any of them
+            pins.PIN_TARGET.refund(rt.redis, target)
+        pins.remember_source(rt.redis, matched, caller)
+    elif started:  # someone is guessing: the timeline and the console's health page say so
+        log.warning("PIN guessing: %s now delayed (caller ID %s)", ", ".join(started), caller or "withheld")
+        audit.record_now(u.s, "pin_guessing", None, actor=caller or "anonymous", by=started,
+                         call_sid=request.form.get("CallSid"))
+    return matched, bool(delayed) and not among
+
+
 def _actor(state: CallState, caller: str | None) -> Actor:
-    """Who is acting on this call: the operator or staff member, else the caller."""
+    """Who is acting on this call: the operator or staff member once the call proved it (PIN or
+    trusted carrier attestation: caller ID alone names nobody), else the caller."""
+    if not state.get(AUTH):
+        return Actor(caller or "anonymous", Channel.CALLER)
     if state.get("op"):
         return Actor(state.get("op") or "operator", Channel.OPERATOR)
     if state.get("who"):
         return Actor(state.get("who") or "staff", Channel.DIAL_IN)
     return Actor(caller or "anonymous", Channel.CALLER)
-
-
-def _count_pin_failure(u: Unit, rt: Runtime, caller: str | None) -> bool:
-    """True when this failure locks the caller ID, or everyone, out."""
-    started = [scope for scope, lockout, who in (("caller", pins.PIN_LOCKOUT, caller),
-                                                 ("everyone", pins.PIN_GLOBAL, pins.EVERYONE))
-               if lockout.failed(rt.redis, who)]
-    if started:
-        audit.record_now(u.s, "pin_lockout", None, actor=caller or "anonymous", by=started,
-                     minutes=pins.LOCK_SECONDS // 60, call_sid=request.form.get("CallSid"))
-    return bool(started)
 
 
 def _resolve(u: Unit, flow: Flow, state: CallState) -> tuple[Utterance, ...]:
@@ -204,14 +246,17 @@ def _publish(u: Unit, flow: Flow, state: CallState) -> tuple[Utterance, ...]:
 
 
 def _darksite(u: Unit, flow: Flow, state: CallState) -> tuple[Utterance, ...]:
-    """The admin menu's switch: the newest active crisis's dark site goes on, or off again."""
+    """The admin menu's dark-site key: the newest active crisis's dark site is set on or off, as
+    the admin chose (a set, not a toggle: a replayed keypress leaves it as it is)."""
+    wanted = state.get("darksite")
+    if wanted not in ("on", "off"):
+        return (say(flow, "admin_failed", state.lang),)
     newest = crisis.newest_active(u.s)
     if newest is None:
         return (say(flow, "admin_no_crisis", state.lang),)
-    out = crisis.set_dark_site(u.s, newest.id, not newest.dark_site_on,
-                               Actor(state.get("who") or "admin", Channel.DIAL_IN))
+    out = crisis.set_dark_site(u.s, newest.id, wanted == "on", Actor(state.get("who") or "admin", Channel.DIAL_IN))
     u.queue(out.then)
-    return (say(flow, "admin_darksite_on" if out.code == "dark_site_on" else "admin_darksite_off", state.lang),)
+    return (say(flow, "admin_darksite_on" if wanted == "on" else "admin_darksite_off", state.lang),)
 
 
 ACTIONS = {"resolve": _resolve, "accept": _accept, "hear": _hear, "publish": _publish, "darksite": _darksite}

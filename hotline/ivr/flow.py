@@ -37,6 +37,7 @@ class Option:
     action: str | None = None  # done by the webhook: accept, hear, resolve, publish ... (see ACTIONS)
     flow: str | None = None  # continue in another flow (at `next`, or its start)
     hidden: bool = False  # not read out: the operator/admin key
+    pin: bool = False  # asks for the PIN first: the node it leads to reads out or acts on incidents
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def _option(spec: object, key: str, bad: Problem) -> Option | None:
         key=str(spec.get("key", "")), type=spec.get("type"), next=spec.get("next"),
         language=spec.get("language"), label=spec.get("label"), set=dict(spec.get("set") or {}),
         action=spec.get("action"), flow=spec.get("flow"), hidden=bool(spec.get("hidden", False)),
+        pin=bool(spec.get("pin", False)),
     )
 
 

@@ -206,9 +206,10 @@ RESUME = "resume"  # call data: "node.key" the caller chose before being asked f
 
 def needs_pin(flow: Flow, option: Option) -> bool:
     """Caller ID only chooses the menu: acting on an incident or a prompt needs proof of identity.
-    That is an option whose action changes or reveals something, or one that leads to recording
-    an update onto an existing incident."""
-    if option.action in PROTECTED_ACTIONS:
+    That is an option whose action changes or reveals something, one marked `pin` (it leads to
+    nodes that read out or look up incidents, or file reports under the operator's name), or one
+    that leads to recording an update onto an existing incident."""
+    if option.action in PROTECTED_ACTIONS or option.pin:
         return True
     target = flow.nodes.get(option.next or "") if not option.flow else None
     return bool(target and target.kind == "record" and target.purpose == "update")
@@ -236,7 +237,7 @@ def resume_point(state: CallState) -> tuple[CallState, str]:
 
 def after_pin(flow: Flow, state: CallState, role_flow: str | None, locked: bool) -> Outcome:
     """A PIN opened `role_flow`, or it did not: retry, and after the node's retries (or a
-    lockout) go back to the emergency menu, which always works."""
+    throttle's delay) go back to the emergency menu, which always works."""
     node = flow.nodes[state.node]
     if role_flow and not locked:
         return Outcome(CallState("", state.lang, flow=role_flow, data=state.data))

@@ -100,7 +100,9 @@ def call_bound(view: Callable[..., Render]) -> Callable[..., Response]:
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         form, state = request.form, _state()
         with about(state.incident, call_sid=form.get("CallSid")), unit() as u:
-            reason = call_check.mismatch(u.s, _cfg(), state, form.get("CallSid", ""))
+            # a recording's action may come after the status callback; an admin's prompt take may not
+            after_end = request.path == "/voice/recorded" and request.args.get("r", "report") != "prompt"
+            reason = call_check.mismatch(u.s, _cfg(), state, form.get("CallSid", ""), after_end)
             if reason is None:
                 render = view(u, state, *args, **kwargs)
             else:
@@ -140,6 +142,8 @@ def incoming() -> Response:
     role = caller_role(cfg, caller, set(current_app.config["FLOWS"]))
     verified = network_verified(cfg, form.get("StirVerstat"))
     state = CallState("", cfg.default_language, flow=role.flow)
+    if verified and role.flow == cfg.flow:  # trusted attestation: may be a running drill's test call
+        state = state.with_data(drill="1")
     if role.who:
         state = state.with_data(who=role.who, op=role.who if role.flow == "operator" else "")
         if verified:  # carrier attestation A, and config.toml trusts it: counts as the PIN
@@ -223,6 +227,16 @@ def recording_status() -> Response:
         return Response("", status=204)  # stored by the admin flow itself
     incident_id = int(args["i"]) if args.get("i", "").isdigit() else None
     with unit() as u:
+        # The incident in the signed URL must be this call's (or a role call's choice), as on every
+        # mid-flow route: call B's CallSid on call A's URL attaches nothing and pages nobody.
+        reason = None if incident_id is None else call_check.mismatch(u.s, _cfg(), _state(), form.get("CallSid", ""),
+                                                                      after_end=True)
+        if reason is not None:
+            log.warning("recording callback for call %s refused: %s", form.get("CallSid"), reason)
+            audit.record_now(u.s, "webhook_call_mismatch", None, actor=form.get("From") or "anonymous",
+                             call_sid=form.get("CallSid", "")[:64], path=request.path, reason=reason,
+                             url_incident=incident_id, recording_sid=form.get("RecordingSid", "")[:64])
+            return Response("", status=204)
         if incident_id is None:
             incident_id = _incident_for_unflowed_call(u.s, form.get("CallSid", ""), args.get("src", "unknown"))
         if status == "completed" and form.get("RecordingSid"):

@@ -17,8 +17,9 @@ from hotline.base.models import Incident, IncidentStatus
 from hotline.base.phone import to_e164
 from hotline.ivr import twiml
 from hotline.ivr.flow import Flow
-from hotline.ivr.flow_engine import CallState, Context, IncidentBrief, Utterance, say
+from hotline.ivr.flow_engine import AUTH, CallState, Context, IncidentBrief, Utterance, say
 from hotline.provider import media as twilio_media
+from hotline.web.keys import take_query
 
 log = logging.getLogger("hotline.voice")
 REF_OF = select(Incident.__table__.c.ref).where(Incident.__table__.c.id == bindparam("id"))
@@ -46,6 +47,9 @@ def context(flow: Flow, state: CallState, s: Session) -> Context:
     cfg = _cfg()
     node = flow.nodes.get(state.node) or flow.nodes[flow.start]
     names = {k: t.name(state.lang) for k, t in cfg.incident_types.items()}
+    # Nothing about other incidents before the PIN (or trusted carrier attestation): caller ID
+    # alone only chose the menu. The flows ask for the PIN before such nodes; this holds anyway.
+    proved = bool(state.get(AUTH))
     ref = None
     if state.incident is not None and node.kind == "closing":
         ref = s.connection().scalar(REF_OF, {"id": state.incident})
@@ -54,9 +58,9 @@ def context(flow: Flow, state: CallState, s: Session) -> Context:
         caller_known=caller_number() is not None, ref=ref,
         lifeline=cfg.lifeline_number, record_max=cfg.record_max_seconds, region=cfg.default_region,
         type_codes=current_app.config["TYPE_CODES"], sites=cfg.sites,
-        open_incidents=_open_incidents(s, names) if node.kind == "incidents" else (),
-        open_count=_open_count(s) if node.kind == "incidents" else 0,
-        find_incident=lambda r: _find(s, r, names),
+        open_incidents=_open_incidents(s, names) if node.kind == "incidents" and proved else (),
+        open_count=_open_count(s) if node.kind == "incidents" and proved else 0,
+        find_incident=(lambda r: _find(s, r, names)) if proved else (lambda r: None),
         review_audio=_review_audio(state) if node.kind == "review" else None,
     )
 
@@ -93,7 +97,9 @@ def _review_audio(state: CallState) -> str | None:
     name, lang, version = state.get("prompt"), state.get("prompt_lang"), state.get("version")
     if not (name and lang and version):
         return None
-    return twiml.url(_cfg().public_url, f"/prompts/{name}/{lang}/v{int(version)}.wav")
+    cfg = _cfg()  # signed: an unpublished take is not public (hotline.web.keys.take_query)
+    return twiml.url(cfg.public_url, f"/prompts/{name}/{lang}/v{int(version)}.wav",
+                     take_query(cfg, str(name), str(lang), int(version)))
 
 
 def prompt_recorded(s: Session, flow: Flow, state: CallState) -> tuple[CallState, tuple[Utterance, ...]]:

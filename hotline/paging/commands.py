@@ -77,19 +77,39 @@ GRACE_MARGIN = timedelta(seconds=30)  # after the longest recording, before pagi
 
 def report(s: Session, *, call_sid: str, type_key: str, lang: str, caller: str | None, actor: Actor,
            record_max_seconds: int, now: datetime | None = None, source: str | None = None,
-           relayed_by: str | None = None) -> Outcome:
+           relayed_by: str | None = None, test_call_proved: bool = False) -> Outcome:
     """The caller (or operator) chose a type: the incident exists, and its paging is due by the
-    time the longest recording could have ended, so a lost hang-up webhook cannot stall it."""
+    time the longest recording could have ended, so a lost hang-up webhook cannot stall it.
+    `test_call_proved`: the call entered the drill PIN (or its caller ID is carrier-verified and
+    trusted), so a running full-scale drill may take it as its test call; caller ID alone may not."""
     now = now or utcnow()
     due = now + timedelta(seconds=record_max_seconds) + GRACE_MARGIN
     incident_id, created = rows.classify(s, call_sid, type_key, lang, caller, page_due_at=due, source=source,
                                          relayed_by=relayed_by)
-    then = _drills_meet_a_report(s, incident_id, caller, actor, now) if created else ()
+    then = _drills_meet_a_report(s, incident_id, caller, actor, now, test_call_proved) if created else ()
     return Outcome(True, "reported", incident_ids=(incident_id,), then=then)
 
 
+def reclassify(s: Session, incident_id: int, type_key: str, actor: Actor, now: datetime | None = None) -> Outcome:
+    """The reporter picked the type after the report existed (a text's menu answer): while nobody
+    has been paged yet the type changes, and paging comes forward to now, for that type's rota.
+    Once paging has begun the type stays (the people called are already on it)."""
+    now = now or utcnow()
+    incident = s.get(Incident, incident_id)
+    if incident is None:
+        return Outcome(False, "no_incident")
+    if incident.status != S.NEW or paging_callout(s, incident_id) is not None:
+        return Outcome(False, "already_paging", incident_ids=(incident_id,))
+    if incident.type_key != type_key:
+        audited(s, "incident_reclassified", incident_id, actor, old=incident.type_key, new=type_key)
+        incident.type_key = type_key
+        s.flush()
+    due = caller_done(s, incident_id, now)
+    return Outcome(True, "reclassified", incident_ids=(incident_id,), then=due.then)
+
+
 def _drills_meet_a_report(s: Session, incident_id: int, caller: str | None, actor: Actor,
-                          now: datetime) -> tuple[Followup, ...]:
+                          now: datetime, test_call_proved: bool = False) -> tuple[Followup, ...]:
     """A new report while drills run (one query when none does): a full-scale drill's own test
     call becomes that drill's report, rung to its participants only; any other report is real
     and stops every running drill (rule 5)."""
@@ -97,8 +117,11 @@ def _drills_meet_a_report(s: Session, incident_id: int, caller: str | None, acto
         return ()
     incident = s.get(Incident, incident_id)
     assert incident is not None
-    if drills.claim_test_call(s, incident, caller, actor.who, now):
+    if test_call_proved and drills.claim_test_call(s, incident, caller, actor.who, now):
         return ()
+    if not test_call_proved and drills.awaiting_call_from(s, caller) is not None:
+        # from the drill's test number without its PIN: spoofable, so a real report (rule 5)
+        audited(s, "drill_test_call_unproved", incident.id, SYSTEM, caller=caller)
     return preempt_drills(s, incident, now)
 
 

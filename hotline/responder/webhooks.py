@@ -15,13 +15,13 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request, send_file
 
-from hotline.base import jobs
+from hotline.base import audit, jobs
 from hotline.base.config import Config
 from hotline.base.log_context import about
 from hotline.base.models import Recording, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.base.security import twilio_webhook
-from hotline.base.states import RecordingStatus
+from hotline.base.states import ATTEMPT_ENDED, RecordingStatus
 from hotline.paging.callout import links
 from hotline.paging.callout.phrases import person_language
 from hotline.paging.models import Attempt
@@ -90,10 +90,32 @@ def _int_arg(name: str) -> int:
     return int(value) if value.isdigit() else 0
 
 
+def _not_this_call(s: Any, attempt_id: int) -> str | None:
+    """Why a signed keypress must change nothing: its attempt's call has ended (a captured request
+    replayed later), or the CallSid is another call's. None when it fits."""
+    attempt = s.get(Attempt, attempt_id)
+    sid = request.form.get("CallSid", "")
+    if attempt is None:
+        return None  # the conversation answers "no longer needed" itself
+    if attempt.state in ATTEMPT_ENDED:  # the call's end (`ended_at` marks the verdict, which comes earlier)
+        return "the call has ended"
+    if attempt.call_sid and sid != attempt.call_sid:
+        return "the CallSid is another call's"
+    return None
+
+
 def _reply(fn: Callable[..., conversation.Reply], *args: Any) -> Response:
     attempt_id = _attempt_id()
     with get_runtime().db.session() as s:
-        reply = fn(s, _cfg(), attempt_id, *args)
+        reason = _not_this_call(s, attempt_id)
+        if reason is None:
+            reply = fn(s, _cfg(), attempt_id, *args)
+        else:
+            log.warning("callout webhook %s for attempt %s refused: %s", request.path, attempt_id, reason)
+            audit.record(s, "webhook_call_mismatch", None, actor=request.form.get("From") or "anonymous",
+                         call_sid=request.form.get("CallSid", "")[:64], path=request.path, reason=reason,
+                         attempt_id=attempt_id)
+            reply = conversation.no_longer_needed(_cfg())
         notice = conversation.drill_notice(s, _cfg(), attempt_id)
     jobs.dispatch(reply.then)
     return _xml(render(_cfg(), attempt_id, reply, notice))

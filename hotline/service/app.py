@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from flask import Flask, Response, abort, jsonify, send_file
+from flask import Flask, Response, abort, jsonify, request, send_file
 from sqlalchemy.orm import configure_mappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -23,6 +24,8 @@ from hotline.ivr.voice_context import type_codes
 from hotline.responder.crisis_call import bp as crisis_call_bp
 from hotline.responder.webhooks import bp as responder_bp
 from hotline.service import health, metrics_endpoint
+from hotline.sms.webhooks import bp as sms_bp
+from hotline.web.keys import take_allowed
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,12 +50,15 @@ def create_app(config: Config | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops,  # type: ignore[method-assign]
                                 x_prefix=hops)
     configure_logging()
+    for line in config.warnings:  # accepted but weak (a short PIN): said at every start
+        logging.getLogger("hotline.config").warning("%s", line)
 
     metrics_endpoint.register(app, runtime)
     app.register_blueprint(voice_bp)
     twiml_guard.register(app, config)
     app.register_blueprint(responder_bp)
     app.register_blueprint(crisis_call_bp)
+    app.register_blueprint(sms_bp)
     console.register(app)
     for bp in registry().blueprints():  # every feature's pages (hotline.base.registry)
         app.register_blueprint(bp)
@@ -67,7 +73,11 @@ def create_app(config: Config | None = None) -> Flask:
 
     @app.get("/prompts/<name>/<lang>/v<int:version>.wav")
     def prompt_version_audio(name: str, lang: str, version: int) -> Response:
-        """An unpublished take, for the admin to hear back over the phone before publishing."""
+        """An unpublished take, for the admin to hear back over the phone before publishing: only with
+        the signature the admin menu put in its <Play> URL (hotline.web.keys.take_query); anyone else
+        hears takes in the console, logged in."""
+        if not take_allowed(config, name, lang, version, request.args.to_dict()):
+            abort(404)
         try:
             path = prompt_folder(config.recordings_dir, name, lang) / f"v{version:04d}.wav"
         except PromptError:

@@ -22,7 +22,7 @@ CORE_USAGE = (
     ("call", "place a first call to the running hotline from a sim phone, and follow it"),
     ("fallback-twiml", "print TwiML to paste into a TwiML Bin for when the server is down"),
     ("prompts list|upload|rollback", "recorded prompts (upload takes any format ffmpeg reads)"),
-    ("pins set WHO", "set the admin, operator or a person's PIN (stored hashed in data/)"),
+    ("pins set WHO", "set the admin, operator, drill or a person's PIN (stored hashed in data/)"),
     ("db current|upgrade", "the database schema's revision; upgrade it (see README \"Upgrading\")"),
     ("backup DIR", "database, recordings, prompts and PIN hashes, with sha256 checksums"),
     ("restore DIR [--overwrite]", "put a backup into this data dir (refuses a non-empty one)"),
@@ -66,7 +66,7 @@ HELP = {
     "prompts": "usage: python3 run.py prompts list | upload NAME LANG FILE | rollback NAME LANG",
     "darksite": "usage: python3 run.py darksite export DIR\n\nWrite the public dark site (/site/) as static\n"
                 "files (index.html, LANG/index.html, Atom feeds, site.css) for any web server to serve.",
-    "pins": "usage: python3 run.py pins set admin|operator|PERSON [--pin DIGITS]\n\nStored hashed in\n"
+    "pins": "usage: python3 run.py pins set admin|operator|drill|PERSON [--pin DIGITS]\n\nStored hashed in\n"
             "data/pins.json, never in git.",
 }
 
@@ -93,6 +93,8 @@ def cmd_check(argv: list[str]) -> int:
         print(exc, file=sys.stderr)
         return 2
     flow = flows[cfg.flow]
+    for line in cfg.warnings:
+        print(f"run.py: warning: {line}", file=sys.stderr)
     print(f"config {cfg.path}: OK")
     print(f"  organisation: {cfg.org_name} ({cfg.timezone})")
     print(f"  hotline numbers: {', '.join(cfg.numbers)}")
@@ -143,7 +145,7 @@ def cmd_web(argv: list[str]) -> int:
 def cmd_worker(argv: list[str]) -> int:
     """worker [QUEUE ...]: by default callout, recordings and default; `worker transcribe` for Vosk."""
     from hotline.service.metrics_dir import export_for_children
-    from hotline.service.supervisor import WORKER_QUEUES, worker_argv
+    from hotline.service.supervisor import WORKER_QUEUES, worker_argv, worker_env
 
     cfg = _config_or_exit()
     if not cfg.redis_url:
@@ -151,7 +153,8 @@ def cmd_worker(argv: list[str]) -> int:
         return 2
     queues = tuple(argv) or WORKER_QUEUES
     export_for_children(cfg.data_dir)
-    os.execv(sys.executable, [sys.executable, *worker_argv(cfg.redis_url, queues)])
+    os.environ.update(worker_env(cfg.redis_url))
+    os.execv(sys.executable, [sys.executable, *worker_argv(queues)])
 
 
 def cmd_engine(argv: list[str]) -> int:
@@ -249,22 +252,22 @@ def _audit_prompt(kind: str, name: str, lang: str, version: int | None) -> None:
 
 
 def cmd_pins(argv: list[str]) -> int:
-    """pins set admin|operator|PERSON [--pin DIGITS]: stored hashed in data/pins.json, never in git."""
+    """pins set admin|operator|drill|PERSON [--pin DIGITS]: stored hashed in data/pins.json, never in git."""
     import getpass
 
     from hotline.base.pins import set_pin
 
     cfg = _config_or_exit()
     if len(argv) < 2 or argv[0] != "set":
-        print("usage: run.py pins set admin|operator|PERSON [--pin DIGITS]", file=sys.stderr)
+        print("usage: run.py pins set admin|operator|drill|PERSON [--pin DIGITS]", file=sys.stderr)
         return 2
     who = argv[1]
-    if who not in ("admin", "operator") and who not in cfg.people:
-        print(f"pins: {who!r} is neither admin, operator nor a person in config.toml", file=sys.stderr)
+    if who not in ("admin", "operator", "drill") and who not in cfg.people:
+        print(f"pins: {who!r} is neither admin, operator, drill nor a person in config.toml", file=sys.stderr)
         return 2
     pin = argv[argv.index("--pin") + 1] if "--pin" in argv else getpass.getpass(f"PIN for {who}: ")
     try:
-        set_pin(cfg.data_dir, who if who in ("admin", "operator") else f"person:{who}", pin)
+        set_pin(cfg.data_dir, who if who in ("admin", "operator", "drill") else f"person:{who}", pin)
     except ValueError as exc:
         print(f"pins: {exc}", file=sys.stderr)
         return 2
@@ -337,6 +340,11 @@ def cmd_lint(argv: list[str]) -> int:
 
 
 def cmd_test(argv: list[str]) -> int:
+    """The test suite; `--fast` leaves out every test marked `slow` (its fixtures start a process or a
+    browser: tests/support/lanes.py), which is what a change to a pure function needs."""
+    if "--fast" in argv:
+        argv = [a for a in argv if a != "--fast"]
+        argv = ["-m", "not slow", *argv]
     return subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=ROOT)
 
 

@@ -21,18 +21,19 @@ from typing import Any
 
 from rq.job import Job
 from rq.queue import Queue
-from rq.worker import SimpleWorker, Worker, WorkerStatus
+from rq.worker import SimpleWorker, WorkerStatus
 
 from hotline.base.cycle import run_cycle
 from hotline.base.db import create_schema
 from hotline.base.log_context import configure_logging
+from hotline.base.rq_worker import PromptStopWorker
 from hotline.base.runtime import get_runtime, release_db_before_fork
 
 log = logging.getLogger("hotline.workers")
 IN_PROCESS_QUEUES = ("callout",)
 
 
-class CalloutWorker(Worker):
+class CalloutWorker(PromptStopWorker):
     def bootstrap(self, *args: Any, **kwargs: Any) -> None:
         super().bootstrap(*args, **kwargs)
         configure_logging()  # our modules' lines, in HOTLINE_LOG_FORMAT, with what they are about
@@ -65,8 +66,9 @@ class CalloutWorker(Worker):
         return super().get_heartbeat_ttl(job, working_time)
 
 
-class RecordingsWorker(SimpleWorker):
-    """rq's SimpleWorker (jobs in-process, see supervisor.RECORDING_WORKERS), logging as ours do."""
+class RecordingsWorker(PromptStopWorker, SimpleWorker):
+    """rq's SimpleWorker (jobs in-process, see supervisor.RECORDING_WORKERS), logging as ours do, stopping
+    as promptly as every worker of ours (hotline.base.rq_worker)."""
 
     def bootstrap(self, *args: Any, **kwargs: Any) -> None:
         super().bootstrap(*args, **kwargs)

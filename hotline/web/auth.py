@@ -14,6 +14,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -22,7 +23,7 @@ from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
 from hotline.base import audit
-from hotline.base.lockout import Lockout
+from hotline.base.lockout import Throttle
 from hotline.base.runtime import get_runtime
 from hotline.web import sessions
 from hotline.web.i18n import N_, gettext
@@ -115,12 +116,14 @@ def csrf_ok() -> bool:
     return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
 
 
-def guard(api: bool = False) -> Callable[[], Response | None]:
+def guard(api: bool = False) -> Callable[[], ResponseReturnValue | None]:
     """A before_request for a console blueprint: log in first (pages redirect, APIs 401), then CSRF."""
 
-    def check() -> Response | None:
+    def check() -> ResponseReturnValue | None:
         if current_viewer() is None:
-            if api or request.method not in SAFE_METHODS:
+            if not api and request.method not in SAFE_METHODS:
+                return session_ended()
+            if api:
                 abort(401)
             return redirect(url_for("console_auth.login", next=request.full_path.rstrip("?")))
         if request.method not in SAFE_METHODS and not csrf_ok():
@@ -130,24 +133,63 @@ def guard(api: bool = False) -> Callable[[], Response | None]:
     return check
 
 
+KEPT_FIELD_LIMIT = 4000  # characters of one typed field kept across a login (a note, a reason)
+
+
+def _referrer_path() -> str | None:
+    """The page the form was on, when the browser says so and it is on this site."""
+    ref = urlsplit(request.referrer or "")
+    if ref.netloc and ref.netloc != request.host:
+        return None
+    return same_origin_path(ref.path + (f"?{ref.query}" if ref.query else "")) if ref.path else None
+
+
+def session_ended() -> tuple[str, int]:
+    """An action sent after the session ended: nothing is done, and nothing typed is lost.
+
+    The page says so in the viewer's language, with the login form; what was typed (a reason, a
+    note) is kept in the session cookie, carried across the login, and put back into the same
+    form on the page it came from (confirm.js), so pressing the button again is all it takes.
+    """
+    fields = {k: v[:KEPT_FIELD_LIMIT] for k, v in request.form.items()
+              if k not in ("csrf_token", "next", "password") and v.strip()}
+    back = same_origin_path(request.form.get("next")) or _referrer_path() or url_for("console.home")
+    session["kept"] = {"action": request.path, "fields": fields, "back": back, "user": session.get("user")}
+    return render_template("console/login.html", user="", ended=True, next_path=back, kept=fields), 401
+
+
 def require_admin() -> None:
     viewer = current_viewer()
     if viewer is None or not viewer.is_admin:
         abort(403, N_("Only administrators can do this."))
 
 
-USER_LOCKOUT = Lockout("login-user", attempts=5)  # guessing one account
-ADDR_LOCKOUT = Lockout("login-addr", attempts=20)  # spraying many accounts from one address
+# Per user name and address together: 5 wrong passwords at once, then 30 s, 60 s, ... up to 15
+# minutes. Not per user name alone: anyone could then keep a named admin out (the rightful admin
+# at another address logs in). Per address: spraying many names, 20 at once, then the same delays.
+USER_ADDR_THROTTLE = Throttle("login-user-addr", free=5, base=30, cap=15 * 60, window=60 * 60)
+ADDR_THROTTLE = Throttle("login-addr", free=20, base=30, cap=15 * 60, window=60 * 60)
 
 
-def _count_failure(name: str, addr: str | None) -> None:
+def _login_try(name: str, addr: str | None) -> float:
+    """Reserve this login's try (before the password is checked: concurrent guesses cannot pass
+    the limits); 0 when it may go ahead, else the seconds to wait. The try that starts a delay
+    is audited (`login_guessing`) and logged: someone is guessing."""
     redis = get_runtime().redis
-    locked = [scope for scope, lockout, who in (("user", USER_LOCKOUT, name), ("address", ADDR_LOCKOUT, addr))
-              if lockout.failed(redis, who)]
-    if locked:
+    started: list[str] = []
+    wait = 0.0
+    for scope, throttle, who in (("user", USER_ADDR_THROTTLE, f"{name}@{addr}"), ("address", ADDR_THROTTLE, addr)):
+        t = throttle.attempt(redis, who)
+        if not t.allowed:  # refused: nothing more is counted
+            wait = t.wait_seconds
+            break
+        if throttle.starts_delay(t):
+            started.append(scope)
+    if started:
+        current_app.logger.warning("console: login guessing for %r from %s, now delayed", name, addr)
         with get_runtime().db.session() as s:
-            audit.record(s, "console_login_lockout", None, actor=addr or "unknown", user=name, by=locked,
-                         minutes=USER_LOCKOUT.seconds // 60)
+            audit.record(s, "login_guessing", None, actor=addr or "unknown", user=name, by=started)
+    return wait
 
 
 @bp.route("/console/login", methods=["GET", "POST"])
@@ -157,23 +199,31 @@ def login() -> ResponseReturnValue:
             abort(403, N_("This form has expired or did not come from this site: reload the page and try again."))
         name, password = request.form.get("user", "").strip(), request.form.get("password", "")
         redis, addr = get_runtime().redis, request.remote_addr
-        if USER_LOCKOUT.is_locked(redis, name) or ADDR_LOCKOUT.is_locked(redis, addr):
-            flash(gettext("Too many failed logins. Try again in 15 minutes."), "error")
+        wait = _login_try(name, addr)
+        if wait:
+            flash(gettext("Too many failed logins from here. Try again in %(minutes)s minutes.",
+                          minutes=max(1, round(wait / 60))), "error")
             return render_template("console/login.html", user=name), 429
         role = check_login(name, password)
         if role is None:
             current_app.logger.warning("console: failed login for %r from %s", name, addr)
-            _count_failure(name, addr)
             flash(gettext("Wrong user name or password."), "error")
             return render_template("console/login.html", user=name), 401
-        USER_LOCKOUT.succeeded(redis, name)
+        USER_ADDR_THROTTLE.succeeded(redis, f"{name}@{addr}")
+        ADDR_THROTTLE.refund(redis, addr)
         credential = _credential(name)
         assert credential is not None
-        session.clear()  # no fixation: a fresh session (and CSRF token) per login
-        session.permanent = True
         lifetime = int(current_app.permanent_session_lifetime.total_seconds())
+        # No fixation: a fresh session (and CSRF token) per login.
+        kept = session.get("kept")  # typed before the session ended: survives the fresh session
+        session.clear()
+        session.permanent = True
         session.update(user=name, fp=_fingerprint(credential[1]), csrf=secrets.token_urlsafe(32),
                        sid=sessions.start(redis, name, lifetime))
+        if isinstance(kept, dict) and kept.get("user") in (None, name):  # never another user's words
+            session["kept"] = kept
+            flash(gettext("Your session had ended, so that action was not done. What you typed is back in its "
+                          "form: press the button again if it is still needed."), "error")
         return redirect(same_origin_path(request.args.get("next")) or url_for("console.home"))
     return render_template("console/login.html", user="")
 

@@ -80,6 +80,7 @@ def test_flow_errors_name_the_flow_file(tmp_path):
     assert all(p.file.endswith("flows/default.toml") for p in err.value.problems)
 
 
+@pytest.mark.slow  # starts run.py as a process
 def test_run_py_check_prints_summary_and_fails_on_bad_config(tmp_path):
     ok = subprocess.run([sys.executable, str(ROOT / "run.py"), "check"], capture_output=True, text=True,
                         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
@@ -91,6 +92,7 @@ def test_run_py_check_prints_summary_and_fails_on_bad_config(tmp_path):
     assert bad.returncode == 2 and "hotline.numbers[0]" in bad.stderr and str(path) in bad.stderr
 
 
+@pytest.mark.slow  # starts run.py as a process
 def test_fallback_twiml_for_a_twiml_bin_records_and_ends_without_our_server(tmp_path):
     import xml.etree.ElementTree as ET
 

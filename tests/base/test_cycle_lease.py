@@ -14,7 +14,7 @@ import pytest
 from hotline.base.cycle import LEASE_SECONDS, take_lease
 from hotline.base.db import Database
 from hotline.base.models import Lease, utcnow
-from tests.postgres import database
+from tests.support.postgres import database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

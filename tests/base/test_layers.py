@@ -9,9 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from hotline.base.config import ROOT
 
 
+@pytest.mark.slow  # runs lint-imports as a process
 def test_every_package_imports_only_the_layers_below_it_and_features_only_their_doors() -> None:
     lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
     assert lint, "import-linter is a test dependency (pyproject.toml [test])"

@@ -17,6 +17,8 @@ import pytest
 
 from hotline.base.sqlite_gate import WriteGate, connection_factory
 
+pytestmark = pytest.mark.slow  # forks processes
+
 
 def connect(db: Path, gate: WriteGate, timeout: float = 5.0) -> sqlite3.Connection:
     conn = sqlite3.connect(db, timeout=timeout, factory=connection_factory(gate), check_same_thread=False)

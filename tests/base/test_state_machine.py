@@ -14,7 +14,7 @@ from hotline.base.db import Database
 from hotline.base.models import AuditEvent, Incident
 from hotline.base.state_machine import IllegalTransition, Machine, Move
 from hotline.paging.incidents import INCIDENT
-from tests.postgres import database
+from tests.support.postgres import database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import tomllib
 
+import pytest
+
 from hotline.base.config import ROOT
 
 CORE = ("hotline.base.*", "hotline.paging.*")
@@ -19,6 +21,7 @@ def _mypy_config() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
 
 
+@pytest.mark.slow  # runs mypy as a process
 def test_mypy_finds_no_error_in_the_product() -> None:
     result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert "No module named mypy" not in result.stderr, "mypy is a test dependency (pyproject.toml [test])"

@@ -10,10 +10,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from hotline.base.config import ROOT
-from tests.broadcasts.conftest import group, people
-from tests.broadcasts.test_sms_and_voice import text_in
-from tests.console.conftest import CHROMIUM
-from tests.crisis.conftest import USERS
+from tests.support.broadcasts import group, people, text_in
+from tests.support.console import CHROMIUM
+from tests.support.crisis import USERS
+from tests.support.lanes import starts_processes
 from tests.support.sandbox import Hotline
 
 ARTIFACTS = ROOT / "artifacts" / "broadcasts"
@@ -24,6 +24,7 @@ STAFF = "name,phone,email,department,site,language\n" + "\n".join(
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[

@@ -15,7 +15,7 @@ from hotline.broadcasts.models import DeliveryState, Recipient, RecipientState
 from hotline.broadcasts.ratelimit import TokenBucket
 from hotline.broadcasts.sending import STALE
 from hotline.service.embedded_redis import start_embedded_redis
-from tests.broadcasts.conftest import deliveries, group, people, recipients, send
+from tests.support.broadcasts import deliveries, group, people, recipients, send
 from tests.support.sandbox import Hotline
 
 SMS_PER_SECOND = 40

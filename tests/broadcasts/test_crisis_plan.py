@@ -14,8 +14,8 @@ from hotline.broadcasts import commands as broadcasts
 from hotline.broadcasts.models import Broadcast, BroadcastState
 from hotline.crisis import commands as crisis
 from hotline.crisis.settings import CrisisSettings
-from tests.broadcasts.conftest import group, people
-from tests.crisis.test_plans import GOOD, problems, setup
+from tests.support.broadcasts import group, people
+from tests.support.crisis import GOOD, problems, setup
 from tests.support.sandbox import Hotline
 
 ALICE, BOB = Actor("alice", Channel.CONSOLE), Actor("bob", Channel.CONSOLE)

@@ -13,8 +13,8 @@ from hotline.base.models import AuditEvent
 from hotline.directory import commands, groups, hr_csv
 from hotline.directory.cli import main as directory_cli
 from hotline.directory.models import DirectoryGroup, DirectoryPerson
-from tests.broadcasts.conftest import ADMIN
-from tests.crisis.conftest import client_for
+from tests.support.broadcasts import ADMIN
+from tests.support.crisis import client_for
 from tests.support.sandbox import Hotline
 
 EXPORT = """\ufeffEmployee Name,Mobile Phone,E-mail Address,Department,Work Location,Preferred Language

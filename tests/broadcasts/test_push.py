@@ -23,8 +23,8 @@ from sqlalchemy import select
 from hotline.broadcasts import links, webpush
 from hotline.broadcasts.models import DeliveryState, PushSubscription, RecipientState
 from hotline.directory.models import DirectoryPerson
-from tests.broadcasts.conftest import deliveries, group, people, recipients, send
-from tests.crisis.conftest import client_for
+from tests.support.broadcasts import deliveries, group, people, recipients, send
+from tests.support.crisis import client_for
 from tests.support.sandbox import Hotline
 
 STAFF = """name,phone,email,department,site,language,channels

@@ -7,12 +7,13 @@ ring and menu timeouts (`sim.advance`), `fire_scheduled` stands in for RQ's sche
 from __future__ import annotations
 
 import pytest
+import requests
 
 from hotline.base.models import IncidentStatus
 from hotline.paging.callout.states import AttemptState as A
 from hotline.paging.callout.states import CalloutState as C
-from tests.callout import e2e
-from tests.callout.e2e import (
+from tests.support import e2e
+from tests.support.e2e import (
     CALLER,
     CHEN,
     DIRECTOR,
@@ -20,15 +21,22 @@ from tests.callout.e2e import (
     RING,
     quiet_phones,  # noqa: F401  (autouse)
 )
+from tests.support.lanes import starts_processes
+
+pytest_generate_tests = e2e.databases_for_h
 
 
 @pytest.fixture(scope="module")
-def h(redis_url, tmp_path_factory):
-    hotline = e2e.make_hotline(tmp_path_factory.mktemp("callout-sqlite"), redis_url, "sqlite")
+@starts_processes
+def h(request, redis_url, tmp_path_factory):
+    """On SQLite; on PostgreSQL too for the tests marked ALSO_ON_POSTGRESQL (the accept race, a
+    full callout, a storm)."""
+    hotline = e2e.make_hotline(tmp_path_factory.mktemp(f"callout-sqlite-{request.param}"), redis_url, request.param)
     yield hotline
     hotline.close()
 
 
+@e2e.ALSO_ON_POSTGRESQL
 def test_first_does_not_answer_second_accepts_exactly_two_calls(h):
     before = e2e.snapshot(h)
     inc = e2e.report(h, "12")
@@ -182,6 +190,7 @@ def test_stop_paging_from_the_cli_ends_the_calls_then_page_again_resumes(h, caps
     assert e2e.callout_of(h, inc.id).id != callout.id
 
 
+@e2e.ALSO_ON_POSTGRESQL
 def test_two_phones_press_1_in_the_same_instant(h, monkeypatch):
     """Chen answers and dithers past the answer timeout, so Lin is rung while Chen is still on the line."""
     import threading
@@ -192,9 +201,10 @@ def test_two_phones_press_1_in_the_same_instant(h, monkeypatch):
     chen = e2e.next_call(h, CHEN)
     chen.answer()
     chen.expect_say("Press 1 to accept")
-    e2e.fire_scheduled(h)  # ring timeout + margin: chen answered, so wait for the answer timeout
+    callout_id = e2e.callout_of(h, inc.id).id
+    e2e.fire_wake(h, callout_id)  # ring timeout + margin: chen answered, so wait for the answer timeout
     assert not e2e.has_new_call(h, LIN)
-    e2e.fire_scheduled(h)  # answer timeout + margin: chen is still on the line, but lin is rung
+    e2e.fire_wake(h, callout_id)  # answer timeout + margin: chen is still on the line, but lin is rung
     lin = e2e.next_call(h, LIN)
     lin.answer()
     lin.expect_say("Press 1 to accept")
@@ -250,3 +260,27 @@ def test_late_completed_callback_after_acceptance_changes_nothing(h):
     assert after.state == C.ACCEPTED and after.accepted_by == "lin"
     assert [a.outcome for a in e2e.attempts(h, callout.id)] == [A.NO_ANSWER, A.ACCEPTED]
     assert e2e.calls_since(h, before) == []
+
+
+def test_finding6_a_replayed_key_after_the_responders_call_ended_changes_nothing(h):
+    """Issue 24, finding 6: a signed keypress captured from a responder's call and replayed once
+    that call has ended is refused and audited; it used to reach the callout."""
+    from twilio.request_validator import RequestValidator
+
+    inc = e2e.report(h, "12")
+    chen = e2e.next_call(h, CHEN)
+    chen.answer()
+    chen.expect_say("Press 3 to pass")
+    chen.press("3")
+    chen.expect_say("We will call the next person")
+    chen.expect_hangup()
+    callout_id = e2e.callout_of(h, inc.id).id
+    h.wait_for(lambda: e2e.attempts(h, callout_id)[0].state == A.COMPLETED, what="chen's call ended")
+    menu = [w for w in chen.webhooks() if "/voice/callout/menu" in w["url"]][-1]
+    form = {**{k: str(v) for k, v in menu["params"].items()}, "Digits": "1"}
+    signature = RequestValidator(h.sim.auth_token).compute_signature(menu["url"], form)
+    replay = requests.post(menu["url"], data=form, headers={"X-Twilio-Signature": signature}, timeout=10)
+    assert replay.status_code == 200 and "accepted" not in replay.text.lower()
+    assert e2e.callout_of(h, inc.id).state != C.ACCEPTED
+    refused = [e for e in h.audit(kind="webhook_call_mismatch") if e.detail.get("path") == "/voice/callout/menu"]
+    assert refused and refused[-1].detail["reason"] == "the call has ended"

@@ -22,7 +22,7 @@ from hotline.paging.callout.states import AttemptState as A
 from hotline.paging.callout.states import CalloutState as C
 from hotline.rotas.policy import OncallSettings
 from hotline.rotas.resolve import Contact
-from tests.callout.conftest import T0
+from tests.support.callout import T0
 
 S = OncallSettings(rounds=2, repeat_minutes=5, answer_timeout=90)
 CHEN = Contact("chen", "Chen Wei", "+886912000001", 25, 0, "rota it")

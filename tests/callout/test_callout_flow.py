@@ -27,7 +27,7 @@ from hotline.paging.callout.store import (
 )
 from hotline.paging.models import Attempt, Callout
 from hotline.rotas.policy import OncallSettings, Policy, Step
-from tests.callout.conftest import PEOPLE, T0, add_incidents
+from tests.support.callout import PEOPLE, T0, add_incidents
 
 SETTINGS = OncallSettings(
     rounds=1, repeat_minutes=5,

@@ -30,13 +30,14 @@ from hotline.paging.callout.states import CalloutState, digit_intent
 from hotline.paging.models import Callout
 from hotline.responder.conversation import Kind, Reply, closed_text
 from hotline.responder.twiml import failure, render
-from tests.callout import e2e
-from tests.callout.e2e import (
+from tests.support import e2e
+from tests.support.e2e import (
     CALLER,
     CHEN,
     LIN,
     quiet_phones,  # noqa: F401  (autouse)
 )
+from tests.support.lanes import starts_processes
 
 HOTLINE_LANGS = ("zh-TW", "en-US")
 AT = datetime(2026, 3, 2, 1, 5, tzinfo=UTC)  # 09:05 in Taipei
@@ -167,6 +168,7 @@ def test_failure_is_in_the_responder_language_or_in_every_language_when_unknown(
 SPOKEN_ZH = "cmn-TW"  # zh-TW's <Say language>: the ID Twilio files its Taiwanese Mandarin voices under
 
 @pytest.fixture(scope="module")
+@starts_processes
 def h(redis_url, tmp_path_factory):
     """The repository's languages, except lin, who prefers English here."""
     hotline = e2e.make_hotline(tmp_path_factory.mktemp("callout-language"), redis_url, "sqlite",
@@ -182,8 +184,10 @@ def both_on_the_line(h, keys: str):
     chen = e2e.next_call(h, CHEN)
     chen.answer()
     chen_menu = chen.expect_say("受理請按1")
-    e2e.fire_scheduled(h)  # ring timeout: chen answered, so the answer timeout applies
-    e2e.fire_scheduled(h)  # answer timeout: lin is rung as well
+    callout = e2e.callout_of(h, inc.id)
+    assert callout is not None
+    e2e.fire_wake(h, callout.id)  # ring timeout: chen answered, so the answer timeout applies
+    e2e.fire_wake(h, callout.id)  # answer timeout: lin is rung as well
     lin = e2e.next_call(h, LIN)
     lin.answer()
     lin_menu = lin.expect_say("Press 1 to accept")

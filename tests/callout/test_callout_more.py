@@ -12,8 +12,8 @@ from sqlalchemy import select
 from hotline.base.models import IncidentStatus
 from hotline.paging.callout.states import AttemptState as A
 from hotline.paging.models import Callout
-from tests.callout import e2e
-from tests.callout.e2e import (
+from tests.support import e2e
+from tests.support.e2e import (
     CALLER,
     CHEN,
     LIN,
@@ -21,15 +21,22 @@ from tests.callout.e2e import (
     WANG,
     quiet_phones,  # noqa: F401  (autouse)
 )
+from tests.support.lanes import starts_processes
+
+pytest_generate_tests = e2e.databases_for_h
 
 
 @pytest.fixture(scope="module")
-def h(redis_url, tmp_path_factory):
-    hotline = e2e.make_hotline(tmp_path_factory.mktemp("callout-sqlite-2"), redis_url, "sqlite")
+@starts_processes
+def h(request, redis_url, tmp_path_factory):
+    """On SQLite; on PostgreSQL too for the tests marked ALSO_ON_POSTGRESQL (the accept race, a
+    full callout, a storm)."""
+    hotline = e2e.make_hotline(tmp_path_factory.mktemp(f"callout-sqlite-2-{request.param}"), redis_url, request.param)
     yield hotline
     hotline.close()
 
 
+@e2e.ALSO_ON_POSTGRESQL
 def test_storm_of_twenty_reports_gives_one_callout(h, speech_wav):
     before = e2e.snapshot(h)
     first = e2e.report(h, "42", wav=speech_wav)

@@ -9,16 +9,18 @@ import pytest
 from redis import Redis
 
 from hotline.paging.callout.states import CalloutState as C
-from tests.callout import e2e
-from tests.callout.e2e import (
+from tests.support import e2e
+from tests.support.e2e import (
     CHEN,
     LIN,
     RING,
     quiet_phones,  # noqa: F401  (autouse)
 )
+from tests.support.lanes import starts_processes
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def h(redis_url, tmp_path_factory):
     hotline = e2e.make_hotline(tmp_path_factory.mktemp("callout-restart"), redis_url, "sqlite")
     yield hotline

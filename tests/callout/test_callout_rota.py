@@ -9,7 +9,7 @@ import pytest
 
 from hotline.rotas.policy import Override, Policy, Rota, Step
 from hotline.rotas.resolve import Contact, next_on_call, on_call_now, resolve_contacts, upcoming
-from tests.callout.conftest import PEOPLE
+from tests.support.callout import PEOPLE
 
 TPE = ZoneInfo("Asia/Taipei")
 NYC = ZoneInfo("America/New_York")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import Flask
@@ -15,15 +16,20 @@ from hotline.base.config import load_config
 from hotline.console import first_run_token
 from hotline.web.auth import check_login
 from hotline.web.settings import load_section
-from tests.console.conftest import VIEWER, VIEWER_PW, console_config, logged_in_client, login, shot
+from tests.support.console import VIEWER, VIEWER_PW, console_config, logged_in_client, login, shot
 from tests.support.sandbox import Hotline
 
 # Reachable without a console login, on purpose: Twilio's webhooks (signed), the public health probe,
 # prompt audio Twilio fetches for <Play>, static files, the login form, the language switch, and the
 # callout's recording media (for Twilio's <Play>, guarded by a per-recording token).
 PUBLIC_PREFIXES = ("/voice/", "/prompts/", "/static/", "/media/recording/", "/site/",  # /site/: the dark site
-                   "/events/")  # the events API: its own integration keys (tests/events/test_bad_input.py)
-PUBLIC_ENDPOINTS = {"healthz", "static", "console_auth.login", "console_i18n.switch"}
+                   "/events/",  # the events API: its own integration keys (tests/events/test_bad_input.py)
+                   "/b/")  # a broadcast's "are you safe?" and unsubscribe links: their own signed tokens
+#                            (tests/broadcasts/test_email_and_links.py refuses forged ones)
+PUBLIC_ENDPOINTS = {"healthz", "static", "console_auth.login", "console_i18n.switch",
+                    # a browser subscribing to push needs the VAPID public key and the service worker
+                    "broadcast_public.push_key", "broadcast_public.service_worker",
+                    "broadcast_public.stylesheet", "broadcast_public.console_script"}  # static files
 
 
 def _sample_url(h: Hotline, rule) -> str:  # type: ignore[no-untyped-def]
@@ -134,19 +140,37 @@ def test_bad_console_section_names_key_and_fix(tmp_path, section, key):
     assert problems[0].fix and "hunter2" not in str(problems[0])
 
 
-def test_five_wrong_passwords_lock_the_account_for_a_while(hotline: Hotline):
-    """Guessing is slowed at the door: after 5 failures even the right password is refused (429)."""
+def _login_attempt(hotline: Hotline, password: str, addr: str = "127.0.0.1", user: str = VIEWER) -> int:
     client = hotline.app.test_client()
+    client.environ_base["REMOTE_ADDR"] = addr
+    page = client.get("/console/login").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    return client.post("/console/login", data={"user": user, "password": password,
+                                               "csrf_token": token}).status_code
 
-    def attempt(password: str) -> int:
-        page = client.get("/console/login").get_data(as_text=True)
-        token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-        return client.post("/console/login", data={"user": VIEWER, "password": password,
-                                                   "csrf_token": token}).status_code
 
-    assert [attempt(f"guess {i}") for i in range(5)] == [401] * 5
-    assert attempt(VIEWER_PW) == 429
-    events = hotline.audit(kind="console_login_lockout")
-    assert len(events) == 1 and events[0].detail["user"] == VIEWER and VIEWER_PW not in str(events[0].detail)
-    hotline.runtime.redis.delete(*hotline.runtime.redis.keys("hotline:lockout:login-*"))  # let later tests in
-    assert attempt(VIEWER_PW) == 302
+def test_finding5_wrong_passwords_from_one_address_do_not_lock_the_user_out_elsewhere(hotline: Hotline):
+    """Guessing is slowed per user name and address together: after 5 failures from one address
+    even the right password is refused (429) there for a while, but the rightful user at another
+    address still logs in (5 wrong passwords from anyone used to lock a named admin out)."""
+    try:
+        assert [_login_attempt(hotline, f"guess {i}", "203.0.113.66") for i in range(5)] == [401] * 5
+        assert _login_attempt(hotline, VIEWER_PW, "203.0.113.66") == 429
+        assert _login_attempt(hotline, VIEWER_PW, "203.0.113.7") == 302
+        events = hotline.audit(kind="login_guessing")
+        assert len(events) == 1 and events[0].detail["user"] == VIEWER and VIEWER_PW not in str(events[0].detail)
+        assert events[0].actor == "203.0.113.66" and events[0].detail["by"] == ["user"]
+        health = logged_in_client(hotline).get("/console/health").get_data(as_text=True)
+        assert 'id="guessing"' in health and "203.0.113.66" in health  # the console's warning
+    finally:
+        hotline.runtime.redis.delete(*hotline.runtime.redis.keys("hotline:throttle:login-*"))
+
+
+def test_finding5_concurrent_wrong_passwords_check_at_most_five(hotline: Hotline):
+    """The try is reserved before the password is checked: 24 at once are 5 checked, the rest 429."""
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            codes = list(pool.map(lambda i: _login_attempt(hotline, f"guess {i}", "203.0.113.80"), range(24)))
+        assert sorted(codes) == [401] * 5 + [429] * 19
+    finally:
+        hotline.runtime.redis.delete(*hotline.runtime.redis.keys("hotline:throttle:login-*"))

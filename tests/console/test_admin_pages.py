@@ -8,7 +8,7 @@ from hotline.base import prompt_store
 from hotline.base.models import utcnow
 from hotline.rotas.policy import OncallSettings
 from hotline.rotas.resolve import next_on_call, on_call_now
-from tests.console.conftest import logged_in_client, login, shot
+from tests.support.console import logged_in_client, login, shot
 from tests.support.sandbox import Hotline
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Call, Incident
 from hotline.paging import commands
-from tests.console.conftest import login, shot
+from tests.support.console import login, shot
 from tests.support.sandbox import HOTLINE, Hotline
 
 ADMIN = Actor("alice", Channel.CONSOLE)

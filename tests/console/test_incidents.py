@@ -13,7 +13,7 @@ from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident, Transcript
 from hotline.paging import commands
 from hotline.paging.models import Callout
-from tests.console.conftest import confirm, logged_in_client, login, shot
+from tests.support.console import confirm, logged_in_client, login, shot, show_until
 from tests.support.sandbox import HOTLINE, Hotline
 
 CALLER = "+886955000123"
@@ -58,7 +58,8 @@ def test_incident_list_updates_live_and_filters(context, hotline: Hotline, reque
     abandoned.hangup()
     inc: Incident = request.getfixturevalue("incident")
     row = page.locator(f'#incidents tr[data-incident="{inc.id}"]')
-    row.wait_for()
+    show_until(page, f'#incidents tr[data-incident="{inc.id}"]')
+    show_until(page, "#abandoned")
     assert page.evaluate("window.__stayed") is True  # arrived by polling, not by a reload
     cells = row.locator("td").all_inner_texts()
     assert inc.ref in cells[0] and cells[1].startswith("other") and cells[3] == CALLER

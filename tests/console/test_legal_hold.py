@@ -11,7 +11,7 @@ from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident, utcnow
 from hotline.base.states import RecordingStatus
 from hotline.paging import commands
-from tests.console.conftest import login, shot
+from tests.support.console import login, shot
 from tests.support.sandbox import Hotline
 
 

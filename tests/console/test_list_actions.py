@@ -1,7 +1,8 @@
 """The list in a crisis, in Chromium: a new report announces itself (title count, aria-live,
-notification), its row says who is being called, and an admin stops paging, pages again,
-accepts for the person ringing and closes it from the list, each after a confirmation that
-says what will happen. The list keeps refreshing while a link in it has keyboard focus."""
+notification) and waits behind a "1 new report — show" bar; its row says who is being called,
+and an admin stops paging, pages again, accepts for the person ringing and closes it from the
+list, each after a confirmation that says what will happen. The list keeps refreshing while a
+link in it has keyboard focus."""
 
 from __future__ import annotations
 
@@ -12,26 +13,15 @@ from hotline.base import jobs
 from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident
 from hotline.paging import commands
-from tests.console.conftest import confirm, login, shot
-from tests.support.sandbox import HOTLINE, Hotline
+from tests.support.console import LIN, confirm, login, reputation_report, shot
+from tests.support.sandbox import Hotline
 
-LIN = "+886912000002"  # reputation reports page the PR rota: Lin Mei alone
 NOTIFY_STUB = """window.__notified = [];
 window.Notification = class { constructor(text) { window.__notified.push(text); } };
 window.Notification.permission = "granted";
 window.Notification.requestPermission = () => Promise.resolve("granted");"""
 
 
-def reputation_report(h: Hotline, wav: Path, caller: str) -> int:
-    c = h.sim.dial(caller, HOTLINE)
-    c.expect_say("請選擇事件類型")
-    c.press("6")
-    c.press("2")
-    c.expect_record()
-    c.speak(wav)
-    c.press("#")
-    c.expect_hangup()
-    return h.wait_for(lambda: h.incident_for(c.sid), what="incident").id
 
 
 def wait_text(page, selector: str, text: str) -> None:
@@ -48,8 +38,9 @@ def test_list_announces_then_acts_with_confirmations(context, hotline: Hotline, 
     ringing = lin.expect_call(timeout=20)
     ringing.expect_status("ringing")
     row = f'#incidents tr[data-incident="{incident_id}"]'
+    page.click("#fresh.on")  # a new report waits behind the bar, so nothing moves under a finger
     wait_text(page, f"{row} .now-text", "Calling Lin Mei now (round 1), ringing since")
-    ref = page.locator(f"{row} a").inner_text()
+    ref = page.locator(f"{row} a[id^=inc-]").inner_text()
     assert page.evaluate("window.__stayed") is True  # it came by polling
     assert page.title().startswith("(1) Incidents")
     assert f"New report: {ref}, reputation" in page.locator("#announce").inner_text()

@@ -12,7 +12,7 @@ from hotline.base import jobs
 from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident, Transcript
 from hotline.paging import commands
-from tests.console.conftest import ADMIN, logged_in_client, login, shot
+from tests.support.console import ADMIN, logged_in_client, login, shot
 from tests.support.sandbox import HOTLINE, Hotline
 
 

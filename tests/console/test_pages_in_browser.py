@@ -9,8 +9,7 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.console.conftest import ARTIFACTS, login
-from tests.console.test_translations import pages
+from tests.support.console import ARTIFACTS, login, pages
 from tests.support.sandbox import Hotline
 
 AXE = Axe()

@@ -4,7 +4,7 @@ from a WAV file), a second tab is the on-call director who answers the callout a
 from __future__ import annotations
 
 from hotline.base.models import Recording
-from tests.console.conftest import login, shot
+from tests.support.console import login, shot
 from tests.support.sandbox import Hotline
 
 CALLER = "+886955000777"

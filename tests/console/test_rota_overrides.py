@@ -13,7 +13,7 @@ import pytest
 from hotline.base import jobs
 from hotline.base.lifecycle import Actor, Channel
 from hotline.paging import commands
-from tests.console.conftest import confirm, login, report, shot
+from tests.support.console import confirm, login, report, shot
 from tests.support.sandbox import Hotline
 
 LIN = "+886912000002"

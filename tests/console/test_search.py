@@ -14,7 +14,7 @@ from hotline.base.db import Database
 from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident, Recording, Transcript
 from hotline.paging import commands, search
-from tests.postgres import database
+from tests.support.postgres import database
 
 ADMIN = Actor("alice", Channel.CONSOLE)
 

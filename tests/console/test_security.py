@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.console.conftest import ADMIN, ADMIN_PW, VIEWER, VIEWER_PW, login
+from tests.support.console import ADMIN, ADMIN_PW, VIEWER, VIEWER_PW, login
 from tests.support.sandbox import Hotline
 
 
@@ -105,7 +105,7 @@ def test_data_files_are_private(hotline: Hotline):
 
 
 def test_forwarded_for_is_ignored_unless_a_proxy_is_configured(hotline: Hotline):
-    """Rotating X-Forwarded-For must not dodge the per-address login lockout (trusted_proxies = 0)."""
+    """Rotating X-Forwarded-For must not dodge the per-address login throttle (trusted_proxies = 0)."""
     import re
 
     client = hotline.app.test_client()
@@ -121,4 +121,4 @@ def test_forwarded_for_is_ignored_unless_a_proxy_is_configured(hotline: Hotline)
         assert attempt(99, ADMIN, ADMIN_PW) == 429  # the real address is locked, whatever the header says
     finally:
         redis = hotline.runtime.redis
-        redis.delete(*redis.keys("hotline:lockout:login-*"))
+        redis.delete(*redis.keys("hotline:throttle:login-*"))

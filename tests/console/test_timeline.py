@@ -37,7 +37,7 @@ CASES = [
     ("callout.opened", "system", {"policy": "reputation"}, "Paging started, in the escalation order for reputation"),
     ("status_stopped", "alice", {"reason": "false alarm"}, "alice stopped paging: false alarm"),
     ("status_accepted", "alice", {"person": "lin", "via": "console"}, "Accepted for Lin Mei by alice"),
-    ("status_accepted", "lin", {"person": "lin"}, "Accepted for Lin Mei by Lin Mei"),
+    ("status_accepted", "lin", {"person": "lin"}, "Lin Mei accepted"),  # not "Accepted for Lin Mei by Lin Mei"
     ("note", "alice", {"text": "called back, 100% safe"}, "alice noted: called back, 100% safe"),
     ("callout.opened", "system", {"policy": "default"}, "Paging started, in the default escalation order"),
     ("recording_stored", "system", {"seconds": 3.17, "sha256": "ab"}, "Recording stored (3 s)"),
@@ -45,6 +45,11 @@ CASES = [
     ("callout.sms_sent", "system", {"role": "acceptor", "to": "+886912000002"},
      "Text message sent to the person who accepted (+886912000002)"),
     ("severity_set", "system", {"value": "danger"}, "severity: danger"),
+    ("crisis.activated", "admin", {"plan": "cyber_security"},
+     "admin activated the crisis plan: the team is being called"),
+    ("crisis.called", "system", {"person": "chen", "role": "it_security"},
+     "Called Chen Wei (it security) for the crisis team"),
+    ("crisis.notify_later", "system", {}, "crisis notify later by system"),  # never a dotted key
 ]
 
 

@@ -5,7 +5,7 @@ each hotline language without a model, and on an incident whose transcript was s
 from __future__ import annotations
 
 from hotline.base.models import Incident, Recording, Transcript
-from tests.console.conftest import logged_in_client
+from tests.support.console import logged_in_client
 from tests.support.sandbox import Hotline
 
 SENTENCE = "{lang}: no transcription model, so its recordings are not transcribed. Fix:"

@@ -9,18 +9,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
-from werkzeug.routing import IntegerConverter
 
 from hotline.base import states
 from hotline.base.config import ROOT
 from hotline.base.registry import registry
 from hotline.web import catalog
-from tests.console.conftest import ADMIN, logged_in_client
+from tests.support.console import ADMIN, logged_in_client, pages
 from tests.support.sandbox import Hotline
 
 METHODS = [("**.py", "python"), ("**.html", "jinja2")]
@@ -97,23 +95,6 @@ def visible(html: str, lang: str) -> list[str]:
     return p.out
 
 
-def pages(h: Hotline, ids: dict[str, int]) -> Iterator[str]:
-    """Every console GET route that answers HTML, with real ids; plus a 404 and a 403."""
-    adapter = h.app.url_map.bind("localhost")
-    for rule in h.app.url_map.iter_rules():
-        if "GET" not in rule.methods or not (rule.rule.startswith("/console") or rule.rule.startswith("/sim/")):
-            continue
-        if rule.endpoint in ("console_i18n.switch", "console_auth.login") or rule.rule.endswith((".wav", ".json")):
-            continue
-        samples = [{}]
-        if "incident_id" in rule.arguments:
-            samples = [{"incident_id": i} for i in ids.values()]
-        for values in samples:
-            values = {**{a: 1 if isinstance(rule._converters[a], IntegerConverter) else "+886912000002"
-                         for a in rule.arguments if a not in (rule.defaults or {})}, **values}
-            yield adapter.build(rule.endpoint, values)
-    yield "/console/no-such-page"
-    yield f"/console/incidents/{max(ids.values()) + 100}"
 
 
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")

@@ -33,7 +33,7 @@ def _incident(s, ref: str, status: str, minutes: int, **fields) -> Incident:
     return i
 
 
-def test_open_unaccepted_first_then_stopped_accepted_closed_newest_first_within(db: Database):
+def test_open_unaccepted_first_then_stopped_accepted_closed(db: Database):
     with db.session() as s:
         _incident(s, "closed-new", "closed", 50, closed_at=T0)
         _incident(s, "acc", "accepted", 40, accepted_by="lin", accepted_at=T0)
@@ -44,11 +44,31 @@ def test_open_unaccepted_first_then_stopped_accepted_closed_newest_first_within(
     with db.session() as s:
         rows, total = queries.incidents(s, queries.Filters(), NAMES)
         assert total == 6
-        assert [r.incident.ref for r in rows] == ["page-new", "page-old", "unack", "stop", "acc", "closed-new"]
+        assert [r.incident.ref for r in rows] == ["unack", "page-old", "page-new", "stop", "acc", "closed-new"]
         assert [r.now.band for r in rows] == [Band.PAGING] * 3 + [Band.STOPPED, Band.ACCEPTED, Band.CLOSED]
         assert rows[3].now.stopped_by == "alice" and rows[3].now.stopped_reason == "drill"
         assert rows[4].now.accepted_by == "Lin Mei"  # a name, not the config key
         assert urgency.unaccepted_count(s) == 4
+
+
+def test_unaccepted_reports_most_severe_then_longest_waiting_first(db: Database):
+    """Issue #25: the oldest danger report was ninth of nine, under newer normal ones."""
+    with db.session() as s:
+        _incident(s, "normal-old", "paging", 0, severity="normal")
+        _incident(s, "danger-old", "paging", 1, severity="danger")
+        _incident(s, "normal-new", "paging", 30, severity="normal")
+        _incident(s, "danger-new", "new", 40, severity="danger")
+        _incident(s, "critical", "unacknowledged", 20, severity="critical")
+        _incident(s, "unknown", "paging", 50, severity="unknown")
+        _incident(s, "stopped-danger", "stopped", 45, severity="danger", paging_stopped_by="alice")
+        _incident(s, "stopped-normal", "stopped", 2, severity="normal", paging_stopped_by="alice")
+        _incident(s, "acc-old", "accepted", 3, severity="danger", accepted_by="lin", accepted_at=T0)
+        _incident(s, "acc-new", "accepted", 60, severity="normal", accepted_by="lin", accepted_at=T0)
+    with db.session() as s:
+        rows, _ = queries.incidents(s, queries.Filters(), NAMES)
+        assert [r.incident.ref for r in rows] == ["danger-old", "critical", "danger-new", "unknown", "normal-old",
+                                                 "normal-new", "stopped-danger", "stopped-normal", "acc-new",
+                                                 "acc-old"]
 
 
 def test_the_person_being_called_now_with_round_and_since(db: Database):

@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser
 
 from hotline.base.config import ROOT
-from tests.console.conftest import CHROMIUM
-from tests.crisis.conftest import USERS, make_hotline
+from tests.support.crisis import make_hotline
+from tests.support.crisis_browser import browser, context_for, login, press  # noqa: F401  (fixture)
+from tests.support.lanes import starts_processes
 from tests.support.sandbox import Hotline
 
 CALLER = "+886955000321"
@@ -19,35 +20,11 @@ ARTIFACTS = ROOT / "artifacts" / "crisis"
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
     yield from make_hotline(request, tmp_path_factory, "sqlite")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
-
-
-def context_for(browser: Browser, h: Hotline, **options: object) -> BrowserContext:
-    ctx = browser.new_context(base_url=h.public_url, locale="en-US",
-                              extra_http_headers={"Accept-Language": "en-US,en;q=0.9"}, **options)
-    ctx.set_default_timeout(20_000)
-    return ctx
-
-
-def login(ctx: BrowserContext, user: str) -> Page:
-    page = ctx.new_page()
-    page.goto("/console/login")
-    page.fill("input[name=user]", user)
-    page.fill("input[name=password]", USERS[user][1])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url("**/console/incidents")
-    return page
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +39,7 @@ def crisis_calls(h: Hotline) -> list:
     return [c for c in h.sim.call_objects() if "/voice/crisis/answer" in (c.options.url or "")]
 
 
-def test_activate_bridge_checklist_statement_and_dark_site(browser: Browser, h: Hotline, incident_id: int):
+def test_activate_bridge_checklist_statement_and_dark_site(browser: Browser, h: Hotline, incident_id: int):  # noqa: F811
     for person in h.config.people.values():
         h.sim.phone(person.phone).manual()
     alice_ctx, bob_ctx, public = context_for(browser, h), context_for(browser, h), \
@@ -70,7 +47,7 @@ def test_activate_bridge_checklist_statement_and_dark_site(browser: Browser, h: 
     try:
         alice = login(alice_ctx, "alice")
         alice.goto(f"/console/incidents/{incident_id}")
-        alice.click("#crisis-activate-form button")
+        press(alice, "#crisis-activate-form button")
         alice.wait_for_selector("text=Crisis plan activated: the team is being called.")
         alice.locator("#crisis-team tr").nth(5).wait_for()  # five roles, a row each
 
@@ -91,7 +68,7 @@ def test_activate_bridge_checklist_statement_and_dark_site(browser: Browser, h: 
 
         # The checklist: tick the first step off; it shows who did it.
         first = alice.locator("#crisis-checklist tr[data-step]").first
-        first.locator("button").click()
+        press(alice, first.locator("button"))
         alice.wait_for_selector("text=Step done.")
         assert "alice" in alice.locator("#crisis-checklist tr[data-step]").first.inner_text()
 
@@ -99,13 +76,13 @@ def test_activate_bridge_checklist_statement_and_dark_site(browser: Browser, h: 
         assert "We have activated our crisis plan" in alice.locator("#statement-form").inner_text() or \
             "crisis plan" in alice.input_value("textarea[name='body_en-US']")
         alice.fill("textarea[name='body_en-US']", "First statement: systems isolated. Next update 14:00.")
-        alice.click("#statement-form button[type=submit]")
+        press(alice, "#statement-form button[type=submit]")
         alice.wait_for_selector("text=Statement drafted: a second person must approve it.")
-        alice.click(".approve-form button")
+        assert alice.locator(".approve-form").count() == 0  # never offered a button that can only be refused
         alice.wait_for_selector("text=You drafted this statement: a second person must approve it.")
         bob = login(bob_ctx, "bob")
         bob.goto(f"/console/incidents/{incident_id}")
-        bob.click(".approve-form button")
+        press(bob, ".approve-form button")
         bob.wait_for_selector("text=Statement published.")
         assert "Approved by bob" in bob.locator("article.statement").first.inner_text()
 
@@ -113,7 +90,7 @@ def test_activate_bridge_checklist_statement_and_dark_site(browser: Browser, h: 
         reader = public.new_page()
         reader.goto("/site/en-US/")
         assert "First statement" not in reader.content()
-        bob.click("#dark-site-form button")
+        press(bob, "#dark-site-form button")
         bob.wait_for_selector("text=The dark site is on.")
         reader.goto("/site/en-US/?on")  # another URL: the browser, like a CDN, may keep a page a minute
         assert "First statement: systems isolated." in reader.locator("main").inner_text()
@@ -123,7 +100,7 @@ def test_activate_bridge_checklist_statement_and_dark_site(browser: Browser, h: 
         assert max(widths) <= 390, widths
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         reader.screenshot(path=str(ARTIFACTS / "darksite-390.png"), full_page=True)
-        bob.click("#dark-site-form button")
+        press(bob, "#dark-site-form button")
         bob.wait_for_selector("text=The dark site is off.")
         reader.goto("/site/en-US/?off")
         assert "First statement" not in reader.content()

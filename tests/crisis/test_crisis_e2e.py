@@ -20,7 +20,7 @@ from hotline.paging import commands
 from hotline.provider.rest import client
 from hotline.rotas.policy import OncallSettings
 from sim import conference
-from tests.crisis.conftest import client_for
+from tests.support.crisis import client_for
 from tests.support.sandbox import HOTLINE, Hotline
 
 CALLER = "+886912345678"
@@ -211,7 +211,8 @@ def test_a_false_alarm_activates_nothing(h: Hotline):
     assert h.audit(incident.id, "crisis.false_alarm") and not h.audit(incident.id, "crisis.activated")
 
 
-def test_an_admin_switches_the_dark_site_from_the_phone(h: Hotline):
+def test_finding6_the_admin_sets_the_dark_site_on_or_off_and_a_replayed_key_changes_nothing(h: Hotline):
+    """The dark-site key asks on or off (a set): pressing "off" twice, or replaying it, leaves it off."""
     with h.session() as s:
         newest = s.scalars(select(Crisis).where(Crisis.state == CrisisState.ACTIVE)
                            .order_by(Crisis.decided_at.desc())).first()
@@ -222,10 +223,18 @@ def test_an_admin_switches_the_dark_site_from_the_phone(h: Hotline):
     call.press("*")
     call.press("975310#")
     call.expect_say("開啟或關閉危機資訊網頁請按5")
-    call.press("5")
-    call.expect_say("危機資訊網頁已關閉" if was_on else "危機資訊網頁已開啟")
+    want_on = not was_on
+    kind = "crisis.dark_site_on" if want_on else "crisis.dark_site_off"
+    before = len(h.audit(newest.incident_id, kind))
+    for _ in range(2):  # the same choice twice: still the state chosen, not flipped back
+        call.press("5")
+        call.expect_say("開啟危機資訊網頁請按1")
+        call.expect_say("關閉危機資訊網頁請按2")
+        call.press("1" if want_on else "2")
+        call.expect_say("危機資訊網頁已開啟" if want_on else "危機資訊網頁已關閉")
+        with h.session() as s:
+            assert s.get(Crisis, newest.id).dark_site_on is want_on
     call.hangup()
-    with h.session() as s:
-        assert s.get(Crisis, newest.id).dark_site_on is (not was_on)
-    assert h.audit(newest.incident_id, "crisis.dark_site_off" if was_on else "crisis.dark_site_on")[-1].detail[
-        "via"] == "dial-in"
+    changes = h.audit(newest.incident_id, kind)
+    assert changes[-1].detail["via"] == "dial-in"
+    assert len(changes) == before + 1  # set once: the second press changed nothing

@@ -20,7 +20,7 @@ from hotline.crisis.followups import NotifyTeam
 from hotline.crisis.models import BridgeLeg, CrisisMember, CrisisStatement, CrisisStep
 from hotline.crisis.settings import CrisisSettings
 from hotline.rotas.policy import OncallSettings
-from tests.postgres import database
+from tests.support.postgres import database
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Taipei
 CHEN = Actor("chen", Channel.RESPONDER)

@@ -2,53 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from hotline.base.config import ROOT, load_config
-from hotline.base.config_errors import ConfigError
 from hotline.crisis.plans import ROLES, parse_duration
 from hotline.crisis.settings import CrisisSettings
+from tests.support.crisis import GOOD, problems, setup
 
 SIX = {"natural_disaster", "cyber_security", "public_health", "supply_chain", "workplace_accident", "reputation"}
 
-GOOD = """
-[team.management]
-person = "director"
-[team.legal]
-rota = "management"
-deputy = "chen"
-
-[[steps]]
-owner = "legal"
-deadline = "60m"
-text = { "zh-TW" = "發布聲明", "en-US" = "Publish the statement" }
-
-[statement]
-"zh-TW" = "{time} {type} {site} {reference}"
-"en-US" = "At {time}, a {type} incident at {site}, reference {reference}."
-"""
 
 
-def setup(tmp_path: Path, plan: str, name: str = "cyber_security") -> Path:
-    cfg = tmp_path / "config.toml"
-    shutil.copy(ROOT / "config.toml", cfg)
-    text = cfg.read_text(encoding="utf-8").replace('flows_dir = "ivr_flows"', f'flows_dir = "{ROOT / "ivr_flows"}"')
-    cfg.write_text(text, encoding="utf-8")
-    (tmp_path / "plans").mkdir()
-    (tmp_path / "plans" / f"{name}.toml").write_text(plan, encoding="utf-8")
-    return cfg
 
 
-def problems(tmp_path: Path, plan: str, name: str = "cyber_security") -> dict[str, str]:
-    with pytest.raises(ConfigError) as err:
-        load_config(setup(tmp_path, plan, name), env={})
-    found = {p.key: p.fix for p in err.value.problems}
-    assert all(p.file.endswith(f"{name}.toml") for p in err.value.problems), err.value
-    return found
 
 
 def test_the_shipped_plans_cover_the_six_types_in_both_languages():
@@ -105,6 +73,7 @@ def test_durations():
     assert parse_duration(60) is None
 
 
+@pytest.mark.slow  # starts run.py as a process
 def test_run_py_check_lists_the_plans_and_darksite_answers_help():
     import subprocess
     import sys

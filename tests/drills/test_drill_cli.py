@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 from hotline.drills.cli import main
-from tests.drills.test_surprise_cycle import runtime_with_a_surprise  # noqa: F401  (the `rt` fixture)
+from tests.support.drills import runtime_with_a_surprise  # noqa: F401  (the `rt` fixture)
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -64,7 +64,7 @@ def test_coverage_uses_the_overrides_made_in_the_console(tmp_path):
     from hotline.base.db import create_schema
     from hotline.base.lifecycle import Actor, Channel
     from hotline.base.runtime import Runtime, set_runtime
-    from tests.callout.conftest import BASE_TOML
+    from tests.support.callout import BASE_TOML
 
     path = tmp_path / "config.toml"
     path.write_text(BASE_TOML + ROTA, encoding="utf-8")

@@ -6,11 +6,21 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from sqlalchemy import select
 
 from hotline.base.models import Incident
 from hotline.drills.models import Drill, DrillEvent, DrillState
-from tests.console.conftest import browser, context, hotline, login, mic_wav, shot  # noqa: F401  (fixtures)
+from tests.support.console import (  # noqa: F401  (fixtures)
+    browser,
+    confirm,
+    context,
+    hotline,
+    logged_in_client,
+    login,
+    mic_wav,
+    shot,
+)
 from tests.support.sandbox import Hotline
 
 
@@ -24,6 +34,7 @@ def test_start_inject_stop_report_csv_and_charts(context, hotline: Hotline):  # 
     form.locator("input[name=text]").fill("Smoke in the server room")
     form.locator("input[name=start]").check()
     form.locator("button[type=submit]").click()
+    assert "starts at once" in confirm(page)
     page.locator(".flash.ok", has_text="started").wait_for()
     assert page.locator("#drill-state").inner_text() == "running"
     assert page.locator("#browser-phones a").all_inner_texts() == ["Lin Mei"]  # tabletop: one tab per person
@@ -36,6 +47,7 @@ def test_start_inject_stop_report_csv_and_charts(context, hotline: Hotline):  # 
     page.locator("#timeline", has_text="Twilio fails for 2 minutes").wait_for()
     page.locator("#inject-form select[name=event]").select_option("second_report")
     page.locator("#inject").click()
+    assert "Inject this event" in confirm(page)
     page.locator(".flash.ok", has_text="added").wait_for()
     assert "injected: a second report arrives" in page.locator("#timeline").inner_text()
 
@@ -45,9 +57,8 @@ def test_start_inject_stop_report_csv_and_charts(context, hotline: Hotline):  # 
     listed.goto("/console/incidents?drill=yes")
     assert incident.ref in listed.locator("main").inner_text()
 
-    page.locator("#stop-form input[name=reason]").fill("enough for today")
-    page.locator("#stop-form input[name=confirm]").check()
     page.locator("#stop").click()
+    assert confirm(page, "enough for today").startswith(f"Stop drill {drill.id} now?")
     page.locator(".flash.ok", has_text="stopped").wait_for()
     assert page.locator("#drill-state").inner_text() == "stopped"
     assert page.locator("#end-reason").inner_text() == "enough for today"
@@ -77,7 +88,7 @@ def test_start_inject_stop_report_csv_and_charts(context, hotline: Hotline):  # 
 
 
 def test_stopping_needs_the_confirmation_and_a_viewer_cannot_act(context, hotline: Hotline):  # noqa: F811
-    from tests.console.conftest import VIEWER, VIEWER_PW, logged_in_client
+    from tests.support.console import VIEWER, VIEWER_PW, logged_in_client
 
     client = logged_in_client(hotline)
     r = client.post("/console/drills", data={"kind": "tabletop", "type": "other", "participants": ["wang"],
@@ -96,3 +107,32 @@ def test_stopping_needs_the_confirmation_and_a_viewer_cannot_act(context, hotlin
     r = client.post(f"/console/drills/{drill_id}/stop", data={"csrf_token": client.csrf, "confirm": "yes"})
     with hotline.session() as s:
         assert s.get(Drill, drill_id).state == DrillState.STOPPED
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_drill_button_asks_first(context, hotline: Hotline, width: int):  # noqa: F811
+    """Issue #25: Start, Inject, Finish and Stop each open the confirmation dialog saying what will
+    happen; cancelling changes nothing."""
+    client = logged_in_client(hotline)
+    r = client.post("/console/drills", data={"kind": "tabletop", "type": "other", "participants": ["wang"],
+                                             "csrf_token": client.csrf})
+    drill_id = int(r.headers["Location"].rsplit("/", 1)[-1])
+    page = login(context.new_page())
+    page.wait_for_url("**/console/incidents")
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto(f"/console/drills/{drill_id}")
+    for state, buttons in ((DrillState.SCHEDULED, ["#start"]), (DrillState.RUNNING, ["#inject", "#finish", "#stop"])):
+        if state == DrillState.RUNNING:
+            page.click("#start")
+            assert confirm(page).startswith(f"Start drill {drill_id} now?")
+            page.locator("#drill-state", has_text="running").wait_for()
+        for button in buttons:
+            page.click(button)
+            page.locator("dialog#confirm[open]").wait_for(timeout=3000)
+            assert f"drill {drill_id}" in page.locator("#confirm-text").inner_text()
+            page.click("#confirm-cancel")
+        with hotline.session() as s:
+            assert s.get(Drill, drill_id).state == state  # every dialog was cancelled
+    page.click("#finish")
+    confirm(page)
+    page.locator("#drill-state", has_text="finished").wait_for()

@@ -11,7 +11,7 @@ import pytest
 from hotline.base.config import ConfigError, load_config
 from hotline.drills.schedule import pick_time
 from hotline.drills.settings import DrillSettings, phone_behaviour
-from tests.callout.conftest import BASE_TOML
+from tests.support.callout import BASE_TOML
 
 ONCALL = """
 [policies.default]

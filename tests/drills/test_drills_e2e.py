@@ -1,6 +1,6 @@
 """Drills end to end through the sim: real HTTP server, real Redis, a real RQ worker, SQLite.
 
-The test rota (tests/callout/e2e.py): every type but reputation pages chen, then lin, and the
+The test rota (tests/support/e2e.py): every type but reputation pages chen, then lin, and the
 director as the fallback; English first for everyone, so the notice is "This is a drill.".
 """
 
@@ -26,9 +26,9 @@ from hotline.paging import cli as callout_cli
 from hotline.paging import commands
 from hotline.paging.callout.states import CalloutState
 from hotline.paging.models import Callout
-from tests.callout import e2e
-from tests.callout.e2e import CHEN, DIRECTOR, LIN, RING, WANG
-from tests.drills.conftest import clean_up
+from tests.support import e2e
+from tests.support.drills import clean_up
+from tests.support.e2e import CHEN, DIRECTOR, LIN, RING, WANG
 from tests.support.sandbox import Hotline
 
 NOTICE = "This is a drill."
@@ -176,11 +176,34 @@ def test_tabletop_injections_are_timed_and_act(h, tmp_path):
     assert stopped.ok and all(i.status == IncidentStatus.CLOSED for i in drill_incidents(h, drill_id))
 
 
+DRILL_PIN = "640213"
+
+
+def _drill_test_call(h: Hotline, keys: str = "12") -> Incident:
+    """The test caller proves it is the drill's call: the drill PIN at the hidden key, then reports."""
+    from hotline.base.pins import set_pin
+    from tests.support.sandbox import HOTLINE
+
+    set_pin(h.config.data_dir, "drill", DRILL_PIN)
+    c = h.sim.dial(e2e.CALLER, HOTLINE)
+    c.expect_say("請選擇事件類型")
+    c.press("*")
+    c.expect_say("請輸入密碼")
+    c.press(DRILL_PIN + "#")
+    c.expect_say("演練測試來電已確認")
+    for k in keys:
+        c.press(k)
+    c.expect_record()
+    c.press("#")
+    c.expect_hangup()
+    return h.wait_for(lambda: h.incident_for(c.sid), what="incident")
+
+
 def test_a_full_scale_drills_own_test_call_is_its_report_not_a_real_one(h):
     before = e2e.snapshot(h)
     drill_id = create_and_start(h, scenario("full_scale", ("lin",), inbound_from=e2e.CALLER))
     assert drill_incidents(h, drill_id) == []  # no scripted report: the test call is the report
-    report = e2e.report(h, "12", caller=e2e.CALLER)
+    report = _drill_test_call(h, "12")
     assert report.drill and report.drill_id == drill_id
     e2e.next_call(h, LIN).expect_status("ringing")
     assert drill(h, drill_id).state == DrillState.RUNNING  # not preempted by its own call
@@ -188,3 +211,14 @@ def test_a_full_scale_drills_own_test_call_is_its_report_not_a_real_one(h):
     assert not other.drill and drill(h, drill_id).state == DrillState.STOPPED
     e2e.next_call(h, CHEN).expect_status("ringing")
     assert [c.to for c in e2e.calls_since(h, before) if c.to != e2e.CALLER] == [LIN, CHEN]
+
+
+def test_finding11_the_drill_test_number_without_the_drill_pin_is_a_real_report(h):
+    """Caller ID alone is spoofable: a call from the drill's test number that did not enter the
+    drill PIN (nor came carrier-verified with that trust configured) is a real report, and a
+    real report stops the drill (rule 5). It used to be taken as the drill's, by caller ID."""
+    drill_id = create_and_start(h, scenario("full_scale", ("lin",), inbound_from=e2e.CALLER))
+    report = e2e.report(h, "12", caller=e2e.CALLER)
+    assert not report.drill and drill(h, drill_id).state == DrillState.STOPPED
+    assert h.audit(report.id, "drill_test_call_unproved")
+    e2e.next_call(h, CHEN).expect_status("ringing")  # paged for real

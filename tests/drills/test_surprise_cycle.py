@@ -4,49 +4,23 @@ while a real incident is open, then starts; the next is picked in the following 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select
 
-from hotline.base.config import load_config
-from hotline.base.db import create_schema
 from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident
-from hotline.base.runtime import Runtime, set_runtime
+from hotline.base.runtime import Runtime
 from hotline.base.states import IncidentStatus
 from hotline.drills import commands as drills
 from hotline.drills.models import Drill, DrillState
 from hotline.drills.settings import DrillSettings
-from tests.callout.conftest import BASE_TOML
+from tests.support.drills import runtime_with_a_surprise  # noqa: F401  (the `rt` fixture)
 
-SCENARIO = """
-[policies.default]
-steps = [ { person = "lin" } ]
-
-[drills.scenarios.sunday]
-kind = "surprise"
-type = "other"
-participants = ["lin"]
-schedule = { every = "week", window = { days = ["sun"], from = "22:00", to = "23:00" } }
-"""
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Taipei
 
 
-@pytest.fixture(name="rt")
-def runtime_with_a_surprise(tmp_path) -> Iterator[Runtime]:
-    """A runtime (SQLite, no Redis) over a config with one weekly surprise scenario."""
-    path = tmp_path / "config.toml"
-    path.write_text(BASE_TOML + SCENARIO, encoding="utf-8")
-    cfg = load_config(path, env={"DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}", "HOTLINE_DATA_DIR": str(tmp_path)})
-    runtime = Runtime(cfg)
-    create_schema(runtime.db.engine)
-    set_runtime(runtime)
-    yield runtime
-    set_runtime(None)
-    runtime.db.engine.dispose()
 
 
 def planned(rt: Runtime) -> list[Drill]:

@@ -20,7 +20,7 @@ from hotline.drills import commands as drills
 from hotline.drills.models import Drill, DrillState
 from hotline.drills.settings import Scenario
 from hotline.paging import commands
-from tests.callout.conftest import BASE_TOML
+from tests.support.callout import BASE_TOML
 
 FACILITATOR = Actor("facilitator", Channel.CONSOLE)
 POLICY = """

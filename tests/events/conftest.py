@@ -4,83 +4,41 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
-from sqlalchemy import func, select
 
-from hotline.base.models import Incident
-from hotline.events import integrations
-from hotline.events.models import EventAlert
 from hotline.service.embedded_redis import start_embedded_redis
-from tests.callout import e2e
+from tests.support.events import (
+    write_config,
+)
+from tests.support.lanes import starts_processes
+from tests.support.postgres import database_for
 from tests.support.sandbox import Hotline
-
-RATE_LIMIT = 40
-RULES = f"""
-[events]
-max_body_kb = 16
-rate_limit_per_minute = {RATE_LIMIT}
-signature_window_seconds = 60
-
-[event_rules.cyber_security]
-otherwise = "watch"
-rules = [
-  {{ name = "large_leak", when = ["affected_records >= 1000"], action = "page" }},
-  {{ name = "serious", when = ["severity >= error"], action = "page" }},
-  {{ name = "noise", when = ["severity == info"], action = "ignore" }},
-]
-"""
-
-
-def write_config(folder: Path) -> Path:
-    path = e2e.write_config(folder)
-    path.write_text(path.read_text(encoding="utf-8") + RULES, encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
-    tmp = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    """On SQLite; a module with `pytest_generate_tests = e2e.databases_for_h` runs its tests marked
+    ALSO_ON_POSTGRESQL on PostgreSQL too (where concurrent triggers really run side by side)."""
+    database = getattr(request, "param", "sqlite")
+    tmp = tmp_path_factory.mktemp(f"{request.module.__name__.rsplit('.', 1)[-1]}-{database}")
     redis = start_embedded_redis(tmp / "redis", persist=False)
-    hotline = Hotline(tmp, redis.url, "sqlite", config_path=write_config(tmp))
+    url, drop = database_for(database)
+    hotline = Hotline(tmp, redis.url, url, config_path=write_config(tmp), on_close=drop)
     hotline.start_worker("callout", "recordings", "default")
     yield hotline
     hotline.close()
     redis.stop()
 
 
-def add_integration(h: Hotline, name: str, type_key: str = "cyber_security",
-                    with_hmac: bool = False) -> integrations.Credentials:
-    with h.session() as s:
-        return integrations.add(s, name, type_key, with_hmac, "test")
 
 
-def post(h: Hotline, body: Any, path: str = "/events/v2/enqueue", **kwargs: Any) -> requests.Response:
-    return requests.post(h.public_url + path, json=body, timeout=30, **kwargs)
 
 
-def trigger(key: str, dedup: str | None = "leak-1", severity: str = "critical", summary: str = "Data leak on db-1",
-            **details: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"routing_key": key, "event_action": "trigger",
-                            "payload": {"summary": summary, "source": "ids-1", "severity": severity,
-                                        "custom_details": details}}
-    if dedup is not None:
-        body["dedup_key"] = dedup
-    return body
 
 
-def action(key: str, what: str, dedup: str) -> dict[str, Any]:
-    return {"routing_key": key, "event_action": what, "dedup_key": dedup}
 
 
-def incident_count(h: Hotline) -> int:
-    with h.session() as s:
-        return int(s.scalar(select(func.count()).select_from(Incident)) or 0)
 
 
-def alerts_for(h: Hotline, dedup: str) -> list[EventAlert]:
-    with h.session() as s:
-        return list(s.scalars(select(EventAlert).where(EventAlert.dedup_key == dedup).order_by(EventAlert.id)))

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from hotline.base.states import IncidentStatus
 from hotline.events.models import EventAlert, Integration
 from hotline.service.embedded_redis import free_port
-from tests.callout import e2e
-from tests.callout.e2e import CHEN, quiet_phones  # noqa: F401  (autouse: phones wait for the test)
-from tests.events.conftest import add_integration
+from tests.support import e2e
+from tests.support.e2e import CHEN, quiet_phones  # noqa: F401  (autouse: phones wait for the test)
+from tests.support.events import add_integration
+from tests.support.lanes import starts_processes
 from tests.support.sandbox import Hotline
 
 BINARY = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
@@ -47,6 +48,7 @@ receivers:
 
 
 @pytest.fixture()
+@starts_processes
 def alertmanager(h: Hotline, tmp_path: Path) -> Iterator[str]:
     key = add_integration(h, "prometheus").key
     (tmp_path / "alertmanager.yml").write_text(CONFIG.format(url=h.public_url, key=key), encoding="utf-8")

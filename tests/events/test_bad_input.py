@@ -9,8 +9,8 @@ import requests
 
 from hotline.events import integrations
 from hotline.events.auth import SIGNATURE_HEADER, sign
-from tests.callout.e2e import quiet_phones  # noqa: F401  (autouse: phones wait for the test)
-from tests.events.conftest import RATE_LIMIT, add_integration, alerts_for, incident_count, post, trigger
+from tests.support.e2e import quiet_phones  # noqa: F401  (autouse: phones wait for the test)
+from tests.support.events import RATE_LIMIT, add_integration, alerts_for, incident_count, post, trigger
 from tests.support.sandbox import Hotline
 
 

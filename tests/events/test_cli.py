@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from hotline.base.config import ROOT
+
+pytestmark = pytest.mark.slow  # starts run.py as a process
 
 
 def run(tmp: Path, *argv: str) -> subprocess.CompletedProcess[str]:

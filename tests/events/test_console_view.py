@@ -7,12 +7,14 @@ from collections.abc import Iterator
 import pytest
 
 from hotline.service.embedded_redis import start_embedded_redis
-from tests.console.conftest import console_config, logged_in_client
-from tests.events.conftest import add_integration, alerts_for, post, trigger
+from tests.support.console import console_config, logged_in_client
+from tests.support.events import add_integration, alerts_for, post, trigger
+from tests.support.lanes import starts_processes
 from tests.support.sandbox import Hotline
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def h(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
     tmp = tmp_path_factory.mktemp("events-console")
     redis = start_embedded_redis(tmp / "redis", persist=False)
@@ -33,3 +35,5 @@ def test_a_watched_event_shows_why_it_was_not_paged(h: Hotline) -> None:
     assert "Paging stopped by rule cyber_security.otherwise at " in page  # the console's "now" sentence
     assert "no rule of cyber_security matched: watch" in page  # and the rule's reason
     assert "12 records exposed" in page and "ids-1" in page and "affected_records" in page
+    assert "<dt>affected_records</dt><dd>12</dd>" in page and "{&#34;" not in page  # lines, not raw JSON
+    assert "1 event received" in page  # not "1 events received"

@@ -5,7 +5,7 @@ invariants hold after every step."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, settings
+import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import rule, run_state_machine_as_test
 
@@ -13,8 +13,8 @@ from hotline.base.runtime import get_runtime
 from hotline.events import commands as events
 from hotline.events import integrations
 from hotline.events.rules import Event, Verdict
-from tests.lifecycle.test_lifecycle_properties import LifecycleMachine, World
-from tests.lifecycle.test_lifecycle_properties import world as world  # noqa: F401, PLC0414  (the fixture)
+from tests.support.lifecycle_machine import LifecycleMachine, World, machine_settings
+from tests.support.lifecycle_machine import world as world  # noqa: F401, PLC0414  (the fixture)
 
 KEYS = ("disk", "leak", "quake")
 
@@ -46,8 +46,7 @@ class EventsMachine(LifecycleMachine):
             self.closed.update(out.incident_ids)
 
 
+@pytest.mark.slow  # minutes of Hypothesis over a real database
 def test_the_first_law_holds_with_events_in_any_interleaving(world: World) -> None:  # noqa: F811
     EventsMachine.world = world
-    run_state_machine_as_test(EventsMachine, settings=settings(
-        max_examples=40, stateful_step_count=30, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+    run_state_machine_as_test(EventsMachine, settings=machine_settings(world, 40))

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from hotline.base.states import CALLOUT_ACTIVE, NEEDS_PAGING, IncidentStatus
 from hotline.paging.callout.states import CalloutState
 from hotline.paging.models import Callout
-from tests.callout import e2e
-from tests.callout.e2e import CHEN, quiet_phones  # noqa: F401  (autouse: phones wait for the test)
-from tests.events.conftest import action, add_integration, alerts_for, incident_count, post, trigger
+from tests.support import e2e
+from tests.support.e2e import CHEN, quiet_phones  # noqa: F401  (autouse: phones wait for the test)
+from tests.support.events import action, add_integration, alerts_for, incident_count, post, trigger
 from tests.support.sandbox import Hotline
 
 S = IncidentStatus
+pytest_generate_tests = e2e.databases_for_h
 
 
 def test_trigger_pages_press_1_accepts_and_a_later_acknowledge_changes_nothing(h: Hotline) -> None:
@@ -45,6 +46,7 @@ def test_trigger_pages_press_1_accepts_and_a_later_acknowledge_changes_nothing(h
     assert ("event_received", "trigger") in kinds and ("event_received", "acknowledge") in kinds
 
 
+@e2e.ALSO_ON_POSTGRESQL
 def test_acknowledge_while_ringing_accepts_by_the_integration_and_stops_the_calls(h: Hotline) -> None:
     key = add_integration(h, "ids-ack").key
     assert post(h, trigger(key, "leak-ack", affected_records=2000)).status_code == 202
@@ -66,6 +68,7 @@ def _cancelled_callout(h: Hotline, incident_id: int) -> Callout | None:
     return None
 
 
+@e2e.ALSO_ON_POSTGRESQL
 def test_the_same_dedup_key_joins_and_counts_repeats(h: Hotline) -> None:
     key = add_integration(h, "ids-dedup").key
     before = incident_count(h)
@@ -120,6 +123,7 @@ def test_a_machine_resolve_never_stops_paging_for_a_human_report_of_the_same_sto
     assert len(alerts_for(h, "storm-1")) == 2
 
 
+@e2e.ALSO_ON_POSTGRESQL
 def test_a_flood_for_one_key_opens_one_incident(h: Hotline) -> None:
     key = add_integration(h, "ids-flood").key
     before = incident_count(h)

@@ -9,13 +9,15 @@ from pathlib import Path
 import pytest
 
 from hotline.base.models import Recording
-from tests.postgres import database_for
+from tests.support.lanes import starts_processes
+from tests.support.postgres import database_for
 from tests.support.sandbox import HOTLINE, Hotline
 
 CALLER = "+886912345678"
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@starts_processes
 def hotline(request, redis_url, tmp_path_factory):
     url, drop = database_for(request.param)
     h = Hotline(tmp_path_factory.mktemp(f"ivr-{request.param}"), redis_url, url, on_close=drop)

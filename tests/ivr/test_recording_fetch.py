@@ -4,30 +4,14 @@ Twilio origin (as the sim's base URL, in sim mode) and the other host."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
-from flask import Flask, Response, redirect, request
-from werkzeug.serving import make_server
+from flask import Flask, Response, redirect
 
 from hotline.base.config import ROOT, load_config
 from hotline.provider import media as twilio_media
-
-SID = "AC" + "2" * 32
-PATH = f"/2010-04-01/Accounts/{SID}/Recordings"
-
-
-class Server:
-    def __init__(self, app: Flask) -> None:
-        self.hits: list[tuple[str, str | None]] = []
-        app.before_request(lambda: self.hits.append((request.path, request.headers.get("Authorization"))))
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
+from tests.support.recording_server import PATH, SID, Server
 
 
 @pytest.fixture()

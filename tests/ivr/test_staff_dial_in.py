@@ -7,7 +7,8 @@ import pytest
 
 from hotline.base.models import Incident
 from hotline.paging.models import Callout
-from tests.callout.e2e import CHEN, next_call, report, write_config
+from tests.support.e2e import CHEN, next_call, report, write_config
+from tests.support.lanes import starts_processes
 from tests.support.sandbox import HOTLINE, Hotline
 
 WANG = "+886912000003"  # in the `duty` rota, so recognised by caller ID
@@ -15,6 +16,7 @@ WANG_PIN = "135792"
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def hotline(redis_url, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("staff")
     path = write_config(tmp)  # the callout tests' small rota: chen, then lin; director as fallback
@@ -35,11 +37,12 @@ def test_on_call_person_accepts_by_dialling_in_while_another_is_being_rung(hotli
 
     wang = hotline.sim.dial(WANG, HOTLINE)
     wang.expect_say("值班人員您好")
+    wang.press("1")  # the open incidents
+    wang.expect_say("請輸入密碼")  # caller ID only chose the on-call menu: nothing is read before wang's PIN
+    wang.press(WANG_PIN + "#")
     brief = wang.expect_say(f"事件 {' '.join(inc.ref)}，天然災害")
     assert "共 1 件" in brief["text"]
-    wang.press("1")
-    wang.expect_say("請輸入密碼")  # caller ID only chose the on-call menu: accepting needs wang's PIN
-    wang.press(WANG_PIN + "#")
+    wang.press("1")  # accept: no second PIN
     wang.expect_say(f"您已受理事件 {' '.join(inc.ref)}")
     wang.hangup()
 
@@ -52,6 +55,8 @@ def test_on_call_person_accepts_by_dialling_in_while_another_is_being_rung(hotli
     assert len([e for e in hotline.audit(inc.id) if e.kind == "callout.accepted"]) == 1
 
     second = hotline.sim.dial(WANG, HOTLINE)  # nothing left to accept
+    second.press("1")
+    second.press(WANG_PIN + "#")
     second.expect_say("目前沒有未處理的事件")
     second.hangup()
 
@@ -89,6 +94,9 @@ def test_the_count_is_every_open_incident_not_only_the_ones_read_out(hotline):
         s.add_all(rows)
     try:
         wang = hotline.sim.dial(WANG, HOTLINE)
+        wang.expect_say("值班人員您好")
+        wang.press("1")
+        wang.press(WANG_PIN + "#")
         brief = wang.expect_say(f"事件 {' '.join('8' + f'{many - 1:03d}')}")  # the newest first
         assert f"共 {many} 件" in brief["text"], brief["text"]
         wang.hangup()

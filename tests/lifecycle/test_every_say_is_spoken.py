@@ -31,6 +31,7 @@ from hotline.drills.settings import Scenario
 from hotline.ivr.fallback import twiml_bin
 from hotline.paging import commands
 from sim.handle import CallHandle
+from tests.support.lanes import starts_processes
 from tests.support.sandbox import HOTLINE, Hotline
 
 ZH, EN = "cmn-TW", "en-US"  # what <Say language> carries for the hotline's zh-TW and en-US
@@ -82,6 +83,7 @@ class EchoServer:
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def h(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
     tmp = tmp_path_factory.mktemp("every-say")
     hotline = Hotline(tmp, redis_url, "sqlite", config_path=write_config(tmp))
@@ -191,6 +193,8 @@ def test_a_radio_operator_files_a_report_in_chinese_and_hears_the_menu_in_englis
     c = h.sim.dial(RADIO, HOTLINE)
     c.expect_gather()
     c.press("1")  # a new report
+    c.expect_say("請輸入密碼")  # filed under the operator's name: their PIN first
+    c.press(PINS["operator"] + "#")
     for key in ("2", "1", "1", "1"):  # type 2, confirm; severity 1, confirm
         c.expect_gather()
         c.press(key)

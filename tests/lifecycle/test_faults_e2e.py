@@ -21,8 +21,8 @@ from hotline.paging.callout import links
 from hotline.paging.models import Attempt, Callout, callout_incidents
 from hotline.service.embedded_redis import start_embedded_redis
 from sim.signing import signature
-from tests.callout import e2e
-from tests.callout.e2e import CHEN, LIN, quiet_phones  # noqa: F401  (autouse)
+from tests.support import e2e
+from tests.support.e2e import CHEN, LIN, quiet_phones  # noqa: F401  (autouse)
 from tests.support.sandbox import HOTLINE, Hotline
 
 S = IncidentStatus

@@ -17,7 +17,7 @@ from hotline.paging import commands, incidents, reconcile
 from hotline.provider import rest
 from sim.audio import beep_pcm, pcm_to_wav
 from sim.model import new_sid
-from tests.callout.e2e import CHEN, quiet_phones  # noqa: F401  (autouse)
+from tests.support.e2e import CHEN, quiet_phones  # noqa: F401  (autouse)
 from tests.support.sandbox import HOTLINE, Hotline
 
 WAV = pcm_to_wav(beep_pcm(1.0, 440.0))

@@ -20,8 +20,8 @@ from hotline.base.states import RecordingStatus
 from hotline.paging import commands
 from hotline.paging.followups import Fetch
 from hotline.paging.jobs import fetch_recording, on_fetch_failed
-from tests.callout import e2e
-from tests.callout.e2e import CHEN, quiet_phones  # noqa: F401  (autouse)
+from tests.support import e2e
+from tests.support.e2e import CHEN, quiet_phones  # noqa: F401  (autouse)
 from tests.support.sandbox import Hotline
 
 

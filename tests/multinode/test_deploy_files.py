@@ -23,7 +23,8 @@ import requests
 from hotline.base.config import ROOT
 from hotline.service import cli
 from hotline.service.embedded_redis import free_port
-from tests.multinode.cluster import NGINX
+from tests.support.cluster import NGINX
+from tests.support.lanes import starts_processes
 
 DEPLOY = ROOT / "deploy"
 # The throwaway certificate names hotline.example.org, the test connects to 127.0.0.1.
@@ -58,6 +59,7 @@ class EchoNode(BaseHTTPRequestHandler):
 
 
 @pytest.fixture()
+@starts_processes
 def site(tmp_path: Path):
     if not os.path.exists(NGINX) or not shutil.which("openssl"):
         pytest.skip("nginx and openssl are needed (.ci/run installs nginx)")

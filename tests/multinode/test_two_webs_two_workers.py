@@ -28,8 +28,9 @@ from hotline.base.db import Database, create_schema
 from hotline.service.embedded_redis import start_embedded_redis
 from sim import Sim
 from sim.audio import beep_pcm, pcm_to_wav
-from tests.multinode.cluster import METRICS_TOKEN, NGINX, Cluster
-from tests.postgres import postgres_schema_url, sqlalchemy_url
+from tests.support.cluster import METRICS_TOKEN, NGINX, Cluster
+from tests.support.lanes import starts_processes
+from tests.support.postgres import postgres_schema_url, sqlalchemy_url
 
 HOTLINE = "+886277001234"
 CALLS = 30
@@ -38,6 +39,7 @@ SETTLE_SECONDS = 150  # well inside pytest's 300 s timeout: a failure names what
 
 
 @pytest.fixture()
+@starts_processes
 def shared(tmp_path: Path):
     """The services every node shares: PostgreSQL (a fresh schema), Redis, the sim as Twilio."""
     if not os.path.exists(NGINX):

@@ -8,7 +8,7 @@ from pathlib import Path
 from prometheus_client import REGISTRY
 from redis import Redis
 
-from hotline.base.lockout import Lockout
+from hotline.base.lockout import Throttle
 from tests.support.sandbox import Hotline
 
 
@@ -16,12 +16,12 @@ def sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
-def test_a_lockout_is_counted_once_when_it_starts(clean_redis: str):
+def test_a_throttle_is_counted_once_when_its_delays_start(clean_redis: str):
     redis = Redis.from_url(clean_redis)
-    lockout = Lockout("pin", attempts=3, seconds=60)
+    throttle = Throttle("pin", free=3, base=60, cap=60, window=60)
     before = sample("hotline_lockouts_total", scope="pin")
-    assert [lockout.failed(redis, "+886900000001") for _ in range(3)] == [False, False, True]
-    assert lockout.is_locked(redis, "+886900000001")
+    assert [throttle.attempt(redis, "+886900000001").allowed for _ in range(4)] == [True, True, True, False]
+    assert throttle.delayed(redis, "+886900000001") > 0
     assert sample("hotline_lockouts_total", scope="pin") == before + 1
 
 

@@ -10,16 +10,18 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from hotline.base.config import ROOT
 from hotline.service.embedded_redis import free_port
-from tests.service.hotline_process import SCRUB
+from tests.support.hotline_process import SCRUB
 
 OBSERVE = ("from hotline.base.metrics import CALLOUT_FIRST_DIAL_SECONDS as h; h.observe(3.0); h.observe(4.0); "
            "print('observed', flush=True); input()")
 
 
+@pytest.mark.slow  # starts worker processes
 def test_a_worker_node_serves_its_processes_metrics(tmp_path: Path):
     data = tmp_path / "data"
     (data / "metrics").mkdir(parents=True)

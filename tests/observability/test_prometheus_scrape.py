@@ -14,8 +14,10 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from tests.observability.prometheus_server import BINARY, Prometheus
-from tests.service.hotline_process import RunPy
+from tests.support.hotline_process import RunPy
+from tests.support.prometheus_server import BINARY, Prometheus
+
+pytestmark = pytest.mark.slow  # starts run.py and Prometheus as processes
 
 TOKEN = "test-metrics-token-0123456789"
 

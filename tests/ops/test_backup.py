@@ -23,8 +23,8 @@ from hotline.base.pins import set_pin
 from hotline.base.states import RecordingStatus
 from hotline.service.backup import sha256
 from hotline.service.embedded_redis import start_embedded_redis
-from tests.callout import e2e
-from tests.postgres import database_for
+from tests.support import e2e
+from tests.support.postgres import database_for
 
 
 def run_py(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -122,6 +122,7 @@ def test_backup_then_restore_into_a_fresh_data_dir(kind: str, tmp_path: Path, sp
             drop()
 
 
+@pytest.mark.slow  # starts run.py as a process
 def test_backup_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "something").write_text("x")

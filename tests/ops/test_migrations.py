@@ -20,7 +20,7 @@ from sqlalchemy import select, text
 from hotline.base import schema
 from hotline.base.db import Database, create_schema, make_engine
 from hotline.base.models import Base, Incident, utcnow
-from tests.ops.conftest import LEGACY_COUNTS, Db
+from tests.support.legacy_db import LEGACY_COUNTS, Db
 
 
 def schema_diff(db: Db) -> list[object]:
@@ -167,6 +167,7 @@ def _start(url: str, on_purpose: bool, results: multiprocessing.Queue) -> None: 
 
 
 @pytest.mark.parametrize("legacy", [False, True], ids=["fresh", "legacy"])
+@pytest.mark.slow  # starts processes (multiprocessing)
 def test_processes_starting_together_migrate_once(db: Db, legacy: bool) -> None:
     """Like gunicorn's workers: four processes open the same database at once. (A legacy PostgreSQL is
     upgraded only on purpose, so there four `run.py db upgrade` run at once instead.)"""

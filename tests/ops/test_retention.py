@@ -23,14 +23,16 @@ from hotline.base.states import RecordingStatus, TranscriptStatus
 from hotline.paging import commands
 from hotline.retention import purge as retention
 from hotline.service.embedded_redis import start_embedded_redis
-from tests.callout import e2e
-from tests.postgres import database_for
+from tests.support import e2e
+from tests.support.lanes import starts_processes
+from tests.support.postgres import database_for
 from tests.support.sandbox import Hotline
 
 ADMIN = Actor("test-admin", Channel.CLI)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@starts_processes
 def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
     url, drop = database_for(request.param)
     tmp = tmp_path_factory.mktemp("retention")

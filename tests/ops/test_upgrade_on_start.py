@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from hotline.base import schema
 from hotline.base.db import make_engine
-from tests.ops.conftest import Db
-from tests.service.hotline_process import RunPy
+from tests.support.hotline_process import RunPy
+from tests.support.legacy_db import Db
+
+pytestmark = pytest.mark.slow  # starts run.py as a process
 
 
 def legacy_database(data: Path) -> Db:

@@ -17,6 +17,8 @@ from hotline.base.config import ROOT, load_config
 from hotline.base.registry import registry
 from hotline.service import cli, preflight
 
+pytestmark = pytest.mark.slow  # starts run.py as a process
+
 
 @pytest.mark.parametrize("command", sorted(set(cli.COMMANDS) - {"help", "--help", "-h", "test"}))
 def test_every_command_answers_help_without_acting(command: str, capsys: pytest.CaptureFixture[str],

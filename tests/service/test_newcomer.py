@@ -13,10 +13,13 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 from sqlalchemy import create_engine, text
 
 from hotline.base.config import ROOT
 from hotline.service.embedded_redis import free_port
+
+pytestmark = pytest.mark.slow  # starts run.py as a process
 
 SCRUB = ("REDIS_URL", "DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_BASE_URL",
          "HOTLINE_SIM_URL", "HOTLINE_CONFIG")

@@ -32,7 +32,7 @@ from hotline.paging import reconcile
 from sim import Sim
 from sim.audio import beep_pcm, pcm_to_wav
 from sim.callstate import is_final
-from tests.service.hotline_process import RunPy, wait_until
+from tests.support.hotline_process import RunPy, wait_until
 from tests.support.twiml_bin import TwimlBin
 
 CONFIG = load_config(ROOT / "config.toml", env={})

@@ -14,13 +14,15 @@ import pytest
 from hotline.service import supervisor
 from hotline.service.instance import INSTANCE_ENV, clean_up_after_crash, write_state
 from hotline.service.supervisor import GiveUp, Supervisor
-from tests.service.hotline_process import wait_until
+from tests.support.hotline_process import wait_until
+from tests.support.lanes import starts_processes
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
 CRASHER = [sys.executable, "-c", "raise SystemExit(3)"]
 
 
 @pytest.fixture()
+@starts_processes
 def sup(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(supervisor, "FIRST_BACKOFF_SECONDS", 0.01)
     changes: list[dict[str, object]] = []
@@ -60,6 +62,7 @@ def test_repeated_fast_failures_give_up_with_a_message_naming_the_child(sup: Sup
     assert "broken exited 5 times in a row" in str(err.value) and "exit code 3" in str(err.value)
 
 
+@pytest.mark.slow  # starts processes to be orphans
 def test_a_start_after_a_crash_stops_orphans_of_this_data_dir_only(tmp_path: Path):
     mine, other = tmp_path / "mine", tmp_path / "other"
     mine.mkdir()

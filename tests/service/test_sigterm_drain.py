@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urlsplit
 from hotline.base.config import ROOT, load_config
 from sim import Sim
 from sim.signing import signature
-from tests.service.hotline_process import RunPy
+from tests.support.hotline_process import RunPy
 
 HOTLINE = load_config(ROOT / "config.toml", env={}).numbers[0]
 IN_FLIGHT = 60  # several times what the web workers hold at once (supervisor.WEB_WORKER_CONNECTIONS each)

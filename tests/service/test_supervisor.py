@@ -12,10 +12,14 @@ import psutil
 import pytest
 
 from hotline.base.config import ROOT
-from tests.service.hotline_process import RunPy, wait_until
+from tests.support.hotline_process import RunPy, wait_until
+from tests.support.lanes import starts_processes
+
+pytestmark = pytest.mark.slow  # starts run.py as a process
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunPy]:
     h = RunPy(tmp_path_factory.mktemp("supervised")).start().wait_ready()
     yield h

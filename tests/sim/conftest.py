@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import math
-import struct
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from sim import Sim
-from tests.sim.webapp import WebApp
-
-HOTLINE = "+886277001234"
-CALLER = "+886912345678"
-
-
-def sine_wav(seconds: float, rate: int = 16000, freq: float = 440.0) -> bytes:
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(
-            b"".join(
-                struct.pack("<h", int(8000 * math.sin(2 * math.pi * freq * i / rate)))
-                for i in range(int(seconds * rate))
-            )
-        )
-    return buf.getvalue()
+from tests.support.webapp import WebApp, sine_wav
 
 
 @pytest.fixture(scope="session")

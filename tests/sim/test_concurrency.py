@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from sim import Sim
-from tests.sim.conftest import HOTLINE
-from tests.sim.webapp import WebApp, twiml
+from tests.support.webapp import HOTLINE, WebApp, twiml
 
 N = 200
 

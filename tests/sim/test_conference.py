@@ -6,8 +6,7 @@ from __future__ import annotations
 import requests
 
 from sim import Sim, conference
-from tests.sim.conftest import HOTLINE
-from tests.sim.webapp import WebApp, twiml
+from tests.support.webapp import HOTLINE, WebApp, twiml
 
 A, B = "+886912000001", "+886912000002"
 

@@ -12,8 +12,7 @@ import requests
 from hotline.provider.rest import make_client
 from sim import Sim
 from sim.cli import main
-from tests.sim.conftest import CALLER, HOTLINE
-from tests.sim.webapp import WebApp, twiml
+from tests.support.webapp import CALLER, HOTLINE, WebApp, twiml
 
 VOLUNTEER = "+886912000001"
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from sim import Sim
-from tests.sim.conftest import CALLER, HOTLINE
-from tests.sim.webapp import WebApp, twiml
+from tests.support.webapp import CALLER, HOTLINE, WebApp, twiml
 
 VOLUNTEER = "+886912000001"
 BACKUP = "+886912000002"

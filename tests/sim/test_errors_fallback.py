@@ -9,8 +9,7 @@ import pytest
 
 from sim import Sim
 from sim.runner import APP_ERROR_TEXT
-from tests.sim.conftest import CALLER, HOTLINE
-from tests.sim.webapp import WebApp, twiml
+from tests.support.webapp import CALLER, HOTLINE, WebApp, twiml
 
 
 def _errors(handle) -> list[int]:  # noqa: ANN001

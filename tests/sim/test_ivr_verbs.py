@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from sim import Sim
-from tests.sim.conftest import CALLER, HOTLINE, sine_wav
-from tests.sim.webapp import WebApp, twiml
+from tests.support.webapp import CALLER, HOTLINE, WebApp, sine_wav, twiml
 
 
 def test_webhooks_carry_twilio_parameters_and_valid_signatures(sim: Sim, web: WebApp) -> None:

@@ -7,8 +7,7 @@ import requests
 
 from sim import Sim
 from sim.masking import MASK
-from tests.sim.conftest import CALLER, HOTLINE
-from tests.sim.webapp import WebApp, twiml
+from tests.support.webapp import CALLER, HOTLINE, WebApp, twiml
 
 
 def test_pin_digits_are_masked_everywhere_but_ordinary_keys_are_not(sim: Sim, web: WebApp) -> None:

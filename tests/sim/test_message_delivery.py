@@ -11,8 +11,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from hotline.provider.rest import make_client
 from sim import Sim
-from tests.sim.conftest import HOTLINE
-from tests.sim.webapp import WebApp
+from tests.support.webapp import HOTLINE, WebApp
 
 GOOD, GONE, BROKEN = "+886912000001", "+886912000002", "+886912000003"
 

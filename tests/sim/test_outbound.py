@@ -8,8 +8,7 @@ import pytest
 
 from hotline.provider.rest import make_client
 from sim import Hangup, Press, Sim, Speak
-from tests.sim.conftest import HOTLINE
-from tests.sim.webapp import WebApp, twiml
+from tests.support.webapp import HOTLINE, WebApp, twiml
 
 VOLUNTEER = "+886912000001"
 ALL_EVENTS = ["initiated", "ringing", "answered", "completed"]

@@ -6,8 +6,7 @@ import pytest
 
 from sim import Sim
 from sim.clock import ClockError
-from tests.sim.conftest import CALLER, HOTLINE
-from tests.sim.webapp import WebApp, twiml
+from tests.support.webapp import CALLER, HOTLINE, WebApp, twiml
 
 
 def test_real_time_gather_timeout_uses_the_wall_clock() -> None:

@@ -9,8 +9,7 @@ from pathlib import Path
 import requests
 
 from sim import Sim
-from tests.sim.conftest import CALLER, HOTLINE
-from tests.sim.webapp import WebApp, twiml
+from tests.support.webapp import CALLER, HOTLINE, WebApp, twiml
 
 RECORD = (
     "<Say>Describe the emergency after the beep</Say>"

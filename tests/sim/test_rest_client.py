@@ -8,8 +8,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from hotline.provider.rest import make_client
 from sim import Sim
-from tests.sim.conftest import HOTLINE
-from tests.sim.webapp import WebApp, twiml
+from tests.support.webapp import HOTLINE, WebApp, twiml
 
 VOLUNTEER = "+886912000001"
 

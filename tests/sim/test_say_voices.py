@@ -4,8 +4,7 @@ Twilio does not document plays nothing, with warning 13511 in the call's log."""
 from __future__ import annotations
 
 from sim import Sim
-from tests.sim.conftest import CALLER, HOTLINE
-from tests.sim.webapp import WebApp, twiml
+from tests.support.webapp import CALLER, HOTLINE, WebApp, twiml
 
 
 def errors(sim: Sim, code: int) -> list[dict]:

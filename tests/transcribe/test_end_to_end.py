@@ -11,6 +11,7 @@ from sqlalchemy import select
 from hotline.base.config import ROOT
 from hotline.base.models import Transcript
 from sim import speech
+from tests.support.lanes import starts_processes
 from tests.support.sandbox import HOTLINE, Hotline
 
 
@@ -23,6 +24,7 @@ def korean_config(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def hotline(redis_url, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e-transcribe")
     h = Hotline(tmp, redis_url, "sqlite", config_path=korean_config(tmp))

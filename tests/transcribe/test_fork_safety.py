@@ -23,6 +23,8 @@ from hotline.base.runtime import Runtime, get_runtime, release_db_before_fork, s
 from hotline.service.workers import CalloutWorker
 from hotline.transcribe.worker import PreloadingWorker
 
+pytestmark = pytest.mark.slow  # forks processes
+
 ROWS = 60
 
 

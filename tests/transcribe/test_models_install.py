@@ -147,6 +147,7 @@ def servers() -> Iterator[list[ModelServer]]:
         server.server_close()
 
 
+@pytest.mark.slow  # runs espeak-ng and Vosk
 def test_install_resumes_a_dropped_download_names_the_model_and_transcripts_follow(
         config: Path, korean_zip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         servers: list[ModelServer], capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,17 +6,25 @@ Loads are counted from the TRANSCRIBE_LOAD_LOG file each load appends to, never 
 
 from __future__ import annotations
 
+import importlib
 import signal
 import subprocess
 from pathlib import Path
 
 import pytest
+from redis import Redis
+from rq import Queue, Worker
 from sqlalchemy import select
 
 from hotline.base.models import AuditEvent
+from hotline.base.rq_worker import PUBSUB_READ_SECONDS
 from hotline.paging.report_view import report_view
+from hotline.service.embedded_redis import EmbeddedRedis
+from hotline.service.supervisor import worker_argv
+from hotline.service.workers import CalloutWorker, RecordingsWorker
 from hotline.transcribe import jobs
-from tests.transcribe.conftest import Hotline
+from hotline.transcribe.worker import PreloadingWorker
+from tests.support.transcribe import Hotline
 
 
 def _loads(log: Path) -> list[list[str]]:
@@ -24,8 +32,29 @@ def _loads(log: Path) -> list[list[str]]:
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> int:
+    """A warm shutdown: the worker finishes its job and exits (in about a second: the next test)."""
     proc.send_signal(signal.SIGTERM)
     return proc.wait(timeout=60)
+
+
+@pytest.mark.parametrize("worker_class", [PreloadingWorker, CalloutWorker, RecordingsWorker, "default"])
+def test_every_worker_of_ours_listens_for_commands_with_a_short_read(redis_server: EmbeddedRedis,
+                                                                     worker_class: type[Worker] | str) -> None:
+    """rq's command listener reads for up to 60 s, and a warm shutdown could wait that read out
+    (rq issue #2201): `_stop` above then took a minute and the test timed out. Ours read for a
+    second (hotline.base.rq_worker). Checked on the listener itself, not by timing a stop."""
+    if worker_class == "default":  # the class worker_argv names for any other queue
+        argv = worker_argv(redis_server.url, ("default",))
+        module, name = argv[argv.index("--worker-class") + 1].rsplit(".", 1)
+        worker_class = getattr(importlib.import_module(module), name)
+    assert isinstance(worker_class, type)
+    connection = Redis.from_url(redis_server.url)
+    worker = worker_class([Queue("default", connection=connection)], connection=connection)
+    worker.subscribe()
+    try:
+        assert worker.pubsub_thread.sleep_time == PUBSUB_READ_SECONDS
+    finally:
+        worker.unsubscribe()
 
 
 def test_every_kind_of_input_gets_a_clear_status_and_the_worker_survives(

@@ -6,8 +6,12 @@ assert what the simulator sent and that it was signed correctly.
 
 from __future__ import annotations
 
+import io
+import math
+import struct
 import threading
 import time
+import wave
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,3 +86,24 @@ class WebApp:
 
 def twiml(inner: str) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?><Response>{inner}</Response>'
+
+
+HOTLINE = "+886277001234"
+
+
+CALLER = "+886912345678"
+
+
+def sine_wav(seconds: float, rate: int = 16000, freq: float = 440.0) -> bytes:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(
+            b"".join(
+                struct.pack("<h", int(8000 * math.sin(2 * math.pi * freq * i / rate)))
+                for i in range(int(seconds * rate))
+            )
+        )
+    return buf.getvalue()

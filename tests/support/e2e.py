@@ -24,7 +24,7 @@ from hotline.base.states import NEEDS_PAGING
 from hotline.paging import commands
 from hotline.paging.models import Attempt, Callout
 from sim import CallHandle
-from tests.postgres import database_for
+from tests.support.postgres import database_for
 from tests.support.sandbox import Hotline
 
 CALLER = "+886912345678"
@@ -78,6 +78,19 @@ def with_languages(toml: str, languages: Mapping[str, Sequence[str]]) -> str:
     missing = set(languages) - done
     assert not missing, f"config.toml has no `languages` line for people {sorted(missing)}"
     return "".join(lines)
+
+
+ALSO_ON_POSTGRESQL = pytest.mark.also_on_postgresql
+
+
+def databases_for_h(metafunc: pytest.Metafunc) -> None:
+    """`pytest_generate_tests = databases_for_h` in a module: every test of it takes the module's
+    `h` on SQLite, and a test marked `@ALSO_ON_POSTGRESQL` on PostgreSQL too (the `h` fixture
+    reads `request.param`). One module says which of its tests run twice; no test module
+    imports another's tests to run them again."""
+    if "h" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("also_on_postgresql") is not None
+        metafunc.parametrize("h", ["sqlite", "postgresql"] if both else ["sqlite"], indirect=True, scope="module")
 
 
 def make_hotline(tmp: Path, redis_url: str, database: str,
@@ -191,6 +204,15 @@ def fire_scheduled(h: Hotline) -> int:
     moved = run_due_jobs(h)
     drain(h, moved)
     return len(moved)
+
+
+def fire_wake(h: Hotline, callout_id: int) -> int:
+    """One tick of a fast clock once the callout's wake-up exists: the job that places a call
+    schedules its wake-up only after Twilio took the request, and the sim rings the phone while it
+    does, so a test can be on the line (answered, hearing the menu) before that wake-up is
+    scheduled; firing then would run nothing, and the tick would be lost."""
+    h.wait_for(lambda: scheduled_wakes(h, callout_id), what=f"callout {callout_id}'s wake-up to be scheduled")
+    return fire_scheduled(h)
 
 
 def scheduled_wakes(h: Hotline, callout_id: int) -> list[str]:

@@ -23,7 +23,7 @@ import requests
 
 from hotline.base.config import ROOT
 from hotline.service.embedded_redis import free_port
-from tests.service.hotline_process import SCRUB
+from tests.support.hotline_process import SCRUB
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 METRICS_TOKEN = "multinode-metrics-token"
