@@ -33,6 +33,7 @@ from sim import Sim
 from sim.audio import beep_pcm, pcm_to_wav
 from sim.callstate import is_final
 from tests.support.hotline_process import RunPy, wait_until
+from tests.support.lanes import starts_processes
 from tests.support.twiml_bin import TwimlBin
 
 CONFIG = load_config(ROOT / "config.toml", env={})
@@ -93,6 +94,7 @@ class Outage:
 
 
 @pytest.fixture()
+@starts_processes
 def outage(tmp_path: Path) -> Iterator[Outage]:
     o = Outage(tmp_path)
     try:
