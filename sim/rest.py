@@ -4,8 +4,9 @@ Errors use Twilio's JSON shape ({code, message, more_info, status}) and codes:
 20003 bad credentials (401), 20404 not found, 21201 missing To (calls), 21211 invalid To,
 21213 missing From, 21212 invalid From, 21205 missing/invalid Url, 21220 call not
 in progress, 21604 missing To (messages), 21603 missing From, 21602 missing Body, 21610 a recipient who
-texted STOP to that number, 20429 too many
-requests (messages beyond the configured per-second limit, sim/delivery.py).
+texted STOP to that number, 20429 too many requests (messages beyond the configured per-second
+limit, sim/delivery.py), 20001 a list filter Twilio cannot read (a date that is neither YYYY-MM-DD
+nor an instant). List endpoints filter and page as sim/listing.py describes.
 """
 
 from __future__ import annotations

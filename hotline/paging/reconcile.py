@@ -2,7 +2,7 @@
 
 Twilio reports a recording, and the end of a call, once, by callback, and does not send it again
 when no node answered: during a restart, an outage, or while the number's TwiML Bin took the
-calls. Every `EVERY` the convergence cycle (this step, after paging's own) asks Twilio instead:
+calls. Every `EVERY` the convergence cycle (this step, before paging's own) asks Twilio instead:
 
 - **calls**: every caller's call still open in our database is looked up in Twilio's call list;
   one that ended there is ended here through the same command as its status callback
@@ -14,7 +14,9 @@ calls. Every `EVERY` the convergence cycle (this step, after paging's own) asks 
   know nothing of (the Bin took it while every node was down) is filed through the fallback's
   own command (`commands.take_message`) with the caller's number from Twilio, then attached: it is
   fetched, transcribed and paged. Recordings of the other calls on our numbers (operators',
-  staff's and admins' calls, outbound calls) are not reports and are left alone.
+  staff's and admins' calls, outbound calls) are not reports and are left alone;
+- **callers**: a message the Bin took is filed by its recording callback, which carries no
+  caller number (the Bin is static); Twilio's call has it, and it is put on the incident.
 
 Bounded: one listing of each kind per pass and at most `MAX_RECORDINGS` recordings (a longer
 backlog is walked backwards over the next passes). A process's first look reaches back
@@ -26,6 +28,7 @@ Twilio's SIDs, so several nodes, or a look that repeats, change nothing twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -36,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from hotline.base import jobs
 from hotline.base.config import Config
-from hotline.base.cycle import CycleReport, guarded
+from hotline.base.cycle import CycleReport
 from hotline.base.log_context import about
 from hotline.base.models import Call, Incident, Recording
 from hotline.base.phone import to_e164
@@ -53,7 +56,8 @@ LOOKBACK = timedelta(hours=24)  # a process's first look: an outage up to this l
 MARGIN = timedelta(minutes=2)  # clock skew between Twilio and us, and callbacks on their way
 MAX_RECORDINGS = 1000  # per pass; a longer backlog is walked over the next passes
 MAX_CALLS = 1000  # calls listed per pass
-MAX_CALL_LOOKUPS = 50  # open calls missing from the list, asked for one by one, per pass
+MAX_CALL_LOOKUPS = 5  # open calls missing from the list (not started at Twilio), asked for one by one
+AFTER_FAILURE = timedelta(minutes=1)  # Twilio did not answer a list: the next look waits this long
 
 
 @dataclass
@@ -65,6 +69,7 @@ class _Window:
     before: datetime | None = None  # walking a backlog: its newest part is done down to here
     opened: datetime | None = None  # when the window being walked was first looked at
     not_ours: dict[str, datetime] = field(default_factory=dict)  # RecordingSid -> when we decided
+    asked: set[int] = field(default_factory=set)  # incidents whose caller Twilio was asked for
 
 
 _windows: dict[tuple[str, str, str], _Window] = {}
@@ -77,7 +82,9 @@ def _window(cfg: Config) -> _Window:
 
 def reconcile(now: datetime, report: CycleReport) -> None:
     """The cycle step: at most every EVERY, calls then recordings. A worker's start-up pass
-    (`every_active`) leaves it to the engine's passes."""
+    (`every_active`) leaves it to the engine's passes. Runs before paging's steps, so what it
+    makes due is paged in the same pass; a Twilio that does not answer ends the look at its first
+    failure and is asked again only after AFTER_FAILURE, so it delays paging's passes little."""
     cfg = get_runtime().config
     if report.every_active or not cfg.twilio.configured:
         return
@@ -86,10 +93,23 @@ def reconcile(now: datetime, report: CycleReport) -> None:
         return
     w.next_at = now + EVERY
     try:
-        guarded(lambda: _calls(cfg, now, report))
-        guarded(lambda: _recordings(cfg, w, now, report))
-    except DialerError as exc:  # guarded logs everything else
-        log.warning("reconciliation: Twilio did not answer (%s); the next pass asks again", exc.describe())
+        _calls(cfg, now, report)
+        _recordings(cfg, w, now, report)
+        _callers(cfg, w, now, report)
+    except DialerError as exc:
+        w.next_at = now + AFTER_FAILURE
+        log.warning("reconciliation: Twilio did not answer (%s); asking again in %d s", exc.describe(),
+                    AFTER_FAILURE.total_seconds())
+
+
+def _each(item: Callable[[], object]) -> None:
+    """One failing item is logged and left for the next look; Twilio not answering ends this look."""
+    try:
+        item()
+    except DialerError:
+        raise
+    except Exception:  # noqa: BLE001 - like the cycle's own guard: the other items still run
+        log.exception("reconciliation: one item failed; the next look tries again")
 
 
 # --- calls whose end we never heard of ---------------------------------------------------------
@@ -102,18 +122,15 @@ def _calls(cfg: Config, now: datetime, report: CycleReport) -> None:
             .order_by(Call.created_at).limit(MAX_CALLS))}
     if not open_calls:
         return
-    try:
-        held = ledger.calls(open_calls, min(open_calls.values()) - MARGIN, MAX_CALLS)
-    except DialerError as exc:
-        log.warning("reconciliation: cannot list calls (%s)", exc.describe())
-        return
-    for sid in [sid for sid in open_calls if sid not in held][:MAX_CALL_LOOKUPS]:
+    held = ledger.calls(open_calls, min(open_calls.values()) - MARGIN, MAX_CALLS)
+    missing = sorted((sid for sid in open_calls if sid not in held), key=open_calls.__getitem__, reverse=True)
+    for sid in missing[:MAX_CALL_LOOKUPS]:  # the newest: their paging is the one still ahead
         found = ledger.call(sid)
         if found is not None:
             held[sid] = found
     for call in held.values():
         if call.status in FINAL_CALL_STATUSES:
-            guarded(partial(_end_call, call, report))
+            _each(partial(_end_call, call, report))
 
 
 def _end_call(call: ledger.HeldCall, report: CycleReport) -> None:
@@ -129,11 +146,7 @@ def _end_call(call: ledger.HeldCall, report: CycleReport) -> None:
 def _recordings(cfg: Config, w: _Window, now: datetime, report: CycleReport) -> None:
     since = w.since or now - LOOKBACK
     opened = w.opened or now
-    try:
-        held = ledger.recordings(cfg, since, w.before, MAX_RECORDINGS + 1)
-    except DialerError as exc:
-        log.warning("reconciliation: cannot list recordings (%s)", exc.describe())
-        return
+    held = ledger.recordings(cfg, since, w.before, MAX_RECORDINGS + 1)
     backlog = len(held) > MAX_RECORDINGS
     held = held[:MAX_RECORDINGS]
     with get_runtime().db.session() as s:
@@ -142,7 +155,7 @@ def _recordings(cfg: Config, w: _Window, now: datetime, report: CycleReport) -> 
     for rec in held:
         if rec.sid in ours or rec.sid in w.not_ours or rec.status != "completed" or not rec.call_sid:
             continue
-        guarded(partial(_take, cfg, w, rec, now, report))
+        _each(partial(_take, cfg, w, rec, now, report))
     if backlog:  # the newest MAX_RECORDINGS are done: the next pass walks on below them
         w.before, w.opened = held[-1].created, opened
         log.warning("reconciliation: more than %d recordings since %s; walking back over the next passes",
@@ -197,9 +210,31 @@ def _caller_of(s: Session, incident_id: int) -> str | None:
     return s.scalar(select(Incident.caller).where(Incident.id == incident_id))
 
 
+def _callers(cfg: Config, w: _Window, now: datetime, report: CycleReport) -> None:
+    """Messages filed without the caller's number (the Bin's callback has none): ask Twilio, once."""
+    with get_runtime().db.session() as s:
+        nameless = [(i, sid) for i, sid in s.execute(
+            select(Incident.id, Incident.call_sid).where(Incident.source == "fallback", Incident.caller.is_(None),
+                                                         Incident.call_sid.is_not(None),
+                                                         Incident.created_at >= now - LOOKBACK)
+            .order_by(Incident.id).limit(MAX_CALL_LOOKUPS)) if i not in w.asked]
+    for incident_id, call_sid in nameless:
+        w.asked.add(incident_id)
+        call = ledger.call(call_sid) if call_sid else None
+        caller = to_e164(call.from_number, cfg.default_region) if call else None
+        if call is None or caller is None:
+            continue  # withheld: the Bin asked for no callback number either
+        with get_runtime().db.session() as s:
+            out = commands.take_message(s, call_sid=call.sid, caller_raw=call.from_number, to_raw=call.to_number,
+                                        caller=caller, callback=None, lang=cfg.default_language,
+                                        record_max_seconds=cfg.record_max_seconds, now=now)
+        jobs.dispatch(out.then)
+        report["callers_found"].append(incident_id)
+
+
 def _to_our_number(cfg: Config, call: ledger.HeldCall | None) -> bool:
     return (call is not None and call.direction == "inbound"
             and to_e164(call.to_number, cfg.default_region) in cfg.numbers)
 
 
-STEPS = (CycleStep("reconciled", 16, reconcile),)
+STEPS = (CycleStep("reconciled", 9, reconcile),)

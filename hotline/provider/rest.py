@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from twilio.http.http_client import TwilioHttpClient
@@ -14,6 +15,10 @@ TWILIO_API = "https://api.twilio.com"
 # No REST call may hang a worker or the engine: a Twilio that does not answer in time counts as a
 # passing failure (the dialer retries; the person is not skipped).
 REST_TIMEOUT_SECONDS = 15.0
+# The helper library logs every request and response, headers included, at INFO: a dozen lines
+# per request, every reconciliation (hotline.paging.reconcile) and every call placed. Its warnings
+# and errors still show; our own modules log what each request was for.
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 
 class _RebasedHttpClient(TwilioHttpClient):

@@ -14,6 +14,8 @@ import socket
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+import pytest
+
 from hotline.base.config import ROOT, load_config
 from sim import Sim
 from sim.signing import signature
@@ -44,6 +46,7 @@ def _read_all(sock: socket.socket) -> bytes:
     return b"".join(chunks)
 
 
+@pytest.mark.slow  # starts run.py in its body
 def test_sigterm_answers_every_webhook_already_sent(tmp_path: Path) -> None:
     sim = Sim(virtual_time=False)  # only its credentials: the webhooks are sent from here
     run = RunPy(tmp_path, env={"TWILIO_ACCOUNT_SID": sim.account_sid, "TWILIO_AUTH_TOKEN": sim.auth_token,
