@@ -10,6 +10,9 @@
   whole job, and these jobs are short and never block on anything but the network with
   timeouts. Jobs from other queues (audio download, transcription) still fork as usual.
 
+Every worker of ours beats (hotline.base.heartbeat, from a thread started in `bootstrap`), so a
+hung one is named by /healthz and restarted by the supervisor.
+
 Use with `rq worker --worker-class hotline.service.workers.CalloutWorker ...`
 (see `hotline.service.supervisor.worker_argv`).
 """
@@ -21,10 +24,11 @@ from typing import Any
 
 from rq.job import Job
 from rq.queue import Queue
-from rq.worker import SimpleWorker, Worker, WorkerStatus
+from rq.worker import SimpleWorker, WorkerStatus
 
 from hotline.base.cycle import run_cycle
 from hotline.base.db import create_schema
+from hotline.base.heartbeat import BeatingWorker
 from hotline.base.log_context import configure_logging
 from hotline.base.runtime import get_runtime, release_db_before_fork
 
@@ -32,7 +36,7 @@ log = logging.getLogger("hotline.workers")
 IN_PROCESS_QUEUES = ("callout",)
 
 
-class CalloutWorker(Worker):
+class CalloutWorker(BeatingWorker):
     def bootstrap(self, *args: Any, **kwargs: Any) -> None:
         super().bootstrap(*args, **kwargs)
         configure_logging()  # our modules' lines, in HOTLINE_LOG_FORMAT, with what they are about
@@ -65,8 +69,8 @@ class CalloutWorker(Worker):
         return super().get_heartbeat_ttl(job, working_time)
 
 
-class RecordingsWorker(SimpleWorker):
-    """rq's SimpleWorker (jobs in-process, see supervisor.RECORDING_WORKERS), logging as ours do."""
+class RecordingsWorker(SimpleWorker, BeatingWorker):
+    """rq's SimpleWorker (jobs in-process, see supervisor.RECORDING_WORKERS), beating and logging as ours do."""
 
     def bootstrap(self, *args: Any, **kwargs: Any) -> None:
         super().bootstrap(*args, **kwargs)

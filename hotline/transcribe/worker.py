@@ -17,10 +17,11 @@ import os
 from typing import Any
 
 from redis import Redis
-from rq import Queue, Worker
+from rq import Queue
 from rq.job import Job
 
 from hotline.base import worker_facts
+from hotline.base.heartbeat import BeatingWorker
 from hotline.base.runtime import release_db_before_fork
 from hotline.transcribe import model_cache
 from hotline.transcribe.current import current_settings
@@ -29,9 +30,9 @@ from hotline.transcribe.jobs import QUEUE, record_failure
 log = logging.getLogger("transcribe.worker")
 
 
-class PreloadingWorker(Worker):
-    """rq.Worker plus: preload models at start; fresh DB connections in each horse; a `failed`
-    transcript when a horse dies without writing one."""
+class PreloadingWorker(BeatingWorker):
+    """rq.Worker plus: a heartbeat (hotline.base.heartbeat); preload models at start; fresh DB
+    connections in each horse; a `failed` transcript when a horse dies without writing one."""
 
     def bootstrap(self, *args: Any, **kwargs: Any) -> None:
         super().bootstrap(*args, **kwargs)
