@@ -10,6 +10,10 @@ The rules, written once:
    lead, rotas resolved to whoever is on call), the checklist with absolute deadlines. Every
    team member is due to be called at once; the convergence cycle calls whoever is still due,
    so a lost job only delays the calls.
+2b. A deputy is called in for a role whose lead has not confirmed, and stands down (no further
+   call) the moment a lead of that role confirms. A person is one phone: the crisis engine rings
+   it once at a time (hotline.crisis.notify), and their confirmation covers every seat they hold
+   on that crisis (several roles, lead and deputy).
 3. A statement is drafted by one person and published only when approved; under the two-person
    rule (`[crisis] two_person_rule`) the approver must be someone else. An empty statement is
    refused. The dark site shows only published statements of crises it is switched on for.
@@ -49,6 +53,7 @@ from hotline.crisis.models import (
     CrisisStep,
     MemberState,
     StatementState,
+    covered_roles,
 )
 from hotline.crisis.settings import CrisisSettings
 from hotline.rotas.policy import OncallSettings
@@ -130,7 +135,9 @@ def false_alarm(s: Session, incident_id: int, actor: Actor, note: str, *, accept
 
 
 def member_confirmed(s: Session, member_id: int, actor: Actor, now: datetime | None = None) -> Outcome:
-    """A team member pressed 1 (or 2: joining the bridge confirms too). Idempotent."""
+    """A team member pressed 1 (or 2: joining the bridge confirms too). Idempotent. The person's
+    other seats on this crisis are confirmed with it (one person, one phone: rule 2b), and every
+    deputy of a role a lead has now confirmed stands down at once."""
     member = s.get(CrisisMember, member_id)
     if member is None:
         return Outcome(False, "no_member")
@@ -141,7 +148,31 @@ def member_confirmed(s: Session, member_id: int, actor: Actor, now: datetime | N
         return Outcome(True, "already_confirmed", incident_ids=(incident_id,))
     audited(s, "crisis.member_confirmed", incident_id, actor, role=member.role, person=member.person_key,
             deputy=member.is_deputy)
+    seats = list(s.scalars(select(CrisisMember).where(CrisisMember.crisis_id == member.crisis_id)
+                           .order_by(CrisisMember.id)))
+    for seat in seats:
+        if seat.person_key == member.person_key and seat.state != MemberState.CONFIRMED and \
+                MEMBER.move(s, seat.id, MemberState.CONFIRMED, now=now, values=confirmed):
+            audited(s, "crisis.member_confirmed", incident_id, actor, role=seat.role, person=seat.person_key,
+                    deputy=seat.is_deputy, with_seat=member.id)
+    stand_down_deputies(s, member.crisis_id, actor, now)
     return Outcome(True, "confirmed", incident_ids=(incident_id,))
+
+
+def stand_down_deputies(s: Session, crisis_id: int, actor: Actor, now: datetime) -> list[int]:
+    """Every unconfirmed deputy of a role whose lead confirmed: no further call (rule 2b)."""
+    covered = covered_roles(s, crisis_id)
+    if not covered:
+        return []
+    stood = []
+    for seat in s.scalars(select(CrisisMember).where(
+            CrisisMember.crisis_id == crisis_id, CrisisMember.is_deputy.is_(True), CrisisMember.role.in_(covered),
+            CrisisMember.state.in_((MemberState.DUE, MemberState.FAILED)))):
+        if MEMBER.move(s, seat.id, MemberState.STOOD_DOWN, now=now, values={"next_call_at": None}):
+            audited(s, "crisis.deputy_stood_down", seat.crisis.incident_id, actor, role=seat.role,
+                    deputy=seat.person_key)
+            stood.append(seat.id)
+    return stood
 
 
 def newest_active(s: Session) -> Crisis | None:
