@@ -4,7 +4,10 @@ The rules, written once:
 
 1. A report is verified once: its acceptor (from the phone menu after accepting, or in the
    console) confirms it as real, which activates the plan for its type, or marks it a false
-   alarm with a note, which activates nothing. An admin may activate straight from the console,
+   alarm with a note, which activates nothing; a false alarm on a report nobody accepted stops
+   its paging too, in the same transaction, through paging's own command (`stop_paging`, by the
+   person who gave the verdict, the verdict as the reason), so the on-call people are not rung
+   for a report known to be false. An admin may activate straight from the console,
    accepted or not. One verdict per incident (a unique index): a second one is refused.
 2. Activation copies the plan onto the crisis (a snapshot): the team as resolved now (each role's
    lead, rotas resolved to whoever is on call), the checklist with absolute deadlines. Every
@@ -38,7 +41,7 @@ from hotline.base import audit
 from hotline.base.config import Config
 from hotline.base.lifecycle import Actor, Outcome, audited
 from hotline.base.models import Incident, utcnow
-from hotline.base.states import IncidentStatus
+from hotline.base.states import NEEDS_PAGING, IncidentStatus
 from hotline.broadcasts import door
 from hotline.crisis import team
 from hotline.crisis.followups import NotifyTeam
@@ -56,7 +59,10 @@ from hotline.crisis.models import (
     covered_roles,
 )
 from hotline.crisis.settings import CrisisSettings
+from hotline.paging import commands as paging
 from hotline.rotas.policy import OncallSettings
+
+FALSE_ALARM_REASON = "false alarm"  # how a verdict's stop reads in paging's timeline: "false alarm: <note>"
 
 
 def crisis_for(s: Session, incident_id: int) -> Crisis | None:
@@ -131,6 +137,11 @@ def false_alarm(s: Session, incident_id: int, actor: Actor, note: str, *, accept
     if not _add(s, crisis):
         return Outcome(False, "already_decided", "already decided by someone else", (incident_id,))
     audited(s, "crisis.false_alarm", incident_id, actor, note=note[:2000])
+    if checked.accepted_by is None and checked.status in NEEDS_PAGING:
+        stopped = paging.stop_paging(s, incident_id, actor, f"{FALSE_ALARM_REASON}: {note}", now)
+        if stopped.ok:
+            return Outcome(True, "false_alarm_stopped", "marked as a false alarm; paging stopped", (incident_id,),
+                           stopped.subject_id, then=stopped.then)
     return Outcome(True, "false_alarm", "marked as a false alarm", (incident_id,))
 
 

@@ -35,6 +35,7 @@ def _admins_act() -> None:
 
 MESSAGES = {
     "activated": "Crisis plan activated: the team is being called.", "false_alarm": "Marked as a false alarm.",
+    "false_alarm_stopped": "Marked as a false alarm: paging stopped, nobody is called for it any more.",
     "note_required": "Say why it is a false alarm.", "no_plan": "There is no crisis plan for this type.",
     "step_done": "Step done.", "step_reopened": "Step reopened.", "drafted": "Statement drafted: a second person "
     "must approve it.", "published": "Statement published.", "own_draft": "You drafted this statement: a second "
