@@ -141,7 +141,7 @@ def false_alarm(s: Session, incident_id: int, actor: Actor, note: str, *, accept
         stopped = paging.stop_paging(s, incident_id, actor, f"{FALSE_ALARM_REASON}: {note}", now)
         if stopped.ok:
             return Outcome(True, "false_alarm_stopped", "marked as a false alarm; paging stopped", (incident_id,),
-                           stopped.subject_id, then=stopped.then)
+                           callout_id=stopped.callout_id, then=stopped.then)
     return Outcome(True, "false_alarm", "marked as a false alarm", (incident_id,))
 
 
