@@ -64,6 +64,7 @@ class Beat:
     pid: int
     beat_at: float
     cycle_at: float | None = None
+    rq_name: str | None = None  # an RQ worker's own name (its jobs name it), to judge them by this beat
 
     def stale_reason(self, now: float, after: float = STALE_AFTER) -> str | None:
         """Why this process counts as hung, or None. Says how long it has been silent."""
@@ -82,8 +83,10 @@ class Heartbeat:
     """The beating thread of one process. `cycle_done()` is for a loop that should also prove it
     moves (the engine's); `stop()` removes the beat, so a process stopped on purpose is not stale."""
 
-    def __init__(self, kind: str, redis: Redis, period: float = PERIOD, *, cycles: bool = False):
+    def __init__(self, kind: str, redis: Redis, period: float = PERIOD, *, cycles: bool = False,
+                 rq_name: str | None = None):
         self.kind = kind
+        self.rq_name = rq_name
         self.redis = redis
         self.period = period
         self.field = field_name(kind)
@@ -107,7 +110,7 @@ class Heartbeat:
 
     def beat(self) -> None:
         value = {"kind": self.kind, "host": socket.gethostname(), "child": self.child, "pid": os.getpid(),
-                 "beat_at": time.time(), "cycle_at": self.cycle_at}
+                 "beat_at": time.time(), "cycle_at": self.cycle_at, "rq_name": self.rq_name}
         self.redis.hset(KEY, self.field, json.dumps(value))
 
     def _run(self) -> None:
@@ -144,7 +147,7 @@ def read(redis: Redis, now: float | None = None) -> list[Beat]:
         try:
             v = json.loads(raw)
             beat = Beat(name, str(v["kind"]), str(v["host"]), str(v["child"]), int(v["pid"]), float(v["beat_at"]),
-                        None if v.get("cycle_at") is None else float(v["cycle_at"]))
+                        None if v.get("cycle_at") is None else float(v["cycle_at"]), v.get("rq_name"))
         except (ValueError, KeyError, TypeError):
             gone.append(name)
             continue
@@ -155,6 +158,25 @@ def read(redis: Redis, now: float | None = None) -> list[Beat]:
     if gone:
         redis.hdel(KEY, *gone)
     return beats
+
+
+def worker_alive(redis: Redis, rq_name: str | None) -> bool:
+    """Whether the RQ worker named `rq_name` (a job's `worker_name`) is alive, judged as soon as it
+    can be: gone from RQ's registry, a dead process on this host, or a stale beat elsewhere is
+    dead. RQ itself notices only when the worker's key expires and its maintenance runs, up to
+    about ten minutes later, and meanwhile a job of that worker still says "started"."""
+    if not rq_name:
+        return True  # nothing to judge by: trust RQ
+    raw = redis.hgetall(f"rq:worker:{rq_name}")
+    if not raw:
+        return False
+    info = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+            for k, v in raw.items()}
+    if info.get("hostname") == socket.gethostname() and str(info.get("pid", "")).isdigit():
+        return _alive(int(info["pid"]))
+    now = time.time()
+    beat = next((b for b in read(redis, now) if b.rq_name == rq_name), None)
+    return beat is None or beat.stale_reason(now, KILL_AFTER) is None
 
 
 def _alive(pid: int) -> bool:
@@ -188,7 +210,7 @@ class BeatingWorker(Worker):
         pool = self.connection.connection_pool
         settings = {**pool.connection_kwargs, "socket_timeout": 1, "socket_connect_timeout": 1}
         own = ConnectionPool(connection_class=pool.connection_class, **settings)
-        self.liveness = Heartbeat("worker", Redis(connection_pool=own)).start()
+        self.liveness = Heartbeat("worker", Redis(connection_pool=own), rq_name=self.name).start()
 
     def teardown(self) -> None:
         if self.liveness is not None:

@@ -70,6 +70,7 @@ WORKERS: dict[str, tuple[str, ...]] = {
 # The convergence cycle (hotline.paging.cycle): drives every open incident toward its
 # desired state, so no lost webhook or job leaves a report unpaged.
 ENGINE_ARGV = ["-m", "hotline.service.engine"]
+SCHEDULER_ARGV = ["-m", "hotline.service.scheduler"]  # RQ's scheduler, supervised (see worker_argv)
 
 # Processes rather than threads: webhook handling is CPU-bound Python, and threads of one
 # process queue on its GIL (bench/webhooks.py: p99 inside gunicorn 29 ms at 4x2 vs 118 ms at 2x8).
@@ -107,8 +108,10 @@ def gunicorn_argv(cfg: Config, workers: int = WEB_WORKERS, threads: int = WEB_TH
             "--no-control-socket", "--config", "python:hotline.service.gunicorn_conf", app]
 
 
-def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES) -> list[str]:
-    """The worker class follows the queues:
+def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES, with_scheduler: bool = True) -> list[str]:
+    """`with_scheduler=False` under the supervisor, which runs RQ's scheduler as a child of its own
+    (hotline.service.scheduler: it survives a Redis outage, where one forked by a worker dies and
+    comes back only at the worker's ten-minute maintenance). The worker class follows the queues:
     - "transcribe": hotline.transcribe.worker.PreloadingWorker loads the Vosk models once, before forking;
     - "callout": hotline.service.workers.CalloutWorker resumes open callouts at start and runs callout
       jobs without forking (see those modules);
@@ -124,7 +127,8 @@ def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES) -> list
         worker_class = ["--worker-class", "hotline.service.workers.RecordingsWorker"]
     else:
         worker_class = []
-    return ["-m", "rq.cli", "worker", "--url", redis_url, "--with-scheduler", *worker_class, *queues]
+    scheduler = ["--with-scheduler"] if with_scheduler else []
+    return ["-m", "rq.cli", "worker", "--url", redis_url, *scheduler, *worker_class, *queues]
 
 
 def _now() -> str:
@@ -362,7 +366,8 @@ def _run(cfg: Config) -> int:
         py = sys.executable
         sup.add("web", [py, *gunicorn_argv(cfg, *web_model())])
         for name, queues in WORKERS.items():
-            sup.add(name, [py, *worker_argv(redis_url, queues)], beats=True)
+            sup.add(name, [py, *worker_argv(redis_url, queues, with_scheduler=False)], beats=True)
+        sup.add("scheduler", [py, *SCHEDULER_ARGV], beats=True)
         sup.add("engine", [py, *ENGINE_ARGV], beats=True)
         sup.on_change()
         ready_deadline = time.monotonic() + 120

@@ -10,11 +10,14 @@ import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import psutil
 import requests
 from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
 
 from hotline.base import heartbeat
 from hotline.base.heartbeat import PERIOD, Beat
@@ -93,3 +96,36 @@ def test_a_worker_stopped_on_purpose_leaves_no_stale_beat(tmp_path: Path, clean_
         proc.terminate()
         proc.wait(30)
     assert not redis.hget(heartbeat.KEY, heartbeat.field_name("worker", child="spare-worker"))
+
+
+def test_the_scheduler_is_a_supervised_child_and_comes_back_with_redis(tmp_path: Path):
+    """Killing Redis killed the schedulers RQ forks inside its workers, and nothing started them
+    again before the workers' ten-minute maintenance: no watchdog wake-up, no retry with back-off
+    ran. The scheduler is now a child of its own that waits for Redis and takes its locks again."""
+    h = RunPy(tmp_path).start().wait_ready()
+    try:
+        url = h.state()["redis_url"]
+        assert "scheduler" in h.state()["children"]
+        ours = h.program("scheduler")
+
+        def held_by_ours() -> bool:
+            try:
+                holder = Redis.from_url(url).get("rq:scheduler-lock:callout")
+            except RedisError:
+                return False
+            return bool(holder) and holder.decode().startswith("hotline-")  # type: ignore[union-attr]
+
+        wait_until(held_by_ours, 60, "the supervised scheduler holds the callout queue's lock")
+        redis = h.program("redis")
+        redis.kill()
+        redis.wait(10)
+        wait_until(lambda: h.state()["children"]["redis"]["restarts"] == 1 and h.healthy(), 90,
+                   "Redis restarted and /healthz 200")
+
+        wait_until(held_by_ours, 60, "the scheduler took its lock again")
+        assert h.program("scheduler").pid == ours.pid  # it waited for Redis: not even restarted
+        queue = Queue("default", connection=Redis.from_url(url))
+        job = queue.enqueue_in(timedelta(seconds=1), "time.sleep", 0)
+        wait_until(lambda: job.get_status(refresh=True) == "finished", 60, "a scheduled job ran")
+    finally:
+        assert h.stop() == 0
