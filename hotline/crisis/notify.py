@@ -104,8 +104,7 @@ def _claim_due(s: Session, settings: CrisisSettings, now: datetime) -> list[int]
         people.add(person)
         other = aliased(CrisisMember)
         in_call = exists().where(other.person_key == person, other.id != member_id,
-                                 other.last_called_at > now - timedelta(seconds=IN_CALL_SECONDS),
-                                 other.crisis_id.in_(running()))
+                                 other.last_called_at > now - timedelta(seconds=IN_CALL_SECONDS))
         claimed += s.scalars(update(CrisisMember).where(
             CrisisMember.id == member_id, CrisisMember.state == MemberState.DUE, CrisisMember.next_call_at <= now,
             ~in_call).values(next_call_at=now + timedelta(minutes=settings.repeat_minutes),
