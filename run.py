@@ -80,7 +80,7 @@ def fail(message: str) -> None:
 
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "all"
-    bootstrap("test" if command in ("test", "lint") else "")
+    bootstrap("test" if command in ("test", "lint", "bench") else "")  # the benches use the test model and harness
     from hotline.service.cli import dispatch
 
     return dispatch(command, argv[1:])

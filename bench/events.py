@@ -47,7 +47,7 @@ from hotline.events.models import EventAlert  # noqa: E402
 from hotline.paging import commands, incidents  # noqa: E402
 from hotline.paging.models import Attempt  # noqa: E402
 from hotline.service.embedded_redis import free_port, start_embedded_redis  # noqa: E402
-from hotline.service.supervisor import WEB_THREADS, WEB_WORKERS, worker_argv  # noqa: E402
+from hotline.service.supervisor import WEB_THREADS, WEB_WORKERS, worker_argv, worker_env  # noqa: E402
 from sim import Sim  # noqa: E402
 from sim.signing import signature  # noqa: E402
 
@@ -202,7 +202,8 @@ def run(n_events: int, n_keys: int, concurrency: int, phone_incidents: int, data
                     break
             except requests.RequestException:
                 time.sleep(0.1)
-        procs.append(subprocess.Popen([sys.executable, *worker_argv(redis.url, ("callout",))], env=env, cwd=ROOT,
+        procs.append(subprocess.Popen([sys.executable, *worker_argv(("callout",))], cwd=ROOT,
+                                      env={**env, **worker_env(redis.url)},
                                       stdout=(tmp / "worker.log").open("wb"), stderr=subprocess.STDOUT))
         with db.session() as s:
             key = integrations.add(s, "bench", "cyber_security", False, "bench").key

@@ -1,10 +1,14 @@
 """JSON control API under /sim/api so another process or a browser page can drive phones.
 
-Unauthenticated by design (a local development tool): bind the simulator to loopback.
+A Sim made with a `control_token` (the one `run.py` starts always is) answers these only to a
+request carrying it in `X-Sim-Token`: loopback is not a boundary on a shared host, and the
+control API places calls from any number and hears what every phone hears. A Sim without one
+(tests, `python -m sim`) is open: bind it to loopback.
 """
 
 from __future__ import annotations
 
+import hmac
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, jsonify, request
@@ -15,9 +19,18 @@ from sim.phones import behaviour_from_json
 if TYPE_CHECKING:
     from sim.server import Sim
 
+TOKEN_HEADER = "X-Sim-Token"
+
 
 def control_blueprint(sim: Sim) -> Blueprint:
     bp = Blueprint("sim_control", __name__, url_prefix="/sim/api")
+
+    @bp.before_request
+    def token_required() -> Any:
+        token = sim.control_token
+        if token and not hmac.compare_digest(request.headers.get(TOKEN_HEADER, "").encode(), token.encode()):
+            return jsonify({"error": f"the control API needs the {TOKEN_HEADER} header"}), 401
+        return None
 
     def body() -> dict[str, Any]:
         return request.get_json(silent=True) or request.form.to_dict() or {}
@@ -102,6 +115,11 @@ def control_blueprint(sim: Sim) -> Blueprint:
         b = body()
         sim.fail_next_calls(int(b.get("status", 503)), int(b.get("code", 20500)), int(b.get("times", 1)))
         return jsonify({"ok": True})
+
+    @bp.delete("/faults/calls")
+    def end_call_faults() -> Any:
+        """An outage made of `times` faults ends now: Calls.create works again."""
+        return jsonify({"dropped": sim.end_rest_faults()})
 
     @bp.post("/messaging")
     def messaging() -> Any:

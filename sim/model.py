@@ -77,19 +77,31 @@ class Recording:
     source: str = "RecordVerb"
     status: str = "completed"
 
-    def to_json(self, base_uri: str) -> dict[str, Any]:
+    def to_json(self, base_uri: str, media_url: str | None = None) -> dict[str, Any]:
+        """The Recording resource's fields; `media_url` is where the audio is (no extension: WAV)."""
         return {
             "sid": self.sid,
             "account_sid": self.account_sid,
             "call_sid": self.call_sid,
+            "conference_sid": None,
             "api_version": API_VERSION,
             "channels": 1,
             "duration": str(self.duration),
             "date_created": rfc2822(self.start_time),
+            "date_updated": rfc2822(self.start_time + self.duration),
             "start_time": rfc2822(self.start_time),
+            "price": None,
+            "price_unit": "USD",
             "source": self.source,
             "status": self.status,
+            "error_code": None,
+            "encryption_details": None,
+            "media_url": media_url,
             "uri": f"{base_uri}/{self.sid}.json",
+            "subresource_uris": {
+                "add_on_results": f"{base_uri}/{self.sid}/AddOnResults.json",
+                "transcriptions": f"{base_uri}/{self.sid}/Transcriptions.json",
+            },
         }
 
 

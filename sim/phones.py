@@ -193,6 +193,10 @@ class Phone:
         """This phone calls one of the account's numbers (an inbound call to the app)."""
         return self.sim.dial(self.number, to)
 
+    def text(self, to: str, body: str, media: list[tuple[str, str]] | None = None) -> list[str]:
+        """This phone texts one of the account's numbers; returns the answers it got back."""
+        return self.sim.receive_text(self.number, to, body, media)
+
     # expectations
     def expect_call(self, timeout: float = 10.0) -> CallHandle:
         """Handle for the next call placed *to* this phone that was not handed out yet."""

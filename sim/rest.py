@@ -3,7 +3,8 @@
 Errors use Twilio's JSON shape ({code, message, more_info, status}) and codes:
 20003 bad credentials (401), 20404 not found, 21201 missing To (calls), 21211 invalid To,
 21213 missing From, 21212 invalid From, 21205 missing/invalid Url, 21220 call not
-in progress, 21604 missing To (messages), 21603 missing From, 21602 missing Body, 20429 too many
+in progress, 21604 missing To (messages), 21603 missing From, 21602 missing Body, 21610 a recipient who
+texted STOP to that number, 20429 too many
 requests (messages beyond the configured per-second limit, sim/delivery.py).
 """
 
@@ -12,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request
 
-from sim import audio, conference
+from sim import audio, conference, listing
 from sim.callstate import is_final
-from sim.model import CallOptions
+from sim.model import Call, CallOptions, Recording
 from sim.numbers import is_valid_number
 
 if TYPE_CHECKING:
@@ -46,6 +46,18 @@ def _events(values: list[str], default: frozenset[str]) -> frozenset[str]:
 
 def _is_url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
+
+
+def _started(call: Call) -> float | None:
+    return call.start_time
+
+
+def _ended(call: Call) -> float | None:
+    return call.end_time
+
+
+def _created(rec: Recording) -> float | None:
+    return rec.start_time
 
 
 def rest_blueprint(sim: Sim) -> Blueprint:
@@ -121,14 +133,21 @@ def rest_blueprint(sim: Sim) -> Blueprint:
     @bp.get(PREFIX + "/Calls.json")
     @authed
     def list_calls(account: str) -> Any:
-        calls = sim.call_objects()
-        filters = {"To": "to", "From": "from_", "Status": "status", "ParentCallSid": "parent_sid"}
-        for param, attr in filters.items():
-            wanted = request.args.get(param)
-            if wanted:
-                calls = [c for c in calls if str(getattr(c, attr)) == wanted]
-        calls.sort(key=lambda c: c.created, reverse=True)
-        return jsonify(_page("calls", [c.to_json() for c in calls]))
+        with sim.cond:
+            calls = sim.call_objects()
+            filters = {"To": "to", "From": "from_", "Status": "status", "ParentCallSid": "parent_sid"}
+            for param, attr in filters.items():
+                wanted = request.args.get(param)
+                if wanted:
+                    calls = [c for c in calls if str(getattr(c, attr)) == wanted]
+            try:
+                started = listing.date_filter(request.args, "StartTime", _started)
+                ended = listing.date_filter(request.args, "EndTime", _ended)
+            except listing.BadFilter as exc:
+                return twilio_error(20001, str(exc))
+            calls = [c for c in calls if started(c) and ended(c)]
+            calls.sort(key=lambda c: c.created, reverse=True)
+            return jsonify(_page("calls", [c.to_json() for c in calls]))
 
     @bp.route(PREFIX + "/Calls/<sid>.json", methods=["GET", "POST", "DELETE"])
     @authed
@@ -181,6 +200,10 @@ def rest_blueprint(sim: Sim) -> Blueprint:
             return twilio_error(21603, "A 'From' phone number is required.")
         if not body and not media:
             return twilio_error(21602, "Message body is required.")
+        with sim.cond:
+            unsubscribed = (from_, to) in sim.opted_out
+        if unsubscribed:  # the recipient texted STOP to this number (sim/messaging.py)
+            return twilio_error(21610, "Attempt to send to unsubscribed recipient")
         if not sim.delivery.admit():
             return twilio_error(20429, "Too Many Requests", 429)
         created = sim.send_message(
@@ -204,9 +227,16 @@ def rest_blueprint(sim: Sim) -> Blueprint:
     @bp.get(PREFIX + "/Recordings.json")
     @authed
     def list_recordings(account: str) -> Any:
+        """Newest first; CallSid, ConferenceSid (the sim records no conferences) and DateCreated filters."""
         uri = f"/2010-04-01/Accounts/{sim.account_sid}/Recordings"
-        recs = [r for r in sim.recordings if request.args.get("CallSid") in (None, r.call_sid)]
-        return jsonify(_page("recordings", [r.to_json(uri) for r in recs]))
+        try:
+            created = listing.date_filter(request.args, "DateCreated", _created)
+        except listing.BadFilter as exc:
+            return twilio_error(20001, str(exc))
+        recs = [r for r in sim.recordings if request.args.get("CallSid") in (None, r.call_sid)
+                and not request.args.get("ConferenceSid") and created(r)]
+        recs.sort(key=lambda r: r.start_time, reverse=True)
+        return jsonify(_page("recordings", [r.to_json(uri, sim.recording_url(r.sid)) for r in recs]))
 
     @bp.get(PREFIX + "/Recordings/<name>")
     def recording_media(account: str, name: str) -> Any:
@@ -216,9 +246,8 @@ def rest_blueprint(sim: Sim) -> Blueprint:
         if rec is None:
             return not_found()
         if ext == "json":
-            return authed(lambda account: jsonify(rec.to_json(f"/2010-04-01/Accounts/{account}/Recordings")))(
-                account
-            )
+            return authed(lambda account: jsonify(rec.to_json(f"/2010-04-01/Accounts/{account}/Recordings",
+                                                              sim.recording_url(rec.sid))))(account)
         if ext == "mp3":
             return Response(audio.to_mp3(rec.wav), mimetype="audio/mpeg")
         if ext in ("", "wav"):
@@ -226,25 +255,6 @@ def rest_blueprint(sim: Sim) -> Blueprint:
         return not_found()
 
     def _page(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-        size = max(1, min(1000, int(request.args.get("PageSize", 50))))
-        page = max(0, int(request.args.get("Page", 0)))
-        chunk = items[page * size : (page + 1) * size]
-        args = {k: v for k, v in request.args.items() if k not in ("Page", "PageSize", "PageToken")}
-
-        def uri(p: int) -> str:
-            return request.path + "?" + urlencode({**args, "PageSize": size, "Page": p})
-
-        has_next = (page + 1) * size < len(items)
-        return {
-            key: chunk,
-            "start": page * size,
-            "end": page * size + max(0, len(chunk) - 1),
-            "page": page,
-            "page_size": size,
-            "uri": uri(page),
-            "first_page_uri": uri(0),
-            "previous_page_uri": uri(page - 1) if page > 0 else None,
-            "next_page_uri": uri(page + 1) + f"&PageToken=PA{page + 1}" if has_next else None,
-        }
+        return listing.page(request.path, request.args, key, items)
 
     return bp

@@ -39,14 +39,17 @@ class Sim(RemoteParty):
         virtual_time: bool = True,
         webhook_timeout: float = 15.0,
         media_time: str = "instant",
+        control_token: str | None = None,
     ) -> None:
         self.account_sid = account_sid or new_sid("AC")
         self.auth_token = auth_token or secrets.token_hex(16)
         self.webhook_timeout = webhook_timeout
+        self.control_token = control_token  # when set, /sim/api answers only requests carrying it (sim/control.py)
         self.media_time = media_time  # virtual clock only: "instant" or "clock" (media consumes virtual time)
         self.cond = threading.Condition(threading.RLock())
         self.clock = Clock(self.cond, virtual=virtual_time)
         self.numbers: dict[str, Number] = {}
+        self.opted_out: set[tuple[str, str]] = set()  # (our number, sender) after STOP (sim/messaging.py)
         self.phones: dict[str, Phone] = {}
         self._calls: dict[str, Call] = {}
         self._runners: dict[str, CallRunner] = {}
@@ -153,6 +156,13 @@ class Sim(RemoteParty):
         with self.cond:
             self._rest_faults.extend([(status, code)] * times)
 
+    def end_rest_faults(self) -> int:
+        """The outage is over: the faults not yet taken are dropped (how many)."""
+        with self.cond:
+            left = len(self._rest_faults)
+            self._rest_faults.clear()
+            return left
+
     def take_rest_fault(self, to: str) -> tuple[int, int] | None:
         with self.cond:
             if not self._rest_faults:
@@ -253,6 +263,12 @@ class Sim(RemoteParty):
         from sim.messaging import send_message
 
         return send_message(self, to, from_, body, status_callback, media_urls, messaging_service_sid)
+
+    def receive_text(self, from_: str, to: str, body: str, media: list[tuple[str, str]] | None = None) -> list[str]:
+        """A phone texts one of the account's numbers; returns what was sent back."""
+        from sim.messaging import receive_text
+
+        return receive_text(self, from_, to, body, media or [])
 
     def add_message(self, msg: Message) -> None:
         self._messages.append(msg)

@@ -50,6 +50,7 @@ class TwilioSettings:
     auth_token: str | None
     api_base_url: str | None
     sim_url: str | None = None  # HOTLINE_SIM_URL: set only by run.py when it starts the sim itself
+    sim_token: str | None = None  # HOTLINE_SIM_TOKEN: the token that sim's control API asks for
 
     @property
     def configured(self) -> bool:
@@ -61,6 +62,11 @@ class TwilioSettings:
         """The sim plays Twilio only when run.py started it; any `api_base_url` is otherwise a
         Twilio edge, so real credentials never make /sim or its control API appear."""
         return self.sim_url is not None
+
+    @property
+    def sim_headers(self) -> dict[str, str]:
+        """What a request to the sim's control API carries (its token, when it has one)."""
+        return {"X-Sim-Token": self.sim_token} if self.sim_token else {}
 
     @property
     def api_origin(self) -> str:
@@ -218,6 +224,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
         auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
         api_base_url=sim_url or env.get("TWILIO_API_BASE_URL") or c.get("twilio.api_base_url", str, "") or None,
         sim_url=sim_url,
+        sim_token=env.get("HOTLINE_SIM_TOKEN") or None,
     )
     trusted_proxies = c.get("web.trusted_proxies", int, 0)
     if not 0 <= trusted_proxies <= 5:

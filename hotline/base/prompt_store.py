@@ -23,6 +23,7 @@ from typing import Any
 from pydub import AudioSegment
 from pydub.silence import detect_leading_silence
 
+from hotline.base.ffmpeg_input import AudioInputError, decode_to_wav
 from hotline.base.prompts import prompts_dir, published_prompt
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
@@ -54,9 +55,12 @@ def prompt_folder(recordings_dir: Path, name: str, lang: str) -> Path:
 
 
 def process_audio(data: bytes) -> tuple[bytes, float]:
-    """Any format ffmpeg reads -> trimmed, normalised 8 kHz mono 16-bit WAV; returns (wav, seconds)."""
-    try:
-        seg = AudioSegment.from_file(io.BytesIO(data))
+    """An audio file (ffmpeg_input.INPUT_FORMATS) -> trimmed, normalised 8 kHz mono 16-bit WAV;
+    returns (wav, seconds)."""
+    try:  # ffmpeg opens the upload alone, as audio (a playlist would make it fetch URLs): ffmpeg_input.py
+        seg = AudioSegment.from_wav(io.BytesIO(decode_to_wav(data)))
+    except AudioInputError as exc:
+        raise PromptError(f"could not read the audio: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - pydub raises several kinds for undecodable input
         raise PromptError(f"could not read the audio: {str(exc).splitlines()[0] if str(exc) else exc}") from None
     seg = seg.set_channels(1)

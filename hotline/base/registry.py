@@ -45,6 +45,7 @@ PACKAGES = (
     "hotline.drills",
     "hotline.directory",
     "hotline.broadcasts",
+    "hotline.textreports",
 )
 
 T = TypeVar("T")
@@ -99,9 +100,11 @@ class InboundText:
 
 @dataclass(frozen=True)
 class TextReply:
-    """What a feature makes of an inbound text: the answer to send back (None: send nothing)."""
+    """What a feature makes of an inbound text: the answer to send back (None: send nothing), and
+    the follow-ups its commands returned, which the SMS channel dispatches after its commit."""
 
     answer: str | None
+    then: tuple[Followup, ...] = ()
 
 
 @dataclass(frozen=True)

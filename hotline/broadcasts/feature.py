@@ -42,7 +42,8 @@ FEATURE = Feature(
                       "tell groups of the directory something, and see who answered", _broadcast),),
     check=_check,
     pages=("hotline.broadcasts.pages", "hotline.broadcasts.public", "hotline.broadcasts.webhooks"),
-    texts=(TextHandler("responder_accept", 10, texts.accept), TextHandler("broadcast_answer", 20, texts.answer)),
+    texts=(TextHandler("opt_out", 0, texts.opt_out), TextHandler("responder_accept", 10, texts.accept),
+           TextHandler("broadcast_answer", 20, texts.answer)),
     words=(N_("draft"), N_("sending"), N_("done"), N_("cancelled"),  # broadcast states
            N_("queued"), N_("sent"), N_("delivered"), N_("failed"), N_("replied"), N_("skipped"),  # delivery states
            N_("unreachable"),

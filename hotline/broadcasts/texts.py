@@ -4,24 +4,24 @@ number with an open question that reads as an answer is that person's answer; a 
 
 A text that is neither is not ours (None), so it goes on to the next handler (a report by SMS):
 a message that might be a report is never swallowed as a garbled answer. What a command asks to
-happen after commit (a page, a close-out) is dispatched after the SMS channel's commit.
+happen after commit (a page, a close-out) goes back in the reply, for the SMS channel to dispatch
+after its commit. STOP and START (Twilio's opt-out keywords, which Twilio answers itself) are
+kept here first, so no broadcast texts a number that opted out.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.base.jobs import Followup, dispatch
 from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import Incident
 from hotline.base.registry import InboundText, TextReply
 from hotline.base.runtime import get_runtime
-from hotline.broadcasts import commands, phrases
+from hotline.broadcasts import commands, optouts, phrases
 from hotline.broadcasts.questions import QUESTIONS, read_reply
 from hotline.paging import commands as paging
 
@@ -34,10 +34,23 @@ ACCEPT_WORDS = {
 }
 
 
-def _after_commit(s: Session, followups: Iterable[Followup]) -> None:
-    todo = tuple(followups)
-    if todo:
-        event.listen(s, "after_commit", lambda _s: dispatch(todo), once=True)
+# Twilio's default keywords on a long code, alone in the message (its "support for opt-out
+# keywords" article); the webhook still receives them, with OptOutType when Advanced Opt-Out is on.
+OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
+OPT_IN = frozenset({"START", "YES", "UNSTOP"})
+
+
+def opt_out(s: Session, text: InboundText) -> TextReply | None:
+    """STOP: no broadcast texts this number again; START: it may. Twilio has answered the sender
+    already (and would not deliver ours after a STOP), so the reply is empty."""
+    word = text.body.strip().upper()
+    if word in OPT_OUT:
+        optouts.record(s, text.sender, "sms STOP")
+        return TextReply(None)
+    if word in OPT_IN:
+        optouts.forget(s, text.sender)
+        return TextReply(None)
+    return None
 
 
 def answer(s: Session, text: InboundText) -> TextReply | None:
@@ -53,8 +66,7 @@ def answer(s: Session, text: InboundText) -> TextReply | None:
     out = commands.reply(s, recipient.id, found.key, "sms", get_runtime().config)
     if out.code == "unchanged" or not out.ok:
         return TextReply(phrases.thanks(question, found.key, recipient.language)) if out.code == "unchanged" else None
-    _after_commit(s, out.then)
-    return TextReply(phrases.thanks(question, found.key, recipient.language))
+    return TextReply(phrases.thanks(question, found.key, recipient.language), then=out.then)
 
 
 def accept(s: Session, text: InboundText) -> TextReply | None:
@@ -76,5 +88,4 @@ def accept(s: Session, text: InboundText) -> TextReply | None:
     if not out.ok:
         who = cfg.people[out.accepted_by].name if out.accepted_by in cfg.people else (out.accepted_by or out.code)
         return TextReply(words["taken"].format(ref=ref, who=who))
-    _after_commit(s, out.then)
-    return TextReply(words["accepted"].format(ref=ref))
+    return TextReply(words["accepted"].format(ref=ref), then=out.then)

@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from pydub import AudioSegment
 from werkzeug.wrappers import Response
 
+from hotline.base.ffmpeg_input import decode_to_wav
 from hotline.web.auth import guard, require_admin
 
 
@@ -71,11 +72,13 @@ def proxy(rest: str) -> ResponseReturnValue:
     if not any(method == request.method and rx.match(rest) for method, rx in ALLOWED):
         abort(404)
     url = f"{base}/sim/api/{rest}"
+    headers = current_app.config["HOTLINE"].twilio.sim_headers
     if rest == "dial":
         body = request.get_json(silent=True) or {}
         if body.get("to") not in current_app.config["HOTLINE"].numbers:
             return jsonify({"error": "a browser phone can only dial the hotline"}), 400
-        upstream = requests.post(url, json={"from": body.get("from"), "to": body["to"]}, timeout=10)
+        upstream = requests.post(url, json={"from": body.get("from"), "to": body["to"]}, headers=headers,
+                                 timeout=10)
     elif rest.endswith("/speak"):
         upload = request.files.get("audio")
         data = upload.read(MAX_AUDIO + 1) if upload else b""
@@ -85,17 +88,19 @@ def proxy(rest: str) -> ResponseReturnValue:
             wav = to_phone_wav(data)
         except Exception as exc:  # noqa: BLE001 - ffmpeg fails in many ways on bad input
             return jsonify({"error": f"could not read the audio: {exc}"[:300]}), 400
-        upstream = requests.post(url, files={"audio": ("speech.wav", wav, "audio/wav")}, timeout=20)
+        upstream = requests.post(url, files={"audio": ("speech.wav", wav, "audio/wav")}, headers=headers,
+                                 timeout=20)
     elif request.method == "POST":
-        upstream = requests.post(url, json=request.get_json(silent=True) or {}, timeout=10)
+        upstream = requests.post(url, json=request.get_json(silent=True) or {}, headers=headers, timeout=10)
     else:
-        upstream = requests.get(url, params=request.args.to_dict(), timeout=10)  # one value per key, the first
+        # one value per key, the first
+        upstream = requests.get(url, params=request.args.to_dict(), headers=headers, timeout=10)
     return Response(upstream.content, status=upstream.status_code, mimetype="application/json")
 
 
 def to_phone_wav(data: bytes) -> bytes:
     """Whatever the browser recorded (webm/opus, ogg, mp4, wav) -> 8 kHz mono 16-bit WAV."""
-    seg = AudioSegment.from_file(io.BytesIO(data))
+    seg = AudioSegment.from_wav(io.BytesIO(decode_to_wav(data)))  # the upload alone, as audio: ffmpeg_input.py
     seg = seg.set_frame_rate(8000).set_channels(1).set_sample_width(2)
     out = io.BytesIO()
     seg.export(out, format="wav")

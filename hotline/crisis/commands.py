@@ -42,6 +42,7 @@ from hotline.base.config import Config
 from hotline.base.lifecycle import Actor, Outcome, audited
 from hotline.base.models import Incident, utcnow
 from hotline.base.states import NEEDS_PAGING, IncidentStatus
+from hotline.base.xml_text import xml_safe
 from hotline.broadcasts import door
 from hotline.crisis import team
 from hotline.crisis.followups import NotifyTeam
@@ -198,9 +199,16 @@ def member_to_bridge(s: Session, person: str) -> int | None:
         .order_by(Crisis.decided_at.desc(), CrisisMember.id).limit(1))
 
 
-def complete_step(s: Session, step_id: int, actor: Actor, done: bool = True, now: datetime | None = None) -> Outcome:
+def _elsewhere(crisis: Crisis | None, incident_id: int | None) -> bool:
+    """True when the console's URL names another incident than the row's: ids are guessable, so a
+    step or statement of one crisis is never changed through another incident's page."""
+    return crisis is not None and incident_id is not None and crisis.incident_id != incident_id
+
+
+def complete_step(s: Session, step_id: int, actor: Actor, done: bool = True, now: datetime | None = None,
+                  incident_id: int | None = None) -> Outcome:
     step = s.get(CrisisStep, step_id)
-    if step is None:
+    if step is None or _elsewhere(step.crisis, incident_id):
         return Outcome(False, "no_step", "no such step")
     incident_id = step.crisis.incident_id
     if done == (step.done_at is not None):
@@ -227,11 +235,12 @@ def _filled(s: Session, crisis: Crisis, cfg: Config, templates: dict[str, str]) 
                               reference=incident.ref or str(incident.id)) for lang, body in templates.items()}
 
 
-def tell_staff(s: Session, crisis_id: int, stage: str, cfg: Config, actor: Actor) -> Outcome:
+def tell_staff(s: Session, crisis_id: int, stage: str, cfg: Config, actor: Actor,
+               incident_id: int | None = None) -> Outcome:
     """A stage's notice to the plan's groups (rule 5): sent, or drafted for a second admin."""
     crisis = s.get(Crisis, crisis_id)
     plan = cfg.section(CrisisSettings).plans.get(crisis.type_key) if crisis else None
-    if crisis is None or crisis.state != CrisisState.ACTIVE or plan is None:
+    if crisis is None or crisis.state != CrisisState.ACTIVE or plan is None or _elsewhere(crisis, incident_id):
         return Outcome(False, "no_crisis", "no active crisis")
     told = plan.broadcast
     if told is None or stage not in told.stages:
@@ -256,11 +265,12 @@ def _statement_to_staff(s: Session, statement: CrisisStatement, cfg: Config, act
 
 
 def draft_statement(s: Session, crisis_id: int, bodies: dict[str, str], actor: Actor,
-                    now: datetime | None = None) -> Outcome:
+                    now: datetime | None = None, incident_id: int | None = None) -> Outcome:
     crisis = s.get(Crisis, crisis_id)
-    if crisis is None or crisis.state != CrisisState.ACTIVE:
+    if crisis is None or crisis.state != CrisisState.ACTIVE or _elsewhere(crisis, incident_id):
         return Outcome(False, "no_crisis", "no active crisis")
-    cleaned = {lang: text.strip()[:8000] for lang, text in bodies.items() if text and text.strip()}
+    # XML cannot carry control characters: one in a published statement broke the public feed
+    cleaned = {lang: xml_safe(text).strip()[:8000] for lang, text in bodies.items() if text and xml_safe(text).strip()}
     if not cleaned:
         return Outcome(False, "empty_statement", "a statement cannot be empty: write it in at least one language",
                        (crisis.incident_id,))
@@ -273,10 +283,11 @@ def draft_statement(s: Session, crisis_id: int, bodies: dict[str, str], actor: A
 
 
 def approve_statement(s: Session, statement_id: int, actor: Actor, two_person_rule: bool,
-                      now: datetime | None = None, cfg: Config | None = None) -> Outcome:
+                      now: datetime | None = None, cfg: Config | None = None,
+                      incident_id: int | None = None) -> Outcome:
     """Publish a draft (rule 3); with `cfg`, staff are told too when the plan says so (rule 5)."""
     statement = s.get(CrisisStatement, statement_id)
-    if statement is None:
+    if statement is None or _elsewhere(statement.crisis, incident_id):
         return Outcome(False, "no_statement", "no such statement")
     incident_id = statement.crisis.incident_id
     if statement.state != StatementState.DRAFT:
@@ -300,9 +311,9 @@ def approve_statement(s: Session, statement_id: int, actor: Actor, two_person_ru
                    then=told.then if told is not None else ())
 
 
-def set_dark_site(s: Session, crisis_id: int, on: bool, actor: Actor) -> Outcome:
+def set_dark_site(s: Session, crisis_id: int, on: bool, actor: Actor, incident_id: int | None = None) -> Outcome:
     crisis = s.get(Crisis, crisis_id)
-    if crisis is None or crisis.state != CrisisState.ACTIVE:
+    if crisis is None or crisis.state != CrisisState.ACTIVE or _elsewhere(crisis, incident_id):
         return Outcome(False, "no_crisis", "no active crisis")
     if crisis.dark_site_on == on:
         return Outcome(False, "unchanged", "the dark site is already " + ("on" if on else "off"),

@@ -124,25 +124,27 @@ def false_alarm(incident_id: int) -> Response:
 @bp.post("/console/incidents/<int:incident_id>/crisis/steps/<int:step_id>")
 def step(incident_id: int, step_id: int) -> Response:
     done = request.form.get("done", "1") == "1"
-    return _back(incident_id, run(commands.complete_step, step_id, _actor(), done))
+    return _back(incident_id, run(commands.complete_step, step_id, _actor(), done, incident_id=incident_id))
 
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/<int:crisis_id>/statements")
 def draft(incident_id: int, crisis_id: int) -> Response:
     bodies = {lang: request.form.get(f"body_{lang}", "") for lang in get_runtime().config.languages}
-    return _back(incident_id, run(commands.draft_statement, crisis_id, bodies, _actor()))
+    return _back(incident_id, run(commands.draft_statement, crisis_id, bodies, _actor(), incident_id=incident_id))
 
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/statements/<int:statement_id>/approve")
 def approve(incident_id: int, statement_id: int) -> Response:
     cfg = get_runtime().config
     rule = cfg.section(CrisisSettings).two_person_rule
-    return _back(incident_id, run(commands.approve_statement, statement_id, _actor(), rule, cfg=cfg))
+    return _back(incident_id, run(commands.approve_statement, statement_id, _actor(), rule, cfg=cfg,
+                                  incident_id=incident_id))
 
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/<int:crisis_id>/tell-staff/<stage>")
 def tell_staff(incident_id: int, crisis_id: int, stage: str) -> Response:
-    return _back(incident_id, run(commands.tell_staff, crisis_id, stage, get_runtime().config, _actor()))
+    return _back(incident_id, run(commands.tell_staff, crisis_id, stage, get_runtime().config, _actor(),
+                                  incident_id=incident_id))
 
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/<int:crisis_id>/dark-site")
@@ -150,4 +152,4 @@ def dark_site(incident_id: int, crisis_id: int) -> Response:
     on = request.form.get("on") == "1"
     if request.form.get("on") not in ("0", "1"):
         abort(400)
-    return _back(incident_id, run(commands.set_dark_site, crisis_id, on, _actor()))
+    return _back(incident_id, run(commands.set_dark_site, crisis_id, on, _actor(), incident_id=incident_id))

@@ -23,7 +23,7 @@ def program(cfg: Config, number: str, behaviour: dict[str, Any]) -> bool:
         return False
     url = f"{cfg.twilio.sim_url}/sim/api/phones/{quote(number)}/behaviour"
     try:
-        requests.post(url, json=behaviour, timeout=10).raise_for_status()
+        requests.post(url, json=behaviour, headers=cfg.twilio.sim_headers, timeout=10).raise_for_status()
     except requests.RequestException as exc:
         log.warning("could not set the sim phone %s to %s: %s", number, behaviour, exc)
         return False

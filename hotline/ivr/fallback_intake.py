@@ -5,9 +5,7 @@ Runs at the Record's action (/voice/fallback-recorded, /voice/safe-recorded), wh
 with the full call parameters (`From`) before the recording-status callback, and again before that
 callback (`from` / `cb` from its signed URL), so whichever comes first files the incident with the
 caller and the callback number. Best effort: if the database does not answer, the caller still
-hears a plain thank-you and the status callback files the message. What `commands.report` asks
-for afterwards (a real report stops a running drill: its calls end) is handed to the dispatcher
-with the rest, as on the IVR's own path.
+hears a plain thank-you and the status callback files the message.
 """
 
 from __future__ import annotations
@@ -18,17 +16,14 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, request
-from sqlalchemy import func, update
 
 from hotline.base import jobs
 from hotline.base.config import Config
-from hotline.base.jobs import Followup
-from hotline.base.lifecycle import Actor, Channel
-from hotline.base.models import Call, Incident
+from hotline.base.models import Incident
 from hotline.base.phone import to_e164
 from hotline.base.runtime import get_runtime
 from hotline.ivr.fallback import SOURCES
-from hotline.paging import commands, incidents
+from hotline.paging import commands
 
 log = logging.getLogger("hotline.fallback")
 
@@ -42,27 +37,11 @@ def file_message(cfg: Config, call_sid: str, from_raw: str | None, to_raw: str |
     callback = to_e164(callback_raw, cfg.default_region)
     try:
         with get_runtime().db.session() as s:
-            incidents.register_call(s, call_sid, from_raw, to_raw)
-            # Write the call row before reading its incident: the row lock (or SQLite's write lock)
-            # makes the action and the status callback file one incident, not one each.
-            s.execute(update(Call).where(Call.sid == call_sid)
-                      .values(from_number=func.coalesce(Call.from_number, from_raw)))
-            inc = incidents.incident_for_call(s, call_sid)
-            then: list[Followup] = []
-            if inc is None:
-                out = commands.report(s, call_sid=call_sid, type_key="unclassified", lang=cfg.default_language,
-                                      caller=caller, actor=Actor(caller or "anonymous", Channel.CALLER),
-                                      record_max_seconds=cfg.record_max_seconds, source="fallback")
-                then.extend(out.then)
-                inc = s.get(Incident, out.incident_ids[0])
-                assert inc is not None
-            missing = {"caller": caller if not inc.caller else None,
-                       "callback_number": callback if callback and inc.callback_number != callback
-                       else (caller if not inc.callback_number else None)}
-            commands.set_details(s, inc.id, {k: v for k, v in missing.items() if v}, Actor("fallback", Channel.CALLER))
-            then.extend(commands.caller_done(s, inc.id).then)  # the message is taken: page now
-            ref = inc.ref
-        jobs.dispatch(then)
+            out = commands.take_message(s, call_sid=call_sid, caller_raw=from_raw, to_raw=to_raw, caller=caller,
+                                        callback=callback, lang=cfg.default_language,
+                                        record_max_seconds=cfg.record_max_seconds)
+            ref = s.get_one(Incident, out.incident_ids[0]).ref
+        jobs.dispatch(out.then)
         return ref
     except Exception:  # noqa: BLE001 - the caller is thanked whatever happens here
         log.exception("could not file the fallback message of call %s now; the status callback will", call_sid)

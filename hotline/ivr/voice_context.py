@@ -19,6 +19,7 @@ from hotline.ivr import twiml
 from hotline.ivr.flow import Flow
 from hotline.ivr.flow_engine import CallState, Context, IncidentBrief, Utterance, say
 from hotline.provider import media as twilio_media
+from hotline.web.keys import take_query
 
 log = logging.getLogger("hotline.voice")
 REF_OF = select(Incident.__table__.c.ref).where(Incident.__table__.c.id == bindparam("id"))
@@ -93,7 +94,9 @@ def _review_audio(state: CallState) -> str | None:
     name, lang, version = state.get("prompt"), state.get("prompt_lang"), state.get("version")
     if not (name and lang and version):
         return None
-    return twiml.url(_cfg().public_url, f"/prompts/{name}/{lang}/v{int(version)}.wav")
+    cfg = _cfg()  # signed: an unpublished take is not public (hotline.web.keys.take_query)
+    return twiml.url(cfg.public_url, f"/prompts/{name}/{lang}/v{int(version)}.wav",
+                     take_query(cfg, str(name), str(lang), int(version)))
 
 
 def prompt_recorded(s: Session, flow: Flow, state: CallState) -> tuple[CallState, tuple[Utterance, ...]]:

@@ -88,6 +88,24 @@ def report(s: Session, *, call_sid: str, type_key: str, lang: str, caller: str |
     return Outcome(True, "reported", incident_ids=(incident_id,), then=then)
 
 
+def reclassify(s: Session, incident_id: int, type_key: str, actor: Actor, now: datetime | None = None) -> Outcome:
+    """The reporter picked the type after the report existed (a text's menu answer): while nobody
+    has been paged yet the type changes, and paging comes forward to now, for that type's rota.
+    Once paging has begun the type stays (the people called are already on it)."""
+    now = now or utcnow()
+    incident = s.get(Incident, incident_id)
+    if incident is None:
+        return Outcome(False, "no_incident")
+    if incident.status != S.NEW or paging_callout(s, incident_id) is not None:
+        return Outcome(False, "already_paging", incident_ids=(incident_id,))
+    if incident.type_key != type_key:
+        audited(s, "incident_reclassified", incident_id, actor, old=incident.type_key, new=type_key)
+        incident.type_key = type_key
+        s.flush()
+    due = caller_done(s, incident_id, now)
+    return Outcome(True, "reclassified", incident_ids=(incident_id,), then=due.then)
+
+
 def _drills_meet_a_report(s: Session, incident_id: int, caller: str | None, actor: Actor,
                           now: datetime) -> tuple[Followup, ...]:
     """A new report while drills run (one query when none does): a full-scale drill's own test
@@ -100,6 +118,32 @@ def _drills_meet_a_report(s: Session, incident_id: int, caller: str | None, acto
     if drills.claim_test_call(s, incident, caller, actor.who, now):
         return ()
     return preempt_drills(s, incident, now)
+
+
+def take_message(s: Session, *, call_sid: str, caller_raw: str | None, to_raw: str | None, caller: str | None,
+                 callback: str | None, lang: str, record_max_seconds: int, now: datetime | None = None) -> Outcome:
+    """A message the fallback took is a report (first law): the fallback flow, the apology after an
+    error, the TwiML Bin while every node was down (found afterwards by the reconciliation). The
+    call's incident (made now, unclassified, if the call has none) gets the caller's number and a
+    callback number where it lacks them, and its paging is due now: the message is taken. The
+    follow-ups are the report's (drills it stops) and the page's."""
+    rows.register_call(s, call_sid, caller_raw, to_raw)
+    rows.hold_call(s, call_sid, caller_raw)
+    then: list[Followup] = []
+    incident = rows.incident_for_call(s, call_sid)
+    if incident is None:
+        out = report(s, call_sid=call_sid, type_key="unclassified", lang=lang, caller=caller,
+                     actor=Actor(caller or "anonymous", Channel.CALLER), record_max_seconds=record_max_seconds,
+                     now=now, source="fallback")
+        then.extend(out.then)
+        incident = s.get(Incident, out.incident_ids[0])
+        assert incident is not None
+    missing = {"caller": caller if not incident.caller else None,
+               "callback_number": callback if callback and incident.callback_number != callback
+               else (caller if not incident.callback_number else None)}
+    set_details(s, incident.id, {k: v for k, v in missing.items() if v}, Actor("fallback", Channel.CALLER))
+    then.extend(caller_done(s, incident.id, now).then)
+    return Outcome(True, "message_taken", incident_ids=(incident.id,), then=tuple(then))
 
 
 def preempt_drills(s: Session, incident: Incident, now: datetime) -> tuple[Followup, ...]:

@@ -2,6 +2,8 @@
 
 - an incident whose paging is due (`page_due_at`) but that no callout pages: open or join one;
 - a callout whose next step is overdue (its wake-up job was lost): drive it;
+- calls waiting out a Twilio failure: probe with the longest-waiting one each pass, and once
+  Twilio takes it, release the others at once rather than at their retry times;
 - a callout none of whose incidents needs it: end it and stop its calls;
 - an accepted callout whose close-out (end the other calls, send the SMS) never finished;
 - a cancelled callout whose calls were never stopped (its stop-calls job was lost);
@@ -15,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 
 from hotline.base import jobs
 from hotline.base.cycle import CycleReport, guarded
@@ -24,12 +26,19 @@ from hotline.base.log_context import about
 from hotline.base.models import Incident, Recording, Transcript
 from hotline.base.registry import CycleStep
 from hotline.base.runtime import get_runtime
-from hotline.base.states import CALLOUT_ACTIVE, NEEDS_PAGING, CalloutState, IncidentStatus, RecordingStatus
+from hotline.base.states import (
+    CALLOUT_ACTIVE,
+    NEEDS_PAGING,
+    AttemptState,
+    CalloutState,
+    IncidentStatus,
+    RecordingStatus,
+)
 from hotline.paging import commands
 from hotline.paging.callout import closeout, drive
 from hotline.paging.followups import Drive, Fetch
 from hotline.paging.jobs import drive_callout, stop_calls
-from hotline.paging.models import Callout, callout_incidents
+from hotline.paging.models import Attempt, Callout, callout_incidents
 
 BATCH = 500  # per kind of work per pass; the next pass takes the rest
 FETCH_GRACE = timedelta(seconds=20)  # a fresh recording is the webhook's job first
@@ -41,6 +50,7 @@ CLOSE_OUT_GRACE = timedelta(seconds=30)  # the close-out job normally runs at on
 STOP_GRACE = timedelta(seconds=10)  # so does the stop-calls job
 STOP_WINDOW = timedelta(hours=1)  # older cancelled callouts (before closed_out_at was kept for them) are left
 IDLE_GRACE = timedelta(seconds=10)  # a callout never driven at all (no wake time) after this
+PROBE_AHEAD = timedelta(seconds=2)  # a retry due sooner than this is left to its own wake-up
 
 
 def _page_due_incidents(now: datetime, report: CycleReport) -> None:
@@ -72,6 +82,29 @@ def _drive_overdue_callouts(now: datetime, report: CycleReport) -> None:
                         | (Callout.next_wake_at.is_(None) & (Callout.updated_at <= now - IDLE_GRACE)))
         overdue = [c for c in s.scalars(q.order_by(Callout.id).limit(BATCH)) if c not in report["driven"]]
     for callout_id in overdue:
+        report["driven"].append(callout_id)
+        guarded(partial(drive_callout, callout_id, now.isoformat()))
+
+
+def _probe_provider(now: datetime, report: CycleReport) -> None:
+    """One Calls.create per pass (the cycle's period) while people wait out a Twilio failure: the
+    attempt that has waited longest goes now; if Twilio takes it, every other waiting attempt is
+    due now and its callout is driven, so the end of an outage is not followed by a back-off."""
+    with get_runtime().db.session() as s:
+        waiting = s.execute(select(Attempt.id, Attempt.callout_id).join(Callout, Callout.id == Attempt.callout_id)
+                            .where(Callout.state.in_(CALLOUT_ACTIVE), Attempt.state == AttemptState.QUEUED,
+                                   Attempt.call_sid.is_(None), Attempt.place_tries > 0,
+                                   Attempt.retry_at > now + PROBE_AHEAD)
+                            .order_by(Attempt.created_at).limit(BATCH)).all()
+    if not waiting or not drive.probe(waiting[0].id, now):
+        return
+    report["probed"].append(waiting[0].id)
+    rest = [row.id for row in waiting[1:]]
+    if rest:
+        with get_runtime().db.session() as s:
+            s.execute(update(Attempt).where(Attempt.id.in_(rest), Attempt.state == AttemptState.QUEUED,
+                                            Attempt.call_sid.is_(None)).values(retry_at=now))
+    for callout_id in dict.fromkeys(row.callout_id for row in waiting):
         report["driven"].append(callout_id)
         guarded(partial(drive_callout, callout_id, now.isoformat()))
 
@@ -151,6 +184,7 @@ def _recordings(now: datetime, report: CycleReport) -> None:
 STEPS = (
     CycleStep("paged", 10, _page_due_incidents),
     CycleStep("driven", 11, _drive_overdue_callouts),
+    CycleStep("probed", 11, _probe_provider),
     CycleStep("released", 12, _release_unneeded_callouts),
     CycleStep("closed_out", 13, _finish_close_outs),
     CycleStep("calls_stopped", 16, _finish_stops),

@@ -4,7 +4,7 @@ incident page's buttons, the call-back list, `run.py callout`, and the words of 
 from __future__ import annotations
 
 from hotline.base.registry import Command, Feature
-from hotline.paging import cycle, jobs, models, search_models
+from hotline.paging import cycle, jobs, models, reconcile, search_models
 from hotline.web.i18n import N_
 
 
@@ -19,7 +19,7 @@ FEATURE = Feature(
     models=(models, search_models),
     jobs=jobs.SPECS,
     followups=jobs.FOLLOWUPS,
-    cycle=cycle.STEPS,
+    cycle=(*cycle.STEPS, *reconcile.STEPS),
     commands=(Command("callout", "list|stop|page-again|close|reopen|cycle",
                       "open callouts and who they call; steer paging", _callout, needs_config=False),),
     pages=("hotline.paging.pages", "hotline.paging.callback_pages"),

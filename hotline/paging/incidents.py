@@ -32,6 +32,8 @@ _CALL_BY_SID = update(CALLS).where(CALLS.c.sid == bindparam("b_sid"))
 _CALL_WITH_INCIDENT = (select(CALLS.c.id, CALLS.c.incident_id, INCIDENTS.c.type_key)
                        .select_from(CALLS.outerjoin(INCIDENTS, INCIDENTS.c.id == CALLS.c.incident_id))
                        .where(CALLS.c.sid == bindparam("b_sid")))
+_HOLD_CALL = _CALL_BY_SID.values(from_number=func.coalesce(CALLS.c.from_number,
+                                                         bindparam("b_from", type_=CALLS.c.from_number.type)))
 _LINK_CALL = update(CALLS).where(CALLS.c.id == bindparam("b_id"))
 _INCIDENT = update(INCIDENTS).where(INCIDENTS.c.id == bindparam("b_id"))
 _NEXT_REF = select(cast(func.coalesce(func.max(INCIDENTS.c.id), 0) + 1 + REF_BASE, String)).scalar_subquery()
@@ -77,6 +79,12 @@ def register_call(s: Session, sid: str, from_number: str | None, to_number: str 
     """The call row as an object, created if needed (see `ensure_call`)."""
     ensure_call(s, sid, from_number, to_number, direction, purpose)
     return s.scalars(select(Call).where(Call.sid == sid)).one()
+
+
+def hold_call(s: Session, sid: str, from_number: str | None) -> None:
+    """Write the call row (filling a missing caller) before reading its incident: the row lock (or
+    SQLite's write lock) makes two paths filing one call's message file one incident, not one each."""
+    s.connection().execute(_HOLD_CALL, {"b_sid": sid, "b_from": from_number})
 
 
 def mark_call(s: Session, sid: str, from_number: str | None, to_number: str | None, purpose: str) -> None:

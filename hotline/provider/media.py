@@ -6,6 +6,13 @@ receive `Basic AccountSid:AuthToken` and its answer would be stored as a caller'
 So a URL is fetched only when it points at the configured Twilio API origin (the sim's base URL
 in sim mode) under our own account's Recordings, redirects are never followed to another origin,
 and everything else raises `ForeignMediaUrl` before a byte leaves this process.
+
+Two URL parsers that disagree are a hole: `https://HOST\\@api.twilio.com/...` is host
+`api.twilio.com` to urllib.parse but HOST to urllib3, which `requests` connects with. So a URL
+(and every redirect hop) is judged by the origin `requests` itself will connect to (the prepared
+request, parsed by urllib3), must name the same origin under urllib.parse too, and must come out
+of `requests` unchanged; userinfo, backslashes, whitespace and control or non-ASCII characters
+are refused outright (Twilio's recording URLs carry none of them).
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ import threading
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from hotline.base.config import DEFAULT_TWILIO_API, Config
 
@@ -34,16 +43,43 @@ def session() -> requests.Session:
     return s
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
+Origin = tuple[str, str, int | None]
+DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def _origin(url: str) -> Origin:
+    """(scheme, host, port) as urllib.parse reads `url`: for configured origins, which are ours."""
     parts = urlsplit(url)
     try:
-        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme)
     except ValueError:
         port = -1
     return parts.scheme.lower(), (parts.hostname or "").lower(), port
 
 
-def allowed_origins(cfg: Config) -> set[tuple[str, str, int | None]]:
+def connect_origin(url: str) -> Origin:
+    """The origin `requests` will open a connection to for `url`, after refusing anything two
+    parsers could read differently (see the module's docstring). Raises ForeignMediaUrl."""
+    if any(ch <= " " or ch in "\\\x7f" or not ch.isascii() for ch in url):
+        raise ForeignMediaUrl("recording URL holds a backslash, whitespace, or a control or non-ASCII character")
+    try:
+        prepared = requests.Request("GET", url).prepare().url or ""
+        connect = parse_url(prepared)
+    except (requests.RequestException, LocationParseError, ValueError) as exc:
+        raise ForeignMediaUrl(f"recording URL does not parse: {exc}") from None
+    if prepared != url:
+        raise ForeignMediaUrl("recording URL is not in its plain form (it changes when parsed)")
+    split = urlsplit(url)
+    if connect.auth or "@" in split.netloc or split.username is not None:
+        raise ForeignMediaUrl("recording URL carries user information")
+    scheme = (connect.scheme or "").lower()
+    origin = (scheme, (connect.host or "").lower(), connect.port or DEFAULT_PORTS.get(scheme))
+    if origin != _origin(url):
+        raise ForeignMediaUrl("recording URL names different hosts to different parsers")
+    return origin
+
+
+def allowed_origins(cfg: Config) -> set[Origin]:
     """The sim alone in sim mode; otherwise the configured edge and api.twilio.com, where Twilio's
     RecordingUrl points even when REST calls go through a regional edge."""
     if cfg.twilio.sim_mode:
@@ -55,7 +91,7 @@ def check_url(cfg: Config, url: str | None) -> str:
     """The URL, if it is one of our recordings at the Twilio API origin; else ForeignMediaUrl."""
     if not url:
         raise ForeignMediaUrl("no recording URL")
-    scheme, host, port = _origin(url)
+    scheme, host, port = connect_origin(url)
     if (scheme, host, port) not in allowed_origins(cfg) or not host:
         raise ForeignMediaUrl(f"recording URL host {host or '(none)'!r} is not the Twilio API host "
                               f"{cfg.twilio.api_origin}")
@@ -75,6 +111,8 @@ def fetch(cfg: Config, url: str | None, suffix: str = ".wav", timeout: float = 3
     network trouble; the caller decides what a non-200 answer means.
     """
     target = check_url(cfg, url) + suffix
+    if connect_origin(target) not in allowed_origins(cfg):
+        raise ForeignMediaUrl("recording URL changes host with its suffix")
     auth = (cfg.twilio.account_sid or "", cfg.twilio.auth_token or "")
     for _ in range(MAX_REDIRECTS + 1):
         response = session().get(target, auth=auth, timeout=timeout, allow_redirects=False)
@@ -82,7 +120,7 @@ def fetch(cfg: Config, url: str | None, suffix: str = ".wav", timeout: float = 3
             return response
         location = urljoin(target, response.headers.get("Location", ""))
         response.close()
-        if _origin(location) != _origin(target):
-            raise ForeignMediaUrl(f"redirect to another host refused: {_origin(location)[1] or location!r}")
+        if connect_origin(location) != connect_origin(target):  # each hop judged as the first
+            raise ForeignMediaUrl(f"redirect to another host refused: {_origin(location)[1] or location[:100]!r}")
         target = location
     raise ForeignMediaUrl("too many redirects")

@@ -42,6 +42,7 @@ from hotline.paging.callout.receive import NextStep
 from hotline.paging.callout.states import CallStatus, event_from_twilio
 from hotline.paging.models import Attempt, Callout
 from hotline.paging.report_view import report_views
+from hotline.textreports.view import texts_of
 
 MENU_REPEATS = 2  # after the first menu, repeated this often before the attempt counts as no key
 
@@ -212,8 +213,10 @@ def reports(s: Session, cfg: Config, callout: Callout, lang: str) -> list[briefi
     callout never waits for transcription)."""
     ids = [i.id for i in callout.incidents]
     events = event_views(s, ids)  # a report from a monitoring tool: its summary and source, as sent
+    texted = texts_of(s, ids)  # a report by SMS: what the reporter wrote, read out like a transcript
     return [briefing.Report(v.ref, cfg.type_name(v.type_key, lang), v.severity, v.created_at, v.callback_number,
-                            v.transcript or (events[v.incident_id].summary if v.incident_id in events else None),
+                            v.transcript or (events[v.incident_id].summary if v.incident_id in events else None)
+                            or texted.get(v.incident_id),
                             events[v.incident_id].source if v.incident_id in events else None)
             for v in report_views(s, ids)]
 

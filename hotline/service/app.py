@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, Response, abort, jsonify, send_file
+from flask import Flask, Response, abort, jsonify, request, send_file
 from sqlalchemy.orm import configure_mappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -23,6 +23,8 @@ from hotline.ivr.voice_context import type_codes
 from hotline.responder.crisis_call import bp as crisis_call_bp
 from hotline.responder.webhooks import bp as responder_bp
 from hotline.service import health, metrics_endpoint
+from hotline.sms.webhooks import bp as sms_bp
+from hotline.web.keys import take_allowed
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,6 +55,7 @@ def create_app(config: Config | None = None) -> Flask:
     twiml_guard.register(app, config)
     app.register_blueprint(responder_bp)
     app.register_blueprint(crisis_call_bp)
+    app.register_blueprint(sms_bp)
     console.register(app)
     for bp in registry().blueprints():  # every feature's pages (hotline.base.registry)
         app.register_blueprint(bp)
@@ -67,7 +70,11 @@ def create_app(config: Config | None = None) -> Flask:
 
     @app.get("/prompts/<name>/<lang>/v<int:version>.wav")
     def prompt_version_audio(name: str, lang: str, version: int) -> Response:
-        """An unpublished take, for the admin to hear back over the phone before publishing."""
+        """An unpublished take, for the admin to hear back over the phone before publishing: only with
+        the signature the admin menu put in its <Play> URL (hotline.web.keys.take_query); anyone else
+        hears takes in the console, logged in."""
+        if not take_allowed(config, name, lang, version, request.args.to_dict()):
+            abort(404)
         try:
             path = prompt_folder(config.recordings_dir, name, lang) / f"v{version:04d}.wav"
         except PromptError:

@@ -143,7 +143,7 @@ def cmd_web(argv: list[str]) -> int:
 def cmd_worker(argv: list[str]) -> int:
     """worker [QUEUE ...]: by default callout, recordings and default; `worker transcribe` for Vosk."""
     from hotline.service.metrics_dir import export_for_children
-    from hotline.service.supervisor import WORKER_QUEUES, worker_argv
+    from hotline.service.supervisor import WORKER_QUEUES, worker_argv, worker_env
 
     cfg = _config_or_exit()
     if not cfg.redis_url:
@@ -151,7 +151,8 @@ def cmd_worker(argv: list[str]) -> int:
         return 2
     queues = tuple(argv) or WORKER_QUEUES
     export_for_children(cfg.data_dir)
-    os.execv(sys.executable, [sys.executable, *worker_argv(cfg.redis_url, queues)])
+    os.environ.update(worker_env(cfg.redis_url))
+    os.execv(sys.executable, [sys.executable, *worker_argv(queues)])
 
 
 def cmd_engine(argv: list[str]) -> int:

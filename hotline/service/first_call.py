@@ -31,21 +31,22 @@ SAMPLE_TEXT = "There is a fire in building three. Two people are hurt. Please se
 
 
 class Phone:
-    def __init__(self, sim_url: str, timeout: float = 30.0):
+    def __init__(self, sim_url: str, timeout: float = 30.0, token: str | None = None):
         self.api = f"{sim_url.rstrip('/')}/sim/api"
+        self.headers = {"X-Sim-Token": token} if token else {}
         self.timeout = timeout
         self.cursor = 0
         self.sid = ""
 
     def dial(self, to: str) -> None:
-        r = requests.post(f"{self.api}/dial", json={"from": CALLER, "to": to}, timeout=10)
+        r = requests.post(f"{self.api}/dial", json={"from": CALLER, "to": to}, headers=self.headers, timeout=10)
         r.raise_for_status()
         self.sid = r.json()["sid"]
 
     def wait(self, kind: str) -> dict[str, Any]:
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
-            r = requests.get(f"{self.api}/events", params={"since": self.cursor}, timeout=10)
+            r = requests.get(f"{self.api}/events", params={"since": self.cursor}, headers=self.headers, timeout=10)
             for e in r.json()["events"]:
                 self.cursor = max(self.cursor, e["seq"])
                 if e.get("call_sid") != self.sid:
@@ -59,12 +60,14 @@ class Phone:
 
     def press(self, digits: str) -> None:
         print(f"  caller presses {digits}")
-        requests.post(f"{self.api}/calls/{self.sid}/press", json={"digits": digits}, timeout=10).raise_for_status()
+        requests.post(f"{self.api}/calls/{self.sid}/press", json={"digits": digits}, headers=self.headers,
+                      timeout=10).raise_for_status()
 
     def speak(self, wav: Path) -> None:
         print(f"  caller speaks ({wav.name})")
         with wav.open("rb") as f:
-            requests.post(f"{self.api}/calls/{self.sid}/speak", files={"audio": f}, timeout=30).raise_for_status()
+            requests.post(f"{self.api}/calls/{self.sid}/speak", files={"audio": f}, headers=self.headers,
+                          timeout=30).raise_for_status()
 
 
 def sample_wav(folder: Path) -> Path:
@@ -94,7 +97,7 @@ def main(argv: list[str]) -> int:
     if not info.get("sim_url"):
         print("The hotline runs against real Twilio: call its number from a phone instead.", file=sys.stderr)
         return 1
-    phone = Phone(info["sim_url"])
+    phone = Phone(info["sim_url"], token=info.get("sim_token"))
     print(f"Calling {cfg.numbers[0]} from {CALLER} (simulated phone)")
     phone.dial(cfg.numbers[0])
     phone.wait("gather")

@@ -20,6 +20,8 @@ from typing import Any
 
 import psutil
 
+from hotline.base.private_files import write_private
+
 INSTANCE_ENV = "HOTLINE_INSTANCE"
 
 
@@ -58,11 +60,9 @@ def state_path(data_dir: Path) -> Path:
 
 
 def write_state(data_dir: Path, state: dict[str, Any]) -> None:
-    """Atomically, so /healthz never reads half a file."""
+    """Atomically, so /healthz never reads half a file; 0600, as it names the Redis password."""
     path = state_path(data_dir)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(state, indent=2))
-    os.replace(tmp, path)
+    write_private(path, json.dumps(state, indent=2))
 
 
 def read_state(data_dir: Path) -> dict[str, Any] | None:
@@ -99,7 +99,7 @@ def join_running(data_dir: Path, env: MutableMapping[str, str]) -> list[str]:
     HOTLINE_SIM_URL in `env` where they are unset; returns what it set."""
     state = running_state(data_dir)
     joined = []
-    for key, field in (("REDIS_URL", "redis_url"), ("HOTLINE_SIM_URL", "sim_url")):
+    for key, field in (("REDIS_URL", "redis_url"), ("HOTLINE_SIM_URL", "sim_url"), ("HOTLINE_SIM_TOKEN", "sim_token")):
         if state and state.get(field) and not env.get(key):
             env[key] = str(state[field])
             joined.append(key)

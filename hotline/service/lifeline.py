@@ -22,7 +22,9 @@ import psutil
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
-GRACE_SECONDS = 5.0
+# What a stopping child gets before SIGKILL: the web's graceful stop (supervisor.GRACEFUL_SECONDS:
+# the webhooks already sent are answered first) and a margin.
+GRACE_SECONDS = 12.0
 
 
 def prctl(option: int, value: int) -> None:

@@ -39,7 +39,15 @@ from hotline.base.db import Database, create_schema
 from hotline.base.log_context import log_format
 from hotline.base.private_files import private_dir, restrict_umask
 from hotline.base.schema import SchemaError
-from hotline.service.embedded_redis import free_port, redis_argv, wait_until_answers
+from hotline.service.embedded_redis import (
+    free_port,
+    redis_argv,
+    redis_password,
+    redis_url,
+    shown_url,
+    unauthenticated_warning,
+    wait_until_answers,
+)
 from hotline.service.instance import (
     INSTANCE_ENV,
     AlreadyRunning,
@@ -83,6 +91,10 @@ WEB_THREADS = 2
 # sent to the fallback per kill with gunicorn's default of 1000, 1.6 with 4; without kills the
 # two were equally fast (300 calls: 29.9 s vs 35.5 s, storm p50 1.43 s vs 1.42 s).
 WEB_WORKER_CONNECTIONS = 2 * WEB_THREADS
+# Stopping: each web worker first answers what waits in the listen queue (hotline.service.web_worker,
+# at most its DRAIN_SECONDS), then what it holds; gunicorn kills a worker still busy after this.
+GRACEFUL_SECONDS = 10
+WORKER_CLASSES = {"gthread": "hotline.service.web_worker.DrainingWorker"}
 
 # HOTLINE_LOG_FORMAT=json: gunicorn's access lines as JSON too (its own error log stays text).
 JSON_ACCESS_LOG = ('{"time": "%(t)s", "logger": "gunicorn.access", "remote": "%(h)s", "request": "%(r)s", '
@@ -103,15 +115,22 @@ def gunicorn_argv(cfg: Config, workers: int = WEB_WORKERS, threads: int = WEB_TH
     app = os.environ.get("HOTLINE_WSGI_APP") or "hotline.service.wsgi:app"
     access = ["--access-logformat", JSON_ACCESS_LOG] if log_format() == "json" else []
     return ["-m", "gunicorn", *access, "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
-            "--worker-class", worker_class, "--worker-connections", str(connections),
-            "--access-logfile", "-", "--graceful-timeout", "5",
+            "--worker-class", WORKER_CLASSES.get(worker_class, worker_class), "--worker-connections", str(connections),
+            "--access-logfile", "-", "--graceful-timeout", str(GRACEFUL_SECONDS),
             "--no-control-socket", "--config", "python:hotline.service.gunicorn_conf", app]
 
 
-def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES, with_scheduler: bool = True) -> list[str]:
-    """`with_scheduler=False` under the supervisor, which runs RQ's scheduler as a child of its own
-    (hotline.service.scheduler: it survives a Redis outage, where one forked by a worker dies and
-    comes back only at the worker's ten-minute maintenance). The worker class follows the queues:
+def worker_env(url: str) -> dict[str, str]:
+    """Where a worker finds Redis: `rq worker` reads RQ_REDIS_URL. In the environment, not on the
+    command line, because the URL carries the password and every local account can read `ps`."""
+    return {"RQ_REDIS_URL": url}
+
+
+def worker_argv(queues: tuple[str, ...] = WORKER_QUEUES, with_scheduler: bool = True) -> list[str]:
+    """Run with `worker_env(url)` in the environment. `with_scheduler=False` under the supervisor,
+    which runs RQ's scheduler as a child of its own (hotline.service.scheduler: it survives a Redis
+    outage, where one forked by a worker dies and comes back only at the worker's ten-minute
+    maintenance). The worker class follows the queues:
     - "transcribe": hotline.transcribe.worker.PreloadingWorker loads the Vosk models once, before forking;
     - "callout": hotline.service.workers.CalloutWorker resumes open callouts at start and runs callout
       jobs without forking (see those modules);
@@ -128,7 +147,7 @@ def worker_argv(redis_url: str, queues: tuple[str, ...] = WORKER_QUEUES, with_sc
     else:
         worker_class = []
     scheduler = ["--with-scheduler"] if with_scheduler else []
-    return ["-m", "rq.cli", "worker", "--url", redis_url, *scheduler, *worker_class, *queues]
+    return ["-m", "rq.cli", "worker", *scheduler, *worker_class, *queues]
 
 
 def _now() -> str:
@@ -262,8 +281,10 @@ class Supervisor:
     def summary(self) -> dict[str, Any]:
         return {c.name: c.summary() for c in self.children}
 
-    def stop(self, timeout: float = 15.0, last: tuple[str, ...] = ("redis",)) -> None:
-        """Reverse start order; `last` (Redis) after the rest, so workers can finish their jobs."""
+    def stop(self, timeout: float = 20.0, last: tuple[str, ...] = ("redis",)) -> None:
+        """Reverse start order; `last` (Redis) after the rest, so workers can finish their jobs and
+        the web answer the webhooks already sent (their commands queue follow-ups). `timeout`
+        outlasts a lifeline's own grace (hotline.service.lifeline.GRACE_SECONDS)."""
         first = [c for c in reversed(self.children) if c.name not in last]
         then = [c for c in reversed(self.children) if c.name in last]
         for group in (first, then):
@@ -340,20 +361,23 @@ def _run(cfg: Config) -> int:
     sup.on_change = lambda: write_state(cfg.data_dir, {**info, "children": sup.summary()})
     sim: Sim | None = None
     try:
-        redis_url = cfg.redis_url
-        if not redis_url:
-            redis_dir = cfg.data_dir / "redis"
-            redis_dir.mkdir(parents=True, exist_ok=True)
+        url = cfg.redis_url
+        if not url:
+            redis_dir = private_dir(cfg.data_dir / "redis")
+            password = redis_password(redis_dir)
             port = free_port()
-            redis = sup.add("redis", redis_argv(redis_dir, port))
+            redis = sup.add("redis", redis_argv(redis_dir, port, password=password))
             assert redis.proc is not None  # add() starts it
-            if not wait_until_answers(port, redis.proc, wait=15):
+            if not wait_until_answers(port, redis.proc, wait=15, password=password):
                 print(f"run.py: the embedded Redis did not start; see {redis_dir / 'redis.log'}", file=sys.stderr)
                 return 2
-            redis_url = f"redis://127.0.0.1:{port}/0"
-        env["REDIS_URL"] = redis_url
-        info["redis_url"] = redis_url
-        sup.redis_url = redis_url
+            url = redis_url(port, password)
+        elif warning := unauthenticated_warning(url):
+            print(warning, file=sys.stderr, flush=True)
+        env["REDIS_URL"] = url  # every child's, and through worker_env the workers' RQ_REDIS_URL
+        env.update(worker_env(url))
+        info["redis_url"] = url  # run.json is 0600: `run.py` commands beside the hotline join it
+        sup.redis_url = url
         if not cfg.twilio.configured:
             try:
                 sim = _start_sim(cfg, env)
@@ -363,10 +387,11 @@ def _run(cfg: Config) -> int:
                       "to a free port, or unset it", file=sys.stderr)
                 return 2
         info["sim_url"] = sim.api_base_url if sim else None
+        info["sim_token"] = sim.control_token if sim else None
         py = sys.executable
         sup.add("web", [py, *gunicorn_argv(cfg, *web_model())])
         for name, queues in WORKERS.items():
-            sup.add(name, [py, *worker_argv(redis_url, queues, with_scheduler=False)], beats=True)
+            sup.add(name, [py, *worker_argv(queues, with_scheduler=False)], beats=True)
         sup.add("scheduler", [py, *SCHEDULER_ARGV], beats=True)
         sup.add("engine", [py, *ENGINE_ARGV], beats=True)
         sup.on_change()
@@ -426,28 +451,35 @@ def _start_sim(cfg: Config, env: dict[str, str]) -> Sim:
 
     sid = "AC" + secrets.token_hex(16)
     token = secrets.token_hex(16)
-    sim = Sim(account_sid=sid, auth_token=token, virtual_time=False)
+    control = secrets.token_urlsafe(32)  # its control API places calls and hears every phone: ours alone
+    sim = Sim(account_sid=sid, auth_token=token, virtual_time=False, control_token=control)
     sim.start(host="127.0.0.1", port=int(os.environ.get("HOTLINE_SIM_PORT", "0")))
     for number in cfg.numbers:
         sim.add_number(number, voice_url=f"{cfg.public_url}/voice/incoming",
                        voice_fallback_url=f"{cfg.public_url}/voice/fallback",
-                       status_callback=f"{cfg.public_url}/voice/status")
-    env.update(TWILIO_ACCOUNT_SID=sid, TWILIO_AUTH_TOKEN=token, HOTLINE_SIM_URL=sim.api_base_url)
+                       status_callback=f"{cfg.public_url}/voice/status", sms_url=f"{cfg.public_url}/sms/incoming")
+    env.update(TWILIO_ACCOUNT_SID=sid, TWILIO_AUTH_TOKEN=token, HOTLINE_SIM_URL=sim.api_base_url,
+               HOTLINE_SIM_TOKEN=control)
     return sim
 
 
 def _print_banner(cfg: Config, info: dict[str, Any]) -> None:
     from hotline.console import first_run_token
 
+    # Not the token itself: start-up logs (journald, a terminal's scrollback, CI logs) are read by
+    # more people than the 0600 file is.
     token = first_run_token(cfg)
+    token_file = cfg.data_dir / "console" / "first-run-token"
     lines = [
         "",
         f"Crisis hotline for {cfg.org_name} is running.",
         f"  console:   {cfg.public_url}/console/"
-        + (f"   (first run: log in as `admin` with {token})" if token else ""),
+        + (f"   (first run: log in as `admin` with the token in {token_file}, readable by this user only)"
+           if token else ""),
         f"  web:       {cfg.public_url}   (Twilio webhooks under /voice)",
         f"  database:  {cfg.database_url}",
-        f"  redis:     {info['redis_url']}",
+        f"  redis:     {shown_url(info['redis_url'])}"
+        + (f"   (password in {cfg.data_dir / 'redis' / 'password'})" if not cfg.redis_url else ""),
         f"  hotline:   {', '.join(cfg.numbers)}",
         f"  health:    {cfg.public_url}/healthz   (503 naming what is down; restarts in {cfg.data_dir / 'run.json'})",
     ]

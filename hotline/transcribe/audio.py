@@ -3,11 +3,13 @@
 Phone audio arrives as 8 kHz mu-law WAV, MP3, stereo uploads ... Vosk's models want the rate
 they were trained on (16 kHz for the small ones) and will not upsample telephone audio, so
 ffmpeg resamples explicitly. Decoding streams through a pipe so a one-hour upload needs no
-more memory than a ten-second one. pydub is used to locate ffmpeg and to probe files.
+more memory than a ten-second one. pydub is used to locate ffmpeg and ffprobe; both open an
+input only as a file of an audio format (hotline/base/ffmpeg_input.py).
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -15,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydub import AudioSegment
-from pydub.utils import mediainfo_json
+
+from hotline.base.ffmpeg_input import ffprobe, input_args, probe_args, reason
 
 BYTES_PER_SAMPLE = 2  # s16le
 
@@ -44,12 +47,16 @@ def check_readable(path: Path) -> None:
 
 
 def probe(path: Path) -> AudioInfo:
-    """Container, codec, rate, channels and duration, via pydub's ffprobe wrapper."""
+    """Container, codec, rate, channels and duration, via ffprobe."""
     check_readable(path)
+    args = [ffprobe(), "-v", "error", "-of", "json", "-show_format", "-show_streams", *probe_args(path)]
     try:
-        info = mediainfo_json(str(path))
-    except Exception as exc:  # pydub raises bare exceptions / JSON errors on garbage
+        done = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+        info = json.loads(done.stdout or b"{}") if done.returncode == 0 else None
+    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
         raise AudioError(f"cannot probe audio: {exc}") from exc
+    if info is None:
+        raise AudioError(f"cannot probe audio: {reason(done.stderr.decode(errors='replace'))}")
     streams = [s for s in info.get("streams", []) if s.get("codec_type") == "audio"]
     if not streams:
         raise AudioError(f"no audio stream in {path.name}")
@@ -70,7 +77,7 @@ def pcm_chunks(path: Path, sample_rate: int, chunk_seconds: float = 0.5) -> Iter
     """
     check_readable(path)
     chunk_bytes = max(int(sample_rate * chunk_seconds), 1) * BYTES_PER_SAMPLE
-    args = [AudioSegment.converter, "-nostdin", "-hide_banner", "-v", "error", "-i", str(path),
+    args = [AudioSegment.converter, "-nostdin", "-hide_banner", "-v", "error", *input_args(path),
             "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(sample_rate),
             "-f", "s16le", "-acodec", "pcm_s16le", "-"]
     with tempfile.TemporaryFile() as err:

@@ -15,6 +15,7 @@ from flask_babel import Babel, get_translations
 from werkzeug.wrappers import Response
 
 from hotline.web.catalog import compile_stale
+from hotline.web.safe_redirect import same_origin_path
 
 LANGS = ("zh-TW", "en-US")
 COOKIE = "console_lang"
@@ -61,10 +62,7 @@ bp = Blueprint("console_i18n", __name__)
 @bp.get("/console/lang/<code>")
 def switch(code: str) -> Response:
     """A plain link (no form): choosing a language changes nothing but this browser's cookie."""
-    target = request.args.get("next", "/console/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/console/"
-    response = redirect(target)
+    response = redirect(same_origin_path(request.args.get("next")) or "/console/")  # the login's check
     if code in LANGS:
         response.set_cookie(COOKIE, code, max_age=365 * 86400, samesite="Lax", httponly=True)
     return response

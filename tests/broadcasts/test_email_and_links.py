@@ -57,6 +57,7 @@ def test_one_click_unsubscribe_is_kept(h: Hotline, mailbox: Mailbox):
     mail = mailbox.to("dee@example.org")[0]
     url = str(mail["List-Unsubscribe"]).strip().strip("<>").removeprefix(h.public_url)
     client = h.app.test_client()
+    assert client.post(url[:-3] + "xyz", data={"List-Unsubscribe": "One-Click"}).status_code == 404  # forged
     assert client.post(url, data={"List-Unsubscribe": "One-Click"}).status_code == 200
     before = len(mailbox.to("dee@example.org"))
     b = send(h, ("legal",), ("email",), question=None)

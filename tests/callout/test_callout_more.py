@@ -159,3 +159,33 @@ def test_watchdog_moves_on_when_the_callback_never_comes(h, monkeypatch):
     e2e.accept_on(lin, "Lin Mei")
     assert e2e.attempts(h, callout.id)[0].outcome == A.NO_ANSWER
     assert h.audit(inc.id, "callout.watchdog")
+
+
+def test_after_a_twilio_outage_the_first_probe_that_goes_through_rings_at_once(h):
+    """Issue #23, 3b: Calls.create fails for a while (an outage); the person waits out a back-off.
+    Once Twilio answers again, one convergence pass probes with the waiting call and rings at
+    once, not when the back-off ends; probes that fail meanwhile use none of the person's tries."""
+    from datetime import timedelta
+
+    from hotline.base.models import utcnow
+
+    h.sim.refused_calls.clear()
+    h.sim.fail_next_calls(503, 20500, times=1000)  # an outage until it is ended below
+    inc = e2e.report(h, "12")
+    for refused in range(1, 7):  # six tries: the back-off has grown to 30 s
+        h.wait_for(lambda n=refused: len(h.sim.refused_calls) >= n, what=f"refused Calls.create #{refused}")
+        e2e.drain(h)
+        if refused < 6:
+            e2e.fire_scheduled(h)
+    callout = e2e.callout_of(h, inc.id)
+    [waiting] = e2e.attempts(h, callout.id)
+    assert waiting.call_sid is None and waiting.place_tries == 6
+    assert waiting.retry_at > utcnow() + timedelta(seconds=10)  # a back-off still to run
+    h.converge()  # Twilio still down: the probe fails and costs no try
+    assert e2e.attempts(h, callout.id)[0].place_tries == 6 and not e2e.has_new_call(h, CHEN)
+    assert h.sim.end_rest_faults() > 0  # Twilio is back
+    h.converge()  # one pass: the probe goes through
+    chen = e2e.next_call(h, CHEN, timeout=5)
+    assert utcnow() < waiting.retry_at  # rung before the back-off would have let it
+    e2e.accept_on(chen, "Chen Wei")
+    assert [(a.person_key, a.outcome) for a in e2e.attempts(h, callout.id)] == [("chen", A.ACCEPTED)]

@@ -22,8 +22,13 @@ from tests.support.sandbox import Hotline
 # prompt audio Twilio fetches for <Play>, static files, the login form, the language switch, and the
 # callout's recording media (for Twilio's <Play>, guarded by a per-recording token).
 PUBLIC_PREFIXES = ("/voice/", "/prompts/", "/static/", "/media/recording/", "/site/",  # /site/: the dark site
-                   "/events/")  # the events API: its own integration keys (tests/events/test_bad_input.py)
-PUBLIC_ENDPOINTS = {"healthz", "static", "console_auth.login", "console_i18n.switch"}
+                   "/events/",  # the events API: its own integration keys (tests/events/test_bad_input.py)
+                   "/b/")  # a broadcast's "are you safe?" and unsubscribe links: their own signed tokens
+#                            (tests/broadcasts/test_email_and_links.py refuses forged ones)
+PUBLIC_ENDPOINTS = {"healthz", "static", "console_auth.login", "console_i18n.switch",
+                    # a browser subscribing to push needs the VAPID public key and the service worker
+                    "broadcast_public.push_key", "broadcast_public.service_worker",
+                    "broadcast_public.stylesheet", "broadcast_public.console_script"}  # static files
 
 
 def _sample_url(h: Hotline, rule) -> str:  # type: ignore[no-untyped-def]

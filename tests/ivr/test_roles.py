@@ -210,7 +210,7 @@ def test_admin_records_a_greeting_by_phone_and_the_next_caller_hears_it_then_rol
     with wave.open(str(published)) as w:
         assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (8000, 1, 2)
         assert 1.0 < w.getnframes() / 8000 < 10.0
-    assert take["url"].endswith("/prompts/greeting/zh-TW/v1.wav")
+    assert take["url"].split("?")[0].endswith("/prompts/greeting/zh-TW/v1.wav") and "&s=" in take["url"]  # signed
 
     caller = hotline.sim.dial("+886955000666", HOTLINE)
     caller.expect_play("/prompts/greeting/zh-TW.wav")

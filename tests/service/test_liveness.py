@@ -21,7 +21,7 @@ from rq import Queue
 
 from hotline.base import heartbeat
 from hotline.base.heartbeat import PERIOD, Beat
-from hotline.service.supervisor import worker_argv
+from hotline.service.supervisor import worker_argv, worker_env
 from tests.service.hotline_process import RunPy, wait_until
 
 TOKEN = "liveness-test-token"
@@ -87,8 +87,8 @@ def test_a_worker_stopped_on_purpose_leaves_no_stale_beat(tmp_path: Path, clean_
     """A clean stop removes its beat (a beat of a dead local process is dropped besides): only a
     hang is named, never a process that is gone on purpose."""
     redis = Redis.from_url(clean_redis)
-    proc = subprocess.Popen([sys.executable, *worker_argv(clean_redis, ("recordings",))],
-                            env={**os.environ, "HOTLINE_CHILD": "spare-worker"},
+    proc = subprocess.Popen([sys.executable, *worker_argv(("recordings",))],
+                            env={**os.environ, **worker_env(clean_redis), "HOTLINE_CHILD": "spare-worker"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until(lambda: any(b.child == "spare-worker" for b in heartbeat.read(redis)), 60, "the worker beats")

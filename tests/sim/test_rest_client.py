@@ -145,3 +145,62 @@ def test_message_validation_and_not_found(sim: Sim) -> None:
 def test_make_client_without_base_url_targets_twilio() -> None:
     client = make_client("AC" + "1" * 32, "token")
     assert client.api.base_url == "https://api.twilio.com"
+
+
+def _recordings_at(sim: Sim, web: WebApp, starts: list[float]) -> list[str]:
+    """Recordings held by the sim with these creation times (epoch), on calls of their own."""
+    from sim.audio import beep_pcm, pcm_to_wav
+    from sim.model import new_sid
+
+    client = make_client(sim.account_sid, sim.auth_token, sim.api_base_url)
+    sim.phone(VOLUNTEER).busy()
+    url = web.route("rec", twiml("<Hangup/>"))
+    wav = pcm_to_wav(beep_pcm(1.0, 440.0))
+    sids = []
+    for start in starts:
+        call = sim.call_object(client.calls.create(to=VOLUNTEER, from_=HOTLINE, url=url).sid)
+        assert call is not None
+        sids.append(sim.store_recording(call, new_sid("RE"), wav, start).sid)
+    return sids
+
+
+def test_recordings_list_newest_first_with_documented_date_filters_and_fields(sim: Sim, web: WebApp) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    day = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    hours = [day + timedelta(hours=h) for h in (0, 1, 2, 3, 20)]  # the last one on the next day (GMT)
+    sids = _recordings_at(sim, web, [t.timestamp() for t in hours])
+    client = make_client(sim.account_sid, sim.auth_token, sim.api_base_url)
+    assert [r.sid for r in client.recordings.list()] == sids[::-1]  # newest first
+    # The helper library sends DateCreated> / DateCreated< as instants: on or after, on or before.
+    assert [r.sid for r in client.recordings.list(date_created_after=hours[1])] == sids[:0:-1]
+    assert [r.sid for r in client.recordings.list(date_created_before=hours[2])] == sids[2::-1]
+    assert [r.sid for r in client.recordings.list(date_created_after=hours[1], date_created_before=hours[3])] \
+        == sids[3:0:-1]
+    # A day in GMT, as the documentation writes it.
+    base = f"{sim.api_base_url}/2010-04-01/Accounts/{sim.account_sid}/Recordings.json"
+    auth = (sim.account_sid, sim.auth_token)
+    on_day = requests.get(base, params={"DateCreated": "2026-03-01"}, auth=auth, timeout=5).json()
+    assert [r["sid"] for r in on_day["recordings"]] == sids[3::-1]
+    after_day = requests.get(base, params={"DateCreated>": "2026-03-02"}, auth=auth, timeout=5).json()
+    assert [r["sid"] for r in after_day["recordings"]] == [sids[4]]
+    bad = requests.get(base, params={"DateCreated>": "yesterday"}, auth=auth, timeout=5)
+    assert bad.status_code == 400 and bad.json()["code"] == 20001
+    first = client.recordings(sids[0]).fetch()
+    assert first.call_sid and first.status == "completed" and first.source == "RecordVerb"
+    assert first.date_created == hours[0] and first.media_url == sim.recording_url(sids[0])
+    assert requests.get(first.media_url, timeout=5).content[:4] == b"RIFF"
+    # Calls: StartTime filters (a call that never started has no StartTime and is left out).
+    assert client.calls.list(start_time_after=day) == []
+
+
+def test_recordings_pages_follow_a_cursor_so_a_new_recording_shifts_nothing(sim: Sim, web: WebApp) -> None:
+    sids = _recordings_at(sim, web, [1_700_000_000.0 + i for i in range(5)])
+    client = make_client(sim.account_sid, sim.auth_token, sim.api_base_url)
+    page = client.recordings.page(page_size=2)
+    seen = [r.sid for r in page]  # a page is read once
+    assert seen == sids[:2:-1]
+    _recordings_at(sim, web, [1_700_000_100.0])  # newer than all: it would push an offset page along
+    while (page := page.next_page()) is not None:
+        seen.extend(r.sid for r in page)
+    assert seen == sids[::-1]

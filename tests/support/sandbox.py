@@ -25,7 +25,7 @@ from hotline.base.models import AuditEvent, Call, Incident, Recording
 from hotline.base.runtime import get_runtime, set_runtime
 from hotline.service.app import create_app
 from hotline.service.embedded_redis import free_port
-from hotline.service.supervisor import ENGINE_ARGV, WORKER_QUEUES, worker_argv
+from hotline.service.supervisor import ENGINE_ARGV, WORKER_QUEUES, worker_argv, worker_env
 from sim import Sim
 
 T = TypeVar("T")
@@ -50,7 +50,7 @@ class Hotline:
             "HOTLINE_RECORDINGS_DIR": str(tmp / "recordings"),
             "HOTLINE_PUBLIC_URL": self.public_url, "REDIS_URL": redis_url, "DATABASE_URL": db_url,
             "TWILIO_ACCOUNT_SID": self.sim.account_sid, "TWILIO_AUTH_TOKEN": self.sim.auth_token,
-            "HOTLINE_SIM_URL": self.sim.api_base_url, **(extra_env or {}),
+            "HOTLINE_SIM_URL": self.sim.api_base_url, **worker_env(redis_url), **(extra_env or {}),
         }
         self.config = load_config(self.env["HOTLINE_CONFIG"], env=self.env)
         self.app = create_app(self.config)
@@ -62,12 +62,13 @@ class Hotline:
         for number in self.config.numbers:
             self.sim.add_number(number, voice_url=f"{self.public_url}/voice/incoming",
                                 voice_fallback_url=f"{self.public_url}/voice/fallback",
-                                status_callback=f"{self.public_url}/voice/status")
+                                status_callback=f"{self.public_url}/voice/status",
+                                sms_url=f"{self.public_url}/sms/incoming")
 
     # -- processes -----------------------------------------------------------------------------
     def start_worker(self, *queues: str) -> subprocess.Popen[bytes]:
         """A real `rq worker` process with the same environment the supervisor gives it."""
-        return self._spawn(worker_argv(self.env["REDIS_URL"], queues or WORKER_QUEUES))
+        return self._spawn(worker_argv(queues or WORKER_QUEUES))
 
     def start_engine(self) -> subprocess.Popen[bytes]:
         """The engine process, running the convergence cycle every couple of seconds."""

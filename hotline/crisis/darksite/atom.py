@@ -1,10 +1,12 @@
-"""The Atom feed (RFC 4287) of the dark site in one language: one entry per published statement."""
+"""The Atom feed (RFC 4287) of the dark site in one language: one entry per published statement.
+Every text goes through `xml_safe`, so no character in a statement can make the feed unreadable."""
 
 from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
 from hotline.base.config import Config
+from hotline.base.xml_text import xml_safe
 from hotline.crisis.darksite.view import Site, words
 
 NS = "http://www.w3.org/2005/Atom"
@@ -35,5 +37,5 @@ def feed(cfg: Config, site: Site, self_url: str, page_url: str) -> bytes:
 
 def _text(parent: ET.Element, tag: str, value: str) -> ET.Element:
     el = ET.SubElement(parent, f"{{{NS}}}{tag}")
-    el.text = value
+    el.text = xml_safe(value)  # a control character would make the whole feed invalid XML
     return el

@@ -22,7 +22,10 @@ from hotline.rotas.resolve import Contact
 CALLBACK_GRACE = timedelta(seconds=30)  # Twilio queueing plus callback delivery
 # Seconds between tries of Calls.create after a 429 / 5xx / network failure or a dial that
 # never left: about 10 minutes in all, so a Twilio outage delays a person's call, never skips it.
-PLACE_BACKOFF = (1, 2, 4, 8, 15, 30, 60, 60, 60, 120, 120, 120)
+# Capped at 30 s, and not a wait once Twilio is back: every pass of the convergence cycle probes
+# with the longest-waiting call (hotline.paging.cycle), and the first that goes through releases
+# the others at once (issue #23: a 60 s back-off held people up to 60 s after an outage ended).
+PLACE_BACKOFF = (1, 2, 4, 8, 15, *(30,) * 19)
 
 
 @dataclass(frozen=True)

@@ -115,10 +115,11 @@ def claim_placement(s: Session, attempt_id: int, now: datetime) -> bool:
     return bool(result.rowcount)
 
 
-def place(attempt_id: int, now: datetime) -> datetime | None:
+def place(attempt_id: int, now: datetime, probe: bool = False) -> datetime | None:
     """Ask Twilio to ring this attempt's person. Returns when to look again while the callout
     waits (placed, being placed elsewhere, or a retry is due); None when the attempt failed for
-    good and the callout should move on at once."""
+    good and the callout should move on at once. A `probe` (see `probe`) goes before its retry
+    time, and a passing failure of it is not one of the attempt's tries."""
     rt, cfg = get_runtime(), get_runtime().config
     with rt.db.session() as s:
         attempt = s.get(Attempt, attempt_id)
@@ -126,8 +127,9 @@ def place(attempt_id: int, now: datetime) -> datetime | None:
             return now + CALLBACK_GRACE
         if attempt.state != AttemptState.QUEUED or attempt.call_sid:
             return now + timedelta(seconds=attempt.ring_timeout) + CALLBACK_GRACE
-        if attempt.retry_at is not None and attempt.retry_at > now:
+        if attempt.retry_at is not None and attempt.retry_at > now and not probe:
             return attempt.retry_at
+        retry_at = attempt.retry_at
         if not claim_placement(s, attempt_id, now):
             return now + CALLBACK_GRACE
         req = dialer.CallRequest(to=attempt.phone, from_=cfg.numbers[0],
@@ -146,6 +148,11 @@ def place(attempt_id: int, now: datetime) -> datetime | None:
             _audit(s, attempt_id, "callout.dial_failed", error=exc.describe())
         return None
     except dialer.TransientError as exc:
+        if probe and retry_at is not None:  # Twilio still down: the attempt keeps its place and its tries
+            with rt.db.session() as s:
+                s.execute(update(Attempt).where(Attempt.id == attempt_id)
+                          .values(placing_at=None, twilio_error=exc.describe()))
+            return retry_at
         return _platform_failure(attempt_id, tries, exc, now)
     with rt.db.session() as s:
         record_call_placed(s, attempt_id, sid, now)
@@ -158,6 +165,15 @@ def place(attempt_id: int, now: datetime) -> datetime | None:
     if not still_active:  # accepted or cancelled while Twilio was placing it
         _quietly(dialer.cancel_call, sid)
     return now + timedelta(seconds=ring_timeout) + CALLBACK_GRACE
+
+
+def probe(attempt_id: int, now: datetime) -> bool:
+    """Place a call that waits out a Twilio failure now rather than at its retry time: True when
+    Twilio answered the request (the call was placed, or refused for good), so it is back."""
+    place(attempt_id, now, probe=True)
+    with get_runtime().db.session() as s:
+        attempt = s.get(Attempt, attempt_id)
+        return attempt is None or attempt.call_sid is not None or attempt.state != AttemptState.QUEUED
 
 
 def _platform_failure(attempt_id: int, tries: int, exc: dialer.DialerError, now: datetime) -> datetime | None:
