@@ -85,9 +85,10 @@ def test_a_frozen_engine_is_named_killed_restarted_counted_and_paging_resumes(tm
 
 def test_a_worker_stopped_on_purpose_leaves_no_stale_beat(tmp_path: Path, clean_redis: str):
     """A clean stop removes its beat (a beat of a dead local process is dropped besides): only a
-    hang is named, never a process that is gone on purpose."""
+    hang is named, never a process that is gone on purpose. The worker as run.py starts it (its
+    scheduler is a child of its own)."""
     redis = Redis.from_url(clean_redis)
-    proc = subprocess.Popen([sys.executable, *worker_argv(("recordings",))],
+    proc = subprocess.Popen([sys.executable, *worker_argv(("recordings",), with_scheduler=False)],
                             env={**os.environ, **worker_env(clean_redis), "HOTLINE_CHILD": "spare-worker"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
