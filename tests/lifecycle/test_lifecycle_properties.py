@@ -20,7 +20,8 @@ callout pages at least one incident.
 The crisis and verdict rules (issue #23), with verdicts given at any moment and the crisis team
 called by the cycle and by its job:
 - a false alarm on a report nobody accepted stops its paging, with the verdict as the reason, and
-  it stays stopped until a named person pages it again or reopens it;
+  nothing pages it again until a named person pages it again or reopens it (someone may still
+  take it or close it);
 - a deputy of a role whose lead confirmed is never due to be called again;
 - one person is one phone: no two of their seats were called within one call's length of each
   other, and one pass calls each person once.
@@ -375,7 +376,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         with get_runtime().db.session() as s:
             for incident_id in self.false_alarms:
                 row = s.get_one(Incident, incident_id)
-                assert row.status in (S.STOPPED, S.CLOSED), f"false alarm {incident_id} is {row.status}"
+                # never paged again (someone may still take it, or close it)
+                assert row.status in (S.STOPPED, S.ACCEPTED, S.CLOSED), f"false alarm {incident_id} is {row.status}"
+                assert incident_id not in self._being_paged(), f"false alarm {incident_id} is paged again"
                 if row.status == S.STOPPED:
                     assert (row.paging_stopped_reason or "").startswith("false alarm:"), row.paging_stopped_reason
             for crisis_id in s.scalars(select(Crisis.id)):
