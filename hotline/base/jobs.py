@@ -25,6 +25,7 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
 from rq.queue import Queue
 
+from hotline.base import heartbeat
 from hotline.base.lifecycle import Outcome
 from hotline.base.log_context import about
 from hotline.base.registry import RegistryError, registry
@@ -86,10 +87,15 @@ def enqueue(fn: Callable[..., Any], *args: Any) -> Job | None:
 
 def _really_waiting(q: Queue, job: Job) -> bool:
     """A job whose hash says "queued" but that no queue holds (Redis lost its lists, a crash
-    mid-enqueue) would block its dedupe id for good: only a job that will run counts."""
+    mid-enqueue) would block its dedupe id for good: only a job that will run counts. Likewise a
+    job "started" by a worker that died (killed mid-download): RQ's own cleanup releases it only
+    minutes later, so its worker is judged now (hotline.base.heartbeat.worker_alive) and a dead
+    one's job gives way to the retry."""
     status = job.get_status(refresh=True)
     if status == "queued":
         return q.get_job_position(job.id) is not None
+    if status == "started":
+        return heartbeat.worker_alive(q.connection, job.worker_name)
     return status in WAITING
 
 

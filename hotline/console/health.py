@@ -1,5 +1,6 @@
-"""Is everything the hotline depends on working? Redis, the database, RQ workers and queues,
-transcription models, and whether calls go to Twilio or the sim. A page and the same as JSON.
+"""Is everything the hotline depends on working? Redis, the database, the engines (when each
+last finished a convergence pass), RQ workers and queues, transcription models, and whether
+calls go to Twilio or the sim. A page and the same as JSON.
 
 Each check catches its own failure, so one dead dependency shows as "down" instead of
 taking the health page down with it.
@@ -7,6 +8,7 @@ taking the health page down with it.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +16,7 @@ from flask import Blueprint, jsonify, render_template
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
-from hotline.base import worker_facts
+from hotline.base import heartbeat, worker_facts
 from hotline.base.runtime import QUEUES, get_runtime
 from hotline.console import queries
 from hotline.transcribe.coverage import coverage
@@ -55,6 +57,22 @@ def _workers() -> dict[str, Any]:
         {"name": w.name, "label": gettext("%(host)s, process %(pid)s", host=w.hostname or "?", pid=w.pid),
          "state": str(w.get_state()), "queues": w.queue_names(), "models": facts.get(w.name, {}).get("models")}
         for w in workers]}
+
+
+def _engines() -> dict[str, Any]:
+    """Each engine (one per node) and how long ago it last finished a convergence pass, from its
+    heartbeat (hotline.base.heartbeat): an engine that hangs stops all paging while its process
+    still exists, so the page says when each last ran, and goes red when one is stale or none runs."""
+    now = time.time()
+    beats = sorted((b for b in heartbeat.read(get_runtime().redis) if b.kind == "engine"), key=lambda b: b.field)
+    engines = [{"name": b.field, "label": gettext("%(host)s, process %(pid)s", host=b.host, pid=b.pid),
+                "cycle_seconds": max(0, int(now - (b.cycle_at if b.cycle_at is not None else b.beat_at))),
+                "stale": b.stale_reason(now)} for b in beats]
+    if not engines:
+        return {"ok": False, "engines": [], "error": N_("No engine is running the convergence cycle.")}
+    if any(e["stale"] for e in engines):
+        return {"ok": False, "engines": engines, "error": N_("An engine has stopped: its heartbeat is stale.")}
+    return {"engines": engines}
 
 
 def _queues() -> dict[str, Any]:
@@ -135,7 +153,8 @@ def guessing(hours: int = 24) -> list[dict[str, Any]]:
 def report() -> dict[str, Any]:
     cfg = get_runtime().config
     sim = cfg.twilio.sim_mode
-    checks = {"redis": _check(_redis), "database": _check(_database), "workers": _check(_workers),
+    checks = {"redis": _check(_redis), "database": _check(_database), "engines": _check(_engines),
+              "workers": _check(_workers),
               "queues": _check(_queues), "models": _check(_models)}
     if checks["workers"]["ok"] and not checks["workers"]["count"]:
         checks["workers"] = {**checks["workers"], "ok": False, "error": N_("No RQ worker is running.")}

@@ -4,12 +4,19 @@ The rules, written once:
 
 1. A report is verified once: its acceptor (from the phone menu after accepting, or in the
    console) confirms it as real, which activates the plan for its type, or marks it a false
-   alarm with a note, which activates nothing. An admin may activate straight from the console,
+   alarm with a note, which activates nothing; a false alarm on a report nobody accepted stops
+   its paging too, in the same transaction, through paging's own command (`stop_paging`, by the
+   person who gave the verdict, the verdict as the reason), so the on-call people are not rung
+   for a report known to be false. An admin may activate straight from the console,
    accepted or not. One verdict per incident (a unique index): a second one is refused.
 2. Activation copies the plan onto the crisis (a snapshot): the team as resolved now (each role's
    lead, rotas resolved to whoever is on call), the checklist with absolute deadlines. Every
    team member is due to be called at once; the convergence cycle calls whoever is still due,
    so a lost job only delays the calls.
+2b. A deputy is called in for a role whose lead has not confirmed, and stands down (no further
+   call) the moment a lead of that role confirms. A person is one phone: the crisis engine rings
+   it once at a time (hotline.crisis.notify), and their confirmation covers every seat they hold
+   on that crisis (several roles, lead and deputy).
 3. A statement is drafted by one person and published only when approved; under the two-person
    rule (`[crisis] two_person_rule`) the approver must be someone else. An empty statement is
    refused. The dark site shows only published statements of crises it is switched on for.
@@ -34,7 +41,7 @@ from hotline.base import audit
 from hotline.base.config import Config
 from hotline.base.lifecycle import Actor, Outcome, audited
 from hotline.base.models import Incident, utcnow
-from hotline.base.states import IncidentStatus
+from hotline.base.states import NEEDS_PAGING, IncidentStatus
 from hotline.base.xml_text import xml_safe
 from hotline.broadcasts import door
 from hotline.crisis import team
@@ -50,9 +57,13 @@ from hotline.crisis.models import (
     CrisisStep,
     MemberState,
     StatementState,
+    covered_roles,
 )
 from hotline.crisis.settings import CrisisSettings
+from hotline.paging import commands as paging
 from hotline.rotas.policy import OncallSettings
+
+FALSE_ALARM_REASON = "false alarm"  # how a verdict's stop reads in paging's timeline: "false alarm: <note>"
 
 
 def crisis_for(s: Session, incident_id: int) -> Crisis | None:
@@ -127,11 +138,18 @@ def false_alarm(s: Session, incident_id: int, actor: Actor, note: str, *, accept
     if not _add(s, crisis):
         return Outcome(False, "already_decided", "already decided by someone else", (incident_id,))
     audited(s, "crisis.false_alarm", incident_id, actor, note=note[:2000])
+    if checked.accepted_by is None and checked.status in NEEDS_PAGING:
+        stopped = paging.stop_paging(s, incident_id, actor, f"{FALSE_ALARM_REASON}: {note}", now)
+        if stopped.ok:
+            return Outcome(True, "false_alarm_stopped", "marked as a false alarm; paging stopped", (incident_id,),
+                           callout_id=stopped.callout_id, then=stopped.then)
     return Outcome(True, "false_alarm", "marked as a false alarm", (incident_id,))
 
 
 def member_confirmed(s: Session, member_id: int, actor: Actor, now: datetime | None = None) -> Outcome:
-    """A team member pressed 1 (or 2: joining the bridge confirms too). Idempotent."""
+    """A team member pressed 1 (or 2: joining the bridge confirms too). Idempotent. The person's
+    other seats on this crisis are confirmed with it (one person, one phone: rule 2b), and every
+    deputy of a role a lead has now confirmed stands down at once."""
     member = s.get(CrisisMember, member_id)
     if member is None:
         return Outcome(False, "no_member")
@@ -142,7 +160,31 @@ def member_confirmed(s: Session, member_id: int, actor: Actor, now: datetime | N
         return Outcome(True, "already_confirmed", incident_ids=(incident_id,))
     audited(s, "crisis.member_confirmed", incident_id, actor, role=member.role, person=member.person_key,
             deputy=member.is_deputy)
+    seats = list(s.scalars(select(CrisisMember).where(CrisisMember.crisis_id == member.crisis_id)
+                           .order_by(CrisisMember.id)))
+    for seat in seats:
+        if seat.person_key == member.person_key and seat.state != MemberState.CONFIRMED and \
+                MEMBER.move(s, seat.id, MemberState.CONFIRMED, now=now, values=confirmed):
+            audited(s, "crisis.member_confirmed", incident_id, actor, role=seat.role, person=seat.person_key,
+                    deputy=seat.is_deputy, with_seat=member.id)
+    stand_down_deputies(s, member.crisis_id, actor, now)
     return Outcome(True, "confirmed", incident_ids=(incident_id,))
+
+
+def stand_down_deputies(s: Session, crisis_id: int, actor: Actor, now: datetime) -> list[int]:
+    """Every unconfirmed deputy of a role whose lead confirmed: no further call (rule 2b)."""
+    covered = covered_roles(s, crisis_id)
+    if not covered:
+        return []
+    stood = []
+    for seat in s.scalars(select(CrisisMember).where(
+            CrisisMember.crisis_id == crisis_id, CrisisMember.is_deputy.is_(True), CrisisMember.role.in_(covered),
+            CrisisMember.state.in_((MemberState.DUE, MemberState.FAILED)))):
+        if MEMBER.move(s, seat.id, MemberState.STOOD_DOWN, now=now, values={"next_call_at": None}):
+            audited(s, "crisis.deputy_stood_down", seat.crisis.incident_id, actor, role=seat.role,
+                    deputy=seat.person_key)
+            stood.append(seat.id)
+    return stood
 
 
 def newest_active(s: Session) -> Crisis | None:

@@ -47,6 +47,7 @@ FEATURE = Feature(
     check=_check,
     pages=("hotline.crisis.pages", "hotline.crisis.darksite.routes"),
     words=(N_("Crisis plan"), N_("Crisis plan activated: the team is being called."), N_("Marked as a false alarm."),
+           N_("Marked as a false alarm: paging stopped, nobody is called for it any more."),
            N_("Say why it is a false alarm."), N_("Open the dark site"), N_("The incident is closed."),
            N_("Done"), N_("Step done."), N_("Step reopened."), N_("A statement cannot be empty."),
            N_("Statement drafted: a second person must approve it."), N_("Statement published."),

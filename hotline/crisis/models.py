@@ -20,8 +20,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from hotline.base.models import Base, utcnow
 from hotline.base.state_machine import Machine
@@ -36,6 +36,7 @@ class MemberState(StrEnum):
     DUE = "due"  # to be called (again) at next_call_at
     CONFIRMED = "confirmed"  # pressed 1 (or 2, joining the bridge)
     FAILED = "failed"  # their number was refused by Twilio for good
+    STOOD_DOWN = "stood_down"  # a deputy no longer needed: a lead of their role confirmed
 
 
 class StatementState(StrEnum):
@@ -45,8 +46,9 @@ class StatementState(StrEnum):
 
 # The legal moves (`hotline.crisis.commands` and `notify` move them through their machines).
 MEMBER_MOVES: dict[str, tuple[str, ...]] = {
-    MemberState.DUE: (MemberState.CONFIRMED, MemberState.FAILED),
-    MemberState.FAILED: (MemberState.CONFIRMED,),  # a member whose number failed may still confirm on the bridge
+    MemberState.DUE: (MemberState.CONFIRMED, MemberState.FAILED, MemberState.STOOD_DOWN),
+    MemberState.FAILED: (MemberState.CONFIRMED, MemberState.STOOD_DOWN),  # may still confirm on the bridge
+    MemberState.STOOD_DOWN: (MemberState.CONFIRMED,),  # a deputy who joins the bridge anyway
     MemberState.CONFIRMED: (),
 }
 STATEMENT_MOVES: dict[str, tuple[str, ...]] = {StatementState.DRAFT: (StatementState.PUBLISHED,),
@@ -141,3 +143,10 @@ class BridgeLeg(Base):
 # Their machines (`hotline.base.state_machine`); the commands that move them write the audit rows.
 MEMBER = Machine("crisis member", CrisisMember, MEMBER_MOVES)
 STATEMENT = Machine("statement", CrisisStatement, STATEMENT_MOVES)
+
+
+def covered_roles(s: Session, crisis_id: int) -> set[str]:
+    """The roles of a crisis that a lead (not a deputy) has confirmed: their deputies are not needed."""
+    return set(s.scalars(select(CrisisMember.role).where(
+        CrisisMember.crisis_id == crisis_id, CrisisMember.is_deputy.is_(False),
+        CrisisMember.state == MemberState.CONFIRMED)))

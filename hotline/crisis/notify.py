@@ -3,7 +3,11 @@
 Driven by the convergence cycle (and by the job queued at activation), so nothing hangs after a
 crash: a member is due while `next_call_at` has passed and they have not confirmed. Each call is
 claimed in the database first (a conditional update moves `next_call_at` on), so two engines or
-a job and the cycle never ring the same person twice for one round. The calls of one pass are
+a job and the cycle never ring the same person twice for one round. A person is one phone: a
+claim is refused while another seat of theirs (another role, another crisis) was called within
+IN_CALL_SECONDS, so one person on several seats gets one call at a time, never several at once;
+the seat left waiting is called once that call is over, unless the person confirmed on it (their
+confirmation covers every seat they hold on that crisis, hotline.crisis.commands). The calls of one pass are
 placed side by side on a small thread pool: the last member's phone must not wait for the first
 member's Calls.create to return, and every call is placed before the first SMS is sent.
 """
@@ -17,8 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, Select, exists, select, update
+from sqlalchemy.orm import Session, aliased
 
 from hotline.base import audit
 from hotline.base.config import Config
@@ -26,7 +30,7 @@ from hotline.base.models import Incident
 from hotline.base.runtime import get_runtime
 from hotline.base.states import IncidentStatus
 from hotline.crisis import links, phrases, team
-from hotline.crisis.models import MEMBER, Crisis, CrisisMember, CrisisState, MemberState
+from hotline.crisis.models import MEMBER, Crisis, CrisisMember, CrisisState, MemberState, covered_roles
 from hotline.crisis.settings import CrisisSettings
 from hotline.provider import dialer
 from hotline.rotas.policy import OncallSettings
@@ -34,6 +38,9 @@ from hotline.rotas.policy import OncallSettings
 log = logging.getLogger("crisis.notify")
 PARALLEL = 20  # concurrent Calls.create requests per pass
 RING_SECONDS = 30
+# A notification call rings up to RING_SECONDS, then the briefing and its menu (read up to three
+# times, hotline.responder.crisis_call) take about a minute: the phone is busy that long.
+IN_CALL_SECONDS = RING_SECONDS + 75
 TRANSIENT_RETRY = timedelta(seconds=30)
 BATCH = 200
 
@@ -83,17 +90,26 @@ def notify_due(now: datetime) -> list[int]:
 
 
 def _claim_due(s: Session, settings: CrisisSettings, now: datetime) -> list[int]:
-    """One conditional UPDATE takes every due member of an active crisis: whoever's UPDATE moves a
-    row places that call; a concurrent pass finds `next_call_at` already in the future."""
-    due = list(s.scalars(select(CrisisMember.id).where(
+    """A conditional UPDATE takes each due member of an active crisis: whoever's UPDATE moves a row
+    places that call; a concurrent pass finds `next_call_at` already in the future. One seat per
+    person, and none while another seat of theirs is in a call (see the module's docstring)."""
+    due = list(s.execute(select(CrisisMember.id, CrisisMember.person_key).where(
         CrisisMember.crisis_id.in_(running()), CrisisMember.state == MemberState.DUE, CrisisMember.next_call_at <= now)
         .order_by(CrisisMember.id).limit(BATCH)))
-    if not due:
-        return []
-    return list(s.scalars(update(CrisisMember).where(
-        CrisisMember.id.in_(due), CrisisMember.state == MemberState.DUE, CrisisMember.next_call_at <= now).values(
-        next_call_at=now + timedelta(minutes=settings.repeat_minutes), calls=CrisisMember.calls + 1,
-        last_called_at=now).returning(CrisisMember.id)))
+    claimed: list[int] = []
+    people: set[str] = set()
+    for member_id, person in due:
+        if person in people:
+            continue
+        people.add(person)
+        other = aliased(CrisisMember)
+        in_call = exists().where(other.person_key == person, other.id != member_id,
+                                 other.last_called_at > now - timedelta(seconds=IN_CALL_SECONDS))
+        claimed += s.scalars(update(CrisisMember).where(
+            CrisisMember.id == member_id, CrisisMember.state == MemberState.DUE, CrisisMember.next_call_at <= now,
+            ~in_call).values(next_call_at=now + timedelta(minutes=settings.repeat_minutes),
+                             calls=CrisisMember.calls + 1, last_called_at=now).returning(CrisisMember.id))
+    return claimed
 
 
 def _placement(cfg: Config, member: CrisisMember, crisis: Crisis, incident: Incident) -> Placement | None:
@@ -149,7 +165,8 @@ def send_sms(incident_id: int, phone: str, body: str, kind: str, **detail: Any) 
 
 
 def _call_in_deputies(s: Session, cfg: Config, settings: CrisisSettings, now: datetime) -> None:
-    """A lead who has not confirmed after `rounds_before_deputy` calls: their deputy is called too."""
+    """A lead who has not confirmed after `rounds_before_deputy` calls: their deputy is called too,
+    unless another lead of that role has confirmed (the role is covered)."""
     slow = list(s.scalars(select(CrisisMember).join(Crisis).where(
         Crisis.id.in_(running()), CrisisMember.is_deputy.is_(False),
         CrisisMember.state != MemberState.CONFIRMED, CrisisMember.calls >= settings.rounds_before_deputy)))
@@ -157,7 +174,8 @@ def _call_in_deputies(s: Session, cfg: Config, settings: CrisisSettings, now: da
     for lead in slow:
         plan = settings.plans.get(lead.crisis.type_key)
         seat = team.deputy(plan, lead.role, rotas, now, lead.person_key) if plan else None
-        if seat is None or _has_deputy(s, lead.crisis_id, lead.role):
+        if seat is None or _has_deputy(s, lead.crisis_id, lead.role) or \
+                lead.role in covered_roles(s, lead.crisis_id):
             continue
         s.add(CrisisMember(crisis_id=lead.crisis_id, role=seat.role, person_key=seat.person, is_deputy=True,
                            next_call_at=now))

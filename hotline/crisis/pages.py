@@ -18,7 +18,7 @@ from hotline.base.lifecycle import Actor, Channel, Outcome
 from hotline.base.models import Incident, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.crisis import commands
-from hotline.crisis.models import BridgeLeg, Crisis, CrisisState, StatementState
+from hotline.crisis.models import BridgeLeg, Crisis, CrisisState, MemberState, StatementState
 from hotline.crisis.phrases import ROLE_NAMES
 from hotline.crisis.settings import CrisisSettings
 from hotline.web.auth import current_viewer, guard, require_admin
@@ -37,6 +37,7 @@ def _admins_act() -> None:
 MESSAGES = {
     "activated": N_("Crisis plan activated: the team is being called."),
     "false_alarm": N_("Marked as a false alarm."),
+    "false_alarm_stopped": N_("Marked as a false alarm: paging stopped, nobody is called for it any more."),
     "note_required": N_("Say why it is a false alarm."),
     "no_plan": N_("There is no crisis plan for this type."),
     "step_done": N_("Step done."),
@@ -92,7 +93,8 @@ def panel(incident_id: int) -> Panel:
             return Panel(crisis, has_plan, [], [], [], [], {}, utcnow())
         name = {k: p.name for k, p in cfg.people.items()}
         members = [{"role": m.role, "name": name.get(m.person_key, m.person_key), "deputy": m.is_deputy,
-                    "calls": m.calls, "confirmed_at": m.confirmed_at, "error": m.error} for m in crisis.members]
+                    "calls": m.calls, "confirmed_at": m.confirmed_at, "error": m.error,
+                    "stood_down": m.state == MemberState.STOOD_DOWN} for m in crisis.members]
         steps = [{"id": st.id, "text": st.text, "owner": st.owner_role, "due_at": st.due_at, "done_by": st.done_by,
                   "done_at": st.done_at} for st in crisis.steps]
         legs = s.scalars(select(BridgeLeg).where(BridgeLeg.crisis_id == crisis.id, BridgeLeg.left_at.is_(None))

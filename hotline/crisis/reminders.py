@@ -39,7 +39,7 @@ def remind_overdue(now: datetime) -> list[int]:
             incident = s.get_one(Incident, step.crisis.incident_id)  # a crisis names its incident (foreign key)
             owners = s.scalars(select(CrisisMember).where(
                 CrisisMember.crisis_id == step.crisis_id, CrisisMember.role == step.owner_role,
-                CrisisMember.state != MemberState.FAILED))
+                CrisisMember.state.not_in((MemberState.FAILED, MemberState.STOOD_DOWN))))
             for member in owners:
                 person = cfg.people.get(member.person_key)
                 if person is None:

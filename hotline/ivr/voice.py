@@ -19,6 +19,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.base import audit
 from hotline.base.config import Config
+from hotline.base.jobs import Followup
 from hotline.base.lifecycle import Actor, Channel
 from hotline.base.log_context import about
 from hotline.base.phone import to_e164
@@ -238,7 +239,9 @@ def recording_status() -> Response:
                              url_incident=incident_id, recording_sid=form.get("RecordingSid", "")[:64])
             return Response("", status=204)
         if incident_id is None:
-            incident_id = _incident_for_unflowed_call(u.s, form.get("CallSid", ""), args.get("src", "unknown"))
+            incident_id, reported = _incident_for_unflowed_call(u.s, form.get("CallSid", ""),
+                                                                args.get("src", "unknown"))
+            u.queue(reported)
         if status == "completed" and form.get("RecordingSid"):
             out = commands.recording_arrived(u.s, incident_id=incident_id, sid=form["RecordingSid"],
                                              url=form.get("RecordingUrl"),
@@ -286,20 +289,21 @@ def message_taken() -> Response:
     return xml(thanks(ref, cfg.voices))
 
 
-def _incident_for_unflowed_call(s: Any, call_sid: str, source: str) -> int | None:
-    """A message taken by the apology or fallback path still becomes an incident."""
+def _incident_for_unflowed_call(s: Any, call_sid: str, source: str) -> tuple[int | None, tuple[Followup, ...]]:
+    """A message taken by the apology or fallback path still becomes an incident; with what its
+    report asks for afterwards (a running drill's calls to end), for the caller to queue."""
     inc = incidents.incident_for_call(s, call_sid)
     if inc is not None:
-        return inc.id
+        return inc.id, ()
     if not call_sid:
-        return None
+        return None, ()
     call = incidents.register_call(s, call_sid, None, None)
     cfg = _cfg()
     out = commands.report(s, call_sid=call_sid, type_key="unclassified", lang=cfg.default_language,
                           caller=call.from_number, actor=Actor(call.from_number or "anonymous", Channel.CALLER),
                           record_max_seconds=cfg.record_max_seconds,
                           source="fallback" if source in ("safe", "fallback") else source)
-    return out.incident_ids[0]
+    return out.incident_ids[0], out.then
 
 
 def _float(value: str | None) -> float | None:

@@ -6,6 +6,7 @@
   Twilio takes it, release the others at once rather than at their retry times;
 - a callout none of whose incidents needs it: end it and stop its calls;
 - an accepted callout whose close-out (end the other calls, send the SMS) never finished;
+- a cancelled callout whose calls were never stopped (its stop-calls job was lost);
 - incidents whose status disagrees with their callout;
 - a recording Twilio holds that was never fetched, or whose fetch failed a while ago;
 - a stored recording with no transcript.
@@ -46,6 +47,8 @@ FAILED_FETCH_RETRY = timedelta(minutes=15)  # a failed fetch is tried again this
 FAILED_FETCH_WINDOW = timedelta(hours=24)  # ... while Twilio still holds the file
 TRANSCRIBE_GRACE = timedelta(seconds=60)
 CLOSE_OUT_GRACE = timedelta(seconds=30)  # the close-out job normally runs at once
+STOP_GRACE = timedelta(seconds=10)  # so does the stop-calls job
+STOP_WINDOW = timedelta(hours=1)  # older cancelled callouts (before closed_out_at was kept for them) are left
 IDLE_GRACE = timedelta(seconds=10)  # a callout never driven at all (no wake time) after this
 PROBE_AHEAD = timedelta(seconds=2)  # a retry due sooner than this is left to its own wake-up
 
@@ -129,6 +132,16 @@ def _finish_close_outs(now: datetime, report: CycleReport) -> None:
             report["closed_out"].append(callout_id)
 
 
+def _finish_stops(now: datetime, report: CycleReport) -> None:
+    with get_runtime().db.session() as s:
+        pending = list(s.scalars(select(Callout.id).where(
+            Callout.state == CalloutState.CANCELLED, Callout.closed_out_at.is_(None),
+            Callout.cancelled_at <= now - STOP_GRACE, Callout.cancelled_at >= now - STOP_WINDOW).limit(BATCH)))
+    for callout_id in pending:
+        if guarded(partial(stop_calls, callout_id)):
+            report["calls_stopped"].append(callout_id)
+
+
 def _sync_statuses(now: datetime, report: CycleReport) -> None:
     """Incidents behind their callout: e.g. accepted through a path that died before syncing."""
     expected = {CalloutState.ACCEPTED: (IncidentStatus.ACCEPTED, IncidentStatus.CLOSED),
@@ -174,6 +187,7 @@ STEPS = (
     CycleStep("probed", 11, _probe_provider),
     CycleStep("released", 12, _release_unneeded_callouts),
     CycleStep("closed_out", 13, _finish_close_outs),
+    CycleStep("calls_stopped", 16, _finish_stops),
     CycleStep("synced", 14, _sync_statuses),
     CycleStep("recordings", 15, _recordings),
 )

@@ -58,7 +58,7 @@ def close_out(callout_id: int) -> None:
 
 
 def stop_calls(callout_id: int) -> int:
-    return closeout.stop_other_calls(callout_id, lambda lang: text(lang, "stopped"), utcnow())
+    return closeout.after_cancel(callout_id, lambda lang: text(lang, "stopped"))
 
 
 def fetch_recording(recording_id: int) -> str:

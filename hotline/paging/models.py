@@ -69,7 +69,7 @@ class Callout(Base):
     # The incident type whose new reports join this callout (a storm); unique, so two reports
     # arriving together cannot open two callouts. Cleared when the storm window or callout ends.
     storm_type: Mapped[str | None] = mapped_column(String(40), unique=True)
-    closed_out_at: Mapped[datetime | None]  # after an accept: other calls ended, SMS sent
+    closed_out_at: Mapped[datetime | None]  # accepted: other calls ended, SMS sent; cancelled: calls ended
     # A drill's callout rings only the drill's participants (callout.store.contacts_for) and never
     # joins a real storm; its attempts are the drill's through it.
     drill_id: Mapped[int | None] = mapped_column(Integer, index=True)

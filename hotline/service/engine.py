@@ -12,23 +12,28 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 
 from hotline.base.cycle import run_cycle
 from hotline.base.db import create_schema
+from hotline.base.heartbeat import PERIOD, Heartbeat
 from hotline.base.log_context import configure_logging
 from hotline.base.runtime import get_runtime
 
 log = logging.getLogger("hotline.engine")
-PERIOD_SECONDS = 2.0
+PERIOD_SECONDS = PERIOD  # hotline.base.heartbeat.PERIOD: a beat, and a pass, every 2 s
 
 
-def run_forever(stop: threading.Event, period: float = PERIOD_SECONDS) -> None:
+def run_forever(stop: threading.Event, period: float = PERIOD_SECONDS,
+                on_pass: Callable[[], None] = lambda: None) -> None:
+    """`on_pass` after every pass, done, skipped (another node's lease) or failed: the loop moves."""
     while not stop.is_set():
         started = time.monotonic()
         try:
             run_cycle()
         except Exception:  # noqa: BLE001 - e.g. the database is briefly unreachable: try again next period
             log.exception("convergence pass failed; trying again in %.1f s", period)
+        on_pass()
         stop.wait(max(0.0, period - (time.monotonic() - started)))
 
 
@@ -37,9 +42,19 @@ def main() -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    create_schema(get_runtime().db.engine)
+    runtime = get_runtime()
+    heartbeat = None
+    if runtime.config.redis_url:
+        heartbeat = Heartbeat.to_url("engine", runtime.config.redis_url, cycles=True).start()
+    else:
+        log.warning("no Redis URL: this engine writes no heartbeat, so a hang of it goes unnoticed")
+    create_schema(runtime.db.engine)
     log.info("engine started (period %.1f s)", PERIOD_SECONDS)
-    run_forever(stop)
+    try:
+        run_forever(stop, on_pass=heartbeat.cycle_done if heartbeat else lambda: None)
+    finally:
+        if heartbeat:
+            heartbeat.stop()
     return 0
 
 

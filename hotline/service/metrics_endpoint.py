@@ -8,7 +8,9 @@ the token with `authorization: {credentials: ...}` in its scrape config (deploy/
 Values: in multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set by run.py for every child) the
 scrape adds up the files of every process on this node: web workers, RQ workers, the engine.
 State that lives elsewhere is read at scrape time, so it is right whichever node is scraped:
-queue depths from Redis, recordings and transcripts by status from the database.
+queue depths from Redis, recordings and transcripts by status from the database, and this
+node's supervisor restarts from its run.json (`hotline_supervisor_restarts_total`, by child and
+cause: "exit", or "stale" for a hung child the supervisor killed on its heartbeat).
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from collections.abc import Iterator
 
 from flask import Flask, Response, abort, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from hotline.base.metrics import WEBHOOK_SECONDS
 from hotline.base.models import Recording, Transcript
 from hotline.base.runtime import QUEUES, Runtime
+from hotline.service.instance import read_state
 from hotline.service.metrics_dir import MULTIPROC_ENV
 
 log = logging.getLogger("hotline.metrics")
@@ -41,7 +44,7 @@ class StateCollector(Collector):
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         up = GaugeMetricFamily("hotline_metrics_source_up", "Whether a source read at scrape time answered",
                                labels=["source"])
         depth = GaugeMetricFamily("hotline_queue_depth", "Jobs waiting in an RQ queue", labels=["queue"])
@@ -72,6 +75,14 @@ class StateCollector(Collector):
         yield recordings
         yield transcripts
         yield up
+        restarts = CounterMetricFamily("hotline_supervisor_restarts", "Children the supervisor restarted, by cause: "
+                                       "exit, or stale (hung: killed on its heartbeat)", labels=["child", "cause"])
+        state = read_state(self.runtime.config.data_dir) or {}
+        for name, child in (state.get("children") or {}).items():
+            stale = int(child.get("stale_restarts", 0))
+            restarts.add_metric([name, "exit"], int(child.get("restarts", 0)) - stale)
+            restarts.add_metric([name, "stale"], stale)
+        yield restarts
 
 
 def scrape_registries(runtime: Runtime | None) -> list[CollectorRegistry]:

@@ -6,6 +6,13 @@ children. Each child runs under `hotline.service.lifeline`, so it and everything
 die with the supervisor, even on `kill -9`. A child that exits is restarted with backoff and
 counted in `run.json` (read by /healthz); the others keep running. Only a child that keeps
 failing right after its start makes the supervisor give up, with a message saying which.
+
+A child that hangs instead of exiting (SIGSTOP, a deadlock) is found by its heartbeat
+(hotline.base.heartbeat): the engine, every worker and the scheduler beat every period; one
+whose beat is older than KILL_AFTER is killed, so the lifeline sweeps it and it is restarted
+like any child that exits, and counted apart (`stale_restarts` in run.json, /healthz, and the
+metric hotline_supervisor_restarts_total{cause="stale"}). Beats are judged only once Redis has
+answered for longer than KILL_AFTER, so Redis being down or just back never gets anything killed.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,8 +28,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import psutil
 import requests
+from redis import Redis
+from redis.exceptions import RedisError
 
+from hotline.base import heartbeat
 from hotline.base.config import ROOT, Config
 from hotline.base.db import Database, create_schema
 from hotline.base.log_context import log_format
@@ -66,6 +78,7 @@ WORKERS: dict[str, tuple[str, ...]] = {
 # The convergence cycle (hotline.paging.cycle): drives every open incident toward its
 # desired state, so no lost webhook or job leaves a report unpaged.
 ENGINE_ARGV = ["-m", "hotline.service.engine"]
+SCHEDULER_ARGV = ["-m", "hotline.service.scheduler"]  # RQ's scheduler, supervised (see worker_argv)
 
 # Processes rather than threads: webhook handling is CPU-bound Python, and threads of one
 # process queue on its GIL (bench/webhooks.py: p99 inside gunicorn 29 ms at 4x2 vs 118 ms at 2x8).
@@ -113,14 +126,17 @@ def worker_env(url: str) -> dict[str, str]:
     return {"RQ_REDIS_URL": url}
 
 
-def worker_argv(queues: tuple[str, ...] = WORKER_QUEUES) -> list[str]:
-    """Run with `worker_env(url)` in the environment. The worker class follows the queues:
+def worker_argv(queues: tuple[str, ...] = WORKER_QUEUES, with_scheduler: bool = True) -> list[str]:
+    """Run with `worker_env(url)` in the environment. `with_scheduler=False` under the supervisor,
+    which runs RQ's scheduler as a child of its own (hotline.service.scheduler: it survives a Redis
+    outage, where one forked by a worker dies and comes back only at the worker's ten-minute
+    maintenance). The worker class follows the queues:
     - "transcribe": hotline.transcribe.worker.PreloadingWorker loads the Vosk models once, before forking;
     - "callout": hotline.service.workers.CalloutWorker resumes open callouts at start and runs callout
       jobs without forking (see those modules);
     - "recordings" or "broadcasts": hotline.service.workers.RecordingsWorker, rq's SimpleWorker (jobs
       in-process, see RECORDING_WORKERS) with our logging;
-    - any other: hotline.base.rq_worker.PromptStopWorker.
+    - any other: hotline.base.heartbeat.BeatingWorker (every worker beats, hotline.base.heartbeat).
     Each stops within about a second of SIGTERM once its job is done (hotline.base.rq_worker)."""
     if "transcribe" in queues:
         if set(queues) != {"transcribe"}:
@@ -131,8 +147,9 @@ def worker_argv(queues: tuple[str, ...] = WORKER_QUEUES) -> list[str]:
     elif "recordings" in queues or "broadcasts" in queues:
         worker_class = ["--worker-class", "hotline.service.workers.RecordingsWorker"]
     else:
-        worker_class = ["--worker-class", "hotline.base.rq_worker.PromptStopWorker"]
-    return ["-m", "rq.cli", "worker", "--with-scheduler", *worker_class, *queues]
+        worker_class = ["--worker-class", "hotline.base.heartbeat.BeatingWorker"]
+    scheduler = ["--with-scheduler"] if with_scheduler else []
+    return ["-m", "rq.cli", "worker", *scheduler, *worker_class, *queues]
 
 
 def _now() -> str:
@@ -153,12 +170,17 @@ class Child:
     restart_at: float | None = None
     last_exit: int | None = None
     last_restart: str | None = None
+    beats: bool = False  # it writes a heartbeat (hotline.base.heartbeat): a hang of it is found
+    started_wall: float = 0.0  # time.time() at its start: beats older than this are its predecessor's
+    stale_restarts: int = 0  # restarts after the supervisor killed it for a stale heartbeat
+    hung: str | None = None  # why it was killed, until it is restarted
 
     def summary(self) -> dict[str, Any]:
         running = self.proc is not None and self.proc.poll() is None
         return {"pid": self.proc.pid if running and self.proc else None,
                 "state": "running" if running else "restarting",
-                "restarts": self.restarts, "last_exit": self.last_exit, "last_restart": self.last_restart}
+                "restarts": self.restarts, "stale_restarts": self.stale_restarts, "last_exit": self.last_exit,
+                "last_restart": self.last_restart}
 
 
 class GiveUp(Exception):
@@ -170,18 +192,25 @@ class Supervisor:
     env: dict[str, str]
     on_change: Any = None  # called after any child starts or stops (writes run.json)
     children: list[Child] = field(default_factory=list)
+    redis_url: str | None = None  # where the children beat; None: no hang is looked for
+    _redis: Redis | None = None
+    _redis_answering_since: float | None = None
+    _next_beat_check: float = 0.0
 
-    def add(self, name: str, argv: list[str]) -> Child:
-        child = Child(name, argv)
+    def add(self, name: str, argv: list[str], beats: bool = False) -> Child:
+        child = Child(name, argv, beats=beats)
         self.children.append(child)
         self._start(child)
         return child
 
     def _start(self, child: Child) -> None:
         command = [sys.executable, "-m", "hotline.service.lifeline", str(os.getpid()), "--", *child.argv]
-        child.proc = subprocess.Popen(command, env=self.env, cwd=ROOT, start_new_session=True)
+        env = {**self.env, heartbeat.CHILD_ENV: child.name}  # its beat's name (hotline.base.heartbeat)
+        child.proc = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
         child.started = time.monotonic()
+        child.started_wall = time.time()
         child.restart_at = None
+        child.hung = None
 
     def tend(self) -> None:
         """Notice exits, schedule restarts with backoff, start what is due. Raises GiveUp."""
@@ -198,18 +227,58 @@ class Supervisor:
                                  "giving up and stopping everything; its log is above")
                 delay = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** (child.fast_failures - 1))
                 child.restart_at = now + delay
-                print(f"run.py: {child.name} exited (code {child.last_exit}); restarting it in {delay:.1f} s "
+                why = f"killed: {child.hung}" if child.hung else f"code {child.last_exit}"
+                print(f"run.py: {child.name} exited ({why}); restarting it in {delay:.1f} s "
                       f"(restart #{child.restarts + 1})", file=sys.stderr, flush=True)
                 changed = True
             elif child.restart_at is not None and now >= child.restart_at:
+                stale = child.hung is not None
                 self._start(child)
                 child.restarts += 1
+                child.stale_restarts += stale
                 child.last_restart = _now()
                 print(f"run.py: {child.name} restarted (pid {child.proc.pid if child.proc else '?'}, "
                       f"restart #{child.restarts})", file=sys.stderr, flush=True)
                 changed = True
+        self.kill_hung()
         if changed and self.on_change:
             self.on_change()
+
+    def kill_hung(self) -> None:
+        """Kill (SIGKILL: it works on a stopped process too) each running child whose heartbeat,
+        written since its start, is older than KILL_AFTER; `tend` then restarts it as any exit.
+        A child that has not beaten yet is still starting (the transcriber loads its models)."""
+        if not self.redis_url:
+            return
+        now = time.monotonic()
+        if now < self._next_beat_check:
+            return
+        self._next_beat_check = now + 1.0
+        try:
+            if self._redis is None:
+                self._redis = Redis.from_url(self.redis_url, socket_timeout=1, socket_connect_timeout=1)
+            beats = heartbeat.read(self._redis)
+        except (RedisError, OSError):
+            self._redis_answering_since = None  # the children cannot beat either
+            return
+        if self._redis_answering_since is None:
+            self._redis_answering_since = now
+        if now - self._redis_answering_since < heartbeat.KILL_AFTER + heartbeat.PERIOD:
+            return  # Redis just came back: the children have not had the time to beat again
+        here = socket.gethostname()
+        mine = {b.child: b for b in beats if b.host == here}
+        wall = time.time()
+        for child in self.children:
+            beat = mine.get(child.name)
+            if (not child.beats or beat is None or child.hung or child.restart_at is not None or child.proc is None
+                    or child.proc.poll() is not None or beat.beat_at < child.started_wall):
+                continue
+            reason = beat.stale_reason(wall, heartbeat.KILL_AFTER)
+            if reason:
+                child.hung = reason
+                print(f"run.py: {child.name} is hung ({reason}); killing it, to restart it", file=sys.stderr,
+                      flush=True)
+                _kill_program(child.proc.pid, beat.pid)
 
     def summary(self) -> dict[str, Any]:
         return {c.name: c.summary() for c in self.children}
@@ -233,6 +302,21 @@ class Supervisor:
                 except subprocess.TimeoutExpired:
                     c.proc.kill()  # its lifeline's descendants get SIGKILL via PDEATHSIG
                     c.proc.wait()
+
+
+def _kill_program(lifeline_pid: int, pid: int) -> None:
+    """SIGKILL the hung program under a lifeline (its beat's pid if it is one of the lifeline's
+    descendants, else the lifeline's children); the lifeline then sweeps the rest and exits."""
+    try:
+        under = psutil.Process(lifeline_pid).children(recursive=True)
+    except psutil.Error:
+        return
+    targets = [p for p in under if p.pid == pid] or psutil.Process(lifeline_pid).children()
+    for p in targets:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
 
 
 def run_all(cfg: Config) -> int:
@@ -295,6 +379,7 @@ def _run(cfg: Config) -> int:
         env["REDIS_URL"] = url  # every child's, and through worker_env the workers' RQ_REDIS_URL
         env.update(worker_env(url))
         info["redis_url"] = url  # run.json is 0600: `run.py` commands beside the hotline join it
+        sup.redis_url = url
         if not cfg.twilio.configured:
             try:
                 sim = _start_sim(cfg, env)
@@ -308,8 +393,9 @@ def _run(cfg: Config) -> int:
         py = sys.executable
         sup.add("web", [py, *gunicorn_argv(cfg, *web_model())])
         for name, queues in WORKERS.items():
-            sup.add(name, [py, *worker_argv(queues)])
-        sup.add("engine", [py, *ENGINE_ARGV])
+            sup.add(name, [py, *worker_argv(queues, with_scheduler=False)], beats=True)
+        sup.add("scheduler", [py, *SCHEDULER_ARGV], beats=True)
+        sup.add("engine", [py, *ENGINE_ARGV], beats=True)
         sup.on_change()
         ready_deadline = time.monotonic() + 120
         while not stop_now["flag"]:

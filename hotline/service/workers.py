@@ -10,6 +10,9 @@
   whole job, and these jobs are short and never block on anything but the network with
   timeouts. Jobs from other queues (audio download, transcription) still fork as usual.
 
+Every worker of ours beats (hotline.base.heartbeat, from a thread started in `bootstrap`), so a
+hung one is named by /healthz and restarted by the supervisor.
+
 Use with `rq worker --worker-class hotline.service.workers.CalloutWorker ...`
 (see `hotline.service.supervisor.worker_argv`).
 """
@@ -25,15 +28,15 @@ from rq.worker import SimpleWorker, WorkerStatus
 
 from hotline.base.cycle import run_cycle
 from hotline.base.db import create_schema
+from hotline.base.heartbeat import BeatingWorker
 from hotline.base.log_context import configure_logging
-from hotline.base.rq_worker import PromptStopWorker
 from hotline.base.runtime import get_runtime, release_db_before_fork
 
 log = logging.getLogger("hotline.workers")
 IN_PROCESS_QUEUES = ("callout",)
 
 
-class CalloutWorker(PromptStopWorker):
+class CalloutWorker(BeatingWorker):
     def bootstrap(self, *args: Any, **kwargs: Any) -> None:
         super().bootstrap(*args, **kwargs)
         configure_logging()  # our modules' lines, in HOTLINE_LOG_FORMAT, with what they are about
@@ -66,9 +69,8 @@ class CalloutWorker(PromptStopWorker):
         return super().get_heartbeat_ttl(job, working_time)
 
 
-class RecordingsWorker(PromptStopWorker, SimpleWorker):
-    """rq's SimpleWorker (jobs in-process, see supervisor.RECORDING_WORKERS), logging as ours do, stopping
-    as promptly as every worker of ours (hotline.base.rq_worker)."""
+class RecordingsWorker(SimpleWorker, BeatingWorker):
+    """rq's SimpleWorker (jobs in-process, see supervisor.RECORDING_WORKERS), beating and logging as ours do."""
 
     def bootstrap(self, *args: Any, **kwargs: Any) -> None:
         super().bootstrap(*args, **kwargs)

@@ -21,7 +21,7 @@ from rq import Queue
 from rq.job import Job
 
 from hotline.base import worker_facts
-from hotline.base.rq_worker import PromptStopWorker
+from hotline.base.heartbeat import BeatingWorker
 from hotline.base.runtime import release_db_before_fork
 from hotline.transcribe import model_cache
 from hotline.transcribe.current import current_settings
@@ -30,9 +30,10 @@ from hotline.transcribe.jobs import QUEUE, record_failure
 log = logging.getLogger("transcribe.worker")
 
 
-class PreloadingWorker(PromptStopWorker):
-    """rq.Worker plus: preload models at start; fresh DB connections in each horse; a `failed`
-    transcript when a horse dies without writing one; a prompt stop (hotline.base.rq_worker)."""
+class PreloadingWorker(BeatingWorker):
+    """rq.Worker plus: a heartbeat (hotline.base.heartbeat); preload models at start; fresh DB
+    connections in each horse; a `failed` transcript when a horse dies without writing one; a
+    prompt stop (hotline.base.rq_worker, through BeatingWorker)."""
 
     def bootstrap(self, *args: Any, **kwargs: Any) -> None:
         super().bootstrap(*args, **kwargs)

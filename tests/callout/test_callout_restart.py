@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
+from datetime import timedelta
 
 import pytest
 from redis import Redis
 
+from hotline.base.lifecycle import Actor, Channel
+from hotline.base.models import utcnow
+from hotline.paging import commands
 from hotline.paging.callout.states import CalloutState as C
+from hotline.paging.followups import StopCalls
 from tests.support import e2e
 from tests.support.e2e import (
     CHEN,
@@ -73,3 +78,20 @@ def test_redis_losing_its_data_is_rebuilt_from_the_database(h):
     lin.press("1")
     lin.expect_say("Thank you, Lin Mei")
     assert [a.person_key for a in e2e.attempts(h, callout.id)] == ["chen", "lin"]
+
+
+def test_a_lost_stop_calls_job_is_recovered_by_the_cycle(h):
+    """Issue #23, item 7: paging stopped, but the job that ends its calls was lost (Redis, a
+    killed worker): the convergence cycle ends them, once."""
+    inc = e2e.report(h, "12")
+    chen = e2e.next_call(h, CHEN)
+    chen.expect_status("ringing")
+    with h.session() as s:  # the command, without dispatching what it asks for: the lost job
+        out = commands.stop_paging(s, inc.id, Actor("alice", Channel.CONSOLE), "checked on site")
+    assert out.ok and any(isinstance(f, StopCalls) for f in out.then)
+
+    report = h.converge(now=utcnow() + timedelta(seconds=15))
+
+    assert out.callout_id in report["calls_stopped"]
+    assert chen.expect_hangup() == "canceled"
+    assert out.callout_id not in h.converge(now=utcnow() + timedelta(seconds=30))["calls_stopped"]

@@ -130,6 +130,24 @@ def test_a_real_report_mid_drill_ends_the_drills_calls_and_pages_for_real(h):
     assert not e2e.incident(h, real.id).drill
 
 
+def test_a_message_the_fallback_takes_mid_drill_ends_the_drills_calls(h):
+    """Issue #23, item 7: the fallback path dropped `commands.report`'s follow-ups, so the real
+    report it filed stopped the drill in the database while the drill's calls rang on."""
+    broken = "+886277009997"  # its primary URL fails: Twilio (the sim) plays the fallback
+    h.sim.add_number(broken, voice_url=f"{h.public_url}/no-such-route-500",
+                     voice_fallback_url=f"{h.public_url}/voice/fallback",
+                     status_callback=f"{h.public_url}/voice/status")
+    drill_id = create_and_start(h, scenario("tabletop", ("lin",)))
+    drill_call = e2e.next_call(h, LIN)
+    drill_call.expect_status("ringing")
+    caller = h.sim.dial(e2e.CALLER, broken)
+    caller.expect_record()
+    caller.press("#")
+    assert drill_call.expect_hangup() == "canceled"  # ended by the stop-calls job, not by a timeout
+    assert drill(h, drill_id).state == DrillState.STOPPED
+    assert all(i.status == IncidentStatus.CLOSED for i in drill_incidents(h, drill_id))
+
+
 def test_a_surprise_waits_while_a_real_incident_is_open_and_says_why(h):
     real = e2e.report(h, "12")
     created = drills.run(drills.create, h.config, scenario("surprise", ("lin",)), Actor("schedule", Channel.DRILL),

@@ -7,11 +7,9 @@ commands, lost jobs and faults. The first law's invariants hold after every step
 - a drill rings only its participants: no attempt of a drill's callout is to anyone else;
 - verdicts are one per report: a second verdict on a report is refused, and the database holds
   one crisis row (one "activated" or "false alarm" on the timeline) per incident at most;
-- deputies stop being called when their lead confirms. The product does not hold this one yet
-  (a deputy called in stays due after the lead presses 1: `member_confirmed` in `hotline/crisis/commands.py`
-  confirms the lead's seat only). The machine carries the invariant but checks it only once
-  `DEPUTY_RULE_HOLDS` is set; until then an explicit sequence of the machine's steps shows the
-  rule broken, in a test marked xfail(strict) with that reason, which fails once the rule holds.
+- deputies stop being called when their lead confirms (a deputy stands down the moment a lead
+  of their role confirms, issue #23 item 5). Random interleavings rarely reach it, so an explicit
+  sequence of the machine's steps reaches it too.
 """
 
 from __future__ import annotations
@@ -77,8 +75,6 @@ def crisis_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Wor
 
 
 class CrisisDrillMachine(LifecycleMachine):
-    DEPUTY_RULE_HOLDS = False  # see test_deputies_stop_being_called_when_their_lead_confirms
-
     def __init__(self) -> None:
         super().__init__()
         self.verdicts: set[int] = set()  # the model: incidents with a verdict
@@ -162,10 +158,7 @@ class CrisisDrillMachine(LifecycleMachine):
 
     @invariant()
     def deputies_stop_being_called_when_their_lead_confirms(self) -> None:
-        """Checked only once the product holds it (DEPUTY_RULE_HOLDS); until then the explicit
-        sequence below shows it does not."""
-        if not self.DEPUTY_RULE_HOLDS:
-            return
+        """No deputy is called after a lead of their role confirmed."""
         with get_runtime().db.session() as s:
             members = list(s.scalars(select(CrisisMember)))
         leads = {(m.crisis_id, m.role): m for m in members if not m.is_deputy}
@@ -184,20 +177,13 @@ def test_crisis_and_drill_rules_hold_under_any_interleaving(crisis_world: World)
     run_state_machine_as_test(CrisisDrillMachine, settings=machine_settings(crisis_world, 15, steps=20))
 
 
-class DeputyRuleMachine(CrisisDrillMachine):
-    DEPUTY_RULE_HOLDS = True
-
-
 @pytest.mark.slow  # a hotline's runtime on a real database
-@pytest.mark.xfail(strict=True, reason="NOT YET HELD BY THE PRODUCT (being fixed elsewhere): a deputy called in "
-                   "stays due after their lead confirms (member_confirmed confirms only the lead's seat). When "
-                   "this passes, set DEPUTY_RULE_HOLDS = True on CrisisDrillMachine and remove this test.")
 def test_deputies_stop_being_called_when_their_lead_confirms(crisis_world: World) -> None:
     """The machine's steps in the one order that reaches the rule: a reputation report, a verdict,
     two rounds of team calls (the second calls the deputies in), the management lead confirms,
     time passes, the team is called again; then the machine's deputy invariant."""
-    DeputyRuleMachine.world = crisis_world
-    m = DeputyRuleMachine()
+    CrisisDrillMachine.world = crisis_world
+    m = CrisisDrillMachine()
     m.report("reputation", True)
     incident = m.incidents[-1]
     assert m.command(crisis.activate, incident, get_runtime().config, ADMIN, acceptor_only=False, now=m.now).ok

@@ -104,6 +104,18 @@ def stop_other_calls(callout_id: int, message: Callable[[str], str], now: dateti
     return len(live)
 
 
+def after_cancel(callout_id: int, message: Callable[[str], str]) -> int:
+    """A cancelled callout's calls end (paging stopped, its incidents closed or taken elsewhere),
+    then `closed_out_at` records it: the convergence cycle finishes a cancelled callout without it,
+    so a lost stop-calls job leaves no phone ringing for a report nobody needs paged. Returns how
+    many calls were stopped."""
+    stopped = stop_other_calls(callout_id, message, utcnow())
+    with get_runtime().db.session() as s:
+        s.execute(update(Callout).where(Callout.id == callout_id, Callout.state == CalloutState.CANCELLED,
+                                        Callout.closed_out_at.is_(None)).values(closed_out_at=utcnow()))
+    return stopped
+
+
 def _drill_marked(drill: bool, body: str, lang: str) -> str:
     """Every message of a drill starts by saying so, in its reader's language."""
     return f"{text(lang, 'drill_notice')} {body}" if drill else body
