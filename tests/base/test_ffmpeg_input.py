@@ -19,6 +19,8 @@ from hotline.base import prompt_store
 from hotline.console.simphone import to_phone_wav
 from hotline.transcribe.audio import AudioError, pcm_chunks, probe
 
+pytestmark = pytest.mark.slow  # runs ffmpeg and ffprobe
+
 
 @pytest.fixture()
 def listener() -> Iterator[socket.socket]:
