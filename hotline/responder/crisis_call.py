@@ -6,7 +6,9 @@ What the member hears (in their language):
      Press 9 to repeat."
 1 confirms (through the lifecycle), 2 confirms and joins the bridge: a `<Dial><Conference>`
 named after the crisis, whose join/leave callbacks (`/voice/crisis/bridge-status`) tell the
-console who is on it. Every route is signed; a failure still answers TwiML (`responder_safe`).
+console who is on it. Every route is signed; a failure still answers TwiML (`responder_safe`). A
+keypress counts only from the member's latest call (`last_call_sid`): a replayed or misdirected
+one confirms nobody.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
+from hotline.base import audit
 from hotline.base.config import Config
 from hotline.base.jobs import run
 from hotline.base.lifecycle import Actor, Channel
@@ -101,6 +104,18 @@ def menu() -> Response:
     if loaded is None:
         return answer()
     member, crisis, incident, lang = loaded
+    sid = request.form.get("CallSid", "")
+    if member.last_call_sid and sid != member.last_call_sid:
+        # A keypress from another call than the member's latest (a captured request replayed, or
+        # a forged URL naming another seat): it confirms nobody (issue #24, finding 6).
+        log.warning("crisis call webhook for member %s refused: CallSid %s is not its call", member_id, sid)
+        with get_runtime().db.session() as s:
+            audit.record(s, "webhook_call_mismatch", crisis.incident_id,
+                         actor=request.form.get("From") or "anonymous", call_sid=sid[:64], path=request.path,
+                         reason="the CallSid is not the member's call", member_id=member_id)
+        r.say(phrases.text(lang, "over"), **cfg.voices.say(lang))
+        r.hangup()
+        return _xml(r)
     action = CALL_KEYS.get(request.form.get("Digits", "")[:1])
     actor = Actor(member.person_key, Channel.RESPONDER)
     if action in (Key.CONFIRM, Key.BRIDGE):
