@@ -17,6 +17,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline.broadcasts.followups import SendDue
 from hotline.broadcasts.models import (
     DELIVERY,
     RECIPIENT,
@@ -38,6 +39,7 @@ CALL_STATUS = {"queued": None, "initiated": D.SENT, "ringing": D.SENT, "in-progr
                "failed": D.FAILED, "canceled": D.FAILED}
 REACHED_BY = {"sms": D.DELIVERED, "voice": D.DELIVERED, "email": D.SENT, "push": D.SENT}  # as far as we can know
 MAX_TRIES = 8
+NEWLY_DUE = "broadcast_channels_due"  # Session.info key: channels a failure moved someone on to
 
 
 def sent(s: Session, delivery_id: int, provider_id: str, now: datetime) -> None:
@@ -107,7 +109,15 @@ def _next_channel_now(s: Session, delivery_id: int, now: datetime) -> None:
     if recipient_id is not None:
         s.execute(update(Recipient).where(Recipient.id == recipient_id, Recipient.state == RecipientState.WAITING)
                   .values(next_try_at=now))
-        advance(s, recipient_id, now)
+        channel = advance(s, recipient_id, now)
+        if channel:
+            s.info.setdefault(NEWLY_DUE, set()).add(channel)
+
+
+def newly_due(s: Session) -> tuple[SendDue, ...]:
+    """The channels this session queued a message on (a failed text's call, due now): the caller
+    starts their senders once it has committed, rather than leaving them to the next cycle."""
+    return tuple(SendDue(channel) for channel in sorted(s.info.pop(NEWLY_DUE, set())))
 
 
 def advance(s: Session, recipient_id: int, now: datetime) -> str | None:

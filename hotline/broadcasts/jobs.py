@@ -38,14 +38,20 @@ SLOTS = 2
 
 
 def send_due(channel: str, slot: int, minute: int) -> int:
-    """Send what is due on one channel (one of its `SLOTS` senders; `minute` only dedupes)."""
+    """Send what is due on one channel (one of its `SLOTS` senders; `minute` only dedupes, and is
+    negative for the run queued behind a running one)."""
     return sending.send_due(channel)
 
 
 def start_senders(channel: str) -> None:
+    """A sender already running may have looked for due rows before the caller's were written
+    (an undelivered text's call, queued while the call sender finishes): a run behind it is queued
+    too, under an id of its own, so the new rows never wait for the next cycle."""
     minute = int(time.time() // 60)
     for slot in range(SLOTS):
-        enqueue(send_due, channel, slot, minute)
+        job = enqueue(send_due, channel, slot, minute)
+        if job is not None and job.get_status(refresh=False) == "started":
+            enqueue(send_due, channel, slot, -minute)  # the run after the one in progress
 
 
 def _due_channels(s: Session, now: datetime) -> list[str]:

@@ -11,19 +11,23 @@ status callback answers empty, so Twilio never reads out an error.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from hotline.base import audit
 from hotline.base.config import Config
 from hotline.base.jobs import dispatch
 from hotline.base.models import utcnow
 from hotline.base.runtime import get_runtime
 from hotline.base.security import twilio_webhook
 from hotline.broadcasts import commands, deliveries, links, phrases
-from hotline.broadcasts.models import Broadcast, Delivery, Recipient
+from hotline.broadcasts.models import Broadcast, Delivery, DeliveryState, Recipient
 from hotline.broadcasts.questions import QUESTIONS
 
+log = logging.getLogger("hotline.broadcasts")
 bp = Blueprint("broadcast_hooks", __name__)
 GATHER_SECONDS = 8
 REPEATS = 2
@@ -53,6 +57,8 @@ def sms_status() -> Response:
             deliveries.status(s, delivery_id, "sms", form.get("MessageStatus") or form.get("SmsStatus") or "",
                               form.get("MessageSid"), f"{error}: {form.get('ErrorMessage', '')}".strip(": ")
                               if error else None, utcnow())
+            then = deliveries.newly_due(s)
+        dispatch(then)
     return Response(status=204)
 
 
@@ -71,6 +77,20 @@ def _call_context(delivery_id: int) -> tuple[Recipient, Broadcast] | None:
             return None
         s.expunge_all()
         return row.Recipient, row.Broadcast
+
+
+def _not_this_call(delivery_id: int, call_sid: str) -> str | None:
+    """Why a keypress must change nothing: it is not from this delivery's call, or that call's
+    answer is already recorded (the call hangs up after an answer, so a second one is a replay)."""
+    with get_runtime().db.session() as s:
+        row = s.execute(select(Delivery.provider_id, Delivery.state).where(Delivery.id == delivery_id)).first()
+    if row is None:
+        return None
+    if row.provider_id and call_sid != row.provider_id:
+        return "the CallSid is not this delivery's call"
+    if row.state == DeliveryState.REPLIED:
+        return "this call's answer is recorded already"
+    return None
 
 
 def _message(cfg: Config, r: VoiceResponse, recipient: Recipient, b: Broadcast, delivery_id: int, again: bool) -> None:
@@ -113,6 +133,15 @@ def key() -> Response:
     recipient, b = found
     question, lang = QUESTIONS.get(b.question or ""), recipient.language
     digits = (request.form.get("Digits") or "").strip()
+    refused = _not_this_call(delivery_id, request.form.get("CallSid", ""))
+    if refused:  # a captured keypress replayed must not undo a later answer (issue #24, finding 6)
+        log.warning("broadcast call webhook for delivery %s refused: %s", delivery_id, refused)
+        with get_runtime().db.session() as s:
+            audit.record(s, "webhook_call_mismatch", None, actor=request.form.get("From") or "anonymous",
+                         call_sid=request.form.get("CallSid", "")[:64], path=request.path, reason=refused,
+                         delivery_id=delivery_id)
+        r.hangup()
+        return _xml(r)
     if question is not None and question.answer(digits) is not None:
         with get_runtime().db.session() as s:
             out = commands.reply(s, recipient.id, digits, "voice", cfg, delivery_id=delivery_id)
@@ -137,4 +166,6 @@ def call_status() -> Response:
         with get_runtime().db.session() as s:
             deliveries.status(s, delivery_id, "voice", form.get("CallStatus", ""), form.get("CallSid"),
                               form.get("SipResponseCode") or form.get("CallStatus"), utcnow())
+            then = deliveries.newly_due(s)
+        dispatch(then)
     return Response(status=204)

@@ -13,6 +13,7 @@ from hotline.broadcasts.models import DeliveryState, Recipient, RecipientState
 from hotline.paging.models import Attempt
 from tests.support.broadcasts import deliveries, group, people, recipients, send, text_in
 from tests.support.sandbox import Hotline
+from tests.support.trust import signed_post
 
 STAFF = """Name,Mobile,E-mail,Dept,Site,Language
 Amy Chen,+886912100001,amy@example.org,HR,Taipei,en-US
@@ -48,6 +49,11 @@ def test_texts_answers_keypress_and_a_call_for_an_undelivered_text(h: Hotline):
     cai.press("1")
     cai.expect_say("Your answer is recorded: I am safe")
     cai.expect_hangup()
+    # A captured keypress replayed later (its own CallSid or another) changes nothing (issue #24, finding 6).
+    voice = next(d for d in deliveries(h, b) if d.channel == "voice")
+    for sid in (call.sid, "CA" + "8" * 32):
+        assert signed_post(h, f"/voice/broadcast/key?d={voice.id}", {"CallSid": sid, "Digits": "2"}).status_code == 200
+    assert recipients(h, b)["Cai Wu"].answer == "1"
     failed = [d for d in deliveries(h, b) if d.channel == "sms" and d.state == DeliveryState.FAILED]
     assert len(failed) == 1 and "30003" in (failed[0].error or "")
 
