@@ -154,7 +154,8 @@ def test_an_apt_lock_during_bootstrap_is_one_line_and_exit_2(monkeypatch: pytest
         run_py._apt_install_missing()
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "holds its lock" in err[0] and "ffmpeg" in err[0]
+    assert err[0] == "run.py: apt-get install ffmpeg"  # what it is doing (stderr, as all run.py says), then
+    assert len(err) == 2 and "holds its lock" in err[1] and "ffmpeg" in err[1]  # one line for the failure
 
 
 def test_callout_stop_with_no_hotline_running_stops_paging_and_leaves_the_rest_to_the_cycle(tmp_path: Path):

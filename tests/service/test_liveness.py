@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import psutil
+import pytest
 import requests
 from redis import Redis
 from redis.exceptions import RedisError
@@ -23,6 +24,8 @@ from hotline.base import heartbeat
 from hotline.base.heartbeat import PERIOD, Beat
 from hotline.service.supervisor import worker_argv, worker_env
 from tests.support.hotline_process import RunPy, wait_until
+
+pytestmark = pytest.mark.slow  # starts run.py (and stops its processes)
 
 TOKEN = "liveness-test-token"
 
