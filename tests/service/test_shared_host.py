@@ -18,9 +18,11 @@ from redis import Redis
 from redis.exceptions import AuthenticationError, ResponseError
 
 from tests.support.hotline_process import RunPy
+from tests.support.lanes import starts_processes
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunPy]:
     h = RunPy(tmp_path_factory.mktemp("shared-host")).start().wait_ready()
     yield h
