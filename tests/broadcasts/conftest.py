@@ -12,6 +12,7 @@ from aiosmtpd.controller import Controller
 from hotline.service.embedded_redis import start_embedded_redis
 from tests.support.broadcasts import Mailbox, broadcast_config
 from tests.support.crisis import write_config
+from tests.support.crisis_browser import browser  # noqa: F401  (the fixture, collected by being here)
 from tests.support.lanes import starts_processes
 from tests.support.sandbox import Hotline
 

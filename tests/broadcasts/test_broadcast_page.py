@@ -4,16 +4,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from hotline.base.config import ROOT
 from tests.support.broadcasts import group, people, text_in
-from tests.support.console import CHROMIUM
 from tests.support.crisis import USERS
-from tests.support.lanes import starts_processes
 from tests.support.sandbox import Hotline
 
 ARTIFACTS = ROOT / "artifacts" / "broadcasts"
@@ -21,17 +16,6 @@ STAFF = "name,phone,email,department,site,language\n" + "\n".join(
     f"{name},+8869125000{i:02d},,{dept},{site},en-US" for i, (name, dept, site) in enumerate([
         ("Ada Lin", "Ops", "Taipei"), ("Ben Hsu", "Ops", "Taipei"), ("Cleo Wang", "HR", "Taipei"),
         ("Dan Kao", "Ops", "Hsinchu"), ("Eve Chou", "HR", "Hsinchu"), ("Finn Lu", "Ops", "Hsinchu")])) + "\n"
-
-
-@pytest.fixture(scope="module")
-@starts_processes
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
 
 
 def login(browser: Browser, h: Hotline, user: str) -> Page:

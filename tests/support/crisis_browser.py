@@ -1,5 +1,6 @@
-"""Chromium for the crisis tests: the browser, a context on a hotline, a crisis button pressed
-and confirmed in the dialog that asks first (issue #25), and a login as one of the crisis users."""
+"""Chromium for the crisis and broadcast pages' tests: the browser (no fake microphone), a
+context on a hotline, a crisis button pressed and confirmed in the dialog that asks first
+(issue #25), and a login as one of the crisis users."""
 
 from __future__ import annotations
 
