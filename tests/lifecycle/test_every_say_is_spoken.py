@@ -9,15 +9,11 @@ first and everyone else Chinese first, so each flow is heard in each language so
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from hotline.base import jobs
 from hotline.base.config import ROOT
@@ -33,6 +29,7 @@ from hotline.paging import commands
 from sim.handle import CallHandle
 from tests.support.lanes import starts_processes
 from tests.support.sandbox import HOTLINE, Hotline
+from tests.support.twiml_bin import TwimlBin
 
 ZH, EN = "cmn-TW", "en-US"  # what <Say language> carries for the hotline's zh-TW and en-US
 ENGLISH_FIRST = ("lin", "counsel")
@@ -59,27 +56,6 @@ def write_config(folder: Path) -> Path:
     path = folder / "config.toml"
     path.write_text("".join(lines), encoding="utf-8")
     return path
-
-
-class EchoServer:
-    """Twilio's echo Twimlet (twimlets.com/echo?Twiml=...) and the TwiML Bin, on loopback: the Bin's
-    recording action is the echo Twimlet, which answers with the TwiML it was given."""
-
-    def __init__(self, bin_twiml: str) -> None:
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url_base = f"http://127.0.0.1:{self.server.server_port}"
-        self.bin = bin_twiml.replace("https://twimlets.com/echo", f"{self.url_base}/echo")
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def app(self, environ, start_response):  # type: ignore[no-untyped-def]
-        request = Request(environ)
-        if request.path == "/bin":
-            body = self.bin
-        elif request.path == "/echo":
-            body = parse_qs(urlparse(request.url).query)["Twiml"][0]
-        else:
-            return Response("broken", status=500)(environ, start_response)
-        return Response(body, mimetype="text/xml")(environ, start_response)
 
 
 @pytest.fixture(scope="module")
@@ -265,7 +241,7 @@ def test_a_drill_call_says_it_is_a_drill_in_each_language(h: Hotline) -> None:
 
 def test_the_twiml_bin_the_apps_fallback_flow_and_the_apology(h: Hotline, speech_wav: Path) -> None:
     since = len(h.sim.events)
-    echo = EchoServer(twiml_bin(h.public_url, h.config.record_max_seconds, h.config.voices))
+    echo = TwimlBin(twiml_bin(h.public_url, h.config.record_max_seconds, h.config.voices))
     try:
         h.sim.add_number(BIN_NUMBER, voice_url=f"{echo.url_base}/bin")
         h.sim.add_number(DOWN_NUMBER, voice_url=f"{echo.url_base}/down",
@@ -286,5 +262,5 @@ def test_the_twiml_bin_the_apps_fallback_flow_and_the_apology(h: Hotline, speech
             c.expect_say("Thank you, we have your message")
             c.expect_hangup()
     finally:
-        echo.server.shutdown()
+        echo.close()
     heard_both(h, since)
