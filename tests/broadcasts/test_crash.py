@@ -49,7 +49,8 @@ def test_a_killed_sender_and_a_redis_restart_lose_nothing_and_send_nothing_twice
     port = server.port
     server.stop()  # every queued job and the token bucket are gone
     h.redis_server = start_embedded_redis(h.tmp / "redis-again", port=port, persist=False)  # type: ignore[attr-defined]
-    assert Redis(port=port).dbsize() == 0
+    # Empty but for the heartbeats the living processes write again at once (hotline.base.heartbeat).
+    assert [k for k in Redis(port=port).keys() if k != b"hotline:heartbeats"] == []
     h.start_worker("broadcasts")
 
     def settled() -> bool:
