@@ -74,14 +74,15 @@ def _ready(url: str) -> bool:
         return False
 
 
-def _alerts(instances: list[str], ends: datetime | None = None) -> list[dict[str, object]]:
-    now = datetime.now(UTC)
+def _alerts(instances: list[str], starts: datetime, ends: datetime | None = None) -> list[dict[str, object]]:
     out = []
     for instance in instances:
         alert: dict[str, object] = {
             "labels": {"alertname": "IntrusionDetected", "instance": instance, "severity": "critical"},
             "annotations": {"summary": "Intrusion detected on the office network"},
-            "startsAt": (now - timedelta(minutes=1)).isoformat()}
+            # Starting now, not earlier: Alertmanager flushes a group at once for an alert older
+            # than group_wait, which could notify with only the first alert of the two.
+            "startsAt": starts.isoformat()}
         if ends is not None:
             alert["endsAt"] = ends.isoformat()
         out.append(alert)
@@ -96,7 +97,8 @@ def _group_alert(h: Hotline) -> EventAlert | None:
 
 def test_alertmanager_firing_then_resolved(h: Hotline, alertmanager: str) -> None:
     instances = ["fw-1:9100", "fw-2:9100"]
-    r = requests.post(f"{alertmanager}/api/v2/alerts", json=_alerts(instances), timeout=10)
+    started = datetime.now(UTC)
+    r = requests.post(f"{alertmanager}/api/v2/alerts", json=_alerts(instances, started), timeout=10)
     assert r.status_code == 200, r.text
     alert = h.wait_for(lambda: _group_alert(h), timeout=30, what="Alertmanager's firing notification")
     incident = e2e.incident(h, alert.incident_id)
@@ -105,8 +107,8 @@ def test_alertmanager_firing_then_resolved(h: Hotline, alertmanager: str) -> Non
     assert alert.custom_details["alerts_firing"] == 2  # both alerts of the group, one incident
     e2e.next_call(h, CHEN)  # severity critical: the "serious" rule pages
 
-    ended = datetime.now(UTC) - timedelta(seconds=1)
-    r = requests.post(f"{alertmanager}/api/v2/alerts", json=_alerts(instances, ends=ended), timeout=10)
+    ended = max(datetime.now(UTC) - timedelta(seconds=1), started + timedelta(milliseconds=10))
+    r = requests.post(f"{alertmanager}/api/v2/alerts", json=_alerts(instances, started, ends=ended), timeout=10)
     assert r.status_code == 200, r.text
     h.wait_for(lambda: e2e.incident(h, alert.incident_id).status == IncidentStatus.CLOSED, timeout=30,
                what="Alertmanager's resolved notification")
