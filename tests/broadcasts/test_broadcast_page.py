@@ -8,7 +8,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from hotline.base.config import ROOT
 from tests.support.broadcasts import group, people, text_in
-from tests.support.crisis import USERS
+from tests.support.crisis_browser import context_for
+from tests.support.crisis_browser import login as login_as
 from tests.support.sandbox import Hotline
 
 ARTIFACTS = ROOT / "artifacts" / "broadcasts"
@@ -19,16 +20,7 @@ STAFF = "name,phone,email,department,site,language\n" + "\n".join(
 
 
 def login(browser: Browser, h: Hotline, user: str) -> Page:
-    ctx = browser.new_context(base_url=h.public_url, locale="en-US", viewport={"width": 390, "height": 844},
-                              extra_http_headers={"Accept-Language": "en-US,en;q=0.9"})
-    ctx.set_default_timeout(20_000)
-    page = ctx.new_page()
-    page.goto("/console/login")
-    page.fill("input[name=user]", user)
-    page.fill("input[name=password]", USERS[user][1])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url("**/console/incidents")
-    return page
+    return login_as(context_for(browser, h, viewport={"width": 390, "height": 844}), user)
 
 
 def cell(page: Page, row: str, answer: str) -> str:
