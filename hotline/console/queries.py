@@ -132,7 +132,11 @@ def recordings(s: Session, incident_id: int) -> list[RecordingView]:
 
 
 def audit_events(s: Session, incident_id: int) -> list[AuditEvent]:
-    return list(s.scalars(select(AuditEvent).where(AuditEvent.incident_id == incident_id).order_by(AuditEvent.id)))
+    """The incident's timeline in the order things happened. By time, then id: two transactions
+    (a webhook and a worker) stamp their rows before either commits, so ids alone can put a later
+    line before an earlier one."""
+    return list(s.scalars(select(AuditEvent).where(AuditEvent.incident_id == incident_id)
+                          .order_by(AuditEvent.at, AuditEvent.id)))
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ _CALL_WITH_INCIDENT = (select(CALLS.c.id, CALLS.c.incident_id, INCIDENTS.c.type_
                        .where(CALLS.c.sid == bindparam("b_sid")))
 _HOLD_CALL = _CALL_BY_SID.values(from_number=func.coalesce(CALLS.c.from_number,
                                                          bindparam("b_from", type_=CALLS.c.from_number.type)))
+_LOCK_CALL = _CALL_BY_SID.values(sid=CALLS.c.sid)  # a write that changes nothing: the row's lock
 _LINK_CALL = update(CALLS).where(CALLS.c.id == bindparam("b_id"))
 _INCIDENT = update(INCIDENTS).where(INCIDENTS.c.id == bindparam("b_id"))
 _NEXT_REF = select(cast(func.coalesce(func.max(INCIDENTS.c.id), 0) + 1 + REF_BASE, String)).scalar_subquery()
@@ -99,7 +100,13 @@ def classify(s: Session, call_sid: str, type_key: str, lang: str, caller: str | 
              relayed_by: str | None = None) -> tuple[int, bool]:
     """The incident exists from the moment the caller picks a type, so a hang-up loses nothing.
     Returns (incident id, created). `page_due_at` is written unless paging is due already or the
-    incident no longer needs it."""
+    incident no longer needs it.
+
+    The call's row is locked before its incident is read, and the read is a statement of its own:
+    on PostgreSQL a caller's choice and the fallback's message for the same call (Twilio asks the
+    fallback URL when our answer is late, while the slow node still writes) would otherwise each
+    see no incident and file one each. Locked first, the second waits and then reads the first's."""
+    s.connection().execute(_LOCK_CALL, {"b_sid": call_sid})
     known = s.connection().execute(_CALL_WITH_INCIDENT, {"b_sid": call_sid}).first()
     if known is None or known.type_key is None:
         values = {"type_key": type_key, "language": lang, "caller": caller, "callback_number": caller,
