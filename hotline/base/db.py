@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Executable, Row, Table, create_engine, event
+from sqlalchemy import Engine, Executable, Row, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +18,8 @@ from hotline.base.private_files import private_file
 from hotline.base.sqlite_gate import connection_factory, gate_for
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another before SQLite gives up
+# Keyed by the schema too: the scale-out tests run several hotlines in one database.
+_HOLD_NAME = text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':' || :name))")
 
 
 def make_engine(url: str) -> Engine:
@@ -53,6 +55,18 @@ def create_schema(engine: Engine) -> None:
 
     load_models()
     prepare(engine)
+
+
+def hold_names(s: Session, names: Iterable[str]) -> None:
+    """Hold each name until the transaction ends, so two transactions that must not both act for
+    one thing (one person's phone) take turns; the second then reads what the first committed.
+    On PostgreSQL a transaction-scoped advisory lock per name, taken in sorted order so two holders
+    never deadlock; SQLite's writers take turns already (the write gate), so nothing to do."""
+    connection = s.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    for name in sorted(set(names)):
+        connection.execute(_HOLD_NAME, {"name": name})
 
 
 def load_models() -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, aliased
 
 from hotline.base import audit
 from hotline.base.config import Config
+from hotline.base.db import hold_names
 from hotline.base.models import Incident
 from hotline.base.runtime import get_runtime
 from hotline.base.states import IncidentStatus
@@ -96,6 +97,9 @@ def _claim_due(s: Session, settings: CrisisSettings, now: datetime) -> list[int]
     due = list(s.execute(select(CrisisMember.id, CrisisMember.person_key).where(
         CrisisMember.crisis_id.in_(running()), CrisisMember.state == MemberState.DUE, CrisisMember.next_call_at <= now)
         .order_by(CrisisMember.id).limit(BATCH)))
+    # Two engines claiming two seats of one person would each see the other's call uncommitted:
+    # they take turns per person, and the second's UPDATE then sees the first's call.
+    hold_names(s, (f"crisis-phone:{person}" for _, person in due))
     claimed: list[int] = []
     people: set[str] = set()
     for member_id, person in due:
