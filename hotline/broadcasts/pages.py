@@ -13,14 +13,15 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from hotline.base.jobs import run
-from hotline.base.lifecycle import Actor, Channel, Outcome
+from hotline.base.lifecycle import Outcome
 from hotline.base.runtime import get_runtime
 from hotline.broadcasts import commands, tally
 from hotline.broadcasts.models import Broadcast
 from hotline.broadcasts.questions import QUESTIONS
 from hotline.broadcasts.settings import BroadcastSettings
 from hotline.directory.models import CHANNELS, DirectoryGroup
-from hotline.web.auth import SAFE_METHODS, current_viewer, guard, require_admin
+from hotline.web.actions import console_actor
+from hotline.web.auth import SAFE_METHODS, guard, require_admin
 from hotline.web.i18n import gettext
 
 bp = Blueprint("console_broadcasts", __name__, template_folder="templates")
@@ -37,10 +38,6 @@ def _admins_act() -> None:
     if request.method not in SAFE_METHODS:
         require_admin()
 
-
-def _actor() -> Actor:
-    viewer = current_viewer()
-    return Actor(viewer.name if viewer else "console", Channel.CONSOLE)
 
 
 def _said(out: Outcome) -> None:
@@ -67,7 +64,7 @@ def create() -> Response:
     spec = commands.Spec(form.get("title", ""), {lang: form.get(f"body_{lang}", "") for lang in cfg.languages},
                          tuple(form.getlist("groups")), tuple(form.getlist("channels")),
                          question if question in QUESTIONS else None, settings.retry_minutes, settings.help_type)
-    out = run(commands.draft, spec, _actor(), settings.two_person_rule)
+    out = run(commands.draft, spec, console_actor(), settings.two_person_rule)
     _said(out)
     if out.subject_id is None:
         return redirect(url_for("console_broadcasts.index"))
@@ -97,11 +94,11 @@ def live(broadcast_id: int) -> Response:
 
 @bp.post("/console/broadcasts/<int:broadcast_id>/approve")
 def approve(broadcast_id: int) -> Response:
-    _said(run(commands.approve, broadcast_id, _actor()))
+    _said(run(commands.approve, broadcast_id, console_actor()))
     return redirect(url_for("console_broadcasts.page", broadcast_id=broadcast_id))
 
 
 @bp.post("/console/broadcasts/<int:broadcast_id>/cancel")
 def cancel(broadcast_id: int) -> Response:
-    _said(run(commands.cancel, broadcast_id, _actor()))
+    _said(run(commands.cancel, broadcast_id, console_actor()))
     return redirect(url_for("console_broadcasts.page", broadcast_id=broadcast_id))

@@ -14,14 +14,15 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from hotline.base.jobs import run
-from hotline.base.lifecycle import Actor, Channel, Outcome
+from hotline.base.lifecycle import Outcome
 from hotline.base.models import Incident, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.crisis import commands
 from hotline.crisis.models import BridgeLeg, Crisis, CrisisState, MemberState, StatementState
 from hotline.crisis.phrases import ROLE_NAMES
 from hotline.crisis.settings import CrisisSettings
-from hotline.web.auth import current_viewer, guard, require_admin
+from hotline.web.actions import console_actor
+from hotline.web.auth import guard, require_admin
 from hotline.web.i18n import N_, gettext
 
 bp = Blueprint("console_crisis", __name__, template_folder="templates")
@@ -52,10 +53,6 @@ MESSAGES = {
     "sending": N_("Staff are being told."),
     "drafted_notice": N_("Notice to staff drafted: a second person must approve it on the Broadcasts page."),
 }
-
-def _actor() -> Actor:
-    viewer = current_viewer()
-    return Actor(viewer.name if viewer else "console", Channel.CONSOLE)
 
 
 def _back(incident_id: int, out: Outcome) -> Response:
@@ -130,38 +127,40 @@ def crises() -> str:
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/activate")
 def activate(incident_id: int) -> Response:
-    return _back(incident_id, run(commands.activate, incident_id, get_runtime().config, _actor(), acceptor_only=False))
+    return _back(incident_id, run(commands.activate, incident_id, get_runtime().config, console_actor(),
+                                  acceptor_only=False))
 
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/false-alarm")
 def false_alarm(incident_id: int) -> Response:
-    return _back(incident_id, run(commands.false_alarm, incident_id, _actor(), request.form.get("note", ""),
+    return _back(incident_id, run(commands.false_alarm, incident_id, console_actor(), request.form.get("note", ""),
                                   acceptor_only=False))
 
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/steps/<int:step_id>")
 def step(incident_id: int, step_id: int) -> Response:
     done = request.form.get("done", "1") == "1"
-    return _back(incident_id, run(commands.complete_step, step_id, _actor(), done, incident_id=incident_id))
+    return _back(incident_id, run(commands.complete_step, step_id, console_actor(), done, incident_id=incident_id))
 
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/<int:crisis_id>/statements")
 def draft(incident_id: int, crisis_id: int) -> Response:
     bodies = {lang: request.form.get(f"body_{lang}", "") for lang in get_runtime().config.languages}
-    return _back(incident_id, run(commands.draft_statement, crisis_id, bodies, _actor(), incident_id=incident_id))
+    return _back(incident_id, run(commands.draft_statement, crisis_id, bodies, console_actor(),
+                                  incident_id=incident_id))
 
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/statements/<int:statement_id>/approve")
 def approve(incident_id: int, statement_id: int) -> Response:
     cfg = get_runtime().config
     rule = cfg.section(CrisisSettings).two_person_rule
-    return _back(incident_id, run(commands.approve_statement, statement_id, _actor(), rule, cfg=cfg,
+    return _back(incident_id, run(commands.approve_statement, statement_id, console_actor(), rule, cfg=cfg,
                                   incident_id=incident_id))
 
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/<int:crisis_id>/tell-staff/<stage>")
 def tell_staff(incident_id: int, crisis_id: int, stage: str) -> Response:
-    return _back(incident_id, run(commands.tell_staff, crisis_id, stage, get_runtime().config, _actor(),
+    return _back(incident_id, run(commands.tell_staff, crisis_id, stage, get_runtime().config, console_actor(),
                                   incident_id=incident_id))
 
 
@@ -170,4 +169,4 @@ def dark_site(incident_id: int, crisis_id: int) -> Response:
     on = request.form.get("on") == "1"
     if request.form.get("on") not in ("0", "1"):
         abort(400)
-    return _back(incident_id, run(commands.set_dark_site, crisis_id, on, _actor(), incident_id=incident_id))
+    return _back(incident_id, run(commands.set_dark_site, crisis_id, on, console_actor(), incident_id=incident_id))

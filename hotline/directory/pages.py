@@ -12,11 +12,12 @@ from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
 from hotline.base.jobs import run
-from hotline.base.lifecycle import Actor, Channel, Outcome
+from hotline.base.lifecycle import Outcome
 from hotline.base.runtime import get_runtime
 from hotline.directory import commands, groups
 from hotline.directory.models import CHANNELS, DirectoryGroup, DirectoryPerson, GroupMember
-from hotline.web.auth import SAFE_METHODS, current_viewer, guard, require_admin
+from hotline.web.actions import console_actor
+from hotline.web.auth import SAFE_METHODS, guard, require_admin
 from hotline.web.i18n import gettext
 
 bp = Blueprint("console_directory", __name__, template_folder="templates")
@@ -29,10 +30,6 @@ def _admins_act() -> None:
     if request.method not in SAFE_METHODS:
         require_admin()
 
-
-def _actor() -> Actor:
-    viewer = current_viewer()
-    return Actor(viewer.name if viewer else "console", Channel.CONSOLE)
 
 
 def _said(out: Outcome) -> None:
@@ -70,13 +67,13 @@ def save() -> Response:
                                    form.get("department", ""), form.get("site", ""), form.get("language", ""),
                                    tuple(form.getlist("channels")), form.get("console_user"))
     person_id = form.get("person_id", type=int)
-    _said(run(commands.save_person, fields, _actor(), cfg.default_region, cfg.languages, person_id))
+    _said(run(commands.save_person, fields, console_actor(), cfg.default_region, cfg.languages, person_id))
     return redirect(url_for("console_directory.index"))
 
 
 @bp.post("/console/directory/people/<int:person_id>/remove")
 def remove(person_id: int) -> Response:
-    _said(run(commands.remove_person, person_id, _actor()))
+    _said(run(commands.remove_person, person_id, console_actor()))
     return redirect(url_for("console_directory.index"))
 
 
@@ -93,14 +90,14 @@ def import_csv() -> str | Response:
         flash(gettext("The file is not UTF-8 text: export it as CSV UTF-8."), "error")
         return redirect(url_for("console_directory.index"))
     with get_runtime().db.session() as s:
-        report = commands.import_people(s, text, _actor(), cfg.default_region, cfg.languages)
+        report = commands.import_people(s, text, console_actor(), cfg.default_region, cfg.languages)
     return render_template("directory/import_report.html", report=report, filename=upload.filename)
 
 
 @bp.post("/console/directory/groups")
 def save_group() -> Response:
     form = request.form
-    _said(run(commands.save_group, form.get("key", ""), form.get("name", ""), form.get("rule", ""), _actor()))
+    _said(run(commands.save_group, form.get("key", ""), form.get("name", ""), form.get("rule", ""), console_actor()))
     return redirect(url_for("console_directory.index") + "#groups")
 
 
@@ -108,5 +105,5 @@ def save_group() -> Response:
 def member(key: str) -> Response:
     form = request.form
     person_id = form.get("person_id", 0, type=int)
-    _said(run(commands.set_member, key, person_id, form.get("member") == "1", _actor()))
+    _said(run(commands.set_member, key, person_id, form.get("member") == "1", console_actor()))
     return redirect(url_for("console_directory.index", edit=person_id) + "#person-form")

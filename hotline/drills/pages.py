@@ -13,7 +13,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse  # what redirect() gives; flask's Response is one
 
-from hotline.base.lifecycle import Actor, Channel
 from hotline.base.runtime import get_runtime
 from hotline.drills import commands as drills
 from hotline.drills import report as drill_report
@@ -21,7 +20,8 @@ from hotline.drills.charts import ChartWords, bar_chart
 from hotline.drills.models import Drill, DrillEvent, DrillKind, DrillState
 from hotline.drills.settings import SEVERITIES, DrillSettings, check_scenario
 from hotline.rotas.policy import OncallSettings
-from hotline.web.auth import SAFE_METHODS, current_viewer, guard, require_admin
+from hotline.web.actions import console_actor
+from hotline.web.auth import SAFE_METHODS, guard, require_admin
 from hotline.web.i18n import N_, gettext
 
 bp = Blueprint("console_drills", __name__, template_folder="templates")
@@ -34,10 +34,6 @@ def _admins_act() -> None:
     if request.method not in SAFE_METHODS:
         require_admin()
 
-
-def _actor() -> Actor:
-    viewer = current_viewer()
-    return Actor(viewer.name if viewer else "console", Channel.CONSOLE)
 
 
 def _targets() -> Any:
@@ -90,9 +86,9 @@ def create() -> BaseResponse:
                 flash(f"{p.key}: {p.fix}", "error")
             return redirect(url_for("console_drills.index"))
         scenario = found
-    out = drills.run(drills.create, cfg, scenario, _actor())
+    out = drills.run(drills.create, cfg, scenario, console_actor())
     if out.drill_id is not None and form.get("start"):
-        out = drills.run(drills.start, cfg, out.drill_id, _actor())
+        out = drills.run(drills.start, cfg, out.drill_id, console_actor())
     flash(said(out, out.drill_id), "ok" if out.ok else "error")
     return redirect(url_for("console_drills.page", drill_id=out.drill_id) if out.drill_id
                     else url_for("console_drills.index"))
@@ -169,13 +165,13 @@ def _done(drill_id: int, out: drills.DrillOutcome) -> BaseResponse:
 
 @bp.post("/console/drills/<int:drill_id>/start")
 def start(drill_id: int) -> BaseResponse:
-    return _done(drill_id, drills.run(drills.start, get_runtime().config, drill_id, _actor()))
+    return _done(drill_id, drills.run(drills.start, get_runtime().config, drill_id, console_actor()))
 
 
 @bp.post("/console/drills/<int:drill_id>/inject")
 def inject(drill_id: int) -> BaseResponse:
     return _done(drill_id, drills.run(drills.inject, get_runtime().config, drill_id, request.form.get("event", ""),
-                                      _actor()))
+                                      console_actor()))
 
 
 @bp.post("/console/drills/<int:drill_id>/stop")
@@ -185,10 +181,10 @@ def stop(drill_id: int) -> BaseResponse:
         flash(gettext("Confirm stopping the drill."), "error")
         return redirect(url_for("console_drills.page", drill_id=drill_id))
     reason = request.form.get("reason", "").strip() or "stopped from the console"
-    return _done(drill_id, drills.run(drills.end, drill_id, DrillState.STOPPED, _actor(), reason))
+    return _done(drill_id, drills.run(drills.end, drill_id, DrillState.STOPPED, console_actor(), reason))
 
 
 @bp.post("/console/drills/<int:drill_id>/finish")
 def finish(drill_id: int) -> BaseResponse:
-    out = drills.run(drills.end, drill_id, DrillState.FINISHED, _actor(), "finished by the facilitator")
+    out = drills.run(drills.end, drill_id, DrillState.FINISHED, console_actor(), "finished by the facilitator")
     return _done(drill_id, out)

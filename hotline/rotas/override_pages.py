@@ -10,11 +10,11 @@ from flask import Blueprint, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from hotline.base import jobs
-from hotline.base.lifecycle import Actor, Channel
 from hotline.base.runtime import get_runtime
 from hotline.rotas.overrides import add_override, cancel_override
 from hotline.rotas.policy import OncallSettings
-from hotline.web.auth import current_viewer, guard, require_admin
+from hotline.web.actions import console_actor
+from hotline.web.auth import guard, require_admin
 from hotline.web.i18n import N_, gettext
 
 bp = Blueprint("console_rota_edit", __name__)
@@ -28,10 +28,6 @@ MESSAGES = {"override_added": N_("Override saved."), "override_cancelled": N_("O
             "no_override": N_("No such override."), "already_cancelled": N_("Already cancelled."),
             "who_required": N_("Only administrators can do this.")}
 
-
-def _actor() -> Actor:
-    viewer = current_viewer()
-    return Actor(viewer.name if viewer else "", Channel.CONSOLE)
 
 
 def _back(code: str, ok: bool) -> Response:
@@ -50,12 +46,12 @@ def add() -> Response:
     except ValueError:
         return _back("bad_time", False)
     out = jobs.run(add_override, settings, set(cfg.people), rota=request.form.get("rota", ""),
-                   person=request.form.get("person", ""), start=start, end=end, actor=_actor(),
+                   person=request.form.get("person", ""), start=start, end=end, actor=console_actor(),
                    reason=request.form.get("reason", ""))
     return _back(out.code, out.ok)
 
 
 @bp.post("/console/rota/overrides/<int:override_id>/cancel")
 def cancel(override_id: int) -> Response:
-    out = jobs.run(cancel_override, override_id, _actor())
+    out = jobs.run(cancel_override, override_id, console_actor())
     return _back(out.code, out.ok)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask import flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from hotline.base.lifecycle import Actor, Channel
 from hotline.web.auth import current_viewer
 from hotline.web.i18n import gettext
 from hotline.web.safe_redirect import same_origin_path
@@ -34,3 +35,8 @@ def viewer_name() -> str:
     """The logged-in user, by name: the lifecycle records who stopped paging or closed."""
     viewer = current_viewer()
     return viewer.name if viewer else "console"
+
+
+def console_actor() -> Actor:
+    """The logged-in user as the actor of a console command: the audit row names them."""
+    return Actor(viewer_name(), Channel.CONSOLE)
