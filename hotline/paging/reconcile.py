@@ -16,7 +16,12 @@ calls. Every `EVERY` the convergence cycle (this step, before paging's own) asks
   fetched, transcribed and paged. Recordings of the other calls on our numbers (operators',
   staff's and admins' calls, outbound calls) are not reports and are left alone;
 - **callers**: a message the Bin took is filed by its recording callback, which carries no
-  caller number (the Bin is static); Twilio's call has it, and it is put on the incident.
+  caller number (the Bin is static); Twilio's call has it, and it is put on the incident;
+- **missed callers**: a call to one of our numbers that we never heard of and that left no
+  recording at all (the Bin answered while every node was down and the caller hung up before
+  the beep, or nothing answered) ended like any caller who hung up before choosing: it is ended
+  through `commands.call_ended`, which files it as an abandoned call on the console's call-back
+  list. A call whose recording Twilio still processes waits for the next look.
 
 Bounded: one listing of each kind per pass and at most `MAX_RECORDINGS` recordings (a longer
 backlog is walked backwards over the next passes). A process's first look reaches back
@@ -69,6 +74,7 @@ class _Window:
     before: datetime | None = None  # walking a backlog: its newest part is done down to here
     opened: datetime | None = None  # when the window being walked was first looked at
     not_ours: dict[str, datetime] = field(default_factory=dict)  # RecordingSid -> when we decided
+    calls_since: datetime | None = None  # the next look for missed callers starts here
     asked: set[int] = field(default_factory=set)  # incidents whose caller Twilio was asked for
 
 
@@ -94,8 +100,10 @@ def reconcile(now: datetime, report: CycleReport) -> None:
     w.next_at = now + EVERY
     try:
         _calls(cfg, now, report)
-        _recordings(cfg, w, now, report)
+        recorded = _recordings(cfg, w, now, report)
         _callers(cfg, w, now, report)
+        if recorded is not None:
+            _missed(cfg, w, now, recorded, report)
     except DialerError as exc:
         w.next_at = now + AFTER_FAILURE
         log.warning("reconciliation: Twilio did not answer (%s); asking again in %d s", exc.describe(),
@@ -143,7 +151,9 @@ def _end_call(call: ledger.HeldCall, report: CycleReport) -> None:
 
 # --- recordings nobody told us of ----------------------------------------------------------------
 
-def _recordings(cfg: Config, w: _Window, now: datetime, report: CycleReport) -> None:
+def _recordings(cfg: Config, w: _Window, now: datetime, report: CycleReport) -> set[str] | None:
+    """The calls with a recording at Twilio in this look (whatever its status), or None while a
+    backlog is walked (the listing is not the whole window then)."""
     since = w.since or now - LOOKBACK
     opened = w.opened or now
     held = ledger.recordings(cfg, since, w.before, MAX_RECORDINGS + 1)
@@ -160,11 +170,12 @@ def _recordings(cfg: Config, w: _Window, now: datetime, report: CycleReport) -> 
         w.before, w.opened = held[-1].created, opened
         log.warning("reconciliation: more than %d recordings since %s; walking back over the next passes",
                     MAX_RECORDINGS, since.isoformat())
-        return
+        return None
     overlap = timedelta(seconds=cfg.record_max_seconds) + MARGIN
     w.since = min([opened - overlap, *unfinished])
     w.before = w.opened = None
     w.not_ours = {sid: at for sid, at in w.not_ours.items() if at > now - LOOKBACK}
+    return {r.call_sid for r in held if r.call_sid}
 
 
 def _take(cfg: Config, w: _Window, rec: ledger.HeldRecording, now: datetime, report: CycleReport) -> None:
@@ -230,6 +241,35 @@ def _callers(cfg: Config, w: _Window, now: datetime, report: CycleReport) -> Non
                                         record_max_seconds=cfg.record_max_seconds, now=now)
         jobs.dispatch(out.then)
         report["callers_found"].append(incident_id)
+
+
+def _missed(cfg: Config, w: _Window, now: datetime, recorded: set[str], report: CycleReport) -> None:
+    """Ended calls to our numbers that we never heard of and that left no recording: abandoned
+    calls, to be called back. A call still going on (or whose recording is still being made) moves
+    the next look's start back to it, so it is decided once it is over."""
+    since = w.calls_since or now - LOOKBACK
+    held = [c for number in cfg.numbers for c in ledger.inbound_calls(number, since, MAX_CALLS)]
+    with get_runtime().db.session() as s:
+        known = set(s.scalars(select(Call.sid).where(Call.sid.in_([c.sid for c in held]))))
+    waiting: list[datetime] = []
+    for call in held:
+        if call.sid in known:
+            continue
+        if call.status not in FINAL_CALL_STATUSES or call.sid in recorded:
+            if call.started is not None:  # not over, or its message is the recordings step's
+                waiting.append(call.started)
+            continue
+        _each(partial(_missed_call, call, report))
+    w.calls_since = min([now - timedelta(seconds=cfg.record_max_seconds) - MARGIN, *waiting])
+
+
+def _missed_call(call: ledger.HeldCall, report: CycleReport) -> None:
+    with get_runtime().db.session() as s:
+        out = commands.call_ended(s, call.sid, call.status, call.duration, call.from_number, call.to_number)
+    jobs.dispatch(out.then)
+    report["missed_calls"].append(call.sid)
+    log.warning("reconciliation: call %s to %s reached nobody of ours and left no message: on the call-back list",
+                call.sid, call.to_number)
 
 
 def _to_our_number(cfg: Config, call: ledger.HeldCall | None) -> bool:

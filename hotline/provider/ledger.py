@@ -41,6 +41,7 @@ class HeldCall:
     to_number: str | None
     status: str
     duration: str | None
+    started: datetime | None = None
 
 
 def _failed(exc: Exception) -> TransientError:
@@ -75,7 +76,8 @@ def recordings(cfg: Config, since: datetime, before: datetime | None, limit: int
 def _call(c: Any) -> HeldCall:
     return HeldCall(sid=str(c.sid), direction=str(c.direction or ""), from_number=c._from or None,
                     to_number=c.to or None, status=str(c.status or ""),
-                    duration=str(c.duration) if c.duration is not None else None)
+                    duration=str(c.duration) if c.duration is not None else None,
+                    started=_utc(c.start_time) if c.start_time else None)
 
 
 def call(sid: str) -> HeldCall | None:
@@ -98,5 +100,15 @@ def calls(sids: Iterable[str], started_after: datetime, limit: int) -> dict[str,
         listed = rest.client().calls.stream(start_time_after=started_after, limit=limit,
                                             page_size=min(PAGE_SIZE, limit))
         return {c.sid: _call(c) for c in listed if c.sid in wanted}
+    except (TwilioException, OSError) as exc:
+        raise _failed(exc) from exc
+
+
+def inbound_calls(number: str, started_after: datetime, limit: int) -> list[HeldCall]:
+    """The calls to `number` that Twilio lists as started from `started_after`, newest first."""
+    try:
+        listed = rest.client().calls.stream(to=number, start_time_after=started_after, limit=limit,
+                                            page_size=min(PAGE_SIZE, limit))
+        return [_call(c) for c in listed if str(c.direction or "") == "inbound"]
     except (TwilioException, OSError) as exc:
         raise _failed(exc) from exc

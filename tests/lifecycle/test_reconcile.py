@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from hotline.base.cycle import CycleReport
-from hotline.base.models import Call, Incident, Recording, utcnow
+from hotline.base.models import Call, CallEvent, Incident, Recording, utcnow
 from hotline.paging import commands, incidents, reconcile
 from hotline.provider import rest
 from sim.audio import beep_pcm, pcm_to_wav
@@ -65,11 +65,12 @@ def test_reconciliation_attaches_callers_recordings_files_the_bins_and_leaves_th
             (("caller", caller.sid), ("bin", binned.sid), ("operator", operator.sid), ("outbound", outbound.sid))}
     window = reconcile._window(h.config)
     window.next_at = None
-    window.since = datetime.fromtimestamp(h.sim.now() - 3600, UTC)  # the sim's clock is virtual
+    window.since = window.calls_since = datetime.fromtimestamp(h.sim.now() - 3600, UTC)  # the sim's clock is virtual
     report = CycleReport()
     reconcile.reconcile(utcnow(), report)
 
     assert sorted(report["recordings_found"]) == sorted([sids["caller"], sids["bin"]])
+    assert report["missed_calls"] == []  # the Bin's caller left a message: a report, not a missed call
     with h.session() as s:
         rows = {r.sid: r for r in s.scalars(select(Recording).where(Recording.sid.in_(list(sids.values()))))}
         assert set(rows) == {sids["caller"], sids["bin"]}
@@ -113,3 +114,41 @@ def test_a_bin_message_filed_by_its_callback_gets_the_callers_number_from_twilio
     assert report["callers_found"] == [incident_id]
     found = h.incident_for(binned.sid)
     assert found.caller == "+886955200004" and found.callback_number == "+886955200004"
+
+
+def test_a_caller_who_reached_nobody_and_left_no_message_is_on_the_call_back_list(h: Hotline) -> None:
+    """Every node down and the caller hung up before the Bin's beep (here: nothing answered at
+    all): Twilio's call list is our only trace of them. They are an abandoned call, as if they had
+    hung up in our menu before choosing, with their number for the call back; nothing is paged."""
+    number = h.sim.numbers[HOTLINE]
+    urls = number.voice_url, number.voice_fallback_url, number.status_callback
+    number.voice_url, number.voice_fallback_url, number.status_callback = "http://127.0.0.1:9/voice", None, None
+    try:
+        missed = h.sim.dial("+886955200005", HOTLINE)
+        missed.expect_hangup()
+    finally:
+        number.voice_url, number.voice_fallback_url, number.status_callback = urls
+    ongoing = h.sim.dial("+886955200006", HOTLINE)  # still in our menu: not decided yet
+    ongoing.expect_gather()
+    with h.session() as s:
+        ongoing_id = select(Call.id).where(Call.sid == ongoing.sid).scalar_subquery()
+        s.execute(delete(CallEvent).where(CallEvent.call_id == ongoing_id))  # as if its webhooks had reached nobody
+        s.execute(delete(Call).where(Call.sid == ongoing.sid))
+    window = reconcile._window(h.config)
+    window.next_at = None
+    window.calls_since = datetime.fromtimestamp(h.sim.now() - 3600, UTC)  # the sim's clock is virtual
+    report = CycleReport()
+    reconcile.reconcile(utcnow(), report)
+
+    assert report["missed_calls"] == [missed.sid]
+    with h.session() as s:
+        call = s.scalars(select(Call).where(Call.sid == missed.sid)).one()
+        assert call.abandoned and call.incident_id is None and call.from_number == "+886955200005"
+        assert s.scalar(select(Call).where(Call.sid == ongoing.sid)) is None
+    assert any(e.detail.get("call_sid") == missed.sid for e in h.audit(None, "abandoned_call"))
+
+    window.next_at = None
+    again = CycleReport()
+    reconcile.reconcile(utcnow(), again)
+    assert again["missed_calls"] == []  # filed once
+    _ended(h, ongoing)
