@@ -17,6 +17,14 @@ import os
 from typing import Any
 
 
+def pre_fork(server: Any, worker: Any) -> None:
+    """The master loaded the app (`--preload`) and may hold pooled database connections from
+    bringing the schema up: a worker must not inherit them (hotline.base.runtime)."""
+    from hotline.base.runtime import release_db_before_fork
+
+    release_db_before_fork()
+
+
 def post_worker_init(worker: Any) -> None:
     gc.collect()
     gc.freeze()

@@ -110,11 +110,20 @@ def gunicorn_argv(cfg: Config, workers: int = WEB_WORKERS, threads: int = WEB_TH
                   worker_class: str = WEB_WORKER_CLASS, connections: int = WEB_WORKER_CONNECTIONS) -> list[str]:
     """No control socket: its default path is per user, not per instance, so two hotlines (or
     test runs) on one machine would take it from each other; nothing here uses it.
-    HOTLINE_WSGI_APP serves another app, for bench/storm.py's bare baseline (bench/bare_app.py)."""
+    HOTLINE_WSGI_APP serves another app, for bench/storm.py's bare baseline (bench/bare_app.py).
+
+    `--preload`: the master loads the app once and forks its workers from it, instead of each
+    worker loading it beside the others. After a kill -9 every child of `run.py` imports the code
+    at once on a few cores, and with four web workers doing so too no webhook was answered for
+    30 s (bench/startup.py measures both; HOTLINE_WEB_PRELOAD=0 is its baseline). A worker that
+    dies is forked again from the loaded master in milliseconds. The master closes its database
+    connections before forking (`hotline.service.gunicorn_conf.pre_fork`)."""
     host, port = bind_address(cfg)
     app = os.environ.get("HOTLINE_WSGI_APP") or "hotline.service.wsgi:app"
     access = ["--access-logformat", JSON_ACCESS_LOG] if log_format() == "json" else []
-    return ["-m", "gunicorn", *access, "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
+    preload = [] if os.environ.get("HOTLINE_WEB_PRELOAD") == "0" else ["--preload"]
+    return ["-m", "gunicorn", *access, *preload, "--bind", f"{host}:{port}", "--workers", str(workers),
+            "--threads", str(threads),
             "--worker-class", WORKER_CLASSES.get(worker_class, worker_class), "--worker-connections", str(connections),
             "--access-logfile", "-", "--graceful-timeout", str(GRACEFUL_SECONDS),
             "--no-control-socket", "--config", "python:hotline.service.gunicorn_conf", app]
