@@ -115,3 +115,14 @@ class Attempt(Base):
     retry_at: Mapped[datetime | None]
 
     callout: Mapped[Callout] = relationship(back_populates="attempts")
+
+
+class ReconcileMark(Base):
+    """How far back the reconciliation (`hotline.paging.reconcile`) must look at Twilio next,
+    per account and kind ("recordings", "calls"): kept in the database, so a hotline that was
+    down for a weekend looks back over the whole weekend when it starts, not over a fixed day."""
+
+    __tablename__ = "reconcile_marks"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    since: Mapped[datetime]

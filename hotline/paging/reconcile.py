@@ -24,9 +24,12 @@ calls. Every `EVERY` the convergence cycle (this step, before paging's own) asks
   list. A call whose recording Twilio still processes waits for the next look.
 
 Bounded: one listing of each kind per pass and at most `MAX_RECORDINGS` recordings (a longer
-backlog is walked backwards over the next passes). A process's first look reaches back
-`LOOKBACK`, and then each look overlaps the previous one by the longest recording plus a
-margin, because Twilio dates a recording by its start. Everything here is idempotent on
+backlog is walked backwards over the next passes). Each look overlaps the previous one by the
+longest recording plus a margin, because Twilio dates a recording by its start. Where the next
+look starts is kept in the database (`ReconcileMark`), so a process's first look reaches back
+to where the last process left off, over an outage of any length up to `MAX_LOOKBACK` (a
+weekend with the server down: every message the Bin took is filed on Monday); without a mark,
+`LOOKBACK`. Everything here is idempotent on
 Twilio's SIDs, so several nodes, or a look that repeats, change nothing twice.
 """
 
@@ -35,16 +38,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hotline.base import jobs
 from hotline.base.config import Config
 from hotline.base.cycle import CycleReport
+from hotline.base.db import insert_if_absent
 from hotline.base.log_context import about
 from hotline.base.models import Call, Incident, Recording
 from hotline.base.phone import to_e164
@@ -52,12 +56,15 @@ from hotline.base.registry import CycleStep
 from hotline.base.runtime import get_runtime
 from hotline.paging import commands
 from hotline.paging.incidents import FINAL_CALL_STATUSES
+from hotline.paging.models import ReconcileMark
 from hotline.provider import ledger
 from hotline.provider.dialer import DialerError
 
 log = logging.getLogger("hotline.reconcile")
+MARKS = ReconcileMark.__table__
 EVERY = timedelta(seconds=10)  # Twilio's list endpoints, asked this often at most
-LOOKBACK = timedelta(hours=24)  # a process's first look: an outage up to this long is covered
+LOOKBACK = timedelta(hours=24)  # a first look with no mark in the database reaches back this far
+MAX_LOOKBACK = timedelta(days=30)  # a mark older than this (a hotline off for months) is not followed
 MARGIN = timedelta(minutes=2)  # clock skew between Twilio and us, and callbacks on their way
 MAX_RECORDINGS = 1000  # per pass; a longer backlog is walked over the next passes
 MAX_CALLS = 1000  # calls listed per pass
@@ -151,10 +158,35 @@ def _end_call(call: ledger.HeldCall, report: CycleReport) -> None:
 
 # --- recordings nobody told us of ----------------------------------------------------------------
 
+def _first_look(cfg: Config, kind: str, now: datetime) -> datetime:
+    """Where a process's first look of `kind` starts: where the last look (of any process) left off."""
+    with get_runtime().db.session() as s:
+        mark = s.get(ReconcileMark, _mark_key(cfg, kind))
+    if mark is None:
+        return now - LOOKBACK
+    return max(_aware(mark.since), now - MAX_LOOKBACK)
+
+
+def _leave_mark(cfg: Config, kind: str, since: datetime) -> None:
+    """A look of `kind` is complete: the next one, in this process or the next, starts at `since`."""
+    key = _mark_key(cfg, kind)
+    with get_runtime().db.session() as s:
+        if insert_if_absent(s, MARKS, "key", {"key": key, "since": since}, "key") is None:
+            s.execute(update(MARKS).where(MARKS.c.key == key).values(since=since))
+
+
+def _mark_key(cfg: Config, kind: str) -> str:
+    return f"{cfg.twilio.api_origin}|{cfg.twilio.account_sid or ''}|{kind}"
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _recordings(cfg: Config, w: _Window, now: datetime, report: CycleReport) -> set[str] | None:
     """The calls with a recording at Twilio in this look (whatever its status), or None while a
     backlog is walked (the listing is not the whole window then)."""
-    since = w.since or now - LOOKBACK
+    since = w.since or _first_look(cfg, "recordings", now)
     opened = w.opened or now
     held = ledger.recordings(cfg, since, w.before, MAX_RECORDINGS + 1)
     backlog = len(held) > MAX_RECORDINGS
@@ -173,6 +205,7 @@ def _recordings(cfg: Config, w: _Window, now: datetime, report: CycleReport) -> 
         return None
     overlap = timedelta(seconds=cfg.record_max_seconds) + MARGIN
     w.since = min([opened - overlap, *unfinished])
+    _leave_mark(cfg, "recordings", w.since)
     w.before = w.opened = None
     w.not_ours = {sid: at for sid, at in w.not_ours.items() if at > now - LOOKBACK}
     return {r.call_sid for r in held if r.call_sid}
@@ -247,7 +280,7 @@ def _missed(cfg: Config, w: _Window, now: datetime, recorded: set[str], report: 
     """Ended calls to our numbers that we never heard of and that left no recording: abandoned
     calls, to be called back. A call still going on (or whose recording is still being made) moves
     the next look's start back to it, so it is decided once it is over."""
-    since = w.calls_since or now - LOOKBACK
+    since = w.calls_since or _first_look(cfg, "calls", now)
     held = [c for number in cfg.numbers for c in ledger.inbound_calls(number, since, MAX_CALLS)]
     with get_runtime().db.session() as s:
         known = set(s.scalars(select(Call.sid).where(Call.sid.in_([c.sid for c in held]))))
@@ -261,6 +294,7 @@ def _missed(cfg: Config, w: _Window, now: datetime, recorded: set[str], report: 
             continue
         _each(partial(_missed_call, call, report))
     w.calls_since = min([now - timedelta(seconds=cfg.record_max_seconds) - MARGIN, *waiting])
+    _leave_mark(cfg, "calls", w.calls_since)
 
 
 def _missed_call(call: ledger.HeldCall, report: CycleReport) -> None:

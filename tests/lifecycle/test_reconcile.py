@@ -7,13 +7,14 @@ The sim holds the recordings as Twilio would after callbacks that reached nobody
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 
 from hotline.base.cycle import CycleReport
 from hotline.base.models import Call, CallEvent, Incident, Recording, utcnow
 from hotline.paging import commands, incidents, reconcile
+from hotline.paging.models import ReconcileMark
 from hotline.provider import rest
 from sim.audio import beep_pcm, pcm_to_wav
 from sim.model import new_sid
@@ -152,3 +153,35 @@ def test_a_caller_who_reached_nobody_and_left_no_message_is_on_the_call_back_lis
     reconcile.reconcile(utcnow(), again)
     assert again["missed_calls"] == []  # filed once
     _ended(h, ongoing)
+
+
+def test_after_a_weekend_down_the_first_look_reaches_back_to_where_the_last_one_left_off(h: Hotline) -> None:
+    """Every node down from Friday night: the Bin took a message on Saturday. On Monday a new
+    process starts; its first look must reach back to where the last look left off (kept in the
+    database), not a fixed day, or Saturday's caller is never paged."""
+    number = h.sim.numbers[HOTLINE]
+    urls = number.voice_url, number.voice_fallback_url
+    number.voice_url, number.voice_fallback_url = "http://127.0.0.1:9/voice", None
+    try:
+        binned = h.sim.dial("+886955200007", HOTLINE)
+        binned.expect_hangup()
+    finally:
+        number.voice_url, number.voice_fallback_url = urls
+    call = h.sim.call_object(binned.sid)
+    assert call is not None
+    monday = datetime.fromtimestamp(h.sim.now(), UTC)
+    saturday = h.sim.store_recording(call, new_sid("RE"), WAV, h.sim.now() - 2 * 86400).sid
+    reconcile._windows.clear()  # a new process
+    with h.session() as s:
+        s.execute(delete(ReconcileMark))
+        s.add_all([ReconcileMark(key=reconcile._mark_key(h.config, kind), since=monday - timedelta(days=3))
+                   for kind in ("recordings", "calls")])
+    report = CycleReport()
+    reconcile.reconcile(monday, report)
+
+    assert saturday in report["recordings_found"]
+    assert h.incident_for(binned.sid).caller == "+886955200007"
+    with h.session() as s:
+        marks = {m.key.rsplit("|", 1)[1]: reconcile._aware(m.since) for m in s.scalars(select(ReconcileMark))}
+    assert set(marks) == {"recordings", "calls"}
+    assert all(since > monday - timedelta(hours=1) for since in marks.values()), marks  # the next look starts here
