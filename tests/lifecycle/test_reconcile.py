@@ -7,6 +7,8 @@ The sim holds the recordings as Twilio would after callbacks that reached nobody
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -31,6 +33,21 @@ def _held_recording(h: Hotline, call_sid: str) -> str:
     return h.sim.store_recording(call, new_sid("RE"), WAV, h.sim.now()).sid
 
 
+@contextmanager
+def _nothing_of_ours_answers(h: Hotline, callbacks_too: bool = False) -> Iterator[None]:
+    """Every node down: the number's URL reaches nobody and there is no fallback of ours; with
+    `callbacks_too`, its status callbacks reach nobody either."""
+    number = h.sim.numbers[HOTLINE]
+    saved = number.voice_url, number.voice_fallback_url, number.status_callback
+    number.voice_url, number.voice_fallback_url = "http://127.0.0.1:9/voice", None
+    if callbacks_too:
+        number.status_callback = None
+    try:
+        yield
+    finally:
+        number.voice_url, number.voice_fallback_url, number.status_callback = saved
+
+
 def _ended(h: Hotline, handle) -> None:  # type: ignore[no-untyped-def]
     handle.hangup()
     h.wait_for(lambda: handle.status in ("completed", "canceled"), what=f"call {handle.sid} over")
@@ -44,14 +61,9 @@ def test_reconciliation_attaches_callers_recordings_files_the_bins_and_leaves_th
     caller.expect_gather()
     known = h.wait_for(lambda: h.incident_for(caller.sid), what="the caller's incident")
     # A call to our number while nothing of ours answered: the sim's only record of it.
-    number = h.sim.numbers[HOTLINE]
-    urls = number.voice_url, number.voice_fallback_url
-    number.voice_url, number.voice_fallback_url = "http://127.0.0.1:9/voice", None
-    try:
+    with _nothing_of_ours_answers(h):
         binned = h.sim.dial("+886955200002", HOTLINE)
         binned.expect_hangup()
-    finally:
-        number.voice_url, number.voice_fallback_url = urls
     # A role call: an admin who entered the admin PIN behind `*` (the call is marked as the PIN
     # path marks it) to record a prompt; and one of our outbound calls.
     operator = h.sim.dial("+886955200003", HOTLINE)
@@ -94,14 +106,9 @@ def test_a_bin_message_filed_by_its_callback_gets_the_callers_number_from_twilio
     """The Bin is static TwiML: its recording callback carries no caller number, so the message is
     filed without one (as /voice/recording-status does, through the same command); the next look
     at Twilio puts the caller's number on it."""
-    number = h.sim.numbers[HOTLINE]
-    urls = number.voice_url, number.voice_fallback_url
-    number.voice_url, number.voice_fallback_url = "http://127.0.0.1:9/voice", None
-    try:
+    with _nothing_of_ours_answers(h):
         binned = h.sim.dial("+886955200004", HOTLINE)
         binned.expect_hangup()
-    finally:
-        number.voice_url, number.voice_fallback_url = urls
     with h.session() as s:
         taken = commands.take_message(s, call_sid=binned.sid, caller_raw=None, to_raw=None, caller=None,
                                       callback=None, lang=h.config.default_language,
@@ -121,14 +128,9 @@ def test_a_caller_who_reached_nobody_and_left_no_message_is_on_the_call_back_lis
     """Every node down and the caller hung up before the Bin's beep (here: nothing answered at
     all): Twilio's call list is our only trace of them. They are an abandoned call, as if they had
     hung up in our menu before choosing, with their number for the call back; nothing is paged."""
-    number = h.sim.numbers[HOTLINE]
-    urls = number.voice_url, number.voice_fallback_url, number.status_callback
-    number.voice_url, number.voice_fallback_url, number.status_callback = "http://127.0.0.1:9/voice", None, None
-    try:
+    with _nothing_of_ours_answers(h, callbacks_too=True):
         missed = h.sim.dial("+886955200005", HOTLINE)
         missed.expect_hangup()
-    finally:
-        number.voice_url, number.voice_fallback_url, number.status_callback = urls
     ongoing = h.sim.dial("+886955200006", HOTLINE)  # still in our menu: not decided yet
     ongoing.expect_gather()
     with h.session() as s:
@@ -159,14 +161,9 @@ def test_after_a_weekend_down_the_first_look_reaches_back_to_where_the_last_one_
     """Every node down from Friday night: the Bin took a message on Saturday. On Monday a new
     process starts; its first look must reach back to where the last look left off (kept in the
     database), not a fixed day, or Saturday's caller is never paged."""
-    number = h.sim.numbers[HOTLINE]
-    urls = number.voice_url, number.voice_fallback_url
-    number.voice_url, number.voice_fallback_url = "http://127.0.0.1:9/voice", None
-    try:
+    with _nothing_of_ours_answers(h):
         binned = h.sim.dial("+886955200007", HOTLINE)
         binned.expect_hangup()
-    finally:
-        number.voice_url, number.voice_fallback_url = urls
     call = h.sim.call_object(binned.sid)
     assert call is not None
     monday = datetime.fromtimestamp(h.sim.now(), UTC)
