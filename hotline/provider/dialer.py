@@ -10,7 +10,9 @@ Errors are sorted here into two kinds, because the caller reacts differently:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
@@ -19,6 +21,7 @@ from hotline.provider import rest
 
 log = logging.getLogger("callout.dialer")
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
+T = TypeVar("T")
 
 
 class DialerError(Exception):
@@ -63,34 +66,45 @@ def _classify(exc: Exception) -> DialerError:
     return TransientError(f"{type(exc).__name__}: {exc}")
 
 
+def ask(request: Callable[[], T], classify: Callable[[Exception], DialerError] = _classify) -> T:
+    """One request to Twilio, its failure as one of ours (`classify`: passing or permanent)."""
+    try:
+        return request()
+    except (TwilioException, OSError) as exc:
+        raise classify(exc) from exc
+
+
+def ask_or_none(request: Callable[[], T], classify: Callable[[Exception], DialerError] = _classify) -> T | None:
+    """`ask`, with None where Twilio does not know the resource (404)."""
+    try:
+        return request()
+    except TwilioRestException as exc:
+        if exc.status == 404:
+            return None
+        raise classify(exc) from exc
+    except (TwilioException, OSError) as exc:
+        raise classify(exc) from exc
+
+
 def place_call(req: CallRequest) -> str:
     """Calls.create for one responder; returns the CallSid.
 
     DetectMessageEnd (rather than Enable) so that when a voicemail answers, our message is
     spoken after the beep and is actually recorded; a person is still detected at once.
     """
-    try:
-        call = _client().calls.create(
-            to=req.to, from_=req.from_, url=req.url, method="POST",
-            status_callback=req.status_callback, status_callback_method="POST",
-            status_callback_event=STATUS_EVENTS, timeout=req.ring_timeout,
-            machine_detection="DetectMessageEnd",
-        )
-    except (TwilioException, OSError) as exc:
-        raise _classify(exc) from exc
+    call = ask(lambda: _client().calls.create(
+        to=req.to, from_=req.from_, url=req.url, method="POST",
+        status_callback=req.status_callback, status_callback_method="POST",
+        status_callback_event=STATUS_EVENTS, timeout=req.ring_timeout,
+        machine_detection="DetectMessageEnd",
+    ))
     return str(call.sid)
 
 
 def fetch_status(call_sid: str) -> str | None:
     """Twilio's current CallStatus for a call, or None when Twilio does not know the call."""
-    try:
-        return str(_client().calls(call_sid).fetch().status)
-    except TwilioRestException as exc:
-        if exc.status == 404:
-            return None
-        raise _classify(exc) from exc
-    except (TwilioException, OSError) as exc:
-        raise _classify(exc) from exc
+    call = ask_or_none(_client().calls(call_sid).fetch)
+    return str(call.status) if call is not None else None
 
 
 def cancel_call(call_sid: str) -> None:
@@ -118,31 +132,20 @@ def send_sms(to: str, from_: str, body: str, status_callback: str | None = None)
     """Messages.create; returns the MessageSid. With `status_callback`, Twilio posts the message's
     MessageStatus (sent, delivered, undelivered, failed) there."""
     extra = {"status_callback": status_callback} if status_callback else {}
-    try:
-        msg = _client().messages.create(to=to, from_=from_, body=body, **extra)
-    except (TwilioException, OSError) as exc:
-        raise _classify(exc) from exc
+    msg = ask(lambda: _client().messages.create(to=to, from_=from_, body=body, **extra))
     return str(msg.sid)
 
 
 def message_status(sid: str) -> tuple[str, int | None] | None:
     """Twilio's current (MessageStatus, ErrorCode) of a message, or None when Twilio does not know it."""
-    try:
-        msg = _client().messages(sid).fetch()
-    except TwilioRestException as exc:
-        if exc.status == 404:
-            return None
-        raise _classify(exc) from exc
-    except (TwilioException, OSError) as exc:
-        raise _classify(exc) from exc
+    msg = ask_or_none(_client().messages(sid).fetch)
+    if msg is None:
+        return None
     return str(msg.status), (int(msg.error_code) if msg.error_code else None)
 
 
 def messages_to(to: str, from_: str, limit: int = 100) -> list[tuple[str, str]]:
     """(MessageSid, body) of the latest messages Twilio holds from `from_` to `to`, newest first:
     whether a worker that died around Messages.create had sent a message (so it is never sent twice)."""
-    try:
-        found = _client().messages.list(to=to, from_=from_, limit=limit)
-    except (TwilioException, OSError) as exc:
-        raise _classify(exc) from exc
+    found = ask(lambda: _client().messages.list(to=to, from_=from_, limit=limit))
     return [(str(m.sid), str(m.body or "")) for m in found]

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.base.exceptions import TwilioRestException
 
 from hotline.base.config import Config
 from hotline.provider import rest
-from hotline.provider.dialer import TransientError
+from hotline.provider.dialer import TransientError, ask, ask_or_none
 
 PAGE_SIZE = 200
 
@@ -61,10 +61,8 @@ def recordings(cfg: Config, since: datetime, before: datetime | None, limit: int
     bounds: dict[str, Any] = {"date_created_after": since}
     if before is not None:
         bounds["date_created_before"] = before
-    try:
-        found = list(rest.client().recordings.stream(limit=limit, page_size=min(PAGE_SIZE, limit), **bounds))
-    except (TwilioException, OSError) as exc:
-        raise _failed(exc) from exc
+    found = ask(lambda: list(rest.client().recordings.stream(limit=limit, page_size=min(PAGE_SIZE, limit),
+                                                            **bounds)), _failed)
     origin = cfg.twilio.api_origin
     return [HeldRecording(sid=str(r.sid), call_sid=str(r.call_sid) if r.call_sid else None,
                           created=_utc(r.date_created), status=str(r.status or ""),
@@ -82,33 +80,21 @@ def _call(c: Any) -> HeldCall:
 
 def call(sid: str) -> HeldCall | None:
     """One call as Twilio has it now, or None when Twilio does not know it."""
-    try:
-        return _call(rest.client().calls(sid).fetch())
-    except TwilioRestException as exc:
-        if exc.status == 404:
-            return None
-        raise _failed(exc) from exc
-    except (TwilioException, OSError) as exc:
-        raise _failed(exc) from exc
+    found = ask_or_none(rest.client().calls(sid).fetch, _failed)
+    return _call(found) if found is not None else None
 
 
 def calls(sids: Iterable[str], started_after: datetime, limit: int) -> dict[str, HeldCall]:
     """The calls among `sids` that Twilio lists as started from `started_after` (one listing, not a
     request per call: after a restart there may be a storm's worth)."""
     wanted = set(sids)
-    try:
-        listed = rest.client().calls.stream(start_time_after=started_after, limit=limit,
-                                            page_size=min(PAGE_SIZE, limit))
-        return {c.sid: _call(c) for c in listed if c.sid in wanted}
-    except (TwilioException, OSError) as exc:
-        raise _failed(exc) from exc
+    listed = ask(lambda: list(rest.client().calls.stream(start_time_after=started_after, limit=limit,
+                                                         page_size=min(PAGE_SIZE, limit))), _failed)
+    return {c.sid: _call(c) for c in listed if c.sid in wanted}
 
 
 def inbound_calls(number: str, started_after: datetime, limit: int) -> list[HeldCall]:
     """The calls to `number` that Twilio lists as started from `started_after`, newest first."""
-    try:
-        listed = rest.client().calls.stream(to=number, start_time_after=started_after, limit=limit,
-                                            page_size=min(PAGE_SIZE, limit))
-        return [_call(c) for c in listed if str(c.direction or "") == "inbound"]
-    except (TwilioException, OSError) as exc:
-        raise _failed(exc) from exc
+    listed = ask(lambda: list(rest.client().calls.stream(to=number, start_time_after=started_after, limit=limit,
+                                                         page_size=min(PAGE_SIZE, limit))), _failed)
+    return [_call(c) for c in listed if str(c.direction or "") == "inbound"]
