@@ -10,5 +10,5 @@ FEATURE = Feature(
     name="rotas",
     sections=(Section("oncall", OncallSettings, settings.load_section, tables=("rotas", "policies")),),
     models=(models,),
-    pages=("hotline.rotas.pages", "hotline.rotas.override_pages"),
+    pages=("hotline.rotas.pages", "hotline.rotas.override_pages", "hotline.rotas.calendar_pages"),
 )
