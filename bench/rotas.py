@@ -40,7 +40,8 @@ def three_layers(rota: Rota) -> Rota:
     base = rota.layers[0]
     weekends = Layer("weekends", tuple(reversed(base.members)), base.start, clock(8), 24,
                      (Window(frozenset({5, 6}), clock(8), clock(20)),))
-    nights = Layer("nights", base.members, base.start, clock(22), 24, (Window(frozenset(range(7)), clock(22), clock(7)),))
+    every_night = Window(frozenset(range(7)), clock(22), clock(7))
+    nights = Layer("nights", base.members, base.start, clock(22), 24, (every_night,))
     return Rota(rota.key, rota.members, rota.handoff_weekday, rota.handoff_time, rota.timezone, rota.start,
                 rota.shift_weeks, rota.overrides, (base, weekends, nights))
 

@@ -230,8 +230,8 @@ def _rota(r: _Reader, key: str, spec: Any) -> Rota | None:
         if tz is None or layers is None:
             return None
         first = layers[0]
-        members = tuple(dict.fromkeys(m for layer in layers for m in layer.members))
-        return Rota(key, members, first.start.weekday(), first.handoff, tz_name, first.start, 1, overrides, layers)
+        everyone = tuple(dict.fromkeys(m for layer in layers for m in layer.members))
+        return Rota(key, everyone, first.start.weekday(), first.handoff, tz_name, first.start, 1, overrides, layers)
     members = _members(r, f"{at}.members", spec.get("members"))
     ok = members is not None and tz is not None
     handoff = r.table(f"{at}.handoff", spec.get("handoff", {}))

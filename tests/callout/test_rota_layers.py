@@ -118,7 +118,8 @@ def weekly_rotas(draw: st.DrawFn) -> Rota:
     start = date(2026, 1, 5) + timedelta(days=weekday - 7 * draw(st.integers(-20, 20)))
     members = tuple(draw(st.lists(st.sampled_from(PEOPLE), min_size=1, max_size=4)))
     base = draw(moments)
-    overrides = tuple(Override("r", draw(st.sampled_from(PEOPLE)), base + timedelta(hours=a), base + timedelta(hours=a + n))
+    overrides = tuple(Override("r", draw(st.sampled_from(PEOPLE)), base + timedelta(hours=a),
+                               base + timedelta(hours=a + n))
                       for a, n in draw(st.lists(st.tuples(st.integers(-400, 400), st.integers(1, 300)), max_size=3)))
     return Rota("r", members, weekday, clock, tz, start, draw(st.integers(1, 3)), overrides)
 

@@ -114,7 +114,8 @@ def test_calendar_swap_and_hours_at_390px(browser, hotline: Hotline):
     confirm(page)
     page.locator(".flash.ok", has_text="Swap proposed").wait_for()
     assert page.locator("#swaps li[data-state=proposed] form[data-action=accept-swap]").count() == 0  # not his
-    day = page.locator(f"section.calendar[data-rota=it_security] li.day[data-day='{give[0].astimezone(ZoneInfo('Asia/Taipei')).date()}']")
+    give_day = give[0].astimezone(ZoneInfo("Asia/Taipei")).date().isoformat()
+    day = page.locator(f"section.calendar[data-rota=it_security] li.day[data-day='{give_day}']")
     start_text = give[0].astimezone(ZoneInfo("Asia/Taipei")).strftime("%H:%M")
     assert day.locator("li[data-person=wang]", has_text=start_text).count() == 0  # not agreed yet
     chen_ctx.close()
@@ -125,7 +126,7 @@ def test_calendar_swap_and_hours_at_390px(browser, hotline: Hotline):
     page.locator("#swaps form[data-action=accept-swap] button").click()
     confirm(page)
     page.locator(".flash.ok").wait_for()
-    day = page.locator(f"section.calendar[data-rota=it_security] li.day[data-day='{give[0].astimezone(ZoneInfo('Asia/Taipei')).date()}']")
+    day = page.locator(f"section.calendar[data-rota=it_security] li.day[data-day='{give_day}']")
     assert day.locator("li[data-person=wang]", has_text=start_text).count() == 1  # the resolver applies it
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
     shot(page, "rota-calendar-390")
