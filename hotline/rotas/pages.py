@@ -120,5 +120,7 @@ def source_words(source: str, names: dict[str, str]) -> str:
 
 
 def _name(people: dict[str, Person], key: str) -> str:
+    if not key:
+        return "—"  # a gap: no layer of the rota is active and no override covers it
     person = people.get(key)
     return person.name if person else key
