@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -20,11 +22,11 @@ from hotline.base.runtime import get_runtime
 from hotline.rotas.hours import PersonHours, hours_report, month_span
 from hotline.rotas.models import live_swaps, overrides_between, stored_overrides
 from hotline.rotas.pages import rota_names
-from hotline.rotas.policy import OncallSettings, Rota
+from hotline.rotas.policy import OncallSettings, Override, Rota
 from hotline.rotas.resolve import timeline
 from hotline.rotas.swaps import accept_swap, decline_swap, propose_swap, withdraw_swap
 from hotline.web.auth import current_viewer, guard
-from hotline.web.i18n import N_, gettext
+from hotline.web.i18n import BABEL_LOCALE, N_, gettext
 
 bp = Blueprint("console_rota_calendar", __name__, template_folder="templates")
 bp.before_request(guard())
@@ -59,7 +61,7 @@ class Day:
 
 
 def calendar_days(rota: Rota, start: datetime, days: int, zone: ZoneInfo, names: dict[str, str],
-                  overrides: tuple) -> list[Day]:
+                  overrides: Sequence[Override]) -> list[Day]:
     """The rota's stretches cut into local days, from `start`'s local midnight."""
     first = start.astimezone(zone).date()
     edges = [datetime.combine(first + timedelta(days=i), datetime.min.time(), zone) for i in range(days + 1)]
@@ -110,9 +112,7 @@ def calendar(type_key: str) -> str:
 
 
 def _weekday(day: date) -> str:
-    from babel.dates import format_date
-
-    from hotline.web.i18n import BABEL_LOCALE
+    """"Mon 12-07" in the viewer's language (CLDR weekday names)."""
     return format_date(day, "EEE MM-dd", locale=BABEL_LOCALE.get(g.get("lang", "zh-TW"), "zh_Hant_TW"))
 
 
