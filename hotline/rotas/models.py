@@ -1,8 +1,10 @@
-"""Rota overrides made from the console ("Lin covers Chen Saturday 22:00–06:00"), stored in the
-database next to those written in config.toml, and applied by the same resolver
-(`hotline.rotas.resolve.on_call_now` / `resolve_contacts`, fed by `stored_overrides`).
+"""Rota overrides made from the console ("Lin covers Chen Saturday 22:00–06:00") and swaps
+between two people, stored in the database next to the overrides written in config.toml, and
+applied by the same resolver (`hotline.rotas.resolve`, fed by `stored_overrides`; an accepted
+swap is two overrides).
 
-Rows are never deleted: a cancelled override keeps who made it and who cancelled it.
+Rows are never deleted: a cancelled override keeps who made it and who cancelled it; a swap
+keeps who decided it.
 """
 
 from __future__ import annotations
