@@ -122,7 +122,9 @@ def test_calendar_swap_and_hours_at_390px(browser, hotline: Hotline):
 
     wang_ctx = browser.new_context(base_url=hotline.public_url, locale="zh-TW")
     page = open_as(wang_ctx, "wang")
-    page.goto("/console/rota/calendar/cyber_security")
+    page.goto("/console/rota")
+    page.click("#swaps-waiting a")  # the rota page tells him a swap waits for his answer
+    page.wait_for_url("**/console/rota/calendar/cyber_security#swaps")
     page.locator("#swaps form[data-action=accept-swap] button").click()
     confirm(page)
     page.locator(".flash.ok").wait_for()
@@ -132,6 +134,8 @@ def test_calendar_swap_and_hours_at_390px(browser, hotline: Hotline):
     shot(page, "rota-calendar-390")
     kinds = [e.kind for e in hotline.audit() if e.kind.startswith("rota_swap")]
     assert kinds == ["rota_swap_proposed", "rota_swap_accepted"]
+    page.goto("/console/rota")
+    assert page.locator("#swaps-waiting").count() == 0  # answered
 
     page.goto("/console/rota/hours")
     rows = page.locator("#hours tbody tr[data-person]")
