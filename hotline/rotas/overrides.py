@@ -3,7 +3,7 @@
 Rules:
 - An override names a rota of config.toml, a person of [people], and a start before its end;
   it is made and cancelled by a named person, and both are on the audit timeline.
-- It takes effect through the callout's own resolver (callout.rota), the same way as an
+- It takes effect through the one resolver (hotline.rotas.resolve), the same way as an
   override written in config.toml: a callout resolves its contacts at every step, so a running
   callout reaches the covering person from the override's start.
 - An override that has ended is kept (history); cancelling one keeps the row and says who.

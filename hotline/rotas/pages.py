@@ -14,9 +14,9 @@ from flask import Blueprint, g, render_template
 from hotline.base.config import Person
 from hotline.base.models import utcnow
 from hotline.base.runtime import get_runtime
-from hotline.rotas.models import live_overrides
+from hotline.rotas.models import live_overrides, live_swaps, stored_overrides
 from hotline.rotas.policy import OncallSettings
-from hotline.web.auth import guard
+from hotline.web.auth import current_viewer, guard
 from hotline.web.i18n import BABEL_LOCALE, gettext
 
 bp = Blueprint("console_rota", __name__, template_folder="templates")
@@ -50,9 +50,12 @@ def page() -> str:
     settings = cfg.section(OncallSettings)
     now = utcnow()
     people = cfg.people
+    viewer = current_viewer()
     with runtime.db.session() as s:
         stored = live_overrides(s, now)
-    extra = tuple(o.as_override() for o in stored)  # the same overrides the callout applies
+        extra = stored_overrides(s, now)  # the same overrides (and accepted swaps) the callout applies
+        waiting = [w.rota for w in live_swaps(s, now)
+                   if viewer is not None and w.partner == viewer.name and w.state == "proposed"]
     rotas = []
     for key, rota in settings.rotas.items():
         cur, nxt = on_call_now(rota, now, extra), next_on_call(rota, now, extra)
@@ -70,7 +73,11 @@ def page() -> str:
     overrides += [OverrideRow(None, o.rota, _name(people, o.person), _name(people, rotation_at(rota, o.start).person),
                               o.start, o.end, "", "config.toml")
                   for rota in settings.rotas.values() for o in rota.overrides if o.end > now]
+    # a swap waiting for the viewer's answer: linked to the calendar of a type its rota answers for
+    swap_type = next((t for t in cfg.incident_types for w in waiting
+                      if any(st.ref == w for st in settings.policy_for(t).steps)), next(iter(cfg.incident_types), None))
     return render_template("rotas/rota.html", rotas=rotas, types=types, tz=ZoneInfo(cfg.timezone), now=now,
+                           waiting=len(waiting), swap_type=swap_type,
                            rota_names=rota_names(settings, lambda key: cfg.type_name(key, g.get("lang", "zh-TW"))),
                            source_words=source_words, overrides=sorted(overrides, key=lambda o: o.start),
                            span=lambda a, b: span(a, b, cfg.timezone))
@@ -120,5 +127,7 @@ def source_words(source: str, names: dict[str, str]) -> str:
 
 
 def _name(people: dict[str, Person], key: str) -> str:
+    if not key:
+        return "—"  # a gap: no layer of the rota is active and no override covers it
     person = people.get(key)
     return person.name if person else key

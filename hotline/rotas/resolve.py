@@ -1,19 +1,28 @@
 """Who is on call at a moment, and whom to ring, in order: pure functions of (rota, now).
 
-Hand-offs happen at a wall-clock time in the rota's zone, so a 09:00 hand-off stays at 09:00
-across DST changes. Aware datetimes sharing a tzinfo compare by wall clock in Python, so
+The one resolver: paging (`resolve_contacts`), the rota and calendar pages (`on_call_now`,
+`timeline`), the coverage check and the on-call hours report all read it, so none can disagree
+with whom a report would ring. A rota is layers (a weekly rota is one), the last layer active at
+a moment winning, under overrides (config.toml's, the console's and accepted swaps).
+
+Hand-offs and windows happen at a wall-clock time in the rota's zone, so a 09:00 hand-off stays
+at 09:00 across DST changes. Aware datetimes sharing a tzinfo compare by wall clock in Python, so
 every comparison here is made in UTC.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from hotline.base.config import Person
-from hotline.rotas.policy import Override, Policy, Rota, Step
+from hotline.rotas.policy import Layer, Override, Policy, Rota, Step, Window
+
+ONE_DAY = timedelta(days=1)
+GAP_SEARCH = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,8 @@ class OnCall:
     person: str
     since: datetime
     until: datetime
-    reason: str  # "rotation" | "override"
+    reason: str  # "rotation" | "override" | "nobody" (a gap: no layer active, person "")
+    layer: str = ""  # the layer's name, for "rotation"
 
 
 def _utc(moment: datetime) -> datetime:
@@ -46,50 +56,154 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _handoff_at(rota: Rota, day: date) -> datetime:
-    return datetime.combine(day, rota.handoff_time, ZoneInfo(rota.timezone)).astimezone(UTC)
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
-def _last_handoff_day(rota: Rota, now: datetime) -> date:
-    """The local date of the latest weekly hand-off at or before `now`."""
-    local = now.astimezone(ZoneInfo(rota.timezone))
-    day = local.date() - timedelta(days=(local.weekday() - rota.handoff_weekday) % 7)
-    if _handoff_at(rota, day) > now:
-        day -= timedelta(days=7)
-    return day
+@lru_cache(maxsize=1 << 16)
+def _at(timezone: str, day: date, clock: time) -> datetime:
+    """The UTC moment of a local wall-clock time (a time in a DST gap falls an hour later, as
+    `datetime.combine` with fold=0 puts it). Cached: hourly checks ask for the same few days."""
+    return datetime.combine(day, clock, _zone(timezone)).astimezone(UTC)
 
 
-def rotation_at(rota: Rota, now: datetime) -> OnCall:
-    """Who the rotation alone (ignoring overrides) puts on call at `now`."""
-    now = _utc(now)
-    day = _last_handoff_day(rota, now)
-    weeks = (day - rota.start).days // 7
-    turn = weeks // rota.shift_weeks
-    first_day = rota.start + timedelta(weeks=turn * rota.shift_weeks)
-    next_day = first_day + timedelta(weeks=rota.shift_weeks)
-    person = rota.members[turn % len(rota.members)]
-    return OnCall(rota.key, person, _handoff_at(rota, first_day), _handoff_at(rota, next_day), "rotation")
+def _turn(layer: Layer, timezone: str, now: datetime, local_day: date) -> int:
+    """Which turn of `layer` is running at `now` (0: members[0]'s first; negative before it)."""
+    if layer.length_hours % 24 == 0:
+        day = local_day if _at(timezone, local_day, layer.handoff) <= now else local_day - ONE_DAY
+        return (day.toordinal() - layer.start.toordinal()) // (layer.length_hours // 24)
+    return (now - _at(timezone, layer.start, layer.handoff)) // timedelta(hours=layer.length_hours)
+
+
+def _turn_span(layer: Layer, timezone: str, turn: int) -> tuple[datetime, datetime]:
+    if layer.length_hours % 24 == 0:
+        days = layer.length_hours // 24
+        first = layer.start + timedelta(days=turn * days)
+        return _at(timezone, first, layer.handoff), _at(timezone, first + timedelta(days=days), layer.handoff)
+    since = _at(timezone, layer.start, layer.handoff) + timedelta(hours=turn * layer.length_hours)
+    return since, since + timedelta(hours=layer.length_hours)
+
+
+def _window_span(timezone: str, day: date, window: Window) -> tuple[datetime, datetime]:
+    last = day + ONE_DAY if window.end <= window.start else day
+    return _at(timezone, day, window.start), _at(timezone, last, window.end)
+
+
+def _active(layer: Layer, timezone: str, now: datetime, local_day: date) -> bool:
+    """Whether `now` falls in one of the layer's windows (a window opens on one of its days and
+    lasts at most a day, so only today's and yesterday's can cover `now`)."""
+    if not layer.windows:
+        return True
+    for day in (local_day - ONE_DAY, local_day):
+        weekday = day.weekday()
+        for window in layer.windows:
+            if weekday in window.days:
+                since, until = _window_span(timezone, day, window)
+                if since <= now < until:
+                    return True
+    return False
+
+
+# What makes a moment's answer: the winning override, or (layer index, turn), or nobody.
+_Ident = tuple[object, ...]
+
+
+def _state(rota: Rota, now: datetime, mine: Sequence[Override]) -> tuple[_Ident, str, str, str]:
+    """(identity, person, reason, layer name) at `now` (UTC): the latest-starting override that
+    covers `now`, else the last layer active at `now`, else nobody ("")."""
+    best: Override | None = None
+    for o in mine:
+        if o.start <= now < o.end and (best is None or o.start > best.start):
+            best = o
+    if best is not None:
+        return ("override", best), best.person, "override", ""
+    local_day = now.astimezone(_zone(rota.timezone)).date()
+    for index in range(len(rota.layers) - 1, -1, -1):
+        layer = rota.layers[index]
+        if _active(layer, rota.timezone, now, local_day):
+            turn = _turn(layer, rota.timezone, now, local_day)
+            return ("layer", index, turn), layer.members[turn % len(layer.members)], "rotation", layer.name
+    return ("nobody",), "", "nobody", ""
 
 
 def _overrides_for(rota: Rota, extra: Iterable[Override]) -> list[Override]:
     return [*rota.overrides, *(o for o in extra if o.rota == rota.key)]
 
 
+def person_on_call(rota: Rota, now: datetime, overrides: Sequence[Override] = ()) -> str:
+    """Who covers `rota` at `now` ("" when no layer is active and no override covers it): the
+    answer of `on_call_now` without the stretch around it, for the callout's every step."""
+    return _state(rota, _utc(now), _overrides_for(rota, overrides))[1]
+
+
+def _changes(rota: Rota, lo: datetime, hi: datetime, mine: Sequence[Override]) -> list[datetime]:
+    """Every moment in (lo, hi] at which the answer may change: hand-offs, window edges and the
+    edges of overrides. Between two of them `_state` is constant."""
+    tz = rota.timezone
+    found = {m for o in mine for m in (o.start, o.end)}
+    zone = _zone(tz)
+    first_day, last_day = lo.astimezone(zone).date(), hi.astimezone(zone).date()
+    for layer in rota.layers:
+        turn = _turn(layer, tz, lo, first_day)
+        while True:
+            turn += 1
+            since, _ = _turn_span(layer, tz, turn)
+            if since > hi:
+                break
+            found.add(since)
+        day = first_day - ONE_DAY
+        while layer.windows and day <= last_day:
+            for window in layer.windows:
+                if day.weekday() in window.days:
+                    found.update(_window_span(tz, day, window))
+            day += ONE_DAY
+    return sorted(m for m in found if lo < m <= hi)
+
+
+def timeline(rota: Rota, start: datetime, end: datetime, overrides: Sequence[Override] = ()) -> list[OnCall]:
+    """Who covers `rota` over [start, end), as stretches clipped to it: one per turn of a layer
+    or per override (a stretch with person "" is a gap). The calendar and the hours report read
+    this; it answers what `person_on_call` answers at every moment."""
+    start, end = _utc(start), _utc(end)
+    mine = _overrides_for(rota, overrides)
+    points = [start, *(m for m in _changes(rota, start, end, mine) if m < end)]
+    out: list[OnCall] = []
+    last: _Ident | None = None
+    for i, moment in enumerate(points):
+        ident, person, reason, layer = _state(rota, moment, mine)
+        until = points[i + 1] if i + 1 < len(points) else end
+        if out and ident == last:
+            out[-1] = OnCall(rota.key, person, out[-1].since, until, reason, layer)
+        else:
+            out.append(OnCall(rota.key, person, moment, until, reason, layer))
+        last = ident
+    return out
+
+
+def rotation_at(rota: Rota, now: datetime) -> OnCall:
+    """Who the layers alone (ignoring overrides) put on call at `now`, and for which stretch."""
+    return on_call_now(replace(rota, overrides=()), now)
+
+
 def on_call_now(rota: Rota, now: datetime, overrides: Sequence[Override] = ()) -> OnCall:
-    """Who covers `rota` at `now`; the latest-starting override that covers `now` wins."""
+    """Who covers `rota` at `now`, from when until when: the latest-starting override that covers
+    `now` wins, then the last active layer. The stretch is that override's or that turn's, cut
+    where another override, layer or window takes over; a gap is searched two weeks either way."""
     now = _utc(now)
     mine = _overrides_for(rota, overrides)
-    active = [o for o in mine if o.covers(now)]
-    if active:
-        o = max(active, key=lambda o: o.start)
-        current = OnCall(rota.key, o.person, o.start, o.end, "override")
+    ident, _, _, _ = _state(rota, now, mine)
+    if ident[0] == "override":
+        o = ident[1]
+        assert isinstance(o, Override)
+        lo, hi = o.start, o.end
+    elif ident[0] == "layer":
+        index, turn = ident[1], ident[2]
+        assert isinstance(index, int) and isinstance(turn, int)
+        lo, hi = _turn_span(rota.layers[index], rota.timezone, turn)
     else:
-        base = rotation_at(rota, now)
-        resumed = max((o.end for o in mine if base.since < o.end <= now), default=base.since)
-        current = OnCall(rota.key, base.person, resumed, base.until, "rotation")
-    # An override starting before the stretch would end cuts it short.
-    cut = min((o.start for o in mine if now < o.start < current.until), default=current.until)
-    return OnCall(rota.key, current.person, current.since, cut, current.reason)
+        lo, hi = now - GAP_SEARCH, now + GAP_SEARCH
+    return next(s for s in timeline(rota, lo, hi, overrides) if s.since <= now < s.until)
 
 
 def upcoming(rota: Rota, now: datetime, count: int = 4, overrides: Sequence[Override] = ()) -> list[OnCall]:
@@ -127,7 +241,7 @@ def resolve_contacts(policy: Policy, rotas: Mapping[str, Rota], overrides: Seque
     seen: set[str] = set()
     steps = [(s, False) for s in policy.steps] + [(s, True) for s in fallback]
     for index, (step, is_fallback) in enumerate(steps):
-        key = step.ref if step.kind == "person" else on_call_now(rotas[step.ref], now, overrides).person
+        key = step.ref if step.kind == "person" else person_on_call(rotas[step.ref], now, overrides)
         person = people.get(key)
         if person is None or key in seen:
             continue

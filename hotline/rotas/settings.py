@@ -14,14 +14,30 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hotline.base.config_errors import ConfigProblem
-from hotline.rotas.policy import WEEKDAYS, OncallSettings, Override, Policy, Rota, Step
+from hotline.rotas.policy import (
+    WEEKDAYS,
+    HoursSettings,
+    Layer,
+    OncallSettings,
+    Override,
+    Policy,
+    Rota,
+    Step,
+    Window,
+)
 
 if TYPE_CHECKING:
     from hotline.base.config import Config
 
 ONCALL_KEYS = {"rounds", "repeat_minutes", "storm_window_minutes", "default_ring_timeout",
-               "answer_timeout", "fallback"}
-ROTA_KEYS = {"members", "handoff", "timezone", "start", "shift_weeks", "overrides"}
+               "answer_timeout", "fallback", "hours"}
+HOURS_KEYS = {"night", "holidays", "timezone"}
+WEEKLY_KEYS = {"members", "handoff", "start", "shift_weeks"}
+ROTA_KEYS = WEEKLY_KEYS | {"timezone", "overrides", "layers"}
+LAYER_KEYS = {"name", "members", "start", "handoff", "length", "restrictions"}
+WINDOW_KEYS = {"days", "hours"}
+LENGTH_UNITS = {"h": 1, "d": 24, "w": 168}
+MAX_LENGTH_HOURS = 52 * 168
 STEP_KEYS = {"person", "rota", "ring_timeout"}
 LIMITS = {  # key: (default, low, high, unit)
     "rounds": (2, 1, 10, "rounds"),
@@ -113,6 +129,7 @@ def load_section(cfg: Config, file: str) -> tuple[OncallSettings, list[ConfigPro
         rounds=numbers["rounds"], repeat_minutes=numbers["repeat_minutes"],
         storm_window_minutes=numbers["storm_window_minutes"], default_ring_timeout=ring,
         answer_timeout=numbers["answer_timeout"], fallback=fallback, rotas=rotas, policies=policies,
+        hours=_hours(r, oncall.get("hours")),
     )
     return settings, r.problems
 
@@ -120,7 +137,33 @@ def load_section(cfg: Config, file: str) -> tuple[OncallSettings, list[ConfigPro
 def _implicit_settings(cfg: Config) -> OncallSettings:
     steps = tuple(Step("person", key, 25) for key in cfg.people)
     policies = {"default": Policy("default", steps)} if steps else {}
-    return OncallSettings(policies=policies, implicit=True)
+    return OncallSettings(policies=policies, implicit=True, hours=HoursSettings(timezone=cfg.timezone))
+
+
+def _hours(r: _Reader, value: Any) -> HoursSettings:
+    """`[oncall.hours]`: the night window and the public holidays the on-call hours report uses."""
+    spec = r.table("oncall.hours", value)
+    r.unknown_keys("oncall.hours", spec, HOURS_KEYS)
+    tz_name = spec.get("timezone", r.cfg.timezone)
+    if _zone(tz_name) is None:
+        r.problem("oncall.hours.timezone", tz_name, 'use an IANA time zone such as "Asia/Taipei"')
+        tz_name = r.cfg.timezone
+    night = _span(spec.get("night", "22:00-07:00"))
+    if night is None or night[0] == night[1]:
+        r.problem("oncall.hours.night", spec.get("night"), 'give the night as "HH:MM-HH:MM", e.g. "22:00-07:00"')
+        night = (time(22, 0), time(7, 0))
+    holidays: set[date] = set()
+    raw = spec.get("holidays", [])
+    if not isinstance(raw, list):
+        r.problem("oncall.hours.holidays", raw, 'list the dates, e.g. holidays = ["2026-01-01", "2026-02-17"]')
+        raw = []
+    for i, item in enumerate(raw):
+        day = item if isinstance(item, date) and not isinstance(item, datetime) else _iso_date(item)
+        if day is None:
+            r.problem(f"oncall.hours.holidays[{i}]", item, 'give a date as "YYYY-MM-DD"')
+        else:
+            holidays.add(day)
+    return HoursSettings(tz_name, night[0], night[1], frozenset(holidays))
 
 
 def _check_ambiguous(r: _Reader, rotas: dict[str, Rota]) -> None:
@@ -174,23 +217,23 @@ def _rota(r: _Reader, key: str, spec: Any) -> Rota | None:
     at = f"rotas.{key}"
     spec = r.table(at, spec)
     r.unknown_keys(at, spec, ROTA_KEYS)
-    members = spec.get("members")
-    if not isinstance(members, list) or not members:
-        r.problem(f"{at}.members", members, 'list who takes turns, e.g. members = ["chen", "wang"]')
-        return None
-    ok = True
-    for i, m in enumerate(members):
-        if r.is_broken("person", m):
-            ok = False
-        elif m not in r.cfg.people:
-            names = ", ".join(sorted(r.cfg.people)) or "(none)"
-            r.problem(f"{at}.members[{i}]", m, f"no person `{m}` in [people]; use one of: {names}")
-            ok = False
     tz_name = spec.get("timezone", r.cfg.timezone)
     tz = _zone(tz_name)
     if tz is None:
         r.problem(f"{at}.timezone", tz_name, 'use an IANA time zone such as "Asia/Taipei"')
-        ok = False
+    if "layers" in spec:
+        for k in sorted(WEEKLY_KEYS & set(spec)):
+            r.problem(f"{at}.{k}", spec[k],
+                      f"a rota with layers sets `{k}` in each layer; move it into its [[{at}.layers]] tables")
+        layers = _layers(r, at, spec["layers"])
+        overrides = tuple(_overrides(r, key, spec.get("overrides", []), tz or ZoneInfo("UTC")))
+        if tz is None or layers is None:
+            return None
+        first = layers[0]
+        everyone = tuple(dict.fromkeys(m for layer in layers for m in layer.members))
+        return Rota(key, everyone, first.start.weekday(), first.handoff, tz_name, first.start, 1, overrides, layers)
+    members = _members(r, f"{at}.members", spec.get("members"))
+    ok = members is not None and tz is not None
     handoff = r.table(f"{at}.handoff", spec.get("handoff", {}))
     r.unknown_keys(f"{at}.handoff", handoff, {"weekday", "time"})
     weekday_name = handoff.get("weekday", "monday")
@@ -206,11 +249,114 @@ def _rota(r: _Reader, key: str, spec: Any) -> Rota | None:
     if isinstance(shift_weeks, bool) or not isinstance(shift_weeks, int) or not 1 <= shift_weeks <= 52:
         r.problem(f"{at}.shift_weeks", shift_weeks, "use a whole number of weeks from 1 to 52")
         ok = False
-    start = _start(r, at, spec.get("start"), weekday, len(members))
+    start = _start(r, at, spec.get("start"), weekday, len(members or ()))
     overrides = tuple(_overrides(r, key, spec.get("overrides", []), tz or ZoneInfo("UTC")))
-    if not ok or start is None or weekday is None or hand_time is None:
+    if not ok or members is None or start is None or weekday is None or hand_time is None:
         return None
-    return Rota(key, tuple(members), weekday, hand_time, tz_name, start, shift_weeks, overrides)
+    return Rota(key, members, weekday, hand_time, tz_name, start, shift_weeks, overrides)
+
+
+def _members(r: _Reader, at: str, members: Any) -> tuple[str, ...] | None:
+    if not isinstance(members, list) or not members:
+        r.problem(at, members, 'list who takes turns, e.g. members = ["chen", "wang"]')
+        return None
+    ok = True
+    for i, m in enumerate(members):
+        if r.is_broken("person", m):
+            ok = False
+        elif m not in r.cfg.people:
+            names = ", ".join(sorted(r.cfg.people)) or "(none)"
+            r.problem(f"{at}[{i}]", m, f"no person `{m}` in [people]; use one of: {names}")
+            ok = False
+    return tuple(members) if ok else None
+
+
+def _layers(r: _Reader, at: str, value: Any) -> tuple[Layer, ...] | None:
+    """`[[rotas.NAME.layers]]`, bottom first: a later layer wins wherever it is active."""
+    if not isinstance(value, list) or not value:
+        r.problem(f"{at}.layers", value,
+                  f'add [[{at}.layers]] tables with members, start, handoff and length, e.g. length = "1w"')
+        return None
+    out: list[Layer] = []
+    ok = True
+    for i, item in enumerate(value):
+        here = f"{at}.layers[{i}]"
+        if not isinstance(item, dict):
+            r.problem(here, item, f"write each layer as a [[{at}.layers]] table")
+            ok = False
+            continue
+        r.unknown_keys(here, item, LAYER_KEYS)
+        name = item.get("name", f"layer {i + 1}")
+        if not isinstance(name, str) or not name.strip():
+            r.problem(f"{here}.name", name, 'give the layer a short name, e.g. name = "nights"')
+            name = f"layer {i + 1}"
+        members = _members(r, f"{here}.members", item.get("members"))
+        raw_start = item.get("start")
+        start = raw_start if isinstance(raw_start, date) and not isinstance(raw_start, datetime) \
+            else _iso_date(raw_start)
+        if start is None:
+            r.problem(f"{here}.start", raw_start, 'give the date members[0] takes the first turn, as "YYYY-MM-DD"')
+        handoff = _clock(item.get("handoff", "09:00"))
+        if handoff is None:
+            r.problem(f"{here}.handoff", item.get("handoff"), 'use 24-hour "HH:MM", e.g. "09:00"')
+        length = _length(item.get("length"))
+        if length is None:
+            r.problem(f"{here}.length", item.get("length"),
+                      'give the turn as hours, days or weeks: "12h", "1d", "2w" (at most 52 weeks)')
+        windows = _windows(r, f"{here}.restrictions", item.get("restrictions", []))
+        if members is None or start is None or handoff is None or length is None or windows is None:
+            ok = False
+            continue
+        out.append(Layer(name.strip(), members, start, handoff, length, windows))
+    return tuple(out) if ok else None
+
+
+def _length(value: Any) -> int | None:
+    if not isinstance(value, str) or len(value.strip()) < 2:
+        return None
+    number, unit = value.strip()[:-1].strip(), value.strip()[-1].lower()
+    if unit not in LENGTH_UNITS or not number.isdigit():
+        return None
+    hours = int(number) * LENGTH_UNITS[unit]
+    return hours if 1 <= hours <= MAX_LENGTH_HOURS else None
+
+
+def _windows(r: _Reader, at: str, value: Any) -> tuple[Window, ...] | None:
+    """`restrictions = [ { days = ["saturday", "sunday"], hours = "08:00-20:00" } ]`: the layer
+    is active only inside these windows; a window opens on one of `days` (all, if not given) and
+    runs `hours` (all day, if not given; "22:00-07:00" ends the next morning)."""
+    if not isinstance(value, list):
+        r.problem(at, value, 'list the windows, e.g. restrictions = [ { days = ["saturday"], hours = "08:00-20:00" } ]')
+        return None
+    out: list[Window] = []
+    ok = True
+    for i, item in enumerate(value):
+        here = f"{at}[{i}]"
+        if not isinstance(item, dict) or not item:
+            r.problem(here, item, 'write a window as { days = ["monday", "friday"], hours = "09:00-18:00" }')
+            ok = False
+            continue
+        r.unknown_keys(here, item, WINDOW_KEYS)
+        days_raw = item.get("days", list(WEEKDAYS))
+        days = [_weekday(d) for d in days_raw] if isinstance(days_raw, list) and days_raw else [None]
+        if None in days:
+            r.problem(f"{here}.days", days_raw, f"list day names: {', '.join(WEEKDAYS)}")
+            ok = False
+        span = _span(item.get("hours", "00:00-00:00"))
+        if span is None:
+            r.problem(f"{here}.hours", item.get("hours"),
+                      'give local hours as "HH:MM-HH:MM", e.g. "09:00-18:00" or "22:00-07:00" (overnight)')
+            ok = False
+        if ok and span is not None:
+            out.append(Window(frozenset(d for d in days if d is not None), span[0], span[1]))
+    return tuple(out) if ok else None
+
+
+def _span(value: Any) -> tuple[time, time] | None:
+    if not isinstance(value, str) or value.count("-") != 1:
+        return None
+    a, b = (_clock(v.strip()) for v in value.split("-"))
+    return (a, b) if a is not None and b is not None else None
 
 
 def _start(r: _Reader, at: str, value: Any, weekday: int | None, n_members: int) -> date | None:
