@@ -1,7 +1,7 @@
 """The reconciliation's marks: how far back the next look at Twilio reaches, across restarts.
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-07 14:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0014'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
