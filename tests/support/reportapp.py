@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import Browser, Page
 from sqlalchemy import func, select
 
 from hotline.base.lifecycle import Actor, Channel
@@ -79,3 +80,22 @@ def app_report(h: Hotline, client_id: str) -> dict[str, Any] | None:
                 "nearest_site": report.nearest_site, "incident_id": incident.id, "ref": incident.ref,
                 "site": incident.site, "source": incident.source, "page_due_at": incident.page_due_at,
                 "type_key": incident.type_key, "has_photo": report.photo_type is not None}
+
+
+def phone(browser: Browser, h: Hotline, person: str = "chen", **options: Any) -> Page:
+    """A phone 390 px wide, enrolled by opening its link and pressing Enrol, on the app, ready."""
+    ctx = browser.new_context(base_url=h.public_url, locale="en-US", viewport={"width": 390, "height": 844},
+                              extra_http_headers={"Accept-Language": "en-US,en;q=0.9"}, **options)
+    ctx.set_default_timeout(20_000)
+    page = ctx.new_page()
+    page.goto(f"/app/enrol/{link_for(h, person)}")
+    page.click("#enrol")
+    page.wait_for_url("**/app/")
+    page.wait_for_selector("body[data-ready=yes]")
+    page.wait_for_selector("#types button")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    return page
+
+
+def fits_390(page: Page) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= 390"))
