@@ -31,7 +31,7 @@ from hotline.reportapp.settings import AppSettings
 
 bp = Blueprint("reportapp", __name__, template_folder="templates")
 STATIC = Path(__file__).with_name("static")
-ASSETS = {"app.js": "text/javascript", "outbox.js": "text/javascript", "app.css": "text/css",
+ASSETS = {"app.js": "text/javascript", "outbox.js": "text/javascript", "enrol.js": "text/javascript", "app.css": "text/css",
           "icon.svg": "image/svg+xml"}
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 _PHOTO = re.compile(r"^data:(image/(?:jpeg|png|webp|gif));base64,(.*)$", re.S)
@@ -59,7 +59,7 @@ def app_page() -> str:
                            max_photo_kb=_settings().max_photo_kb)
 
 
-@bp.get("/app/<any('app.js', 'outbox.js', 'app.css', 'icon.svg'):name>")
+@bp.get("/app/<any('app.js', 'outbox.js', 'enrol.js', 'app.css', 'icon.svg'):name>")
 def asset(name: str) -> Response:
     return _static(name, ASSETS[name])
 
