@@ -31,8 +31,8 @@ from hotline.reportapp.settings import AppSettings
 
 bp = Blueprint("reportapp", __name__, template_folder="templates")
 STATIC = Path(__file__).with_name("static")
-ASSETS = {"app.js": "text/javascript", "outbox.js": "text/javascript", "enrol.js": "text/javascript", "app.css": "text/css",
-          "icon.svg": "image/svg+xml"}
+ASSETS = {"app.js": "text/javascript", "outbox.js": "text/javascript", "enrol.js": "text/javascript",
+          "app.css": "text/css", "icon.svg": "image/svg+xml"}
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 _PHOTO = re.compile(r"^data:(image/(?:jpeg|png|webp|gif));base64,(.*)$", re.S)
 
@@ -167,9 +167,9 @@ def _read(body: Any, cfg: Config, settings: AppSettings, fallback: str) -> comma
     type_key = body.get("type")
     if type_key not in cfg.incident_types and type_key != "unclassified":
         type_key = "unclassified"  # first law: an unknown type is still a report
-    lang = phrases.language(body.get("language") if isinstance(body.get("language"), str) else None,
-                            cfg.languages, fallback)
-    note = body.get("note") if isinstance(body.get("note"), str) else ""
+    wanted, note = body.get("language"), body.get("note")
+    lang = phrases.language(wanted if isinstance(wanted, str) else None, cfg.languages, fallback)
+    note = note if isinstance(note, str) else ""
     made = body.get("made_at")
     made_at = datetime.fromtimestamp(made / 1000, UTC) if isinstance(made, int) and 0 < made < 10**14 else utcnow()
     photo, photo_type = _photo(body.get("photo"), settings.max_photo_kb)

@@ -52,7 +52,8 @@ class AppReport(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("app_devices.id"))
     client_id: Mapped[str] = mapped_column(String(40))  # made on the phone when the report was made
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)  # set in the same transaction
+    # set in the same transaction as the row (None only inside it)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     type_key: Mapped[str] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(Text)
     made_at: Mapped[datetime]  # on the phone (it may have waited offline)

@@ -25,18 +25,17 @@ def read_location(raw: Any) -> Location | None:
     """{"lat", "lon", "accuracy", "at" (ms since 1970)} from the app; None when absent or not a place."""
     if not isinstance(raw, dict):
         return None
-    lat, lon, acc, at = raw.get("lat"), raw.get("lon"), raw.get("accuracy"), raw.get("at")
-    if not (_number(lat) and _number(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+    lat, lon, acc, at = (_number(raw.get(k)) for k in ("lat", "lon", "accuracy", "at"))
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
-    accuracy = float(acc) if _number(acc) and 0 <= acc < 1_000_000 else None
-    when = None
-    if _number(at) and 0 < at < 10**14:
-        when = datetime.fromtimestamp(at / 1000, UTC)
-    return Location(float(lat), float(lon), accuracy, when)
+    accuracy = acc if acc is not None and 0 <= acc < 1_000_000 else None
+    when = datetime.fromtimestamp(at / 1000, UTC) if at is not None and 0 < at < 10**14 else None
+    return Location(lat, lon, accuracy, when)
 
 
-def _number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+def _number(v: Any) -> float | None:
+    ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    return float(v) if ok else None
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -53,7 +53,8 @@ def test_a_report_without_a_location_or_with_a_bad_one_still_counts(h: Hotline):
 
 def test_a_photo_comes_with_the_report(h: Hotline):
     token, client_id = enrol(h), uuid.uuid4().hex
-    png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    png = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQ"
+           "AAAABJRU5ErkJggg==")
     assert send(h, token, client_id, photo=png).status_code == 201
     row = app_report(h, client_id)
     assert row is not None and row["has_photo"]
