@@ -25,13 +25,13 @@ from hotline.reportapp import commands
 from hotline.reportapp.models import AppDevice, AppReport
 from hotline.reportapp.settings import AppSettings
 from hotline.web.auth import current_viewer, guard, require_admin
-from hotline.web.i18n import gettext
+from hotline.web.i18n import N_, gettext
 
 bp = Blueprint("console_reportapp", __name__, template_folder="templates")
 bp.before_request(guard())
-MESSAGES = {"issued": "Enrolment link made: open it on the phone (or scan the code). It is shown only now.",
-            "revoked": "Device revoked: its reports are refused from now on.",
-            "not_revocable": "This device is revoked already."}
+MESSAGES = {"issued": N_("Enrolment link made: open it on the phone (or scan the code). It is shown only now."),
+            "revoked": N_("Device revoked: its reports are refused from now on."),
+            "not_revocable": N_("This device is revoked already.")}
 
 
 @bp.before_request
