@@ -148,5 +148,5 @@ def _note(report: Report) -> str:
     extras = [report.note.strip()] if report.note.strip() else []
     if report.photo:
         extras.append("(photo attached)")
-    waited = "" if not report.made_at else f" (made {report.made_at:%Y-%m-%d %H:%M:%S} UTC)"
-    return f"Reported with the app{waited}" + (": " + " ".join(extras) if extras else "")
+    made = f" (made {report.made_at:%Y-%m-%d %H:%M:%S} UTC)"  # it may have waited on the phone, offline
+    return f"Reported with the app{made}" + (": " + " ".join(extras) if extras else "")

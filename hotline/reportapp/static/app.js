@@ -61,9 +61,12 @@
     });
   }
 
+  var retry = null;
   function settle(result) {
     refused(result.refused);
     if (result.offline) say(words.offline); else if (!result.refused) say("");
+    // Online but not answered (the hotline busy or restarting): try again soon, not only on "online".
+    if (result.offline && navigator.onLine && !retry) retry = setTimeout(function () { retry = null; send(); }, 5000);
     if (!result.sent.length) return renderReports();
     return Outbox.get("sent").then(function (sent) {
       sent = sent || [];
