@@ -31,6 +31,7 @@ class Channel(StrEnum):
     API = "api"
     DRILL = "drill"
     SMS = "sms"
+    APP = "app"  # the staff reporting app (hotline.reportapp)
     BROADCAST = "broadcast"  # a recipient answering a broadcast's question (by SMS, keypress or link)
     SYSTEM = "system"
 

@@ -46,6 +46,7 @@ PACKAGES = (
     "hotline.directory",
     "hotline.broadcasts",
     "hotline.textreports",
+    "hotline.reportapp",
 )
 
 T = TypeVar("T")

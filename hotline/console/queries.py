@@ -35,6 +35,7 @@ class Filters:
     drill: str = ""  # "" all | "yes" drills only | "no" real only
     q: str = ""  # search words
     page: int = 1
+    site: str = ""  # a site code of [sites]: the IVR's site menu, or the site an app report was nearest to
 
     @classmethod
     def from_args(cls, args: Any) -> Filters:
@@ -44,13 +45,15 @@ class Filters:
             page = max(1, min(int(args.get("page", "1")), 100_000))
         except ValueError:
             page = 1
+        site = args.get("site", "")
         return cls(status if status in INCIDENT_STATUSES else "", args.get("type", "")[:40],
-                   drill if drill in ("yes", "no") else "", " ".join(args.get("q", "").split())[:200], page)
+                   drill if drill in ("yes", "no") else "", " ".join(args.get("q", "").split())[:200], page,
+                   site if site.isdigit() and len(site) <= 6 else "")
 
     def query(self, **changes: Any) -> FilterArgs:
         """URL arguments of this view (with `changes`), leaving out defaults."""
         f = replace(self, **changes)
-        pairs = (("status", f.status), ("type", f.type_key), ("drill", f.drill), ("q", f.q),
+        pairs = (("status", f.status), ("type", f.type_key), ("drill", f.drill), ("q", f.q), ("site", f.site),
                  ("page", str(f.page) if f.page > 1 else ""))
         return cast(FilterArgs, {k: v for k, v in pairs if v})  # the keys above, the empty ones left out
 
@@ -62,6 +65,7 @@ class FilterArgs(TypedDict, total=False):
     type: str
     drill: str
     q: str
+    site: str
     page: str
 
 
@@ -71,6 +75,8 @@ def _selected(s: Session, f: Filters) -> Select[Incident]:
         q = q.where(Incident.status == f.status)
     if f.type_key:
         q = q.where(Incident.type_key == f.type_key)
+    if f.site:
+        q = q.where(Incident.site == f.site)
     # Drill incidents never count among live incidents unless the drill filter asks for them.
     q = q.where(Incident.drill.is_(f.drill == "yes"))
     if f.q:

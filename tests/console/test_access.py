@@ -24,8 +24,10 @@ from tests.support.sandbox import Hotline
 # callout's recording media (for Twilio's <Play>, guarded by a per-recording token).
 PUBLIC_PREFIXES = ("/voice/", "/prompts/", "/static/", "/media/recording/", "/site/",  # /site/: the dark site
                    "/events/",  # the events API: its own integration keys (tests/events/test_bad_input.py)
-                   "/b/")  # a broadcast's "are you safe?" and unsubscribe links: their own signed tokens
+                   "/b/",  # a broadcast's "are you safe?" and unsubscribe links: their own signed tokens
 #                            (tests/broadcasts/test_email_and_links.py refuses forged ones)
+                   "/app/")  # the reporting app: its shell, and an API on enrolled devices' tokens
+#                            (tests/reportapp/test_api.py refuses unknown and revoked ones)
 PUBLIC_ENDPOINTS = {"healthz", "static", "console_auth.login", "console_i18n.switch",
                     # a browser subscribing to push needs the VAPID public key and the service worker
                     "broadcast_public.push_key", "broadcast_public.service_worker",

@@ -1,0 +1,147 @@
+// The reporting app's page: one big button per incident type; a press keeps the report in the
+// outbox (IndexedDB, outbox.js) at once, then sends it. With no signal it shows "waiting to send"
+// and is sent when the connection returns: on the "online" event, on the next page load, and by
+// Background Sync in the service worker where the browser has it.
+(function () {
+  var data = JSON.parse(document.getElementById("app-data").textContent);
+  var words = data.words;
+  var $ = function (id) { return document.getElementById(id); };
+  var shareBox = $("share-location");
+  shareBox.checked = localStorage.getItem("share-location") === "1";
+  shareBox.addEventListener("change", function () {
+    localStorage.setItem("share-location", shareBox.checked ? "1" : "0");
+    $("location").textContent = shareBox.checked ? "" : words.location_off;
+  });
+  $("location").textContent = shareBox.checked ? "" : words.location_off;
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/app/sw.js", {scope: "/app/"}).catch(function () {});
+    navigator.serviceWorker.addEventListener("message", function (e) {
+      if (e.data && e.data.kind === "flushed") settle(e.data.result);
+    });
+  }
+
+  function say(text) { $("status").textContent = text || ""; }
+  function refused(yes) { $("refused").hidden = !yes; document.body.dataset.enrolled = yes ? "no" : "yes"; }
+
+  function renderTypes(types) {
+    var box = $("types");
+    box.textContent = "";
+    types.forEach(function (t) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.dataset.type = t.key;
+      b.textContent = t.name;
+      b.addEventListener("click", function () { report(t); });
+      box.appendChild(b);
+    });
+  }
+
+  function renderReports() {
+    return Promise.all([Outbox.all(), Outbox.get("sent")]).then(function (got) {
+      var list = $("reports"), waiting = got[0] || [], sent = got[1] || [];
+      list.textContent = "";
+      waiting.sort(function (a, b) { return b.made_at - a.made_at; }).forEach(function (r) {
+        var li = document.createElement("li");
+        li.className = "waiting";
+        li.dataset.clientId = r.client_id;
+        li.dataset.state = "waiting";
+        li.textContent = r.type_name + " · " + new Date(r.made_at).toLocaleTimeString() + " · " + words.waiting;
+        list.appendChild(li);
+      });
+      sent.forEach(function (r) {
+        var li = document.createElement("li");
+        li.className = "sent";
+        li.dataset.clientId = r.client_id;
+        li.dataset.state = "sent";
+        li.dataset.ref = r.ref;
+        li.textContent = (r.type_name || "") + " · " + words.sent.replace("{ref}", r.ref);
+        list.appendChild(li);
+      });
+    });
+  }
+
+  var retry = null;
+  function settle(result) {
+    refused(result.refused);
+    if (result.offline) say(words.offline); else if (!result.refused) say("");
+    // Online but not answered (the hotline busy or restarting): try again soon, not only on "online".
+    if (result.offline && navigator.onLine && !retry) retry = setTimeout(function () { retry = null; send(); }, 5000);
+    if (!result.sent.length) return renderReports();
+    return Outbox.get("sent").then(function (sent) {
+      sent = sent || [];
+      var known = {};
+      sent.forEach(function (r) { known[r.client_id] = true; });
+      result.sent.forEach(function (r) { if (!known[r.client_id]) sent.unshift(r); });
+      return Outbox.set("sent", sent.slice(0, 20));
+    }).then(renderReports);
+  }
+
+  function send() {
+    return Outbox.flush().then(settle, function () { say(words.offline); });
+  }
+
+  function askSync() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.ready.then(function (reg) {
+      if (reg.sync) return reg.sync.register("send-reports");
+    }).catch(function () {});
+  }
+
+  function where() {
+    if (!shareBox.checked || !navigator.geolocation) return Promise.resolve(null);
+    return new Promise(function (resolve) {
+      navigator.geolocation.getCurrentPosition(function (p) {
+        resolve({lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy, at: p.timestamp});
+      }, function () { $("location").textContent = words.location_none; resolve(null); },
+      {enableHighAccuracy: true, timeout: 8000, maximumAge: 30000});
+    });
+  }
+
+  function photo() {
+    var file = $("photo").files && $("photo").files[0];
+    if (!file || file.size > data.max_photo_kb * 1024) return Promise.resolve(null);
+    return new Promise(function (resolve) {
+      var reader = new FileReader();
+      reader.onload = function () { resolve(reader.result); };
+      reader.onerror = function () { resolve(null); };
+      reader.readAsDataURL(file);
+    });
+  }
+
+  function report(type) {
+    var made = Date.now(), id = Outbox.newId();
+    say(words.sending);
+    return Promise.all([where(), photo()]).then(function (extra) {
+      var r = {client_id: id, type: type.key, type_name: type.name, language: data.lang,
+               note: $("note").value, made_at: made, location: extra[0], photo: extra[1]};
+      return Outbox.add(r);
+    }).then(function () {
+      $("note").value = "";
+      $("photo").value = "";
+      return renderReports();
+    }).then(function () {
+      askSync();
+      return send();
+    });
+  }
+
+  window.addEventListener("online", send);
+  window.addEventListener("offline", function () { say(words.offline); });
+
+  Outbox.get("token").then(function (token) {
+    if (!token) { refused(true); return; }
+    Outbox.get("name").then(function (name) { $("person").textContent = name || ""; });
+    return fetch("/app/api/types?lang=" + encodeURIComponent(data.lang),
+                 {headers: {"Authorization": "Bearer " + token}}).then(function (resp) {
+      if (resp.status === 401) { refused(true); return null; }
+      return resp.ok ? resp.json() : null;
+    }, function () { return null; }).then(function (body) {
+      if (body) { refused(false); return Outbox.set("types", body.types).then(function () { return body.types; }); }
+      return Outbox.get("types");
+    }).then(function (types) { renderTypes(types || []); });
+  }).then(renderReports).then(function () {
+    document.body.dataset.ready = "yes";
+    return send();
+  });
+})();
