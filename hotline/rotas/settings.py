@@ -249,7 +249,8 @@ def _rota(r: _Reader, key: str, spec: Any) -> Rota | None:
     if isinstance(shift_weeks, bool) or not isinstance(shift_weeks, int) or not 1 <= shift_weeks <= 52:
         r.problem(f"{at}.shift_weeks", shift_weeks, "use a whole number of weeks from 1 to 52")
         ok = False
-    start = _start(r, at, spec.get("start"), weekday, len(members or ()))
+    listed = spec.get("members")  # as written: a broken member is its own problem, not a missing start
+    start = _start(r, at, spec.get("start"), weekday, len(listed) if isinstance(listed, list) else 0)
     overrides = tuple(_overrides(r, key, spec.get("overrides", []), tz or ZoneInfo("UTC")))
     if not ok or members is None or start is None or weekday is None or hand_time is None:
         return None
