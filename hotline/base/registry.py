@@ -46,6 +46,8 @@ PACKAGES = (
     "hotline.directory",
     "hotline.broadcasts",
     "hotline.textreports",
+    "hotline.reviews",
+    "hotline.trends",
 )
 
 T = TypeVar("T")
