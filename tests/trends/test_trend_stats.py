@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hotline.trends.stats import nearest_rank, split, summary, trends, unanswered, weeks_between
 from hotline.trends.rows import CallRow, IncidentRow
+from hotline.trends.stats import nearest_rank, split, summary, trends, unanswered, weeks_between
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Taipei, ISO week 10
