@@ -3,7 +3,7 @@ report to close, each person's part, the crisis checklist with its late steps, t
 
 `figures` is a pure function of plain rows (tested as tables, with hand-built data); `load`
 reads those rows for one incident in a handful of column queries, so a review of an incident
-with 10,000 timeline rows is one pass over them (bench/review_render.py measures it).
+with 10,000 timeline rows is one pass over them (bench/review.py measures it).
 
 The key times, each the first moment it happened (closed: the last, as a reopened incident is
 closed again), from the audit timeline and the callout's calls:
