@@ -7,6 +7,7 @@ has the characters of the text when the machine has one (else the text's Latin p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,10 +16,13 @@ from pathlib import Path
 from hotline.reviews.models import ActionItem
 from hotline.reviews.report import Figures, RecordingLine
 
-# Fonts tried in order for the PDF; the first that exists is used (CJK first: zh-TW reviews).
-PDF_FONTS = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
-             Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
-             Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+# Fonts tried in order for the PDF; the first that exists is used. A CJK font only for a text
+# that has CJK characters: reading one takes seconds, a Latin font a fraction of one.
+CJK_FONTS = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+             Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"))
+LATIN_FONTS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+               Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"))
+CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,8 @@ def pdf(text: str) -> bytes:
     doc = FPDF(format="A4")
     doc.set_auto_page_break(True, margin=15)
     doc.add_page()
-    font = next((p for p in PDF_FONTS if p.exists()), None)
+    fonts = (*CJK_FONTS, *LATIN_FONTS) if CJK.search(text) else LATIN_FONTS
+    font = next((p for p in fonts if p.exists()), None)
     if font is not None:
         doc.add_font("body", fname=str(font))
         doc.set_font("body", size=10)

@@ -91,3 +91,4 @@ def test_markdown_and_pdf():
     assert "We were slow to verify." in text
     out = pdf(text + "中文也可以\n")
     assert out.startswith(b"%PDF") and len(out) > 500
+    assert pdf("# Review\n\nLatin only — no CJK font needed\n").startswith(b"%PDF")
