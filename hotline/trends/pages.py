@@ -51,6 +51,8 @@ def _charts(real: stats.Trends) -> list[Any]:
                   [(str(h), m["accept"].median) for h, m in real.by_hour.items() if m["accept"].n], "s", **words),
         bar_chart("chart-unanswered", gettext("Unanswered calls per person"),
                   [(u.name, round(100.0 * u.rate, 1)) for u in real.unanswered], "%", top=100.0, **words),
+        bar_chart("chart-hours", gettext("Reports by hour of day"),
+                  [(str(h), float(n)) for h, n in real.per_hour.items()], "", **words),
         bar_chart("chart-weeks", gettext("Reports per week"),
                   [(w.split("-W")[1], float(n)) for w, n in real.per_week], "", **words),
     ]
@@ -59,10 +61,14 @@ def _charts(real: stats.Trends) -> list[Any]:
 @bp.get("/console/trends")
 def page() -> str:
     days = _window()
+    people = get_runtime().config.people
     real, drills = _figures(days)
+    # Rows of the tables: (what the row is, its label, measure -> summary).
+    by_person = [(k, people[k].name if k in people else k, ms) for k, ms in real.by_person.items()]
+    hours = [(h, h, ms) for h, ms in real.by_hour.items() if any(sm.n for sm in ms.values())]
     return render_template("trends/trends.html", days=days, windows=WINDOWS, real=real, drills=drills,
                            charts=_charts(real), measures=stats.MEASURES, measure_words=MEASURE_WORDS,
-                           hours=[(h, ms) for h, ms in real.by_hour.items() if any(sm.n for sm in ms.values())])
+                           people_rows=by_person, hours=hours)
 
 
 @bp.get("/console/trends.csv")
@@ -87,8 +93,8 @@ def to_csv(real: stats.Trends, drills: stats.Trends) -> str:
         times(kind, "overall", "", t.overall)
         for type_key, summaries in t.by_type.items():
             times(kind, "type", type_key, summaries)
-        for person, sm in t.by_person.items():
-            times(kind, "person", person, {"accept": sm})
+        for person, summaries in t.by_person.items():
+            times(kind, "person", person, summaries)
         for hour, summaries in t.by_hour.items():
             if summaries["accept"].n or summaries["first_ring"].n:
                 times(kind, "hour", hour, summaries)
@@ -98,5 +104,7 @@ def to_csv(real: stats.Trends, drills: stats.Trends) -> str:
             w.writerow([kind, "week", week, "reports", "", "", "", n, ""])
         for type_key, n in t.per_type.items():
             w.writerow([kind, "reports_by_type", type_key, "reports", "", "", "", n, ""])
+        for hour, n in t.per_hour.items():
+            w.writerow([kind, "reports_by_hour", hour, "reports", "", "", "", n, ""])
         w.writerow([kind, "false_alarms", "", "verdicts", "", "", "", t.false_alarms, t.verdicts])
     return out.getvalue()

@@ -2,10 +2,11 @@
 
 - Times (seconds from the report to the first ring, the first answer, the accept), as median and
   90th percentile (nearest rank: a value that happened, never one between two), by incident type,
-  by the person who accepted, and by the hour of day the report came in (the hotline's time zone).
+  by the person who accepted (over the reports they took), and by the hour of day the report came
+  in (the hotline's time zone).
 - Unanswered calls per person: calls that rang out, were busy, failed or met voicemail, out of
   the calls placed to them (a call ended because someone else accepted counts as neither).
-- Reports per ISO week and by type; the false-alarm rate: of the reports given a verdict
+- Reports per ISO week, by type and by hour of day; the false-alarm rate: of the reports given a verdict
   (`hotline.crisis`: activated or a false alarm), the share that were false alarms.
 
 Real incidents and drills are kept apart: `split` gives each its own `Trends`.
@@ -53,11 +54,12 @@ class Trends:
     reports: int
     overall: dict[str, Summary]  # measure -> summary
     by_type: dict[str, dict[str, Summary]]  # type -> measure -> summary
-    by_person: dict[str, Summary]  # acceptor -> accept summary
+    by_person: dict[str, dict[str, Summary]]  # acceptor -> measure -> summary, over the reports they accepted
     by_hour: dict[int, dict[str, Summary]]  # local hour 0-23 -> measure -> summary
     unanswered: tuple[Unanswered, ...]
     per_week: tuple[tuple[str, int], ...]  # ("2026-W49", reports), every week of the window in order
     per_type: dict[str, int]
+    per_hour: dict[int, int]  # local hour 0-23 -> reports
     verdicts: int  # reports given a verdict
     false_alarms: int
 
@@ -133,7 +135,7 @@ def trends(incidents: Sequence[IncidentRow], calls: Sequence[CallRow], since: da
     by_type = {str(k): _summaries(v) for k, v in sorted(_grouped(incidents, lambda r: r.type_key).items(),
                                                          key=lambda kv: str(kv[0]))}
     accepted = _grouped((r for r in incidents if r.accepted_by), lambda r: r.accepted_by)
-    by_person = {str(k): _summaries(v)["accept"] for k, v in sorted(accepted.items(), key=lambda kv: str(kv[0]))}
+    by_person = {str(k): _summaries(v) for k, v in sorted(accepted.items(), key=lambda kv: str(kv[0]))}
     hours = _grouped(incidents, lambda r: r.reported_at.astimezone(tz).hour)
     by_hour = {h: _summaries(hours.get(h, [])) for h in range(24)}
     weeks = dict.fromkeys(weeks_between(since, until, tz), 0)
@@ -144,7 +146,7 @@ def trends(incidents: Sequence[IncidentRow], calls: Sequence[CallRow], since: da
                                                   key=lambda kv: str(kv[0]))}
     verdicts = [r for r in incidents if r.verdict is not None]
     return Trends(len(incidents), _summaries(incidents), by_type, by_person, by_hour, unanswered(calls),
-                  tuple(sorted(weeks.items())), per_type, len(verdicts),
+                  tuple(sorted(weeks.items())), per_type, {h: len(hours.get(h, [])) for h in range(24)}, len(verdicts),
                   sum(r.verdict == CrisisState.FALSE_ALARM for r in verdicts))
 
 

@@ -38,11 +38,13 @@ def test_times_by_type_person_and_hour():
     assert t.by_type["fire"]["accept"] == summary([60.0, 100.0, 80.0])
     assert t.by_type["fire"]["accept"].median == 80.0 and t.by_type["fire"]["accept"].p90 == 100.0
     assert t.by_type["cyber"]["accept"].n == 0 and t.by_type["cyber"]["first_ring"].median == 4.0
-    assert t.by_person == {"chen": summary([100.0]), "lin": summary([60.0, 80.0])}
+    assert {k: v["accept"] for k, v in t.by_person.items()} == {"chen": summary([100.0]), "lin": summary([60.0, 80.0])}
+    assert t.by_person["lin"]["first_answer"] == summary([20.0, 25.0])
     assert t.by_hour[9]["accept"] == summary([60.0, 80.0])  # 01:00 UTC is 09:00 in Taipei
     assert t.by_hour[21]["accept"] == summary([100.0])  # half a day later
     assert t.by_hour[3]["accept"].n == 0
     assert t.per_type == {"cyber": 1, "fire": 3}
+    assert (t.per_hour[9], t.per_hour[21], sum(t.per_hour.values())) == (3, 1, 4)
     assert t.per_week == (("2026-W10", 3), ("2026-W11", 1))
     assert t.overall["first_answer"].n == 3
 

@@ -55,9 +55,10 @@ def test_trends_at_390px_in_both_languages(browser: Browser, h: Hotline, history
         assert page.locator("#real h2").inner_text().endswith(": 2")
         assert page.locator("#drills h2").inner_text().endswith(": 1")
         assert "1 / 1" in page.locator("#false-alarms").inner_text()
-        assert page.locator("#by-person tr[data-group=lin]").count() == 1
+        assert page.locator("#by-person tr[data-group=lin] td[data-measure=accept]").inner_text().startswith("median ")
+        assert page.locator("svg#chart-hours rect.bar").count() == 24
         assert page.locator("#by-type tr[data-group=cyber_security]").count() == 1
-        for chart in ("chart-accept-type", "chart-accept-hour", "chart-unanswered", "chart-weeks"):
+        for chart in ("chart-accept-type", "chart-accept-hour", "chart-unanswered", "chart-hours", "chart-weeks"):
             assert page.locator(f"svg#{chart}").count() == 1
         assert page.locator("svg#chart-weeks rect.bar").count() >= 13  # 90 days: every week, empty ones too
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
