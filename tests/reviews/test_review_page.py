@@ -102,3 +102,18 @@ def test_review_started_read_and_followed_at_390px(browser: Browser, h: Hotline,
         assert "檢討發現" in page.inner_text("body") and "Verification took too long." in page.inner_text("body")
     finally:
         ctx.close()
+
+
+def test_only_admins_start_a_review_and_only_of_a_closed_incident(h: Hotline, closed_incident: int):
+    victor = client_for(h, "victor")
+    assert victor.post(f"/console/incidents/{closed_incident}/review", data={"csrf_token": victor.csrf}
+                       ).status_code == 403
+    h.sim.phone("+886955008002").manual()
+    c = h.report("22", "+886955008002")
+    open_id = h.wait_for(lambda: h.incident_for(c.sid), what="incident").id
+    alice = client_for(h, "alice")
+    r = alice.post(f"/console/incidents/{open_id}/review", data={"csrf_token": alice.csrf}, follow_redirects=True)
+    assert "An incident is reviewed once it is closed." in r.get_data(as_text=True)
+    assert not h.audit(open_id, "review.started")
+    page = alice.get(f"/console/incidents/{open_id}").get_data(as_text=True)
+    assert "A review can be started once the incident is closed." in page and 'id="review-form"' not in page

@@ -37,9 +37,10 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
         yield found
 
 
-def seed(db: Database, status: str = "closed") -> int:
+def seed(db: Database, status: str = "closed", drill_id: int | None = None) -> int:
     with db.session() as s:
-        incident = Incident(ref="R1", type_key="cyber_security", language="en-US", created_at=at(0), status=status)
+        incident = Incident(ref="R1", type_key="cyber_security", language="en-US", created_at=at(0), status=status,
+                            drill=drill_id is not None, drill_id=drill_id)
         s.add(incident)
         s.flush()
         callout = Callout(type_key="cyber_security", policy_key="default")
@@ -65,8 +66,12 @@ def seed(db: Database, status: str = "closed") -> int:
         return incident.id
 
 
-def test_rows_read_back_into_key_times(db: Database):
-    incident_id = seed(db)
+@pytest.mark.parametrize("drill_id", [None, 7])
+def test_rows_read_back_into_key_times(db: Database, drill_id: int | None):
+    """A drill's incident is reviewed the same way: its key times come from the same rows."""
+    incident_id = seed(db, drill_id=drill_id)
+    with db.session() as s:
+        assert commands.start(s, incident_id, ALICE).code == "started"
     with db.session() as s:
         found = report.load_rows(s, incident_id)
         assert found is not None
