@@ -164,14 +164,22 @@ def add_action(review_id: int) -> BaseResponse:
     return redirect(url_for("console_reviews.page", review_id=review_id) + "#actions")
 
 
-@bp.post("/console/reviews/actions/<int:action_id>/<any(done, open):to>")
-def move_action(action_id: int, to: str) -> BaseResponse:
-    _said(run(commands.move_action, action_id, ActionState(to), _actor()))
-    back = request.form.get("back", "")
+@bp.post("/console/reviews/actions/<int:action_id>/done")
+def action_done(action_id: int) -> BaseResponse:
+    return _move_action(action_id, ActionState.DONE)
+
+
+@bp.post("/console/reviews/actions/<int:action_id>/reopen")
+def action_reopen(action_id: int) -> BaseResponse:
+    return _move_action(action_id, ActionState.OPEN)
+
+
+def _move_action(action_id: int, to: ActionState) -> BaseResponse:
+    _said(run(commands.move_action, action_id, to, _actor()))
     with get_runtime().db.session() as s:
         item = s.get(ActionItem, action_id)
         review_id = item.review_id if item else None
-    if back == "list" or review_id is None:
+    if review_id is None:
         return redirect(url_for("console_reviews.index"))
     return redirect(url_for("console_reviews.page", review_id=review_id) + "#actions")
 
