@@ -88,7 +88,7 @@ def add_action(s: Session, cfg: Config, review_id: int, text: str, owner: str, d
                       state=ActionState.OPEN, created_by=actor.who, created_at=now, updated_at=now)
     s.add(item)
     s.flush()
-    audited(s, "review.action_added", review.incident_id, actor, action_id=item.id, owner=owner,
+    audited(s, "review.action_added", review.incident_id, actor, action_id=item.id, person=owner,
             due=due_on.isoformat())
     return Outcome(True, "action_added", "action item added", (review.incident_id,), subject_id=item.id)
 

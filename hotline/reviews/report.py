@@ -9,7 +9,7 @@ The key times, each the first moment it happened (closed: the last, as a reopene
 closed again), from the audit timeline and the callout's calls:
 
 - report: the incident's creation;
-- first ring: the first callout call that rang (else was placed);
+- first ring: the first callout call that rang (else was placed: the drills' report counts so too);
 - accept: the first `status_accepted` row (else an accepted call's answer);
 - verified: the crisis verdict, activated or false alarm;
 - plan activated: `crisis.activated`;
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from hotline.base.models import AuditEvent, Incident, Recording, Transcript
@@ -58,7 +58,7 @@ class Event(NamedTuple):
 
 @dataclass(frozen=True)
 class Call:
-    """One callout call to one person."""
+    """One callout call to one person; `rang_at` its ringing, else its placing (None: never placed)."""
 
     person: str
     name: str
@@ -130,8 +130,7 @@ def key_times(reported_at: datetime, events: Iterable[Event], calls: Sequence[Ca
     """The key moments (see the module docstring), in one pass over the timeline."""
     found: dict[str, datetime | None] = dict.fromkeys(KEYS)
     found["report"] = reported_at
-    rang = [c.rang_at or c.created_at for c in calls if c.rang_at or c.outcome]
-    found["first_ring"] = min(rang, default=None)
+    found["first_ring"] = min((c.rang_at for c in calls if c.rang_at), default=None)
     team: set[str] | None = None
     confirmed: set[str] = set()
     for e in sorted(events, key=lambda e: e.at):
@@ -162,7 +161,7 @@ def people(events: Iterable[Event], calls: Sequence[Call], names: dict[str, str]
     rang: dict[str, list[int]] = {}
     for c in calls:
         tally = rang.setdefault(c.person, [0, 0])
-        tally[0] += c.rang_at is not None or c.outcome is not None
+        tally[0] += c.rang_at is not None
         tally[1] += c.answered_at is not None
         names.setdefault(c.person, c.name)
     deeds: dict[str, dict[str, int]] = {key: {} for key in rang}
@@ -207,9 +206,9 @@ def load_rows(s: Session, incident_id: int) -> tuple[Incident, list[Event], list
     events = [Event(at, kind, actor, found or {}) for at, kind, actor, found in s.execute(
         select(a.at, a.kind, a.actor, detail).where(a.incident_id == incident_id).order_by(a.at, a.id)).all()]
     callout_ids = select(callout_incidents.c.callout_id).where(callout_incidents.c.incident_id == incident_id)
+    rang = func.coalesce(Attempt.ring_started_at, case((Attempt.call_sid.is_not(None), Attempt.created_at)))
     calls = [Call(*row) for row in s.execute(
-        select(Attempt.person_key, Attempt.person_name, Attempt.created_at, Attempt.ring_started_at,
-               Attempt.answered_at, Attempt.outcome)
+        select(Attempt.person_key, Attempt.person_name, Attempt.created_at, rang, Attempt.answered_at, Attempt.outcome)
         .join(Callout, Callout.id == Attempt.callout_id).where(Callout.id.in_(callout_ids)).order_by(Attempt.id))]
     steps = [Step(st.position, dict(st.text), st.owner_role, st.due_at, st.done_at, st.done_by)
              for st in s.scalars(select(CrisisStep).join(Crisis).where(Crisis.incident_id == incident_id))]

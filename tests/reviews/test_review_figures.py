@@ -92,3 +92,13 @@ def test_markdown_and_pdf():
     out = pdf(text + "中文也可以\n")
     assert out.startswith(b"%PDF") and len(out) > 500
     assert pdf("# Review\n\nLatin only — no CJK font needed\n").startswith(b"%PDF")
+
+
+def test_review_rows_read_as_sentences_on_the_incident_timeline():
+    from hotline.console.timeline import Names, sentence
+
+    names = Names({"lin": "Lin Mei"}, lambda key: key, {}, {})
+    said = sentence("review.action_added", "alice", {"person": "lin"}, names, lambda s, **v: s % v)
+    assert said == ("alice added an action item for Lin Mei", "")
+    assert sentence("review.reminder_failed", "system", {"to": "+886", "error": "21211"}, names,
+                    lambda s, **v: s % v) == ("Reminder of a due action item to +886 failed: 21211", "bad")
