@@ -10,7 +10,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page
 
 from hotline.base.models import utcnow
 from hotline.reviews import reminders
@@ -20,6 +21,12 @@ from tests.support.lanes import starts_processes
 from tests.support.sandbox import Hotline
 
 pytestmark = pytest.mark.slow
+
+
+def serious(page: Page) -> list[str]:
+    """What axe finds serious or critical on the page."""
+    return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in Axe().run(page).response["violations"]
+            if v["impact"] in ("serious", "critical")]
 CALLER = "+886955008001"
 LIN = "+886912000002"
 
@@ -94,6 +101,7 @@ def test_review_started_read_and_followed_at_390px(browser: Browser, h: Hotline,
         page.click("#review-list a")
         assert "關鍵時間" in page.locator("#key-times h2").inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert serious(page) == []
         for export in ("#markdown", "#pdf"):
             with page.expect_download() as got:
                 page.click(export)

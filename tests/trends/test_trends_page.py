@@ -9,7 +9,8 @@ import io
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page
 
 from tests.support.crisis import client_for, make_hotline
 from tests.support.crisis_browser import browser, context_for, login  # noqa: F401  (fixture)
@@ -17,6 +18,12 @@ from tests.support.lanes import starts_processes
 from tests.support.sandbox import Hotline
 
 pytestmark = pytest.mark.slow
+
+
+def serious(page: Page) -> list[str]:
+    """What axe finds serious or critical on the page."""
+    return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in Axe().run(page).response["violations"]
+            if v["impact"] in ("serious", "critical")]
 
 
 @pytest.fixture(scope="module")
@@ -73,5 +80,6 @@ def test_trends_at_390px_in_both_languages(browser: Browser, h: Hotline, history
         page.goto("/console/trends?days=30")
         assert page.locator("h1").inner_text() == "趨勢" and "誤報" in page.locator("#false-alarms").inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert serious(page) == []
     finally:
         ctx.close()
