@@ -14,7 +14,6 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
 from hotline.base.models import utcnow
-from hotline.reviews import reminders
 from tests.support.crisis import client_for, make_hotline
 from tests.support.crisis_browser import browser, context_for, login, press  # noqa: F401  (fixture)
 from tests.support.lanes import starts_processes
@@ -80,10 +79,10 @@ def test_review_started_read_and_followed_at_390px(browser: Browser, h: Hotline,
         assert "Lin Mei" in row.inner_text() and row.locator(".action-state").inner_text() == "open"
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
-        # Due today: Lin is reminded by SMS once, not again on the next cycle.
+        # Due today: the convergence cycle reminds Lin by SMS once, not again on its next pass.
         before = len([m for m in h.sim.messages if m.to == LIN])
-        assert len(reminders.remind_due(utcnow())) == 1
-        assert reminders.remind_due(utcnow() + timedelta(minutes=5)) == []
+        assert len(h.converge(utcnow())["review_reminders"]) == 1
+        assert h.converge(utcnow() + timedelta(minutes=5))["review_reminders"] == []
         sms = [m for m in h.sim.messages if m.to == LIN][before:]
         assert len(sms) == 1 and "Add a second PR responder" in sms[0].body
         assert h.audit(closed_incident, "review.reminder_sent")
