@@ -40,22 +40,26 @@ def _figures(days: int) -> tuple[stats.Trends, stats.Trends]:
     return stats.split(incidents, calls, since, until, ZoneInfo(cfg.timezone))
 
 
-def _charts(real: stats.Trends) -> list[Any]:
+def _charts(real: stats.Trends) -> list[tuple[str, Any]]:
+    """(caption, SVG) of each chart. Reports by hour of day are drawn in three-hour blocks, so
+    eight labels fit a phone's width; the table and the CSV keep every hour."""
     cfg = get_runtime().config
     lang = g.get("lang", cfg.default_language)
     words = ChartWords(target_word=gettext("target"), never_word=gettext("never"))
-    return [
-        bar_chart("chart-accept-type", gettext("Median time to accept by type"),
-                  [(cfg.type_name(t, lang), m["accept"].median) for t, m in real.by_type.items()], "s", **words),
-        bar_chart("chart-accept-hour", gettext("Median time to accept by hour of day"),
-                  [(str(h), m["accept"].median) for h, m in real.by_hour.items() if m["accept"].n], "s", **words),
-        bar_chart("chart-unanswered", gettext("Unanswered calls per person"),
-                  [(u.name, round(100.0 * u.rate, 1)) for u in real.unanswered], "%", top=100.0, **words),
-        bar_chart("chart-hours", gettext("Reports by hour of day"),
-                  [(str(h), float(n)) for h, n in real.per_hour.items()], "", **words),
-        bar_chart("chart-weeks", gettext("Reports per week"),
-                  [(w.split("-W")[1], float(n)) for w, n in real.per_week], "", **words),
-    ]
+    blocks = [(f"{h:02d}–{h + 2:02d}", float(sum(real.per_hour[h + i] for i in range(3)))) for h in range(0, 24, 3)]
+    charts = (
+        ("chart-accept-type", gettext("Median time to accept by type"),
+         [(cfg.type_name(t, lang), m["accept"].median) for t, m in real.by_type.items()], "s", None),
+        ("chart-accept-hour", gettext("Median time to accept by hour of day"),
+         [(str(h), m["accept"].median) for h, m in real.by_hour.items() if m["accept"].n], "s", None),
+        ("chart-unanswered", gettext("Unanswered calls per person"),
+         [(u.name, round(100.0 * u.rate, 1)) for u in real.unanswered], "%", 100.0),
+        ("chart-hours", gettext("Reports by hour of day"), blocks, "", None),
+        ("chart-weeks", gettext("Reports per week"),
+         [(w.split("-W")[1], float(n)) for w, n in real.per_week], "", None),
+    )
+    return [(title, bar_chart(chart_id, title, bars, unit, top=top, **words))
+            for chart_id, title, bars, unit, top in charts]
 
 
 @bp.get("/console/trends")

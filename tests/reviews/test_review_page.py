@@ -13,6 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
+from hotline.base.config import ROOT
 from hotline.base.models import utcnow
 from tests.support.crisis import client_for, make_hotline
 from tests.support.crisis_browser import browser, context_for, login, press  # noqa: F401  (fixture)
@@ -20,6 +21,7 @@ from tests.support.lanes import starts_processes
 from tests.support.sandbox import Hotline
 
 pytestmark = pytest.mark.slow
+ARTIFACTS = ROOT / "artifacts" / "console" / "phone"
 
 
 def serious(page: Page) -> list[str]:
@@ -101,6 +103,8 @@ def test_review_started_read_and_followed_at_390px(browser: Browser, h: Hotline,
         assert "關鍵時間" in page.locator("#key-times h2").inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         assert serious(page) == []
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "review-390-zh-TW.png"), full_page=True)
         for export in ("#markdown", "#pdf"):
             with page.expect_download() as got:
                 page.click(export)

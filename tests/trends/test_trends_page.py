@@ -12,12 +12,14 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
+from hotline.base.config import ROOT
 from tests.support.crisis import client_for, make_hotline
 from tests.support.crisis_browser import browser, context_for, login  # noqa: F401  (fixture)
 from tests.support.lanes import starts_processes
 from tests.support.sandbox import Hotline
 
 pytestmark = pytest.mark.slow
+ARTIFACTS = ROOT / "artifacts" / "console" / "phone"
 
 
 def serious(page: Page) -> list[str]:
@@ -63,7 +65,7 @@ def test_trends_at_390px_in_both_languages(browser: Browser, h: Hotline, history
         assert page.locator("#drills h2").inner_text().endswith(": 1")
         assert "1 / 1" in page.locator("#false-alarms").inner_text()
         assert page.locator("#by-person tr[data-group=lin] td[data-measure=accept]").inner_text().startswith("median ")
-        assert page.locator("svg#chart-hours rect.bar").count() == 24
+        assert page.locator("svg#chart-hours rect.bar").count() == 8  # three-hour blocks
         assert page.locator("#by-type tr[data-group=cyber_security]").count() == 1
         for chart in ("chart-accept-type", "chart-accept-hour", "chart-unanswered", "chart-hours", "chart-weeks"):
             assert page.locator(f"svg#{chart}").count() == 1
@@ -81,5 +83,7 @@ def test_trends_at_390px_in_both_languages(browser: Browser, h: Hotline, history
         assert page.locator("h1").inner_text() == "趨勢" and "誤報" in page.locator("#false-alarms").inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         assert serious(page) == []
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "trends-390-zh-TW.png"), full_page=True)
     finally:
         ctx.close()
