@@ -47,6 +47,8 @@ PACKAGES = (
     "hotline.broadcasts",
     "hotline.textreports",
     "hotline.reportapp",
+    "hotline.reviews",
+    "hotline.trends",
 )
 
 T = TypeVar("T")

@@ -80,6 +80,13 @@ OTHER = {
     "retention_purged": N_("The retention policy deleted its recordings and transcripts"),
     "event_received": N_("Monitoring event from %(source)s: %(summary)s"),
     "event_repeated": N_("The monitoring event repeated: %(summary)s"),
+    "review.started": N_("%(who)s started the post-incident review"),
+    "review.findings_saved": N_("%(who)s saved the review's findings"),
+    "review.action_added": N_("%(who)s added an action item for %(name)s"),
+    "review.action_done": N_("%(who)s marked an action item done"),
+    "review.action_open": N_("%(who)s reopened an action item"),
+    "review.reminder_sent": N_("Reminder of a due action item sent to %(to)s"),
+    "review.reminder_failed": N_("Reminder of a due action item to %(to)s failed: %(error)s"),
 }
 SMS_ROLES = {"acceptor": N_("the person who accepted"), "caller": N_("the caller"), "others": N_("the others paged")}
 

@@ -1,0 +1,18 @@
+"""The reminder SMS an action item's owner gets, in their language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hotline.base.languages import pick_language
+
+TEXTS: dict[str, dict[str, str]] = {
+    "zh-TW": {"due": "{org}：事後檢討 {ref} 的待辦事項已到期（{due}）：{text}。完成後請在主控台標記為完成。"},
+    "en-US": {"due": "{org}: an action item of the review of {ref} is due ({due}): {text}. "
+                     "Mark it done in the console when it is."},
+}
+
+
+def due_text(preferred: Sequence[str], hotline: Sequence[str], **values: object) -> str:
+    lang = pick_language(preferred, hotline, TEXTS, "en-US")
+    return TEXTS[lang]["due"].format(**values)

@@ -1,0 +1,82 @@
+"""Reminders for action items that are due: the owner of every open item whose due date has come
+(in the hotline's time zone) gets an SMS through the provider, the way crisis checklist owners
+are reminded, and again every `EVERY` until it is done.
+
+A reminder is claimed in the database first (`reminded_at` moves on in a conditional UPDATE), so
+two engines running the cycle never send one twice; the SMS is sent after the commit, and its
+result (sid or error) is one row on the incident's timeline. Due-ness is the pure `due`, tested
+as a table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import CursorResult, select, update
+
+from hotline.base import audit
+from hotline.base.models import Incident
+from hotline.base.runtime import get_runtime
+from hotline.provider import dialer
+from hotline.reviews.models import ActionItem, ActionState, Review
+from hotline.reviews.phrases import due_text
+
+EVERY = timedelta(days=1)  # an owner is reminded once a day, not on every cycle
+
+
+@dataclass(frozen=True)
+class Sms:
+    incident_id: int
+    action_id: int
+    phone: str
+    body: str
+
+
+def due(due_on: date, reminded_at: datetime | None, now: datetime, tz: ZoneInfo) -> bool:
+    """Its due date has come where the hotline is, and it was not reminded in the last `EVERY`."""
+    return now.astimezone(tz).date() >= due_on and (reminded_at is None or now - reminded_at >= EVERY)
+
+
+def remind_due(now: datetime) -> list[int]:
+    """SMS the owners of the open items that are due; returns the ids reminded."""
+    rt = get_runtime()
+    cfg = rt.config
+    tz = ZoneInfo(cfg.timezone)
+    messages: list[Sms] = []
+    with rt.db.session() as s:
+        rows = s.execute(select(ActionItem, Review.incident_id, Incident.ref)
+                         .join(Review, Review.id == ActionItem.review_id)
+                         .join(Incident, Incident.id == Review.incident_id)
+                         .where(ActionItem.state == ActionState.OPEN,
+                                ActionItem.due_on <= now.astimezone(tz).date()))
+        for item, incident_id, ref in rows:
+            person = cfg.people.get(item.owner_key)
+            if person is None or not due(item.due_on, item.reminded_at, now, tz):
+                continue
+            claimed = cast(CursorResult[Any], s.execute(update(ActionItem).where(
+                ActionItem.id == item.id, ActionItem.state == ActionState.OPEN,
+                ActionItem.reminded_at.is_(None) if item.reminded_at is None
+                else ActionItem.reminded_at == item.reminded_at).values(reminded_at=now))).rowcount
+            if claimed:
+                body = due_text(person.languages, cfg.languages, org=cfg.org_name, ref=ref or incident_id,
+                                due=item.due_on.isoformat(), text=item.text[:200])
+                messages.append(Sms(incident_id, item.id, person.phone, body))
+    for m in messages:
+        _send(m)
+    return [m.action_id for m in messages]
+
+
+def _send(m: Sms) -> None:
+    cfg = get_runtime().config
+    try:
+        sid = dialer.send_sms(m.phone, cfg.numbers[0], m.body)
+    except dialer.DialerError as exc:
+        with get_runtime().db.session() as s:
+            audit.record(s, "review.reminder_failed", m.incident_id, action_id=m.action_id, to=m.phone,
+                         error=exc.describe())
+        return
+    with get_runtime().db.session() as s:
+        audit.record(s, "review.reminder_sent", m.incident_id, action_id=m.action_id, to=m.phone, sid=sid)
