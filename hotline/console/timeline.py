@@ -80,6 +80,10 @@ OTHER = {
     "retention_purged": N_("The retention policy deleted its recordings and transcripts"),
     "event_received": N_("Monitoring event from %(source)s: %(summary)s"),
     "event_repeated": N_("The monitoring event repeated: %(summary)s"),
+    # A report by text (hotline/textreports): what the reporter was texted, their photos.
+    "text.sent": N_("Texted to the reporter: %(body)s"),
+    "text.failed": N_("A text to the reporter failed: %(error)s"),
+    "text.not_sent": N_("The reporter was not texted: they had replied STOP"),
 }
 SMS_ROLES = {"acceptor": N_("the person who accepted"), "caller": N_("the caller"), "others": N_("the others paged")}
 
@@ -150,7 +154,7 @@ def sentence(kind: str, actor: str, d: Mapping[str, Any], names: Names, _: Trans
                   role=names.role(d.get("role")), note=d.get("note", ""), reason=d.get("reason", ""),
                   error=d.get("error", ""), to=d.get("to", ""), lead=names.person(d.get("lead")),
                   deputy=names.person(d.get("deputy")), drill=d.get("drill_id", "?"),
-                  source=d.get("source", ""), summary=d.get("summary", "")), tone
+                  source=d.get("source", ""), summary=d.get("summary", ""), body=d.get("body", "")), tone
     return _("%(kind)s by %(who)s", kind=_readable(kind), who=who), ""
 
 

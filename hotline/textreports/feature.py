@@ -1,12 +1,15 @@
-"""Reports by SMS in the registry: its table, and its place as the SMS channel's last handler."""
+"""Reports by SMS in the registry: its tables, its place as the SMS channel's last handler, what it
+does once a report is accepted (tell the sender), and its cycle step."""
 
 from __future__ import annotations
 
 from hotline.base.registry import Feature, TextHandler
-from hotline.textreports import models, texts
+from hotline.textreports import cycle, jobs, models, texts
 
 FEATURE = Feature(
     name="textreports",
     models=(models,),
     texts=(TextHandler("report_by_text", 100, texts.handle),),
+    accepted=(jobs.picked_up,),
+    cycle=cycle.STEPS,
 )
