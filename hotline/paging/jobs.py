@@ -1,5 +1,6 @@
 """Paging's background jobs: page an incident, drive a callout, close it out, announce an accept
-to the features that care, stop its calls, fetch a recording; their specs (`SPECS`) and the follow-ups they carry out (`FOLLOWUPS`).
+to the features that care, stop its calls, fetch a recording; their specs (`SPECS`) and the
+follow-ups they carry out (`FOLLOWUPS`).
 
 Callout jobs run on the "callout" queue, whose worker runs them in-process
 (`hotline.service.workers.CalloutWorker`); downloads on "recordings"; transcription on its own
