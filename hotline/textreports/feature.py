@@ -10,6 +10,9 @@ FEATURE = Feature(
     name="textreports",
     models=(models,),
     texts=(TextHandler("report_by_text", 100, texts.handle),),
+    jobs=jobs.SPECS,
+    followups=jobs.FOLLOWUPS,
     accepted=(jobs.picked_up,),
     cycle=cycle.STEPS,
+    pages=("hotline.textreports.pages",),
 )

@@ -1,5 +1,5 @@
-"""Reports by text, after the webhook: telling the sender someone is on it, and sending the
-acceptor's messages to them.
+"""Reports by text, after the webhook: telling the sender someone is on it, and fetching their
+photos (`photos.fetch_photo`, on the recordings' queue, retried; the cycle tries a failed one again).
 
 `picked_up` is this feature's `accepted` hook (`hotline.base.registry.Feature.accepted`): paging
 runs it in a job after any accept (a responder's 1, the console, a text, dial-in, an API
@@ -18,13 +18,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
+from rq import Retry
+from rq.job import Job
 from sqlalchemy import CursorResult, select, update
 
 from hotline.base import audit
+from hotline.base.jobs import JobSpec, enqueue
 from hotline.base.models import Incident, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.broadcasts import optouts
 from hotline.provider import dialer
+from hotline.textreports import photos
+from hotline.textreports.followups import FetchPhoto
 from hotline.textreports.models import TextConversation
 from hotline.textreports.phrases import say
 
@@ -79,3 +84,24 @@ def _claim(s: Any, conversation_id: int, now: datetime) -> bool:
         update(TextConversation).where(TextConversation.id == conversation_id,
                                        TextConversation.picked_up_at.is_(None)).values(picked_up_at=now)))
     return bool(result.rowcount)
+
+
+def fetch_photo(media_id: int) -> str:
+    return photos.fetch_photo(media_id)
+
+
+def on_fetch_failed(job: Job, connection: Any, exc_type: type[BaseException] | None,
+                    exc_value: BaseException | None, traceback: Any) -> None:
+    """RQ failure callback: after the last retry the photo is `failed`, with the reason."""
+    if job.retries_left:
+        return
+    photos.mark_failed(int(job.args[0]), f"{getattr(exc_type, '__name__', exc_type)}: {exc_value}")
+
+
+SPECS: dict[Any, JobSpec] = {
+    fetch_photo: JobSpec("recordings", 120, Retry(max=6, interval=[1, 2, 5, 10, 30, 60]),
+                         lambda m: f"fetch-photo-{m}", on_fetch_failed),
+}
+FOLLOWUPS: dict[type[Any], Any] = {
+    FetchPhoto: lambda f: enqueue(fetch_photo, f.media_id),
+}

@@ -19,7 +19,8 @@ from hotline.base.runtime import get_runtime
 from hotline.base.states import IncidentStatus
 from hotline.paging import commands as paging
 from hotline.textreports.conversation import HELP_WORDS, MENU_WAIT_SECONDS, WINDOW, language_of, menu, menu_choice
-from hotline.textreports.models import CONVERSATION, Stage, TextConversation
+from hotline.textreports.followups import FetchPhoto
+from hotline.textreports.models import CONVERSATION, Stage, TextConversation, TextMedia
 from hotline.textreports.phrases import say
 
 
@@ -70,10 +71,10 @@ def handle(s: Session, text: InboundText) -> TextReply:
         if out.ok:
             return TextReply(say(lang, "classified", ref=ref, type=cfg.type_name(choice, lang)), then=out.then)
         return TextReply(say(lang, "added", ref=ref))
-    _keep(s, found, text, now)
+    photos = _keep(s, found, text, now)
     paging.add_note(s, found.incident_id, actor, _note(text))
     key = "added_menu" if found.stage == Stage.MENU else "added"
-    return TextReply(say(lang, key, ref=ref, menu=menu_text() if key == "added_menu" else ""))
+    return TextReply(say(lang, key, ref=ref, menu=menu_text() if key == "added_menu" else ""), then=photos)
 
 
 def _open(s: Session, text: InboundText, lang: str, actor: Actor, menu_text: str, number: str,
@@ -82,20 +83,29 @@ def _open(s: Session, text: InboundText, lang: str, actor: Actor, menu_text: str
                         record_max_seconds=MENU_WAIT_SECONDS - int(paging.GRACE_MARGIN.total_seconds()),
                         now=now, source="sms")
     incident_id = out.incident_ids[0]
-    s.add(TextConversation(sender=text.sender, number=number, incident_id=incident_id, language=lang,
-                           stage=Stage.MENU, texts=[_entry(text, now)], opened_at=now, last_at=now))
+    conversation = TextConversation(sender=text.sender, number=number, incident_id=incident_id, language=lang,
+                                    stage=Stage.MENU, texts=[], opened_at=now, last_at=now)
+    s.add(conversation)
+    s.flush()
+    photos = _keep(s, conversation, text, now)
     paging.add_note(s, incident_id, actor, _note(text))
     ref = s.scalar(select(Incident.ref).where(Incident.id == incident_id)) or str(incident_id)
-    return TextReply(say(lang, "received", ref=ref, menu=menu_text, number=number), then=out.then)
+    return TextReply(say(lang, "received", ref=ref, menu=menu_text, number=number), then=(*out.then, *photos))
 
 
 def _entry(text: InboundText, now: datetime) -> dict[str, Any]:
     return {"at": now.isoformat(), "body": text.body[:1600], "media": list(text.media)}
 
 
-def _keep(s: Session, row: TextConversation, text: InboundText, now: datetime) -> None:
+def _keep(s: Session, row: TextConversation, text: InboundText, now: datetime) -> tuple[FetchPhoto, ...]:
+    """The text joins its conversation; each photo gets its row at once (fetched after the commit)."""
     row.texts = [*row.texts, _entry(text, now)]
     row.last_at = now
+    media = [TextMedia(incident_id=row.incident_id, conversation_id=row.id, url=url[:500], created_at=now)
+             for url in text.media]
+    s.add_all(media)
+    s.flush()
+    return tuple(FetchPhoto(m.id) for m in media)
 
 
 def _note(text: InboundText) -> str:
