@@ -82,6 +82,7 @@ OTHER = {
     "event_repeated": N_("The monitoring event repeated: %(summary)s"),
     # A report by text (hotline/textreports): what the reporter was texted, their photos.
     "text.sent": N_("Texted to the reporter: %(body)s"),
+    "text.message": N_("%(who)s texted the reporter: %(body)s"),
     "text.failed": N_("A text to the reporter failed: %(error)s"),
     "text.not_sent": N_("The reporter was not texted: they had replied STOP"),
     "text.photo_stored": N_("A photo the reporter texted was stored"),

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort, request, send_file
 from werkzeug.wrappers import Response
 
 from hotline.base.runtime import get_runtime
-from hotline.textreports import view
-from hotline.web.auth import guard
+from hotline.textreports import outgoing, view
+from hotline.web.actions import Notice, back, viewer_name
+from hotline.web.auth import guard, require_admin
+from hotline.web.i18n import N_
 
 bp = Blueprint("console_textreports", __name__, template_folder="templates")
 bp.before_request(guard())
@@ -44,3 +46,19 @@ def photo(media_id: int) -> Response:
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+SENT = {  # what the admin reads after sending, by the outcome's code
+    "sent": N_("Texted to the reporter."), "empty": N_("Write the message first."),
+    "too_long": N_("The message is too long for a text (at most 1,000 characters)."),
+    "not_text": N_("This report was not made by text."),
+    "not_accepted": N_("Only an accepted, open report's reporter can be texted."),
+    "opted_out": N_("Not sent: the reporter replied STOP."), "failed": N_("The text could not be sent: %(error)s"),
+}
+
+
+@bp.post("/console/incidents/<int:incident_id>/text-reporter")
+def message(incident_id: int) -> Response:
+    require_admin()
+    sent = outgoing.message_reporter(incident_id, request.form.get("body", ""), viewer_name())
+    return back(incident_id, Notice(sent.ok, SENT[sent.code], {"error": sent.detail}))

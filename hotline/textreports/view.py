@@ -66,7 +66,7 @@ def panel(s: Session, incident_id: int) -> Panel | None:
                 for row in rows for t in row.texts]
     messages += [Message(e.at, False, str(e.detail.get("body", "")), e.actor or "")
                  for e in s.scalars(select(AuditEvent).where(AuditEvent.incident_id == incident_id,
-                                                             AuditEvent.kind == "text.sent"))]
+                                                             AuditEvent.kind.in_(("text.sent", "text.message"))))]
     status = s.scalar(select(Incident.status).where(Incident.id == incident_id))
     return Panel(rows[-1].sender, rows[-1].language, photos, tuple(sorted(messages, key=lambda m: m.at)),
                  status == IncidentStatus.ACCEPTED)
