@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 from redis import Redis
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
 from sqlalchemy import select
 
 from hotline.base.models import utcnow
@@ -46,6 +48,14 @@ def media_of(h: Hotline, sender: str) -> list[TextMedia]:
 def stored(h: Hotline, sender: str) -> list[TextMedia] | None:
     found = media_of(h, sender)
     return found if found and all(m.status == MediaStatus.STORED for m in found) else None
+
+
+def waiting_for_retry(h: Hotline, job_id: str) -> Job | None:
+    try:
+        job = Job.fetch(job_id, connection=h.runtime.redis)
+    except NoSuchJobError:
+        return None
+    return job if job.get_status(refresh=True) == "scheduled" else None
 
 
 def test_a_photo_is_fetched_stored_and_shown_to_logged_in_users_only(h: Hotline):
@@ -84,6 +94,8 @@ def test_a_photo_whose_fetch_failed_for_good_is_fetched_by_the_cycle(h: Hotline)
     h.sim.media_faults = 10**6  # the provider is down for longer than the job's retries
     h.sim.phone(sender).text(HOTLINE, "Photo of the leak", [(PNG, "image/png")])
     [m] = h.wait_for(lambda: [x for x in media_of(h, sender) if x.attempts >= 1], what="a first try")
+    # The job gives up: it waits for a retry, and is then gone, as after its last one.
+    h.wait_for(lambda: waiting_for_retry(h, f"fetch-photo-{m.id}"), what="a retry waiting").delete()
     assert photos.mark_failed(m.id, "HTTPError: 500")  # what the job's last failure does
     assert h.audit(m.incident_id, "text.photo_failed")
     h.sim.media_faults = 0
