@@ -93,3 +93,17 @@ def test_a_sender_who_texted_stop_is_not_texted(h: Hotline):
     h.wait_for(lambda: h.audit(incident.id, "text.not_sent"), what="the timeline saying why")
     h.converge(utcnow() + timedelta(minutes=2))
     assert not received(h, sender, "someone is on it") and not h.audit(incident.id, "text.sent")
+
+
+def test_the_responder_hears_a_chinese_text_read_out_and_its_sender_is_told_in_chinese(h: Hotline):
+    sender = "+886933100005"
+    incident = reported(h, sender, "網站首頁被改成勒索訊息")
+    reputation = next(digit for digit, key in h.app.config["TYPE_CODES"].items() if key == "reputation")
+    h.sim.phone(sender).text(HOTLINE, reputation)
+    call = e2e.next_call(h, WANG)
+    call.answer()
+    call.expect_say("網站首頁被改成勒索訊息")  # what the reporter wrote, where a transcript would be read
+    call.press("1")
+    h.wait_for(lambda: e2e.incident(h, incident.id).status == IncidentStatus.ACCEPTED, what="accepted")
+    [notice] = h.wait_for(lambda: received(h, sender, "已有人接手處理"), what="the sender told")
+    assert notice.startswith(f"專線：您的通報 {incident.ref}")
