@@ -117,16 +117,19 @@ def keyword(body: str) -> str | None:
     return None
 
 
-def receive_text(sim: Sim, from_: str, to: str, body: str, media: list[tuple[str, str]]) -> list[str]:
+def receive_text(sim: Sim, from_: str, to: str, body: str, given: list[tuple[str | bytes, str]]) -> list[str]:
     """An SMS/MMS from a sim phone to one of the account's numbers: keywords handled as Twilio
     does, then the incoming-message webhook (POST, signed) to the number's `sms_url` with
     Twilio's parameters; a <Message> in the TwiML answer is sent back to the sender. Returns the
-    bodies sent back (Twilio's own keyword answer first). `media`: (url, content type) pairs."""
+    bodies sent back (Twilio's own keyword answer first). `given`: (url, content type) pairs, or
+    (the file's bytes, content type), which the sim keeps and serves at a Twilio-shaped MediaUrl."""
     with sim.cond:
         number = sim.numbers.get(to)
     if number is None:
         raise ValueError(f"{to} is not one of the account's numbers")
-    msg = Message(new_sid("MM" if media else "SM"), sim.account_sid, to, from_, body, sim.now(),
+    sid = new_sid("MM" if given else "SM")
+    media = [(f if isinstance(f, str) else sim.store_media(sid, f, kind), kind) for f, kind in given]
+    msg = Message(sid, sim.account_sid, to, from_, body, sim.now(),
                   status="received", direction="inbound", media_urls=[u for u, _ in media])
     word = keyword(body)
     replies: list[str] = []

@@ -193,8 +193,9 @@ class Phone:
         """This phone calls one of the account's numbers (an inbound call to the app)."""
         return self.sim.dial(self.number, to)
 
-    def text(self, to: str, body: str, media: list[tuple[str, str]] | None = None) -> list[str]:
-        """This phone texts one of the account's numbers; returns the answers it got back."""
+    def text(self, to: str, body: str, media: list[tuple[str | bytes, str]] | None = None) -> list[str]:
+        """This phone texts one of the account's numbers; returns the answers it got back. `media`:
+        (url, content type), or (a photo's bytes, content type) for the sim to serve."""
         return self.sim.receive_text(self.number, to, body, media)
 
     # expectations

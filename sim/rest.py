@@ -255,6 +255,20 @@ def rest_blueprint(sim: Sim) -> Blueprint:
             return Response(rec.wav, mimetype="audio/x-wav")
         return not_found()
 
+    @bp.get(PREFIX + "/Messages/<message>/Media/<media>")
+    @authed
+    def message_media(account: str, message: str, media: str) -> Any:
+        """An inbound MMS's file, as its MediaUrl serves it (with credentials: the account's
+        "HTTP Basic Authentication for media" setting); `sim.media_faults` fail the next ones."""
+        found = sim.media(media)
+        if found is None:
+            return not_found()
+        with sim.cond:
+            if sim.media_faults > 0:
+                sim.media_faults -= 1
+                return twilio_error(20500, "Internal Server Error", 500)
+        return Response(found[0], mimetype=found[1])
+
     def _page(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
         return listing.page(request.path, request.args, key, items)
 

@@ -58,6 +58,8 @@ class Sim(RemoteParty):
         self._rest_faults: list[tuple[int, int]] = []  # (HTTP status, Twilio code) for the next Calls.create
         self.refused_calls: list[tuple[str, int]] = []  # (to, HTTP status) of each injected failure
         self._recordings: dict[str, Recording] = {}
+        self._media: dict[str, tuple[bytes, str]] = {}  # an MMS's media sid -> (bytes, content type)
+        self.media_faults = 0  # the next this-many media downloads answer 500 (a provider hiccup)
         self.events: list[dict[str, Any]] = []
         self.api_base_url = ""
         self._http: Any = None
@@ -264,8 +266,10 @@ class Sim(RemoteParty):
 
         return send_message(self, to, from_, body, status_callback, media_urls, messaging_service_sid)
 
-    def receive_text(self, from_: str, to: str, body: str, media: list[tuple[str, str]] | None = None) -> list[str]:
-        """A phone texts one of the account's numbers; returns what was sent back."""
+    def receive_text(self, from_: str, to: str, body: str,
+                     media: list[tuple[str | bytes, str]] | None = None) -> list[str]:
+        """A phone texts one of the account's numbers; returns what was sent back. `media`:
+        (url or the file's bytes, content type); bytes are kept and served as Twilio serves MMS media."""
         from sim.messaging import receive_text
 
         return receive_text(self, from_, to, body, media or [])
@@ -282,6 +286,18 @@ class Sim(RemoteParty):
             self._recordings[sid] = rec
             call.recording_sids.append(sid)
         return rec
+
+    def store_media(self, message_sid: str, data: bytes, content_type: str) -> str:
+        """Keep an inbound MMS's file; returns its MediaUrl (credentials required, as with Twilio's
+        "HTTP Basic Authentication for media" setting)."""
+        sid = new_sid("ME")
+        with self.cond:
+            self._media[sid] = (data, content_type)
+        return f"{self.api_base_url}/2010-04-01/Accounts/{self.account_sid}/Messages/{message_sid}/Media/{sid}"
+
+    def media(self, sid: str) -> tuple[bytes, str] | None:
+        with self.cond:
+            return self._media.get(sid)
 
     def recording_url(self, sid: str) -> str:
         return f"{self.api_base_url}/2010-04-01/Accounts/{self.account_sid}/Recordings/{sid}"

@@ -4,7 +4,8 @@ A feature package (paging, rotas, crisis, drills, events, retention, ...) and th
 kits that need a place at start-up (transcription, the console's web kit) each have a module
 `feature.py` whose `FEATURE` lists what it adds: its config sections, its tables, its jobs and
 the follow-ups they carry out, its steps of the convergence cycle, its `run.py` commands and
-lines of `run.py check`, its console pages and its words for the catalogue. Adding a feature
+lines of `run.py check`, its console pages and its words for the catalogue, its part in the SMS
+channel, and what it does once an incident is accepted. Adding a feature
 is adding its package and one name to `PACKAGES`; nothing else central is edited by hand.
 
 Loading checks the whole before anything runs: a follow-up type that no feature handles, or a
@@ -134,6 +135,10 @@ class Feature:
     pages: tuple[str, ...] = ()  # modules with a Flask blueprint `bp`, imported by the web app only
     words: tuple[str, ...] = ()  # words from data the console translates (`N_`), for the catalogue
     texts: tuple[TextHandler, ...] = ()  # its part in the SMS channel
+    # Called with the ids of incidents someone just accepted (by any channel), in a job after the
+    # accept's commit, never inside it: a feature's trouble cannot fail an accept. Idempotent
+    # (retries, and the feature's own cycle step as the safety net for a lost job).
+    accepted: tuple[Callable[[tuple[int, ...]], object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,11 @@ class Registry:
     def texts(self) -> tuple[TextHandler, ...]:
         """Every feature's SMS handler, in the order the SMS channel offers them a text."""
         return tuple(sorted((h for f in self.features for h in f.texts), key=lambda h: h.order))
+
+    @property
+    def accepted(self) -> tuple[Callable[[tuple[int, ...]], object], ...]:
+        """Every feature's hook on an accept (`Feature.accepted`)."""
+        return tuple(hook for f in self.features for hook in f.accepted)
 
     @property
     def words(self) -> tuple[str, ...]:

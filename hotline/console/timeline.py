@@ -87,6 +87,13 @@ OTHER = {
     "review.action_open": N_("%(who)s reopened an action item"),
     "review.reminder_sent": N_("Reminder of a due action item sent to %(to)s"),
     "review.reminder_failed": N_("Reminder of a due action item to %(to)s failed: %(error)s"),
+    # A report by text (hotline/textreports): what the reporter was texted, their photos.
+    "text.sent": N_("Texted to the reporter: %(body)s"),
+    "text.message": N_("%(who)s texted the reporter: %(body)s"),
+    "text.failed": N_("A text to the reporter failed: %(error)s"),
+    "text.not_sent": N_("The reporter was not texted: they had replied STOP"),
+    "text.photo_stored": N_("A photo the reporter texted was stored"),
+    "text.photo_failed": N_("A photo the reporter texted could not be fetched yet: %(error)s"),
 }
 SMS_ROLES = {"acceptor": N_("the person who accepted"), "caller": N_("the caller"), "others": N_("the others paged")}
 
@@ -151,13 +158,13 @@ def sentence(kind: str, actor: str, d: Mapping[str, Any], names: Names, _: Trans
     if kind.startswith("callout."):
         return _callout(kind, who, d, names, _)
     if kind in CRISIS or kind in OTHER:
-        tone = "bad" if kind.endswith("_failed") or kind == "crisis.statement_not_broadcast" else \
+        tone = "bad" if kind.endswith(("_failed", ".failed")) or kind == "crisis.statement_not_broadcast" else \
             "good" if kind in ("crisis.member_confirmed", "crisis.statement_published") else ""
         return _(CRISIS.get(kind) or OTHER[kind], who=who, name=names.person(d.get("person") or actor),
                   role=names.role(d.get("role")), note=d.get("note", ""), reason=d.get("reason", ""),
                   error=d.get("error", ""), to=d.get("to", ""), lead=names.person(d.get("lead")),
                   deputy=names.person(d.get("deputy")), drill=d.get("drill_id", "?"),
-                  source=d.get("source", ""), summary=d.get("summary", "")), tone
+                  source=d.get("source", ""), summary=d.get("summary", ""), body=d.get("body", "")), tone
     return _("%(kind)s by %(who)s", kind=_readable(kind), who=who), ""
 
 

@@ -17,7 +17,8 @@ The rules, written once:
    (responder's 1, dial-in, console on someone's behalf) therefore takes its whole callout when
    one is paging it, and the incident alone when none is. The acceptor is recorded on every
    incident they take, in the same transaction as the callout's accept; the other calls are
-   ended and the same SMS go out (`CloseOut`).
+   ended and the same SMS go out (`CloseOut`), and every feature hears of it afterwards
+   (`Accepted`, its `accepted` hook in the registry).
 4. At most one acceptor per incident; closed stays closed unless reopened (a reopened incident
    goes back to its acceptor, or is paged again when nobody had it); every change writes one
    audit row, with its actor and channel.
@@ -65,7 +66,7 @@ from hotline.paging.callout.store import (
     unlink_incident,
 )
 from hotline.paging.callout.storm import open_or_join
-from hotline.paging.followups import CloseOut, Drive, Fetch, Page, StopCalls, Transcribe
+from hotline.paging.followups import Accepted, CloseOut, Drive, Fetch, Page, StopCalls, Transcribe
 from hotline.paging.models import Attempt, Callout
 from hotline.rotas.policy import OncallSettings
 
@@ -199,7 +200,8 @@ def accept_alone(s: Session, incident_id: int, actor: Actor, now: datetime) -> O
         return Outcome(False, "already_taken", "already accepted or closed", (incident_id,))
     callout_id = unlink_incident(s, incident_id)
     then = release_callout(s, callout_id, f"acknowledged by {actor.who}", actor, now, (incident_id,))
-    return Outcome(True, "accepted", f"accepted by {actor.who}", (incident_id,), callout_id, actor.who, then=then)
+    return Outcome(True, "accepted", f"accepted by {actor.who}", (incident_id,), callout_id, actor.who,
+                   then=(*then, Accepted((incident_id,))))
 
 
 def set_details(s: Session, incident_id: int, fields: dict[str, str], actor: Actor) -> Outcome:
@@ -318,7 +320,7 @@ def accept(s: Session, *, person: str, name: str, actor: Actor, incident_id: int
                         person=person, callout_id=callout_id, only_from=OPEN_UNACCEPTED,
                         fields={"accepted_by": person, "accepted_at": now, "page_due_at": None})
         return Outcome(True, "accepted", f"accepted by {name}", result.incident_ids, callout_id, person, name,
-                       then=(CloseOut(callout_id),))
+                       then=(CloseOut(callout_id), Accepted(tuple(result.incident_ids))))
     if incident_id is None:
         return Outcome(False, "no_incident")
     moved = rows.set_status(s, [incident_id], S.ACCEPTED, actor=actor.who, via=str(actor.channel), person=person,
@@ -327,7 +329,8 @@ def accept(s: Session, *, person: str, name: str, actor: Actor, incident_id: int
     incident = s.get(Incident, incident_id)
     if moved:
         unlink_incident(s, incident_id)  # a stopped incident's old link, if any
-        return Outcome(True, "accepted", f"accepted by {name}", (incident_id,), None, person, name)
+        return Outcome(True, "accepted", f"accepted by {name}", (incident_id,), None, person, name,
+                       then=(Accepted((incident_id,)),))
     if incident is None:
         return Outcome(False, "no_incident")
     code = "closed" if incident.status == S.CLOSED else "already_taken"

@@ -44,6 +44,14 @@ class CloseOut(Followup):
 
 
 @dataclass(frozen=True)
+class Accepted(Followup):
+    """Incidents were just accepted (by any channel): every feature's `accepted` hook hears of it
+    (a report by text tells its sender someone is on it)."""
+
+    incident_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class StopCalls(Followup):
     """Paging stopped: end the callout's calls still ringing or talking, telling whoever answered."""
 

@@ -1,5 +1,6 @@
-"""Paging's background jobs: page an incident, drive a callout, close it out, stop its calls,
-fetch a recording; their specs (`SPECS`) and the follow-ups they carry out (`FOLLOWUPS`).
+"""Paging's background jobs: page an incident, drive a callout, close it out, announce an accept
+to the features that care, stop its calls, fetch a recording; their specs (`SPECS`) and the
+follow-ups they carry out (`FOLLOWUPS`).
 
 Callout jobs run on the "callout" queue, whose worker runs them in-process
 (`hotline.service.workers.CalloutWorker`); downloads on "recordings"; transcription on its own
@@ -20,11 +21,12 @@ from hotline.base import jobs
 from hotline.base.jobs import JobSpec, enqueue, run
 from hotline.base.log_context import about
 from hotline.base.models import utcnow
+from hotline.base.registry import registry
 from hotline.base.runtime import get_runtime
 from hotline.paging import commands, recordings
 from hotline.paging.callout import closeout, drive
 from hotline.paging.callout.phrases import text
-from hotline.paging.followups import CloseOut, Drive, Fetch, Page, StopCalls, Transcribe, Wake
+from hotline.paging.followups import Accepted, CloseOut, Drive, Fetch, Page, StopCalls, Transcribe, Wake
 from hotline.transcribe import jobs as transcribe_jobs
 
 
@@ -57,6 +59,15 @@ def close_out(callout_id: int) -> None:
     closeout.after_accept(callout_id)
 
 
+def announce_accepted(incident_ids: tuple[int, ...]) -> int:
+    """Tell every feature that cares (its `accepted` hook) that these incidents were accepted;
+    each hook is idempotent, so a retry after one failed repeats nothing already done."""
+    hooks = registry().accepted
+    for hook in hooks:
+        hook(tuple(incident_ids))
+    return len(hooks)
+
+
 def stop_calls(callout_id: int) -> int:
     return closeout.after_cancel(callout_id, lambda lang: text(lang, "stopped"))
 
@@ -81,6 +92,8 @@ SPECS: dict[Callable[..., Any], JobSpec] = {
     page_incident: JobSpec("callout", 60, Retry(max=5, interval=[1, 2, 5, 10, 30]), lambda i: f"page-{i}"),
     drive_callout: JobSpec("callout", 120, Retry(max=3, interval=[1, 2, 5])),
     close_out: JobSpec("callout", 120, Retry(max=6, interval=[1, 2, 5, 10, 30, 60]), lambda c: f"callout-accepted-{c}"),
+    announce_accepted: JobSpec("callout", 60, Retry(max=5, interval=[1, 2, 5, 10, 30]),
+                               lambda ids: "accepted-" + "-".join(map(str, ids[:20]))),
     stop_calls: JobSpec("callout", 120, Retry(max=3, interval=[1, 5, 15]), lambda c: f"callout-stop-{c}"),
     fetch_recording: JobSpec("recordings", 120, Retry(max=6, interval=[1, 2, 5, 10, 30, 60]),
                              lambda r: f"fetch-recording-{r}", on_fetch_failed),
@@ -101,6 +114,7 @@ FOLLOWUPS: dict[type[Any], Callable[[Any], object]] = {
     Drive: lambda f: enqueue(drive_callout, f.callout_id),
     Wake: lambda f: wake(f.callout_id, f.at),
     CloseOut: lambda f: enqueue(close_out, f.callout_id),
+    Accepted: lambda f: enqueue(announce_accepted, tuple(f.incident_ids)),
     StopCalls: lambda f: enqueue(stop_calls, f.callout_id),
     Fetch: lambda f: enqueue(fetch_recording, f.recording_id),
     Transcribe: lambda f: transcribe_jobs.enqueue(f.recording_id),

@@ -87,8 +87,9 @@ def allowed_origins(cfg: Config) -> set[Origin]:
     return {_origin(cfg.twilio.api_origin), _origin(DEFAULT_TWILIO_API)}
 
 
-def check_url(cfg: Config, url: str | None) -> str:
-    """The URL, if it is one of our recordings at the Twilio API origin; else ForeignMediaUrl."""
+def check_url(cfg: Config, url: str | None, under: str = "Recordings") -> str:
+    """The URL, if it is one of our recordings (`under="Messages"`: a message's media) at the
+    Twilio API origin; else ForeignMediaUrl."""
     if not url:
         raise ForeignMediaUrl("no recording URL")
     scheme, host, port = connect_origin(url)
@@ -98,19 +99,24 @@ def check_url(cfg: Config, url: str | None) -> str:
     if not cfg.twilio.sim_mode and scheme != "https":
         raise ForeignMediaUrl("recording URL is not https")
     path = urlsplit(url).path
-    prefix = f"/2010-04-01/Accounts/{cfg.twilio.account_sid}/Recordings/"
+    prefix = f"/2010-04-01/Accounts/{cfg.twilio.account_sid}/{under}/"
     if not path.startswith(prefix) or "/.." in path or urlsplit(url).query or urlsplit(url).fragment:
         raise ForeignMediaUrl("recording URL is not one of this account's recordings")
+    if under == "Messages" and "/Media/" not in path:
+        raise ForeignMediaUrl("media URL is not one of this account's message media")
     return url
 
 
-def fetch(cfg: Config, url: str | None, suffix: str = ".wav", timeout: float = 30) -> requests.Response:
+def fetch(cfg: Config, url: str | None, suffix: str = ".wav", timeout: float = 30,
+          under: str = "Recordings") -> requests.Response:
     """GET `url + suffix` with our credentials; a redirect is followed only within the same origin.
+    `under="Messages"`: an MMS's media (`MediaUrl0`), which Twilio answers with a redirect to its
+    media store on another host: that hop alone is followed, https only and without credentials.
 
     Raises ForeignMediaUrl for anything outside Twilio (nothing is sent), requests exceptions for
     network trouble; the caller decides what a non-200 answer means.
     """
-    target = check_url(cfg, url) + suffix
+    target = check_url(cfg, url, under) + suffix
     if connect_origin(target) not in allowed_origins(cfg):
         raise ForeignMediaUrl("recording URL changes host with its suffix")
     auth = (cfg.twilio.account_sid or "", cfg.twilio.auth_token or "")
@@ -121,6 +127,17 @@ def fetch(cfg: Config, url: str | None, suffix: str = ".wav", timeout: float = 3
         location = urljoin(target, response.headers.get("Location", ""))
         response.close()
         if connect_origin(location) != connect_origin(target):  # each hop judged as the first
+            if under == "Messages" and connect_origin(location)[0] == "https" and not cfg.twilio.sim_mode:
+                return _fetch_without_credentials(location, timeout)
             raise ForeignMediaUrl(f"redirect to another host refused: {_origin(location)[1] or location[:100]!r}")
         target = location
     raise ForeignMediaUrl("too many redirects")
+
+
+def _fetch_without_credentials(url: str, timeout: float) -> requests.Response:
+    """Twilio's media store (a signed, expiring URL Twilio itself gave): no credentials, no more hops."""
+    response = session().get(url, timeout=timeout, allow_redirects=False)
+    if response.is_redirect:
+        response.close()
+        raise ForeignMediaUrl("the media store redirected again")
+    return response

@@ -1,7 +1,9 @@
 """Reports by SMS, the last handler of the SMS channel (`hotline.base.registry.TextHandler`):
 whatever no other feature claims (a broadcast answer, a responder's "1 1012", STOP) is, or joins,
 a report. First law: the first text is an incident at once, through paging's report command, and
-its paging is due after the menu's wait whether or not the sender ever picks a type."""
+its paging is due after the menu's wait whether or not the sender ever picks a type. A sender over
+their allowance (`[text_reports]`, `ratelimit`) is still heard: the text joins their report's
+timeline, but opens no new report and gets no answer."""
 
 from __future__ import annotations
 
@@ -18,9 +20,12 @@ from hotline.base.registry import InboundText, TextReply
 from hotline.base.runtime import get_runtime
 from hotline.base.states import IncidentStatus
 from hotline.paging import commands as paging
+from hotline.textreports import ratelimit
 from hotline.textreports.conversation import HELP_WORDS, MENU_WAIT_SECONDS, WINDOW, language_of, menu, menu_choice
-from hotline.textreports.models import CONVERSATION, Stage, TextConversation
+from hotline.textreports.followups import FetchPhoto
+from hotline.textreports.models import CONVERSATION, Stage, TextConversation, TextMedia
 from hotline.textreports.phrases import say
+from hotline.textreports.settings import TextReportSettings
 
 
 def _codes() -> dict[str, str]:
@@ -50,6 +55,10 @@ def handle(s: Session, text: InboundText) -> TextReply:
     now = utcnow()
     number = text.to or cfg.numbers[0]
     found = current(s, text.sender, now)
+    if not ratelimit.take(s, text.sender, now, cfg.section(TextReportSettings)):
+        over = _over_limit(s, text, found, now)
+        if over is not None:
+            return over
     lang = found.language if found else language_of(text.body, cfg.languages)
     if text.body.strip().upper() in HELP_WORDS and not text.media:
         return TextReply(say(lang, "help", number=number))
@@ -70,10 +79,23 @@ def handle(s: Session, text: InboundText) -> TextReply:
         if out.ok:
             return TextReply(say(lang, "classified", ref=ref, type=cfg.type_name(choice, lang)), then=out.then)
         return TextReply(say(lang, "added", ref=ref))
-    _keep(s, found, text, now)
+    photos = _keep(s, found, text, now)
     paging.add_note(s, found.incident_id, actor, _note(text))
     key = "added_menu" if found.stage == Stage.MENU else "added"
-    return TextReply(say(lang, key, ref=ref, menu=menu_text() if key == "added_menu" else ""))
+    return TextReply(say(lang, key, ref=ref, menu=menu_text() if key == "added_menu" else ""), then=photos)
+
+
+def _over_limit(s: Session, text: InboundText, found: TextConversation | None, now: datetime) -> TextReply | None:
+    """Over the sender's allowance: the text is kept (its words on the timeline, its photos
+    fetched) on their current report, else their latest one even if closed, but opens nothing and
+    is not answered. None only for a sender with no report at all, whose text is then a report."""
+    row = found or s.scalar(select(TextConversation).where(TextConversation.sender == text.sender)
+                            .order_by(TextConversation.id.desc()).limit(1))
+    if row is None:
+        return None
+    photos = _keep(s, row, text, now)
+    paging.add_note(s, row.incident_id, Actor(text.sender, Channel.SMS), _note(text, over_limit=True))
+    return TextReply(None, then=photos)
 
 
 def _open(s: Session, text: InboundText, lang: str, actor: Actor, menu_text: str, number: str,
@@ -82,22 +104,32 @@ def _open(s: Session, text: InboundText, lang: str, actor: Actor, menu_text: str
                         record_max_seconds=MENU_WAIT_SECONDS - int(paging.GRACE_MARGIN.total_seconds()),
                         now=now, source="sms")
     incident_id = out.incident_ids[0]
-    s.add(TextConversation(sender=text.sender, number=number, incident_id=incident_id, language=lang,
-                           stage=Stage.MENU, texts=[_entry(text, now)], opened_at=now, last_at=now))
+    conversation = TextConversation(sender=text.sender, number=number, incident_id=incident_id, language=lang,
+                                    stage=Stage.MENU, texts=[], opened_at=now, last_at=now)
+    s.add(conversation)
+    s.flush()
+    photos = _keep(s, conversation, text, now)
     paging.add_note(s, incident_id, actor, _note(text))
     ref = s.scalar(select(Incident.ref).where(Incident.id == incident_id)) or str(incident_id)
-    return TextReply(say(lang, "received", ref=ref, menu=menu_text, number=number), then=out.then)
+    return TextReply(say(lang, "received", ref=ref, menu=menu_text, number=number), then=(*out.then, *photos))
 
 
 def _entry(text: InboundText, now: datetime) -> dict[str, Any]:
     return {"at": now.isoformat(), "body": text.body[:1600], "media": list(text.media)}
 
 
-def _keep(s: Session, row: TextConversation, text: InboundText, now: datetime) -> None:
+def _keep(s: Session, row: TextConversation, text: InboundText, now: datetime) -> tuple[FetchPhoto, ...]:
+    """The text joins its conversation; each photo gets its row at once (fetched after the commit)."""
     row.texts = [*row.texts, _entry(text, now)]
     row.last_at = now
+    media = [TextMedia(incident_id=row.incident_id, conversation_id=row.id, url=url[:500], created_at=now)
+             for url in text.media]
+    s.add_all(media)
+    s.flush()
+    return tuple(FetchPhoto(m.id) for m in media)
 
 
-def _note(text: InboundText) -> str:
+def _note(text: InboundText, over_limit: bool = False) -> str:
     photos = "".join(f"\nPhoto: {url}" for url in text.media)
-    return f"Text from {text.sender}: {text.body.strip() or '(no text)'}{photos}"
+    limited = " (over the sender's rate limit: kept, not answered)" if over_limit else ""
+    return f"Text from {text.sender}{limited}: {text.body.strip() or '(no text)'}{photos}"

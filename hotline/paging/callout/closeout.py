@@ -58,6 +58,8 @@ def after_accept(callout_id: int) -> None:
         seen: set[str] = set()
         for incident in incidents:
             number = incident.callback_number
+            if incident.source == "sms":
+                continue  # a reporter by text is told in their conversation (`Feature.accepted`), honouring STOP
             if number and number not in seen and sms.can_receive_sms(number):
                 seen.add(number)
                 caller_lang = usable(incident.language, cfg.languages)
