@@ -34,14 +34,25 @@ def _done(out: Outcome) -> Notice:
     return Notice(out.ok, MESSAGES.get(out.code, out.message or out.code))
 
 
-def accept_on_behalf(incident_id: int, person_key: str, actor: str) -> Notice:
+def accept_on_behalf(incident_id: int, person_key: str, actor: str, mine: bool = False) -> Notice:
     """The person said yes some other way (a call to the office, Signal): record it as theirs."""
     person = get_runtime().config.people.get(person_key)
     if person is None:
         return Notice(False, N_("Nobody called %(key)s is in the configuration."), {"key": person_key})
     out = jobs.run(commands.accept, person=person_key, name=person.name, incident_id=incident_id,
                    actor=_actor(actor))
-    return _done(out) if not out.ok else Notice(True, N_("Accepted on behalf of %(name)s."), {"name": person.name})
+    if not out.ok:
+        return _done(out)
+    return Notice(True, N_("You accepted it.")) if mine else Notice(
+        True, N_("Accepted on behalf of %(name)s."), {"name": person.name})
+
+
+def accept_myself(incident_id: int, person_key: str | None, actor: str) -> Notice:
+    """A login linked to a person (`person` in its [console.users] entry) takes the incident as
+    that person: the same command as their phone's 1, so the whole storm comes with it."""
+    if not person_key:
+        return Notice(False, N_("Your login is not linked to a person; accept on someone's behalf instead."))
+    return accept_on_behalf(incident_id, person_key, actor, mine=True)
 
 
 def stop_paging(incident_id: int, reason: str, actor: str) -> Notice:

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from hotline.paging import console_actions as actions
 from hotline.web.actions import back, viewer_name
-from hotline.web.auth import guard, require_admin
+from hotline.web.auth import current_viewer, guard, require_admin
 
 bp = Blueprint("console_actions", __name__)
 bp.before_request(guard())
@@ -18,6 +18,13 @@ bp.before_request(require_admin)
 @bp.post("/console/incidents/<int:incident_id>/accept")
 def accept(incident_id: int) -> Response:
     return back(incident_id, actions.accept_on_behalf(incident_id, request.form.get("person", ""), viewer_name()))
+
+
+@bp.post("/console/incidents/<int:incident_id>/accept-mine")
+def accept_mine(incident_id: int) -> Response:
+    """Accept (myself): the person is the login's own, never a form field."""
+    viewer = current_viewer()
+    return back(incident_id, actions.accept_myself(incident_id, viewer.person if viewer else None, viewer_name()))
 
 
 @bp.post("/console/incidents/<int:incident_id>/stop")

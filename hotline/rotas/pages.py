@@ -16,7 +16,7 @@ from hotline.base.models import utcnow
 from hotline.base.runtime import get_runtime
 from hotline.rotas.models import live_overrides
 from hotline.rotas.policy import OncallSettings
-from hotline.web.auth import guard
+from hotline.web.auth import current_viewer, guard
 from hotline.web.i18n import BABEL_LOCALE, gettext
 
 bp = Blueprint("console_rota", __name__, template_folder="templates")
@@ -43,7 +43,7 @@ class TypeRow:
 
 @bp.get("/console/rota")
 def page() -> str:
-    from hotline.rotas.resolve import next_on_call, on_call_now, resolve_contacts, rotation_at
+    from hotline.rotas.resolve import next_on_call, on_call_now, resolve_contacts, rotation_at, shifts_of
 
     runtime = get_runtime()
     cfg = runtime.config
@@ -70,7 +70,10 @@ def page() -> str:
     overrides += [OverrideRow(None, o.rota, _name(people, o.person), _name(people, rotation_at(rota, o.start).person),
                               o.start, o.end, "", "config.toml")
                   for rota in settings.rotas.values() for o in rota.overrides if o.end > now]
-    return render_template("rotas/rota.html", rotas=rotas, types=types, tz=ZoneInfo(cfg.timezone), now=now,
+    viewer = current_viewer()
+    mine = shifts_of(viewer.person, settings.rotas, now, extra) if viewer and viewer.person else None
+    return render_template("rotas/rota.html", rotas=rotas, types=types, my_shifts=mine,
+                           tz=ZoneInfo(cfg.timezone), now=now,
                            rota_names=rota_names(settings, lambda key: cfg.type_name(key, g.get("lang", "zh-TW"))),
                            source_words=source_words, overrides=sorted(overrides, key=lambda o: o.start),
                            span=lambda a, b: span(a, b, cfg.timezone))
