@@ -131,10 +131,15 @@ def sentence(kind: str, actor: str, d: Mapping[str, Any], names: Names, _: Trans
     if kind.startswith("status_"):
         status = kind.removeprefix("status_")
         template = STATUS_SENTENCES.get(status, N_("Status: %(status)s"))
+        if status == "stopped" and d.get("action") == "snooze":
+            template = N_("%(who)s snoozed paging for %(minutes)s min: %(reason)s")
+        elif status == "new" and d.get("action") == "snooze ended":
+            template = N_("The snooze ended; paging again")
         if status == "accepted" and names.person(d.get("person")) == who:
             template = N_("%(name)s accepted")  # not "Accepted for Chen Wei by Chen Wei"
         return _(template, who=who, status=_(status), reason=d.get("reason", ""),
-                  name=names.person(d.get("person"))), "good" if status == "accepted" else ""
+                  name=names.person(d.get("person")), minutes=d.get("minutes", "?")), \
+            "good" if status == "accepted" else ""
     if kind.endswith("_set"):
         field_name = kind.removesuffix("_set").replace("_", " ")
         value = d.get("value", "")

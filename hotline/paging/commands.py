@@ -5,7 +5,9 @@ these commands and nothing else writes an incident's status or a callout's state
 The rules, written once:
 
 1. An open, unaccepted incident is always either being paged, or explicitly stopped by a named
-   person with a reason ("paging stopped by X: reason"); "page again" resumes it. Paging is due
+   person with a reason ("paging stopped by X: reason"); "page again" resumes it. A snooze is a
+   stop for a set time (`SNOOZE_MINUTES`): the stopped incident keeps `page_due_at`, the moment
+   the convergence cycle pages it again by itself (`snooze_ended`), so a snooze never lasts. Paging is due
    from the moment the incident is reported (`Incident.page_due_at`), at the latest when the
    report grace has passed, at once when the caller hangs up; the convergence cycle
    (`hotline.paging.cycle`) pages every incident whose paging is due and hasn't begun, so
@@ -413,6 +415,50 @@ def stop_paging(s: Session, incident_id: int, actor: Actor, reason: str, now: da
     callout_id = unlink_incident(s, incident_id)
     then = release_callout(s, callout_id, f"paging stopped by {actor.who}: {reason}", actor, now, (incident_id,))
     return Outcome(True, "stopped", f"paging stopped by {actor.who}: {reason}", (incident_id,), callout_id, then=then)
+
+
+SNOOZE_MINUTES = (15, 30, 60)
+
+
+def snooze(s: Session, incident_id: int, actor: Actor, minutes: int, reason: str,
+           now: datetime | None = None) -> Outcome:
+    """A named person stops paging for `minutes`, with a reason (someone is already on it, the
+    caller is being called back): nobody is called until then, and then paging starts again
+    from the top by itself (rule 1). "Page again" ends it sooner."""
+    now = now or utcnow()
+    reason = reason.strip()
+    if minutes not in SNOOZE_MINUTES:
+        return Outcome(False, "bad_snooze", f"snooze for one of {SNOOZE_MINUTES} minutes")
+    if not reason or actor.who in ("", "system"):
+        return Outcome(False, "reason_required", "snoozing paging needs a named person and a reason")
+    until = now + timedelta(minutes=minutes)
+    moved = rows.set_status(s, [incident_id], S.STOPPED, actor=actor.who, via=str(actor.channel), reason=reason,
+                            only_from=NEEDS_PAGING, action="snooze", minutes=minutes, until=until.isoformat(),
+                            fields={"paging_stopped_by": actor.who, "paging_stopped_reason": reason[:2000],
+                                    "paging_stopped_at": now, "page_due_at": until})
+    if not moved:
+        return _not_moved(s, incident_id, "not_paging")
+    callout_id = unlink_incident(s, incident_id)
+    then = release_callout(s, callout_id, f"paging snoozed by {actor.who} for {minutes} min: {reason}", actor,
+                           now, (incident_id,))
+    return Outcome(True, "snoozed", f"paging snoozed by {actor.who} for {minutes} min: {reason}", (incident_id,),
+                   callout_id, then=then)
+
+
+def snooze_ended(s: Session, incident_id: int, now: datetime | None = None) -> Outcome:
+    """A snooze ran out (the convergence cycle asks): paging again, from the top, as the system.
+    Only a stopped incident whose `page_due_at` has come moves; a plain stop has none."""
+    now = now or utcnow()
+    incident = s.get(Incident, incident_id)
+    if incident is None or incident.status != S.STOPPED or incident.page_due_at is None or incident.page_due_at > now:
+        return Outcome(False, "not_due", incident_ids=(incident_id,))
+    moved = rows.set_status(s, [incident_id], S.NEW, actor=SYSTEM.who, via=str(SYSTEM.channel), only_from=(S.STOPPED,),
+                            action="snooze ended",
+                            fields={"paging_stopped_by": None, "paging_stopped_reason": None,
+                                    "paging_stopped_at": None, "page_due_at": now})
+    if not moved:
+        return _not_moved(s, incident_id, "not_stopped")
+    return Outcome(True, "paging_again", "snooze ended: paging again", (incident_id,), then=(Page(incident_id),))
 
 
 def page_again(s: Session, incident_id: int, actor: Actor, now: datetime | None = None) -> Outcome:

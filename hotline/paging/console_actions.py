@@ -21,6 +21,8 @@ MESSAGES = {  # what the admin reads after each command, by the command's outcom
     "paging_again": N_("Paging again."), "not_stopped": N_("Paging was not stopped."),
     "reopened": N_("Incident reopened."), "not_closed": N_("It is not closed."), "noted": N_("Note saved."),
     "empty_note": N_("Empty note."), "no_incident": N_("No such incident."),
+    "snoozed": N_("Paging snoozed; it starts again by itself."),
+    "bad_snooze": N_("Snooze for 15, 30 or 60 minutes."),
 }
 
 
@@ -57,6 +59,15 @@ def accept_myself(incident_id: int, person_key: str | None, actor: str) -> Notic
 
 def stop_paging(incident_id: int, reason: str, actor: str) -> Notice:
     return _done(jobs.run(commands.stop_paging, incident_id, _actor(actor), reason))
+
+
+def snooze(incident_id: int, minutes: str, reason: str, actor: str) -> Notice:
+    """Stop paging for a set time; the convergence cycle pages it again when the time is up."""
+    try:
+        count = int(minutes)
+    except ValueError:
+        count = 0
+    return _done(jobs.run(commands.snooze, incident_id, _actor(actor), count, reason))
 
 
 def page_again(incident_id: int, actor: str) -> Notice:

@@ -32,6 +32,12 @@ def stop(incident_id: int) -> Response:
     return back(incident_id, actions.stop_paging(incident_id, request.form.get("reason", ""), viewer_name()))
 
 
+@bp.post("/console/incidents/<int:incident_id>/snooze")
+def snooze(incident_id: int) -> Response:
+    return back(incident_id, actions.snooze(incident_id, request.form.get("minutes", ""),
+                                            request.form.get("reason", ""), viewer_name()))
+
+
 @bp.post("/console/incidents/<int:incident_id>/page-again")
 def page_again(incident_id: int) -> Response:
     return back(incident_id, actions.page_again(incident_id, viewer_name()))

@@ -1,0 +1,58 @@
+"""Snooze for a set time from the incident page (issue #25), in Chromium at 390 and 1280 px in
+both languages: the choice is confirmed with a reason, the calls stop, the page says "snoozed by X
+until HH:MM", and when the time is up the convergence cycle pages it again by itself."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from hotline.base.models import Incident, utcnow
+from hotline.base.states import IncidentStatus
+from tests.support.console import ADMIN, confirm, login, report, shot
+from tests.support.sandbox import Hotline
+
+SAID = {"en-US": ("Snooze paging for", "Snoozed by alice until", "The snooze ended; paging again"),
+        "zh-TW": ("暫停", "alice 已暫停呼叫至", "暫停時間已到；重新開始呼叫")}
+
+
+def _status(hotline: Hotline, incident_id: int) -> str:
+    with hotline.session() as s:
+        incident = s.get(Incident, incident_id)
+        return incident.status if incident else ""
+
+
+@pytest.mark.parametrize(("width", "lang", "digit"), [(390, "en-US", "6"), (1280, "zh-TW", "7")])
+def test_snooze_for_15_minutes_then_paging_resumes_by_itself(context, hotline: Hotline, speech_wav: Path,
+                                                             width: int, lang: str, digit: str):
+    incident_id = report(hotline, speech_wav, digit, f"+88695510{width:04d}")
+    hotline.wait_for(lambda: _status(hotline, incident_id) == IncidentStatus.PAGING or None, what="paging")
+    context.add_cookies([{"name": "console_lang", "value": lang, "url": hotline.public_url}])
+    page = login(context.new_page())
+    page.wait_for_url("**/console/incidents")
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto(f"/console/incidents/{incident_id}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    asks, snoozed, resumed = SAID[lang]
+    page.click("#snooze-15-form button")
+    question = confirm(page, "calling the caller back")
+    assert asks in question and "15" in question, question
+    page.wait_for_url(f"**/console/incidents/{incident_id}")
+    now_text = page.locator("#now-text").inner_text()
+    assert snoozed in now_text and "calling the caller back" in now_text, now_text
+    assert _status(hotline, incident_id) == IncidentStatus.STOPPED
+    assert page.locator("#snooze").count() == 0 and page.locator("#page-again-form").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shot(page, f"snoozed-{width}-{lang}")
+
+    hotline.converge(utcnow() + timedelta(minutes=14))
+    assert _status(hotline, incident_id) == IncidentStatus.STOPPED  # not yet
+    report_ = hotline.converge(utcnow() + timedelta(minutes=16))
+    assert incident_id in report_["unsnoozed"]
+    assert _status(hotline, incident_id) != IncidentStatus.STOPPED
+    page.reload()
+    assert resumed in page.locator("#audit").inner_text()
+    stops = [e for e in hotline.audit(incident_id, "status_stopped")]
+    assert [(e.actor, e.detail["minutes"]) for e in stops] == [(ADMIN, 15)]
