@@ -17,7 +17,7 @@ from hotline.base.states import RecordingStatus
 from hotline.console import changes, queries, timeline, urgency
 from hotline.crisis.phrases import ROLE_NAMES
 from hotline.events.view import event_views
-from hotline.paging.commands import SNOOZE_MINUTES
+from hotline.paging.commands import SEVERITIES, SNOOZE_MINUTES
 from hotline.web.auth import current_viewer, guard
 from hotline.web.i18n import gettext
 
@@ -42,7 +42,7 @@ def _context(incident_id: int) -> dict[str, object]:
         return {"incident": incident, "recordings": queries.recordings(s, incident_id), "callout": callout,
                 "lines": lines, "now": urgency.rows(s, [incident], names)[0].now, "age": queries.age,
                 "Band": urgency.Band, "alert": event_views(s, [incident_id]).get(incident_id),
-                "snooze_minutes": SNOOZE_MINUTES}
+                "snooze_minutes": SNOOZE_MINUTES, "severities": SEVERITIES}
 
 
 @bp.get("/console/incidents/<int:incident_id>")

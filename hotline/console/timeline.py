@@ -125,6 +125,9 @@ def sentence(kind: str, actor: str, d: Mapping[str, Any], names: Names, _: Trans
     if kind == "incident_created":
         kind_name = names.type_name(d.get("type", ""))
         return _("Report received from %(caller)s: %(type)s", caller=actor, type=kind_name), ""
+    if kind == "severity_changed":
+        return _("%(who)s changed the severity from %(old)s to %(new)s: %(reason)s", who=who,
+                  old=_(str(d.get("old") or "unknown")), new=_(str(d.get("new") or "")), reason=d.get("reason", "")), ""
     if kind == "incident_reclassified":
         return _("Type changed from %(old)s to %(new)s", old=names.type_name(d.get("old", "")),
                   new=names.type_name(d.get("new", ""))), ""

@@ -204,6 +204,29 @@ def accept_alone(s: Session, incident_id: int, actor: Actor, now: datetime) -> O
     return Outcome(True, "accepted", f"accepted by {actor.who}", (incident_id,), callout_id, actor.who, then=then)
 
 
+# What a person may grade a report as: a caller's answers, and a monitoring tool's severities.
+SEVERITIES = ("danger", "normal", "unknown", "critical", "error", "warning", "info")
+
+
+def set_severity(s: Session, incident_id: int, severity: str, actor: Actor, reason: str) -> Outcome:
+    """A named person re-grades a report (the caller said "no danger", but it is), with a reason:
+    one audit row with the old and new value; the list orders unaccepted reports by it."""
+    reason = reason.strip()
+    if severity not in SEVERITIES:
+        return Outcome(False, "bad_severity", f"use one of {', '.join(SEVERITIES)}")
+    if not reason or actor.who in ("", "system"):
+        return Outcome(False, "reason_required", "changing the severity needs a named person and a reason")
+    incident = s.get(Incident, incident_id)
+    if incident is None:
+        return Outcome(False, "no_incident")
+    if incident.severity == severity:
+        return Outcome(False, "same_severity", f"already {severity}", (incident_id,))
+    audited(s, "severity_changed", incident_id, actor, old=incident.severity, new=severity, reason=reason[:2000])
+    incident.severity = severity
+    s.flush()
+    return Outcome(True, "severity_changed", f"severity {severity}", (incident_id,))
+
+
 def set_details(s: Session, incident_id: int, fields: dict[str, str], actor: Actor) -> Outcome:
     rows.set_fields(s, incident_id, fields)
     return Outcome(True, "details_set", incident_ids=(incident_id,))

@@ -23,6 +23,8 @@ MESSAGES = {  # what the admin reads after each command, by the command's outcom
     "empty_note": N_("Empty note."), "no_incident": N_("No such incident."),
     "snoozed": N_("Paging snoozed; it starts again by itself."),
     "bad_snooze": N_("Snooze for 15, 30 or 60 minutes."),
+    "severity_changed": N_("Severity changed."), "same_severity": N_("The severity is that already."),
+    "bad_severity": N_("No such severity."),
 }
 
 
@@ -68,6 +70,10 @@ def snooze(incident_id: int, minutes: str, reason: str, actor: str) -> Notice:
     except ValueError:
         count = 0
     return _done(jobs.run(commands.snooze, incident_id, _actor(actor), count, reason))
+
+
+def set_severity(incident_id: int, severity: str, reason: str, actor: str) -> Notice:
+    return _done(jobs.run(commands.set_severity, incident_id, severity, _actor(actor), reason))
 
 
 def page_again(incident_id: int, actor: str) -> Notice:

@@ -38,6 +38,12 @@ def snooze(incident_id: int) -> Response:
                                             request.form.get("reason", ""), viewer_name()))
 
 
+@bp.post("/console/incidents/<int:incident_id>/severity")
+def severity(incident_id: int) -> Response:
+    return back(incident_id, actions.set_severity(incident_id, request.form.get("severity", ""),
+                                                  request.form.get("reason", ""), viewer_name()))
+
+
 @bp.post("/console/incidents/<int:incident_id>/page-again")
 def page_again(incident_id: int) -> Response:
     return back(incident_id, actions.page_again(incident_id, viewer_name()))

@@ -1,6 +1,9 @@
-"""Snooze for a set time from the incident page (issue #25), in Chromium at 390 and 1280 px in
-both languages: the choice is confirmed with a reason, the calls stop, the page says "snoozed by X
-until HH:MM", and when the time is up the convergence cycle pages it again by itself."""
+"""Steering one incident from its page (issue #25), in Chromium at 390 and 1280 px in both
+languages, each change confirmed with a reason and audited:
+
+- snooze for a set time: the calls stop, the page says "snoozed by X until HH:MM", and when the
+  time is up the convergence cycle pages it again by itself;
+- change the severity: the dialog names the old and the new one; the timeline says who and why."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import pytest
 from hotline.base.models import Incident, utcnow
 from hotline.base.states import IncidentStatus
 from tests.support.console import ADMIN, confirm, login, report, shot
-from tests.support.sandbox import Hotline
+from tests.support.sandbox import HOTLINE, Hotline
 
 SAID = {"en-US": ("Snooze paging for", "Snoozed by alice until", "The snooze ended; paging again"),
         "zh-TW": ("暫停", "alice 已暫停呼叫至", "暫停時間已到；重新開始呼叫")}
@@ -56,3 +59,35 @@ def test_snooze_for_15_minutes_then_paging_resumes_by_itself(context, hotline: H
     assert resumed in page.locator("#audit").inner_text()
     stops = [e for e in hotline.audit(incident_id, "status_stopped")]
     assert [(e.actor, e.detail["minutes"]) for e in stops] == [(ADMIN, 15)]
+
+
+SEVERITY = {"en-US": ("from normal to danger", "alice changed the severity from normal to danger: smoke seen"),
+            "zh-TW": ("從一般改為危急", "alice 將嚴重程度從一般改為危急：smoke seen")}
+
+
+@pytest.mark.parametrize(("width", "lang", "digit"), [(390, "zh-TW", "3"), (1280, "en-US", "4")])
+def test_change_the_severity(context, hotline: Hotline, speech_wav: Path, width: int, lang: str, digit: str):
+    c = hotline.sim.dial(f"+88695520{width:04d}", HOTLINE)
+    c.expect_say("請選擇事件類型")
+    c.press(digit)
+    c.press("2")  # no danger, says the caller
+    c.expect_record()
+    c.press("#")
+    c.expect_hangup()
+    incident_id = hotline.wait_for(lambda: hotline.incident_for(c.sid), what="incident").id
+    context.add_cookies([{"name": "console_lang", "value": lang, "url": hotline.public_url}])
+    page = login(context.new_page())
+    page.wait_for_url("**/console/incidents")
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto(f"/console/incidents/{incident_id}")
+    page.select_option("#severity-form select", "danger")
+    page.click("#severity-form button")
+    asked, said = SEVERITY[lang]
+    question = confirm(page, "smoke seen")
+    assert asked in question, question
+    page.wait_for_url(f"**/console/incidents/{incident_id}")
+    with hotline.session() as s:
+        assert s.get(Incident, incident_id).severity == "danger"
+    assert said in page.locator("#audit").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shot(page, f"severity-{width}-{lang}")
