@@ -199,6 +199,8 @@ def _callout(kind: str, who: str, d: Mapping[str, Any], names: Names, _: Transla
         return _(template, name=name, seconds=_num(seconds), outcome=_(outcome)), tone
     if kind == "callout.accepted":
         return _("%(name)s accepted", name=d.get("name") or who), "good"
+    if kind == "callout.escalated":
+        return _("%(who)s moved paging on from %(name)s to the next person", who=who, name=name), ""
     if kind == "callout.cancelled":
         return _("Paging ended"), ""  # the lifecycle's own line before it says who and why
     if kind == "callout.dial_failed":

@@ -46,6 +46,7 @@ from hotline.base.jobs import Followup
 from hotline.base.lifecycle import SYSTEM, Actor, Channel, Outcome, audited
 from hotline.base.models import Incident, Recording, utcnow
 from hotline.base.states import (
+    ATTEMPT_LIVE,
     CALLOUT_ACTIVE,
     NEEDS_PAGING,
     OPEN_UNACCEPTED,
@@ -67,7 +68,7 @@ from hotline.paging.callout.store import (
     unlink_incident,
 )
 from hotline.paging.callout.storm import open_or_join
-from hotline.paging.followups import CloseOut, Drive, Fetch, Page, StopCalls, Transcribe
+from hotline.paging.followups import CloseOut, Drive, EndCall, Fetch, Page, StopCalls, Transcribe
 from hotline.paging.models import Attempt, Callout
 from hotline.rotas.policy import OncallSettings
 
@@ -419,6 +420,27 @@ def _step_if(received: callout_receive.Received) -> Outcome | None:
     if received.advance and received.callout_id is not None:
         return Outcome(True, "step", then=(Drive(received.callout_id),))
     return None
+
+
+def escalate_now(s: Session, incident_id: int, actor: Actor, now: datetime | None = None) -> Outcome:
+    """A named person moves paging on without waiting for the ring timeout: the live call of the
+    incident's callout ends (as the call was ended) and the callout dials the next person in its
+    order at once. Between calls (nobody is being rung) there is nothing to move on from."""
+    now = now or utcnow()
+    if actor.who in ("", "system"):
+        return Outcome(False, "reason_required", "escalating needs a named person")
+    callout = paging_callout(s, incident_id)
+    if callout is None or callout.state not in CALLOUT_ACTIVE:
+        return Outcome(False, "not_paging", "nothing is being paged", (incident_id,))
+    live = [a for a in callout.attempts if a.outcome is None and a.state in ATTEMPT_LIVE]
+    ended = [a for a in live if set_attempt_state(s, a.id, AttemptState.CANCELED, now)]
+    if not ended:
+        return Outcome(False, "nothing_ringing", "nobody is being called right now", (incident_id,), callout.id)
+    for linked in linked_incident_ids(s, callout.id):
+        audited(s, "callout.escalated", linked, actor, callout_id=callout.id,
+                person=ended[0].person_key, round=ended[0].round)
+    return Outcome(True, "escalated", f"moved on from {ended[0].person_name}", (incident_id,), callout.id,
+                   then=(*(EndCall(a.id) for a in ended), Drive(callout.id)))
 
 
 # --- Stopping, closing, reopening ---------------------------------------------------------

@@ -25,6 +25,8 @@ MESSAGES = {  # what the admin reads after each command, by the command's outcom
     "bad_snooze": N_("Snooze for 15, 30 or 60 minutes."),
     "severity_changed": N_("Severity changed."), "same_severity": N_("The severity is that already."),
     "bad_severity": N_("No such severity."),
+    "escalated": N_("Moved on: the next person is being called."),
+    "nothing_ringing": N_("Nobody is being called right now."),
 }
 
 
@@ -74,6 +76,10 @@ def snooze(incident_id: int, minutes: str, reason: str, actor: str) -> Notice:
 
 def set_severity(incident_id: int, severity: str, reason: str, actor: str) -> Notice:
     return _done(jobs.run(commands.set_severity, incident_id, severity, _actor(actor), reason))
+
+
+def escalate_now(incident_id: int, actor: str) -> Notice:
+    return _done(jobs.run(commands.escalate_now, incident_id, _actor(actor)))
 
 
 def page_again(incident_id: int, actor: str) -> Notice:

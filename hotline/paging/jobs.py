@@ -24,7 +24,7 @@ from hotline.base.runtime import get_runtime
 from hotline.paging import commands, recordings
 from hotline.paging.callout import closeout, drive
 from hotline.paging.callout.phrases import text
-from hotline.paging.followups import CloseOut, Drive, Fetch, Page, StopCalls, Transcribe, Wake
+from hotline.paging.followups import CloseOut, Drive, EndCall, Fetch, Page, StopCalls, Transcribe, Wake
 from hotline.transcribe import jobs as transcribe_jobs
 
 
@@ -61,6 +61,10 @@ def stop_calls(callout_id: int) -> int:
     return closeout.after_cancel(callout_id, lambda lang: text(lang, "stopped"))
 
 
+def end_call(attempt_id: int) -> bool:
+    return closeout.end_call(attempt_id, lambda lang: text(lang, "stopped"))
+
+
 def fetch_recording(recording_id: int) -> str:
     """Download the audio, then the lifecycle notes it and asks for the transcript."""
     with about(recording=recording_id):
@@ -82,6 +86,7 @@ SPECS: dict[Callable[..., Any], JobSpec] = {
     drive_callout: JobSpec("callout", 120, Retry(max=3, interval=[1, 2, 5])),
     close_out: JobSpec("callout", 120, Retry(max=6, interval=[1, 2, 5, 10, 30, 60]), lambda c: f"callout-accepted-{c}"),
     stop_calls: JobSpec("callout", 120, Retry(max=3, interval=[1, 5, 15]), lambda c: f"callout-stop-{c}"),
+    end_call: JobSpec("callout", 60, Retry(max=3, interval=[1, 5, 15]), lambda a: f"attempt-end-{a}"),
     fetch_recording: JobSpec("recordings", 120, Retry(max=6, interval=[1, 2, 5, 10, 30, 60]),
                              lambda r: f"fetch-recording-{r}", on_fetch_failed),
 }
@@ -102,6 +107,7 @@ FOLLOWUPS: dict[type[Any], Callable[[Any], object]] = {
     Wake: lambda f: wake(f.callout_id, f.at),
     CloseOut: lambda f: enqueue(close_out, f.callout_id),
     StopCalls: lambda f: enqueue(stop_calls, f.callout_id),
+    EndCall: lambda f: enqueue(end_call, f.attempt_id),
     Fetch: lambda f: enqueue(fetch_recording, f.recording_id),
     Transcribe: lambda f: transcribe_jobs.enqueue(f.recording_id),
 }

@@ -44,6 +44,11 @@ def severity(incident_id: int) -> Response:
                                                   request.form.get("reason", ""), viewer_name()))
 
 
+@bp.post("/console/incidents/<int:incident_id>/escalate")
+def escalate(incident_id: int) -> Response:
+    return back(incident_id, actions.escalate_now(incident_id, viewer_name()))
+
+
 @bp.post("/console/incidents/<int:incident_id>/page-again")
 def page_again(incident_id: int) -> Response:
     return back(incident_id, actions.page_again(incident_id, viewer_name()))

@@ -3,7 +3,8 @@ languages, each change confirmed with a reason and audited:
 
 - snooze for a set time: the calls stop, the page says "snoozed by X until HH:MM", and when the
   time is up the convergence cycle pages it again by itself;
-- change the severity: the dialog names the old and the new one; the timeline says who and why."""
+- change the severity: the dialog names the old and the new one; the timeline says who and why;
+- escalate now: the call ringing ends and the next person in the order is called at once."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from hotline.base.models import Incident, utcnow
 from hotline.base.states import IncidentStatus
+from hotline.paging.callout.store import callout_for_incident
 from tests.support.console import ADMIN, confirm, login, report, shot
 from tests.support.sandbox import HOTLINE, Hotline
 
@@ -91,3 +93,35 @@ def test_change_the_severity(context, hotline: Hotline, speech_wav: Path, width:
     assert said in page.locator("#audit").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     shot(page, f"severity-{width}-{lang}")
+
+
+def _attempts(hotline: Hotline, incident_id: int) -> list[tuple[str, str]]:
+    with hotline.session() as s:
+        callout = callout_for_incident(s, incident_id)
+        return [(a.person_key, a.state) for a in callout.attempts] if callout else []
+
+
+ESCALATE = {"en-US": ("call the next person", "moved paging on from"), "zh-TW": ("立即呼叫", "改呼叫下一位")}
+
+
+@pytest.mark.parametrize(("width", "lang", "digit"), [(390, "en-US", "5"), (1280, "zh-TW", "2")])
+def test_escalate_now(context, hotline: Hotline, speech_wav: Path, width: int, lang: str, digit: str):
+    incident_id = report(hotline, speech_wav, digit, f"+88695530{width:04d}")
+    first = hotline.wait_for(lambda: next((p for p, st in _attempts(hotline, incident_id) if st == "ringing"), None),
+                             what="the first call ringing")
+    context.add_cookies([{"name": "console_lang", "value": lang, "url": hotline.public_url}])
+    page = login(context.new_page())
+    page.wait_for_url("**/console/incidents")
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto(f"/console/incidents/{incident_id}")
+    page.click("#escalate-form button")
+    asked, said = ESCALATE[lang]
+    assert asked in confirm(page)
+    page.wait_for_url(f"**/console/incidents/{incident_id}")
+    hotline.wait_for(lambda: len(_attempts(hotline, incident_id)) >= 2 or None, what="the next person called")
+    calls = _attempts(hotline, incident_id)
+    assert calls[0] == (first, "canceled") and calls[1][0] != first, calls
+    page.reload()
+    assert said in page.locator("#audit").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shot(page, f"escalated-{width}-{lang}")
