@@ -4,12 +4,14 @@ languages, each change confirmed with a reason and audited:
 - snooze for a set time: the calls stop, the page says "snoozed by X until HH:MM", and when the
   time is up the convergence cycle pages it again by itself;
 - change the severity: the dialog names the old and the new one; the timeline says who and why;
-- escalate now: the call ringing ends and the next person in the order is called at once."""
+- escalate now: the call ringing ends and the next person in the order is called at once;
+- and, read only, whom the callout rings next if nobody answers, and when."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -125,3 +127,32 @@ def test_escalate_now(context, hotline: Hotline, speech_wav: Path, width: int, l
     assert said in page.locator("#audit").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     shot(page, f"escalated-{width}-{lang}")
+
+
+NEXT = {"en-US": "Director Lee at {time} if nobody answers (round 2)",
+        "zh-TW": "若無人接聽，{time} 呼叫 Director Lee（第 2 輪）"}
+
+
+def test_the_page_names_the_next_call_and_its_time(context, hotline: Hotline, speech_wav: Path):
+    """A natural disaster pages the management rota (Director Lee) alone in round 1; the fallback
+    joins in round 2, where Director Lee comes first again: "next: Director Lee at 14:32"."""
+    incident_id = report(hotline, speech_wav, "1", "+886955400390")
+    hotline.wait_for(lambda: ("director", "ringing") in _attempts(hotline, incident_id) or None, what="ringing")
+    with hotline.session() as s:
+        callout = callout_for_incident(s, incident_id)
+        ring = callout.attempts[0]
+        zone = ZoneInfo(hotline.app.config["HOTLINE"].timezone)
+        ends = (ring.created_at + timedelta(seconds=ring.ring_timeout)).astimezone(zone)
+    clock = ends.strftime("%H:%M" if ends.date() == datetime.now(zone).date() else "%m-%d %H:%M")  # as `when` says it
+    for width, lang in ((390, "en-US"), (1280, "zh-TW")):
+        context.add_cookies([{"name": "console_lang", "value": lang, "url": hotline.public_url}])
+        page = login(context.new_page())
+        page.wait_for_url("**/console/incidents")
+        page.set_viewport_size({"width": width, "height": 844})
+        page.goto(f"/console/incidents/{incident_id}")
+        said = page.locator("#next-call")
+        assert said.get_attribute("data-person") == "director"
+        assert said.inner_text() == NEXT[lang].format(time=clock), said.inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        shot(page, f"next-call-{width}-{lang}")
+        page.close()

@@ -12,7 +12,7 @@ someone accepts or the callout is cancelled. Each (round, step) is rung at most 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from hotline.base.states import ATTEMPT_LIVE, CALLOUT_TERMINAL, AttemptState, CalloutState
@@ -137,3 +137,40 @@ def next_action(callout_state: str, contacts: Sequence[Contact], attempts: Seque
     if new_round and now < ended + repeat:
         return RepeatAfter(ended + repeat)
     return Dial(nxt, rnd, nxt.step)
+
+
+@dataclass(frozen=True)
+class NextCall:
+    """Whom the callout rings next if nobody answers, from when (the console's "next: ...")."""
+
+    contact: Contact
+    at: datetime
+    round: int
+
+
+def next_call(callout_state: str, contacts: Sequence[Contact], attempts: Sequence[AttemptView],
+              now: datetime, settings: OncallSettings) -> NextCall | None:
+    """What `next_action` will decide once the call ringing now goes unanswered (at its ring or
+    answer timeout) or the wait before a repeat round ends: the same rules, asked ahead of time,
+    so the page can never name someone the callout would not ring. None when it ends or waits
+    on nobody."""
+    views, at, state = list(attempts), now, callout_state
+    for _ in range(3):  # a live call, then at most a repeat's wait, then the dial
+        live = [a for a in views if a.outcome is None and a.state in ATTEMPT_LIVE]
+        if live:
+            current = max(live, key=lambda a: (a.round, a.step))
+            ends = (current.answered_at + timedelta(seconds=settings.answer_timeout) if current.answered_at
+                    else current.created_at + timedelta(seconds=current.ring_timeout))
+            at = max(at, ends)
+            views = [replace(a, state=AttemptState.NO_ANSWER, outcome=AttemptState.NO_ANSWER, ended_at=at)
+                     if a is current else a for a in views]
+        action = next_action(state, contacts, views, at, settings)
+        if isinstance(action, Dial):
+            return NextCall(action.contact, at, action.round)
+        if isinstance(action, MarkUnacknowledged):
+            at, state = max(at, action.repeat_at), CalloutState.UNACKNOWLEDGED
+        elif isinstance(action, RepeatAfter):
+            at = max(at, action.until)
+        else:
+            return None
+    return None
