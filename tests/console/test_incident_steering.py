@@ -156,3 +156,27 @@ def test_the_page_names_the_next_call_and_its_time(context, hotline: Hotline, sp
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         shot(page, f"next-call-{width}-{lang}")
         page.close()
+
+
+@pytest.mark.parametrize("lang", ["en-US", "zh-TW"])
+def test_the_action_bar_stays_on_a_phone_screen(context, hotline: Hotline, speech_wav: Path, lang: str):
+    """At 390 px the primary actions stay at the bottom of the screen however far down the page is
+    scrolled (the timeline, the callout), and ask first like every button; at 1280 px the actions
+    card is in view and there is no bar."""
+    incident_id = report(hotline, speech_wav, "6", f"+8869555{1 if lang == 'en-US' else 2}0390")
+    context.add_cookies([{"name": "console_lang", "value": lang, "url": hotline.public_url}])
+    page = login(context.new_page())
+    page.wait_for_url("**/console/incidents")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/console/incidents/{incident_id}")
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    bar = page.locator("#action-bar")
+    box = bar.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 844, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    bar.locator("form[data-action=stop] button").click()
+    page.locator("dialog#confirm[open]").wait_for()
+    page.click("#confirm-cancel")
+    shot(page, f"action-bar-390-{lang}")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert not bar.is_visible()
