@@ -201,6 +201,8 @@ def _callout(kind: str, who: str, d: Mapping[str, Any], names: Names, _: Transla
         return _("%(name)s accepted", name=d.get("name") or who), "good"
     if kind == "callout.escalated":
         return _("%(who)s moved paging on from %(name)s to the next person", who=who, name=name), ""
+    if kind == "callout.paged_directly":
+        return _("%(who)s paged %(name)s directly", who=who, name=name), ""
     if kind == "callout.cancelled":
         return _("Paging ended"), ""  # the lifecycle's own line before it says who and why
     if kind == "callout.dial_failed":

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.base.jobs import Followup
@@ -58,6 +59,7 @@ from hotline.base.states import (
 from hotline.drills import gate as drills
 from hotline.paging import incidents as rows
 from hotline.paging.callout import receive as callout_receive
+from hotline.paging.callout.decide import DIRECT_STEP
 from hotline.paging.callout.states import CallStatus, KeyPress, digit_intent, set_attempt_state
 from hotline.paging.callout.store import (
     cancel,
@@ -68,7 +70,7 @@ from hotline.paging.callout.store import (
     unlink_incident,
 )
 from hotline.paging.callout.storm import open_or_join
-from hotline.paging.followups import CloseOut, Drive, EndCall, Fetch, Page, StopCalls, Transcribe
+from hotline.paging.followups import CloseOut, Drive, EndCall, Fetch, Page, PlaceCall, StopCalls, Transcribe
 from hotline.paging.models import Attempt, Callout
 from hotline.rotas.policy import OncallSettings
 
@@ -441,6 +443,35 @@ def escalate_now(s: Session, incident_id: int, actor: Actor, now: datetime | Non
                 person=ended[0].person_key, round=ended[0].round)
     return Outcome(True, "escalated", f"moved on from {ended[0].person_name}", (incident_id,), callout.id,
                    then=(*(EndCall(a.id) for a in ended), Drive(callout.id)))
+
+
+def page_person(s: Session, incident_id: int, person: str, name: str, phone: str, actor: Actor,
+                ring_timeout: int = 25, now: datetime | None = None) -> Outcome:
+    """A named person pages someone now, in or outside the escalation order, alongside the call
+    ringing: the callout watches that call like its own (an accept through it takes the storm,
+    rule 3), and its order goes on from where it was once that call ends (`DIRECT_STEP`)."""
+    now = now or utcnow()
+    if actor.who in ("", "system"):
+        return Outcome(False, "reason_required", "paging someone needs a named person")
+    callout = paging_callout(s, incident_id)
+    if callout is None or callout.state not in CALLOUT_ACTIVE:
+        return Outcome(False, "not_paging", "nothing is being paged", (incident_id,))
+    if any(a.person_key == person and a.outcome is None and a.state in ATTEMPT_LIVE for a in callout.attempts):
+        return Outcome(False, "already_calling", f"{name} is being called already", (incident_id,), callout.id)
+    direct = sum(1 for a in callout.attempts if a.step >= DIRECT_STEP)
+    attempt = Attempt(callout_id=callout.id, person_key=person, person_name=name, phone=phone,
+                      round=max(callout.round, 1), step=DIRECT_STEP + direct, source=f"paged by {actor.who}"[:80],
+                      ring_timeout=ring_timeout, state=AttemptState.QUEUED, created_at=now)
+    try:
+        with s.begin_nested():
+            s.add(attempt)
+            s.flush()
+    except IntegrityError:  # someone paged this person at the same moment
+        return Outcome(False, "already_calling", f"{name} is being called already", (incident_id,), callout.id)
+    for linked in linked_incident_ids(s, callout.id):
+        audited(s, "callout.paged_directly", linked, actor, callout_id=callout.id, person=person)
+    return Outcome(True, "paged_directly", f"calling {name} now", (incident_id,), callout.id,
+                   then=(PlaceCall(attempt.id, callout.id),))
 
 
 # --- Stopping, closing, reopening ---------------------------------------------------------

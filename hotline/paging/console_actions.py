@@ -11,6 +11,7 @@ from hotline.base import jobs
 from hotline.base.lifecycle import Actor, Channel, Outcome
 from hotline.base.runtime import get_runtime
 from hotline.paging import commands
+from hotline.rotas.policy import OncallSettings
 from hotline.web.actions import Notice
 from hotline.web.i18n import N_
 
@@ -27,6 +28,7 @@ MESSAGES = {  # what the admin reads after each command, by the command's outcom
     "bad_severity": N_("No such severity."),
     "escalated": N_("Moved on: the next person is being called."),
     "nothing_ringing": N_("Nobody is being called right now."),
+    "already_calling": N_("That person is being called already."),
 }
 
 
@@ -80,6 +82,19 @@ def set_severity(incident_id: int, severity: str, reason: str, actor: str) -> No
 
 def escalate_now(incident_id: int, actor: str) -> Notice:
     return _done(jobs.run(commands.escalate_now, incident_id, _actor(actor)))
+
+
+def page_person(incident_id: int, person_key: str, actor: str) -> Notice:
+    """Ring one person now, beside the escalation order (a specialist, someone known to be awake)."""
+    cfg = get_runtime().config
+    person = cfg.people.get(person_key)
+    if person is None:
+        return Notice(False, N_("Nobody called %(key)s is in the configuration."), {"key": person_key})
+    out = jobs.run(commands.page_person, incident_id, person_key, person.name, person.phone, _actor(actor),
+                   cfg.section(OncallSettings).default_ring_timeout)
+    if not out.ok:
+        return _done(out)
+    return Notice(True, N_("Calling %(name)s now."), {"name": person.name})
 
 
 def page_again(incident_id: int, actor: str) -> Notice:

@@ -58,6 +58,14 @@ class EndCall(Followup):
 
 
 @dataclass(frozen=True)
+class PlaceCall(Followup):
+    """A person paged directly: ring them now, then let the callout watch that call."""
+
+    attempt_id: int
+    callout_id: int
+
+
+@dataclass(frozen=True)
 class Fetch(Followup):
     """Download a caller's recording from Twilio into recordings/."""
 

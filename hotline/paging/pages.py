@@ -49,6 +49,11 @@ def escalate(incident_id: int) -> Response:
     return back(incident_id, actions.escalate_now(incident_id, viewer_name()))
 
 
+@bp.post("/console/incidents/<int:incident_id>/page-person")
+def page_person(incident_id: int) -> Response:
+    return back(incident_id, actions.page_person(incident_id, request.form.get("person", ""), viewer_name()))
+
+
 @bp.post("/console/incidents/<int:incident_id>/page-again")
 def page_again(incident_id: int) -> Response:
     return back(incident_id, actions.page_again(incident_id, viewer_name()))

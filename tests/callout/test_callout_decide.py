@@ -9,6 +9,7 @@ import pytest
 
 from hotline.base.states import ATTEMPT_AFTER_ANSWER
 from hotline.paging.callout.decide import (
+    DIRECT_STEP,
     AttemptView,
     Dial,
     Done,
@@ -154,3 +155,16 @@ NEXT_TABLE = [
                          ids=[row[0] for row in NEXT_TABLE])
 def test_next_call(state, attempts, expected):
     assert next_call(state, CONTACTS, attempts, NOW, S) == expected
+
+
+# A person paged directly (issue #25) is watched like any live call, but is no position in the order.
+def direct(person: str, state: str, outcome: str | None, started_ago: int) -> AttemptView:
+    ended = NOW - (started_ago - 20) * sec if outcome else None
+    return AttemptView(9, person, 1, DIRECT_STEP, state, outcome, NOW - started_ago * sec, 25, None, ended)
+
+
+def test_a_direct_call_is_watched_and_the_order_goes_on_from_where_it_was():
+    ringing = [done("chen", 1, 0, A.NO_ANSWER, 90), direct("wang", A.RINGING, None, 10)]
+    assert next_action(C.DIALING, CONTACTS, ringing, NOW, S) == Wait(NOW - 10 * sec + 55 * sec, 9)
+    over = [done("chen", 1, 0, A.NO_ANSWER, 90), direct("wang", A.NO_ANSWER, A.NO_ANSWER, 40)]
+    assert next_action(C.DIALING, CONTACTS, over, NOW, S) == Dial(LIN, 1, 1)  # not a new round

@@ -180,3 +180,28 @@ def test_the_action_bar_stays_on_a_phone_screen(context, hotline: Hotline, speec
     shot(page, f"action-bar-390-{lang}")
     page.set_viewport_size({"width": 1280, "height": 800})
     assert not bar.is_visible()
+
+
+@pytest.mark.parametrize(("width", "lang", "person", "name"), [(390, "en-US", "wang", "Wang Hao"),
+                                                              (1280, "zh-TW", "huang", "Huang Yu")])
+def test_page_someone_now(context, hotline: Hotline, speech_wav: Path, width: int, lang: str, person: str,
+                          name: str):
+    incident_id = report(hotline, speech_wav, "4", f"+88695560{width:04d}")
+    hotline.wait_for(lambda: any(st == "ringing" for _, st in _attempts(hotline, incident_id)) or None,
+                     what="a call ringing")
+    context.add_cookies([{"name": "console_lang", "value": lang, "url": hotline.public_url}])
+    page = login(context.new_page())
+    page.wait_for_url("**/console/incidents")
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto(f"/console/incidents/{incident_id}")
+    page.select_option("#page-person-form select", person)
+    page.click("#page-person-form button")
+    assert name in confirm(page)
+    page.wait_for_url(f"**/console/incidents/{incident_id}")
+    phone = hotline.config.people[person].phone
+    hotline.sim.phone(phone).expect_call(timeout=20).expect_status("ringing")
+    assert (person, "ringing") in _attempts(hotline, incident_id)
+    page.reload()
+    assert name in page.locator(f'#attempts tr[data-person="{person}"]').inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shot(page, f"page-someone-{width}-{lang}")

@@ -20,6 +20,10 @@ from hotline.rotas.policy import OncallSettings
 from hotline.rotas.resolve import Contact
 
 CALLBACK_GRACE = timedelta(seconds=30)  # Twilio queueing plus callback delivery
+# A person paged directly ("page Wang Hao now", not in the order) is an attempt at this step or
+# beyond: watched like any live call, but not a position in the order, which goes on from where
+# it was once that call ends.
+DIRECT_STEP = 1000
 # Seconds between tries of Calls.create after a 429 / 5xx / network failure or a dial that
 # never left: about 10 minutes in all, so a Twilio outage delays a person's call, never skips it.
 # Capped at 30 s, and not a wait once Twilio is back: every pass of the convergence cycle probes
@@ -118,7 +122,7 @@ def next_action(callout_state: str, contacts: Sequence[Contact], attempts: Seque
         return Reconcile(current.id, f"no outcome by {until.isoformat()}")
 
     repeat = timedelta(minutes=settings.repeat_minutes)
-    last = max(attempts, key=lambda a: (a.round, a.step), default=None)
+    last = max((a for a in attempts if a.step < DIRECT_STEP), key=lambda a: (a.round, a.step), default=None)
     rnd, after = (last.round, last.step) if last else (1, -1)
     nxt = next((c for c in _round_contacts(contacts, rnd, settings) if c.step > after), None)
     new_round = nxt is None
