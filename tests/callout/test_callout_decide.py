@@ -168,3 +168,6 @@ def test_a_direct_call_is_watched_and_the_order_goes_on_from_where_it_was():
     assert next_action(C.DIALING, CONTACTS, ringing, NOW, S) == Wait(NOW - 10 * sec + 55 * sec, 9)
     over = [done("chen", 1, 0, A.NO_ANSWER, 90), direct("wang", A.NO_ANSWER, A.NO_ANSWER, 40)]
     assert next_action(C.DIALING, CONTACTS, over, NOW, S) == Dial(LIN, 1, 1)  # not a new round
+    # while both ring, the next call is after both have gone unanswered
+    both = [done("chen", 1, 0, A.NO_ANSWER, 90), live("lin", 1, 1, A.RINGING, 5), direct("wang", A.RINGING, None, 10)]
+    assert next_call(C.DIALING, CONTACTS, both, NOW, S) == NextCall(CHEN, NOW - 5 * sec + 25 * sec, 2)

@@ -159,7 +159,7 @@ def next_call(callout_state: str, contacts: Sequence[Contact], attempts: Sequenc
     so the page can never name someone the callout would not ring. None when it ends or waits
     on nobody."""
     views, at, state = list(attempts), now, callout_state
-    for _ in range(3):  # a live call, then at most a repeat's wait, then the dial
+    for _ in range(5):  # the live calls (one beside the order, paged directly), a repeat's wait, the dial
         live = [a for a in views if a.outcome is None and a.state in ATTEMPT_LIVE]
         if live:
             current = max(live, key=lambda a: (a.round, a.step))
@@ -175,6 +175,6 @@ def next_call(callout_state: str, contacts: Sequence[Contact], attempts: Sequenc
             at, state = max(at, action.repeat_at), CalloutState.UNACKNOWLEDGED
         elif isinstance(action, RepeatAfter):
             at = max(at, action.until)
-        else:
+        elif not (isinstance(action, Wait) and live):  # Wait: another call still rings; it ends next
             return None
     return None
