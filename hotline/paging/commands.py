@@ -30,6 +30,10 @@ The rules, written once:
    the drill's report. A drill's callout rings only its participants
    (`hotline.paging.callout.store.contacts_for`) and never shares a callout with a real report.
    Paging asks the drills all this through one door, `hotline.drills.gate`.
+6. A named person may steer a running callout, never stop it by the way: "escalate now" ends the
+   call ringing and the next person in the order is called at once; "page someone now" rings one
+   more person beside the order, a call the callout watches like its own, while the order goes
+   on from its own position (`hotline.paging.callout.decide.DIRECT_STEP`).
 
 Each command takes a session and returns an `Outcome` (`hotline.base.lifecycle`); the caller
 commits, then hands `outcome.then` to `hotline.base.jobs.dispatch` (or uses `run`, which does
