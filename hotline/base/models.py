@@ -73,7 +73,8 @@ class Incident(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # The desired state the convergence cycle drives toward: paging must have begun by then.
     # Set when the incident is reported, brought forward when the caller hangs up, cleared
-    # when nobody needs to be paged for it (accepted, closed, stopped).
+    # when nobody needs to be paged for it (accepted, closed, stopped). On a stopped incident,
+    # it is when its snooze ends and paging starts again (paging's commands, rule 1).
     page_due_at: Mapped[datetime | None] = mapped_column(index=True)
     paging_stopped_by: Mapped[str | None] = mapped_column(String(64))
     paging_stopped_reason: Mapped[str | None] = mapped_column(Text)

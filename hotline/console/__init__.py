@@ -84,7 +84,9 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"viewer": auth.current_viewer(), "csrf_token": auth.csrf_token, "cfg": cfg, "local": local,
+        viewer = auth.current_viewer()
+        return {"viewer": viewer, "me": viewer.person if viewer else None, "csrf_token": auth.csrf_token,
+                "cfg": cfg, "local": local,
                 "when": when, "language_name": language_name, "listed": listed, "word": word,
                 "type_name": lambda key: cfg.type_name(key, g.get("lang", cfg.default_language)),
                 "sim_on": cfg.twilio.sim_mode, "lang": g.get("lang", "zh-TW"),

@@ -33,7 +33,7 @@ def home() -> Response:
 
 @bp.get("/console/incidents")
 def incidents() -> str:
-    filters = queries.Filters.from_args(request.args)
+    filters = _filters()
     return render_template("console/incidents.html", statuses=INCIDENT_STATUSES,
                            **_rows(filters))
 
@@ -42,13 +42,19 @@ def incidents() -> str:
 def rows() -> Response:
     """The live part of the list page, fetched again every few seconds by live.js (304 if unchanged)."""
     return changes.answer(lambda: render_template("console/_incident_rows.html",
-                                                  **_rows(queries.Filters.from_args(request.args))),
+                                                  **_rows(_filters())),
                           g.get("lang"), _role())
 
 
-def _role() -> str:
+def _filters() -> queries.Filters:
     viewer = current_viewer()
-    return viewer.role if viewer else ""
+    return queries.Filters.from_args(request.args, viewer.person if viewer else None)
+
+
+def _role() -> str:
+    """What of the viewer shapes the rows: their role, and their person (Accept (myself))."""
+    viewer = current_viewer()
+    return f"{viewer.role}:{viewer.person or ''}" if viewer else ""
 
 
 def _rows(filters: queries.Filters) -> dict[str, object]:

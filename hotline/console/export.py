@@ -17,7 +17,7 @@ from flask import Blueprint, Response, g, request, stream_with_context
 
 from hotline.base.runtime import get_runtime
 from hotline.console import queries
-from hotline.web.auth import guard
+from hotline.web.auth import current_viewer, guard
 from hotline.web.i18n import N_, gettext
 
 bp = Blueprint("console_export", __name__)
@@ -41,7 +41,7 @@ def incidents_csv() -> Response:
     zone = ZoneInfo(cfg.timezone)
     lang = g.get("lang", "zh-TW")
     names = {key: p.name for key, p in cfg.people.items()}
-    filters = queries.Filters.from_args(request.args)
+    filters = queries.Filters.from_args(request.args, viewer.person if (viewer := current_viewer()) else None)
 
     def when(moment: datetime | None) -> str:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if moment else ""

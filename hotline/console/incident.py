@@ -11,13 +11,17 @@ from pathlib import Path
 from flask import Blueprint, abort, g, render_template, send_file
 from werkzeug.wrappers import Response
 
-from hotline.base.models import Incident, Recording
+from hotline.base.models import Incident, Recording, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.base.states import RecordingStatus
 from hotline.console import changes, queries, timeline, urgency
 from hotline.crisis.phrases import ROLE_NAMES
 from hotline.events.view import event_views
+from hotline.paging.callout.store import upcoming_call
+from hotline.paging.commands import SEVERITIES, SNOOZE_MINUTES
 from hotline.reportapp.view import app_reports_of
+from hotline.rotas.models import stored_overrides
+from hotline.rotas.policy import OncallSettings
 from hotline.web.auth import current_viewer, guard
 from hotline.web.i18n import gettext
 
@@ -33,6 +37,9 @@ def _context(incident_id: int) -> dict[str, object]:
         if incident is None:
             abort(404)
         callout = queries.callout(s, incident_id)
+        now = utcnow()
+        upcoming = upcoming_call(s, callout.id, runtime.config.section(OncallSettings), runtime.config.people, now,
+                                 stored_overrides(s, now)) if callout and callout.active else None
         seconds = {a.id: a.ring_seconds for a in callout.attempts} if callout else {}
         lang = g.get("lang", "zh-TW")
         said = timeline.Names(names, lambda key: runtime.config.type_name(key, lang), seconds,
@@ -43,7 +50,8 @@ def _context(incident_id: int) -> dict[str, object]:
                 "lines": lines, "now": urgency.rows(s, [incident], names)[0].now, "age": queries.age,
                 "Band": urgency.Band, "alert": event_views(s, [incident_id]).get(incident_id),
                 "app": app_reports_of(s, [incident_id], runtime.config.sites).get(incident_id),
-                "site_name": runtime.config.sites.get(incident.site or "")}
+                "site_name": runtime.config.sites.get(incident.site or ""),
+                "snooze_minutes": SNOOZE_MINUTES, "severities": SEVERITIES, "upcoming": upcoming}
 
 
 @bp.get("/console/incidents/<int:incident_id>")

@@ -36,9 +36,11 @@ class Filters:
     q: str = ""  # search words
     page: int = 1
     site: str = ""  # a site code of [sites]: the IVR's site menu, or the site an app report was nearest to
+    mine: str = ""  # "my incidents": the viewer's [people] key (the URL says mine=1), accepted by them
 
     @classmethod
-    def from_args(cls, args: Any) -> Filters:
+    def from_args(cls, args: Any, me: str | None = None) -> Filters:
+        """`me`: the viewer's person; "mine=1" from a login linked to nobody filters nothing."""
         status = args.get("status", "")
         drill = args.get("drill", "")
         try:
@@ -48,13 +50,14 @@ class Filters:
         site = args.get("site", "")
         return cls(status if status in INCIDENT_STATUSES else "", args.get("type", "")[:40],
                    drill if drill in ("yes", "no") else "", " ".join(args.get("q", "").split())[:200], page,
-                   site if site.isdigit() and len(site) <= 6 else "")
+                   site if site.isdigit() and len(site) <= 6 else "",
+                   me if me and args.get("mine") == "1" else "")
 
     def query(self, **changes: Any) -> FilterArgs:
         """URL arguments of this view (with `changes`), leaving out defaults."""
         f = replace(self, **changes)
         pairs = (("status", f.status), ("type", f.type_key), ("drill", f.drill), ("q", f.q), ("site", f.site),
-                 ("page", str(f.page) if f.page > 1 else ""))
+                 ("page", str(f.page) if f.page > 1 else ""), ("mine", "1" if f.mine else ""))
         return cast(FilterArgs, {k: v for k, v in pairs if v})  # the keys above, the empty ones left out
 
 
@@ -67,6 +70,7 @@ class FilterArgs(TypedDict, total=False):
     q: str
     site: str
     page: str
+    mine: str
 
 
 def _selected(s: Session, f: Filters) -> Select[Incident]:
@@ -81,6 +85,8 @@ def _selected(s: Session, f: Filters) -> Select[Incident]:
     q = q.where(Incident.drill.is_(f.drill == "yes"))
     if f.q:
         q = q.where(search.matches(s, f.q))
+    if f.mine:
+        q = q.where(Incident.accepted_by == f.mine)
     return q
 
 

@@ -139,16 +139,24 @@ def sentence(kind: str, actor: str, d: Mapping[str, Any], names: Names, _: Trans
     if kind == "incident_created":
         kind_name = names.type_name(d.get("type", ""))
         return _("Report received from %(caller)s: %(type)s", caller=actor, type=kind_name), ""
+    if kind == "severity_changed":
+        return _("%(who)s changed the severity from %(old)s to %(new)s: %(reason)s", who=who,
+                  old=_(str(d.get("old") or "unknown")), new=_(str(d.get("new") or "")), reason=d.get("reason", "")), ""
     if kind == "incident_reclassified":
         return _("Type changed from %(old)s to %(new)s", old=names.type_name(d.get("old", "")),
                   new=names.type_name(d.get("new", ""))), ""
     if kind.startswith("status_"):
         status = kind.removeprefix("status_")
         template = STATUS_SENTENCES.get(status, N_("Status: %(status)s"))
+        if status == "stopped" and d.get("action") == "snooze":
+            template = N_("%(who)s snoozed paging for %(minutes)s min: %(reason)s")
+        elif status == "new" and d.get("action") == "snooze ended":
+            template = N_("The snooze ended; paging again")
         if status == "accepted" and names.person(d.get("person")) == who:
             template = N_("%(name)s accepted")  # not "Accepted for Chen Wei by Chen Wei"
         return _(template, who=who, status=_(status), reason=d.get("reason", ""),
-                  name=names.person(d.get("person"))), "good" if status == "accepted" else ""
+                  name=names.person(d.get("person")), minutes=d.get("minutes", "?")), \
+            "good" if status == "accepted" else ""
     if kind.endswith("_set"):
         field_name = kind.removesuffix("_set").replace("_", " ")
         value = d.get("value", "")
@@ -205,6 +213,10 @@ def _callout(kind: str, who: str, d: Mapping[str, Any], names: Names, _: Transla
         return _(template, name=name, seconds=_num(seconds), outcome=_(outcome)), tone
     if kind == "callout.accepted":
         return _("%(name)s accepted", name=d.get("name") or who), "good"
+    if kind == "callout.escalated":
+        return _("%(who)s moved paging on from %(name)s to the next person", who=who, name=name), ""
+    if kind == "callout.paged_directly":
+        return _("%(who)s paged %(name)s directly", who=who, name=name), ""
     if kind == "callout.cancelled":
         return _("Paging ended"), ""  # the lifecycle's own line before it says who and why
     if kind == "callout.dial_failed":

@@ -58,6 +58,7 @@ class Now:
     stopped_by: str | None = None
     stopped_at: datetime | None = None
     stopped_reason: str | None = None
+    snoozed_until: datetime | None = None  # a stop for a set time: paging starts again by itself then
     storm: tuple[str, ...] = ()  # every report its callout pages, this one included, when more than one
 
 
@@ -146,7 +147,7 @@ def now_of(i: Incident, live: LiveCall | None, people_names: dict[str, str],
                    live.ringing_since, live.call_state, live.callout_state, storm=storm)
     if band == Band.STOPPED:
         return Now(band, stopped_by=i.paging_stopped_by, stopped_at=i.paging_stopped_at,
-                   stopped_reason=i.paging_stopped_reason)
+                   stopped_reason=i.paging_stopped_reason, snoozed_until=i.page_due_at)
     accepted = people_names.get(i.accepted_by or "", i.accepted_by) if i.accepted_by else None
     return Now(band, accepted_by=accepted, accepted_at=i.accepted_at)
 

@@ -90,6 +90,7 @@ def panel(incident_id: int) -> Panel:
             return Panel(crisis, has_plan, [], [], [], [], {}, utcnow())
         name = {k: p.name for k, p in cfg.people.items()}
         members = [{"role": m.role, "name": name.get(m.person_key, m.person_key), "deputy": m.is_deputy,
+                    "phone": cfg.people[m.person_key].phone if m.person_key in cfg.people else None,
                     "calls": m.calls, "confirmed_at": m.confirmed_at, "error": m.error,
                     "stood_down": m.state == MemberState.STOOD_DOWN} for m in crisis.members]
         steps = [{"id": st.id, "text": st.text, "owner": st.owner_role, "due_at": st.due_at, "done_by": st.done_by,

@@ -5,7 +5,9 @@ these commands and nothing else writes an incident's status or a callout's state
 The rules, written once:
 
 1. An open, unaccepted incident is always either being paged, or explicitly stopped by a named
-   person with a reason ("paging stopped by X: reason"); "page again" resumes it. Paging is due
+   person with a reason ("paging stopped by X: reason"); "page again" resumes it. A snooze is a
+   stop for a set time (`SNOOZE_MINUTES`): the stopped incident keeps `page_due_at`, the moment
+   the convergence cycle pages it again by itself (`snooze_ended`), so a snooze never lasts. Paging is due
    from the moment the incident is reported (`Incident.page_due_at`), at the latest when the
    report grace has passed, at once when the caller hangs up; the convergence cycle
    (`hotline.paging.cycle`) pages every incident whose paging is due and hasn't begun, so
@@ -29,6 +31,10 @@ The rules, written once:
    the drill's report. A drill's callout rings only its participants
    (`hotline.paging.callout.store.contacts_for`) and never shares a callout with a real report.
    Paging asks the drills all this through one door, `hotline.drills.gate`.
+6. A named person may steer a running callout, never stop it by the way: "escalate now" ends the
+   call ringing and the next person in the order is called at once; "page someone now" rings one
+   more person beside the order, a call the callout watches like its own, while the order goes
+   on from its own position (`hotline.paging.callout.decide.DIRECT_STEP`).
 
 Each command takes a session and returns an `Outcome` (`hotline.base.lifecycle`); the caller
 commits, then hands `outcome.then` to `hotline.base.jobs.dispatch` (or uses `run`, which does
@@ -39,12 +45,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.base.jobs import Followup
 from hotline.base.lifecycle import SYSTEM, Actor, Channel, Outcome, audited
 from hotline.base.models import Incident, Recording, utcnow
 from hotline.base.states import (
+    ATTEMPT_LIVE,
     CALLOUT_ACTIVE,
     NEEDS_PAGING,
     OPEN_UNACCEPTED,
@@ -56,6 +64,7 @@ from hotline.base.states import (
 from hotline.drills import gate as drills
 from hotline.paging import incidents as rows
 from hotline.paging.callout import receive as callout_receive
+from hotline.paging.callout.decide import DIRECT_STEP
 from hotline.paging.callout.states import CallStatus, KeyPress, digit_intent, set_attempt_state
 from hotline.paging.callout.store import (
     cancel,
@@ -66,7 +75,17 @@ from hotline.paging.callout.store import (
     unlink_incident,
 )
 from hotline.paging.callout.storm import open_or_join
-from hotline.paging.followups import Accepted, CloseOut, Drive, Fetch, Page, StopCalls, Transcribe
+from hotline.paging.followups import (
+    Accepted,
+    CloseOut,
+    Drive,
+    EndCall,
+    Fetch,
+    Page,
+    PlaceCall,
+    StopCalls,
+    Transcribe,
+)
 from hotline.paging.models import Attempt, Callout
 from hotline.rotas.policy import OncallSettings
 
@@ -202,6 +221,29 @@ def accept_alone(s: Session, incident_id: int, actor: Actor, now: datetime) -> O
     then = release_callout(s, callout_id, f"acknowledged by {actor.who}", actor, now, (incident_id,))
     return Outcome(True, "accepted", f"accepted by {actor.who}", (incident_id,), callout_id, actor.who,
                    then=(*then, Accepted((incident_id,))))
+
+
+# What a person may grade a report as: a caller's answers, and a monitoring tool's severities.
+SEVERITIES = ("danger", "normal", "unknown", "critical", "error", "warning", "info")
+
+
+def set_severity(s: Session, incident_id: int, severity: str, actor: Actor, reason: str) -> Outcome:
+    """A named person re-grades a report (the caller said "no danger", but it is), with a reason:
+    one audit row with the old and new value; the list orders unaccepted reports by it."""
+    reason = reason.strip()
+    if severity not in SEVERITIES:
+        return Outcome(False, "bad_severity", f"use one of {', '.join(SEVERITIES)}")
+    if not reason or actor.who in ("", "system"):
+        return Outcome(False, "reason_required", "changing the severity needs a named person and a reason")
+    incident = s.get(Incident, incident_id)
+    if incident is None:
+        return Outcome(False, "no_incident")
+    if incident.severity == severity:
+        return Outcome(False, "same_severity", f"already {severity}", (incident_id,))
+    audited(s, "severity_changed", incident_id, actor, old=incident.severity, new=severity, reason=reason[:2000])
+    incident.severity = severity
+    s.flush()
+    return Outcome(True, "severity_changed", f"severity {severity}", (incident_id,))
 
 
 def set_details(s: Session, incident_id: int, fields: dict[str, str], actor: Actor) -> Outcome:
@@ -399,6 +441,56 @@ def _step_if(received: callout_receive.Received) -> Outcome | None:
     return None
 
 
+def escalate_now(s: Session, incident_id: int, actor: Actor, now: datetime | None = None) -> Outcome:
+    """A named person moves paging on without waiting for the ring timeout: the live call of the
+    incident's callout ends (as the call was ended) and the callout dials the next person in its
+    order at once. Between calls (nobody is being rung) there is nothing to move on from."""
+    now = now or utcnow()
+    if actor.who in ("", "system"):
+        return Outcome(False, "reason_required", "escalating needs a named person")
+    callout = paging_callout(s, incident_id)
+    if callout is None or callout.state not in CALLOUT_ACTIVE:
+        return Outcome(False, "not_paging", "nothing is being paged", (incident_id,))
+    live = [a for a in callout.attempts if a.outcome is None and a.state in ATTEMPT_LIVE]
+    ended = [a for a in live if set_attempt_state(s, a.id, AttemptState.CANCELED, now)]
+    if not ended:
+        return Outcome(False, "nothing_ringing", "nobody is being called right now", (incident_id,), callout.id)
+    for linked in linked_incident_ids(s, callout.id):
+        audited(s, "callout.escalated", linked, actor, callout_id=callout.id,
+                person=ended[0].person_key, round=ended[0].round)
+    return Outcome(True, "escalated", f"moved on from {ended[0].person_name}", (incident_id,), callout.id,
+                   then=(*(EndCall(a.id) for a in ended), Drive(callout.id)))
+
+
+def page_person(s: Session, incident_id: int, person: str, name: str, phone: str, actor: Actor,
+                ring_timeout: int = 25, now: datetime | None = None) -> Outcome:
+    """A named person pages someone now, in or outside the escalation order, alongside the call
+    ringing: the callout watches that call like its own (an accept through it takes the storm,
+    rule 3), and its order goes on from where it was once that call ends (`DIRECT_STEP`)."""
+    now = now or utcnow()
+    if actor.who in ("", "system"):
+        return Outcome(False, "reason_required", "paging someone needs a named person")
+    callout = paging_callout(s, incident_id)
+    if callout is None or callout.state not in CALLOUT_ACTIVE:
+        return Outcome(False, "not_paging", "nothing is being paged", (incident_id,))
+    if any(a.person_key == person and a.outcome is None and a.state in ATTEMPT_LIVE for a in callout.attempts):
+        return Outcome(False, "already_calling", f"{name} is being called already", (incident_id,), callout.id)
+    direct = sum(1 for a in callout.attempts if a.step >= DIRECT_STEP)
+    attempt = Attempt(callout_id=callout.id, person_key=person, person_name=name, phone=phone,
+                      round=max(callout.round, 1), step=DIRECT_STEP + direct, source=f"paged by {actor.who}"[:80],
+                      ring_timeout=ring_timeout, state=AttemptState.QUEUED, created_at=now)
+    try:
+        with s.begin_nested():
+            s.add(attempt)
+            s.flush()
+    except IntegrityError:  # someone paged this person at the same moment
+        return Outcome(False, "already_calling", f"{name} is being called already", (incident_id,), callout.id)
+    for linked in linked_incident_ids(s, callout.id):
+        audited(s, "callout.paged_directly", linked, actor, callout_id=callout.id, person=person)
+    return Outcome(True, "paged_directly", f"calling {name} now", (incident_id,), callout.id,
+                   then=(PlaceCall(attempt.id, callout.id),))
+
+
 # --- Stopping, closing, reopening ---------------------------------------------------------
 
 def stop_paging(s: Session, incident_id: int, actor: Actor, reason: str, now: datetime | None = None) -> Outcome:
@@ -416,6 +508,50 @@ def stop_paging(s: Session, incident_id: int, actor: Actor, reason: str, now: da
     callout_id = unlink_incident(s, incident_id)
     then = release_callout(s, callout_id, f"paging stopped by {actor.who}: {reason}", actor, now, (incident_id,))
     return Outcome(True, "stopped", f"paging stopped by {actor.who}: {reason}", (incident_id,), callout_id, then=then)
+
+
+SNOOZE_MINUTES = (15, 30, 60)
+
+
+def snooze(s: Session, incident_id: int, actor: Actor, minutes: int, reason: str,
+           now: datetime | None = None) -> Outcome:
+    """A named person stops paging for `minutes`, with a reason (someone is already on it, the
+    caller is being called back): nobody is called until then, and then paging starts again
+    from the top by itself (rule 1). "Page again" ends it sooner."""
+    now = now or utcnow()
+    reason = reason.strip()
+    if minutes not in SNOOZE_MINUTES:
+        return Outcome(False, "bad_snooze", f"snooze for one of {SNOOZE_MINUTES} minutes")
+    if not reason or actor.who in ("", "system"):
+        return Outcome(False, "reason_required", "snoozing paging needs a named person and a reason")
+    until = now + timedelta(minutes=minutes)
+    moved = rows.set_status(s, [incident_id], S.STOPPED, actor=actor.who, via=str(actor.channel), reason=reason,
+                            only_from=NEEDS_PAGING, action="snooze", minutes=minutes, until=until.isoformat(),
+                            fields={"paging_stopped_by": actor.who, "paging_stopped_reason": reason[:2000],
+                                    "paging_stopped_at": now, "page_due_at": until})
+    if not moved:
+        return _not_moved(s, incident_id, "not_paging")
+    callout_id = unlink_incident(s, incident_id)
+    then = release_callout(s, callout_id, f"paging snoozed by {actor.who} for {minutes} min: {reason}", actor,
+                           now, (incident_id,))
+    return Outcome(True, "snoozed", f"paging snoozed by {actor.who} for {minutes} min: {reason}", (incident_id,),
+                   callout_id, then=then)
+
+
+def snooze_ended(s: Session, incident_id: int, now: datetime | None = None) -> Outcome:
+    """A snooze ran out (the convergence cycle asks): paging again, from the top, as the system.
+    Only a stopped incident whose `page_due_at` has come moves; a plain stop has none."""
+    now = now or utcnow()
+    incident = s.get(Incident, incident_id)
+    if incident is None or incident.status != S.STOPPED or incident.page_due_at is None or incident.page_due_at > now:
+        return Outcome(False, "not_due", incident_ids=(incident_id,))
+    moved = rows.set_status(s, [incident_id], S.NEW, actor=SYSTEM.who, via=str(SYSTEM.channel), only_from=(S.STOPPED,),
+                            action="snooze ended",
+                            fields={"paging_stopped_by": None, "paging_stopped_reason": None,
+                                    "paging_stopped_at": None, "page_due_at": now})
+    if not moved:
+        return _not_moved(s, incident_id, "not_stopped")
+    return Outcome(True, "paging_again", "snooze ended: paging again", (incident_id,), then=(Page(incident_id),))
 
 
 def page_again(s: Session, incident_id: int, actor: Actor, now: datetime | None = None) -> Outcome:

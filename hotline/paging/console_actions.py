@@ -11,6 +11,7 @@ from hotline.base import jobs
 from hotline.base.lifecycle import Actor, Channel, Outcome
 from hotline.base.runtime import get_runtime
 from hotline.paging import commands
+from hotline.rotas.policy import OncallSettings
 from hotline.web.actions import Notice
 from hotline.web.i18n import N_
 
@@ -21,6 +22,13 @@ MESSAGES = {  # what the admin reads after each command, by the command's outcom
     "paging_again": N_("Paging again."), "not_stopped": N_("Paging was not stopped."),
     "reopened": N_("Incident reopened."), "not_closed": N_("It is not closed."), "noted": N_("Note saved."),
     "empty_note": N_("Empty note."), "no_incident": N_("No such incident."),
+    "snoozed": N_("Paging snoozed; it starts again by itself."),
+    "bad_snooze": N_("Snooze for 15, 30 or 60 minutes."),
+    "severity_changed": N_("Severity changed."), "same_severity": N_("The severity is that already."),
+    "bad_severity": N_("No such severity."),
+    "escalated": N_("Moved on: the next person is being called."),
+    "nothing_ringing": N_("Nobody is being called right now."),
+    "already_calling": N_("That person is being called already."),
 }
 
 
@@ -34,18 +42,59 @@ def _done(out: Outcome) -> Notice:
     return Notice(out.ok, MESSAGES.get(out.code, out.message or out.code))
 
 
-def accept_on_behalf(incident_id: int, person_key: str, actor: str) -> Notice:
+def accept_on_behalf(incident_id: int, person_key: str, actor: str, mine: bool = False) -> Notice:
     """The person said yes some other way (a call to the office, Signal): record it as theirs."""
     person = get_runtime().config.people.get(person_key)
     if person is None:
         return Notice(False, N_("Nobody called %(key)s is in the configuration."), {"key": person_key})
     out = jobs.run(commands.accept, person=person_key, name=person.name, incident_id=incident_id,
                    actor=_actor(actor))
-    return _done(out) if not out.ok else Notice(True, N_("Accepted on behalf of %(name)s."), {"name": person.name})
+    if not out.ok:
+        return _done(out)
+    return Notice(True, N_("You accepted it.")) if mine else Notice(
+        True, N_("Accepted on behalf of %(name)s."), {"name": person.name})
+
+
+def accept_myself(incident_id: int, person_key: str | None, actor: str) -> Notice:
+    """A login linked to a person (`person` in its [console.users] entry) takes the incident as
+    that person: the same command as their phone's 1, so the whole storm comes with it."""
+    if not person_key:
+        return Notice(False, N_("Your login is not linked to a person; accept on someone's behalf instead."))
+    return accept_on_behalf(incident_id, person_key, actor, mine=True)
 
 
 def stop_paging(incident_id: int, reason: str, actor: str) -> Notice:
     return _done(jobs.run(commands.stop_paging, incident_id, _actor(actor), reason))
+
+
+def snooze(incident_id: int, minutes: str, reason: str, actor: str) -> Notice:
+    """Stop paging for a set time; the convergence cycle pages it again when the time is up."""
+    try:
+        count = int(minutes)
+    except ValueError:
+        count = 0
+    return _done(jobs.run(commands.snooze, incident_id, _actor(actor), count, reason))
+
+
+def set_severity(incident_id: int, severity: str, reason: str, actor: str) -> Notice:
+    return _done(jobs.run(commands.set_severity, incident_id, severity, _actor(actor), reason))
+
+
+def escalate_now(incident_id: int, actor: str) -> Notice:
+    return _done(jobs.run(commands.escalate_now, incident_id, _actor(actor)))
+
+
+def page_person(incident_id: int, person_key: str, actor: str) -> Notice:
+    """Ring one person now, beside the escalation order (a specialist, someone known to be awake)."""
+    cfg = get_runtime().config
+    person = cfg.people.get(person_key)
+    if person is None:
+        return Notice(False, N_("Nobody called %(key)s is in the configuration."), {"key": person_key})
+    out = jobs.run(commands.page_person, incident_id, person_key, person.name, person.phone, _actor(actor),
+                   cfg.section(OncallSettings).default_ring_timeout)
+    if not out.ok:
+        return _done(out)
+    return Notice(True, N_("Calling %(name)s now."), {"name": person.name})
 
 
 def page_again(incident_id: int, actor: str) -> Notice:

@@ -1,5 +1,6 @@
 """Paging's steps of the convergence cycle (`hotline.base.cycle` runs them, first of all):
 
+- a snoozed incident whose snooze has run out (stopped, `page_due_at` come): paging again;
 - an incident whose paging is due (`page_due_at`) but that no callout pages: open or join one;
 - a callout whose next step is overdue (its wake-up job was lost): drive it;
 - calls waiting out a Twilio failure: probe with the longest-waiting one each pass, and once
@@ -51,6 +52,24 @@ STOP_GRACE = timedelta(seconds=10)  # so does the stop-calls job
 STOP_WINDOW = timedelta(hours=1)  # older cancelled callouts (before closed_out_at was kept for them) are left
 IDLE_GRACE = timedelta(seconds=10)  # a callout never driven at all (no wake time) after this
 PROBE_AHEAD = timedelta(seconds=2)  # a retry due sooner than this is left to its own wake-up
+
+
+def _end_snoozes(now: datetime, report: CycleReport) -> None:
+    """Before paging's step, so a snooze that ran out is paged in the same pass."""
+    with get_runtime().db.session() as s:
+        due = list(s.scalars(select(Incident.id).where(
+            Incident.status == IncidentStatus.STOPPED, Incident.page_due_at <= now)
+            .order_by(Incident.page_due_at).limit(BATCH)))
+    for incident_id in due:
+        with about(incident_id):
+            guarded(partial(_end_snooze, incident_id, now, report))
+
+
+def _end_snooze(incident_id: int, now: datetime, report: CycleReport) -> None:
+    with get_runtime().db.session() as s:
+        out = commands.snooze_ended(s, incident_id, now)
+    if out.ok:
+        report["unsnoozed"].append(incident_id)
 
 
 def _page_due_incidents(now: datetime, report: CycleReport) -> None:
@@ -182,6 +201,7 @@ def _recordings(now: datetime, report: CycleReport) -> None:
 
 
 STEPS = (
+    CycleStep("unsnoozed", 9, _end_snoozes),
     CycleStep("paged", 10, _page_due_incidents),
     CycleStep("driven", 11, _drive_overdue_callouts),
     CycleStep("probed", 11, _probe_provider),

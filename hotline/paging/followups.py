@@ -59,6 +59,21 @@ class StopCalls(Followup):
 
 
 @dataclass(frozen=True)
+class EndCall(Followup):
+    """A person moved paging on (escalate now): end that one call, telling them if they answered."""
+
+    attempt_id: int
+
+
+@dataclass(frozen=True)
+class PlaceCall(Followup):
+    """A person paged directly: ring them now, then let the callout watch that call."""
+
+    attempt_id: int
+    callout_id: int
+
+
+@dataclass(frozen=True)
 class Fetch(Followup):
     """Download a caller's recording from Twilio into recordings/."""
 

@@ -26,7 +26,18 @@ from hotline.base.runtime import get_runtime
 from hotline.paging import commands, recordings
 from hotline.paging.callout import closeout, drive
 from hotline.paging.callout.phrases import text
-from hotline.paging.followups import Accepted, CloseOut, Drive, Fetch, Page, StopCalls, Transcribe, Wake
+from hotline.paging.followups import (
+    Accepted,
+    CloseOut,
+    Drive,
+    EndCall,
+    Fetch,
+    Page,
+    PlaceCall,
+    StopCalls,
+    Transcribe,
+    Wake,
+)
 from hotline.transcribe import jobs as transcribe_jobs
 
 
@@ -72,6 +83,18 @@ def stop_calls(callout_id: int) -> int:
     return closeout.after_cancel(callout_id, lambda lang: text(lang, "stopped"))
 
 
+def end_call(attempt_id: int) -> bool:
+    return closeout.end_call(attempt_id, lambda lang: text(lang, "stopped"))
+
+
+def place_call(attempt_id: int, callout_id: int) -> str:
+    """Ring a directly paged person, then drive the callout, which waits on (and watches) that call
+    like any other; a lost run of this job is found by the callout's own watchdog, which places it."""
+    with about(callout=callout_id):
+        drive.place(attempt_id, utcnow())
+    return drive_callout(callout_id)
+
+
 def fetch_recording(recording_id: int) -> str:
     """Download the audio, then the lifecycle notes it and asks for the transcript."""
     with about(recording=recording_id):
@@ -95,6 +118,8 @@ SPECS: dict[Callable[..., Any], JobSpec] = {
     announce_accepted: JobSpec("callout", 60, Retry(max=5, interval=[1, 2, 5, 10, 30]),
                                lambda ids: "accepted-" + "-".join(map(str, ids[:20]))),
     stop_calls: JobSpec("callout", 120, Retry(max=3, interval=[1, 5, 15]), lambda c: f"callout-stop-{c}"),
+    end_call: JobSpec("callout", 60, Retry(max=3, interval=[1, 5, 15]), lambda a: f"attempt-end-{a}"),
+    place_call: JobSpec("callout", 120, Retry(max=3, interval=[1, 2, 5]), lambda a, c: f"attempt-place-{a}"),
     fetch_recording: JobSpec("recordings", 120, Retry(max=6, interval=[1, 2, 5, 10, 30, 60]),
                              lambda r: f"fetch-recording-{r}", on_fetch_failed),
 }
@@ -116,6 +141,8 @@ FOLLOWUPS: dict[type[Any], Callable[[Any], object]] = {
     CloseOut: lambda f: enqueue(close_out, f.callout_id),
     Accepted: lambda f: enqueue(announce_accepted, tuple(f.incident_ids)),
     StopCalls: lambda f: enqueue(stop_calls, f.callout_id),
+    EndCall: lambda f: enqueue(end_call, f.attempt_id),
+    PlaceCall: lambda f: enqueue(place_call, f.attempt_id, f.callout_id),
     Fetch: lambda f: enqueue(fetch_recording, f.recording_id),
     Transcribe: lambda f: transcribe_jobs.enqueue(f.recording_id),
 }

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from hotline.paging import console_actions as actions
 from hotline.web.actions import back, viewer_name
-from hotline.web.auth import guard, require_admin
+from hotline.web.auth import current_viewer, guard, require_admin
 
 bp = Blueprint("console_actions", __name__)
 bp.before_request(guard())
@@ -20,9 +20,38 @@ def accept(incident_id: int) -> Response:
     return back(incident_id, actions.accept_on_behalf(incident_id, request.form.get("person", ""), viewer_name()))
 
 
+@bp.post("/console/incidents/<int:incident_id>/accept-mine")
+def accept_mine(incident_id: int) -> Response:
+    """Accept (myself): the person is the login's own, never a form field."""
+    viewer = current_viewer()
+    return back(incident_id, actions.accept_myself(incident_id, viewer.person if viewer else None, viewer_name()))
+
+
 @bp.post("/console/incidents/<int:incident_id>/stop")
 def stop(incident_id: int) -> Response:
     return back(incident_id, actions.stop_paging(incident_id, request.form.get("reason", ""), viewer_name()))
+
+
+@bp.post("/console/incidents/<int:incident_id>/snooze")
+def snooze(incident_id: int) -> Response:
+    return back(incident_id, actions.snooze(incident_id, request.form.get("minutes", ""),
+                                            request.form.get("reason", ""), viewer_name()))
+
+
+@bp.post("/console/incidents/<int:incident_id>/severity")
+def severity(incident_id: int) -> Response:
+    return back(incident_id, actions.set_severity(incident_id, request.form.get("severity", ""),
+                                                  request.form.get("reason", ""), viewer_name()))
+
+
+@bp.post("/console/incidents/<int:incident_id>/escalate")
+def escalate(incident_id: int) -> Response:
+    return back(incident_id, actions.escalate_now(incident_id, viewer_name()))
+
+
+@bp.post("/console/incidents/<int:incident_id>/page-person")
+def page_person(incident_id: int) -> Response:
+    return back(incident_id, actions.page_person(incident_id, request.form.get("person", ""), viewer_name()))
 
 
 @bp.post("/console/incidents/<int:incident_id>/page-again")

@@ -25,7 +25,8 @@ from hotline.rotas.pages import rota_names
 from hotline.rotas.policy import OncallSettings, Override, Rota
 from hotline.rotas.resolve import timeline
 from hotline.rotas.swaps import accept_swap, decline_swap, propose_swap, withdraw_swap
-from hotline.web.auth import current_viewer, guard
+from hotline.web.actions import console_person, viewer_name
+from hotline.web.auth import guard
 from hotline.web.i18n import BABEL_LOCALE, N_, gettext
 
 bp = Blueprint("console_rota_calendar", __name__, template_folder="templates")
@@ -102,8 +103,7 @@ def calendar(type_key: str) -> str:
     names = {k: p.name for k, p in cfg.people.items()}
     zone = ZoneInfo(cfg.timezone)
     rotas = [(key, calendar_days(settings.rotas[key], now, weeks * 7, zone, names, overrides)) for key in keys]
-    viewer = current_viewer()
-    me = viewer.name if viewer and viewer.name in cfg.people else None
+    me = console_person(cfg.people)
     lang = g.get("lang", "zh-TW")
     return render_template("rotas/calendar.html", type_key=type_key, weeks=weeks, rotas=rotas, me=me, names=names,
                            rota_names=rota_names(settings, lambda key: cfg.type_name(key, lang)),
@@ -125,8 +125,8 @@ def _back(code: str, ok: bool) -> Response:
 
 
 def _actor() -> Actor:
-    viewer = current_viewer()
-    return Actor(viewer.name if viewer else "", Channel.CONSOLE)
+    """A swap is between two people: the login acts as the person it is (`console_person`)."""
+    return Actor(console_person(get_runtime().config.people) or viewer_name(), Channel.CONSOLE)
 
 
 def _local(name: str, zone: ZoneInfo) -> datetime | None:

@@ -16,7 +16,8 @@ from hotline.base.models import utcnow
 from hotline.base.runtime import get_runtime
 from hotline.rotas.models import live_overrides, live_swaps, stored_overrides
 from hotline.rotas.policy import OncallSettings
-from hotline.web.auth import current_viewer, guard
+from hotline.web.actions import console_person
+from hotline.web.auth import guard
 from hotline.web.i18n import BABEL_LOCALE, gettext
 
 bp = Blueprint("console_rota", __name__, template_folder="templates")
@@ -43,19 +44,19 @@ class TypeRow:
 
 @bp.get("/console/rota")
 def page() -> str:
-    from hotline.rotas.resolve import next_on_call, on_call_now, resolve_contacts, rotation_at
+    from hotline.rotas.resolve import next_on_call, on_call_now, resolve_contacts, rotation_at, shifts_of
 
     runtime = get_runtime()
     cfg = runtime.config
     settings = cfg.section(OncallSettings)
     now = utcnow()
     people = cfg.people
-    viewer = current_viewer()
+    me = console_person(people)
     with runtime.db.session() as s:
         stored = live_overrides(s, now)
         extra = stored_overrides(s, now)  # the same overrides (and accepted swaps) the callout applies
         waiting = [w.rota for w in live_swaps(s, now)
-                   if viewer is not None and w.partner == viewer.name and w.state == "proposed"]
+                   if me is not None and w.partner == me and w.state == "proposed"]
     rotas = []
     for key, rota in settings.rotas.items():
         cur, nxt = on_call_now(rota, now, extra), next_on_call(rota, now, extra)
@@ -76,8 +77,9 @@ def page() -> str:
     # a swap waiting for the viewer's answer: linked to the calendar of a type its rota answers for
     swap_type = next((t for t in cfg.incident_types for w in waiting
                       if any(st.ref == w for st in settings.policy_for(t).steps)), next(iter(cfg.incident_types), None))
-    return render_template("rotas/rota.html", rotas=rotas, types=types, tz=ZoneInfo(cfg.timezone), now=now,
-                           waiting=len(waiting), swap_type=swap_type,
+    mine = shifts_of(me, settings.rotas, now, extra) if me else None
+    return render_template("rotas/rota.html", rotas=rotas, types=types, my_shifts=mine, me=me,
+                           tz=ZoneInfo(cfg.timezone), now=now, waiting=len(waiting), swap_type=swap_type,
                            rota_names=rota_names(settings, lambda key: cfg.type_name(key, g.get("lang", "zh-TW"))),
                            source_words=source_words, overrides=sorted(overrides, key=lambda o: o.start),
                            span=lambda a, b: span(a, b, cfg.timezone))

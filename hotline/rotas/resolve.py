@@ -229,6 +229,28 @@ def next_on_call(rota: Rota, now: datetime, overrides: Sequence[Override] = ()) 
     return stretches[1] if len(stretches) > 1 else None
 
 
+def shifts_of(person: str, rotas: Mapping[str, Rota], now: datetime, overrides: Sequence[Override] = (),
+              horizon: timedelta = timedelta(days=28)) -> list[OnCall]:
+    """Every stretch `person` covers, on any rota, from the one running at `now` to `horizon`
+    ahead, soonest first: "my on-call shifts", from the same resolver the callout rings by."""
+    now = _utc(now)
+    out: list[OnCall] = []
+    for rota in rotas.values():
+        moment, mine = now, list[OnCall]()
+        for _ in range(500):  # bounded: every iteration advances `moment`
+            cur = on_call_now(rota, moment, overrides)
+            if cur.person == person:
+                if mine and mine[-1].until >= cur.since:
+                    mine[-1] = OnCall(rota.key, person, mine[-1].since, cur.until, mine[-1].reason)
+                else:
+                    mine.append(cur)
+            if cur.until >= now + horizon:
+                break
+            moment = cur.until
+        out.extend(mine)
+    return sorted(out, key=lambda o: (o.since, o.rota))
+
+
 def resolve_contacts(policy: Policy, rotas: Mapping[str, Rota], overrides: Sequence[Override],
                      now: datetime, *, people: Mapping[str, Person],
                      fallback: Sequence[Step] = ()) -> list[Contact]:

@@ -3,6 +3,7 @@ language, back where they pressed it (post/redirect/get, so a reload never repea
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from flask import flash, redirect, request, url_for
@@ -40,3 +41,14 @@ def viewer_name() -> str:
 def console_actor() -> Actor:
     """The logged-in user as the actor of a console command: the audit row names them."""
     return Actor(viewer_name(), Channel.CONSOLE)
+
+
+def console_person(people: Collection[str]) -> str | None:
+    """The `[people]` key the logged-in user is: their login's `person`, else a login named as a
+    person is that person; None for a login that is nobody on the rota."""
+    viewer = current_viewer()
+    if viewer is None:
+        return None
+    if viewer.person:
+        return viewer.person
+    return viewer.name if viewer.name in people else None

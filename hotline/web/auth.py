@@ -42,6 +42,7 @@ bp = Blueprint("console_auth", __name__)
 class Viewer:
     name: str
     role: str
+    person: str | None = None  # the [people] key this login is (`person` in its config), if any
 
     @property
     def is_admin(self) -> bool:
@@ -85,8 +86,13 @@ def current_viewer() -> Viewer | None:
     if isinstance(name, str) and not ok:
         _end_server_session()  # the password changed (or the user is gone): retire this session
     ok = ok and _server_session_alive(name)
-    g.viewer = Viewer(name, found[0]) if ok and found and isinstance(name, str) else None
+    g.viewer = Viewer(name, found[0], _person(name)) if ok and found and isinstance(name, str) else None
     return g.viewer
+
+
+def _person(name: str) -> str | None:
+    user = current_app.config["HOTLINE"].section(ConsoleSettings).users.get(name)
+    return user.person if user is not None else None
 
 
 def _server_session_alive(name: object) -> bool:

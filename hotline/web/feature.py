@@ -17,8 +17,8 @@ def _users(argv: list[str]) -> int:
 FEATURE = Feature(
     name="web",
     sections=(Section("console", settings.ConsoleSettings, settings.load_section),),
-    commands=(Command("users", "add NAME --role admin|viewer", "hash a console password; prints the config.toml lines",
-                      _users, needs_config=False),),
+    commands=(Command("users", "add NAME --role admin|viewer [--person KEY]",
+                      "hash a console password; prints the config.toml lines", _users, needs_config=False),),
     pages=("hotline.web.auth",),
     words=(N_("admin"), N_("viewer"),  # roles
            N_("Redis"), N_("Database"), N_("Workers"), N_("Queues"), N_("Models"),  # the health page

@@ -6,14 +6,19 @@
     [console.users.alice]
     role = "admin"                          # admin: acts on incidents and prompts; viewer: reads
     password_hash = "pbkdf2:sha256:..."     # `run.py users add NAME --role ROLE` prints these lines
+    person = "chen"                         # optional: this login is that [people] key
 
 Passwords never appear in the file, only werkzeug hashes, because config.toml is committed.
+A login linked to a person (`person`) is that person in the console: its Accept takes the
+incident as theirs (as their phone's 1 would), "my incidents" are the ones they accepted, and the
+rota page shows their on-call shifts. Unlinked logins act only on someone's behalf.
 With no admin configured, `first_run_token` (see hotline/web/keys.py) lets one in.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +31,7 @@ ROLES = ("admin", "viewer")
 HASH_RE = re.compile(r"^(pbkdf2:sha256(:\d+)?|scrypt(:\d+:\d+:\d+)?)\$[^$]+\$[0-9a-f]+$")
 USER_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 SECTION_KEYS = {"session_hours", "users"}
-USER_KEYS = {"role", "password_hash"}
+USER_KEYS = {"role", "password_hash", "person"}
 HASH_FIX = "give a werkzeug hash: run `python3 run.py users add NAME --role ROLE` and paste its output"
 
 
@@ -35,6 +40,7 @@ class User:
     name: str
     role: str
     password_hash: str
+    person: str | None = None  # the [people] key this login is
 
     @property
     def is_admin(self) -> bool:
@@ -74,13 +80,13 @@ def load_section(cfg: Config, file: str) -> tuple[ConsoleSettings, list[ConfigPr
         problem("console.users", table, "add users as tables: [console.users.alice]")
         table = {}
     for name, spec in table.items():
-        user = _user(name, spec, problem)
+        user = _user(name, spec, problem, cfg.people)
         if user is not None:
             users[name] = user
     return ConsoleSettings(hours, users), problems
 
 
-def _user(name: str, spec: Any, problem: Any) -> User | None:
+def _user(name: str, spec: Any, problem: Any, people: Mapping[str, object]) -> User | None:
     key = f"console.users.{name}"
     if not USER_RE.match(name):
         problem(key, name, "use letters, digits, '.', '_' or '-' for a user name")
@@ -91,7 +97,12 @@ def _user(name: str, spec: Any, problem: Any) -> User | None:
     if "password" in spec:
         problem(f"{key}.password", "(hidden)", f"never put a password in the file; {HASH_FIX}")
     for extra in sorted(set(spec) - USER_KEYS - {"password"}):
-        problem(f"{key}.{extra}", spec[extra], "unknown setting; use role and password_hash")
+        problem(f"{key}.{extra}", spec[extra], "unknown setting; use role, password_hash and person")
+    person = spec.get("person")
+    if person is not None and (not isinstance(person, str) or person not in people):
+        choices = ", ".join(sorted(people)) or "none configured"
+        problem(f"{key}.person", person, f"use the key of a [people.KEY] table ({choices}), or leave it out")
+        person = None
     role = spec.get("role")
     if role not in ROLES:
         problem(f"{key}.role", role, 'use "admin" or "viewer"')
@@ -101,4 +112,4 @@ def _user(name: str, spec: Any, problem: Any) -> User | None:
         problem(f"{key}.password_hash", "(hidden)" if pw_hash else pw_hash, HASH_FIX)
     if role not in ROLES or not hash_ok:
         return None
-    return User(name, role, str(pw_hash))
+    return User(name, role, str(pw_hash), person)

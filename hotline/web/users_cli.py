@@ -1,4 +1,4 @@
-"""`run.py users add NAME --role admin|viewer`: hash a console password and print the
+"""`run.py users add NAME --role admin|viewer [--person KEY]`: hash a console password and print the
 config.toml lines to paste. Only the hash is printed: config.toml is committed.
 
 The password is prompted for twice on a terminal, or read from the first line of stdin
@@ -34,6 +34,7 @@ def main(argv: list[str]) -> int:
     add = sub.add_parser("add", help="hash a password and print the [console.users.NAME] lines to paste")
     add.add_argument("name")
     add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--person", help="the [people] key this login is (its Accept takes incidents as theirs)")
     args = ap.parse_args(argv)
     if not USER_RE.match(args.name):
         print("users: use letters, digits, '_', '.' or '-' for the name (at most 64)", file=sys.stderr)
@@ -48,4 +49,6 @@ def main(argv: list[str]) -> int:
     print(f"[console.users.{args.name}]")
     print(f'role = "{args.role}"')
     print(f'password_hash = "{generate_password_hash(password)}"')
+    if args.person:
+        print(f'person = "{args.person}"')
     return 0

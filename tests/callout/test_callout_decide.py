@@ -9,14 +9,17 @@ import pytest
 
 from hotline.base.states import ATTEMPT_AFTER_ANSWER
 from hotline.paging.callout.decide import (
+    DIRECT_STEP,
     AttemptView,
     Dial,
     Done,
     MarkUnacknowledged,
+    NextCall,
     Reconcile,
     RepeatAfter,
     Wait,
     next_action,
+    next_call,
 )
 from hotline.paging.callout.states import AttemptState as A
 from hotline.paging.callout.states import CalloutState as C
@@ -129,3 +132,42 @@ def test_simulated_run_never_repeats_a_slot_and_keeps_going(outcomes):
     assert unack_seen == 1
     assert max(a.round for a in attempts) >= 5  # still calling long after exhaustion
     assert [a.person for a in attempts[:5]] == ["chen", "lin", "chen", "lin", "director"]
+
+
+# "Next: Lin Mei at 14:32 if nobody answers" (issue #25): the same rules, asked ahead of time.
+NEXT_TABLE = [
+    ("ringing chen: lin when his ring times out", C.DIALING, [live("chen", 1, 0, A.RINGING, 10)],
+     NextCall(LIN, NOW - 10 * sec + 25 * sec, 1)),
+    ("answered, listening: lin when the answer time is up", C.DIALING, [live("chen", 1, 0, A.ANSWERED, 30, 20)],
+     NextCall(LIN, NOW - 20 * sec + 90 * sec, 1)),
+    ("last of round 1 ringing: round 2 at once", C.DIALING, R1[:1] + [live("lin", 1, 1, A.RINGING, 5)],
+     NextCall(CHEN, NOW - 5 * sec + 25 * sec, 2)),
+    ("last call of the last round: everyone again after the repeat wait", C.DIALING,
+     R1 + R2[:2] + [live("director", 2, 2, A.RINGING, 5)],
+     NextCall(CHEN, NOW - 5 * sec + 25 * sec + timedelta(minutes=5), 3)),
+    ("unacknowledged, waiting: chen when the repeat starts", C.UNACKNOWLEDGED, R1 + R2,
+     NextCall(CHEN, NOW - 10 * sec + timedelta(minutes=5), 3)),
+    ("accepted: nobody", C.ACCEPTED, [live("chen", 1, 0, A.RINGING, 10)], None),
+]
+
+
+@pytest.mark.parametrize(("state", "attempts", "expected"), [row[1:] for row in NEXT_TABLE],
+                         ids=[row[0] for row in NEXT_TABLE])
+def test_next_call(state, attempts, expected):
+    assert next_call(state, CONTACTS, attempts, NOW, S) == expected
+
+
+# A person paged directly (issue #25) is watched like any live call, but is no position in the order.
+def direct(person: str, state: str, outcome: str | None, started_ago: int) -> AttemptView:
+    ended = NOW - (started_ago - 20) * sec if outcome else None
+    return AttemptView(9, person, 1, DIRECT_STEP, state, outcome, NOW - started_ago * sec, 25, None, ended)
+
+
+def test_a_direct_call_is_watched_and_the_order_goes_on_from_where_it_was():
+    ringing = [done("chen", 1, 0, A.NO_ANSWER, 90), direct("wang", A.RINGING, None, 10)]
+    assert next_action(C.DIALING, CONTACTS, ringing, NOW, S) == Wait(NOW - 10 * sec + 55 * sec, 9)
+    over = [done("chen", 1, 0, A.NO_ANSWER, 90), direct("wang", A.NO_ANSWER, A.NO_ANSWER, 40)]
+    assert next_action(C.DIALING, CONTACTS, over, NOW, S) == Dial(LIN, 1, 1)  # not a new round
+    # while both ring, the next call is after both have gone unanswered
+    both = [done("chen", 1, 0, A.NO_ANSWER, 90), live("lin", 1, 1, A.RINGING, 5), direct("wang", A.RINGING, None, 10)]
+    assert next_call(C.DIALING, CONTACTS, both, NOW, S) == NextCall(CHEN, NOW - 5 * sec + 25 * sec, 2)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hotline.rotas.policy import Override, Policy, Rota, Step
-from hotline.rotas.resolve import Contact, next_on_call, on_call_now, resolve_contacts, upcoming
+from hotline.rotas.resolve import Contact, next_on_call, on_call_now, resolve_contacts, shifts_of, upcoming
 from tests.support.callout import PEOPLE
 
 TPE = ZoneInfo("Asia/Taipei")
@@ -93,6 +93,23 @@ def test_upcoming_and_next_for_a_dashboard():
 
 
 T_ANY = tpe(2026, 6, 1, 12)
+
+
+def test_my_on_call_shifts_across_rotas_with_an_override():
+    """"My on-call shifts": every stretch one person covers on any rota within the horizon, the
+    running one first; an override they cover counts, one that covers them is cut out."""
+    it = Rota(**{**IT.__dict__, "overrides": (XMAS,)})
+    night = Rota("night", ("lin", "wang"), 6, time(0, 0), "Asia/Taipei", date(2026, 1, 4))
+    got = shifts_of("lin", {"it": it, "night": night}, tpe(2026, 12, 20, 12), horizon=timedelta(days=21))
+    assert [(s.rota, s.since, s.until, s.reason) for s in got] == [
+        ("night", tpe(2026, 12, 20, 0), tpe(2026, 12, 27, 0), "rotation"),  # running now
+        ("it", tpe(2026, 12, 20, 18), tpe(2026, 12, 22, 9), "override"),
+        ("night", tpe(2027, 1, 3, 0), tpe(2027, 1, 10, 0), "rotation"),
+    ]
+    wang = shifts_of("wang", {"it": it}, tpe(2026, 12, 15, 12), horizon=timedelta(days=14))
+    assert [(s.since, s.until) for s in wang] == [(tpe(2026, 12, 14, 9), tpe(2026, 12, 20, 18)),  # cut short
+                                                  (tpe(2026, 12, 28, 9), tpe(2027, 1, 4, 9))]
+    assert shifts_of("director", {"it": it}, tpe(2026, 12, 15, 12)) == []
 
 
 # New York: DST starts Sun 2026-03-08 02:00 (clocks jump to 03:00), ends Sun 2026-11-01 02:00.

@@ -132,6 +132,8 @@ def test_first_run_token_logs_in_as_admin_only_while_no_admin_exists(tmp_path, h
     ({"users": {"bob": {"role": "admin", "password": "hunter2"}}}, "console.users.bob.password"),
     ({"users": {"bob": {"role": "boss", "password_hash": "pbkdf2:sha256:1000$a$00"}}}, "console.users.bob.role"),
     ({"users": {"bob": {"role": "admin", "password_hash": "plain"}}}, "console.users.bob.password_hash"),
+    ({"users": {"bob": {"role": "admin", "password_hash": "pbkdf2:sha256:1000$a$00", "person": "nobody"}}},
+     "console.users.bob.person"),  # a login is linked to a [people] key that exists
     ({"session_hours": 0}, "console.session_hours"),
     ({"colour": "red"}, "console.colour"),
 ])

@@ -30,17 +30,21 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "artifacts" / "console"
 ADMIN, ADMIN_PW = "alice", "correct horse battery"
 VIEWER, VIEWER_PW = "victor", "viewer pass phrase"
+LINKED, LINKED_PW = "mei", "lin mei on the pr rota"  # an admin whose login is the person `lin` (Lin Mei)
 
 
 def console_config(folder: Path, users: bool = True) -> Path:
-    """config.toml plus a [console] section with one admin and one viewer (cheap hashes for speed)."""
+    """config.toml plus a [console] section with two admins, one of them linked to the person
+    `lin`, and one viewer (cheap hashes for speed)."""
     text = (ROOT / "config.toml").read_text(encoding="utf-8")
     text = text.replace('flows_dir = "ivr_flows"', f'flows_dir = "{ROOT / "ivr_flows"}"')
     if users:
         text += (f'\n[console]\nsession_hours = 8\n\n[console.users.{ADMIN}]\nrole = "admin"\n'
                  f'password_hash = "{generate_password_hash(ADMIN_PW, method="pbkdf2:sha256:1000")}"\n\n'
                  f'[console.users.{VIEWER}]\nrole = "viewer"\n'
-                 f'password_hash = "{generate_password_hash(VIEWER_PW, method="pbkdf2:sha256:1000")}"\n')
+                 f'password_hash = "{generate_password_hash(VIEWER_PW, method="pbkdf2:sha256:1000")}"\n\n'
+                 f'[console.users.{LINKED}]\nrole = "admin"\nperson = "lin"\n'
+                 f'password_hash = "{generate_password_hash(LINKED_PW, method="pbkdf2:sha256:1000")}"\n')
     path = folder / "config.toml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -24,7 +24,8 @@ def feed(cfg: Config, site: Site, self_url: str, page_url: str) -> bytes:
     _text(author, "name", cfg.org_name)
     for entry in site.entries:
         e = ET.SubElement(root, f"{{{NS}}}entry")
-        _text(e, "id", f"{cfg.public_url}/site/statements/{entry.id}")
+        # One entry per language: the zh-TW and en-US feeds are different documents (issue #25).
+        _text(e, "id", f"{cfg.public_url}/site/{site.lang}/statements/{entry.id}")
         _text(e, "title", entry.title)
         _text(e, "updated", entry.published_at.isoformat())
         _text(e, "published", entry.published_at.isoformat())

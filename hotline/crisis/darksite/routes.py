@@ -35,9 +35,12 @@ def _site(lang: str) -> Site:
 
 
 def _lang(lang: str | None) -> str:
+    """The URL's language; for the bare /site/, the reader's browser's (Accept-Language), else the
+    organisation's default."""
     cfg = _cfg()
     if lang is None:
-        return cfg.default_language
+        return request.accept_languages.best_match(cfg.languages, default=cfg.default_language) or \
+            cfg.default_language
     if lang not in cfg.languages:
         abort(404)
     return lang
@@ -76,7 +79,14 @@ def _language_names() -> dict[str, str]:
 def page(lang: str | None = None) -> Response:
     site = _site(_lang(lang))
     html, status = render_page(site, "" if lang is None else "../")
-    return _public(html, "text/plain" if status == 404 else "text/html", status, site.on)
+    return _chosen(_public(html, "text/plain" if status == 404 else "text/html", status, site.on), lang)
+
+
+def _chosen(response: Response, lang: str | None) -> Response:
+    """The bare /site/ differs by the reader's language: a CDN keeps one copy per language."""
+    if lang is None:
+        response.vary.add("Accept-Language")
+    return response
 
 
 @bp.get("/site/feed.atom")
@@ -85,9 +95,9 @@ def feed(lang: str | None = None) -> Response:
     cfg, lang_ = _cfg(), _lang(lang)
     site = _site(lang_)
     if not site.on:
-        return _public("Not Found", "text/plain", 404, on=False)
+        return _chosen(_public("Not Found", "text/plain", 404, on=False), lang)
     base = f"{cfg.public_url}/site/" + ("" if lang is None else f"{lang_}/")
-    return _public(atom.feed(cfg, site, base + "feed.atom", base), "application/atom+xml")
+    return _chosen(_public(atom.feed(cfg, site, base + "feed.atom", base), "application/atom+xml"), lang)
 
 
 @bp.get("/site/site.css")

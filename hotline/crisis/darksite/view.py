@@ -11,17 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.base.config import Config
-from hotline.base.models import Incident
 from hotline.crisis.models import Crisis, CrisisState, CrisisStatement, StatementState
 from hotline.crisis.settings import CrisisSettings
 
 WORDS: dict[str, dict[str, str]] = {
     "en-US": {"title": "{org}: official statements", "updated": "Updated", "contact": "Contact us",
               "none": "There are no statements yet.", "feed": "Atom feed", "dormant": "{org}",
-              "published": "Published", "language": "English"},
+              "published": "Published", "language": "English", "entry": "Statement of {time}"},
     "zh-TW": {"title": "{org}：官方聲明", "updated": "更新時間", "contact": "聯絡我們",
               "none": "目前尚無聲明。", "feed": "Atom 訂閱", "dormant": "{org}",
-              "published": "發布時間", "language": "中文"},
+              "published": "發布時間", "language": "中文", "entry": "{time} 發布的聲明"},
 }
 
 
@@ -57,18 +56,18 @@ def build(s: Session, cfg: Config, lang: str) -> Site:
     zone = ZoneInfo(cfg.timezone)
     on = s.scalar(select(Crisis.id).where(Crisis.state == CrisisState.ACTIVE, Crisis.dark_site_on.is_(True))
                   .limit(1)) is not None
-    rows = s.execute(select(CrisisStatement, Crisis, Incident).join(Crisis, Crisis.id == CrisisStatement.crisis_id)
-                     .join(Incident, Incident.id == Crisis.incident_id)
+    rows = s.scalars(select(CrisisStatement).join(Crisis, Crisis.id == CrisisStatement.crisis_id)
                      .where(Crisis.state == CrisisState.ACTIVE, Crisis.dark_site_on.is_(True),
                             CrisisStatement.state == StatementState.PUBLISHED)
                      .order_by(CrisisStatement.published_at.desc(), CrisisStatement.id.desc())).all()
     entries = []
-    for statement, crisis, incident in rows:
+    for statement in rows:
         body_lang = lang if statement.bodies.get(lang) else next(iter(statement.bodies), lang)
-        title = f"{cfg.type_name(crisis.type_key, lang)} · {incident.ref or incident.id}"
         published_at = statement.published_at
         assert published_at is not None  # written by the move to PUBLISHED (hotline.crisis.commands)
         local = published_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        # A public heading: the internal type and reference ("cyber-security · 1003") stay inside.
+        title = words(lang)["entry"].format(time=local)
         entries.append(Entry(statement.id, title, statement.bodies.get(body_lang, ""), body_lang,
                              published_at, local))
     contacts = tuple((c.label.get(lang) or next(iter(c.label.values()), ""), c.number)

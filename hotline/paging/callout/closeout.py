@@ -106,6 +106,28 @@ def stop_other_calls(callout_id: int, message: Callable[[str], str], now: dateti
     return len(live)
 
 
+def end_call(attempt_id: int, message: Callable[[str], str]) -> bool:
+    """End one call whose attempt is already over in our books (escalate now): ringing, it is
+    cancelled; answered, the person hears `message(lang)` first. False when it has no call."""
+    cfg = get_runtime().config
+    with get_runtime().db.session() as s:
+        attempt = s.get(Attempt, attempt_id)
+        if attempt is None or not attempt.call_sid or attempt.state in ATTEMPT_LIVE:
+            return False
+        sid, answered = attempt.call_sid, attempt.answered_at is not None
+        lang = person_language(cfg, attempt.person_key)
+        drill = attempt.callout.drill_id is not None
+    try:
+        if answered:
+            dialer.say_and_hang_up(sid, _goodbye_twiml(_drill_marked(drill, message(lang), lang), cfg.voices.say(lang)))
+        else:
+            dialer.cancel_call(sid)
+    except dialer.DialerError as exc:  # the call ends by itself at its ring timeout; its callback is stale
+        log.warning("could not end call %s of attempt %s: %s", sid, attempt_id, exc.describe())
+        return False
+    return True
+
+
 def after_cancel(callout_id: int, message: Callable[[str], str]) -> int:
     """A cancelled callout's calls end (paging stopped, its incidents closed or taken elsewhere),
     then `closed_out_at` records it: the convergence cycle finishes a cancelled callout without it,

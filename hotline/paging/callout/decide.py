@@ -12,7 +12,7 @@ someone accepts or the callout is cancelled. Each (round, step) is rung at most 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from hotline.base.states import ATTEMPT_LIVE, CALLOUT_TERMINAL, AttemptState, CalloutState
@@ -20,6 +20,10 @@ from hotline.rotas.policy import OncallSettings
 from hotline.rotas.resolve import Contact
 
 CALLBACK_GRACE = timedelta(seconds=30)  # Twilio queueing plus callback delivery
+# A person paged directly ("page Wang Hao now", not in the order) is an attempt at this step or
+# beyond: watched like any live call, but not a position in the order, which goes on from where
+# it was once that call ends.
+DIRECT_STEP = 1000
 # Seconds between tries of Calls.create after a 429 / 5xx / network failure or a dial that
 # never left: about 10 minutes in all, so a Twilio outage delays a person's call, never skips it.
 # Capped at 30 s, and not a wait once Twilio is back: every pass of the convergence cycle probes
@@ -118,7 +122,7 @@ def next_action(callout_state: str, contacts: Sequence[Contact], attempts: Seque
         return Reconcile(current.id, f"no outcome by {until.isoformat()}")
 
     repeat = timedelta(minutes=settings.repeat_minutes)
-    last = max(attempts, key=lambda a: (a.round, a.step), default=None)
+    last = max((a for a in attempts if a.step < DIRECT_STEP), key=lambda a: (a.round, a.step), default=None)
     rnd, after = (last.round, last.step) if last else (1, -1)
     nxt = next((c for c in _round_contacts(contacts, rnd, settings) if c.step > after), None)
     new_round = nxt is None
@@ -137,3 +141,40 @@ def next_action(callout_state: str, contacts: Sequence[Contact], attempts: Seque
     if new_round and now < ended + repeat:
         return RepeatAfter(ended + repeat)
     return Dial(nxt, rnd, nxt.step)
+
+
+@dataclass(frozen=True)
+class NextCall:
+    """Whom the callout rings next if nobody answers, from when (the console's "next: ...")."""
+
+    contact: Contact
+    at: datetime
+    round: int
+
+
+def next_call(callout_state: str, contacts: Sequence[Contact], attempts: Sequence[AttemptView],
+              now: datetime, settings: OncallSettings) -> NextCall | None:
+    """What `next_action` will decide once the call ringing now goes unanswered (at its ring or
+    answer timeout) or the wait before a repeat round ends: the same rules, asked ahead of time,
+    so the page can never name someone the callout would not ring. None when it ends or waits
+    on nobody."""
+    views, at, state = list(attempts), now, callout_state
+    for _ in range(5):  # the live calls (one beside the order, paged directly), a repeat's wait, the dial
+        live = [a for a in views if a.outcome is None and a.state in ATTEMPT_LIVE]
+        if live:
+            current = max(live, key=lambda a: (a.round, a.step))
+            ends = (current.answered_at + timedelta(seconds=settings.answer_timeout) if current.answered_at
+                    else current.created_at + timedelta(seconds=current.ring_timeout))
+            at = max(at, ends)
+            views = [replace(a, state=AttemptState.NO_ANSWER, outcome=AttemptState.NO_ANSWER, ended_at=at)
+                     if a is current else a for a in views]
+        action = next_action(state, contacts, views, at, settings)
+        if isinstance(action, Dial):
+            return NextCall(action.contact, at, action.round)
+        if isinstance(action, MarkUnacknowledged):
+            at, state = max(at, action.repeat_at), CalloutState.UNACKNOWLEDGED
+        elif isinstance(action, RepeatAfter):
+            at = max(at, action.until)
+        elif not (isinstance(action, Wait) and live):  # Wait: another call still rings; it ends next
+            return None
+    return None

@@ -27,10 +27,12 @@ from hotline.paging.callout.decide import (
     Dial,
     Done,
     MarkUnacknowledged,
+    NextCall,
     Reconcile,
     RepeatAfter,
     Wait,
     next_action,
+    next_call,
 )
 from hotline.paging.callout.states import set_attempt_state, set_callout_state
 from hotline.paging.models import Attempt, Callout, callout_incidents
@@ -115,6 +117,16 @@ def linked_incident_ids(session: Session, callout_id: int) -> list[int]:
 def attempt_views(callout: Callout) -> list[AttemptView]:
     return [AttemptView(a.id, a.person_key, a.round, a.step, a.state, a.outcome, a.created_at, a.ring_timeout,
                         a.answered_at, a.ended_at, a.retry_at) for a in callout.attempts]
+
+
+def upcoming_call(session: Session, callout_id: int, settings: OncallSettings, people: Mapping[str, Person],
+                  now: datetime, overrides: Sequence[Override] = ()) -> NextCall | None:
+    """Whom an active callout rings next if nobody answers, and when (read only)."""
+    callout = session.get(Callout, callout_id)
+    if callout is None or callout.state not in CALLOUT_ACTIVE:
+        return None
+    return next_call(callout.state, contacts_for(callout, settings, people, now, overrides),
+                     attempt_views(callout), now, settings)
 
 
 def contacts_for(callout: Callout, settings: OncallSettings, people: Mapping[str, Person], now: datetime,

@@ -1,6 +1,7 @@
 // Every form with data-confirm asks first, in a <dialog> that says what will happen.
 // data-ask="reason" adds a required field to the dialog, copied into the form as that name.
-// "{person}" in the question becomes the chosen option of the form's select[data-person].
+// "{person}" in the question becomes the chosen option of the form's select[data-person], and
+// "{choice}" that of its select[data-choice].
 // After a login that followed an ended session, #kept holds what was typed into a form: it goes
 // back into that form (its fields, or its dialog's question when the form asks), shown and focused.
 (function () {
@@ -23,6 +24,8 @@
     let question = form.dataset.confirm;
     const select = form.querySelector("select[data-person]");
     if (select && select.selectedOptions.length) question = question.replace("{person}", select.selectedOptions[0].text);
+    const choice = form.querySelector("select[data-choice]");
+    if (choice && choice.selectedOptions.length) question = question.replace("{choice}", choice.selectedOptions[0].text);
     text.textContent = question;
     ask.hidden = !form.dataset.ask;
     input.required = Boolean(form.dataset.ask);
