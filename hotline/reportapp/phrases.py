@@ -25,6 +25,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "enrol_bad": "This link was already used or has expired. Ask an administrator for a new one.",
         "recent": "Sent from this phone",
         "call": "If you can talk, call {number}.",
+        "messages": "Messages from the hotline",
+        "messages_on": "Report {ref}",
+        "reply": "Reply to the hotline",
+        "reply_send": "Send",
+        "from_hotline": "Hotline",
+        "from_me": "You",
     },
     "zh-TW": {
         "title": "通報",
@@ -45,6 +51,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "enrol_bad": "這個連結已使用過或已過期，請向管理員索取新的連結。",
         "recent": "這支手機送出的通報",
         "call": "若能通話，請撥 {number}。",
+        "messages": "專線的訊息",
+        "messages_on": "通報 {ref}",
+        "reply": "回覆專線",
+        "reply_send": "送出",
+        "from_hotline": "專線",
+        "from_me": "我",
     },
 }
 
