@@ -8,6 +8,8 @@ import uuid
 
 import requests
 
+from hotline.base.lifecycle import Actor, Channel
+from hotline.paging import commands as paging
 from hotline.reportapp import messages
 from tests.support.reportapp import app_report, enrol, send
 from tests.support.sandbox import Hotline
@@ -84,4 +86,7 @@ def test_the_admin_writes_only_to_an_open_app_report(h: Hotline):
     assert _write(h, incident_id, "").code == "empty"
     assert _write(h, incident_id, "x" * 1001).code == "too_long"
     assert _write(h, 10**9, "hello").code == "not_app"
+    with h.session() as s:
+        assert paging.resolve(s, incident_id, Actor("alice", Channel.CONSOLE), "handled").ok
+    assert _write(h, incident_id, "still there?").code == "closed"
     assert h.audit(incident_id, "app.message") == []
