@@ -97,6 +97,7 @@ OTHER = {
     # A report from the app (hotline/reportapp): the messages both ways.
     "app.message": N_("%(who)s wrote to the reporter in the app: %(body)s"),
     "app.reply": N_("%(name)s replied in the app: %(body)s"),
+    "app.memo_stored": N_("The reporter's voice memo was stored"),
 }
 SMS_ROLES = {"acceptor": N_("the person who accepted"), "caller": N_("the caller"), "others": N_("the others paged")}
 

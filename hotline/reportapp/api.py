@@ -27,8 +27,9 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from hotline.base.config import Config
 from hotline.base.jobs import dispatch
 from hotline.base.models import utcnow
+from hotline.base.recording_store import recording_store
 from hotline.base.runtime import get_runtime
-from hotline.reportapp import commands, messages, phrases
+from hotline.reportapp import commands, memos, messages, phrases
 from hotline.reportapp.auth import bearer
 from hotline.reportapp.models import AppDevice
 from hotline.reportapp.places import read_location
@@ -157,7 +158,12 @@ def report() -> tuple[Response, int]:
         person = cfg.people.get(device.person)
         out = commands.file_report(s, device.id, device.person, person.phone if person else None, found, settings)
         ref = commands.reference(s, out.incident_ids[0]) if out.incident_ids else ""
+        device_id = device.id
     dispatch(out.then)
+    memo = memos.read(body.get("memo")) if isinstance(body, dict) else None
+    if memo is not None:  # after the report is filed: a memo that fails to store loses no report
+        with get_runtime().db.session() as s:
+            memos.attach(s, recording_store(cfg), device_id, found.client_id, *memo)
     return jsonify({"ref": ref, "client_id": found.client_id, "duplicate": out.code == "already_reported"}), \
         201 if out.code == "reported" else 200
 

@@ -67,6 +67,8 @@ class AppReport(Base):
     nearest_km: Mapped[float | None] = mapped_column(Float)
     photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     photo_type: Mapped[str | None] = mapped_column(String(40))
+    memo_path: Mapped[str | None] = mapped_column(String(500))  # the voice memo, in the recording store
+    memo_type: Mapped[str | None] = mapped_column(String(40))
 
 
 class AppMessage(Base):

@@ -1,7 +1,7 @@
 """The console's page of the reporting app's phones (admins only: it names people): issue an
 enrolment link (with a QR code to scan from the phone), see each phone's state and last contact,
 and revoke one. Each button is one command of `hotline.reportapp.commands`, acted as the admin,
-so every issue and revoke is audited. A report's photo is served here, behind the login. The
+so every issue and revoke is audited. A report's photo and voice memo are served here, behind the login. The
 incident page's panel of an app report's messages, and the admin's message to its reporter
 (`hotline.reportapp.messages`), are here too.
 
@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass
 
 import segno
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, session, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WResponse
@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response as WResponse
 from hotline.base.jobs import run
 from hotline.base.lifecycle import Actor, Channel, Outcome
 from hotline.base.models import Incident, utcnow
+from hotline.base.recording_store import recording_store
 from hotline.base.runtime import get_runtime
 from hotline.base.states import IncidentStatus
 from hotline.reportapp import commands, messages
@@ -47,7 +48,7 @@ SENT = {  # what the admin reads after writing to an app reporter, by the outcom
 
 @bp.before_request
 def _admins_only() -> None:
-    if request.endpoint != "console_reportapp.photo":
+    if request.endpoint not in ("console_reportapp.photo", "console_reportapp.memo"):
         require_admin()
 
 
@@ -141,4 +142,21 @@ def photo(report_id: int) -> Response:
     response = Response(row.photo, mimetype=row.photo_type or "application/octet-stream")
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+@bp.get("/console/app-memos/<int:report_id>")
+def memo(report_id: int) -> WResponse:
+    """A report's voice memo, with ranges (the audio element seeks), never outside the store."""
+    cfg = get_runtime().config
+    with get_runtime().db.session() as s:
+        row = s.execute(select(AppReport.memo_path, AppReport.memo_type).where(AppReport.id == report_id)).first()
+    if row is None or not row.memo_path:
+        abort(404)
+    path = recording_store(cfg).local_path(row.memo_path).resolve()
+    if not path.is_relative_to(cfg.recordings_dir.resolve()) or not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=row.memo_type or "application/octet-stream", conditional=True, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -31,6 +31,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "reply_send": "Send",
         "from_hotline": "Hotline",
         "from_me": "You",
+        "memo_record": "Record a voice memo (optional)",
+        "memo_stop": "Stop recording",
+        "memo_recording": "Recording… (at most a minute)",
+        "memo_ready": "Voice memo ready ({s} s): it goes with the next report.",
+        "memo_refused": "The microphone is not available: report without a memo.",
     },
     "zh-TW": {
         "title": "通報",
@@ -57,6 +62,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "reply_send": "送出",
         "from_hotline": "專線",
         "from_me": "我",
+        "memo_record": "錄一段語音備忘（可不錄）",
+        "memo_stop": "停止錄音",
+        "memo_recording": "錄音中…（最多一分鐘）",
+        "memo_ready": "語音備忘已錄好（{s} 秒）：會隨下一個通報送出。",
+        "memo_refused": "無法使用麥克風：請不附語音備忘通報。",
     },
 }
 

@@ -109,12 +109,40 @@
     });
   }
 
+  // A voice memo: recorded before the press (at most a minute), sent with the next report.
+  var MEMO_MS = 60000, memo = null, recorder = null;
+  function memoSay(text) { $("memo-state").textContent = text; }
+  if (!window.MediaRecorder || !navigator.mediaDevices) { $("memo").hidden = true; }
+  $("memo").addEventListener("click", function () {
+    if (recorder) { recorder.stop(); return; }
+    navigator.mediaDevices.getUserMedia({audio: true}).then(function (stream) {
+      var chunks = [], started = Date.now();
+      recorder = new MediaRecorder(stream);
+      recorder.ondataavailable = function (e) { if (e.data.size) chunks.push(e.data); };
+      recorder.onstop = function () {
+        stream.getTracks().forEach(function (tr) { tr.stop(); });
+        var blob = new Blob(chunks, {type: recorder.mimeType || "audio/webm"}), seconds = Math.round((Date.now() - started) / 1000);
+        recorder = null;
+        $("memo").textContent = words.memo_record;
+        var reader = new FileReader();
+        reader.onload = function () { memo = reader.result; memoSay(words.memo_ready.replace("{s}", seconds)); };
+        reader.readAsDataURL(blob);
+      };
+      recorder.start();
+      $("memo").textContent = words.memo_stop;
+      memoSay(words.memo_recording);
+      setTimeout(function () { if (recorder && recorder.state === "recording") recorder.stop(); }, MEMO_MS);
+    }, function () { memoSay(words.memo_refused); });
+  });
+
   function report(type) {
     var made = Date.now(), id = Outbox.newId();
     say(words.sending);
     return Promise.all([where(), photo()]).then(function (extra) {
       var r = {client_id: id, type: type.key, type_name: type.name, language: data.lang,
-               note: $("note").value, made_at: made, location: extra[0], photo: extra[1]};
+               note: $("note").value, made_at: made, location: extra[0], photo: extra[1], memo: memo};
+      memo = null;
+      memoSay("");
       return Outbox.add(r);
     }).then(function () {
       $("note").value = "";

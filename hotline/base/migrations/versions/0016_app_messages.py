@@ -1,5 +1,6 @@
 """Two-way messages on a report made from the app (`app_messages`): the admin's, and the
-reporter's replies, each reply once however often the phone sends it.
+reporter's replies, each reply once however often the phone sends it; and a report's voice memo
+(`app_reports.memo_path`, `memo_type`: the file is in the recording store).
 
 Revision ID: 0016
 Revises: 0012
@@ -18,6 +19,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('app_reports') as batch:
+        batch.add_column(sa.Column('memo_path', sa.String(length=500), nullable=True))
+        batch.add_column(sa.Column('memo_type', sa.String(length=40), nullable=True))
     op.create_table('app_messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('report_id', sa.Integer(), nullable=False),
@@ -40,3 +44,6 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_app_messages_report_id'), table_name='app_messages')
     op.drop_index(op.f('ix_app_messages_incident_id'), table_name='app_messages')
     op.drop_table('app_messages')
+    with op.batch_alter_table('app_reports') as batch:
+        batch.drop_column('memo_type')
+        batch.drop_column('memo_path')
