@@ -94,6 +94,10 @@ OTHER = {
     "text.not_sent": N_("The reporter was not texted: they had replied STOP"),
     "text.photo_stored": N_("A photo the reporter texted was stored"),
     "text.photo_failed": N_("A photo the reporter texted could not be fetched yet: %(error)s"),
+    # A report from the app (hotline/reportapp): the messages both ways.
+    "app.message": N_("%(who)s wrote to the reporter in the app: %(body)s"),
+    "app.reply": N_("%(name)s replied in the app: %(body)s"),
+    "app.memo_stored": N_("The reporter's voice memo was stored"),
 }
 SMS_ROLES = {"acceptor": N_("the person who accepted"), "caller": N_("the caller"), "others": N_("the others paged")}
 

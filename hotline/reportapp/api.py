@@ -6,6 +6,11 @@ enrolment link, and the JSON API the phone sends reports to with its device toke
 An unknown or revoked token gets 401 `{"error": "not_enrolled"}`, which the app shows as "this
 device is no longer enrolled". A report sent again (the phone did not hear the answer) gets the
 same reference back: 201 the first time, 200 after (`hotline.reportapp.commands`, rule 3).
+
+A report's messages (`hotline.reportapp.messages`) are read and answered at
+`/app/api/reports/<client_id>/messages` with the token of the phone that made the report; any
+other phone's token finds nothing (404). A reply sent again with the same `id` is one message:
+201 the first time, 200 after.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from hotline.base.config import Config
 from hotline.base.jobs import dispatch
 from hotline.base.models import utcnow
+from hotline.base.recording_store import recording_store
 from hotline.base.runtime import get_runtime
-from hotline.reportapp import commands, phrases
+from hotline.reportapp import commands, memos, messages, phrases
 from hotline.reportapp.auth import bearer
 from hotline.reportapp.models import AppDevice
 from hotline.reportapp.places import read_location
@@ -152,7 +158,12 @@ def report() -> tuple[Response, int]:
         person = cfg.people.get(device.person)
         out = commands.file_report(s, device.id, device.person, person.phone if person else None, found, settings)
         ref = commands.reference(s, out.incident_ids[0]) if out.incident_ids else ""
+        device_id = device.id
     dispatch(out.then)
+    memo = memos.read(body.get("memo")) if isinstance(body, dict) else None
+    if memo is not None:  # after the report is filed: a memo that fails to store loses no report
+        with get_runtime().db.session() as s:
+            memos.attach(s, recording_store(cfg), device_id, found.client_id, *memo)
     return jsonify({"ref": ref, "client_id": found.client_id, "duplicate": out.code == "already_reported"}), \
         201 if out.code == "reported" else 200
 
@@ -188,3 +199,39 @@ def _photo(raw: Any, max_kb: int) -> tuple[bytes | None, str | None]:
         return base64.b64decode(m.group(2), validate=True), m.group(1)
     except (binascii.Error, ValueError):
         return None, None
+
+
+@bp.get("/app/api/reports/<client_id>/messages")
+def report_messages(client_id: str) -> tuple[Response, int]:
+    """The conversation on one of this phone's reports, oldest first (the app polls it)."""
+    with get_runtime().db.session() as s:
+        device = _device(s)
+        if device is None:
+            return _refused()
+        report = messages.report_of(s, device.id, client_id) if _CLIENT_ID.match(client_id) else None
+        if report is None:
+            return jsonify({"error": "not_found"}), 404
+        said = messages.messages_of(s, report.id)
+    return jsonify({"client_id": client_id, "messages": [
+        {"id": m.id, "at": m.at.isoformat(), "from": "reporter" if m.incoming else "hotline", "body": m.body}
+        for m in said]}), 200
+
+
+@bp.post("/app/api/reports/<client_id>/messages")
+def report_reply(client_id: str) -> tuple[Response, int]:
+    """The reporter's reply: `{"id": <the phone's message id>, "body": "..."}`."""
+    body = request.get_json(silent=True)
+    with get_runtime().db.session() as s:
+        device = _device(s)
+        if device is None:
+            return _refused()
+        if not _CLIENT_ID.match(client_id) or messages.report_of(s, device.id, client_id) is None:
+            return jsonify({"error": "not_found"}), 404
+        if not isinstance(body, dict) or not isinstance(body.get("id"), str) or not _CLIENT_ID.match(body["id"]):
+            return jsonify({"error": "id: 8 to 40 letters, digits, - or _"}), 400
+        text = body.get("body")
+        out = messages.reply(s, device.id, device.person, client_id, body["id"], text if isinstance(text, str) else "")
+    if not out.ok:
+        return jsonify({"error": out.code}), 404 if out.code == "not_found" else 400
+    return jsonify({"id": out.message_id, "duplicate": out.code == "already_replied"}), \
+        201 if out.code == "replied" else 200

@@ -4,7 +4,8 @@ A device row is made when an admin issues an enrolment link for a person; openin
 the phone enrols it once (a device token, kept on the phone; only its hash is stored here). A
 revoked device's token is refused. An app report row ties a device's own report id (made on the
 phone, so a report kept offline and sent twice is one report) to the incident it filed, with
-where the phone was when it was made.
+where the phone was when it was made. An app message is one line of the conversation on a
+report between the console and the phone that made it (`hotline.reportapp.messages`).
 """
 
 from __future__ import annotations
@@ -66,6 +67,25 @@ class AppReport(Base):
     nearest_km: Mapped[float | None] = mapped_column(Float)
     photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     photo_type: Mapped[str | None] = mapped_column(String(40))
+    memo_path: Mapped[str | None] = mapped_column(String(500))  # the voice memo, in the recording store
+    memo_type: Mapped[str | None] = mapped_column(String(40))
+
+
+class AppMessage(Base):
+    """A message on an app report: written by an admin in the console (outgoing), or by the
+    reporter on the phone (incoming; the phone's own id for it makes a resend one message)."""
+
+    __tablename__ = "app_messages"
+    __table_args__ = (UniqueConstraint("report_id", "client_msg_id", name="uq_app_messages_report_client"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("app_reports.id"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    incoming: Mapped[bool]  # from the reporter; else to them
+    client_msg_id: Mapped[str | None] = mapped_column(String(40))  # the phone's id (incoming only)
+    body: Mapped[str] = mapped_column(Text)
+    who: Mapped[str] = mapped_column(String(64))  # the console user, or the reporter's [people] key
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 DEVICE_MOVES: dict[str, tuple[str, ...]] = {

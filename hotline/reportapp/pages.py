@@ -1,7 +1,9 @@
 """The console's page of the reporting app's phones (admins only: it names people): issue an
 enrolment link (with a QR code to scan from the phone), see each phone's state and last contact,
 and revoke one. Each button is one command of `hotline.reportapp.commands`, acted as the admin,
-so every issue and revoke is audited. A report's photo is served here, behind the login.
+so every issue and revoke is audited. A report's photo and voice memo are served here, behind the login. The
+incident page's panel of an app report's messages, and the admin's message to its reporter
+(`hotline.reportapp.messages`), are here too.
 
 The link's token is shown once: it is kept in the session only between the POST that made it
 and the page that shows it (then popped), and only its digest is stored.
@@ -10,20 +12,24 @@ and the page that shows it (then popped), and only its digest is stored.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import segno
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, session, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WResponse
 
 from hotline.base.jobs import run
 from hotline.base.lifecycle import Actor, Channel, Outcome
-from hotline.base.models import utcnow
+from hotline.base.models import Incident, utcnow
+from hotline.base.recording_store import recording_store
 from hotline.base.runtime import get_runtime
-from hotline.reportapp import commands
+from hotline.base.states import IncidentStatus
+from hotline.reportapp import commands, messages
 from hotline.reportapp.models import AppDevice, AppReport
 from hotline.reportapp.settings import AppSettings
+from hotline.web.actions import Notice, back, viewer_name
 from hotline.web.auth import current_viewer, guard, require_admin
 from hotline.web.i18n import N_, gettext
 
@@ -32,12 +38,46 @@ bp.before_request(guard())
 MESSAGES = {"issued": N_("Enrolment link made: open it on the phone (or scan the code). It is shown only now."),
             "revoked": N_("Device revoked: its reports are refused from now on."),
             "not_revocable": N_("This device is revoked already.")}
+SENT = {  # what the admin reads after writing to an app reporter, by the outcome's code
+    "sent": N_("Sent to the reporter's app."), "empty": N_("Write the message first."),
+    "too_long": N_("The message is too long (at most 1,000 characters)."),
+    "not_app": N_("This report was not made with the app."),
+    "closed": N_("This report is closed: reopen it to write to the reporter."),
+}
 
 
 @bp.before_request
 def _admins_only() -> None:
-    if request.endpoint != "console_reportapp.photo":
+    if request.endpoint not in ("console_reportapp.photo", "console_reportapp.memo"):
         require_admin()
+
+
+@dataclass(frozen=True)
+class Panel:
+    messages: tuple[messages.Message, ...]  # oldest first
+    can_message: bool  # open: an admin may write to the reporter
+
+
+def app_panel(incident_id: int) -> Panel | None:
+    """The incident page's panel of an app report's messages; None for any other incident."""
+    with get_runtime().db.session() as s:
+        row = s.execute(select(AppReport.id, Incident.status).join(Incident, Incident.id == AppReport.incident_id)
+                        .where(AppReport.incident_id == incident_id)).first()
+        if row is None:
+            return None
+        return Panel(tuple(messages.messages_of(s, row.id)), row.status != IncidentStatus.CLOSED)
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, object]:
+    return {"app_panel": app_panel}
+
+
+@bp.post("/console/incidents/<int:incident_id>/app-reporter")
+def message(incident_id: int) -> WResponse:
+    with get_runtime().db.session() as s:
+        out = messages.message_reporter(s, incident_id, request.form.get("body", ""), viewer_name())
+    return back(incident_id, Notice(out.ok, SENT[out.code]))
 
 
 def _actor() -> Actor:
@@ -102,4 +142,21 @@ def photo(report_id: int) -> Response:
     response = Response(row.photo, mimetype=row.photo_type or "application/octet-stream")
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+@bp.get("/console/app-memos/<int:report_id>")
+def memo(report_id: int) -> WResponse:
+    """A report's voice memo, with ranges (the audio element seeks), never outside the store."""
+    cfg = get_runtime().config
+    with get_runtime().db.session() as s:
+        row = s.execute(select(AppReport.memo_path, AppReport.memo_type).where(AppReport.id == report_id)).first()
+    if row is None or not row.memo_path:
+        abort(404)
+    path = recording_store(cfg).local_path(row.memo_path).resolve()
+    if not path.is_relative_to(cfg.recordings_dir.resolve()) or not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=row.memo_type or "application/octet-stream", conditional=True, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response

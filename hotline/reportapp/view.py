@@ -1,6 +1,6 @@
 """Where an app report was made, for the incident page: coordinates, accuracy, when the phone
 knew it, a `geo:` link to open the phone's map app, the configured site it is nearest to, and
-whether a photo came with it."""
+whether a photo and a voice memo came with it."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ class AppReportView:
     site_name: str | None
     km: float | None
     has_photo: bool
+    has_memo: bool = False
 
     @property
     def geo(self) -> str | None:
@@ -39,7 +40,8 @@ def app_reports_of(s: Session, incident_ids: Sequence[int], sites: Mapping[str, 
         return {}
     rows = s.execute(select(AppReport.id, AppReport.incident_id, AppReport.made_at, AppReport.lat, AppReport.lon,
                             AppReport.accuracy_m, AppReport.located_at, AppReport.nearest_site, AppReport.nearest_km,
-                            AppReport.photo_type).where(AppReport.incident_id.in_(incident_ids)))
+                            AppReport.photo_type, AppReport.memo_path).where(AppReport.incident_id.in_(incident_ids)))
     return {r.incident_id: AppReportView(r.id, r.made_at, r.lat, r.lon, r.accuracy_m, r.located_at, r.nearest_site,
-                                         sites.get(r.nearest_site or ""), r.nearest_km, r.photo_type is not None)
+                                         sites.get(r.nearest_site or ""), r.nearest_km, r.photo_type is not None,
+                                         r.memo_path is not None)
             for r in rows}
