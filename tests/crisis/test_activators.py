@@ -11,11 +11,16 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from hotline.base import jobs
 from hotline.base.config import ROOT, Person, load_config
+from hotline.base.lifecycle import Actor, Channel
+from hotline.base.models import Incident
+from hotline.base.states import IncidentStatus
 from hotline.crisis import commands, team
 from hotline.crisis.models import Crisis, CrisisState
 from hotline.crisis.plans import Activators, Assignee, Plan, TeamSlot
 from hotline.crisis.settings import CrisisSettings
+from hotline.paging import commands as paging
 from hotline.service.embedded_redis import start_embedded_redis
 from tests.support.console import logged_in_client
 from tests.support.crisis import GOOD, problems, setup, write_config
@@ -150,3 +155,34 @@ def test_a_non_activator_is_refused_and_their_proposal_texts_the_activator(h: Ho
     assert "Crisis plan activated: the team is being called." in page
     crisis = _crisis(h, incident.id)
     assert crisis is not None and crisis.state == CrisisState.ACTIVE and crisis.decided_by == "director"
+
+
+def test_a_responder_who_may_not_activate_proposes_by_pressing_7(h: Hotline):
+    """The cyber-security rota (chen, wang) is not the plan's activator (the director). The earlier
+    reports are closed first, so this one is paged on a callout of its own."""
+    with h.session() as s:
+        open_ids = list(s.scalars(select(Incident.id).where(Incident.status != IncidentStatus.CLOSED)))
+    for incident_id in open_ids:
+        jobs.run(paging.resolve, incident_id, Actor("alice", Channel.CONSOLE), "done")
+    for person in h.config.people.values():
+        h.sim.phone(person.phone).manual()
+    caller = "+886912345675"
+    h.sim.phone(caller).manual()
+    seen = {c.sid for c in h.sim.call_objects()}
+    call = h.report("22", caller)
+    incident = h.wait_for(lambda: h.incident_for(call.sid), what="incident")
+    ring = h.sim.wait_for(lambda: next((c for c in h.sim.call_objects() if c.sid not in seen and
+                                        "/voice/callout/" in (c.options.url or "")), None), 60, "the callout's call")
+    responder = h.sim.handle(ring.sid)
+    responder.answer()
+    responder.expect_say("Press 1 to accept")
+    responder.press("1")
+    responder.expect_say("Press 7 to confirm the report is real")
+    responder.press("7")
+    responder.expect_say("activation proposed")
+    assert _crisis(h, incident.id) is None
+    assert h.audit(incident.id, "crisis.activation_refused")
+    proposed = h.audit(incident.id, "crisis.proposed")
+    assert proposed and proposed[0].actor in ("chen", "wang") and proposed[0].detail["activators"] == ["director"]
+    sent = h.wait_for(lambda: h.audit(incident.id, "crisis.proposal_sms"), 120, what="the proposal texted")
+    assert sent[0].detail["to"] == h.config.people["director"].phone
