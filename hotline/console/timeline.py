@@ -71,6 +71,10 @@ CRISIS = {
     "crisis.sms_failed": N_("Crisis team text message to %(to)s failed: %(error)s"),
     "crisis.step_overdue_sms": N_("Overdue step: a reminder was texted to %(to)s"),
     "crisis.step_overdue_sms_failed": N_("Overdue step: the reminder to %(to)s failed: %(error)s"),
+    "crisis.activation_refused": N_("%(who)s may not activate the crisis plan: refused"),
+    "crisis.proposed": N_("%(who)s proposed activating the crisis plan"),
+    "crisis.proposal_sms": N_("The activation proposal was texted to %(to)s"),
+    "crisis.proposal_sms_failed": N_("The activation proposal to %(to)s failed: %(error)s"),
 }
 OTHER = {
     "drill_preempted": N_("A real report stopped drill %(drill)s"),
@@ -80,6 +84,8 @@ OTHER = {
     "retention_purged": N_("The retention policy deleted its recordings and transcripts"),
     "event_received": N_("Monitoring event from %(source)s: %(summary)s"),
     "event_repeated": N_("The monitoring event repeated: %(summary)s"),
+    "event_activated": N_("Event rule %(rule)s activated the crisis plan"),
+    "event_activation_refused": N_("Event rule %(rule)s did not activate the crisis plan: %(reason)s"),
     "review.started": N_("%(who)s started the post-incident review"),
     "review.findings_saved": N_("%(who)s saved the review's findings"),
     "review.action_added": N_("%(who)s added an action item for %(name)s"),
@@ -176,7 +182,8 @@ def sentence(kind: str, actor: str, d: Mapping[str, Any], names: Names, _: Trans
                   role=names.role(d.get("role")), note=d.get("note", ""), reason=d.get("reason", ""),
                   error=d.get("error", ""), to=d.get("to", ""), lead=names.person(d.get("lead")),
                   deputy=names.person(d.get("deputy")), drill=d.get("drill_id", "?"),
-                  source=d.get("source", ""), summary=d.get("summary", ""), body=d.get("body", "")), tone
+                  source=d.get("source", ""), summary=d.get("summary", ""), body=d.get("body", ""),
+                  rule=d.get("rule", "")), tone
     return _("%(kind)s by %(who)s", kind=_readable(kind), who=who), ""
 
 

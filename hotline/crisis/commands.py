@@ -9,6 +9,12 @@ The rules, written once:
    person who gave the verdict, the verdict as the reason), so the on-call people are not rung
    for a report known to be false. An admin may activate straight from the console,
    accepted or not. One verdict per incident (a unique index): a second one is refused.
+1b. A plan may name its activators (`[activators]` roles and people, `hotline.crisis.plans`):
+   then only they may activate it, whatever the channel (a console user is the person whose key
+   or name is their user name: `team.person_for`); the system (an "activate" event rule) always
+   may. Anyone else is refused, audited, and may propose instead: the proposal is audited and
+   texts every activator (`TextActivators`), and the crisis panel shows it to them with the
+   Activate button. A plan without activators behaves as before.
 2. Activation copies the plan onto the crisis (a snapshot): the team as resolved now (each role's
    lead, rotas resolved to whoever is on call), the checklist with absolute deadlines. Every
    team member is due to be called at once; the convergence cycle calls whoever is still due,
@@ -39,13 +45,13 @@ from sqlalchemy.orm import Session
 
 from hotline.base import audit
 from hotline.base.config import Config
-from hotline.base.lifecycle import Actor, Outcome, audited
+from hotline.base.lifecycle import SYSTEM, Actor, Outcome, audited
 from hotline.base.models import Incident, utcnow
 from hotline.base.states import NEEDS_PAGING, IncidentStatus
 from hotline.base.xml_text import xml_safe
 from hotline.broadcasts import door
 from hotline.crisis import team
-from hotline.crisis.followups import NotifyTeam
+from hotline.crisis.followups import NotifyTeam, TextActivators
 from hotline.crisis.models import (
     MEMBER,
     STATEMENT,
@@ -59,6 +65,7 @@ from hotline.crisis.models import (
     StatementState,
     covered_roles,
 )
+from hotline.crisis.plans import Plan
 from hotline.crisis.settings import CrisisSettings
 from hotline.paging import commands as paging
 from hotline.rotas.policy import OncallSettings
@@ -108,6 +115,11 @@ def activate(s: Session, incident_id: int, cfg: Config, actor: Actor, *, accepto
     if plan is None:
         return Outcome(False, "no_plan", f"no crisis plan for type {checked.type_key!r}: add plans/"
                        f"{checked.type_key}.toml", (incident_id,))
+    allowed = activators_now(plan, cfg, now)
+    if actor != SYSTEM and not may_activate(actor.who, allowed, cfg):
+        audited(s, "crisis.activation_refused", incident_id, actor, plan=plan.type_key)
+        return Outcome(False, "not_activator", "you may not activate this plan: propose it to those who may",
+                       (incident_id,))
     crisis = Crisis(incident_id=incident_id, type_key=plan.type_key, state=CrisisState.ACTIVE, decided_by=actor.who,
                     decided_via=str(actor.channel), decided_at=now)
     if not _add(s, crisis):
@@ -122,6 +134,39 @@ def activate(s: Session, incident_id: int, cfg: Config, actor: Actor, *, accepto
            team={seat.role: seat.person for seat in seats}, steps=len(plan.steps))
     return Outcome(True, "activated", f"crisis plan {plan.type_key} activated", (incident_id,),
                    then=(NotifyTeam(crisis.id),))
+
+
+def activators_now(plan: Plan, cfg: Config, now: datetime) -> frozenset[str] | None:
+    """Who may activate the plan now (None: the plan names nobody, so the channel's rule decides)."""
+    if plan.activators is None:
+        return None
+    return team.activators(plan, team.leads(plan, cfg.section(OncallSettings).rotas, now))
+
+
+def may_activate(who: str, allowed: frozenset[str] | None, cfg: Config) -> bool:
+    """Rule 1b's decision: anyone when the plan names no activators, else only the people named."""
+    if allowed is None:
+        return True
+    person = team.person_for(who, cfg.people)
+    return person is not None and person in allowed
+
+
+def propose(s: Session, incident_id: int, cfg: Config, actor: Actor, now: datetime | None = None) -> Outcome:
+    """Rule 1b: someone who may not activate the plan asks those who may; audited, and texted to them."""
+    now = now or utcnow()
+    checked = _verdict_allowed(s, incident_id, actor, acceptor_only=False)
+    if isinstance(checked, Outcome):
+        return checked
+    plan = cfg.section(CrisisSettings).plans.get(checked.type_key)
+    if plan is None:
+        return Outcome(False, "no_plan", f"no crisis plan for type {checked.type_key!r}", (incident_id,))
+    allowed = activators_now(plan, cfg, now)
+    if allowed is None or may_activate(actor.who, allowed, cfg):
+        return Outcome(False, "may_activate", "you may activate this plan yourself", (incident_id,))
+    people = tuple(sorted(allowed))
+    audited(s, "crisis.proposed", incident_id, actor, plan=plan.type_key, activators=list(people))
+    return Outcome(True, "proposed", "activation proposed: those who may activate it are texted", (incident_id,),
+                   then=(TextActivators(incident_id, people, actor.who),))
 
 
 def false_alarm(s: Session, incident_id: int, actor: Actor, note: str, *, acceptor_only: bool,

@@ -25,7 +25,7 @@ from sqlalchemy import Row, Select, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from hotline.base import audit
-from hotline.base.config import Config
+from hotline.base.config import Config, Person
 from hotline.base.db import hold_names
 from hotline.base.models import Incident
 from hotline.base.runtime import get_runtime
@@ -153,6 +153,16 @@ def _record(s: Session, p: Placement, result: str | dialer.DialerError, now: dat
     member.last_call_sid = result
     member.first_dial_at = member.first_dial_at or now
     _audit(s, p, "crisis.called", call_sid=result, person=member.person_key, role=member.role)
+
+
+def proposal_sms(cfg: Config, incident_id: int, person: Person, proposed_by: str) -> str:
+    """The text to someone who may activate a plan that another person proposed."""
+    with get_runtime().db.session() as s:
+        incident = s.get(Incident, incident_id)
+        ref, type_key = (incident.ref or incident.id, incident.type_key) if incident else (incident_id, "")
+    lang = phrases.language(person.languages, cfg.languages)
+    return phrases.text(lang, "proposal", org=cfg.org_name, who=proposed_by, type=cfg.type_name(type_key, lang),
+                        ref=ref)
 
 
 def send_sms(incident_id: int, phone: str, body: str, kind: str, **detail: Any) -> bool:

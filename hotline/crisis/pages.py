@@ -1,5 +1,7 @@
 """The crisis panel of an incident page, and the crisis list: verdict, team, bridge, checklist,
-statements, dark site. Every button is one lifecycle command (`hotline.crisis.commands`) acted
+statements, dark site, and an activation proposal (rule 1b of `hotline.crisis.commands`: a plan
+with activators shows Activate only to them, and Propose to other admins). Every button is one
+lifecycle command (`hotline.crisis.commands`) acted
 as the logged-in admin, so the console writes no crisis state itself; viewers see the panel.
 """
 
@@ -15,13 +17,13 @@ from werkzeug.wrappers import Response
 
 from hotline.base.jobs import run
 from hotline.base.lifecycle import Outcome
-from hotline.base.models import Incident, utcnow
+from hotline.base.models import AuditEvent, Incident, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.crisis import commands
 from hotline.crisis.models import BridgeLeg, Crisis, CrisisState, MemberState, StatementState
 from hotline.crisis.phrases import ROLE_NAMES
 from hotline.crisis.settings import CrisisSettings
-from hotline.web.actions import console_actor
+from hotline.web.actions import console_actor, viewer_name
 from hotline.web.auth import guard, require_admin
 from hotline.web.i18n import N_, gettext
 
@@ -41,6 +43,8 @@ MESSAGES = {
     "false_alarm_stopped": N_("Marked as a false alarm: paging stopped, nobody is called for it any more."),
     "note_required": N_("Say why it is a false alarm."),
     "no_plan": N_("There is no crisis plan for this type."),
+    "not_activator": N_("You may not activate this plan: propose it to those who may."),
+    "proposed": N_("Activation proposed: those who may activate the plan are texted."),
     "step_done": N_("Step done."),
     "step_reopened": N_("Step reopened."),
     "drafted": N_("Statement drafted: a second person must approve it."),
@@ -77,6 +81,8 @@ class Panel:
     now: datetime
     stages: tuple[str, ...] = ()  # the plan's [broadcast] stages: notices to staff
     two_person_rule: bool = True  # a statement's drafter is not offered its Approve button
+    may_activate: bool = True  # the viewer may activate the plan (rule 1b); else they may propose it
+    proposal: AuditEvent | None = None  # the newest activation proposal, while there is no verdict
 
 
 def panel(incident_id: int) -> Panel:
@@ -86,6 +92,13 @@ def panel(incident_id: int) -> Panel:
         incident = s.get(Incident, incident_id)
         crisis = commands.crisis_for(s, incident_id)
         has_plan = incident is not None and incident.type_key in cfg.section(CrisisSettings).plans
+        if crisis is None and incident is not None and has_plan:
+            to_verify = cfg.section(CrisisSettings).plans[incident.type_key]
+            allowed = commands.may_activate(viewer_name(), commands.activators_now(to_verify, cfg, utcnow()), cfg)
+            proposal = s.scalar(select(AuditEvent).where(AuditEvent.incident_id == incident_id,
+                                                         AuditEvent.kind == "crisis.proposed")
+                                .order_by(AuditEvent.id.desc()).limit(1))
+            return Panel(None, True, [], [], [], [], {}, utcnow(), may_activate=allowed, proposal=proposal)
         if crisis is None or crisis.state != CrisisState.ACTIVE:
             return Panel(crisis, has_plan, [], [], [], [], {}, utcnow())
         name = {k: p.name for k, p in cfg.people.items()}
@@ -130,6 +143,11 @@ def crises() -> str:
 def activate(incident_id: int) -> Response:
     return _back(incident_id, run(commands.activate, incident_id, get_runtime().config, console_actor(),
                                   acceptor_only=False))
+
+
+@bp.post("/console/incidents/<int:incident_id>/crisis/propose")
+def propose(incident_id: int) -> Response:
+    return _back(incident_id, run(commands.propose, incident_id, get_runtime().config, console_actor()))
 
 
 @bp.post("/console/incidents/<int:incident_id>/crisis/false-alarm")

@@ -40,6 +40,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "sms": "{org} crisis: a {type} crisis was activated (ref {ref}). You are the {role} lead{deputy}. "
                "Answer our call and press 1 to confirm, or call {hotline}.",
         "overdue": "{org} crisis {ref}: the step \"{step}\" (yours, {role}) was due at {due} and is not done yet.",
+        "proposal": "{org} crisis: {who} proposes activating the {type} crisis plan for report {ref}. "
+                    "You may activate it: open the console's report page.",
         "goodbye": "Goodbye.",
         "over": "This crisis call is no longer needed. Goodbye.",
     },
@@ -55,6 +57,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "sms": "{org}危機：{type}危機應變計畫已啟動（編號 {ref}）。您是{role}負責人{deputy}。"
                "請接聽來電並按 1 確認，或撥打 {hotline}。",
         "overdue": "{org}危機 {ref}：您（{role}）負責的步驟「{step}」應於 {due} 完成，目前尚未完成。",
+        "proposal": "{org}危機：{who} 提議為通報 {ref} 啟動{type}危機應變計畫。您可以啟動：請開啟主控台的通報頁面。",
         "goodbye": "再見。",
         "over": "這通危機通知已不再需要。再見。",
     },

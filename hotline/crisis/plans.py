@@ -19,6 +19,10 @@ or type, a template placeholder we cannot fill, or a deadline that is not a dura
     [statement]                     # per hotline language; placeholders {type} {time} {site} {reference}
     "en-US" = "On {time} we activated our {type} crisis plan ..."
 
+    [activators]                    # optional: who may activate it (absent: any admin, or the acceptor)
+    roles = ["management"]          # whoever holds one of this plan's team roles now (leads, as resolved)
+    people = ["director"]           # and/or people by key; others may only propose (hotline.crisis.commands)
+
     [broadcast]                     # optional: telling staff (hotline.broadcasts), by directory group
     groups = ["all_staff"]          # directory group keys (run.py directory groups)
     channels = ["sms", "email"]     # in the order they are tried: sms, voice, email, push
@@ -47,7 +51,7 @@ if TYPE_CHECKING:
 
 ROLES = ("management", "communications", "it_security", "legal", "hr")
 PLACEHOLDERS = ("type", "time", "site", "reference")
-PLAN_KEYS = {"team", "steps", "statement", "broadcast"}
+PLAN_KEYS = {"team", "steps", "statement", "broadcast", "activators"}
 STAGES = ("first_notice", "update", "all_clear")
 BROADCAST_KEYS = {"groups", "channels", "ask_safety", "two_person_rule", "with_statement", *STAGES}
 CHANNELS = ("sms", "voice", "email", "push")
@@ -88,6 +92,14 @@ class PlanBroadcast:
 
 
 @dataclass(frozen=True)
+class Activators:
+    """Who may activate a plan: the people named, and whoever leads one of the roles named."""
+
+    roles: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Plan:
     type_key: str
     team: tuple[TeamSlot, ...]
@@ -95,6 +107,7 @@ class Plan:
     statement: dict[str, str]  # per language, with {type} {time} {site} {reference}
     path: Path | None = None
     broadcast: PlanBroadcast | None = None  # absent from older plans: nobody beyond the team is told
+    activators: Activators | None = None  # absent: anyone the verdict's channel allows (today's behaviour)
 
     def slot(self, role: str) -> TeamSlot | None:
         return next((t for t in self.team if t.role == role), None)
@@ -144,7 +157,32 @@ def _plan(cfg: Config, path: Path, p: Problems) -> Plan | None:
     steps = _steps(cfg, file, raw.get("steps", []), roles, p)
     statement = _statement(cfg, file, raw.get("statement"), p)
     broadcast = _broadcast(cfg, file, raw["broadcast"], p) if "broadcast" in raw else None
-    return Plan(type_key, team, steps, statement, path, broadcast)
+    activators = _activators(cfg, file, raw["activators"], roles, p) if "activators" in raw else None
+    return Plan(type_key, team, steps, statement, path, broadcast, activators)
+
+
+def _activators(cfg: Config, file: str, raw: Any, roles: set[str], p: Problems) -> Activators | None:
+    """`activators = { roles = [...], people = [...] }`: roles of this plan's team, people of config.toml."""
+    if not isinstance(raw, dict):
+        p.add(file, "activators", raw, "write activators = { roles = [\"management\"], people = [\"director\"] }")
+        return None
+    for key in sorted(set(raw) - {"roles", "people"}):
+        p.add(file, f"activators.{key}", raw[key], "unknown key; use roles or people")
+    found: dict[str, tuple[str, ...]] = {}
+    for key, known, what in (("roles", roles, "a role of this plan's team"), ("people", set(cfg.people),
+                                                                              "a person in config.toml")):
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            p.add(file, f"activators.{key}", value, f"a list of keys, each {what}")
+            value = []
+        for v in value:
+            if v not in known:
+                p.add(file, f"activators.{key}", v, f"name {what}: {', '.join(sorted(known)) or '(none)'}")
+        found[key] = tuple(v for v in value if v in known)
+    if not found["roles"] and not found["people"]:
+        p.add(file, "activators", raw, "name at least one role or person, or remove [activators] (anyone may)")
+        return None
+    return Activators(found["roles"], found["people"])
 
 
 def _team(cfg: Config, file: str, raw: Any, p: Problems) -> tuple[TeamSlot, ...]:

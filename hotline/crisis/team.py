@@ -7,10 +7,11 @@ swap the legal lead half-way through.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from hotline.base.config import Person
 from hotline.crisis.plans import Assignee, Plan
 from hotline.rotas.policy import Rota
 from hotline.rotas.resolve import on_call_now
@@ -48,3 +49,22 @@ def deputy(plan: Plan, role: str, rotas: Mapping[str, Rota], now: datetime, lead
         return None
     person = resolve(slot.deputy, rotas, now)
     return Seat(role, person, True) if person and person != lead else None
+
+
+def activators(plan: Plan, seats: Sequence[Seat]) -> frozenset[str] | None:
+    """The people who may activate the plan now (`seats`: the team as `leads` resolves it), or
+    None when the plan names no activators: then the channel's own rule decides, as before."""
+    if plan.activators is None:
+        return None
+    return frozenset(plan.activators.people) | {s.person for s in seats if s.role in plan.activators.roles}
+
+
+def person_for(who: str, people: Mapping[str, Person]) -> str | None:
+    """The person an actor is. A responder acts by person key; the console has no link from a user
+    to a person, so a console user is the person whose key, else whose name, is the user's name
+    (case and surrounding spaces ignored); None when nobody matches."""
+    wanted = who.strip().casefold()
+    for key in people:
+        if key.casefold() == wanted:
+            return key
+    return next((key for key, person in people.items() if person.name.strip().casefold() == wanted), None)

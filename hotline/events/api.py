@@ -90,7 +90,7 @@ def _handle(key: str, body: bytes, settings: EventSettings,
         return _invalid(errors)
     if event.action == "trigger":
         decision = decide(event, settings.rules.get(integration.type_key), integration.type_key)
-        lifecycle.apply(lifecycle.trigger, integration, event, decision, cfg.default_language)
+        lifecycle.apply(lifecycle.trigger, integration, event, decision, cfg)
     elif event.action == "acknowledge":
         lifecycle.apply(lifecycle.acknowledge, integration, event.dedup_key)
     else:

@@ -9,6 +9,12 @@ The rules, in addition to those of `hotline.paging.commands` (which these comman
    transaction that creates it. So the first law holds unchanged (an open, unaccepted incident
    is paged or stopped by a named decision with a reason), the console shows the reason, and
    "page again" (console, CLI) pages it like any stopped incident.
+2b. A trigger whose rule says "activate" opens and pages its incident exactly as "page" does
+   (through paging's commands first: the first law), then, in the same transaction, activates
+   the crisis plan of its type through the crisis lifecycle (`hotline.crisis.commands.activate`)
+   as the system, audited with the rule. If there is no plan, or a verdict already exists, the
+   incident is paged all the same and the refusal is audited ("event_activation_refused").
+   A repeat never activates: the first trigger did, or a person has decided since.
 3. "ignore" creates nothing; the event is audited with its integration and rule.
 4. One open incident per (integration, dedup_key), held by a unique index on `event_alerts`:
    a repeat joins it and counts on its timeline; of concurrent first triggers, one creates and
@@ -34,12 +40,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.base import audit, jobs
-from hotline.base.lifecycle import Actor, Channel, Outcome
+from hotline.base.config import Config
+from hotline.base.lifecycle import SYSTEM, Actor, Channel, Outcome
 from hotline.base.models import AuditEvent, Incident, utcnow
 from hotline.base.states import IncidentStatus
+from hotline.crisis import commands as crisis
 from hotline.events.integrations import Known
 from hotline.events.models import EventAlert
-from hotline.events.rules import Event, Verdict
+from hotline.events.rules import PAGED, Event, Verdict
 from hotline.paging import commands
 
 S = IncidentStatus
@@ -51,7 +59,7 @@ def actor_for(integration: Known) -> Actor:
     return Actor(f"integration:{integration.name}"[:64], Channel.API)
 
 
-def trigger(s: Session, integration: Known, event: Event, decision: Decision, language: str,
+def trigger(s: Session, integration: Known, event: Event, decision: Decision, cfg: Config,
             now: datetime | None = None) -> Outcome:
     now = now or utcnow()
     actor = actor_for(integration)
@@ -66,8 +74,9 @@ def trigger(s: Session, integration: Known, event: Event, decision: Decision, la
         audit.record(s, "event_ignored", None, actor=actor.who, via=str(actor.channel), dedup_key=event.dedup_key,
                      rule=rule, reason=reason, summary=event.summary[:200])
         return Outcome(True, "ignored", reason)
-    paged = verdict != Verdict.WATCH
-    incident, opened = commands.open_report(s, type_key=integration.type_key, lang=language, actor=actor, source="api",
+    paged = verdict in PAGED
+    incident, opened = commands.open_report(s, type_key=integration.type_key, lang=cfg.default_language, actor=actor,
+                                            source="api",
                                             severity=event.severity, page_at=now if paged else None)
     s.add(EventAlert(integration_id=integration.id, incident_id=incident.id, dedup_key=event.dedup_key,
                      open_key=event.dedup_key, summary=event.summary, source=event.source[:255],
@@ -80,7 +89,22 @@ def trigger(s: Session, integration: Known, event: Event, decision: Decision, la
     if not paged:
         commands.watch(s, incident.id, WATCH_PREFIX + rule, reason, actor, now)
         return Outcome(True, "watched", reason, (incident.id,))
+    if verdict == Verdict.ACTIVATE:
+        return _activate(s, incident.id, cfg, rule, reason, opened, now)
     return Outcome(True, "paged", reason, (incident.id,), then=opened.then)
+
+
+def _activate(s: Session, incident_id: int, cfg: Config, rule: str, reason: str, opened: Outcome,
+              now: datetime) -> Outcome:
+    """Rule 2b: the incident is already open and due to be paged; now its plan, by the system."""
+    out = crisis.activate(s, incident_id, cfg, SYSTEM, acceptor_only=False, now=now)
+    if not out.ok:
+        audit.record(s, "event_activation_refused", incident_id, actor=SYSTEM.who, via=str(SYSTEM.channel),
+                     rule=rule, code=out.code, reason=out.message)
+        return Outcome(True, "paged", f"{reason}; not activated: {out.message}", (incident_id,), then=opened.then)
+    audit.record(s, "event_activated", incident_id, actor=SYSTEM.who, via=str(SYSTEM.channel), rule=rule,
+                 reason=reason)
+    return Outcome(True, "activated", f"{reason}; {out.message}", (incident_id,), then=opened.then + out.then)
 
 
 def _repeat(s: Session, alert: EventAlert, incident: Incident, event: Event, decision: Decision, actor: Actor,
@@ -90,7 +114,7 @@ def _repeat(s: Session, alert: EventAlert, incident: Incident, event: Event, dec
     verdict, rule, reason = decision
     _note_repeat(s, incident.id, actor, event, count or 0, now)
     watched = incident.status == S.STOPPED and (incident.paging_stopped_by or "").startswith(WATCH_PREFIX)
-    if verdict == Verdict.PAGE and watched:
+    if verdict in PAGED and watched:
         out = commands.page_again(s, incident.id, actor, now)
         if out.ok:
             return Outcome(True, "paged", f"{reason} (was watched)", (incident.id,), then=out.then)

@@ -13,8 +13,10 @@ A condition is one line an organisation writes in config.toml:
 Names are the payload's own fields (`severity`, `summary`, `source`, `component`, `group`,
 `class`) or a key of `custom_details` (dotted for nesting, `custom_details.` optional). A rule
 matches when all of its conditions hold; the first matching rule of the type decides; a missing
-field never matches. When none matches, the type's `otherwise` decides: "page" by default, so a
-signal nobody wrote a rule for is treated like a phone report, never silently dropped.
+field never matches. A rule's action is "page", "watch", "ignore" or "activate" (page, and
+activate the type's crisis plan at once: `hotline.events.commands` rule 2b). When none matches,
+the type's `otherwise` decides: "page" by default, so a signal nobody wrote a rule for is
+treated like a phone report, never silently dropped.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ class Verdict(StrEnum):
     PAGE = "page"  # an incident, paged at once
     WATCH = "watch"  # an incident, recorded with the reason and explicitly not paged
     IGNORE = "ignore"  # nothing but an audit row
+    ACTIVATE = "activate"  # paged at once like "page", and the type's crisis plan activated by the system
+
+
+PAGED = (Verdict.PAGE, Verdict.ACTIVATE)  # the verdicts that page the incident they open
 
 
 SEVERITIES = ("info", "warning", "error", "critical")  # the Events API's, lowest first

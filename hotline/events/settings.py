@@ -13,6 +13,14 @@ and the activation thresholds per incident type (see `hotline.events.rules`).
       { name = "critical", when = ["severity == critical"], action = "page" },
     ]
 
+    [event_rules.natural_disaster]
+    rules = [ { name = "major_quake", when = ["magnitude >= 6.5"], action = "activate" } ]
+
+A rule's action is "page", "watch", "ignore" or "activate": page, and activate the type's crisis
+plan (plans/<type>.toml) by the system, without waiting for a person to verify the report (a type
+with no plan is still paged, and the timeline says why nothing was activated). `otherwise` cannot
+be "activate": only a named rule activates a plan.
+
 Every problem names the file, the key and the fix, like the rest of the configuration.
 """
 
@@ -32,6 +40,7 @@ EVENTS_KEYS = {"max_body_kb": (1, 10240, 512), "rate_limit_per_minute": (1, 1_00
 TYPE_KEYS = {"otherwise", "rules"}
 RULE_KEYS = {"name", "when", "action"}
 VERDICTS = ", ".join(f'"{v}"' for v in Verdict)
+OTHERWISE = ", ".join(f'"{v}"' for v in Verdict if v != Verdict.ACTIVATE)
 
 
 @dataclass(frozen=True)
@@ -88,8 +97,8 @@ def _type_rules(key: str, spec: Any, problem: Any) -> TypeRules | None:
     for extra in sorted(set(spec) - TYPE_KEYS):
         problem(f"{key}.{extra}", spec[extra], "unknown setting; use `rules` and `otherwise`")
     otherwise = spec.get("otherwise", "page")
-    if otherwise not in set(Verdict):
-        problem(f"{key}.otherwise", otherwise, f"use one of {VERDICTS}")
+    if otherwise not in set(Verdict) - {Verdict.ACTIVATE}:
+        problem(f"{key}.otherwise", otherwise, f"use one of {OTHERWISE} (only a named rule may activate a plan)")
         otherwise = "page"
     items = spec.get("rules", [])
     if not isinstance(items, list):

@@ -163,6 +163,9 @@ def _verify(s: Session, cfg: Config, callout: Callout, attempt: Attempt, lang: s
         out = crisis.activate(s, incident_id, cfg, actor, acceptor_only=True)
     else:
         out = crisis.false_alarm(s, incident_id, actor, "false alarm (phone menu)", acceptor_only=True)
+    if out.code == "not_activator":  # the plan names its activators: they are asked instead
+        out = crisis.propose(s, incident_id, cfg, actor)
+        return Reply(Kind.END, (text(lang, "verify_refused", reason=out.message),), then=out.then, language=lang)
     if not out.ok:
         return Reply(Kind.END, (text(lang, "verify_refused", reason=out.message),), language=lang)
     done = "crisis_activated" if action == Key.CONFIRM_CRISIS else "false_alarm_noted"

@@ -49,6 +49,10 @@ CASES = [
      "admin activated the crisis plan: the team is being called"),
     ("crisis.called", "system", {"person": "chen", "role": "it_security"},
      "Called Chen Wei (it security) for the crisis team"),
+    ("crisis.proposed", "alice", {"plan": "cyber_security", "activators": ["director"]},
+     "alice proposed activating the crisis plan"),
+    ("event_activated", "system", {"rule": "natural_disaster.major_quake"},
+     "Event rule natural_disaster.major_quake activated the crisis plan"),
     ("crisis.notify_later", "system", {}, "crisis notify later by system"),  # never a dotted key
 ]
 

@@ -62,6 +62,46 @@ def test_the_shipped_config_validates_and_its_rules_decide() -> None:
     assert decide(ev(affected_records=1500), rules["cyber_security"], "cyber_security")[0] == Verdict.PAGE
     assert decide(ev(affected_records=15), rules["cyber_security"], "cyber_security")[0] == Verdict.WATCH
     assert decide(ev(magnitude=3.2), rules["natural_disaster"], "natural_disaster")[0] == Verdict.WATCH
+    assert decide(ev(magnitude=6.4), rules["natural_disaster"], "natural_disaster")[0] == Verdict.PAGE
+    assert decide(ev(magnitude=6.5), rules["natural_disaster"], "natural_disaster")[:2] == \
+        (Verdict.ACTIVATE, "natural_disaster.major_quake")
+
+
+def _rules_problems(tmp_path: Path, rules: str) -> dict[str, str]:
+    text = (ROOT / "config.toml").read_text(encoding="utf-8").split("# --- Events API", 1)[0]
+    text = text.replace('flows_dir = "ivr_flows"', f'flows_dir = "{ROOT / "ivr_flows"}"')
+    path = tmp_path / "config.toml"
+    path.write_text(text + rules, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={})
+    assert all(p.file == str(path) for p in caught.value.problems)
+    return {p.key: p.fix for p in caught.value.problems}
+
+
+def test_an_activate_rule_parses_and_decides(tmp_path: Path) -> None:
+    text = (ROOT / "config.toml").read_text(encoding="utf-8").split("# --- Events API", 1)[0]
+    text = text.replace('flows_dir = "ivr_flows"', f'flows_dir = "{ROOT / "ivr_flows"}"')
+    path = tmp_path / "config.toml"
+    path.write_text(text + """
+[event_rules.natural_disaster]
+otherwise = "watch"
+rules = [ { name = "major", when = ["magnitude >= 6.5"], action = "activate" } ]
+""", encoding="utf-8")
+    rules = load_config(path, env={}).section(EventSettings).rules["natural_disaster"]
+    assert rules.rules[0].verdict == Verdict.ACTIVATE
+    assert decide(ev(magnitude=7), rules, "natural_disaster")[:2] == (Verdict.ACTIVATE, "natural_disaster.major")
+    assert decide(ev(magnitude=6.4), rules, "natural_disaster")[0] == Verdict.WATCH
+    assert decide(ev(), rules, "natural_disaster")[0] == Verdict.WATCH  # no magnitude: never activates
+
+
+def test_only_a_named_rule_activates(tmp_path: Path) -> None:
+    found = _rules_problems(tmp_path, """
+[event_rules.natural_disaster]
+otherwise = "activate"
+rules = [ { name = "major", when = ["magnitude >= 6.5"], action = "activates" } ]
+""")
+    assert "only a named rule" in found["event_rules.natural_disaster.otherwise"]
+    assert '"activate"' in found["event_rules.natural_disaster.rules[0].action"]
 
 
 def test_config_problems_name_file_key_and_fix(tmp_path: Path) -> None:
