@@ -30,7 +30,7 @@ class EventsMachine(LifecycleMachine):
     def event_trigger(self, key: str, verdict: Verdict) -> None:
         event = Event("trigger", key, f"{key} alert", "monitor-1", "critical")
         out = self.command(events.trigger, self.integration, event, (verdict, f"other.{verdict}", "test rule"),
-                           "en-US", self.now)
+                           get_runtime().config, self.now)
         for incident_id in out.incident_ids:
             if incident_id not in self.incidents:
                 self.incidents.append(incident_id)
