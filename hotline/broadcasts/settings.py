@@ -23,7 +23,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hotline.base.config_errors import ConfigProblem
+from hotline.base.config_errors import ConfigProblem, SectionReader
 
 if TYPE_CHECKING:
     from hotline.base.config import Config
@@ -59,17 +59,8 @@ class BroadcastSettings:
 
 
 def load_section(cfg: Config, file: str) -> tuple[BroadcastSettings, list[ConfigProblem]]:
-    problems: list[ConfigProblem] = []
-
-    def bad(key: str, value: Any, fix: str) -> None:
-        problems.append(ConfigProblem(file, f"broadcasts.{key}", value, fix))
-
-    raw = cfg.raw.get("broadcasts", {})
-    if not isinstance(raw, dict):
-        bad("", raw, "must be a table: [broadcasts]")
-        raw = {}
-    for key in sorted(set(raw) - KEYS):
-        bad(key, raw[key], f"unknown setting; use one of: {', '.join(sorted(KEYS))}")
+    section = SectionReader(cfg.raw, file, "broadcasts", KEYS)
+    raw, bad, problems = section.raw, section.bad, section.problems
     two = raw.get("two_person_rule", True)
     if not isinstance(two, bool):
         bad("two_person_rule", two, "use true or false")

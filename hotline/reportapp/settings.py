@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hotline.base.config_errors import ConfigProblem
+from hotline.base.config_errors import ConfigProblem, SectionReader
 
 if TYPE_CHECKING:
     from hotline.base.config import Config
@@ -32,17 +32,8 @@ class AppSettings:
 
 
 def load_section(cfg: Config, file: str) -> tuple[AppSettings, list[ConfigProblem]]:
-    problems: list[ConfigProblem] = []
-
-    def bad(key: str, value: Any, fix: str) -> None:
-        problems.append(ConfigProblem(file, f"reportapp.{key}", value, fix))
-
-    raw = cfg.raw.get("reportapp", {})
-    if not isinstance(raw, dict):
-        bad("", raw, "must be a table: [reportapp]")
-        raw = {}
-    for key in sorted(set(raw) - KEYS):
-        bad(key, raw[key], f"unknown setting; use one of: {', '.join(sorted(KEYS))}")
+    section = SectionReader(cfg.raw, file, "reportapp", KEYS)
+    raw, bad, problems = section.raw, section.bad, section.problems
     hours = raw.get("enrol_link_hours", 72)
     if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 24 * 30:
         bad("enrol_link_hours", hours, "use a whole number of hours from 1 to 720")

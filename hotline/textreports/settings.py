@@ -13,9 +13,9 @@ allowance.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from hotline.base.config_errors import ConfigProblem
+from hotline.base.config_errors import ConfigProblem, SectionReader
 
 if TYPE_CHECKING:
     from hotline.base.config import Config
@@ -30,17 +30,8 @@ class TextReportSettings:
 
 
 def load_section(cfg: Config, file: str) -> tuple[TextReportSettings, list[ConfigProblem]]:
-    problems: list[ConfigProblem] = []
-
-    def bad(key: str, value: Any, fix: str) -> None:
-        problems.append(ConfigProblem(file, f"text_reports.{key}", value, fix))
-
-    raw = cfg.raw.get("text_reports", {})
-    if not isinstance(raw, dict):
-        bad("", raw, "must be a table: [text_reports]")
-        raw = {}
-    for key in sorted(set(raw) - KEYS):
-        bad(key, raw[key], f"unknown setting; use one of: {', '.join(sorted(KEYS))}")
+    section = SectionReader(cfg.raw, file, "text_reports", KEYS)
+    raw, bad, problems = section.raw, section.bad, section.problems
     burst = raw.get("burst", 5)
     if isinstance(burst, bool) or not isinstance(burst, int) or not 1 <= burst <= 100:
         bad("burst", burst, "use a whole number of texts from 1 to 100")
