@@ -8,7 +8,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Table, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from hotline.base.states import IncidentStatus, RecordingStatus, TranscriptStatus
@@ -54,6 +67,10 @@ class Base(DeclarativeBase):
 
 class Incident(Base):
     __tablename__ = "incidents"
+    # One call, one incident (first law): whichever path files a call second (a caller's choice,
+    # the fallback's message, the reconciliation) joins the first one's incident, by this index.
+    __table_args__ = (Index("uq_incidents_call_sid", "call_sid", unique=True,
+                            sqlite_where=text("call_sid IS NOT NULL"), postgresql_where=text("call_sid IS NOT NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str | None] = mapped_column(String(12), unique=True, index=True)
@@ -68,7 +85,7 @@ class Incident(Base):
     site: Mapped[str | None] = mapped_column(String(16))
     drill: Mapped[bool] = mapped_column(Boolean, default=False)
     drill_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the drill that produced it (drill_models)
-    call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    call_sid: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # The desired state the convergence cycle drives toward: paging must have begun by then.

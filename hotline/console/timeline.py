@@ -155,6 +155,8 @@ def sentence(kind: str, actor: str, d: Mapping[str, Any], names: Names, _: Trans
     if kind == "incident_reclassified":
         return _("Type changed from %(old)s to %(new)s", old=names.type_name(d.get("old", "")),
                   new=names.type_name(d.get("new", ""))), ""
+    if kind == "incident_duplicate_of":  # migration 0017 found one call filed twice
+        return _("The same call as %(ref)s, filed twice before an upgrade; read both", ref=d.get("of_ref", "?")), ""
     if kind.startswith("status_"):
         status = kind.removeprefix("status_")
         template = STATUS_SENTENCES.get(status, N_("Status: %(status)s"))

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, String, bindparam, case, cast, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
@@ -38,8 +39,16 @@ _INCIDENT_TYPE = select(INCIDENTS.c.type_key).where(INCIDENTS.c.id == bindparam(
 _LINK_CALL = update(CALLS).where(CALLS.c.id == bindparam("b_id"))
 _INCIDENT = update(INCIDENTS).where(INCIDENTS.c.id == bindparam("b_id"))
 _NEXT_REF = select(cast(func.coalesce(func.max(INCIDENTS.c.id), 0) + 1 + REF_BASE, String)).scalar_subquery()
-_ADD_INCIDENT = {"sqlite": insert(INCIDENTS).values(ref=_NEXT_REF).returning(INCIDENTS.c.id, INCIDENTS.c.ref),
-                 "other": insert(INCIDENTS).returning(INCIDENTS.c.id, INCIDENTS.c.ref)}
+# A call's incident is added unless the call has one (uq_incidents_call_sid): on PostgreSQL a
+# second transaction's INSERT waits for the first's and then adds nothing, whatever path each took.
+_CALL_SID, _HAS_CALL = [INCIDENTS.c.call_sid], INCIDENTS.c.call_sid.is_not(None)
+_ADD_INCIDENT = {"sqlite": sqlite.insert(INCIDENTS).values(ref=_NEXT_REF)
+                 .on_conflict_do_nothing(index_elements=_CALL_SID, index_where=_HAS_CALL)
+                 .returning(INCIDENTS.c.id, INCIDENTS.c.ref),
+                 "postgresql": postgresql.insert(INCIDENTS)
+                 .on_conflict_do_nothing(index_elements=_CALL_SID, index_where=_HAS_CALL)
+                 .returning(INCIDENTS.c.id, INCIDENTS.c.ref)}
+_INCIDENT_OF_CALL = select(INCIDENTS.c.id).where(INCIDENTS.c.call_sid == bindparam("b_sid"))
 _NEW_VALUE = {key: bindparam("b_value", type_=INCIDENTS.c[key].type) for key in FIELDS}
 _SET_FIELD = {key: update(INCIDENTS).where(INCIDENTS.c.id == bindparam("b_id"),
                                            INCIDENTS.c[key].is_distinct_from(_NEW_VALUE[key]))
@@ -108,33 +117,41 @@ def classify(s: Session, call_sid: str, type_key: str, lang: str, caller: str | 
     Locked, the second waits and then sees the first's incident. One statement, as the plain read
     was (tests/ivr/test_webhook_cost.py); the incident's type is read only when there is one."""
     known = s.connection().execute(_LOCK_CALL, {"b_sid": call_sid}).first()
-    if known is None or known.incident_id is None:
+    incident_id = known.incident_id if known is not None else None
+    if incident_id is None:
         values = {"type_key": type_key, "language": lang, "caller": caller, "callback_number": caller,
                   "call_sid": call_sid, "drill": drill, "page_due_at": page_due_at, "source": source or "phone",
                   "relayed_by": relayed_by}
-        incident_id = _add_incident(s, values)
+        added = _add_incident(s, values)
+        # None: the call has an incident its row did not name (filed by a path that found no call
+        # row, or by another transaction between); join it, and name it on the row from now on.
+        incident_id = added or s.connection().execute(_INCIDENT_OF_CALL, {"b_sid": call_sid}).scalar_one()
         if known is not None:
             s.connection().execute(_LINK_CALL, {"b_id": known.id, "incident_id": incident_id})
-        audit.record_now(s, "incident_created", incident_id, actor=caller or "anonymous", type=type_key, language=lang)
-        return incident_id, True
+        if added is not None:
+            audit.record_now(s, "incident_created", added, actor=caller or "anonymous", type=type_key, language=lang)
+            return added, True
     changes: dict[str, object] = {k: v for k, v in (("source", source), ("relayed_by", relayed_by)) if v}
-    known_type = s.connection().execute(_INCIDENT_TYPE, {"b_id": known.incident_id}).scalar_one()
+    known_type = s.connection().execute(_INCIDENT_TYPE, {"b_id": incident_id}).scalar_one()
     if known_type != type_key:
         changes["type_key"] = type_key
-        audit.record_now(s, "incident_reclassified", known.incident_id, old=known_type, new=type_key)
+        audit.record_now(s, "incident_reclassified", incident_id, old=known_type, new=type_key)
     if page_due_at is not None:
         unset = INCIDENTS.c.page_due_at.is_(None) & INCIDENTS.c.status.in_(NEEDS_PAGING)
         changes["page_due_at"] = case((unset, page_due_at), else_=INCIDENTS.c.page_due_at)
     if changes:  # a caller choosing again: rare, so built here
-        s.execute(update(INCIDENTS).where(INCIDENTS.c.id == known.incident_id).values(changes))
-    return known.incident_id, False
+        s.execute(update(INCIDENTS).where(INCIDENTS.c.id == incident_id).values(changes))
+    return incident_id, False
 
 
-def _add_incident(s: Session, values: Mapping[str, object]) -> int:
-    """The row and its reference (1000 + id). On SQLite one statement: a new rowid is one more than
-    the largest, which the same statement reads; the RETURNING proves it, else the ref is set after."""
+def _add_incident(s: Session, values: Mapping[str, object]) -> int | None:
+    """The row and its reference (1000 + id), or None when its call has an incident already. On
+    SQLite one statement: a new rowid is one more than the largest, which the same statement reads;
+    the RETURNING proves it, else the ref is set after."""
     connection = s.connection()
-    row = connection.execute(_ADD_INCIDENT.get(connection.dialect.name, _ADD_INCIDENT["other"]), values).one()
+    row = connection.execute(_ADD_INCIDENT[connection.dialect.name], values).first()
+    if row is None:
+        return None
     if row.ref != reference_for(row.id):
         s.connection().execute(_INCIDENT, {"b_id": row.id, "ref": reference_for(row.id)})
     return int(row.id)

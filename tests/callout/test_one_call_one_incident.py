@@ -62,3 +62,22 @@ def test_a_choice_made_while_the_fallback_files_the_same_call_joins_its_incident
         assert incidents[0].type_key == "reputation"  # the caller's choice classifies the message
         assert s.scalar(select(Call.incident_id).where(Call.sid == SID)) == incidents[0].id
         assert s.scalar(select(func.count()).select_from(Incident)) == 1
+
+
+def test_a_call_filed_before_its_row_existed_is_joined_by_the_fallback_not_filed_again(db) -> None:
+    """A choice filed for a call with no row yet (its /incoming went unrecorded) made an incident
+    the call's row could not name; the fallback's message for that call then found no incident
+    through the row and filed a second. The unique CallSid joins them on both databases."""
+    with db.session() as s:
+        chosen = commands.report(s, call_sid=SID, type_key="cyber", lang="en-US", caller=CALLER,
+                                 actor=Actor(CALLER, Channel.CALLER), record_max_seconds=120)
+    with db.session() as s:
+        taken = commands.take_message(s, call_sid=SID, caller_raw=CALLER, to_raw="+886277001234", caller=CALLER,
+                                      callback=None, lang="en-US", record_max_seconds=120)
+    assert taken.incident_ids == chosen.incident_ids
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Incident)) == 1
+        assert s.scalar(select(Call.incident_id).where(Call.sid == SID)) == chosen.incident_ids[0]
+        again = commands.report(s, call_sid=SID, type_key="cyber", lang="en-US", caller=CALLER,
+                                actor=Actor(CALLER, Channel.CALLER), record_max_seconds=120)
+        assert again.incident_ids == chosen.incident_ids

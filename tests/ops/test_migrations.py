@@ -190,3 +190,29 @@ def test_processes_starting_together_migrate_once(db: Db, legacy: bool) -> None:
         assert len(list(folder.glob("*.db"))) == 1
     if legacy:
         assert db.scalar("SELECT count(*) FROM incidents") == 1
+
+
+def test_a_call_filed_twice_is_kept_whole_and_named_by_the_upgrade_to_one_incident_per_call(db: Db) -> None:
+    """Revision 0017 makes CallSid unique among incidents. A database with a call filed twice (the
+    race it closes) keeps both incidents: the first keeps the call, the later one gets a line
+    naming the first. Nothing is deleted."""
+    from alembic import command
+
+    from hotline.base.models import AuditEvent
+
+    with db.engine.begin() as c:
+        command.upgrade(schema.alembic_config(c), "0016")
+    table = Incident.__table__
+    with db.engine.begin() as c:
+        for n, sid in enumerate(["CAtwice", "CAonce", "CAtwice", None, None], start=1):
+            c.execute(table.insert().values(id=n, ref=str(1000 + n), language="en-US", call_sid=sid,
+                                            created_at=utcnow(), updated_at=utcnow()))
+    with db.engine.begin() as c:
+        command.upgrade(schema.alembic_config(c), "head")
+    assert schema_diff(db) == []
+    database = Database(db.url, db.engine)
+    with database.session() as s:
+        assert s.execute(select(Incident.id, Incident.call_sid).order_by(Incident.id)).all() == [
+            (1, "CAtwice"), (2, "CAonce"), (3, None), (4, None), (5, None)]
+        lines = s.execute(select(AuditEvent.incident_id, AuditEvent.kind, AuditEvent.detail)).all()
+        assert lines == [(3, "incident_duplicate_of", {"of": 1, "of_ref": "1001", "call_sid": "CAtwice"})]
