@@ -5,7 +5,8 @@ kits that need a place at start-up (transcription, the console's web kit) each h
 `feature.py` whose `FEATURE` lists what it adds: its config sections, its tables, its jobs and
 the follow-ups they carry out, its steps of the convergence cycle, its `run.py` commands and
 lines of `run.py check`, its console pages and its words for the catalogue, its part in the SMS
-channel, and what it does once an incident is accepted. Adding a feature
+channel, what it does once an incident is accepted, and the reporters' media it keeps (which
+retention deletes with the recordings). Adding a feature
 is adding its package and one name to `PACKAGES`; nothing else central is edited by hand.
 
 Loading checks the whole before anything runs: a follow-up type that no feature handles, or a
@@ -123,6 +124,17 @@ class TextHandler:
 
 
 @dataclass(frozen=True)
+class KeptMedia:
+    """What a feature keeps from a reporter besides recordings and transcripts (a text's photos, an
+    app report's photo and voice memo). Retention deletes it with the recordings, after the same
+    time, so a policy that promises "audio gone after 90 days" also covers what came another way."""
+
+    name: str
+    held: Callable[[Any], Any]  # (the incidents.id column) -> an SQL EXISTS: the incident still keeps some
+    purge: Callable[[Any, int], int]  # (session, incident id) -> how many it deleted; files first, then rows
+
+
+@dataclass(frozen=True)
 class Feature:
     name: str
     sections: tuple[Section[Any], ...] = ()
@@ -139,6 +151,7 @@ class Feature:
     # accept's commit, never inside it: a feature's trouble cannot fail an accept. Idempotent
     # (retries, and the feature's own cycle step as the safety net for a lost job).
     accepted: tuple[Callable[[tuple[int, ...]], object], ...] = ()
+    media: tuple[KeptMedia, ...] = ()  # reporters' media retention must delete (`KeptMedia`)
 
 
 @dataclass(frozen=True)
@@ -169,6 +182,11 @@ class Registry:
     def accepted(self) -> tuple[Callable[[tuple[int, ...]], object], ...]:
         """Every feature's hook on an accept (`Feature.accepted`)."""
         return tuple(hook for f in self.features for hook in f.accepted)
+
+    @property
+    def media(self) -> tuple[KeptMedia, ...]:
+        """Every feature's reporters' media (`Feature.media`)."""
+        return tuple(kept for f in self.features for kept in f.media)
 
     @property
     def words(self) -> tuple[str, ...]:

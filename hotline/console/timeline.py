@@ -81,7 +81,7 @@ OTHER = {
     "transcribed": N_("The recording was transcribed"),
     "legal_hold": N_("%(who)s put it on legal hold: %(reason)s"),
     "legal_hold_released": N_("%(who)s released the legal hold: %(reason)s"),
-    "retention_purged": N_("The retention policy deleted its recordings and transcripts"),
+    "retention_purged": N_("The retention policy deleted its recordings, transcripts, photos and voice memos"),
     "event_received": N_("Monitoring event from %(source)s: %(summary)s"),
     "event_repeated": N_("The monitoring event repeated: %(summary)s"),
     "event_activated": N_("Event rule %(rule)s activated the crisis plan"),

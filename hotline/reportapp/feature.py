@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hotline.base.config import Config
 from hotline.base.registry import Feature, Section
-from hotline.reportapp import models, settings
+from hotline.reportapp import models, retention, settings
 from hotline.web.i18n import N_
 
 
@@ -20,6 +20,7 @@ FEATURE = Feature(
     sections=(Section("reportapp", settings.AppSettings, settings.load_section),),
     models=(models,),
     check=_check,
+    media=(retention.KEPT,),
     pages=("hotline.reportapp.api", "hotline.reportapp.pages"),
     words=(N_("pending"), N_("enrolled"), N_("revoked")),  # device states
 )

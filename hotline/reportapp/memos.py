@@ -44,7 +44,7 @@ def attach(s: Session, store: RecordingStore, device_id: int, client_id: str, da
            now: datetime | None = None) -> bool:
     """Store the memo of the device's report unless it has one; True when it was stored now."""
     report = s.scalar(select(AppReport).where(AppReport.device_id == device_id, AppReport.client_id == client_id))
-    if report is None or report.incident_id is None or report.memo_path:
+    if report is None or report.incident_id is None or report.memo_path or report.memo_type:  # stored, or purged
         return False
     now = now or utcnow()
     location = store.put(f"app/{now:%Y/%m}/{report.incident_id}-{report.id}{_EXT[kind]}", data)

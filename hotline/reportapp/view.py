@@ -40,8 +40,9 @@ def app_reports_of(s: Session, incident_ids: Sequence[int], sites: Mapping[str, 
         return {}
     rows = s.execute(select(AppReport.id, AppReport.incident_id, AppReport.made_at, AppReport.lat, AppReport.lon,
                             AppReport.accuracy_m, AppReport.located_at, AppReport.nearest_site, AppReport.nearest_km,
-                            AppReport.photo_type, AppReport.memo_path).where(AppReport.incident_id.in_(incident_ids)))
+                            AppReport.photo.is_not(None).label("has_photo"), AppReport.memo_path)
+                     .where(AppReport.incident_id.in_(incident_ids)))
     return {r.incident_id: AppReportView(r.id, r.made_at, r.lat, r.lon, r.accuracy_m, r.located_at, r.nearest_site,
-                                         sites.get(r.nearest_site or ""), r.nearest_km, r.photo_type is not None,
+                                         sites.get(r.nearest_site or ""), r.nearest_km, bool(r.has_photo),
                                          r.memo_path is not None)
             for r in rows}

@@ -4,9 +4,11 @@ closed (`[retention]` in config.toml; `hotline.retention.settings`).
 Rules:
 1. Only closed incidents, counted from `closed_at`; a reopened incident is open again and kept.
 2. Never an incident on legal hold (`hotline.retention.legal_hold`).
-3. What goes: the audio file of each recording, and each transcript's text and words. What stays:
-   the rows, with their checksum, size and duration, marked `purged`, and the whole audit
-   timeline, so the record shows a recording existed and when it was deleted, by which rule.
+3. What goes: the audio file of each recording, and each transcript's text and words; with the
+   recordings, what reporters sent another way (a text's photos, an app report's photo and voice
+   memo: each feature's `KeptMedia` in the registry). What stays: the rows, with their checksum,
+   size and duration, marked `purged`, and the whole audit timeline, so the record shows a
+   recording existed and when it was deleted, by which rule.
 4. One audit row per purge of an incident (kind `retention_purged`), in the same transaction as
    the rows. The file is deleted first: if the commit then fails, the next pass finds the row
    still `stored`, its file already gone, and finishes the job.
@@ -22,13 +24,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.base.lifecycle import SYSTEM, audited
 from hotline.base.machines import RECORDING, TRANSCRIPT
 from hotline.base.models import Incident, Lease, Recording, Transcript
+from hotline.base.registry import registry
 from hotline.base.runtime import get_runtime
 from hotline.base.states import IncidentStatus, RecordingStatus, TranscriptStatus
 from hotline.retention.settings import RetentionSettings, describe
@@ -51,8 +54,9 @@ def due_incidents(s: Session, settings: RetentionSettings, now: datetime, limit:
     """Closed, not held, and with something the policy says must go by `now`."""
     wanted = []
     if settings.recordings is not None:
-        wanted.append(Incident.recordings.any(Recording.status == RecordingStatus.STORED)
-                      & (Incident.closed_at <= now - settings.recordings))
+        kept = or_(Incident.recordings.any(Recording.status == RecordingStatus.STORED),
+                   *(media.held(Incident.id) for media in registry().media))
+        wanted.append(kept & (Incident.closed_at <= now - settings.recordings))
     if settings.transcripts is not None:
         has_text = select(Transcript.id).join(Recording, Recording.id == Transcript.recording_id).where(
             Recording.incident_id == Incident.id, Transcript.status != TranscriptStatus.PURGED).exists()
@@ -74,7 +78,7 @@ def purge_incident(s: Session, incident_id: int, settings: RetentionSettings, no
         return
     closed_for = now - incident.closed_at
     recordings = list(s.scalars(select(Recording).where(Recording.incident_id == incident_id)))
-    gone_audio, gone_text = [], []
+    gone_audio, gone_text, gone_media = [], [], 0
     if settings.recordings is not None and closed_for >= settings.recordings:
         for rec in recordings:
             if rec.status != RecordingStatus.STORED:
@@ -83,14 +87,15 @@ def purge_incident(s: Session, incident_id: int, settings: RetentionSettings, no
                 Path(rec.path).unlink(missing_ok=True)
             if RECORDING.move(s, rec.id, RecordingStatus.PURGED, values={"path": None}):
                 gone_audio.append(rec.id)
+        gone_media = sum(media.purge(s, incident_id) for media in registry().media)
     if settings.transcripts is not None and closed_for >= settings.transcripts and recordings:
         for tr in s.scalars(select(Transcript).where(Transcript.recording_id.in_([r.id for r in recordings]),
                                                      Transcript.status != TranscriptStatus.PURGED)):
             if TRANSCRIPT.move(s, tr.id, TranscriptStatus.PURGED, values={"text": "", "words": []}):
                 gone_text.append(tr.id)
-    if not gone_audio and not gone_text:
+    if not gone_audio and not gone_text and not gone_media:
         return
-    audited(s, "retention_purged", incident_id, SYSTEM, recordings=gone_audio, transcripts=gone_text,
+    audited(s, "retention_purged", incident_id, SYSTEM, recordings=gone_audio, transcripts=gone_text, media=gone_media,
            closed_at=incident.closed_at.isoformat(), recordings_kept=describe(settings.recordings),
            transcripts_kept=describe(settings.transcripts))
     report.incidents.append(incident_id)

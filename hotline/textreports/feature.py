@@ -4,7 +4,7 @@ does once a report is accepted (tell the sender), and its cycle step."""
 from __future__ import annotations
 
 from hotline.base.registry import Feature, Section, TextHandler
-from hotline.textreports import cycle, jobs, models, settings, texts
+from hotline.textreports import cycle, jobs, models, retention, settings, texts
 
 FEATURE = Feature(
     name="textreports",
@@ -14,6 +14,7 @@ FEATURE = Feature(
     jobs=jobs.SPECS,
     followups=jobs.FOLLOWUPS,
     accepted=(jobs.picked_up,),
+    media=(retention.KEPT,),
     cycle=cycle.STEPS,
     pages=("hotline.textreports.pages",),
 )

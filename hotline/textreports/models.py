@@ -52,6 +52,7 @@ class MediaStatus(StrEnum):
     PENDING = "pending"  # at the provider; the fetch job (or the cycle) brings it here
     STORED = "stored"  # in the recordings store, with its checksum
     FAILED = "failed"  # the last fetch failed (the reason in `error`); the cycle tries again
+    PURGED = "purged"  # deleted by retention with the incident's recordings (or never fetched before it)
 
 
 class TextMedia(Base):
@@ -77,9 +78,10 @@ class TextMedia(Base):
 
 
 MEDIA = Machine("text_media", TextMedia, {
-    MediaStatus.PENDING: (MediaStatus.STORED, MediaStatus.FAILED),
-    MediaStatus.FAILED: (MediaStatus.STORED, MediaStatus.FAILED),  # fetched later after all, or failed again
-    MediaStatus.STORED: (),
+    MediaStatus.PENDING: (MediaStatus.STORED, MediaStatus.FAILED, MediaStatus.PURGED),
+    MediaStatus.FAILED: (MediaStatus.STORED, MediaStatus.FAILED, MediaStatus.PURGED),  # fetched later, or failed again
+    MediaStatus.STORED: (MediaStatus.PURGED,),
+    MediaStatus.PURGED: (),
 }, column="status")
 
 

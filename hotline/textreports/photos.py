@@ -27,7 +27,7 @@ def fetch_photo(media_id: int) -> str:
     cfg = rt.config
     with rt.db.session() as s:
         row = s.get(TextMedia, media_id)
-        if row is None or row.status == MediaStatus.STORED:
+        if row is None or row.status in (MediaStatus.STORED, MediaStatus.PURGED):
             return "nothing to do"
         url, incident_id = row.url, row.incident_id
         row.attempts += 1

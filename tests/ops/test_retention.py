@@ -167,3 +167,46 @@ def test_retention_values_that_are_durations(tmp_path: Path) -> None:
     assert parse_duration(" 12w ") == timedelta(weeks=12)
     assert parse_duration("36h") == timedelta(hours=36)
     assert parse_duration("forever") is None
+
+
+def test_photos_and_voice_memos_go_with_the_recordings(h: Hotline, tmp_path: Path) -> None:
+    """What reporters sent another way than a call (a text's photo, an app report's photo and voice
+    memo) is deleted with the recordings, after the same time; an open incident keeps its own."""
+    from hotline.reportapp.models import AppDevice, AppReport
+    from hotline.textreports.models import MediaStatus, TextConversation, TextMedia
+
+    def reported_with_media(n: int) -> tuple[int, list[Path]]:
+        photo, memo = tmp_path / f"photo-{n}.jpg", tmp_path / f"memo-{n}.webm"
+        photo.write_bytes(b"\xff\xd8 a photo"), memo.write_bytes(b"a memo")
+        with h.session() as s:
+            incident, _ = commands.open_report(s, type_key="other", lang="en-US", actor=ADMIN, source="sms")
+            talk = TextConversation(sender="+886912000200", number="+886277001234", incident_id=incident.id,
+                                    language="en-US")
+            device = AppDevice(person="chen", link_hash=f"retention-{n}", link_expires_at=utcnow(),
+                               language="en-US", issued_by="test-admin")
+            s.add_all([talk, device])
+            s.flush()
+            s.add_all([TextMedia(incident_id=incident.id, conversation_id=talk.id, url="https://example.invalid/m",
+                                 status=MediaStatus.STORED, path=str(photo)),
+                       AppReport(device_id=device.id, client_id=f"c{n}", incident_id=incident.id, type_key="other",
+                                 made_at=utcnow(), photo=b"\xff\xd8 app photo", photo_type="image/jpeg",
+                                 memo_path=str(memo), memo_type="audio/webm")])
+            return incident.id, [photo, memo]
+
+    closed, closed_files = reported_with_media(1)
+    still_open, open_files = reported_with_media(2)
+    assert jobs.run(commands.resolve, closed, ADMIN, "done").ok
+
+    later = utcnow() + timedelta(days=500)  # past the other tests' daily passes
+    assert closed in h.converge(now=later)["purged"]
+    assert not any(p.exists() for p in closed_files) and all(p.is_file() for p in open_files)
+    with h.session() as s:
+        media = {m.incident_id: (m.status, m.path) for m in s.scalars(select(TextMedia))}
+        apps = {r.incident_id: (r.photo is not None, r.memo_path, r.memo_type) for r in s.scalars(select(AppReport))}
+    assert media[closed] == (MediaStatus.PURGED, None)
+    assert media[still_open] == (MediaStatus.STORED, str(open_files[0]))
+    assert apps[closed] == (False, None, "audio/webm")  # the type stays: a resent memo is not stored again
+    assert apps[still_open] == (True, str(open_files[1]), "audio/webm")
+    assert [e.detail["media"] for e in h.audit(closed, "retention_purged")] == [3]
+    assert h.converge(now=later + timedelta(days=1, minutes=1))["purged"] == []  # nothing left to purge
+    jobs.run(commands.resolve, still_open, ADMIN, "end of test")
