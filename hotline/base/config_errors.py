@@ -50,4 +50,4 @@ class SectionReader:
         self.raw: dict[str, Any] = section
 
     def bad(self, key: str, value: Any, fix: str) -> None:
-        self.problems.append(ConfigProblem(self.file, f"{self.name}.{key}", value, fix))
+        self.problems.append(ConfigProblem(self.file, f"{self.name}.{key}" if key else self.name, value, fix))

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from hotline.base.config_errors import ConfigProblem
+from hotline.base.config_errors import ConfigProblem, SectionReader
 from hotline.events.rules import ConditionError, Rule, TypeRules, Verdict, parse_condition
 
 if TYPE_CHECKING:
@@ -56,20 +56,15 @@ class EventSettings:
 
 
 def load_section(cfg: Config, file: str) -> tuple[EventSettings, list[ConfigProblem]]:
-    problems: list[ConfigProblem] = []
-
     def problem(key: str, value: Any, fix: str) -> None:
         problems.append(ConfigProblem(file, key, value, fix))
 
-    raw = cfg.raw.get("events", {})
+    section = SectionReader(cfg.raw, file, "events", EVENTS_KEYS)
+    problems, raw = section.problems, section.raw
     limits: dict[str, int] = {k: default for k, (_, _, default) in EVENTS_KEYS.items()}
-    if not isinstance(raw, dict):
-        problem("events", raw, "must be a table: [events]")
-        raw = {}
     for key, value in raw.items():
         if key not in EVENTS_KEYS:
-            problem(f"events.{key}", value, f"unknown setting; use one of: {', '.join(sorted(EVENTS_KEYS))}")
-            continue
+            continue  # named by the reader
         low, high, _ = EVENTS_KEYS[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             problem(f"events.{key}", value, f"use a whole number from {low} to {high}")

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from hotline.base import durations
-from hotline.base.config_errors import ConfigProblem
+from hotline.base.config_errors import ConfigProblem, SectionReader
 
 if TYPE_CHECKING:
     from hotline.base.config import Config
@@ -53,21 +53,12 @@ def describe(value: timedelta | None) -> str:
 
 def load_section(cfg: Config, file: str) -> tuple[RetentionSettings, list[ConfigProblem]]:
     """Same shape as the other section loaders: (value, problems)."""
-    problems: list[ConfigProblem] = []
-    raw = cfg.raw.get("retention", {})
-    if not isinstance(raw, dict):
-        return RetentionSettings(), [ConfigProblem(file, "retention", raw, "must be a table: [retention]")]
-    for key in sorted(set(raw) - set(KEYS)):
-        problems.append(ConfigProblem(file, f"retention.{key}", raw[key],
-                                      f"unknown setting; use one of: {', '.join(KEYS)}"))
+    section = SectionReader(cfg.raw, file, "retention", KEYS)
     values: dict[str, timedelta | None] = {}
     for key in KEYS:
-        if key not in raw:
-            values[key] = None
-            continue
         try:
-            values[key] = parse_duration(raw[key])
+            values[key] = parse_duration(section.raw[key]) if key in section.raw else None
         except ValueError:
-            problems.append(ConfigProblem(file, f"retention.{key}", raw[key], FIX))
+            section.bad(key, section.raw[key], FIX)
             values[key] = None
-    return RetentionSettings(**values), problems
+    return RetentionSettings(**values), section.problems

@@ -138,3 +138,26 @@ def test_an_unknown_top_level_table_is_refused(tmp_path):
     assert set(problems) == {"retension", "people.chen.extra"}
     assert "did you mean `retention`?" in problems["retension"].fix
     assert "unknown setting in [people.chen]" in problems["people.chen.extra"].fix
+
+
+@pytest.mark.parametrize("section", ["retention", "events", "reportapp", "text_reports", "broadcasts"])
+def test_a_section_that_is_not_a_table_is_named_by_its_own_key(tmp_path, section):
+    """`retention = 5` instead of `[retention]`: the problem names `retention`, not `retention.`."""
+    path = write(tmp_path, f"{section} = 5\n" + _without_table(GOOD, section))
+    with pytest.raises(ConfigError) as err:
+        load_config(path, env={})
+    problems = [p for p in err.value.problems if p.key.split(".")[0] == section]
+    assert [(p.key, p.value) for p in problems] == [(section, 5)]
+    assert f"[{section}]" in problems[0].fix
+
+
+def _without_table(text: str, name: str) -> str:
+    """`text` without the table `[name]` and its sub-tables `[name.x]`."""
+    kept, inside = [], False
+    for line in text.split("\n"):
+        if line.startswith("["):
+            header = line.split("]")[0].lstrip("[")
+            inside = header == name or header.startswith(name + ".")
+        if not inside:
+            kept.append(line)
+    return "\n".join(kept)
