@@ -11,7 +11,7 @@ import hashlib
 import re
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
@@ -42,12 +42,17 @@ def read(raw: object) -> tuple[bytes, str] | None:
 
 def attach(s: Session, store: RecordingStore, device_id: int, client_id: str, data: bytes, kind: str,
            now: datetime | None = None) -> bool:
-    """Store the memo of the device's report unless it has one; True when it was stored now."""
-    report = s.scalar(select(AppReport).where(AppReport.device_id == device_id, AppReport.client_id == client_id))
-    if report is None or report.incident_id is None or report.memo_path or report.memo_type:  # stored, or purged
+    """Store the memo of the device's report unless it has one (or had one, purged); True when it
+    was stored now. The report is claimed first (its memo type written where there is none), so of
+    two sendings at once the second waits on the row and then finds it claimed: one file, one line."""
+    claimed = s.execute(update(AppReport).where(
+        AppReport.device_id == device_id, AppReport.client_id == client_id, AppReport.incident_id.is_not(None),
+        AppReport.memo_path.is_(None), AppReport.memo_type.is_(None))
+        .values(memo_type=kind).returning(AppReport.id, AppReport.incident_id)).first()
+    if claimed is None:
         return False
     now = now or utcnow()
-    location = store.put(f"app/{now:%Y/%m}/{report.incident_id}-{report.id}{_EXT[kind]}", data)
-    report.memo_path, report.memo_type = location, kind
-    audit.record(s, "app.memo_stored", report.incident_id, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    location = store.put(f"app/{now:%Y/%m}/{claimed.incident_id}-{claimed.id}{_EXT[kind]}", data)
+    s.execute(update(AppReport).where(AppReport.id == claimed.id).values(memo_path=location))
+    audit.record(s, "app.memo_stored", claimed.incident_id, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     return True
