@@ -130,6 +130,9 @@ def _keep(s: Session, row: TextConversation, text: InboundText, now: datetime) -
 
 
 def _note(text: InboundText, over_limit: bool = False) -> str:
-    photos = "".join(f"\nPhoto: {url}" for url in text.media)
+    # Not the provider's MediaUrl: it needs the account's credentials, so nobody could open it, and
+    # the photo is shown with the conversation once it is fetched into the recordings store.
+    count = len(text.media)
+    photos = f" ({count} photo{'s' if count > 1 else ''}, shown with the conversation)" if count else ""
     limited = " (over the sender's rate limit: kept, not answered)" if over_limit else ""
     return f"Text from {text.sender}{limited}: {text.body.strip() or '(no text)'}{photos}"

@@ -77,6 +77,9 @@ def test_a_photo_is_fetched_stored_and_shown_to_logged_in_users_only(h: Hotline)
     assert "no-store" in served.headers["Cache-Control"]
     page = client.get(f"/console/incidents/{m.incident_id}").get_data(as_text=True)
     assert f'data-photo="{m.id}"' in page and "Broken glass at the east gate" in page
+    notes = [e.detail.get("text", "") for e in h.audit(m.incident_id, "note")]
+    assert any("1 photo, shown with the conversation" in n for n in notes), notes
+    assert not any(m.url in n or "http" in n for n in notes), notes  # the provider's URL opens for nobody
     zh = client.get(f"/console/incidents/{m.incident_id}", headers={"Cookie": "lang=zh-TW"}).get_data(as_text=True)
     assert "<h3>照片</h3>" in zh and "通報人傳來" in zh
 
