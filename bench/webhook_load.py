@@ -11,13 +11,15 @@ URL), the <Record> action, then the recording-status and call-status callbacks. 
 five requests with the same Twilio parameters (the first without Digits, then four key presses),
 signed for the durable floor, unsigned for the bare one.
 
-    python3 run.py bench webhook_load [--callers 100] [--pace 1.0] [--calls 3] [--workers 4] [--threads 2]
-                                      [--database postgresql://root@127.0.0.1:5432/test]
+    python3 run.py bench webhook_load [--callers 100] [--pace 1.0] [--calls 3] [--rounds 1] [--workers 4]
+                                      [--threads 2] [--database postgresql://root@127.0.0.1:5432/test]
 
 --pace 0 is a saturation test (throughput): every caller dials at once and presses without
 pause. --pace 1.0 is callers dialling and pressing about once a second (latency); a burst of
 simultaneous calls is bench/storm.py's measurement. --database: SQLite in a temp folder (as
 run.py makes it) unless a PostgreSQL URL is given; there a fresh schema, dropped afterwards.
+--rounds N repeats the three one after another N times, so background load on a shared machine
+falls on all three alike: the ratios are then the medians of each round's.
 Prints p50/p99, requests per second and the IVR's ratios to the durable floor (the targets:
 p99 <= 1.5x with paced callers, throughput >= 0.8x at saturation) and to the bare endpoint, each
 with both figures beside it, and the load average before and after.
@@ -150,6 +152,8 @@ def main() -> int:
     ap.add_argument("--callers", type=int, default=100)
     ap.add_argument("--calls", type=int, default=3, help="calls each caller makes, one after another")
     ap.add_argument("--pace", type=float, default=1.0, help="seconds of thinking before each key (0: saturation)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="bare, durable floor, IVR; this many times; ratios per round, their median the result")
     ap.add_argument("--workers", type=int, default=WEB_WORKERS)
     ap.add_argument("--threads", type=int, default=WEB_THREADS)
     ap.add_argument("--database", default="", help="a PostgreSQL URL (a fresh schema in it); default SQLite")
@@ -164,8 +168,7 @@ def main() -> int:
            "TWILIO_AUTH_TOKEN": TOKEN, "HOTLINE_SIM_URL": SIM_URL, "DATABASE_URL": database}
     access_log = tmp / "access.log"
     names = ("bare", "durable", "ivr")
-    loads = {name: Load(url, args.pace) for name in names}
-    walls: dict[str, float] = {}
+    rounds: list[dict[str, tuple[Load, float]]] = []
     load_before = web_server.load_average()
     try:
         web = web_server.start(env, access_log, url, args.workers, args.threads)
@@ -175,9 +178,14 @@ def main() -> int:
                 asyncio.run(drive(warm, getattr(warm, f"{name}_call"), web_server.warm_up_calls(args.workers), 1,
                                   900000))
             floor_before = committed_rows(database)
-            for name in names:
-                walls[name] = asyncio.run(drive(loads[name], getattr(loads[name], f"{name}_call"), args.callers,
-                                                args.calls, 0))
+            for n in range(args.rounds):
+                measured = {}
+                for name in names:
+                    load = Load(url, args.pace)
+                    wall = asyncio.run(drive(load, getattr(load, f"{name}_call"), args.callers, args.calls,
+                                             n * args.callers * args.calls))  # each call its own CallSid
+                    measured[name] = (load, wall)
+                rounds.append(measured)
             floor_rows = committed_rows(database) - floor_before
         finally:
             web.terminate()
@@ -185,38 +193,59 @@ def main() -> int:
             redis.stop()
     finally:
         drop()
-    print(f"{args.callers} callers x {args.calls} calls, pace {args.pace}s, gunicorn {args.workers} workers x "
-          f"{args.threads} threads, {os.cpu_count()} cores, {web_server.database_name(database)}; "
-          "load generator: one asyncio process")
+    print(f"{args.callers} callers x {args.calls} calls x {args.rounds} rounds, pace {args.pace}s, gunicorn "
+          f"{args.workers} workers x {args.threads} threads, {os.cpu_count()} cores, "
+          f"{web_server.database_name(database)}; load generator: one asyncio process")
     print(f"{load_before} before, {web_server.load_average()} after (the machine is shared)")
-    print(f"{'':28} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
-    everything = {name: [x for values in load.latencies.values() for x in values] for name, load in loads.items()}
+    print(f"{'all rounds':28} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
     labels = {"bare": "bare TwiML endpoint", "durable": "durable floor", "ivr": "IVR webhooks"}
+
+    def latencies(load: Load) -> list[float]:
+        return [x for values in load.latencies.values() for x in values]
+
+    everything = {name: [x for r in rounds for x in latencies(r[name][0])] for name in names}
     for name in names:
         v = everything[name]
         print(f"{labels[name]:28} {len(v):9d} {1000 * statistics.median(v):8.1f} {1000 * percentile(v, 99):8.1f} "
-              f"{len(v) / walls[name]:8.1f}")
+              f"{len(v) / sum(r[name][1] for r in rounds):8.1f}")
         if name == "ivr":
-            for path, values in sorted(loads["ivr"].latencies.items()):
+            by_path: dict[str, list[float]] = defaultdict(list)
+            for r in rounds:
+                for path, values in r["ivr"][0].latencies.items():
+                    by_path[path].extend(values)
+            for path, values in sorted(by_path.items()):
                 print(f"  {path:26} {len(values):9d} {1000 * statistics.median(values):8.1f} "
                       f"{1000 * percentile(values, 99):8.1f}")
     server = web_server.server_times(access_log, sum(len(v) for v in everything.values()))
     print("time inside gunicorn (ms), same requests: " + ", ".join(
         f"{name} p50 {statistics.median(v):.1f} p99 {percentile(v, 99):.1f}" for name, v in server.items()))
-    durable_ok = len(everything["durable"]) - len(loads["durable"].errors)
+    errors = {name: [e for r in rounds for e in r[name][0].errors] for name in names}
+    durable_ok = len(everything["durable"]) - len(errors["durable"])
     print(f"durable floor: {floor_rows} rows committed for {durable_ok} answers of 200")
-    errors = [e for name in names for e in loads[name].errors]
-    if errors:
-        print(f"!! {len(errors)} requests did not answer 200; first: {errors[0]}")
-    rate = {name: len(everything[name]) / walls[name] for name in walls}
-    p99 = {name: 1000 * percentile(everything[name], 99) for name in names}
-    for floor, goals in (("durable", ("  (goal >= 0.8 at saturation, --pace 0)", "  (goal <= 1.5 with paced callers)")),
-                         ("bare", ("", ""))):
-        print(f"throughput ratio IVR/{floor}: {rate['ivr'] / rate[floor]:.2f}  "
-              f"(IVR {rate['ivr']:.1f} req/s, {labels[floor]} {rate[floor]:.1f} req/s){goals[0]}")
-        print(f"p99 ratio IVR/{floor}: {p99['ivr'] / p99[floor]:.2f}  "
-              f"(IVR {p99['ivr']:.1f} ms, {labels[floor]} {p99[floor]:.1f} ms){goals[1]}")
-    return 1 if errors or floor_rows != durable_ok else 0
+    failed = [e for name in names for e in errors[name]]
+    if failed:
+        print(f"!! {len(failed)} requests did not answer 200; first: {failed[0]}")
+    goals = {"durable": ("  (goal >= 0.8 at saturation, --pace 0)", "  (goal <= 1.5 with paced callers, --pace 1)"),
+             "bare": ("", "")}
+    for floor in ("durable", "bare"):
+        rates = [tuple(len(latencies(r[x][0])) / r[x][1] for x in ("ivr", floor)) for r in rounds]
+        p99s = [tuple(1000 * percentile(latencies(r[x][0]), 99) for x in ("ivr", floor)) for r in rounds]
+        throughput = [a / b for a, b in rates]
+        p99 = [a / max(b, 1.0) for a, b in p99s]
+        if args.rounds > 1:
+            print(f"per round, throughput ratio IVR/{floor}: " + " ".join(
+                f"{x:.2f} ({a:.0f}/{b:.0f} req/s)" for x, (a, b) in zip(throughput, rates, strict=True)))
+            print(f"per round, p99 ratio IVR/{floor}:        " + " ".join(
+                f"{x:.2f} ({a:.0f}/{b:.0f} ms)" for x, (a, b) in zip(p99, p99s, strict=True)))
+        print(f"throughput ratio IVR/{floor}: {statistics.median(throughput):.2f}  (IVR "
+              f"{statistics.median(a for a, _ in rates):.1f} req/s, {labels[floor]} "
+              f"{statistics.median(b for _, b in rates):.1f} req/s{', medians' if args.rounds > 1 else ''})"
+              f"{goals[floor][0]}")
+        print(f"p99 ratio IVR/{floor}: {statistics.median(p99):.2f}  (IVR "
+              f"{statistics.median(a for a, _ in p99s):.1f} ms, {labels[floor]} "
+              f"{statistics.median(b for _, b in p99s):.1f} ms{', medians' if args.rounds > 1 else ''})"
+              f"{goals[floor][1]}")
+    return 1 if failed or floor_rows != durable_ok else 0
 
 
 if __name__ == "__main__":
