@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, create_engine, func, insert, select
+from sqlalchemy.exc import DBAPIError
 from twilio.request_validator import RequestValidator
 
 from hotline.base.config import Config
@@ -34,7 +35,10 @@ _INSERT = insert(FLOOR)  # built once: building a statement costs more than runn
 def add_durable_route(app: Flask) -> Flask:
     config: Config = app.config["HOTLINE"]
     engine: Engine = get_runtime().db.engine  # disposed before gunicorn forks (gunicorn_conf.pre_fork)
-    METADATA.create_all(engine)
+    try:
+        METADATA.create_all(engine)
+    except DBAPIError:  # another web node created it at the same moment: it is there now
+        METADATA.create_all(engine)
     token = config.twilio.auth_token
     validator = RequestValidator(token) if token else None  # no token: nothing can be signed
     url = config.public_url.rstrip("/") + PATH  # what Twilio signed, as hotline.base.security rebuilds it

@@ -134,7 +134,7 @@ def main() -> int:
            "HOTLINE_PUBLIC_URL": url, "REDIS_URL": redis.url, "TWILIO_ACCOUNT_SID": sim.account_sid,
            "TWILIO_AUTH_TOKEN": sim.auth_token, "HOTLINE_SIM_URL": sim.api_base_url, "DATABASE_URL": database}
     access_log = tmp / "access.log"
-    rounds: list[dict[str, tuple[list[tuple[str, float]], float, dict[str, list[float]]]]] = []
+    rounds: list[dict[str, tuple[list[tuple[str, float]], float, list[float]]]] = []
     load_before = web_server.load_average()
     try:
         web = web_server.start(env, access_log, url, args.workers, args.threads)
