@@ -1,18 +1,22 @@
 """The web server the webhook benchmarks measure: gunicorn started exactly as `run.py` starts it
 (`hotline.service.supervisor.gunicorn_argv`: worker model, connection bound, hooks), serving the
-hotline app plus the bare fixed-TwiML endpoint (bench/bare_app.py), with an access log of each
-request's path and time inside gunicorn."""
+hotline app plus its two floors (bench/bare_app.py): the bare fixed-TwiML endpoint and the
+durable floor (bench/durable_floor.py), with an access log of each request's path and time inside
+gunicorn. Also the database a run uses, and the machine's load average to print beside figures."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
+from sqlalchemy import create_engine, text
 
 from hotline.base.config import load_config
 from hotline.service.supervisor import WEB_THREADS, WEB_WORKERS, gunicorn_argv
@@ -51,5 +55,38 @@ def server_times(access_log: Path, last: int) -> dict[str, list[float]]:
     times: dict[str, list[float]] = defaultdict(list)
     for line in access_log.read_text().splitlines()[-last:]:
         path, microseconds = line.split()
-        times["bare" if path == "/bench/bare" else "ivr"].append(int(microseconds) / 1000)
+        times[FLOORS.get(path, "ivr")].append(int(microseconds) / 1000)
     return times
+
+
+FLOORS = {"/bench/bare": "bare", "/bench/durable": "durable"}
+
+
+def database(given: str, data_dir: Path) -> tuple[str, Callable[[], None]]:
+    """DATABASE_URL for a run, and what to do after it. Empty: SQLite in the data folder, where
+    `run.py` puts it when none is configured. A postgresql:// URL: a fresh schema of its own in
+    that database (the hotline's schema goes only into an empty one), dropped afterwards."""
+    if not given:
+        return f"sqlite:///{data_dir / 'hotline.db'}", lambda: None
+    if not given.startswith("postgresql"):
+        return given, lambda: None
+    schema = "bench_" + secrets.token_hex(6)
+    admin = create_engine(given.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f"CREATE SCHEMA {schema}"))
+
+    def drop() -> None:
+        with admin.connect() as c:
+            c.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+    return f"{given}{'&' if '?' in given else '?'}options=-csearch_path%3D{schema}", drop
+
+
+def database_name(url: str) -> str:
+    return "PostgreSQL" if url.startswith("postgresql") else "SQLite (WAL)"
+
+
+def load_average() -> str:
+    """The machine's 1-, 5- and 15-minute load average, to print with every figure: the machine is shared."""
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())

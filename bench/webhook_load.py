@@ -1,17 +1,28 @@
 """Webhook latency and throughput with a lean load generator: one asyncio process posting signed
 requests as Twilio does (a connection per request), instead of the sim's hundred threads, so the
-server gets nearly all of the CPU. The same gunicorn serves the IVR and the bare fixed-TwiML
-endpoint (bench/bare_app.py); both are driven the same way, in the same run.
+server gets nearly all of the CPU. The same gunicorn serves the IVR and its two floors
+(bench/bare_app.py), all driven the same way, one after another in the same run:
+- the durable floor (bench/durable_floor.py): checks the signature, commits one row, answers fixed
+  TwiML; the cheapest webhook that keeps the IVR's promise, and the baseline of issue 29's targets;
+- the bare endpoint: a constant, nothing checked or stored; the floor everyone can see.
 
 An IVR caller: /voice/incoming, a type key, a severity key (each following the TwiML's action
-URL), the <Record> action, then the recording-status and call-status callbacks. A bare caller:
-five key presses on /bench/bare with the same Twilio parameters.
+URL), the <Record> action, then the recording-status and call-status callbacks. A floor caller:
+five requests with the same Twilio parameters (the first without Digits, then four key presses),
+signed for the durable floor, unsigned for the bare one.
 
-    python3 run.py bench webhook_load [--callers 100] [--pace 1.0] [--calls 3] [--workers 4] [--threads 2]
+    python3 run.py bench webhook_load [--callers 100] [--pace 1.0] [--calls 3] [--rounds 1] [--workers 4]
+                                      [--threads 2] [--database postgresql://root@127.0.0.1:5432/test]
 
 --pace 0 is a saturation test (throughput): every caller dials at once and presses without
 pause. --pace 1.0 is callers dialling and pressing about once a second (latency); a burst of
-simultaneous calls is bench/storm.py's measurement. Prints p50/p99, requests per second and the IVR/bare ratios.
+simultaneous calls is bench/storm.py's measurement. --database: SQLite in a temp folder (as
+run.py makes it) unless a PostgreSQL URL is given; there a fresh schema, dropped afterwards.
+--rounds N repeats the three one after another N times, so background load on a shared machine
+falls on all three alike: the ratios are then the medians of each round's.
+Prints p50/p99, requests per second and the IVR's ratios to the durable floor (the targets:
+p99 <= 1.5x with paced callers, throughput >= 0.8x at saturation) and to the bare endpoint, each
+with both figures beside it, and the load average before and after.
 """
 
 from __future__ import annotations
@@ -34,6 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import web_server  # noqa: E402
+from bench.durable_floor import PATH as DURABLE_PATH  # noqa: E402
+from bench.durable_floor import committed_rows  # noqa: E402
 from bench.stats import percentile  # noqa: E402
 from hotline.service.embedded_redis import free_port, start_embedded_redis  # noqa: E402
 from hotline.service.supervisor import WEB_THREADS, WEB_WORKERS  # noqa: E402
@@ -97,15 +110,21 @@ class Load:
         await self.post(status_callback, {**base, **recording, "RecordingStatus": "completed"})
         await self.post(f"{self.public_url}/voice/status", {**base, "CallStatus": "completed", "CallDuration": "9"})
 
-    async def bare_call(self, n: int) -> None:
+    async def floor_call(self, n: int, prefix: str, path: str, signed: bool) -> None:
         caller = f"+8869552{n % 100000:05d}"
-        base = {"AccountSid": ACCOUNT, "ApiVersion": "2010-04-01", "CallSid": f"CB{n:032d}",
+        base = {"AccountSid": ACCOUNT, "ApiVersion": "2010-04-01", "CallSid": f"{prefix}{n:032d}",
                 "CallStatus": "in-progress", "Called": HOTLINE, "Caller": caller, "Direction": "inbound",
                 "From": caller, "To": HOTLINE}
-        await self.post(f"{self.public_url}/bench/bare", base, signed=False)
+        await self.post(f"{self.public_url}{path}", base, signed=signed)
         for _ in range(4):
             await self.think()
-            await self.post(f"{self.public_url}/bench/bare", {**base, "Digits": "1"}, signed=False)
+            await self.post(f"{self.public_url}{path}", {**base, "Digits": "1"}, signed=signed)
+
+    async def bare_call(self, n: int) -> None:
+        await self.floor_call(n, "CB", "/bench/bare", signed=False)
+
+    async def durable_call(self, n: int) -> None:
+        await self.floor_call(n, "CD", DURABLE_PATH, signed=True)
 
 
 def _attribute(twiml: str, name: str) -> str:
@@ -133,53 +152,100 @@ def main() -> int:
     ap.add_argument("--callers", type=int, default=100)
     ap.add_argument("--calls", type=int, default=3, help="calls each caller makes, one after another")
     ap.add_argument("--pace", type=float, default=1.0, help="seconds of thinking before each key (0: saturation)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="bare, durable floor, IVR; this many times; ratios per round, their median the result")
     ap.add_argument("--workers", type=int, default=WEB_WORKERS)
     ap.add_argument("--threads", type=int, default=WEB_THREADS)
+    ap.add_argument("--database", default="", help="a PostgreSQL URL (a fresh schema in it); default SQLite")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-webhook-load-"))
+    database, drop = web_server.database(args.database, tmp / "data")
     redis = start_embedded_redis(tmp / "redis", persist=False)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {"HOTLINE_DATA_DIR": str(tmp / "data"), "HOTLINE_RECORDINGS_DIR": str(tmp / "rec"),
            "HOTLINE_PUBLIC_URL": url, "REDIS_URL": redis.url, "TWILIO_ACCOUNT_SID": ACCOUNT,
-           "TWILIO_AUTH_TOKEN": TOKEN, "HOTLINE_SIM_URL": SIM_URL, "DATABASE_URL": ""}
+           "TWILIO_AUTH_TOKEN": TOKEN, "HOTLINE_SIM_URL": SIM_URL, "DATABASE_URL": database}
     access_log = tmp / "access.log"
-    web = web_server.start(env, access_log, url, args.workers, args.threads)
-    loads = {"bare": Load(url, args.pace), "ivr": Load(url, args.pace)}
-    walls: dict[str, float] = {}
+    names = ("bare", "durable", "ivr")
+    rounds: list[dict[str, tuple[Load, float]]] = []
+    load_before = web_server.load_average()
     try:
-        warm = Load(url, 0)
-        asyncio.run(drive(warm, warm.bare_call, web_server.warm_up_calls(args.workers), 1, 900000))
-        asyncio.run(drive(warm, warm.ivr_call, web_server.warm_up_calls(args.workers), 1, 900000))
-        walls["bare"] = asyncio.run(drive(loads["bare"], loads["bare"].bare_call, args.callers, args.calls, 0))
-        walls["ivr"] = asyncio.run(drive(loads["ivr"], loads["ivr"].ivr_call, args.callers, args.calls, 0))
+        web = web_server.start(env, access_log, url, args.workers, args.threads)
+        try:
+            warm = Load(url, 0)
+            for name in names:
+                asyncio.run(drive(warm, getattr(warm, f"{name}_call"), web_server.warm_up_calls(args.workers), 1,
+                                  900000))
+            floor_before = committed_rows(database)
+            for n in range(args.rounds):
+                measured = {}
+                for name in names:
+                    load = Load(url, args.pace)
+                    wall = asyncio.run(drive(load, getattr(load, f"{name}_call"), args.callers, args.calls,
+                                             n * args.callers * args.calls))  # each call its own CallSid
+                    measured[name] = (load, wall)
+                rounds.append(measured)
+            floor_rows = committed_rows(database) - floor_before
+        finally:
+            web.terminate()
+            web.wait()
+            redis.stop()
     finally:
-        web.terminate()
-        web.wait()
-        redis.stop()
-    print(f"{args.callers} callers x {args.calls} calls, pace {args.pace}s, gunicorn {args.workers} workers x "
-          f"{args.threads} threads, {os.cpu_count()} cores; load generator: one asyncio process")
-    print(f"{'':28} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
-    everything = {name: [x for values in load.latencies.values() for x in values] for name, load in loads.items()}
-    for name, label in (("bare", "bare TwiML endpoint"), ("ivr", "IVR webhooks")):
+        drop()
+    print(f"{args.callers} callers x {args.calls} calls x {args.rounds} rounds, pace {args.pace}s, gunicorn "
+          f"{args.workers} workers x {args.threads} threads, {os.cpu_count()} cores, "
+          f"{web_server.database_name(database)}; load generator: one asyncio process")
+    print(f"{load_before} before, {web_server.load_average()} after (the machine is shared)")
+    print(f"{'all rounds':28} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+    labels = {"bare": "bare TwiML endpoint", "durable": "durable floor", "ivr": "IVR webhooks"}
+
+    def latencies(load: Load) -> list[float]:
+        return [x for values in load.latencies.values() for x in values]
+
+    everything = {name: [x for r in rounds for x in latencies(r[name][0])] for name in names}
+    for name in names:
         v = everything[name]
-        print(f"{label:28} {len(v):9d} {1000 * statistics.median(v):8.1f} {1000 * percentile(v, 99):8.1f} "
-              f"{len(v) / walls[name]:8.1f}")
+        print(f"{labels[name]:28} {len(v):9d} {1000 * statistics.median(v):8.1f} {1000 * percentile(v, 99):8.1f} "
+              f"{len(v) / sum(r[name][1] for r in rounds):8.1f}")
         if name == "ivr":
-            for path, values in sorted(loads["ivr"].latencies.items()):
+            by_path: dict[str, list[float]] = defaultdict(list)
+            for r in rounds:
+                for path, values in r["ivr"][0].latencies.items():
+                    by_path[path].extend(values)
+            for path, values in sorted(by_path.items()):
                 print(f"  {path:26} {len(values):9d} {1000 * statistics.median(values):8.1f} "
                       f"{1000 * percentile(values, 99):8.1f}")
     server = web_server.server_times(access_log, sum(len(v) for v in everything.values()))
     print("time inside gunicorn (ms), same requests: " + ", ".join(
         f"{name} p50 {statistics.median(v):.1f} p99 {percentile(v, 99):.1f}" for name, v in server.items()))
-    errors = loads["bare"].errors + loads["ivr"].errors
-    if errors:
-        print(f"!! {len(errors)} requests did not answer 200; first: {errors[0]}")
-    rate = {name: len(everything[name]) / walls[name] for name in walls}
-    print(f"throughput ratio IVR/bare: {rate['ivr'] / rate['bare']:.2f}  (goal >= 0.8 at saturation)")
-    print(f"p99 ratio IVR/bare: {percentile(everything['ivr'], 99) / percentile(everything['bare'], 99):.2f}"
-          f"  (goal <= 2 with paced callers)")
-    return 1 if errors else 0
+    errors = {name: [e for r in rounds for e in r[name][0].errors] for name in names}
+    durable_ok = len(everything["durable"]) - len(errors["durable"])
+    print(f"durable floor: {floor_rows} rows committed for {durable_ok} answers of 200")
+    failed = [e for name in names for e in errors[name]]
+    if failed:
+        print(f"!! {len(failed)} requests did not answer 200; first: {failed[0]}")
+    goals = {"durable": ("  (goal >= 0.8 at saturation, --pace 0)", "  (goal <= 1.5 with paced callers, --pace 1)"),
+             "bare": ("", "")}
+    for floor in ("durable", "bare"):
+        rates = [tuple(len(latencies(r[x][0])) / r[x][1] for x in ("ivr", floor)) for r in rounds]
+        p99s = [tuple(1000 * percentile(latencies(r[x][0]), 99) for x in ("ivr", floor)) for r in rounds]
+        throughput = [a / b for a, b in rates]
+        p99 = [a / max(b, 1.0) for a, b in p99s]
+        if args.rounds > 1:
+            print(f"per round, throughput ratio IVR/{floor}: " + " ".join(
+                f"{x:.2f} ({a:.0f}/{b:.0f} req/s)" for x, (a, b) in zip(throughput, rates, strict=True)))
+            print(f"per round, p99 ratio IVR/{floor}:        " + " ".join(
+                f"{x:.2f} ({a:.0f}/{b:.0f} ms)" for x, (a, b) in zip(p99, p99s, strict=True)))
+        print(f"throughput ratio IVR/{floor}: {statistics.median(throughput):.2f}  (IVR "
+              f"{statistics.median(a for a, _ in rates):.1f} req/s, {labels[floor]} "
+              f"{statistics.median(b for _, b in rates):.1f} req/s{', medians' if args.rounds > 1 else ''})"
+              f"{goals[floor][0]}")
+        print(f"p99 ratio IVR/{floor}: {statistics.median(p99):.2f}  (IVR "
+              f"{statistics.median(a for a, _ in p99s):.1f} ms, {labels[floor]} "
+              f"{statistics.median(b for _, b in p99s):.1f} ms{', medians' if args.rounds > 1 else ''})"
+              f"{goals[floor][1]}")
+    return 1 if failed or floor_rows != durable_ok else 0
 
 
 if __name__ == "__main__":
