@@ -71,6 +71,11 @@ def _open(context, hotline: Hotline, lang: str, width: int):
     return page
 
 
+def _shown(page) -> list[int]:
+    return page.locator("#incidents tr[data-incident]").evaluate_all(
+        "rows => rows.map(r => Number(r.dataset.incident))")
+
+
 CASES = [(390, "en-US"), (390, "zh-TW"), (1280, "en-US"), (1280, "zh-TW")]
 
 
@@ -100,13 +105,13 @@ def test_a_row_between_rounds_names_the_next_call_and_offers_accept(context, hot
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     shot(page, f"list-next-call-{width}-{lang}")
     page.goto("/console/incidents?q=db-primary")
-    found = page.locator("#incidents tr[data-incident]").evaluate_all("rows => rows.map(r => Number(r.dataset.incident))")
+    found = _shown(page)
     assert found == [made["event"]], found
 
     # Its reference: that report first, above the more urgent one whose caller number holds it.
     ref = _ref(hotline, made["event"])
     page.goto(f"/console/incidents?q={ref}")
-    found = page.locator("#incidents tr[data-incident]").evaluate_all("rows => rows.map(r => Number(r.dataset.incident))")
+    found = _shown(page)
     assert found[:2] == [made["event"], made["waiting"]], found
 
 
