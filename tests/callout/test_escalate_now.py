@@ -113,9 +113,8 @@ def test_escalate_now_between_rounds_starts_the_next_round_at_once(db: DbUnderTe
         record_call_placed(s, nxt.attempt_id, "CA3", now + 3 * sec)
     # The hurry was for that one wait: the next round's end waits its 5 minutes again.
     later = now + 3 * sec
-    for sid_attempt in (nxt.attempt_id,):
-        with db.session() as s:
-            commands.responder_event(s, sid_attempt, CallStatus("no-answer"), later + 20 * sec)
+    with db.session() as s:
+        commands.responder_event(s, nxt.attempt_id, CallStatus("no-answer"), later + 20 * sec)
     with db.session() as s:
         dial = advance(s, callout_id, SETTINGS, PEOPLE, later + 21 * sec)
         assert isinstance(dial, Dial) and dial.contact.person == "lin"
@@ -125,9 +124,3 @@ def test_escalate_now_between_rounds_starts_the_next_round_at_once(db: DbUnderTe
     with db.session() as s:
         assert isinstance(advance(s, callout_id, SETTINGS, PEOPLE, later + 41 * sec), RepeatAfter)
 
-
-def test_escalate_now_is_refused_while_paging_has_not_started(db: DbUnderTest):
-    with db.session() as s:
-        callout_id = open_callout(s, add_incidents(s, 1), "cyber_security", SETTINGS, T0).id
-        incident_id = linked_incident_ids(s, callout_id)[0]
-        assert commands.escalate_now(s, incident_id, ALICE, T0).code == "nothing_ringing"
