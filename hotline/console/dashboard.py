@@ -7,14 +7,25 @@ rows rendered by one template whether the page is fresh or refreshed.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from hotline.base.config import Config
+from hotline.base.models import utcnow
 from hotline.base.runtime import get_runtime
 from hotline.base.states import INCIDENT_STATUSES
 from hotline.console import changes, queries, urgency
 from hotline.crisis.models import Crisis
+from hotline.events.view import event_views
+from hotline.paging.callout.decide import NextCall
+from hotline.paging.callout.store import upcoming_call
+from hotline.paging.models import callout_incidents
+from hotline.rotas.models import stored_overrides
+from hotline.rotas.policy import OncallSettings
 from hotline.web.auth import current_viewer, guard
 
 bp = Blueprint("console", __name__)
@@ -66,8 +77,26 @@ def _rows(filters: queries.Filters) -> dict[str, object]:
         ids = [r.incident.id for r in rows]
         crises = {incident_id: state for incident_id, state in s.execute(
             select(Crisis.incident_id, Crisis.state).where(Crisis.incident_id.in_(ids)))} if ids else {}
-        return {"rows": rows, "total": total, "filters": filters, "pages": pages, "crises": crises,
+        nexts = next_calls(s, runtime.config, [r.incident.id for r in rows if r.now.band == urgency.Band.PAGING],
+                           utcnow())
+        return {"rows": rows, "total": total, "filters": filters, "pages": pages, "crises": crises, "nexts": nexts,
+                "summaries": {k: v.summary for k, v in event_views(s, ids).items() if v.summary},
                 "abandoned": queries.abandoned_calls(s),
                 "unaccepted": urgency.unaccepted_count(s), "age": queries.age, "Band": urgency.Band,
                 "back": request.full_path if request.endpoint == "console.incidents" else url_for(
                     "console.incidents", **filters.query())}
+
+
+def next_calls(s: Session, cfg: Config, incident_ids: list[int], now: datetime) -> dict[int, NextCall]:
+    """Per paging incident on screen, whom its callout rings next if nobody answers, and when: the
+    callout's own `next_call`, as on the incident page, asked once per callout (a storm's rows share it)."""
+    if not incident_ids:
+        return {}
+    links = list(s.execute(select(callout_incidents.c.incident_id, callout_incidents.c.callout_id).where(
+        callout_incidents.c.incident_id.in_(incident_ids), callout_incidents.c.active)))
+    settings, overrides = cfg.section(OncallSettings), stored_overrides(s, now)
+    found: dict[int, NextCall | None] = {}
+    for _, callout_id in links:
+        if callout_id not in found:
+            found[callout_id] = upcoming_call(s, callout_id, settings, cfg.people, now, overrides)
+    return {incident_id: nxt for incident_id, callout_id in links if (nxt := found[callout_id]) is not None}

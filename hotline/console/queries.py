@@ -94,14 +94,16 @@ def incidents(s: Session, f: Filters, people_names: dict[str, str]) -> tuple[lis
     """One page of the list, most urgent first, and how many incidents match in all."""
     q = _selected(s, f)
     total = s.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0
-    found = list(s.scalars(urgency.ordered(q).limit(LIST_LIMIT).offset((f.page - 1) * LIST_LIMIT)))
+    ranked = q.order_by(search.rank(f.q)) if f.q else q
+    found = list(s.scalars(urgency.ordered(ranked).limit(LIST_LIMIT).offset((f.page - 1) * LIST_LIMIT)))
     return urgency.rows(s, found, people_names), total
 
 
 def every_incident(s: Session, f: Filters, people_names: dict[str, str], limit: int = EXPORT_LIMIT
                    ) -> Iterator[urgency.Row]:
     """Every incident of the view (not one page), most urgent first, in chunks: for the export."""
-    ids = list(s.scalars(urgency.ordered(_selected(s, f).with_only_columns(Incident.id)).limit(limit)))
+    q = _selected(s, f).with_only_columns(Incident.id)
+    ids = list(s.scalars(urgency.ordered(q.order_by(search.rank(f.q)) if f.q else q).limit(limit)))
     for start in range(0, len(ids), 500):
         part = ids[start:start + 500]
         found = {i.id: i for i in s.scalars(select(Incident).where(Incident.id.in_(part)))}

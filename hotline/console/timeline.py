@@ -71,6 +71,8 @@ CRISIS = {
     "crisis.sms_failed": N_("Crisis team text message to %(to)s failed: %(error)s"),
     "crisis.step_overdue_sms": N_("Overdue step: a reminder was texted to %(to)s"),
     "crisis.step_overdue_sms_failed": N_("Overdue step: the reminder to %(to)s failed: %(error)s"),
+    "crisis.update_due_sms": N_("The next statement is due: a reminder was texted to %(to)s"),
+    "crisis.update_due_sms_failed": N_("The next statement is due: the reminder to %(to)s failed: %(error)s"),
     "crisis.activation_refused": N_("%(who)s may not activate the crisis plan: refused"),
     "crisis.proposed": N_("%(who)s proposed activating the crisis plan"),
     "crisis.proposal_sms": N_("The activation proposal was texted to %(to)s"),
@@ -226,6 +228,8 @@ def _callout(kind: str, who: str, d: Mapping[str, Any], names: Names, _: Transla
         return _(template, name=name, seconds=_num(seconds), outcome=_(outcome)), tone
     if kind == "callout.accepted":
         return _("%(name)s accepted", name=d.get("name") or who), "good"
+    if kind == "callout.escalated" and "next_round" in d:
+        return _("%(who)s started round %(round)s now instead of waiting", who=who, round=d["next_round"]), ""
     if kind == "callout.escalated":
         return _("%(who)s moved paging on from %(name)s to the next person", who=who, name=name), ""
     if kind == "callout.paged_directly":

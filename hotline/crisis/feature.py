@@ -22,6 +22,11 @@ def _remind(now: datetime, report: CycleReport) -> None:
     report["crisis_reminders"].extend(reminders.remind_overdue(now))
 
 
+def _update_due(now: datetime, report: CycleReport) -> None:
+    """A published statement whose promised next update is due: its drafter and communications are texted."""
+    report["crisis_update_reminders"].extend(reminders.remind_update_due(now))
+
+
 def _check(cfg: Config) -> list[str]:
     crisis = cfg.section(settings.CrisisSettings)
     if not crisis.plans:
@@ -43,7 +48,8 @@ FEATURE = Feature(
     models=(models,),
     jobs=jobs.SPECS,
     followups=jobs.FOLLOWUPS,
-    cycle=(CycleStep("crisis_calls", 60, _notify), CycleStep("crisis_reminders", 61, _remind)),
+    cycle=(CycleStep("crisis_calls", 60, _notify), CycleStep("crisis_reminders", 61, _remind),
+           CycleStep("crisis_update_reminders", 62, _update_due)),
     check=_check,
     pages=("hotline.crisis.pages", "hotline.crisis.darksite.routes"),
     words=(N_("Crisis plan"), N_("Crisis plan activated: the team is being called."), N_("Marked as a false alarm."),

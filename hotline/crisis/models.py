@@ -122,6 +122,9 @@ class CrisisStatement(Base):
     drafted_at: Mapped[datetime] = mapped_column(default=utcnow)
     approved_by: Mapped[str | None] = mapped_column(String(64))
     published_at: Mapped[datetime | None] = mapped_column(index=True)
+    # When the "next update is due" text for this (the newest published) statement was claimed:
+    # once per due time, whichever engine claims it first (hotline.crisis.reminders).
+    update_reminded_at: Mapped[datetime | None]
 
     crisis: Mapped[Crisis] = relationship(back_populates="statements")
 

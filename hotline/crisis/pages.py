@@ -7,6 +7,7 @@ as the logged-in admin, so the console writes no crisis state itself; viewers se
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,8 +21,12 @@ from hotline.base.lifecycle import Outcome
 from hotline.base.models import AuditEvent, Incident, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.crisis import commands
-from hotline.crisis.models import BridgeLeg, Crisis, CrisisState, MemberState, StatementState
+from hotline.crisis.darksite import routes as darksite
+from hotline.crisis.darksite.view import build
+from hotline.crisis.models import BridgeLeg, Crisis, CrisisState, CrisisStatement, MemberState, StatementState
 from hotline.crisis.phrases import ROLE_NAMES
+from hotline.crisis.plans import UPDATE_EVERY
+from hotline.crisis.reminders import next_update_due
 from hotline.crisis.settings import CrisisSettings
 from hotline.web.actions import console_actor, viewer_name
 from hotline.web.auth import guard, require_admin
@@ -83,6 +88,14 @@ class Panel:
     two_person_rule: bool = True  # a statement's drafter is not offered its Approve button
     may_activate: bool = True  # the viewer may activate the plan (rule 1b); else they may propose it
     proposal: AuditEvent | None = None  # the newest activation proposal, while there is no verdict
+    update_due: datetime | None = None  # the newest published statement promised the next one by then
+
+    @property
+    def update_minutes(self) -> int | None:
+        """Whole minutes until the next statement is due (rounded up), negative once overdue."""
+        if self.update_due is None:
+            return None
+        return math.ceil((self.update_due - self.now).total_seconds() / 60)
 
 
 def panel(incident_id: int) -> Panel:
@@ -116,8 +129,10 @@ def panel(incident_id: int) -> Panel:
         template = commands.statement_template(s, crisis, cfg)
         plan = cfg.section(CrisisSettings).plans.get(crisis.type_key)
         stages = tuple(plan.broadcast.stages) if plan and plan.broadcast else ()
+        newest = max((st.published_at for st in crisis.statements if st.published_at is not None), default=None)
+        due = next_update_due(newest, plan.update_every if plan else UPDATE_EVERY)
         return Panel(crisis, has_plan, members, steps, statements, bridge, template, utcnow(), stages,
-                     cfg.section(CrisisSettings).two_person_rule)
+                     cfg.section(CrisisSettings).two_person_rule, update_due=due)
 
 
 def role_name(key: str) -> str:
@@ -189,3 +204,22 @@ def dark_site(incident_id: int, crisis_id: int) -> Response:
     if request.form.get("on") not in ("0", "1"):
         abort(400)
     return _back(incident_id, run(commands.set_dark_site, crisis_id, on, console_actor(), incident_id=incident_id))
+
+
+@bp.get("/console/incidents/<int:incident_id>/crisis/statements/<int:statement_id>/preview")
+def preview(incident_id: int, statement_id: int) -> Response:
+    """A draft statement on the dark site exactly as the public would see it once approved (and the
+    site on), under a "not public" banner; read only, never cached, never indexed."""
+    cfg = get_runtime().config
+    lang = request.args.get("lang") or g.get("lang") or cfg.default_language
+    if lang not in cfg.languages:
+        abort(404)
+    with get_runtime().db.session() as s:
+        draft = s.get(CrisisStatement, statement_id)
+        if draft is None or draft.crisis.incident_id != incident_id or draft.state != StatementState.DRAFT:
+            abort(404)
+        html, _ = darksite.render_page(build(s, cfg, lang, draft, utcnow()), "/site/", preview=True)
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

@@ -42,6 +42,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "overdue": "{org} crisis {ref}: the step \"{step}\" (yours, {role}) was due at {due} and is not done yet.",
         "proposal": "{org} crisis: {who} proposes activating the {type} crisis plan for report {ref}. "
                     "You may activate it: open the console's report page.",
+        "update_due": "{org} crisis {ref}: the next public statement was due at {due} ({ago} min ago). "
+                      "Draft it in the console's crisis panel.",
         "goodbye": "Goodbye.",
         "over": "This crisis call is no longer needed. Goodbye.",
     },
@@ -58,6 +60,7 @@ TEXTS: dict[str, dict[str, str]] = {
                "請接聽來電並按 1 確認，或撥打 {hotline}。",
         "overdue": "{org}危機 {ref}：您（{role}）負責的步驟「{step}」應於 {due} 完成，目前尚未完成。",
         "proposal": "{org}危機：{who} 提議為通報 {ref} 啟動{type}危機應變計畫。您可以啟動：請開啟主控台的通報頁面。",
+        "update_due": "{org}危機 {ref}：下一份公開聲明應於 {due} 發布（已過 {ago} 分鐘）。請在主控台的危機面板撰寫。",
         "goodbye": "再見。",
         "over": "這通危機通知已不再需要。再見。",
     },

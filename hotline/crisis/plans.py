@@ -19,6 +19,10 @@ or type, a template placeholder we cannot fill, or a deadline that is not a dura
     [statement]                     # per hotline language; placeholders {type} {time} {site} {reference}
     "en-US" = "On {time} we activated our {type} crisis plan ..."
 
+    update_every = "60m"            # optional (default 60m): a published statement promises the next
+                                    # one this much later; the console counts down and the drafter
+                                    # and the communications lead are texted when it falls due
+
     [activators]                    # optional: who may activate it (absent: any admin, or the acceptor)
     roles = ["management"]          # whoever holds one of this plan's team roles now (leads, as resolved)
     people = ["director"]           # and/or people by key; others may only propose (hotline.crisis.commands)
@@ -51,7 +55,8 @@ if TYPE_CHECKING:
 
 ROLES = ("management", "communications", "it_security", "legal", "hr")
 PLACEHOLDERS = ("type", "time", "site", "reference")
-PLAN_KEYS = {"team", "steps", "statement", "broadcast", "activators"}
+PLAN_KEYS = {"team", "steps", "statement", "broadcast", "activators", "update_every"}
+UPDATE_EVERY = timedelta(minutes=60)  # a plan without update_every: the next statement is due an hour later
 STAGES = ("first_notice", "update", "all_clear")
 BROADCAST_KEYS = {"groups", "channels", "ask_safety", "two_person_rule", "with_statement", *STAGES}
 CHANNELS = ("sms", "voice", "email", "push")
@@ -108,6 +113,7 @@ class Plan:
     path: Path | None = None
     broadcast: PlanBroadcast | None = None  # absent from older plans: nobody beyond the team is told
     activators: Activators | None = None  # absent: anyone the verdict's channel allows (today's behaviour)
+    update_every: timedelta = UPDATE_EVERY  # after a published statement, when the next one is due
 
     def slot(self, role: str) -> TeamSlot | None:
         return next((t for t in self.team if t.role == role), None)
@@ -158,7 +164,19 @@ def _plan(cfg: Config, path: Path, p: Problems) -> Plan | None:
     statement = _statement(cfg, file, raw.get("statement"), p)
     broadcast = _broadcast(cfg, file, raw["broadcast"], p) if "broadcast" in raw else None
     activators = _activators(cfg, file, raw["activators"], roles, p) if "activators" in raw else None
-    return Plan(type_key, team, steps, statement, path, broadcast, activators)
+    return Plan(type_key, team, steps, statement, path, broadcast, activators, _update_every(file, raw, p))
+
+
+def _update_every(file: str, raw: dict[str, Any], p: Problems) -> timedelta:
+    """`update_every = "60m"`: how long after a published statement the next one is due (5m to 24h)."""
+    if "update_every" not in raw:
+        return UPDATE_EVERY
+    every = parse_duration(raw["update_every"])
+    if every is None or not timedelta(minutes=5) <= every <= timedelta(hours=24):
+        p.add(file, "update_every", raw["update_every"], "use a duration from \"5m\" to \"24h\", e.g. \"60m\" or "
+              "\"1h30m\" (or remove it: 60m)")
+        return UPDATE_EVERY
+    return every
 
 
 def _activators(cfg: Config, file: str, raw: Any, roles: set[str], p: Problems) -> Activators | None:

@@ -32,7 +32,8 @@ The rules, written once:
    (`hotline.paging.callout.store.contacts_for`) and never shares a callout with a real report.
    Paging asks the drills all this through one door, `hotline.drills.gate`.
 6. A named person may steer a running callout, never stop it by the way: "escalate now" ends the
-   call ringing and the next person in the order is called at once; "page someone now" rings one
+   call ringing and the next person in the order is called at once (while nobody answered and the
+   callout waits to go round again, the next round starts at once); "page someone now" rings one
    more person beside the order, a call the callout watches like its own, while the order goes
    on from its own position (`hotline.paging.callout.decide.DIRECT_STEP`).
 
@@ -44,7 +45,9 @@ both). Other features reach paging through these commands.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -452,6 +455,8 @@ def escalate_now(s: Session, incident_id: int, actor: Actor, now: datetime | Non
     if callout is None or callout.state not in CALLOUT_ACTIVE:
         return Outcome(False, "not_paging", "nothing is being paged", (incident_id,))
     live = [a for a in callout.attempts if a.outcome is None and a.state in ATTEMPT_LIVE]
+    if not live and callout.state == CalloutState.UNACKNOWLEDGED:
+        return _next_round_now(s, callout, incident_id, actor, now)
     ended = [a for a in live if set_attempt_state(s, a.id, AttemptState.CANCELED, now)]
     if not ended:
         return Outcome(False, "nothing_ringing", "nobody is being called right now", (incident_id,), callout.id)
@@ -460,6 +465,19 @@ def escalate_now(s: Session, incident_id: int, actor: Actor, now: datetime | Non
                 person=ended[0].person_key, round=ended[0].round)
     return Outcome(True, "escalated", f"moved on from {ended[0].person_name}", (incident_id,), callout.id,
                    then=(*(EndCall(a.id) for a in ended), Drive(callout.id)))
+
+
+def _next_round_now(s: Session, callout: Callout, incident_id: int, actor: Actor, now: datetime) -> Outcome:
+    """Escalate now while nobody answered and the callout waits to go round again: the wait ends,
+    the next round starts at once (`hurried_at`, read by `decide.next_action`)."""
+    moved = s.execute(update(Callout).where(Callout.id == callout.id, Callout.state == CalloutState.UNACKNOWLEDGED)
+                      .values(hurried_at=now, next_wake_at=now))
+    if not cast(CursorResult[Any], moved).rowcount:
+        return Outcome(False, "not_paging", "nothing is being paged", (incident_id,))
+    for linked in linked_incident_ids(s, callout.id):
+        audited(s, "callout.escalated", linked, actor, callout_id=callout.id, next_round=callout.round + 1)
+    return Outcome(True, "next_round", "the next round starts now", (incident_id,), callout.id,
+                   then=(Drive(callout.id),))
 
 
 def page_person(s: Session, incident_id: int, person: str, name: str, phone: str, actor: Actor,

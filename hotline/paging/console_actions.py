@@ -27,6 +27,7 @@ MESSAGES = {  # what the admin reads after each command, by the command's outcom
     "severity_changed": N_("Severity changed."), "same_severity": N_("The severity is that already."),
     "bad_severity": N_("No such severity."),
     "escalated": N_("Moved on: the next person is being called."),
+    "next_round": N_("Going round again now: the first person is being called."),
     "nothing_ringing": N_("Nobody is being called right now."),
     "already_calling": N_("That person is being called already."),
 }

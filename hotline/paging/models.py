@@ -60,6 +60,9 @@ class Callout(Base):
     started_at: Mapped[datetime | None]  # first dial
     unacknowledged_at: Mapped[datetime | None]  # every round and the fallback went unanswered
     next_wake_at: Mapped[datetime | None] = mapped_column(index=True)  # when the engine must look again
+    # "Escalate now" while the callout waits between rounds: the wait that was under way then ends
+    # at once (`hotline.paging.callout.decide.next_action`); later waits are not touched.
+    hurried_at: Mapped[datetime | None]
     accepted_by: Mapped[str | None] = mapped_column(String(64))  # person key
     accepted_by_name: Mapped[str | None] = mapped_column(String(120))
     accepted_at: Mapped[datetime | None]

@@ -1,5 +1,7 @@
-"""Search over incidents: reference and caller number by substring, notes and transcript text by
-full-text search (SQLite FTS5 or PostgreSQL's text search), behind one function, `matches`.
+"""Search over incidents: reference and caller number by substring, notes, transcript text and a
+monitoring event's summary by full-text search (SQLite FTS5 or PostgreSQL's text search), behind
+one function, `matches`; `rank` orders what matched: the exact reference first, then references
+that begin with the query, then the rest (a caller number that merely contains it).
 
 The index (hotline/paging/search_models.py) is brought up to date by `refresh`, which reads
 only what was added to the audit timeline and the transcripts since it last looked; searching
@@ -12,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from hotline.base.models import AuditEvent, Incident, Recording, Transcript
@@ -21,7 +23,7 @@ from hotline.paging.search_models import FTS_TABLE, SearchDoc, SearchMark
 
 REREAD = 200  # ids re-read below the mark, for transactions that committed out of order
 CJK = re.compile(r"([\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef])")
-INDEXED_KINDS = ("note",)
+INDEXED_KINDS = ("note", "event_received")  # a note's text; an event's summary (hotline.events.commands)
 
 
 def spaced(value: str) -> str:
@@ -62,7 +64,7 @@ def rebuild(s: Session, incident_ids: Iterable[int]) -> None:
                                                           AuditEvent.kind.in_(INDEXED_KINDS)).order_by(AuditEvent.id))
         said = s.scalars(select(Transcript.text).join(Recording, Transcript.recording_id == Recording.id).where(
             Recording.incident_id == incident_id, Transcript.status == TranscriptStatus.DONE))
-        body = spaced(" ".join([*(str(d.get("text", "")) for d in notes), *said]))
+        body = spaced(" ".join([*(str(d.get("text") or d.get("summary") or "") for d in notes), *said]))
         doc = s.get(SearchDoc, incident_id)
         if doc is None:
             s.add(SearchDoc(incident_id=incident_id, body=body))
@@ -84,6 +86,14 @@ def matches(s: Session, query: str) -> ColumnElement[bool]:
         clauses.append(or_(Incident.ref.ilike(like, escape="\\"), Incident.caller.like(like, escape="\\"),
                            Incident.callback_number.like(like, escape="\\"), Incident.id.in_(_full_text(s, word, n))))
     return and_(*clauses)
+
+
+def rank(query: str) -> ColumnElement[int]:
+    """0 for the incident whose reference is the query, 1 for references beginning with it, 2 for
+    every other match: searching "1004" shows report 1004 above a caller number holding 1004."""
+    wanted = query.strip().lower()
+    prefix = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return case((func.lower(Incident.ref) == wanted, 0), (Incident.ref.ilike(prefix, escape="\\"), 1), else_=2)
 
 
 def _full_text(s: Session, word: str, n: int) -> Select[int]:

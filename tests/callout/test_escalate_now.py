@@ -12,7 +12,7 @@ from sqlalchemy import select
 from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import AuditEvent
 from hotline.paging import commands
-from hotline.paging.callout.decide import DIRECT_STEP, Dial
+from hotline.paging.callout.decide import DIRECT_STEP, Dial, MarkUnacknowledged, RepeatAfter
 from hotline.paging.callout.states import AttemptState as A
 from hotline.paging.callout.states import CallStatus, KeyPress
 from hotline.paging.callout.store import advance, linked_incident_ids, open_callout, record_call_placed
@@ -80,3 +80,47 @@ def test_page_a_person_now_beside_the_order(db: DbUnderTest):
         commands.responder_event(s, placed.attempt_id, CallStatus("in-progress", answered_by="human"), T0 + 5 * sec)
         _, out = commands.responder_event(s, placed.attempt_id, KeyPress("1"), T0 + 6 * sec)
         assert out is not None and out.ok and out.accepted_by == "wang" and len(out.incident_ids) == 2
+
+
+def test_escalate_now_between_rounds_starts_the_next_round_at_once(db: DbUnderTest):
+    """Nobody answered and the callout waits `repeat_minutes` to go round again: "escalate now"
+    ends that wait (the next round is dialled at once, not 5 minutes later), says so on every
+    linked timeline, and touches no later wait."""
+    with db.session() as s:
+        callout_id = open_callout(s, add_incidents(s, 2), "cyber_security", SETTINGS, T0).id
+        incident_id = linked_incident_ids(s, callout_id)[0]
+    now = T0
+    for person, sid in (("chen", "CA1"), ("lin", "CA2")):
+        with db.session() as s:
+            dial = advance(s, callout_id, SETTINGS, PEOPLE, now)
+            assert isinstance(dial, Dial) and dial.contact.person == person
+            record_call_placed(s, dial.attempt_id, sid, now)
+        now += 20 * sec
+        with db.session() as s:
+            commands.responder_event(s, dial.attempt_id, CallStatus("no-answer"), now)
+    with db.session() as s:
+        assert isinstance(advance(s, callout_id, SETTINGS, PEOPLE, now), MarkUnacknowledged)
+    with db.session() as s:
+        assert isinstance(advance(s, callout_id, SETTINGS, PEOPLE, now + sec), RepeatAfter)  # waiting 5 min
+        out = commands.escalate_now(s, incident_id, ALICE, now + 2 * sec)
+        assert (out.ok, out.code, out.then) == (True, "next_round", (Drive(callout_id),))
+    with db.session() as s:
+        nxt = advance(s, callout_id, SETTINGS, PEOPLE, now + 3 * sec)  # what the Drive follow-up does
+        assert isinstance(nxt, Dial) and (nxt.contact.person, nxt.round) == ("chen", 2)
+        rows = list(s.scalars(select(AuditEvent).where(AuditEvent.kind == "callout.escalated")))
+        assert sorted(e.incident_id for e in rows) == sorted(linked_incident_ids(s, callout_id))
+        assert {(e.actor, e.detail["next_round"]) for e in rows} == {("alice", 2)}
+        record_call_placed(s, nxt.attempt_id, "CA3", now + 3 * sec)
+    # The hurry was for that one wait: the next round's end waits its 5 minutes again.
+    later = now + 3 * sec
+    with db.session() as s:
+        commands.responder_event(s, nxt.attempt_id, CallStatus("no-answer"), later + 20 * sec)
+    with db.session() as s:
+        dial = advance(s, callout_id, SETTINGS, PEOPLE, later + 21 * sec)
+        assert isinstance(dial, Dial) and dial.contact.person == "lin"
+        record_call_placed(s, dial.attempt_id, "CA4", later + 21 * sec)
+    with db.session() as s:
+        commands.responder_event(s, dial.attempt_id, CallStatus("no-answer"), later + 40 * sec)
+    with db.session() as s:
+        assert isinstance(advance(s, callout_id, SETTINGS, PEOPLE, later + 41 * sec), RepeatAfter)
+

@@ -61,3 +61,37 @@ def test_one_search_function_on_both_databases(db: Database):
     assert _found(db, "smoke") == ["1001"]
     with db.session() as s:
         assert search.refresh(s) == 0  # nothing new: nothing rebuilt
+
+
+def test_an_exact_reference_ranks_first_then_a_reference_prefix_then_the_rest(db: Database):
+    """Searching 1004 shows report 1004 first, though a more urgent report's caller number holds
+    1004 (urgency alone put that one first); a reference beginning with 1004 comes second."""
+    from hotline.console import queries  # the list's own query, ranking included
+
+    with db.session() as s:
+        s.add(Incident(ref="1006", caller="+886912341004", language="zh-TW", status="paging", severity="danger"))
+        s.add(Incident(ref="10045", caller="+886955000999", language="zh-TW", status="accepted"))
+        s.add(Incident(ref="1004", caller="+886955000111", language="zh-TW", status="closed"))
+        s.add(Incident(ref="2001", caller="+886955000222", language="zh-TW", status="paging"))
+    with db.session() as s:
+        rows, total = queries.incidents(s, queries.Filters(q="1004"), {})
+        assert [r.incident.ref for r in rows] == ["1004", "10045", "1006"] and total == 3
+        assert [r.incident.ref for r in rows][:1] == [next(queries.every_incident(s, queries.Filters(q="1004"),
+                                                                                   {})).incident.ref]
+        rows, _ = queries.incidents(s, queries.Filters(q="+8869"), {})  # no reference matches: urgency decides
+        assert [r.incident.ref for r in rows][:2] == ["1006", "2001"]
+
+
+def test_an_event_made_incident_is_found_by_its_summary(db: Database):
+    """A monitoring event's summary (its `event_received` row, as hotline.events.commands writes it)
+    is searchable like a note, Chinese included."""
+    from hotline.base import audit
+
+    with db.session() as s:
+        disk = _incident(s, "1010", "")
+        _incident(s, "1011", "")
+        audit.record(s, "event_received", disk, actor="integration:grafana", action="trigger",
+                     summary="Disk full on db-primary 資料庫磁碟已滿", source="grafana")
+    assert _found(db, "db-primary") == ["1010"]
+    assert _found(db, "磁碟") == ["1010"]
+    assert _found(db, "disk full") == ["1010"]

@@ -56,17 +56,19 @@ def _public(body: str | bytes, mimetype: str, status: int = 200, on: bool = True
     return response
 
 
-def render_page(site: Site, root: str) -> tuple[str, int]:
-    """The page's HTML and status: the statements when on; when dormant, a neutral page or 404."""
+def render_page(site: Site, root: str, preview: bool = False) -> tuple[str, int]:
+    """The page's HTML and status: the statements when on; when dormant, a neutral page or 404.
+    `preview`: the console's preview of a draft, the same page under a "not public" banner."""
     cfg = _cfg()
-    if not site.on:
+    if not site.on and not preview:
         if cfg.section(CrisisSettings).dark_site_dormant == "404":
             return "Not Found", 404
         template = "darksite/dormant.html"
     else:
         template = "darksite/page.html"
     html = current_app.jinja_env.get_template(template).render(
-        site=site, cfg=cfg, w=words(site.lang), root=root, default=cfg.default_language, names=_language_names())
+        site=site, cfg=cfg, w=words(site.lang), root=root, default=cfg.default_language, names=_language_names(),
+        preview=preview)
     return html, 200
 
 

@@ -17,10 +17,15 @@ from hotline.crisis.settings import CrisisSettings
 WORDS: dict[str, dict[str, str]] = {
     "en-US": {"title": "{org}: official statements", "updated": "Updated", "contact": "Contact us",
               "none": "There are no statements yet.", "feed": "Atom feed", "dormant": "{org}",
-              "published": "Published", "language": "English", "entry": "Statement of {time}"},
+              "published": "Published", "language": "English", "entry": "Statement of {time}",
+              "preview_tag": "Preview, not public",
+              "preview": "Preview: not public. This is how the dark site would look with this draft approved "
+                         "and the site switched on; nobody outside sees it yet."},
     "zh-TW": {"title": "{org}：官方聲明", "updated": "更新時間", "contact": "聯絡我們",
               "none": "目前尚無聲明。", "feed": "Atom 訂閱", "dormant": "{org}",
-              "published": "發布時間", "language": "中文", "entry": "{time} 發布的聲明"},
+              "published": "發布時間", "language": "中文", "entry": "{time} 發布的聲明",
+              "preview_tag": "預覽，尚未公開",
+              "preview": "預覽：尚未公開。這是此草稿核准發布、且危機網站開啟後的樣子；目前外界看不到。"},
 }
 
 
@@ -51,19 +56,26 @@ def words(lang: str) -> dict[str, str]:
     return WORDS.get(lang, WORDS["en-US"])
 
 
-def build(s: Session, cfg: Config, lang: str) -> Site:
-    """The site in `lang`: published statements of crises it is switched on for, newest first."""
+def build(s: Session, cfg: Config, lang: str, draft: CrisisStatement | None = None,
+          now: datetime | None = None) -> Site:
+    """The site in `lang`: published statements of crises it is switched on for, newest first.
+
+    With `draft` (the console's preview): the site as it would be once that draft is published at
+    `now` and the dark site is on for its crisis; nothing is written."""
     zone = ZoneInfo(cfg.timezone)
-    on = s.scalar(select(Crisis.id).where(Crisis.state == CrisisState.ACTIVE, Crisis.dark_site_on.is_(True))
-                  .limit(1)) is not None
+    shown = Crisis.dark_site_on.is_(True) if draft is None else (
+        Crisis.dark_site_on.is_(True) | (Crisis.id == draft.crisis_id))
+    on = s.scalar(select(Crisis.id).where(Crisis.state == CrisisState.ACTIVE, shown).limit(1)) is not None
     rows = s.scalars(select(CrisisStatement).join(Crisis, Crisis.id == CrisisStatement.crisis_id)
-                     .where(Crisis.state == CrisisState.ACTIVE, Crisis.dark_site_on.is_(True),
+                     .where(Crisis.state == CrisisState.ACTIVE, shown,
                             CrisisStatement.state == StatementState.PUBLISHED)
                      .order_by(CrisisStatement.published_at.desc(), CrisisStatement.id.desc())).all()
+    published = [(statement, statement.published_at) for statement in rows]
+    if draft is not None and now is not None:
+        published.insert(0, (draft, now))
     entries = []
-    for statement in rows:
+    for statement, published_at in published:
         body_lang = lang if statement.bodies.get(lang) else next(iter(statement.bodies), lang)
-        published_at = statement.published_at
         assert published_at is not None  # written by the move to PUBLISHED (hotline.crisis.commands)
         local = published_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
         # A public heading: the internal type and reference ("cyber-security · 1003") stay inside.

@@ -108,7 +108,9 @@ def _round_contacts(contacts: Sequence[Contact], rnd: int, settings: OncallSetti
 
 
 def next_action(callout_state: str, contacts: Sequence[Contact], attempts: Sequence[AttemptView],
-                now: datetime, settings: OncallSettings) -> Action:
+                now: datetime, settings: OncallSettings, hurried_at: datetime | None = None) -> Action:
+    """`hurried_at`: someone pressed "escalate now" while the callout waited between rounds; a
+    wait that began before then is over (the next round starts at once)."""
     if callout_state in CALLOUT_TERMINAL:
         return Done(callout_state)
     if any(a.outcome == AttemptState.ACCEPTED for a in attempts):
@@ -138,7 +140,7 @@ def next_action(callout_state: str, contacts: Sequence[Contact], attempts: Seque
     ended = max((a.ended_at or a.answered_at or a.created_at for a in attempts), default=now)
     if callout_state != CalloutState.UNACKNOWLEDGED:
         return MarkUnacknowledged(ended + repeat)
-    if new_round and now < ended + repeat:
+    if new_round and now < ended + repeat and (hurried_at is None or hurried_at < ended):
         return RepeatAfter(ended + repeat)
     return Dial(nxt, rnd, nxt.step)
 
@@ -153,7 +155,7 @@ class NextCall:
 
 
 def next_call(callout_state: str, contacts: Sequence[Contact], attempts: Sequence[AttemptView],
-              now: datetime, settings: OncallSettings) -> NextCall | None:
+              now: datetime, settings: OncallSettings, hurried_at: datetime | None = None) -> NextCall | None:
     """What `next_action` will decide once the call ringing now goes unanswered (at its ring or
     answer timeout) or the wait before a repeat round ends: the same rules, asked ahead of time,
     so the page can never name someone the callout would not ring. None when it ends or waits
@@ -168,7 +170,7 @@ def next_call(callout_state: str, contacts: Sequence[Contact], attempts: Sequenc
             at = max(at, ends)
             views = [replace(a, state=AttemptState.NO_ANSWER, outcome=AttemptState.NO_ANSWER, ended_at=at)
                      if a is current else a for a in views]
-        action = next_action(state, contacts, views, at, settings)
+        action = next_action(state, contacts, views, at, settings, hurried_at)
         if isinstance(action, Dial):
             return NextCall(action.contact, at, action.round)
         if isinstance(action, MarkUnacknowledged):

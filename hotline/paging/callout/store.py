@@ -126,7 +126,7 @@ def upcoming_call(session: Session, callout_id: int, settings: OncallSettings, p
     if callout is None or callout.state not in CALLOUT_ACTIVE:
         return None
     return next_call(callout.state, contacts_for(callout, settings, people, now, overrides),
-                     attempt_views(callout), now, settings)
+                     attempt_views(callout), now, settings, callout.hurried_at)
 
 
 def contacts_for(callout: Callout, settings: OncallSettings, people: Mapping[str, Person], now: datetime,
@@ -171,7 +171,7 @@ def advance(session: Session, callout_id: int, settings: OncallSettings, people:
         raise LookupError(f"no callout {callout_id}")
     session.refresh(callout, ["attempts"])
     contacts = contacts_for(callout, settings, people, now, overrides)
-    action = next_action(callout.state, contacts, attempt_views(callout), now, settings)
+    action = next_action(callout.state, contacts, attempt_views(callout), now, settings, callout.hurried_at)
     match action:
         case Dial():
             return _dial(session, callout, action, now)
