@@ -147,7 +147,7 @@ def may_activate(who: str, allowed: frozenset[str] | None, cfg: Config) -> bool:
     """Rule 1b's decision: anyone when the plan names no activators, else only the people named."""
     if allowed is None:
         return True
-    person = team.person_for(who, cfg.people)
+    person = team.person_for(who, cfg.people, team.logins(cfg))
     return person is not None and person in allowed
 
 

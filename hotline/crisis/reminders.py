@@ -20,7 +20,7 @@ from hotline.crisis.models import Crisis, CrisisMember, CrisisStatement, CrisisS
 from hotline.crisis.notify import running, send_sms
 from hotline.crisis.plans import UPDATE_EVERY
 from hotline.crisis.settings import CrisisSettings
-from hotline.crisis.team import person_for
+from hotline.crisis.team import logins, person_for
 
 
 def remind_overdue(now: datetime) -> list[int]:
@@ -91,7 +91,7 @@ def remind_update_due(now: datetime) -> list[int]:
             if not claimed:
                 continue
             incident = s.get_one(Incident, crisis.incident_id)
-            keys = [k for k in (person_for(statement.drafted_by, cfg.people),) if k is not None]
+            keys = [k for k in (person_for(statement.drafted_by, cfg.people, logins(cfg)),) if k is not None]
             keys += s.scalars(select(CrisisMember.person_key).where(
                 CrisisMember.crisis_id == crisis.id, CrisisMember.role == "communications",
                 CrisisMember.state.not_in((MemberState.FAILED, MemberState.STOOD_DOWN))).order_by(CrisisMember.id))

@@ -11,10 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from hotline.base.config import Person
+from hotline.base.config import Config, Person
 from hotline.crisis.plans import Assignee, Plan
 from hotline.rotas.policy import Rota
 from hotline.rotas.resolve import on_call_now
+from hotline.web.settings import ConsoleSettings
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,21 @@ def activators(plan: Plan, seats: Sequence[Seat]) -> frozenset[str] | None:
     return frozenset(plan.activators.people) | {s.person for s in seats if s.role in plan.activators.roles}
 
 
-def person_for(who: str, people: Mapping[str, Person]) -> str | None:
-    """The person an actor is. A responder acts by person key; the console has no link from a user
-    to a person, so a console user is the person whose key, else whose name, is the user's name
-    (case and surrounding spaces ignored); None when nobody matches."""
+def person_for(who: str, people: Mapping[str, Person], logins: Mapping[str, str | None] | None = None) -> str | None:
+    """The person an actor is. A responder acts by person key; a console user is the person their
+    login names (`person` under `[console.users.X]`, given here as `logins`: login -> person key),
+    else the person whose key, else whose name, is the user's name (case and surrounding spaces
+    ignored); None when nobody matches."""
+    linked = (logins or {}).get(who)
+    if linked in people:
+        return linked
     wanted = who.strip().casefold()
     for key in people:
         if key.casefold() == wanted:
             return key
     return next((key for key, person in people.items() if person.name.strip().casefold() == wanted), None)
+
+
+def logins(cfg: Config) -> dict[str, str | None]:
+    """Console login -> the `[people]` key it names (`person_for`'s `logins`)."""
+    return {name: user.person for name, user in cfg.section(ConsoleSettings).users.items()}

@@ -186,3 +186,11 @@ def test_a_responder_who_may_not_activate_proposes_by_pressing_7(h: Hotline):
     assert proposed and proposed[0].actor in ("chen", "wang") and proposed[0].detail["activators"] == ["director"]
     sent = h.wait_for(lambda: h.audit(incident.id, "crisis.proposal_sms"), 120, what="the proposal texted")
     assert sent[0].detail["to"] == h.config.people["director"].phone
+
+
+@pytest.mark.parametrize(("who", "person"), [("alice", "chen"), ("bob", "director"), ("ghost", None)])
+def test_a_console_login_is_the_person_its_config_names(who, person):
+    """`person = "chen"` under `[console.users.alice]` makes alice Chen for the plan's activators
+    and the statement reminders; a login naming nobody on the rota is nobody."""
+    logins = {"alice": "chen", "bob": "director", "ghost": "nobody-on-the-rota"}
+    assert team.person_for(who, PEOPLE, logins) == person
