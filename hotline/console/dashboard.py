@@ -69,5 +69,6 @@ def _rows(filters: queries.Filters) -> dict[str, object]:
         return {"rows": rows, "total": total, "filters": filters, "pages": pages, "crises": crises,
                 "abandoned": queries.abandoned_calls(s),
                 "unaccepted": urgency.unaccepted_count(s), "age": queries.age, "Band": urgency.Band,
+                "grouped": urgency.grouped,
                 "back": request.full_path if request.endpoint == "console.incidents" else url_for(
                     "console.incidents", **filters.query())}
