@@ -559,6 +559,8 @@ def merge(s: Session, incident_id: int, into_id: int, actor: Actor, reason: str,
         return Outcome(False, "same_incident", "an incident cannot be merged into itself", (incident_id,))
     if source.status not in OPEN_UNACCEPTED:
         return Outcome(False, "cannot_merge", f"{source.ref} is {source.status}", (incident_id,))
+    if source.drill_id != target.drill_id or source.drill != target.drill:  # rule 5: never mixed
+        return Outcome(False, "cannot_merge", "a drill's report and a real one are never merged", (incident_id,))
     target_callout = responsible_callout_id(s, into_id)
     paged = target.status in NEEDS_PAGING and paging_callout(s, into_id) is not None
     if not (paged or target.status in (S.ACCEPTED, S.STOPPED)):

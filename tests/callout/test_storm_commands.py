@@ -145,6 +145,10 @@ def test_merge_into_an_accepted_or_stopped_incident_takes_its_state(db: DbUnderT
         assert commands.merge(s, dup1, taken, ALICE, "same event", T0 + sec).ok
         assert commands.merge(s, dup2, stopped, ALICE, "same event", T0 + sec).ok
         assert commands.merge(s, taken, dup1, ALICE, "x", T0).code == "cannot_merge"  # accepted: not a duplicate
+        (drill,) = add_incidents(s, 1, "other")
+        s.get(Incident, drill).drill = True
+        s.flush()
+        assert commands.merge(s, drill, stopped, ALICE, "x", T0).code == "cannot_merge"  # rule 5: never mixed
     with db.session() as s:
         one, two = s.get(Incident, dup1), s.get(Incident, dup2)
         assert (one.status, one.accepted_by) == (S.ACCEPTED, "wang")
