@@ -83,6 +83,7 @@ def _rows(filters: queries.Filters) -> dict[str, object]:
                 "summaries": {k: v.summary for k, v in event_views(s, ids).items() if v.summary},
                 "abandoned": queries.abandoned_calls(s),
                 "unaccepted": urgency.unaccepted_count(s), "age": queries.age, "Band": urgency.Band,
+                "grouped": urgency.grouped,
                 "back": request.full_path if request.endpoint == "console.incidents" else url_for(
                     "console.incidents", **filters.query())}
 

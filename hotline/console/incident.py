@@ -46,7 +46,9 @@ def _context(incident_id: int) -> dict[str, object]:
                               ROLE_NAMES.get(lang, ROLE_NAMES["en-US"]))
         lines = [timeline.line(e.kind, e.actor, e.detail, e.at, said, gettext)
                  for e in queries.audit_events(s, incident_id)]
+        merged = [(other, queries.recordings(s, other.id)) for other in queries.merged_into(s, incident_id)]
         return {"incident": incident, "recordings": queries.recordings(s, incident_id), "callout": callout,
+                "merged": merged, "merge_targets": queries.merge_targets(s, incident),
                 "lines": lines, "now": urgency.rows(s, [incident], names)[0].now, "age": queries.age,
                 "Band": urgency.Band, "alert": event_views(s, [incident_id]).get(incident_id),
                 "app": app_reports_of(s, [incident_id], runtime.config.sites).get(incident_id),

@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from hotline.base.models import AuditEvent, Call, Incident, Recording, Transcript, utcnow
-from hotline.base.states import CALLOUT_ACTIVE, INCIDENT_STATUSES
+from hotline.base.states import CALLOUT_ACTIVE, INCIDENT_STATUSES, OPEN_UNACCEPTED, IncidentStatus
 from hotline.console import urgency
 from hotline.paging import search
 from hotline.paging.callout.store import callout_for_incident
@@ -196,8 +196,30 @@ def callout(s: Session, incident_id: int) -> CalloutView | None:
         ring = (rang_until - a.ring_started_at).total_seconds() if rang_until and a.ring_started_at else None
         rows.append(AttemptRow(a.id, a.person_name, a.person_key, a.phone, a.round, a.step, started, ring,
                                a.outcome or "", a.state))
+    # Every report it pages or paged, but not one split off or merged away to another callout since.
+    elsewhere = select(callout_incidents.c.incident_id).where(callout_incidents.c.active,
+                                                              callout_incidents.c.callout_id != found.id)
     linked = s.execute(select(Incident.id, Incident.ref).join(
         callout_incidents, callout_incidents.c.incident_id == Incident.id)
-        .where(callout_incidents.c.callout_id == found.id).order_by(Incident.id))
+        .where(callout_incidents.c.callout_id == found.id,
+               callout_incidents.c.active | Incident.id.not_in(elsewhere)).order_by(Incident.id))
     return CalloutView(found.id, found.state, found.accepted_by_name or found.accepted_by, rows,
                        tuple((i, ref or str(i)) for i, ref in linked))
+
+
+def merged_into(s: Session, incident_id: int) -> list[Incident]:
+    """The reports merged into this incident (its "incident_merged_in" lines): their recordings
+    and transcripts are shown on its page."""
+    ids = [e.detail.get("from_id") for e in s.scalars(select(AuditEvent).where(
+        AuditEvent.incident_id == incident_id, AuditEvent.kind == "incident_merged_in").order_by(AuditEvent.id))]
+    wanted = [int(i) for i in dict.fromkeys(ids) if isinstance(i, int)]
+    return list(s.scalars(select(Incident).where(Incident.id.in_(wanted)).order_by(Incident.id))) if wanted else []
+
+
+def merge_targets(s: Session, incident: Incident, limit: int = 50) -> list[Incident]:
+    """What a report nobody has accepted could be merged into: the other open incidents, newest first."""
+    if incident.status not in OPEN_UNACCEPTED:
+        return []
+    return list(s.scalars(select(Incident).where(Incident.id != incident.id, Incident.status != IncidentStatus.CLOSED,
+                                                 Incident.drill == incident.drill)
+                          .order_by(Incident.id.desc()).limit(limit)))

@@ -107,6 +107,13 @@ OTHER = {
     "app.reply": N_("%(name)s replied in the app: %(body)s"),
     "app.memo_stored": N_("The reporter's voice memo was stored"),
 }
+# A storm's reports regrouped by a person (hotline.paging.commands, rule 7): on both sides.
+REGROUPED = {
+    "incident_merged": N_("%(who)s merged this report into %(ref)s: %(reason)s"),
+    "incident_merged_in": N_("%(who)s merged report %(ref)s into this incident: %(reason)s"),
+    "incident_split": N_("%(who)s split this report out of the storm with %(refs)s, to be paged alone: %(reason)s"),
+    "incident_split_off": N_("%(who)s split report %(ref)s out of this storm, to be paged alone: %(reason)s"),
+}
 SMS_ROLES = {"acceptor": N_("the person who accepted"), "caller": N_("the caller"), "others": N_("the others paged")}
 
 
@@ -159,6 +166,10 @@ def sentence(kind: str, actor: str, d: Mapping[str, Any], names: Names, _: Trans
                   new=names.type_name(d.get("new", ""))), ""
     if kind == "incident_duplicate_of":  # migration 0017 found one call filed twice
         return _("The same call as %(ref)s, filed twice before an upgrade; read both", ref=d.get("of_ref", "?")), ""
+    if kind in REGROUPED:
+        refs = d.get("refs") or []
+        return _(REGROUPED[kind], who=who, ref=d.get("into") or d.get("ref") or "?", reason=d.get("reason", ""),
+                  refs=", ".join(str(r) for r in refs) if isinstance(refs, list) else str(refs)), ""
     if kind.startswith("status_"):
         status = kind.removeprefix("status_")
         template = STATUS_SENTENCES.get(status, N_("Status: %(status)s"))
@@ -166,10 +177,12 @@ def sentence(kind: str, actor: str, d: Mapping[str, Any], names: Names, _: Trans
             template = N_("%(who)s snoozed paging for %(minutes)s min: %(reason)s")
         elif status == "new" and d.get("action") == "snooze ended":
             template = N_("The snooze ended; paging again")
+        elif status == "new" and d.get("action") == "merge":
+            template = N_("%(who)s merged it into %(into)s; it is paged with it")
         if status == "accepted" and names.person(d.get("person")) == who:
             template = N_("%(name)s accepted")  # not "Accepted for Chen Wei by Chen Wei"
         return _(template, who=who, status=_(status), reason=d.get("reason", ""),
-                  name=names.person(d.get("person")), minutes=d.get("minutes", "?")), \
+                  name=names.person(d.get("person")), minutes=d.get("minutes", "?"), into=d.get("into", "?")), \
             "good" if status == "accepted" else ""
     if kind.endswith("_set"):
         field_name = kind.removesuffix("_set").replace("_", " ")

@@ -152,10 +152,42 @@ def now_of(i: Incident, live: LiveCall | None, people_names: dict[str, str],
     return Now(band, accepted_by=accepted, accepted_at=i.accepted_at)
 
 
+@dataclass(frozen=True)
+class Group:
+    """Rows the list shows together: a storm's reports (one callout pages them all), or one row."""
+
+    storm: tuple[str, ...]  # every report the callout pages; () for a row of its own
+    rows: list[Row]
+
+    @property
+    def ids(self) -> list[int]:
+        return [r.incident.id for r in self.rows]
+
+    @property
+    def refs(self) -> list[str]:
+        return [r.incident.ref or str(r.incident.id) for r in self.rows]
+
+
+def grouped(rows: list[Row]) -> list[Group]:
+    """The rows in their order, a storm's reports gathered where its most urgent one stands, so
+    the list shows one storm as one group naming every report in it."""
+    groups: list[Group] = []
+    storms: dict[tuple[str, ...], Group] = {}
+    for r in rows:
+        if not r.now.storm:
+            groups.append(Group((), [r]))
+        elif r.now.storm in storms:
+            storms[r.now.storm].rows.append(r)
+        else:
+            storms[r.now.storm] = Group(r.now.storm, [r])
+            groups.append(storms[r.now.storm])
+    return groups
+
+
 def unaccepted_count(s: Session) -> int:
     """How many reports wait for someone to accept them: the number in the page title."""
     return s.scalar(select(func.count(Incident.id)).where(Incident.status.in_(OPEN_UNACCEPTED))) or 0
 
 
-__all__ = ["Band", "Now", "Row", "ordered", "rows", "now_of", "live_attempts", "shared_callouts",
+__all__ = ["Band", "Group", "Now", "Row", "grouped", "ordered", "rows", "now_of", "live_attempts", "shared_callouts",
            "unaccepted_count"]

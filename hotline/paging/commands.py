@@ -36,6 +36,13 @@ The rules, written once:
    callout waits to go round again, the next round starts at once); "page someone now" rings one
    more person beside the order, a call the callout watches like its own, while the order goes
    on from its own position (`hotline.paging.callout.decide.DIRECT_STEP`).
+7. A storm is worked as a group, but each report moves by the same rules. "Accept all" is rule
+   3 once per callout; "close all" closes each report with the named person's reason (rule 2
+   for each). Merging a duplicate report into another incident makes it that incident's, by a
+   named person with a reason: it leaves its own callout (rule 2) and takes the target's state
+   (paged by the target's callout, accepted by the target's acceptor, or stopped with it); the
+   target must be open and paged, accepted or stopped. Splitting a report out of a storm gives it
+   a callout of its own, driven at once: it is never left unpaged. Both write a line on each side.
 
 Each command takes a session and returns an `Outcome` (`hotline.base.lifecycle`); the caller
 commits, then hands `outcome.then` to `hotline.base.jobs.dispatch` (or uses `run`, which does
@@ -47,7 +54,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -71,7 +78,9 @@ from hotline.paging.callout.decide import DIRECT_STEP
 from hotline.paging.callout.states import CallStatus, KeyPress, digit_intent, set_attempt_state
 from hotline.paging.callout.store import (
     cancel,
+    link_incident,
     linked_incident_ids,
+    open_callout,
     paging_callout,
     record_call_placed,
     responsible_callout_id,
@@ -507,6 +516,132 @@ def page_person(s: Session, incident_id: int, person: str, name: str, phone: str
         audited(s, "callout.paged_directly", linked, actor, callout_id=callout.id, person=person)
     return Outcome(True, "paged_directly", f"calling {name} now", (incident_id,), callout.id,
                    then=(PlaceCall(attempt.id, callout.id),))
+
+
+# --- Storms: the group's actions, merge and split (rule 7) -------------------------------
+
+def accept_all(s: Session, incident_ids: list[int], *, person: str, name: str, actor: Actor,
+               now: datetime | None = None) -> Outcome:
+    """Accept every report of the list for one person: each callout once (rule 3 brings its
+    other reports along), and any report no callout pages on its own."""
+    now = now or utcnow()
+    taken: list[int] = []
+    then: list[Followup] = []
+    for incident_id in incident_ids:
+        incident = s.get(Incident, incident_id, populate_existing=True)
+        if incident is None or incident.status not in OPEN_UNACCEPTED or incident_id in taken:
+            continue
+        out = accept(s, person=person, name=name, actor=actor, incident_id=incident_id, now=now)
+        if out.ok:
+            taken.extend(out.incident_ids)
+            then.extend(out.then)
+    if not taken:
+        return Outcome(False, "already_taken", "nothing left to accept", tuple(incident_ids))
+    return Outcome(True, "accepted_all", f"{len(taken)} accepted by {name}", tuple(dict.fromkeys(taken)),
+                   accepted_by=person, accepted_by_name=name, then=tuple(then))
+
+
+def close_all(s: Session, incident_ids: list[int], actor: Actor, reason: str, now: datetime | None = None) -> Outcome:
+    """Close each report of the list (a storm, or false alarms picked in the list), with one
+    reason written on each; a storm's callout ends when its last report is closed (rule 2)."""
+    now = now or utcnow()
+    reason = reason.strip()
+    if not reason or actor.who in ("", "system"):
+        return Outcome(False, "reason_required", "closing several reports needs a named person and a reason")
+    closed: list[int] = []
+    then: list[Followup] = []
+    for incident_id in dict.fromkeys(incident_ids):
+        out = resolve(s, incident_id, actor, reason, now)
+        if out.ok:
+            closed.append(incident_id)
+            then.extend(out.then)
+    if not closed:
+        return Outcome(False, "already_closed", "nothing left to close", tuple(incident_ids))
+    return Outcome(True, "closed_all", f"{len(closed)} closed", tuple(closed), then=tuple(then))
+
+
+def merge(s: Session, incident_id: int, into_id: int, actor: Actor, reason: str,
+          now: datetime | None = None) -> Outcome:
+    """A duplicate report of the same event joins another incident (rule 7): it leaves its own
+    callout and takes the target's state; its recording and transcript stay its own rows, shown
+    from the target through the "merged" line on the target's timeline."""
+    now = now or utcnow()
+    reason = reason.strip()
+    if not reason or actor.who in ("", "system"):
+        return Outcome(False, "reason_required", "merging needs a named person and a reason")
+    source, target = s.get(Incident, incident_id), s.get(Incident, into_id)
+    if source is None or target is None:
+        return Outcome(False, "no_incident")
+    if incident_id == into_id:
+        return Outcome(False, "same_incident", "an incident cannot be merged into itself", (incident_id,))
+    if source.status not in OPEN_UNACCEPTED:
+        return Outcome(False, "cannot_merge", f"{source.ref} is {source.status}", (incident_id,))
+    if source.drill_id != target.drill_id or source.drill != target.drill:  # rule 5: never mixed
+        return Outcome(False, "cannot_merge", "a drill's report and a real one are never merged", (incident_id,))
+    target_callout = responsible_callout_id(s, into_id)
+    paged = target.status in NEEDS_PAGING and paging_callout(s, into_id) is not None
+    if not (paged or target.status in (S.ACCEPTED, S.STOPPED)):
+        return Outcome(False, "target_not_ready", f"{target.ref} is {target.status}", (into_id,))
+    then: list[Followup] = []
+    own = responsible_callout_id(s, incident_id)
+    if own is not None and own != target_callout:
+        unlink_incident(s, incident_id)
+        then.extend(release_callout(s, own, f"{source.ref} merged into {target.ref}", actor, now, (incident_id,)))
+    detail = {"via": str(actor.channel), "reason": reason[:2000], "action": "merge", "into": target.ref}
+    if target.status == S.ACCEPTED:
+        rows.set_status(s, [incident_id], S.ACCEPTED, actor=actor.who, person=target.accepted_by,
+                        only_from=OPEN_UNACCEPTED, **detail,
+                        fields={"accepted_by": target.accepted_by, "accepted_at": now, "page_due_at": None})
+        if target_callout is not None:
+            link_incident(s, target_callout, incident_id)
+    elif target.status == S.STOPPED:
+        rows.set_status(s, [incident_id], S.STOPPED, actor=actor.who, only_from=NEEDS_PAGING, **detail,
+                        fields={"paging_stopped_by": actor.who, "paging_stopped_at": now, "page_due_at": None,
+                                "paging_stopped_reason": f"merged into {target.ref}: {reason}"[:2000]})
+    else:
+        assert target_callout is not None
+        if source.status == S.STOPPED:
+            rows.set_status(s, [incident_id], S.NEW, actor=actor.who, only_from=(S.STOPPED,), **detail,
+                            fields={"paging_stopped_by": None, "paging_stopped_reason": None,
+                                    "paging_stopped_at": None, "page_due_at": now})
+        link_incident(s, target_callout, incident_id)
+        sync_callout(s, target_callout, now)
+    audited(s, "incident_merged", incident_id, actor, into_id=into_id, into=target.ref, reason=reason[:2000])
+    audited(s, "incident_merged_in", into_id, actor, from_id=incident_id, ref=source.ref, reason=reason[:2000])
+    return Outcome(True, "merged", f"{source.ref} merged into {target.ref}", (incident_id, into_id),
+                   target_callout, then=tuple(then))
+
+
+def split(s: Session, incident_id: int, actor: Actor, reason: str, settings: OncallSettings,
+          now: datetime | None = None) -> Outcome:
+    """A report that is not part of the storm leaves its callout for one of its own, opened and
+    driven now (rule 7: never left unpaged); the storm's callout goes on for the others."""
+    now = now or utcnow()
+    reason = reason.strip()
+    if not reason or actor.who in ("", "system"):
+        return Outcome(False, "reason_required", "splitting needs a named person and a reason")
+    incident = s.get(Incident, incident_id)
+    if incident is None:
+        return Outcome(False, "no_incident")
+    storm = paging_callout(s, incident_id)
+    if incident.status not in NEEDS_PAGING or storm is None:
+        return Outcome(False, "not_in_storm", f"{incident.ref} is not being paged with others", (incident_id,))
+    others = [i for i in linked_incident_ids(s, storm.id) if i != incident_id]
+    if not others:
+        return Outcome(False, "not_in_storm", f"{incident.ref} is paged alone already", (incident_id,))
+    unlink_incident(s, incident_id)
+    callout = open_callout(s, [incident_id], incident.type_key, settings, now)
+    callout.drill_id = incident.drill_id
+    incident.page_due_at = incident.page_due_at or now
+    s.flush()
+    refs = dict(s.execute(select(Incident.id, Incident.ref).where(Incident.id.in_(others))).all())
+    audited(s, "incident_split", incident_id, actor, callout_id=callout.id, reason=reason[:2000],
+            refs=[refs[i] for i in others])
+    for other in others:
+        audited(s, "incident_split_off", other, actor, ref=incident.ref, reason=reason[:2000])
+    sync_callout(s, callout.id, now)
+    return Outcome(True, "split", f"{incident.ref} has its own callout", (incident_id,), callout.id,
+                   then=(Drive(callout.id),))
 
 
 # --- Stopping, closing, reopening ---------------------------------------------------------

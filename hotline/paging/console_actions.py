@@ -30,6 +30,11 @@ MESSAGES = {  # what the admin reads after each command, by the command's outcom
     "next_round": N_("Going round again now: the first person is being called."),
     "nothing_ringing": N_("Nobody is being called right now."),
     "already_calling": N_("That person is being called already."),
+    "closed_all": N_("Closed."), "merged": N_("Merged."), "split": N_("Split off: it has its own paging now."),
+    "same_incident": N_("An incident cannot be merged into itself."),
+    "cannot_merge": N_("Only a report nobody has accepted yet can be merged."),
+    "target_not_ready": N_("That incident is closed or not being paged yet."),
+    "not_in_storm": N_("It is not paged together with other reports."),
 }
 
 
@@ -113,3 +118,42 @@ def reopen(incident_id: int, reason: str, actor: str) -> Notice:
 
 def add_note(incident_id: int, note: str, actor: str) -> Notice:
     return _done(jobs.run(commands.add_note, incident_id, _actor(actor), note))
+
+
+# --- A storm as a group, merge and split (rule 7 of hotline.paging.commands) ------------------
+
+def _ids(raw: list[str]) -> list[int]:
+    return [int(v) for v in raw if v.strip().isdigit()]
+
+
+def accept_all(incident_ids: list[str], person_key: str, actor: str) -> Notice:
+    """Accept every report of a storm (or of the list) for one person: each callout once."""
+    person = get_runtime().config.people.get(person_key)
+    if person is None:
+        return Notice(False, N_("Nobody called %(key)s is in the configuration."), {"key": person_key})
+    out = jobs.run(commands.accept_all, _ids(incident_ids), person=person_key, name=person.name,
+                   actor=_actor(actor))
+    if not out.ok:
+        return _done(out)
+    return Notice(True, N_("%(n)s reports accepted for %(name)s."), {"n": str(len(out.incident_ids)),
+                                                                     "name": person.name})
+
+
+def close_all(incident_ids: list[str], reason: str, actor: str) -> Notice:
+    """Close several reports (a storm, or false alarms picked in the list) with one reason."""
+    out = jobs.run(commands.close_all, _ids(incident_ids), _actor(actor), reason)
+    if not out.ok:
+        return _done(out)
+    return Notice(True, N_("%(n)s reports closed."), {"n": str(len(out.incident_ids))})
+
+
+def merge(incident_id: int, into: str, reason: str, actor: str) -> Notice:
+    target = _ids([into])
+    if not target:
+        return Notice(False, N_("No such incident."))
+    return _done(jobs.run(commands.merge, incident_id, target[0], _actor(actor), reason))
+
+
+def split(incident_id: int, reason: str, actor: str) -> Notice:
+    return _done(jobs.run(commands.split, incident_id, _actor(actor), reason,
+                          get_runtime().config.section(OncallSettings)))

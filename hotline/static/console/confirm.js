@@ -1,7 +1,8 @@
 // Every form with data-confirm asks first, in a <dialog> that says what will happen.
 // data-ask="reason" adds a required field to the dialog, copied into the form as that name.
 // "{person}" in the question becomes the chosen option of the form's select[data-person], and
-// "{choice}" that of its select[data-choice].
+// "{choice}" that of its select[data-choice]; "{selected}" the references of the list's checkboxes
+// that name the form (form="..."), checked, and "{count}" how many.
 // After a login that followed an ended session, #kept holds what was typed into a form: it goes
 // back into that form (its fields, or its dialog's question when the form asks), shown and focused.
 (function () {
@@ -26,6 +27,14 @@
     if (select && select.selectedOptions.length) question = question.replace("{person}", select.selectedOptions[0].text);
     const choice = form.querySelector("select[data-choice]");
     if (choice && choice.selectedOptions.length) question = question.replace("{choice}", choice.selectedOptions[0].text);
+    if (form.id && question.indexOf("{selected}") >= 0) {
+      // The reports picked in the list (checkboxes naming this form), named one by one.
+      const picked = [...document.querySelectorAll('input[form="' + form.id + '"]:checked')].map(function (el) { return el.dataset.ref; });
+      if (!picked.length) return;
+      let said = picked.join(", ");
+      try { said = new Intl.ListFormat(document.documentElement.lang || undefined, {type: "conjunction"}).format(picked); } catch (e) { /* plain commas */ }
+      question = question.replace("{selected}", said).replace("{count}", String(picked.length));
+    }
     text.textContent = question;
     ask.hidden = !form.dataset.ask;
     input.required = Boolean(form.dataset.ask);

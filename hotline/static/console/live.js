@@ -40,8 +40,9 @@
 
   function shape(root) {
     // Which rows stand where: a refresh that keeps this can be applied in place.
-    return [...root.querySelectorAll("tr[data-incident], tr[data-call], table[id], details[id]")]
-      .map(function (el) { return el.dataset.incident || el.dataset.call || el.id; }).join(",");
+    // A storm's heading counts too: a report joining or leaving it regroups the list.
+    return [...root.querySelectorAll("tr[data-incident], tr[data-call], tr[data-storm], table[id], details[id]")]
+      .map(function (el) { return el.dataset.incident || el.dataset.call || (el.dataset.storm && "storm:" + el.dataset.storm) || el.id; }).join(",");
   }
 
   function patch(fromRoot) {
@@ -95,6 +96,23 @@
       el.value = v;
     });
   }
+
+  // Reports picked for "Close selected" stay picked through every refresh; the button says how many.
+  const picks = new Set();
+  const closeSelected = document.getElementById("close-selected");
+  const pickedCount = document.getElementById("picked-count");
+  function showPicks() {
+    box.querySelectorAll("input.pick").forEach(function (el) { el.checked = picks.has(el.value); });
+    const here = [...box.querySelectorAll("input.pick")].filter(function (el) { return el.checked; }).length;
+    if (closeSelected) closeSelected.disabled = here === 0;
+    if (pickedCount) pickedCount.textContent = here ? String(here) : "";
+  }
+  box.addEventListener("change", function (ev) {
+    if (!ev.target.matches || !ev.target.matches("input.pick")) return;
+    if (ev.target.checked) picks.add(ev.target.value); else picks.delete(ev.target.value);
+    showPicks();
+  });
+  box.addEventListener("live:updated", showPicks);
 
   let pointer = null;  // where the pointer or finger last was, in the viewport
   ["pointermove", "pointerdown"].forEach(function (name) {
