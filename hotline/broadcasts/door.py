@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from hotline.base.config import Config
-from hotline.base.lifecycle import Actor, Outcome
+from hotline.base.lifecycle import Actor, Outcome, audited
+from hotline.base.models import Incident
 from hotline.broadcasts import commands
 from hotline.broadcasts.settings import BroadcastSettings
 
@@ -37,7 +38,15 @@ def two_person_rule(cfg: Config) -> bool:
 def send(s: Session, cfg: Config, notice: Notice, actor: Actor, two_person: bool,
          approved_by: str | None = None) -> Outcome:
     """Draft the notice (sent at once without the two-person rule, or when `approved_by` already
-    approved what it carries, e.g. the statement it repeats)."""
+    approved what it carries, e.g. the statement it repeats). A drill's notice is never sent: it is
+    recorded on the drill incident's timeline as what would have been sent."""
+    incident = s.get(Incident, notice.incident_id)
+    if incident is not None and incident.drill:  # a drill never sends a broadcast (hotline.crisis.drillmode 3)
+        audited(s, "broadcast.drill_would_send", notice.incident_id, actor, stage=notice.stage, title=notice.title,
+                groups=list(notice.groups), channels=list(notice.channels), bodies=dict(notice.bodies),
+                approved_by=approved_by)
+        return Outcome(True, "drill_would_send", "drill: recorded as would-send, nobody was told",
+                       (notice.incident_id,))
     retry = notice.retry_minutes or cfg.section(BroadcastSettings).retry_minutes
     spec = commands.Spec(notice.title, notice.bodies, notice.groups, notice.channels,
                          "safety" if notice.ask_safety else None, retry, notice.help_type,

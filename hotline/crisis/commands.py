@@ -50,7 +50,7 @@ from hotline.base.models import Incident, utcnow
 from hotline.base.states import NEEDS_PAGING, IncidentStatus
 from hotline.base.xml_text import xml_safe
 from hotline.broadcasts import door
-from hotline.crisis import team
+from hotline.crisis import drillmode, team
 from hotline.crisis.followups import NotifyTeam, TextActivators
 from hotline.crisis.models import (
     MEMBER,
@@ -125,13 +125,17 @@ def activate(s: Session, incident_id: int, cfg: Config, actor: Actor, *, accepto
     if not _add(s, crisis):
         return Outcome(False, "already_decided", "already decided by someone else", (incident_id,))
     seats = team.leads(plan, cfg.section(OncallSettings).rotas, now)
+    reachable = drillmode.participants(s, checked)  # a drill's crisis calls only its participants (drillmode 1)
     for seat in seats:
-        s.add(CrisisMember(crisis_id=crisis.id, role=seat.role, person_key=seat.person, next_call_at=now))
+        if drillmode.may_reach(reachable, seat.person):
+            s.add(CrisisMember(crisis_id=crisis.id, role=seat.role, person_key=seat.person, next_call_at=now))
+        else:
+            audited(s, "crisis.drill_not_called", incident_id, actor, role=seat.role, person=seat.person)
     for i, step in enumerate(plan.steps):
         s.add(CrisisStep(crisis_id=crisis.id, position=i, owner_role=step.owner, text=dict(step.text),
                          due_at=now + step.deadline))
     audited(s, "crisis.activated", incident_id, actor, plan=plan.type_key, crisis_id=crisis.id,
-           team={seat.role: seat.person for seat in seats}, steps=len(plan.steps))
+           team={seat.role: seat.person for seat in seats}, steps=len(plan.steps), drill=checked.drill)
     return Outcome(True, "activated", f"crisis plan {plan.type_key} activated", (incident_id,),
                    then=(NotifyTeam(crisis.id),))
 
@@ -352,6 +356,9 @@ def approve_statement(s: Session, statement_id: int, actor: Actor, two_person_ru
     if told is not None and not told.ok:
         audited(s, "crisis.statement_not_broadcast", incident_id, actor, statement_id=statement_id,
                 reason=told.message)
+    if s.get_one(Incident, incident_id).drill:  # shown on the drill's preview only (hotline.crisis.drillmode 2)
+        return Outcome(True, "published_drill", "drill statement approved: on the drill's preview page only",
+                       (incident_id,))
     return Outcome(True, "published", "statement published", (incident_id,),
                    then=told.then if told is not None else ())
 

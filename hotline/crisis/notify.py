@@ -30,7 +30,7 @@ from hotline.base.db import hold_names
 from hotline.base.models import Incident
 from hotline.base.runtime import get_runtime
 from hotline.base.states import IncidentStatus
-from hotline.crisis import links, phrases, team
+from hotline.crisis import drillmode, links, phrases, team
 from hotline.crisis.models import MEMBER, Crisis, CrisisMember, CrisisState, MemberState, covered_roles
 from hotline.crisis.settings import CrisisSettings
 from hotline.provider import dialer
@@ -191,6 +191,8 @@ def _call_in_deputies(s: Session, cfg: Config, settings: CrisisSettings, now: da
         if seat is None or _has_deputy(s, lead.crisis_id, lead.role) or \
                 lead.role in covered_roles(s, lead.crisis_id):
             continue
+        if not drillmode.may_reach(drillmode.participants(s, s.get(Incident, lead.crisis.incident_id)), seat.person):
+            continue  # a drill's crisis never calls a deputy outside the drill (drillmode rule 1)
         s.add(CrisisMember(crisis_id=lead.crisis_id, role=seat.role, person_key=seat.person, is_deputy=True,
                            next_call_at=now))
         audit.record(s, "crisis.deputy_called_in", lead.crisis.incident_id, role=lead.role, lead=lead.person_key,

@@ -20,6 +20,7 @@ from hotline.base.lifecycle import Outcome
 from hotline.base.models import AuditEvent, Incident, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.crisis import commands
+from hotline.crisis.darksite import view as darksite_view
 from hotline.crisis.models import BridgeLeg, Crisis, CrisisState, MemberState, StatementState
 from hotline.crisis.phrases import ROLE_NAMES
 from hotline.crisis.settings import CrisisSettings
@@ -49,12 +50,14 @@ MESSAGES = {
     "step_reopened": N_("Step reopened."),
     "drafted": N_("Statement drafted: a second person must approve it."),
     "published": N_("Statement published."),
+    "published_drill": N_("Drill statement approved: it shows only on the drill's preview page, never in public."),
     "own_draft": N_("You drafted this statement: a second person must approve it."),
     "empty_statement": N_("A statement cannot be empty."),
     "dark_site_on": N_("The dark site is on."),
     "dark_site_off": N_("The dark site is off."),
     "closed": N_("The incident is closed."),
     "sending": N_("Staff are being told."),
+    "drill_would_send": N_("Drill: the notice is recorded as would-send; nobody was told."),
     "drafted_notice": N_("Notice to staff drafted: a second person must approve it on the Broadcasts page."),
 }
 
@@ -189,3 +192,23 @@ def dark_site(incident_id: int, crisis_id: int) -> Response:
     if request.form.get("on") not in ("0", "1"):
         abort(400)
     return _back(incident_id, run(commands.set_dark_site, crisis_id, on, console_actor(), incident_id=incident_id))
+
+
+@bp.get("/console/incidents/<int:incident_id>/crisis/preview/")
+@bp.get("/console/incidents/<int:incident_id>/crisis/preview/<lang>/")
+def preview(incident_id: int, lang: str | None = None) -> str:
+    """A drill's dark site, for the console only (hotline.crisis.drillmode rule 2): what the public
+    page would show, under the drill banner; a real incident has no preview."""
+    cfg = get_runtime().config
+    lang = lang or cfg.default_language
+    if lang not in cfg.languages:
+        abort(404)
+    with get_runtime().db.session() as s:
+        incident = s.get(Incident, incident_id)
+        crisis = commands.crisis_for(s, incident_id)
+        if incident is None or not incident.drill or crisis is None:
+            abort(404)
+        site = darksite_view.build(s, cfg, lang, preview_of=crisis.id)
+        names = {code: darksite_view.words(code)["language"] for code in cfg.languages}
+        return render_template("darksite/preview.html", incident=incident, site=site, w=darksite_view.words(lang),
+                               names=names)

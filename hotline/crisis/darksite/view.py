@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.base.config import Config
+from hotline.base.models import Incident
 from hotline.crisis.models import Crisis, CrisisState, CrisisStatement, StatementState
 from hotline.crisis.settings import CrisisSettings
 
@@ -51,14 +52,20 @@ def words(lang: str) -> dict[str, str]:
     return WORDS.get(lang, WORDS["en-US"])
 
 
-def build(s: Session, cfg: Config, lang: str) -> Site:
-    """The site in `lang`: published statements of crises it is switched on for, newest first."""
+def build(s: Session, cfg: Config, lang: str, preview_of: int | None = None) -> Site:
+    """The site in `lang`: published statements of crises it is switched on for, newest first;
+    with `preview_of`, a drill crisis's own statements instead (its preview, never public)."""
     zone = ZoneInfo(cfg.timezone)
-    on = s.scalar(select(Crisis.id).where(Crisis.state == CrisisState.ACTIVE, Crisis.dark_site_on.is_(True))
+    # The public site never shows a drill's crisis (hotline.crisis.drillmode rule 2); a drill's
+    # preview names its crisis and shows only that one.
+    shown = [Crisis.state == CrisisState.ACTIVE, Crisis.dark_site_on.is_(True)] if preview_of is None else \
+        [Crisis.id == preview_of]
+    shown.append(Incident.drill.is_(preview_of is not None))
+    on = s.scalar(select(Crisis.id).join(Incident, Incident.id == Crisis.incident_id).where(*shown)
                   .limit(1)) is not None
     rows = s.scalars(select(CrisisStatement).join(Crisis, Crisis.id == CrisisStatement.crisis_id)
-                     .where(Crisis.state == CrisisState.ACTIVE, Crisis.dark_site_on.is_(True),
-                            CrisisStatement.state == StatementState.PUBLISHED)
+                     .join(Incident, Incident.id == Crisis.incident_id)
+                     .where(*shown, CrisisStatement.state == StatementState.PUBLISHED)
                      .order_by(CrisisStatement.published_at.desc(), CrisisStatement.id.desc())).all()
     entries = []
     for statement in rows:
