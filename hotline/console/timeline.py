@@ -68,6 +68,8 @@ CRISIS = {
     "crisis.dial_failed": N_("Could not call someone for the crisis team: %(error)s"),
     "crisis.deputy_called_in": N_("No answer from %(lead)s (%(role)s): calling the deputy, %(deputy)s"),
     "crisis.sms": N_("Crisis team text message sent to %(to)s"),
+    "crisis.drill_not_called": N_("Drill: %(name)s (%(role)s) was not called, not being in the drill"),
+    "broadcast.drill_would_send": N_("Drill: a notice to staff was recorded, not sent"),
     "crisis.sms_failed": N_("Crisis team text message to %(to)s failed: %(error)s"),
     "crisis.step_overdue_sms": N_("Overdue step: a reminder was texted to %(to)s"),
     "crisis.step_overdue_sms_failed": N_("Overdue step: the reminder to %(to)s failed: %(error)s"),

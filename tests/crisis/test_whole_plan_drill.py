@@ -144,6 +144,13 @@ def test_a_whole_plan_drill_reaches_only_its_participants_and_nothing_public(h: 
     assert 'id="plan-figures"' in drill_page and 'id="drill-banner"' in drill_page
     assert drills.run(drills.end, created.drill_id, DrillState.FINISHED, ALICE, "done").ok
 
+    # The drill's review: the same key times, each against its drill target.
+    started = alice.post(f"/console/incidents/{incident.id}/review", data={"csrf_token": alice.csrf})
+    review = alice.get(started.headers["Location"]).get_data(as_text=True)
+    for key in ("first_ring", "accept", "plan_activated", "team_confirmed", "first_statement"):
+        row = review[review.index(f'data-key="{key}"'):]
+        assert 'class="target' in row[:row.index("</tr>")], key
+
 
 def _members(h: Hotline, crisis_id: int) -> list[CrisisMember]:
     with h.session() as s:
