@@ -144,6 +144,12 @@ def test_a_whole_plan_drill_reaches_only_its_participants_and_nothing_public(h: 
     assert 'id="plan-figures"' in drill_page and 'id="drill-banner"' in drill_page
     assert drills.run(drills.end, created.drill_id, DrillState.FINISHED, ALICE, "done").ok
 
+    # The participants' on-call hours for the drill: the page and the CSV, one row each.
+    hours_page = alice.get(f"/console/drills/{created.drill_id}/hours").get_data(as_text=True)
+    assert all(f'data-person="{p}"' in hours_page for p in inside) and 'id="drill-banner"' in hours_page
+    hours_csv = alice.get(f"/console/drills/{created.drill_id}/hours.csv").get_data(as_text=True).splitlines()
+    assert [line.split(",")[1] for line in hours_csv[1:]] == sorted(inside)
+
     # The drill's review: the same key times, each against its drill target.
     started = alice.post(f"/console/incidents/{incident.id}/review", data={"csrf_token": alice.csrf})
     review = alice.get(started.headers["Location"]).get_data(as_text=True)
