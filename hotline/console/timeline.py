@@ -95,6 +95,8 @@ OTHER = {
     "review.action_open": N_("%(who)s reopened an action item"),
     "review.reminder_sent": N_("Reminder of a due action item sent to %(to)s"),
     "review.reminder_failed": N_("Reminder of a due action item to %(to)s failed: %(error)s"),
+    "review.reminder_emailed": N_("Reminder of a due action item emailed to %(to)s"),
+    "review.reminder_email_failed": N_("Reminder email of a due action item to %(to)s failed: %(error)s"),
     # A report by text (hotline/textreports): what the reporter was texted, their photos.
     "text.sent": N_("Texted to the reporter: %(body)s"),
     "text.message": N_("%(who)s texted the reporter: %(body)s"),
