@@ -36,6 +36,7 @@ Each command takes a session and returns `Outcome`, like the rest of the lifecyc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -68,7 +69,8 @@ from hotline.crisis.models import (
 from hotline.crisis.plans import Plan
 from hotline.crisis.settings import CrisisSettings
 from hotline.paging import commands as paging
-from hotline.rotas.policy import OncallSettings
+from hotline.rotas.models import stored_overrides
+from hotline.rotas.policy import OncallSettings, Override
 
 FALSE_ALARM_REASON = "false alarm"  # how a verdict's stop reads in paging's timeline: "false alarm: <note>"
 
@@ -115,7 +117,8 @@ def activate(s: Session, incident_id: int, cfg: Config, actor: Actor, *, accepto
     if plan is None:
         return Outcome(False, "no_plan", f"no crisis plan for type {checked.type_key!r}: add plans/"
                        f"{checked.type_key}.toml", (incident_id,))
-    allowed = activators_now(plan, cfg, now)
+    overrides = stored_overrides(s, now)  # the console's overrides and accepted swaps, as paging reads them
+    allowed = activators_now(plan, cfg, now, overrides)
     if actor != SYSTEM and not may_activate(actor.who, allowed, cfg):
         audited(s, "crisis.activation_refused", incident_id, actor, plan=plan.type_key)
         return Outcome(False, "not_activator", "you may not activate this plan: propose it to those who may",
@@ -124,7 +127,7 @@ def activate(s: Session, incident_id: int, cfg: Config, actor: Actor, *, accepto
                     decided_via=str(actor.channel), decided_at=now)
     if not _add(s, crisis):
         return Outcome(False, "already_decided", "already decided by someone else", (incident_id,))
-    seats = team.leads(plan, cfg.section(OncallSettings).rotas, now)
+    seats = team.leads(plan, cfg.section(OncallSettings).rotas, now, overrides)
     reachable = drillmode.participants(s, checked)  # a drill's crisis calls only its participants (drillmode 1)
     for seat in seats:
         if drillmode.may_reach(reachable, seat.person):
@@ -140,11 +143,13 @@ def activate(s: Session, incident_id: int, cfg: Config, actor: Actor, *, accepto
                    then=(NotifyTeam(crisis.id),))
 
 
-def activators_now(plan: Plan, cfg: Config, now: datetime) -> frozenset[str] | None:
-    """Who may activate the plan now (None: the plan names nobody, so the channel's rule decides)."""
+def activators_now(plan: Plan, cfg: Config, now: datetime, overrides: Sequence[Override] = ()
+                   ) -> frozenset[str] | None:
+    """Who may activate the plan now (None: the plan names nobody, so the channel's rule decides);
+    `overrides`: the console's and the swaps' (`stored_overrides`), as the team is resolved."""
     if plan.activators is None:
         return None
-    return team.activators(plan, team.leads(plan, cfg.section(OncallSettings).rotas, now))
+    return team.activators(plan, team.leads(plan, cfg.section(OncallSettings).rotas, now, overrides))
 
 
 def may_activate(who: str, allowed: frozenset[str] | None, cfg: Config) -> bool:
@@ -164,7 +169,7 @@ def propose(s: Session, incident_id: int, cfg: Config, actor: Actor, now: dateti
     plan = cfg.section(CrisisSettings).plans.get(checked.type_key)
     if plan is None:
         return Outcome(False, "no_plan", f"no crisis plan for type {checked.type_key!r}", (incident_id,))
-    allowed = activators_now(plan, cfg, now)
+    allowed = activators_now(plan, cfg, now, stored_overrides(s, now))
     if allowed is None or may_activate(actor.who, allowed, cfg):
         return Outcome(False, "may_activate", "you may activate this plan yourself", (incident_id,))
     people = tuple(sorted(allowed))

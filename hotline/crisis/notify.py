@@ -34,6 +34,7 @@ from hotline.crisis import drillmode, links, phrases, team
 from hotline.crisis.models import MEMBER, Crisis, CrisisMember, CrisisState, MemberState, covered_roles
 from hotline.crisis.settings import CrisisSettings
 from hotline.provider import dialer
+from hotline.rotas.models import stored_overrides
 from hotline.rotas.policy import OncallSettings
 
 log = logging.getLogger("crisis.notify")
@@ -185,9 +186,10 @@ def _call_in_deputies(s: Session, cfg: Config, settings: CrisisSettings, now: da
         Crisis.id.in_(running()), CrisisMember.is_deputy.is_(False),
         CrisisMember.state != MemberState.CONFIRMED, CrisisMember.calls >= settings.rounds_before_deputy)))
     rotas = cfg.section(OncallSettings).rotas
+    overrides = stored_overrides(s, now) if slow else ()  # as paging and the activation resolve rotas
     for lead in slow:
         plan = settings.plans.get(lead.crisis.type_key)
-        seat = team.deputy(plan, lead.role, rotas, now, lead.person_key) if plan else None
+        seat = team.deputy(plan, lead.role, rotas, now, lead.person_key, overrides) if plan else None
         if seat is None or _has_deputy(s, lead.crisis_id, lead.role) or \
                 lead.role in covered_roles(s, lead.crisis_id):
             continue

@@ -24,6 +24,7 @@ from hotline.crisis.darksite import view as darksite_view
 from hotline.crisis.models import BridgeLeg, Crisis, CrisisState, MemberState, StatementState
 from hotline.crisis.phrases import ROLE_NAMES
 from hotline.crisis.settings import CrisisSettings
+from hotline.rotas.models import stored_overrides
 from hotline.web.actions import console_actor, viewer_name
 from hotline.web.auth import guard, require_admin
 from hotline.web.i18n import N_, gettext
@@ -97,7 +98,9 @@ def panel(incident_id: int) -> Panel:
         has_plan = incident is not None and incident.type_key in cfg.section(CrisisSettings).plans
         if crisis is None and incident is not None and has_plan:
             to_verify = cfg.section(CrisisSettings).plans[incident.type_key]
-            allowed = commands.may_activate(viewer_name(), commands.activators_now(to_verify, cfg, utcnow()), cfg)
+            now = utcnow()
+            allowed = commands.may_activate(viewer_name(), commands.activators_now(
+                to_verify, cfg, now, stored_overrides(s, now)), cfg)
             proposal = s.scalar(select(AuditEvent).where(AuditEvent.incident_id == incident_id,
                                                          AuditEvent.kind == "crisis.proposed")
                                 .order_by(AuditEvent.id.desc()).limit(1))
