@@ -122,9 +122,10 @@ def _placement(cfg: Config, member: CrisisMember, crisis: Crisis, incident: Inci
     if person is None:
         return None
     lang = phrases.language(person.languages, cfg.languages)
-    sms = phrases.text(lang, "sms", org=cfg.org_name, type=cfg.type_name(crisis.type_key, lang),
-                       ref=incident.ref or incident.id, role=phrases.role_name(lang, member.role),
-                       deputy=phrases.text(lang, "deputy") if member.is_deputy else "", hotline=cfg.numbers[0])
+    sms = phrases.for_drill(lang, incident.drill, phrases.text(
+        lang, "sms", org=cfg.org_name, type=cfg.type_name(crisis.type_key, lang), ref=incident.ref or incident.id,
+        role=phrases.role_name(lang, member.role), deputy=phrases.text(lang, "deputy") if member.is_deputy else "",
+        hotline=cfg.numbers[0]))
     return Placement(member.id, crisis.id, crisis.incident_id, person.phone, member.calls == 1, sms)
 
 

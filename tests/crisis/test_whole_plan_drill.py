@@ -98,9 +98,14 @@ def test_a_whole_plan_drill_reaches_only_its_participants_and_nothing_public(h: 
     for call in crisis_calls(h):
         member = h.sim.handle(call.sid)
         member.answer()
+        member.expect_say("This is a drill. This is the")  # every call and text of a drill says so first
         member.press("2")
         member.expect_say("Joining the crisis bridge")
     h.wait_for(lambda: all(m.confirmed_at for m in _members(h, crisis_id)) or None, what="the team confirmed")
+    for phone in inside_phones:
+        texts = h.wait_for(lambda p=phone: [m.body for m in h.sim.messages if m.to == p and "crisis was" in m.body],
+                           what="the crisis text")
+        assert all(body.startswith("This is a drill. ") for body in texts), texts
 
     # Rounds later, deputies would be called in: never one outside the drill.
     repeat = cfg.section(CrisisSettings).repeat_minutes
@@ -153,6 +158,7 @@ def test_a_whole_plan_drill_reaches_only_its_participants_and_nothing_public(h: 
     # The drill's review: the same key times, each against its drill target.
     started = alice.post(f"/console/incidents/{incident.id}/review", data={"csrf_token": alice.csrf})
     review = alice.get(started.headers["Location"]).get_data(as_text=True)
+    assert 'id="drill-banner"' in review
     for key in ("first_ring", "accept", "plan_activated", "team_confirmed", "first_statement"):
         row = review[review.index(f'data-key="{key}"'):]
         assert 'class="target' in row[:row.index("</tr>")], key
