@@ -31,6 +31,11 @@ The rules, written once:
    (first notice, update, all clear) from its template, under the plan's two-person rule; and,
    with `with_statement`, the first statement itself, on the one approval that publishes it.
 
+6. A crisis on a drill's report runs in drill mode (`hotline.crisis.drillmode`): only the drill's
+   participants are called (the team written on the timeline is the team called), its statements
+   never reach the public dark site (a console preview shows them), and its notices to staff are
+   recorded as would-send, never sent.
+
 Each command takes a session and returns `Outcome`, like the rest of the lifecycle.
 """
 
@@ -129,8 +134,9 @@ def activate(s: Session, incident_id: int, cfg: Config, actor: Actor, *, accepto
         return Outcome(False, "already_decided", "already decided by someone else", (incident_id,))
     seats = team.leads(plan, cfg.section(OncallSettings).rotas, now, overrides)
     reachable = drillmode.participants(s, checked)  # a drill's crisis calls only its participants (drillmode 1)
+    called = [seat for seat in seats if drillmode.may_reach(reachable, seat.person)]
     for seat in seats:
-        if drillmode.may_reach(reachable, seat.person):
+        if seat in called:
             s.add(CrisisMember(crisis_id=crisis.id, role=seat.role, person_key=seat.person, next_call_at=now))
         else:
             audited(s, "crisis.drill_not_called", incident_id, actor, role=seat.role, person=seat.person)
@@ -138,7 +144,7 @@ def activate(s: Session, incident_id: int, cfg: Config, actor: Actor, *, accepto
         s.add(CrisisStep(crisis_id=crisis.id, position=i, owner_role=step.owner, text=dict(step.text),
                          due_at=now + step.deadline))
     audited(s, "crisis.activated", incident_id, actor, plan=plan.type_key, crisis_id=crisis.id,
-           team={seat.role: seat.person for seat in seats}, steps=len(plan.steps), drill=checked.drill)
+           team={seat.role: seat.person for seat in called}, steps=len(plan.steps), drill=checked.drill)
     return Outcome(True, "activated", f"crisis plan {plan.type_key} activated", (incident_id,),
                    then=(NotifyTeam(crisis.id),))
 

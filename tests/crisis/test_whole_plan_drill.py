@@ -162,6 +162,7 @@ def test_a_whole_plan_drill_reaches_only_its_participants_and_nothing_public(h: 
     for key in ("first_ring", "accept", "plan_activated", "team_confirmed", "first_statement"):
         row = review[review.index(f'data-key="{key}"'):]
         assert 'class="target' in row[:row.index("</tr>")], key
+        assert "never" not in row[:row.index("</tr>")], key  # the team called is the team that counts
 
 
 def _members(h: Hotline, crisis_id: int) -> list[CrisisMember]:
