@@ -125,7 +125,7 @@ def _document(review_id: int) -> tuple[export.Document, int]:
     words = {k: gettext(v) for k, v in KEY_WORDS.items()}
     names = {key: p.name for key, p in cfg.people.items()}
     return export.Document(title, data["f"], data["review"].findings, data["actions"], data["recordings"], words,
-                           names), incident.id
+                           names, data["measured"]), incident.id
 
 
 def _today() -> date:

@@ -159,6 +159,8 @@ def test_a_whole_plan_drill_reaches_only_its_participants_and_nothing_public(h: 
     started = alice.post(f"/console/incidents/{incident.id}/review", data={"csrf_token": alice.csrf})
     review = alice.get(started.headers["Location"]).get_data(as_text=True)
     assert 'id="drill-banner"' in review
+    md = alice.get(started.headers["Location"] + "/review.md").get_data(as_text=True)
+    assert "| Drill target |" in md and md.count(" s / ") == 5  # the Markdown export measures them too
     for key in ("first_ring", "accept", "plan_activated", "team_confirmed", "first_statement"):
         row = review[review.index(f'data-key="{key}"'):]
         assert 'class="target' in row[:row.index("</tr>")], key
