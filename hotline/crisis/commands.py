@@ -178,7 +178,11 @@ def propose(s: Session, incident_id: int, cfg: Config, actor: Actor, now: dateti
     allowed = activators_now(plan, cfg, now, stored_overrides(s, now))
     if allowed is None or may_activate(actor.who, allowed, cfg):
         return Outcome(False, "may_activate", "you may activate this plan yourself", (incident_id,))
-    people = tuple(sorted(allowed))
+    reachable = drillmode.participants(s, checked)  # a drill's proposal texts only its participants (rule 6)
+    people = tuple(sorted(p for p in allowed if drillmode.may_reach(reachable, p)))
+    if not people:
+        return Outcome(False, "no_activator_in_drill", "nobody who may activate this plan takes part in the drill",
+                       (incident_id,))
     audited(s, "crisis.proposed", incident_id, actor, plan=plan.type_key, activators=list(people))
     return Outcome(True, "proposed", "activation proposed: those who may activate it are texted", (incident_id,),
                    then=(TextActivators(incident_id, people, actor.who),))

@@ -47,6 +47,7 @@ MESSAGES = {
     "no_plan": N_("There is no crisis plan for this type."),
     "not_activator": N_("You may not activate this plan: propose it to those who may."),
     "proposed": N_("Activation proposed: those who may activate the plan are texted."),
+    "no_activator_in_drill": N_("Nobody who may activate this plan takes part in the drill: nobody was texted."),
     "step_done": N_("Step done."),
     "step_reopened": N_("Step reopened."),
     "drafted": N_("Statement drafted: a second person must approve it."),
