@@ -44,6 +44,7 @@ class Person:
     name: str
     phone: str
     languages: tuple[str, ...]
+    email: str = ""  # optional: where their review action items' reminders are emailed too
 
 
 @dataclass(frozen=True)
@@ -315,8 +316,12 @@ def _people(c: _Checker, region: str) -> dict[str, Person]:
         if not isinstance(langs, list):
             c.problem(f"people.{key}.languages", langs, "must be a list such as [\"zh-TW\"]")
             langs = []
+        email = spec.get("email", "")
+        if not isinstance(email, str) or (email and ("@" not in email or any(ch.isspace() for ch in email))):
+            c.problem(f"people.{key}.email", email, 'give an address such as "chen@example.org", or leave it out')
+            email = ""
         if phone:
-            out[key] = Person(key, name or key, phone, tuple(langs))
+            out[key] = Person(key, name or key, phone, tuple(langs), email)
     return out
 
 

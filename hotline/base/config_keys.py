@@ -34,7 +34,7 @@ SECTION_KEYS: dict[str, frozenset[str] | None] = {
 }
 ENTRY_KEYS: dict[str, frozenset[str]] = {
     "incident_types": frozenset({"names"}),
-    "people": frozenset({"name", "phone", "languages"}),
+    "people": frozenset({"name", "phone", "languages", "email"}),
     "operators": frozenset({"name", "phone"}),
 }
 

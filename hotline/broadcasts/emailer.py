@@ -69,6 +69,19 @@ def build(sender: str, mail: Email) -> EmailMessage:
     return msg
 
 
+def build_notice(sender: str, to: str, subject: str, text: str, message_id_: str) -> EmailMessage:
+    """A message to one person (not bulk mail: no unsubscribe), a plain-text and an HTML part."""
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, to, subject
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = message_id_
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(text)
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n\n"))
+    msg.add_alternative(f"<!doctype html><html><body>{body}</body></html>", subtype="html")
+    return msg
+
+
 def send(settings: EmailSettings, msg: EmailMessage) -> None:
     try:
         with smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT_SECONDS) as smtp:

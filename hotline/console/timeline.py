@@ -68,6 +68,8 @@ CRISIS = {
     "crisis.dial_failed": N_("Could not call someone for the crisis team: %(error)s"),
     "crisis.deputy_called_in": N_("No answer from %(lead)s (%(role)s): calling the deputy, %(deputy)s"),
     "crisis.sms": N_("Crisis team text message sent to %(to)s"),
+    "crisis.drill_not_called": N_("Drill: %(name)s (%(role)s) was not called, not being in the drill"),
+    "broadcast.drill_would_send": N_("Drill: a notice to staff was recorded, not sent"),
     "crisis.sms_failed": N_("Crisis team text message to %(to)s failed: %(error)s"),
     "crisis.step_overdue_sms": N_("Overdue step: a reminder was texted to %(to)s"),
     "crisis.step_overdue_sms_failed": N_("Overdue step: the reminder to %(to)s failed: %(error)s"),
@@ -95,6 +97,8 @@ OTHER = {
     "review.action_open": N_("%(who)s reopened an action item"),
     "review.reminder_sent": N_("Reminder of a due action item sent to %(to)s"),
     "review.reminder_failed": N_("Reminder of a due action item to %(to)s failed: %(error)s"),
+    "review.reminder_emailed": N_("Reminder of a due action item emailed to %(to)s"),
+    "review.reminder_email_failed": N_("Reminder email of a due action item to %(to)s failed: %(error)s"),
     # A report by text (hotline/textreports): what the reporter was texted, their photos.
     "text.sent": N_("Texted to the reporter: %(body)s"),
     "text.message": N_("%(who)s texted the reporter: %(body)s"),

@@ -31,11 +31,17 @@ The rules, written once:
    (first notice, update, all clear) from its template, under the plan's two-person rule; and,
    with `with_statement`, the first statement itself, on the one approval that publishes it.
 
+6. A crisis on a drill's report runs in drill mode (`hotline.crisis.drillmode`): only the drill's
+   participants are called (the team written on the timeline is the team called), its statements
+   never reach the public dark site (a console preview shows them), and its notices to staff are
+   recorded as would-send, never sent.
+
 Each command takes a session and returns `Outcome`, like the rest of the lifecycle.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -50,7 +56,7 @@ from hotline.base.models import Incident, utcnow
 from hotline.base.states import NEEDS_PAGING, IncidentStatus
 from hotline.base.xml_text import xml_safe
 from hotline.broadcasts import door
-from hotline.crisis import team
+from hotline.crisis import drillmode, team
 from hotline.crisis.followups import NotifyTeam, TextActivators
 from hotline.crisis.models import (
     MEMBER,
@@ -68,7 +74,8 @@ from hotline.crisis.models import (
 from hotline.crisis.plans import Plan
 from hotline.crisis.settings import CrisisSettings
 from hotline.paging import commands as paging
-from hotline.rotas.policy import OncallSettings
+from hotline.rotas.models import stored_overrides
+from hotline.rotas.policy import OncallSettings, Override
 
 FALSE_ALARM_REASON = "false alarm"  # how a verdict's stop reads in paging's timeline: "false alarm: <note>"
 
@@ -115,7 +122,8 @@ def activate(s: Session, incident_id: int, cfg: Config, actor: Actor, *, accepto
     if plan is None:
         return Outcome(False, "no_plan", f"no crisis plan for type {checked.type_key!r}: add plans/"
                        f"{checked.type_key}.toml", (incident_id,))
-    allowed = activators_now(plan, cfg, now)
+    overrides = stored_overrides(s, now)  # the console's overrides and accepted swaps, as paging reads them
+    allowed = activators_now(plan, cfg, now, overrides)
     if actor != SYSTEM and not may_activate(actor.who, allowed, cfg):
         audited(s, "crisis.activation_refused", incident_id, actor, plan=plan.type_key)
         return Outcome(False, "not_activator", "you may not activate this plan: propose it to those who may",
@@ -124,23 +132,30 @@ def activate(s: Session, incident_id: int, cfg: Config, actor: Actor, *, accepto
                     decided_via=str(actor.channel), decided_at=now)
     if not _add(s, crisis):
         return Outcome(False, "already_decided", "already decided by someone else", (incident_id,))
-    seats = team.leads(plan, cfg.section(OncallSettings).rotas, now)
+    seats = team.leads(plan, cfg.section(OncallSettings).rotas, now, overrides)
+    reachable = drillmode.participants(s, checked)  # a drill's crisis calls only its participants (drillmode 1)
+    called = [seat for seat in seats if drillmode.may_reach(reachable, seat.person)]
     for seat in seats:
-        s.add(CrisisMember(crisis_id=crisis.id, role=seat.role, person_key=seat.person, next_call_at=now))
+        if seat in called:
+            s.add(CrisisMember(crisis_id=crisis.id, role=seat.role, person_key=seat.person, next_call_at=now))
+        else:
+            audited(s, "crisis.drill_not_called", incident_id, actor, role=seat.role, person=seat.person)
     for i, step in enumerate(plan.steps):
         s.add(CrisisStep(crisis_id=crisis.id, position=i, owner_role=step.owner, text=dict(step.text),
                          due_at=now + step.deadline))
     audited(s, "crisis.activated", incident_id, actor, plan=plan.type_key, crisis_id=crisis.id,
-           team={seat.role: seat.person for seat in seats}, steps=len(plan.steps))
+           team={seat.role: seat.person for seat in called}, steps=len(plan.steps), drill=checked.drill)
     return Outcome(True, "activated", f"crisis plan {plan.type_key} activated", (incident_id,),
                    then=(NotifyTeam(crisis.id),))
 
 
-def activators_now(plan: Plan, cfg: Config, now: datetime) -> frozenset[str] | None:
-    """Who may activate the plan now (None: the plan names nobody, so the channel's rule decides)."""
+def activators_now(plan: Plan, cfg: Config, now: datetime, overrides: Sequence[Override] = ()
+                   ) -> frozenset[str] | None:
+    """Who may activate the plan now (None: the plan names nobody, so the channel's rule decides);
+    `overrides`: the console's and the swaps' (`stored_overrides`), as the team is resolved."""
     if plan.activators is None:
         return None
-    return team.activators(plan, team.leads(plan, cfg.section(OncallSettings).rotas, now))
+    return team.activators(plan, team.leads(plan, cfg.section(OncallSettings).rotas, now, overrides))
 
 
 def may_activate(who: str, allowed: frozenset[str] | None, cfg: Config) -> bool:
@@ -160,10 +175,14 @@ def propose(s: Session, incident_id: int, cfg: Config, actor: Actor, now: dateti
     plan = cfg.section(CrisisSettings).plans.get(checked.type_key)
     if plan is None:
         return Outcome(False, "no_plan", f"no crisis plan for type {checked.type_key!r}", (incident_id,))
-    allowed = activators_now(plan, cfg, now)
+    allowed = activators_now(plan, cfg, now, stored_overrides(s, now))
     if allowed is None or may_activate(actor.who, allowed, cfg):
         return Outcome(False, "may_activate", "you may activate this plan yourself", (incident_id,))
-    people = tuple(sorted(allowed))
+    reachable = drillmode.participants(s, checked)  # a drill's proposal texts only its participants (rule 6)
+    people = tuple(sorted(p for p in allowed if drillmode.may_reach(reachable, p)))
+    if not people:
+        return Outcome(False, "no_activator_in_drill", "nobody who may activate this plan takes part in the drill",
+                       (incident_id,))
     audited(s, "crisis.proposed", incident_id, actor, plan=plan.type_key, activators=list(people))
     return Outcome(True, "proposed", "activation proposed: those who may activate it are texted", (incident_id,),
                    then=(TextActivators(incident_id, people, actor.who),))
@@ -352,6 +371,9 @@ def approve_statement(s: Session, statement_id: int, actor: Actor, two_person_ru
     if told is not None and not told.ok:
         audited(s, "crisis.statement_not_broadcast", incident_id, actor, statement_id=statement_id,
                 reason=told.message)
+    if s.get_one(Incident, incident_id).drill:  # shown on the drill's preview only (hotline.crisis.drillmode 2)
+        return Outcome(True, "published_drill", "drill statement approved: on the drill's preview page only",
+                       (incident_id,))
     return Outcome(True, "published", "statement published", (incident_id,),
                    then=told.then if told is not None else ())
 

@@ -30,10 +30,11 @@ from hotline.base.db import hold_names
 from hotline.base.models import Incident
 from hotline.base.runtime import get_runtime
 from hotline.base.states import IncidentStatus
-from hotline.crisis import links, phrases, team
+from hotline.crisis import drillmode, links, phrases, team
 from hotline.crisis.models import MEMBER, Crisis, CrisisMember, CrisisState, MemberState, covered_roles
 from hotline.crisis.settings import CrisisSettings
 from hotline.provider import dialer
+from hotline.rotas.models import stored_overrides
 from hotline.rotas.policy import OncallSettings
 
 log = logging.getLogger("crisis.notify")
@@ -121,9 +122,10 @@ def _placement(cfg: Config, member: CrisisMember, crisis: Crisis, incident: Inci
     if person is None:
         return None
     lang = phrases.language(person.languages, cfg.languages)
-    sms = phrases.text(lang, "sms", org=cfg.org_name, type=cfg.type_name(crisis.type_key, lang),
-                       ref=incident.ref or incident.id, role=phrases.role_name(lang, member.role),
-                       deputy=phrases.text(lang, "deputy") if member.is_deputy else "", hotline=cfg.numbers[0])
+    sms = phrases.for_drill(lang, incident.drill, phrases.text(
+        lang, "sms", org=cfg.org_name, type=cfg.type_name(crisis.type_key, lang), ref=incident.ref or incident.id,
+        role=phrases.role_name(lang, member.role), deputy=phrases.text(lang, "deputy") if member.is_deputy else "",
+        hotline=cfg.numbers[0]))
     return Placement(member.id, crisis.id, crisis.incident_id, person.phone, member.calls == 1, sms)
 
 
@@ -185,12 +187,15 @@ def _call_in_deputies(s: Session, cfg: Config, settings: CrisisSettings, now: da
         Crisis.id.in_(running()), CrisisMember.is_deputy.is_(False),
         CrisisMember.state != MemberState.CONFIRMED, CrisisMember.calls >= settings.rounds_before_deputy)))
     rotas = cfg.section(OncallSettings).rotas
+    overrides = stored_overrides(s, now) if slow else ()  # as paging and the activation resolve rotas
     for lead in slow:
         plan = settings.plans.get(lead.crisis.type_key)
-        seat = team.deputy(plan, lead.role, rotas, now, lead.person_key) if plan else None
+        seat = team.deputy(plan, lead.role, rotas, now, lead.person_key, overrides) if plan else None
         if seat is None or _has_deputy(s, lead.crisis_id, lead.role) or \
                 lead.role in covered_roles(s, lead.crisis_id):
             continue
+        if not drillmode.may_reach(drillmode.participants(s, s.get(Incident, lead.crisis.incident_id)), seat.person):
+            continue  # a drill's crisis never calls a deputy outside the drill (drillmode rule 1)
         s.add(CrisisMember(crisis_id=lead.crisis_id, role=seat.role, person_key=seat.person, is_deputy=True,
                            next_call_at=now))
         audit.record(s, "crisis.deputy_called_in", lead.crisis.incident_id, role=lead.role, lead=lead.person_key,

@@ -22,12 +22,13 @@ from hotline.base.models import AuditEvent, Incident, utcnow
 from hotline.base.runtime import get_runtime
 from hotline.crisis import commands
 from hotline.crisis.darksite import routes as darksite
-from hotline.crisis.darksite.view import build
+from hotline.crisis.darksite import view as darksite_view
 from hotline.crisis.models import BridgeLeg, Crisis, CrisisState, CrisisStatement, MemberState, StatementState
 from hotline.crisis.phrases import ROLE_NAMES
 from hotline.crisis.plans import UPDATE_EVERY
 from hotline.crisis.reminders import next_update_due
 from hotline.crisis.settings import CrisisSettings
+from hotline.rotas.models import stored_overrides
 from hotline.web.actions import console_actor, viewer_name
 from hotline.web.auth import guard, require_admin
 from hotline.web.i18n import N_, gettext
@@ -50,16 +51,19 @@ MESSAGES = {
     "no_plan": N_("There is no crisis plan for this type."),
     "not_activator": N_("You may not activate this plan: propose it to those who may."),
     "proposed": N_("Activation proposed: those who may activate the plan are texted."),
+    "no_activator_in_drill": N_("Nobody who may activate this plan takes part in the drill: nobody was texted."),
     "step_done": N_("Step done."),
     "step_reopened": N_("Step reopened."),
     "drafted": N_("Statement drafted: a second person must approve it."),
     "published": N_("Statement published."),
+    "published_drill": N_("Drill statement approved: it shows only on the drill's preview page, never in public."),
     "own_draft": N_("You drafted this statement: a second person must approve it."),
     "empty_statement": N_("A statement cannot be empty."),
     "dark_site_on": N_("The dark site is on."),
     "dark_site_off": N_("The dark site is off."),
     "closed": N_("The incident is closed."),
     "sending": N_("Staff are being told."),
+    "drill_would_send": N_("Drill: the notice is recorded as would-send; nobody was told."),
     "drafted_notice": N_("Notice to staff drafted: a second person must approve it on the Broadcasts page."),
 }
 
@@ -107,7 +111,9 @@ def panel(incident_id: int) -> Panel:
         has_plan = incident is not None and incident.type_key in cfg.section(CrisisSettings).plans
         if crisis is None and incident is not None and has_plan:
             to_verify = cfg.section(CrisisSettings).plans[incident.type_key]
-            allowed = commands.may_activate(viewer_name(), commands.activators_now(to_verify, cfg, utcnow()), cfg)
+            now = utcnow()
+            allowed = commands.may_activate(viewer_name(), commands.activators_now(
+                to_verify, cfg, now, stored_overrides(s, now)), cfg)
             proposal = s.scalar(select(AuditEvent).where(AuditEvent.incident_id == incident_id,
                                                          AuditEvent.kind == "crisis.proposed")
                                 .order_by(AuditEvent.id.desc()).limit(1))
@@ -207,7 +213,7 @@ def dark_site(incident_id: int, crisis_id: int) -> Response:
 
 
 @bp.get("/console/incidents/<int:incident_id>/crisis/statements/<int:statement_id>/preview")
-def preview(incident_id: int, statement_id: int) -> Response:
+def preview_statement(incident_id: int, statement_id: int) -> Response:
     """A draft statement on the dark site exactly as the public would see it once approved (and the
     site on), under a "not public" banner; read only, never cached, never indexed."""
     cfg = get_runtime().config
@@ -218,8 +224,28 @@ def preview(incident_id: int, statement_id: int) -> Response:
         draft = s.get(CrisisStatement, statement_id)
         if draft is None or draft.crisis.incident_id != incident_id or draft.state != StatementState.DRAFT:
             abort(404)
-        html, _ = darksite.render_page(build(s, cfg, lang, draft, utcnow()), "/site/", preview=True)
+        html, _ = darksite.render_page(darksite_view.build(s, cfg, lang, draft, utcnow()), "/site/", preview=True)
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
+
+
+@bp.get("/console/incidents/<int:incident_id>/crisis/preview/")
+@bp.get("/console/incidents/<int:incident_id>/crisis/preview/<lang>/")
+def preview(incident_id: int, lang: str | None = None) -> str:
+    """A drill's dark site, for the console only (hotline.crisis.drillmode rule 2): what the public
+    page would show, under the drill banner; a real incident has no preview."""
+    cfg = get_runtime().config
+    lang = lang or cfg.default_language
+    if lang not in cfg.languages:
+        abort(404)
+    with get_runtime().db.session() as s:
+        incident = s.get(Incident, incident_id)
+        crisis = commands.crisis_for(s, incident_id)
+        if incident is None or not incident.drill or crisis is None:
+            abort(404)
+        site = darksite_view.build(s, cfg, lang, preview_of=crisis.id)
+        names = {code: darksite_view.words(code)["language"] for code in cfg.languages}
+        return render_template("darksite/preview.html", incident=incident, site=site, w=darksite_view.words(lang),
+                               names=names)

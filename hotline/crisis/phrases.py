@@ -46,6 +46,7 @@ TEXTS: dict[str, dict[str, str]] = {
                       "Draft it in the console's crisis panel.",
         "goodbye": "Goodbye.",
         "over": "This crisis call is no longer needed. Goodbye.",
+        "drill": "This is a drill.",
     },
     "zh-TW": {
         "call": "這裡是{org}緊急通報專線。{type}危機應變計畫已啟動，編號 {ref}。您是{role}負責人{deputy}。",
@@ -63,6 +64,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "update_due": "{org}危機 {ref}：下一份公開聲明應於 {due} 發布（已過 {ago} 分鐘）。請在主控台的危機面板撰寫。",
         "goodbye": "再見。",
         "over": "這通危機通知已不再需要。再見。",
+        "drill": "這是演練。",
     },
 }
 LANGUAGES = tuple(TEXTS)
@@ -83,3 +85,8 @@ def role_name(lang: str, role: str) -> str:
 
 def menu(lang: str) -> str:
     return " ".join(text(lang, f"menu_{action}", key=digit) for digit, action in CALL_KEYS.items())
+
+
+def for_drill(lang: str, drill: bool, words: str) -> str:
+    """A drill crisis's every call and text begins with the drill notice, as a drill callout's does."""
+    return f"{text(lang, 'drill')} {words}" if drill else words

@@ -49,10 +49,11 @@ def remind_overdue(now: datetime) -> list[int]:
                 if person is None:
                     continue
                 lang = phrases.language(person.languages, cfg.languages)
-                body = phrases.text(lang, "overdue", org=cfg.org_name, ref=incident.ref or incident.id,
-                                    step=step.text.get(lang) or next(iter(step.text.values()), ""),
-                                    role=phrases.role_name(lang, step.owner_role),
-                                    due=step.due_at.astimezone(ZoneInfo(cfg.timezone)).strftime("%H:%M"))
+                body = phrases.for_drill(lang, incident.drill, phrases.text(
+                    lang, "overdue", org=cfg.org_name, ref=incident.ref or incident.id,
+                    step=step.text.get(lang) or next(iter(step.text.values()), ""),
+                    role=phrases.role_name(lang, step.owner_role),
+                    due=step.due_at.astimezone(ZoneInfo(cfg.timezone)).strftime("%H:%M")))
                 messages.append((incident.id, step.id, person.phone, body))
     for incident_id, step_id, phone, body in messages:
         send_sms(incident_id, phone, body, kind="crisis.step_overdue_sms", step_id=step_id)

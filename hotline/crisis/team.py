@@ -1,8 +1,9 @@
-"""Who is on a plan's crisis team right now: pure functions of (plan, rotas, now).
+"""Who is on a plan's crisis team right now: pure functions of (plan, rotas, overrides, now).
 
 A rota is resolved at activation with the callout's own resolver (`hotline.rotas.resolve.on_call_now`),
-and the result is written onto the crisis (a snapshot): a hand-off during a crisis does not
-swap the legal lead half-way through.
+under the same overrides paging uses (config.toml's, the console's and accepted swaps: the caller
+passes `hotline.rotas.models.stored_overrides`), and the result is written onto the crisis (a
+snapshot): a hand-off during a crisis does not swap the legal lead half-way through.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 
 from hotline.base.config import Config, Person
 from hotline.crisis.plans import Assignee, Plan
-from hotline.rotas.policy import Rota
+from hotline.rotas.policy import Override, Rota
 from hotline.rotas.resolve import on_call_now
 from hotline.web.settings import ConsoleSettings
 
@@ -25,30 +26,32 @@ class Seat:
     is_deputy: bool = False
 
 
-def resolve(assignee: Assignee, rotas: Mapping[str, Rota], now: datetime) -> str | None:
+def resolve(assignee: Assignee, rotas: Mapping[str, Rota], now: datetime,
+            overrides: Sequence[Override] = ()) -> str | None:
     if assignee.kind == "person":
         return assignee.key
     rota = rotas.get(assignee.key)
-    return on_call_now(rota, now).person if rota is not None else None
+    return on_call_now(rota, now, overrides).person if rota is not None else None
 
 
-def leads(plan: Plan, rotas: Mapping[str, Rota], now: datetime) -> list[Seat]:
+def leads(plan: Plan, rotas: Mapping[str, Rota], now: datetime, overrides: Sequence[Override] = ()) -> list[Seat]:
     """The seats of the plan's team: for each role, whoever leads it now (once per person and role)."""
     seats: list[Seat] = []
     for slot in plan.team:
         for lead in slot.leads:
-            person = resolve(lead, rotas, now)
+            person = resolve(lead, rotas, now, overrides)
             if person and Seat(slot.role, person) not in seats:
                 seats.append(Seat(slot.role, person))
     return seats
 
 
-def deputy(plan: Plan, role: str, rotas: Mapping[str, Rota], now: datetime, lead: str) -> Seat | None:
+def deputy(plan: Plan, role: str, rotas: Mapping[str, Rota], now: datetime, lead: str,
+           overrides: Sequence[Override] = ()) -> Seat | None:
     """The role's deputy, when the plan names one who is not the lead themselves."""
     slot = plan.slot(role)
     if slot is None or slot.deputy is None:
         return None
-    person = resolve(slot.deputy, rotas, now)
+    person = resolve(slot.deputy, rotas, now, overrides)
     return Seat(role, person, True) if person and person != lead else None
 
 

@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--participants", default="", help="person keys, comma-separated")
     create.add_argument("--text", default="", help="the report, spoken by text-to-speech")
     create.add_argument("--inbound-from", help="full_scale: the report is a real call from this number")
+    create.add_argument("--whole-plan", action="store_true",
+                        help="go on through the crisis plan in drill mode (nothing public, only participants called)")
     create.add_argument("--start", action="store_true", help="start it at once")
     ls = sub.add_parser("list", help="drills, newest first")
     ls.add_argument("--limit", type=int, default=30)
@@ -100,6 +102,8 @@ def _create(cfg: Config, args: Any, actor: Actor, out: TextIO) -> int:
             spec["policy"] = args.policy
         if args.inbound_from:
             spec["inbound_from"] = args.inbound_from
+        if args.whole_plan:
+            spec["whole_plan"] = True
         found, problems = check_scenario(cfg, "", spec, "command line", at="drill")
         if found is None:
             for problem in problems:

@@ -13,7 +13,9 @@ The rules, written once (the incident rules in `commands` apply to drill inciden
 4. Every drill ends: when all its reports are taken (finished), when a person stops or finishes
    it, or at its time limit (`max_minutes`), so a forgotten drill cannot page for ever. A tabletop
    drill is the exception to the first: its facilitator goes on injecting events after the first
-   report is taken, so it ends when they finish it, or at its time limit.
+   report is taken, so it ends when they finish it, or at its time limit; so is a drill of the
+   whole plan (`whole_plan`), whose report goes on through the crisis plan in drill mode
+   (`hotline.crisis.drillmode`: only participants called, nothing public, broadcasts recorded).
 5. A surprise is planned and started by the convergence cycle, which holds a database lease, so
    it starts exactly once across workers, at a minute picked at random inside its window.
 """
@@ -89,7 +91,8 @@ def create(s: Session, cfg: Config, scenario: Scenario, actor: Actor, now: datet
                   participants=participants_of(scenario, cfg.section(OncallSettings)),
                   runner=scenario.runner or actor.who,
                   created_by=actor.who, state=DrillState.SCHEDULED, scheduled_for=scheduled_for,
-                  schedule=schedule or {}, max_minutes=scenario.max_minutes, created_at=now)
+                  schedule=schedule or {}, max_minutes=scenario.max_minutes, whole_plan=scenario.whole_plan,
+                  created_at=now)
     s.add(drill)
     s.flush()
     drill_state.note(s, drill.id, "created", actor.who, now, kind=drill.kind, participants=drill.participants)
@@ -274,7 +277,7 @@ def _advance(drill_id: int, cfg: Config, now: datetime) -> list[str]:
         out = run(end, drill_id, DrillState.STOPPED, system, f"time limit of {drill.max_minutes} minutes", now)
     elif callers:
         out = run(_scripted_report, drill_id, str(callers[0].get("text", "")), now)
-    elif settled and drill.kind != DrillKind.TABLETOP:  # a tabletop is the facilitator's to finish (rule 4)
+    elif settled and drill.kind != DrillKind.TABLETOP and not drill.whole_plan:  # theirs to finish (rule 4)
         out = run(end, drill_id, DrillState.FINISHED, system, "every report was taken", now)
     else:
         return []

@@ -31,7 +31,7 @@ FEATURE = Feature(
     cycle=(CycleStep("drills", 70, _tick),),
     commands=(Command("drill", "create|list|start|inject|stop|finish|report|coverage",
                       "drills and the rota coverage check", _drill),),
-    pages=("hotline.drills.pages",),
+    pages=("hotline.drills.pages", "hotline.drills.hours_pages"),
     words=(N_("tabletop"), N_("simulation"), N_("full_scale"), N_("surprise"),  # kinds
            N_("scheduled"), N_("waiting"), N_("running"), N_("stopped"), N_("finished"),  # states
            N_("the first responder does not answer"), N_("a second report arrives"), N_("Twilio fails for 2 minutes"),

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.base.models import Base, utcnow
@@ -69,6 +69,9 @@ class Drill(Base):
     scheduled_for: Mapped[datetime | None] = mapped_column(index=True)  # surprise: the picked moment
     schedule: Mapped[dict[str, Any]] = mapped_column(default=dict)  # surprise: rule and the period it was picked in
     max_minutes: Mapped[int] = mapped_column(Integer, default=60)  # stopped after this, whatever happens
+    # The whole plan: after the report is taken, the crisis plan runs in drill mode (hotline.crisis.drillmode)
+    # and the drill goes on until its runner finishes it or its time limit.
+    whole_plan: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     wait_reason: Mapped[str | None] = mapped_column(Text)
     twilio_down_until: Mapped[datetime | None]  # injected fault: the dialer behaves as if Twilio were down
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -80,6 +80,8 @@ def create() -> BaseResponse:
                                 "participants": form.getlist("participants")}
         if form.get("policy"):
             spec["policy"] = form["policy"]
+        if form.get("whole_plan") == "1":
+            spec["whole_plan"] = True
         found, problems = check_scenario(cfg, "", spec, "console", at="drill")
         if found is None:
             for p in problems:

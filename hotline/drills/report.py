@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from hotline.base.models import AuditEvent, Incident
 from hotline.base.states import AttemptState
+from hotline.crisis.models import Crisis, CrisisMember, CrisisState, CrisisStatement
 from hotline.drills.models import Drill, DrillEvent
 from hotline.drills.settings import Targets
 from hotline.paging.models import Attempt, Callout
@@ -37,6 +38,29 @@ class AttemptRow:
     answered_at: datetime | None
     outcome: str | None
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """The crisis plan of a whole-plan drill, as its rows say (None: never activated)."""
+
+    activated_at: datetime | None
+    seats: int  # team seats called (participants only: hotline.crisis.drillmode)
+    confirmed_at: tuple[datetime | None, ...]  # per seat; None: not confirmed
+    first_statement_at: datetime | None
+    would_send: int = 0  # broadcasts recorded, not sent
+    not_called: tuple[str, ...] = ()  # team members outside the drill, never called
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    activate_seconds: float | None  # report -> plan activated
+    team_confirmed_seconds: float | None  # activated -> every seat confirmed
+    first_statement_seconds: float | None  # report -> first statement approved
+    seats: int
+    confirmed: int
+    would_send: int
+    not_called: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -61,6 +85,7 @@ class Results:
     failures: tuple[str, ...]
     misses: tuple[str, ...]
     timeline: tuple[tuple[datetime, str, str], ...] = field(default=())  # (at, what, who)
+    plan: PlanResult | None = None  # a whole-plan drill's crisis figures
 
     @property
     def answer_rate(self) -> dict[str, float]:
@@ -73,7 +98,8 @@ def _since(start: datetime | None, moment: datetime | None) -> float | None:
 
 def figures(drill_id: int, reported_at: datetime | None, attempts: Sequence[AttemptRow],
             accepted_at: datetime | None, accepted_by: str | None, unacknowledged: bool, targets: Targets,
-            timeline: Sequence[tuple[datetime, str, str]] = ()) -> Results:
+            timeline: Sequence[tuple[datetime, str, str]] = (), plan: PlanRow | None = None,
+            whole_plan: bool = False) -> Results:
     rang = [a.rang_at for a in attempts if a.rang_at]
     answered = [a.answered_at for a in attempts if a.answered_at]
     first_ring = _since(reported_at, min(rang, default=None))
@@ -99,8 +125,52 @@ def figures(drill_id: int, reported_at: datetime | None, attempts: Sequence[Atte
             misses.append(f"{label}: never (target {target} s)")
         elif value > target:
             misses.append(f"{label}: {value:g} s (target {target} s)")
+    planned = plan_figures(reported_at, plan or PlanRow(None, 0, (), None)) if whole_plan else None
+    if planned is not None:
+        misses.extend(plan_misses(planned, targets))
     return Results(drill_id, reported_at, first_ring, first_answer, accept, accepted_by, tuple(people.values()),
-                   tuple(failures), tuple(misses), tuple(sorted(timeline, key=lambda t: t[0])))
+                   tuple(failures), tuple(misses), tuple(sorted(timeline, key=lambda t: t[0])), planned)
+
+
+def plan_figures(reported_at: datetime | None, plan: PlanRow) -> PlanResult:
+    """Each step of the plan against the clock: the team is confirmed when every seat called is."""
+    confirmed = [c for c in plan.confirmed_at if c is not None]
+    everyone = max(confirmed) if plan.seats and len(confirmed) == plan.seats else None
+    return PlanResult(_since(reported_at, plan.activated_at), _since(plan.activated_at, everyone),
+                      _since(reported_at, plan.first_statement_at), plan.seats, len(confirmed), plan.would_send,
+                      plan.not_called)
+
+
+def plan_misses(p: PlanResult, targets: Targets) -> list[str]:
+    misses = []
+    for label, value, target in (("plan activated", p.activate_seconds, targets.activate_seconds),
+                                 ("team confirmed", p.team_confirmed_seconds, targets.team_confirmed_seconds),
+                                 ("first statement approved", p.first_statement_seconds,
+                                  targets.first_statement_seconds)):
+        if value is None:
+            misses.append(f"{label}: never (target {target} s)")
+        elif value > target:
+            misses.append(f"{label}: {value:g} s (target {target} s)")
+    return misses
+
+
+def load_plan(s: Session, incident_ids: Sequence[int]) -> PlanRow | None:
+    """The crisis of the drill's first activated report (read only: hotline.crisis writes these rows)."""
+    crisis = s.scalar(select(Crisis).where(Crisis.incident_id.in_(incident_ids), Crisis.state == CrisisState.ACTIVE)
+                      .order_by(Crisis.decided_at).limit(1)) if incident_ids else None
+    if crisis is None:
+        return None
+    seats = list(s.scalars(select(CrisisMember).where(CrisisMember.crisis_id == crisis.id,
+                                                      CrisisMember.is_deputy.is_(False))))
+    first = s.scalar(select(CrisisStatement.published_at).where(
+        CrisisStatement.crisis_id == crisis.id, CrisisStatement.published_at.is_not(None))
+        .order_by(CrisisStatement.published_at).limit(1))
+    kinds = list(s.execute(select(AuditEvent.kind, AuditEvent.detail).where(
+        AuditEvent.incident_id == crisis.incident_id,
+        AuditEvent.kind.in_(("broadcast.drill_would_send", "crisis.drill_not_called")))))
+    return PlanRow(crisis.decided_at, len(seats), tuple(m.confirmed_at for m in seats), first,
+                   sum(1 for k, _ in kinds if k == "broadcast.drill_would_send"),
+                   tuple(str(d.get("person")) for k, d in kinds if k == "crisis.drill_not_called"))
 
 
 def load(s: Session, drill_id: int, targets: Targets) -> Results | None:
@@ -125,7 +195,7 @@ def load(s: Session, drill_id: int, targets: Targets) -> Results | None:
     reported_at = incidents[0].created_at if incidents else None
     return figures(drill_id, reported_at, rows, first.accepted_at if first else None,
                    first.accepted_by_name if first else None, any(c.unacknowledged_at for c in callouts), targets,
-                   timeline)
+                   timeline, load_plan(s, [i.id for i in incidents]), drill.whole_plan)
 
 
 def _audit_text(e: AuditEvent) -> str:
@@ -143,6 +213,14 @@ def to_csv(r: Results) -> str:
                          ("report to accept (s)", r.accept_seconds)):
         w.writerow(["figure", label, "" if value is None else value, ""])
     w.writerow(["figure", "accepted by", r.accepted_by or "", ""])
+    if r.plan is not None:
+        for label, value in (("report to plan activated (s)", r.plan.activate_seconds),
+                             ("plan activated to team confirmed (s)", r.plan.team_confirmed_seconds),
+                             ("report to first statement approved (s)", r.plan.first_statement_seconds)):
+            w.writerow(["plan", label, "" if value is None else value, ""])
+        w.writerow(["plan", "team seats confirmed", f"{r.plan.confirmed}/{r.plan.seats}", ""])
+        w.writerow(["plan", "broadcasts recorded, not sent", r.plan.would_send, ""])
+        w.writerow(["plan", "not called (not in the drill)", len(r.plan.not_called), " ".join(r.plan.not_called)])
     for p in r.people:
         took = "yes" if p.accepted else "no"
         w.writerow(["person", p.person, f"rang {p.rang}, answered {p.answered}, accepted {took}",

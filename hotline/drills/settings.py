@@ -4,6 +4,9 @@
     target_first_ring_seconds = 60     # report -> first phone ringing
     target_first_answer_seconds = 120  # report -> first person answering
     target_accept_seconds = 300        # report -> someone accepting (5 minutes)
+    target_activate_seconds = 600      # whole plan: report -> plan activated
+    target_team_confirmed_seconds = 600  # whole plan: plan activated -> every team seat confirmed
+    target_first_statement_seconds = 1800  # whole plan: report -> first statement approved
 
     [drills.scenarios.cyber_night]
     kind = "simulation"               # tabletop | simulation | full_scale | surprise
@@ -17,6 +20,7 @@
     inbound_from = "+886912345678"    # full-scale: the report is a real call to the hotline from this number
     phones = { chen = "press 1 after 10", wang = "never" }   # simulation: what each phone does
     schedule = { every = "month", window = "working_hours" } # surprise: when it may start
+    whole_plan = true                 # go on through the crisis plan in drill mode (hotline.crisis.drillmode)
 
 A scenario that names an unknown type, person or policy is refused with the key and the fix, as
 every config error is; so is a surprise schedule with no possible moment. `check_scenario` is the
@@ -37,10 +41,12 @@ from hotline.drills.schedule import Schedule, parse_schedule
 if TYPE_CHECKING:
     from hotline.base.config import Config
 
+PLAN_TARGETS = (("target_activate_seconds", 600), ("target_team_confirmed_seconds", 600),
+                ("target_first_statement_seconds", 1800))
 SECTION_KEYS = {"target_first_ring_seconds", "target_first_answer_seconds", "target_accept_seconds",
-                "max_minutes", "scenarios"}
+                "max_minutes", "scenarios", *(k for k, _ in PLAN_TARGETS)}
 SCENARIO_KEYS = {"kind", "type", "severity", "report_text", "report_file", "policy", "participants", "runner",
-                 "callers", "phones", "schedule", "name", "max_minutes", "inbound_from"}
+                 "callers", "phones", "schedule", "name", "max_minutes", "inbound_from", "whole_plan"}
 SEVERITIES = ("danger", "normal", "unknown")
 PHONE_RE = re.compile(r"^(never|busy|voicemail|manual|answer after (\d+)|press ([0-9*#]) ?(?:after (\d+))?)$")
 PHONE_FIX = 'use "never", "busy", "voicemail", "manual", "answer after N" or "press 1 after N" (N seconds)'
@@ -51,6 +57,9 @@ class Targets:
     first_ring_seconds: int = 60
     first_answer_seconds: int = 120
     accept_seconds: int = 300
+    activate_seconds: int = 600  # whole plan: report -> plan activated
+    team_confirmed_seconds: int = 600  # whole plan: activated -> every seat of the team confirmed
+    first_statement_seconds: int = 1800  # whole plan: report -> first statement approved
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,7 @@ class Scenario:
     schedule: Schedule | None = None
     max_minutes: int = 60
     inbound_from: str | None = None  # E.164: the drill's report is the next call from this number
+    whole_plan: bool = False  # the crisis plan too, in drill mode
 
 
 @dataclass(frozen=True)
@@ -163,6 +173,9 @@ def check_scenario(cfg: Config, key: str, spec: Any, file: str, at: str | None =
         if inbound is None or kind not in (DrillKind.FULL_SCALE, DrillKind.SURPRISE):
             problem("inbound_from", spec.get("inbound_from"),
                     "give the test caller's number (e.g. \"+886912345678\"), for a full_scale or surprise drill")
+    whole_plan = spec.get("whole_plan", False)
+    if not isinstance(whole_plan, bool):
+        problem("whole_plan", whole_plan, "use true (go on through the crisis plan, in drill mode) or false")
     schedule = None
     if "schedule" in spec or kind == DrillKind.SURPRISE:
         schedule = parse_schedule(cfg.timezone, spec.get("schedule"), problem)
@@ -170,7 +183,7 @@ def check_scenario(cfg: Config, key: str, spec: Any, file: str, at: str | None =
         return None, problems
     return Scenario(key, str(kind), str(type_key), str(severity), str(spec.get("name", key)), report_text,
                     report_file, policy, tuple(participants), str(spec.get("runner", "")), tuple(callers), phones,
-                    schedule, max_minutes, inbound), []
+                    schedule, max_minutes, inbound, whole_plan is True), []
 
 
 def load_section(cfg: Config, file: str) -> tuple[DrillSettings, list[ConfigProblem]]:
@@ -185,7 +198,7 @@ def load_section(cfg: Config, file: str) -> tuple[DrillSettings, list[ConfigProb
                                       f"unknown setting; use one of: {', '.join(sorted(SECTION_KEYS))}"))
     numbers = {}
     for name, default in (("target_first_ring_seconds", 60), ("target_first_answer_seconds", 120),
-                          ("target_accept_seconds", 300), ("max_minutes", 60)):
+                          ("target_accept_seconds", 300), ("max_minutes", 60), *PLAN_TARGETS):
         value = raw.get(name, default)
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 86400:
             problems.append(ConfigProblem(file, f"drills.{name}", value, "use a whole number from 1 to 86400"))
@@ -200,5 +213,6 @@ def load_section(cfg: Config, file: str) -> tuple[DrillSettings, list[ConfigProb
         if scenario is not None:
             scenarios[key] = scenario
     targets = Targets(numbers["target_first_ring_seconds"], numbers["target_first_answer_seconds"],
-                      numbers["target_accept_seconds"])
+                      numbers["target_accept_seconds"], numbers["target_activate_seconds"],
+                      numbers["target_team_confirmed_seconds"], numbers["target_first_statement_seconds"])
     return DrillSettings(targets, scenarios, numbers["max_minutes"]), problems

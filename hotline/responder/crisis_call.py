@@ -60,9 +60,10 @@ def _menu(r: VoiceResponse, cfg: Config, member_id: int, lines: list[str], lang:
 
 
 def _briefing(cfg: Config, member: CrisisMember, crisis: Crisis, incident: Incident, lang: str) -> str:
-    return phrases.text(lang, "call", org=cfg.org_name, type=cfg.type_name(crisis.type_key, lang),
-                        ref=" ".join(incident.ref or str(incident.id)), role=phrases.role_name(lang, member.role),
-                        deputy=phrases.text(lang, "deputy") if member.is_deputy else "")
+    return phrases.for_drill(lang, incident.drill, phrases.text(
+        lang, "call", org=cfg.org_name, type=cfg.type_name(crisis.type_key, lang),
+        ref=" ".join(incident.ref or str(incident.id)), role=phrases.role_name(lang, member.role),
+        deputy=phrases.text(lang, "deputy") if member.is_deputy else ""))
 
 
 def _load(member_id: int) -> tuple[CrisisMember, Crisis, Incident, str] | None:

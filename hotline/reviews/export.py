@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from hotline.reviews.models import ActionItem
 from hotline.reviews.report import Figures, RecordingLine
+from hotline.reviews.targets import Measured
 
 # Fonts tried in order for the PDF; the first that exists is used. A CJK font only for a text
 # that has CJK characters: reading one takes seconds, a Latin font a fraction of one.
@@ -36,15 +37,24 @@ class Document:
     recordings: Sequence[RecordingLine]
     key_words: dict[str, str]  # key time -> its name, translated
     names: dict[str, str]  # person key -> name
+    measured: dict[str, Measured] = field(default_factory=dict)  # a drill's: key time -> against its target
 
 
 def markdown(doc: Document, _: Callable[[str], str], local: Callable[[datetime | None], str]) -> str:
     f = doc.figures
+    head = f"| {_('Moment')} | {_('Time')} | {_('After the report')} |"
     out = [f"# {doc.title}", "", f"## {_('Key times')}", "",
-           f"| {_('Moment')} | {_('Time')} | {_('After the report')} |", "| --- | --- | --- |"]
+           head + (f" {_('Drill target')} |" if doc.measured else ""),
+           "| --- | --- | --- |" + (" --- |" if doc.measured else "")]
     for t in f.times:
         after = "—" if t.seconds is None else f"{t.seconds:g} s"
-        out.append(f"| {doc.key_words.get(t.key, t.key)} | {local(t.at) if t.at else '—'} | {after} |")
+        row = f"| {doc.key_words.get(t.key, t.key)} | {local(t.at) if t.at else '—'} | {after} |"
+        m = doc.measured.get(t.key)
+        if doc.measured:
+            took = "" if m is None else (_("never") if m.seconds is None else f"{m.seconds:g} s")
+            row += "" if m is None else f" {took} / {m.target} s{' — **' + _('Missed') + '**' if m.missed else ''}"
+            row += " |"
+        out.append(row)
     out += ["", f"## {_('People')}", ""]
     for p in f.people:
         deeds = ", ".join(f"{_(word)} ×{n}" for word, n in p.deeds)

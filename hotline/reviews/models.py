@@ -60,6 +60,7 @@ class ActionItem(Base):
     done_by: Mapped[str | None] = mapped_column(String(64))
     done_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]
+    emailed_at: Mapped[datetime | None]  # the one reminder email, claimed before it is sent (reviews.reminders)
 
 
 def _audit(s: Session, move: Move) -> None:

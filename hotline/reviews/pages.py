@@ -20,7 +20,8 @@ from hotline.base.jobs import run
 from hotline.base.lifecycle import Actor, Channel, Outcome
 from hotline.base.models import Incident, utcnow
 from hotline.base.runtime import get_runtime
-from hotline.reviews import commands, export, report
+from hotline.drills.settings import DrillSettings
+from hotline.reviews import commands, export, report, targets
 from hotline.reviews.models import ActionItem, ActionState, Review
 from hotline.web.auth import SAFE_METHODS, current_viewer, guard, require_admin
 from hotline.web.i18n import N_, gettext
@@ -99,8 +100,11 @@ def _load(review_id: int) -> dict[str, Any]:
         actions = list(s.scalars(select(ActionItem).where(ActionItem.review_id == review_id).order_by(ActionItem.id)))
         recordings = report.recordings(s, incident.id)
         crisis = report.crisis_of(s, incident.id)
+    # A drill's review measures each step against the drill targets (hotline.reviews.targets).
+    measured = targets.against(figures.times, cfg.section(DrillSettings).targets) if incident.drill else {}
     return {"review": review, "incident": incident, "f": figures, "actions": actions, "recordings": recordings,
-            "crisis": crisis, "key_words": KEY_WORDS, "states": ActionState, "today": date.today()}
+            "crisis": crisis, "key_words": KEY_WORDS, "states": ActionState, "today": date.today(),
+            "measured": measured}
 
 
 @bp.get("/console/reviews/<int:review_id>")
@@ -121,7 +125,7 @@ def _document(review_id: int) -> tuple[export.Document, int]:
     words = {k: gettext(v) for k, v in KEY_WORDS.items()}
     names = {key: p.name for key, p in cfg.people.items()}
     return export.Document(title, data["f"], data["review"].findings, data["actions"], data["recordings"], words,
-                           names), incident.id
+                           names, data["measured"]), incident.id
 
 
 def _today() -> date:

@@ -6,6 +6,13 @@ A reminder is claimed in the database first (`reminded_at` moves on in a conditi
 two engines running the cycle never send one twice; the SMS is sent after the commit, and its
 result (sid or error) is one row on the incident's timeline. Due-ness is the pure `due`, tested
 as a table.
+
+An owner with an email address (`[people.KEY] email`) also gets one email per due item, through
+the broadcasts' email path (`[broadcasts.email]`, plain text and HTML), never twice: it is claimed
+by its own conditional UPDATE (`emailed_at` from NULL), so the daily SMS repeats never resend it.
+A passing failure (a 4xx, the server down) gives the claim back, to be tried on a later cycle with
+the same Message-ID (`<review-action-ID@host>`), so a mail system sees any resend as one message;
+a refusal is final. Either is one row on the timeline.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, select, update
@@ -20,9 +28,10 @@ from sqlalchemy import CursorResult, select, update
 from hotline.base import audit
 from hotline.base.models import Incident
 from hotline.base.runtime import get_runtime
+from hotline.broadcasts import door
 from hotline.provider import dialer
 from hotline.reviews.models import ActionItem, ActionState, Review
-from hotline.reviews.phrases import due_text
+from hotline.reviews.phrases import due_subject, due_text
 
 EVERY = timedelta(days=1)  # an owner is reminded once a day, not on every cycle
 
@@ -35,13 +44,22 @@ class Sms:
     body: str
 
 
+@dataclass(frozen=True)
+class Mail:
+    incident_id: int
+    action_id: int
+    to: str
+    subject: str
+    body: str
+
+
 def due(due_on: date, reminded_at: datetime | None, now: datetime, tz: ZoneInfo) -> bool:
     """Its due date has come where the hotline is, and it was not reminded in the last `EVERY`."""
     return now.astimezone(tz).date() >= due_on and (reminded_at is None or now - reminded_at >= EVERY)
 
 
 def remind_due(now: datetime) -> list[int]:
-    """SMS the owners of the open items that are due; returns the ids reminded."""
+    """SMS the owners of the open items that are due (and email them, once); returns the ids reminded."""
     rt = get_runtime()
     cfg = rt.config
     tz = ZoneInfo(cfg.timezone)
@@ -66,7 +84,52 @@ def remind_due(now: datetime) -> list[int]:
                 messages.append(Sms(incident_id, item.id, person.phone, body))
     for m in messages:
         _send(m)
-    return [m.action_id for m in messages]
+    mailed = _email_due(now)
+    return sorted({m.action_id for m in messages} | set(mailed))
+
+
+def _email_due(now: datetime) -> list[int]:
+    """The one email of each due open item whose owner has an address: claimed, then sent."""
+    rt = get_runtime()
+    cfg = rt.config
+    tz = ZoneInfo(cfg.timezone)
+    mails: list[Mail] = []
+    with rt.db.session() as s:
+        rows = s.execute(select(ActionItem, Review.incident_id, Incident.ref)
+                         .join(Review, Review.id == ActionItem.review_id)
+                         .join(Incident, Incident.id == Review.incident_id)
+                         .where(ActionItem.state == ActionState.OPEN, ActionItem.emailed_at.is_(None),
+                                ActionItem.due_on <= now.astimezone(tz).date()))
+        for item, incident_id, ref in rows:
+            person = cfg.people.get(item.owner_key)
+            if person is None or not person.email:
+                continue
+            claimed = cast(CursorResult[Any], s.execute(update(ActionItem).where(
+                ActionItem.id == item.id, ActionItem.state == ActionState.OPEN, ActionItem.emailed_at.is_(None))
+                .values(emailed_at=now))).rowcount
+            if claimed:
+                values = {"org": cfg.org_name, "ref": ref or incident_id, "due": item.due_on.isoformat(),
+                          "text": item.text[:2000]}
+                mails.append(Mail(incident_id, item.id, person.email,
+                                  due_subject(person.languages, cfg.languages, **values),
+                                  due_text(person.languages, cfg.languages, **values)))
+    for m in mails:
+        _mail(m)
+    return [m.action_id for m in mails]
+
+
+def _mail(m: Mail) -> None:
+    cfg = get_runtime().config
+    host = urlsplit(cfg.public_url).hostname or "localhost"
+    sent = door.email_person(cfg, m.to, m.subject, m.body, f"<review-action-{m.action_id}@{host}>")
+    with get_runtime().db.session() as s:
+        if sent.ok:
+            audit.record(s, "review.reminder_emailed", m.incident_id, action_id=m.action_id, to=m.to)
+            return
+        audit.record(s, "review.reminder_email_failed", m.incident_id, action_id=m.action_id, to=m.to,
+                     error=sent.error, permanent=sent.permanent)
+        if not sent.permanent:  # give the claim back: a later cycle tries again
+            s.execute(update(ActionItem).where(ActionItem.id == m.action_id).values(emailed_at=None))
 
 
 def _send(m: Sms) -> None:

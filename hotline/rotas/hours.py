@@ -100,9 +100,19 @@ def on_call_spans(rotas: Iterable[Rota], start: datetime, end: datetime,
 def hours_report(hours: HoursSettings, rotas: Mapping[str, Rota], start: datetime, end: datetime,
                  overrides: Sequence[Override] = ()) -> list[PersonHours]:
     """Each person's on-call hours in [start, end), split into the four columns, by person key."""
-    pieces = kind_pieces(hours, start, end)
+    return hours_of(hours, on_call_spans(rotas.values(), start, end, overrides))
+
+
+def hours_of(hours: HoursSettings, stretches: Mapping[str, Sequence[tuple[datetime, datetime]]]
+             ) -> list[PersonHours]:
+    """Each person's hours in their (merged, non-overlapping) stretches, split into the four
+    columns by the same rules: the rotas' month, or the hours a drill kept its participants."""
+    ends = [t for spans in stretches.values() for span in spans for t in span]
+    if not ends:
+        return []
+    pieces = kind_pieces(hours, min(ends), max(ends))
     out = []
-    for person, spans in sorted(on_call_spans(rotas.values(), start, end, overrides).items()):
+    for person, spans in sorted(stretches.items()):
         totals = dict.fromkeys(KINDS, timedelta())
         for a, b in spans:
             for p_start, p_end, kind in pieces:

@@ -97,3 +97,18 @@ def test_picked_surprise_times_fall_inside_the_window_and_vary(tmp_path):
 ])
 def test_scripted_phones_in_words(words, expected):
     assert phone_behaviour(words) == expected
+
+
+def test_a_whole_plan_scenario_and_its_plan_targets(tmp_path):
+    """`whole_plan` and the plan's three targets load; a whole_plan that is not a yes/no is named."""
+    cfg = load(tmp_path, GOOD.replace('target_accept_seconds = 240', 'target_accept_seconds = 240\n'
+                                      'target_activate_seconds = 120\ntarget_team_confirmed_seconds = 180\n'
+                                      'target_first_statement_seconds = 900')
+               .replace('participants = ["chen"]', 'participants = ["chen"]\nwhole_plan = true'))
+    settings = cfg.section(DrillSettings)
+    assert settings.scenarios["night"].whole_plan is True
+    t = settings.targets
+    assert (t.activate_seconds, t.team_confirmed_seconds, t.first_statement_seconds) == (120, 180, 900)
+    with pytest.raises(ConfigError) as err:
+        load(tmp_path, GOOD.replace('participants = ["chen"]', 'participants = ["chen"]\nwhole_plan = "yes"'))
+    assert {p.key for p in err.value.problems} == {"drills.scenarios.night.whole_plan"}

@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from hotline.drills.settings import Targets
 from hotline.reviews.export import Document, markdown, pdf
 from hotline.reviews.reminders import due
 from hotline.reviews.report import Call, Event, Step, figures, key_times
+from hotline.reviews.targets import against
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -102,3 +104,16 @@ def test_review_rows_read_as_sentences_on_the_incident_timeline():
     assert said == ("alice added an action item for Lin Mei", "")
     assert sentence("review.reminder_failed", "system", {"to": "+886", "error": "21211"}, names,
                     lambda s, **v: s % v) == ("Reminder of a due action item to +886 failed: 21211", "bad")
+
+
+def test_a_drills_key_times_against_its_targets():
+    """Each step of a whole-plan drill against its target: the team from the activation, the rest
+    from the report; a step that never happened is missed."""
+    f = figures(T0, EVENTS, CALLS, [], {})
+    measured = against(f.times, Targets(first_ring_seconds=1, accept_seconds=60, activate_seconds=60,
+                                        team_confirmed_seconds=120, first_statement_seconds=600))
+    assert (measured["first_ring"].seconds, measured["first_ring"].missed) == (5.0, True)
+    assert (measured["accept"].seconds, measured["accept"].missed) == (55.0, False)
+    assert (measured["plan_activated"].seconds, measured["plan_activated"].missed) == (90.0, True)
+    assert (measured["team_confirmed"].seconds, measured["team_confirmed"].missed) == (110.0, False)
+    assert "report" not in measured and "closed" not in measured

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.base.config import Config
+from hotline.base.models import Incident
 from hotline.crisis.models import Crisis, CrisisState, CrisisStatement, StatementState
 from hotline.crisis.settings import CrisisSettings
 
@@ -57,18 +58,28 @@ def words(lang: str) -> dict[str, str]:
 
 
 def build(s: Session, cfg: Config, lang: str, draft: CrisisStatement | None = None,
-          now: datetime | None = None) -> Site:
+          now: datetime | None = None, preview_of: int | None = None) -> Site:
     """The site in `lang`: published statements of crises it is switched on for, newest first.
 
-    With `draft` (the console's preview): the site as it would be once that draft is published at
-    `now` and the dark site is on for its crisis; nothing is written."""
+    With `draft` (the console's preview of a statement): the site as it would be once that draft
+    is published at `now` and the dark site is on for its crisis; nothing is written. With
+    `preview_of`, a drill crisis's own statements instead (its preview, never public)."""
     zone = ZoneInfo(cfg.timezone)
-    shown = Crisis.dark_site_on.is_(True) if draft is None else (
-        Crisis.dark_site_on.is_(True) | (Crisis.id == draft.crisis_id))
-    on = s.scalar(select(Crisis.id).where(Crisis.state == CrisisState.ACTIVE, shown).limit(1)) is not None
+    # The public site never shows a drill's crisis (hotline.crisis.drillmode rule 2); a drill's
+    # preview names its crisis and shows only that one; a draft's preview adds the draft's crisis.
+    if preview_of is not None:
+        shown = [Crisis.id == preview_of, Incident.drill.is_(True)]
+    elif draft is not None:
+        shown = [Crisis.state == CrisisState.ACTIVE,
+                 Crisis.dark_site_on.is_(True) | (Crisis.id == draft.crisis_id),
+                 Incident.drill.is_(False) | (Crisis.id == draft.crisis_id)]
+    else:
+        shown = [Crisis.state == CrisisState.ACTIVE, Crisis.dark_site_on.is_(True), Incident.drill.is_(False)]
+    on = s.scalar(select(Crisis.id).join(Incident, Incident.id == Crisis.incident_id).where(*shown)
+                  .limit(1)) is not None
     rows = s.scalars(select(CrisisStatement).join(Crisis, Crisis.id == CrisisStatement.crisis_id)
-                     .where(Crisis.state == CrisisState.ACTIVE, shown,
-                            CrisisStatement.state == StatementState.PUBLISHED)
+                     .join(Incident, Incident.id == Crisis.incident_id)
+                     .where(*shown, CrisisStatement.state == StatementState.PUBLISHED)
                      .order_by(CrisisStatement.published_at.desc(), CrisisStatement.id.desc())).all()
     published = [(statement, statement.published_at) for statement in rows]
     if draft is not None and now is not None:
