@@ -1,0 +1,28 @@
+"""Who holds a broadcast delivery's claim (`broadcast_deliveries.claimed_by`: "<host> <pid> <start>"
+of the sending process), so a dead sender's claims are taken again as soon as its death is seen
+(hotline.broadcasts.claims), not a fixed minute later.
+
+Revision ID: 0021
+Revises: 0016
+Create Date: 2026-12-07 17:50:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0021'
+down_revision = '0016'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('broadcast_deliveries') as batch:
+        batch.add_column(sa.Column('claimed_by', sa.String(length=120), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('broadcast_deliveries') as batch:
+        batch.drop_column('claimed_by')
