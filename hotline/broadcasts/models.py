@@ -138,6 +138,7 @@ class Delivery(Base):
     tries: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
+    asked_at: Mapped[datetime | None]  # its status last asked at Twilio, its final callback late (sending)
     delivered_at: Mapped[datetime | None]
     link_used_at: Mapped[datetime | None]  # its single-use reply link was used
 

@@ -18,8 +18,8 @@ happened; and find deliveries a dead worker left half done.
   Email and push cannot be asked; they go again with the same Message-ID or push tag, which
   mail systems and the service worker treat as the same message.
 - A text still `sent` after `UNCONFIRMED` (its delivered/undelivered callback never came: our
-  server was down, or the callback was lost) is asked about at Twilio, so its state, and the
-  person's next channel, never hang on one lost callback.
+  server was down or too slow, and the callback was lost) is asked about at Twilio, so its
+  state, and the person's next channel, never hang on one lost callback for long.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from redis.exceptions import RedisError
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotline.base.config import Config
@@ -61,7 +62,12 @@ RECORD_EVERY = 0.25  # seconds between the writes of what a sender has sent
 # its sender died at least DEAD_GRACE - RENEW ago, long after any request it had on the wire
 # reached the provider, so the provider's answer to "did you get it?" is final.
 DEAD_GRACE = timedelta(seconds=10)
-UNCONFIRMED = timedelta(minutes=2)
+# A text without its final callback this long after it was sent is asked about at Twilio (a
+# callback is lost when our server is down or too slow to answer Twilio within its timeout, and
+# Twilio does not send it again); one Twilio still calls "sent" is asked again ASK_AGAIN later.
+UNCONFIRMED = timedelta(seconds=20)
+ASK_AGAIN = timedelta(minutes=2)
+CONFIRM_SECONDS = 3.0  # at most this long of a convergence pass goes to asking
 BUDGET_SECONDS = 30.0  # a job sends for this long, then leaves the rest to the next job
 RATE_LIMITED_AFTER = timedelta(seconds=2)
 TRANSIENT_AFTER = timedelta(seconds=15)
@@ -120,11 +126,15 @@ def send_due(channel: str, budget: float = BUDGET_SECONDS) -> int:
 
     def one(out: outgoing.Outgoing) -> None:
         try:
-            bucket.take()
+            try:
+                bucket.take()
+            except (RedisError, OSError) as exc:  # no token without Redis (restarting): not sent, queued again
+                lease.done(out, outgoing.Result(error=f"no rate limiter ({exc})", rate_limited=True))
+                return
             result = outgoing.send(cfg, settings, out)
+            lease.done(out, result)
             if result.rate_limited:
                 bucket.penalise()
-            lease.done(out, result)
         except Exception:  # noqa: BLE001 - a bug, not a provider's answer: the row stays claimed (see STALE)
             log.exception("delivery %s: sending failed unexpectedly; left to the stale-claim check", out.delivery_id)
         finally:
@@ -298,17 +308,23 @@ def _already_sent(cfg: Config, out: outgoing.Outgoing) -> str | None:
     return next((sid for sid in held if sid not in known), None)
 
 
-def confirm_unconfirmed(now: datetime, limit: int = 100) -> list[int]:
-    """Texts whose final status callback never came: their status fetched from Twilio and
-    recorded as a callback would have. Returns the ids that moved."""
+def confirm_unconfirmed(now: datetime, limit: int = 100, budget: float = CONFIRM_SECONDS) -> list[int]:
+    """Texts whose final status callback has not come `UNCONFIRMED` after they were sent (or
+    `ASK_AGAIN` after they were last asked about): their status fetched from Twilio and recorded
+    as a callback would have, for up to `budget` seconds of a pass. Returns the ids that moved."""
     rt = get_runtime()
     with rt.db.session() as s:
         rows = list(s.execute(select(Delivery.id, Delivery.provider_id).where(
             Delivery.state == D.SENT, Delivery.channel == "sms", Delivery.provider_id.is_not(None),
-            Delivery.sent_at < now - UNCONFIRMED).order_by(Delivery.sent_at).limit(limit)))
+            or_(and_(Delivery.asked_at.is_(None), Delivery.sent_at < now - UNCONFIRMED),
+                Delivery.asked_at < now - ASK_AGAIN)).order_by(func.coalesce(Delivery.asked_at, Delivery.sent_at))
+            .limit(limit)))
     moved = []
+    deadline = time.monotonic() + budget
     for delivery_id, sid in rows:
         assert sid is not None  # the query takes only deliveries with one
+        if time.monotonic() > deadline:
+            break
         try:
             found = dialer.message_status(sid)
         except dialer.DialerError as exc:
@@ -322,4 +338,6 @@ def confirm_unconfirmed(now: datetime, limit: int = 100) -> list[int]:
             word, code = found
             if deliveries.status(s, delivery_id, "sms", word, sid, f"{code}" if code else None, now):
                 moved.append(delivery_id)
+            else:  # still "sent" at Twilio: asked again later, and the others' turn first
+                s.execute(update(Delivery).where(Delivery.id == delivery_id).values(asked_at=now))
     return moved

@@ -1,6 +1,8 @@
 """Who holds a broadcast delivery's claim (`broadcast_deliveries.claimed_by`: "<host> <pid> <start>"
 of the sending process), so a dead sender's claims are taken again as soon as its death is seen
-(hotline.broadcasts.claims), not a fixed minute later.
+(hotline.broadcasts.claims), not a fixed minute later; and when a text whose final status
+callback is late was last asked about at Twilio (`asked_at`), so one Twilio still calls "sent"
+waits its turn behind the others.
 
 Revision ID: 0021
 Revises: 0016
@@ -21,8 +23,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('broadcast_deliveries') as batch:
         batch.add_column(sa.Column('claimed_by', sa.String(length=120), nullable=True))
+        batch.add_column(sa.Column('asked_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('broadcast_deliveries') as batch:
+        batch.drop_column('asked_at')
         batch.drop_column('claimed_by')
