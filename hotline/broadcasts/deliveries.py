@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,10 @@ from hotline.broadcasts.models import (
 
 D = DeliveryState
 # Twilio's words, per channel, mapped to ours where they arrive (None: nothing to record).
-SMS_STATUS = {"queued": None, "accepted": None, "sending": None, "scheduled": None, "sent": D.SENT,
+# A text's "sent" is not written: its sender writes that down itself a fraction of a second later
+# (hotline.broadcasts.sending.RECORD_EVERY), and a dead sender's text is moved by its final
+# callback or found at Twilio; the write it would cost per text comes at the busiest moment.
+SMS_STATUS = {"queued": None, "accepted": None, "sending": None, "scheduled": None, "sent": None,
               "delivered": D.DELIVERED, "read": D.DELIVERED, "undelivered": D.FAILED, "failed": D.FAILED,
               "canceled": D.FAILED}
 CALL_STATUS = {"queued": None, "initiated": D.SENT, "ringing": D.SENT, "in-progress": D.DELIVERED,
@@ -52,6 +55,17 @@ def sent(s: Session, delivery_id: int, provider_id: str, now: datetime) -> None:
     _settle(s, delivery_id, D.SENT, now)
 
 
+def sent_many(s: Session, texts: list[tuple[int, str]], now: datetime) -> None:
+    """`sent` for many texts at once, in two statements for the lot (a sender writes down what
+    it sent a few times a second). A text is reached only once delivered, so nothing to settle."""
+    DELIVERY.move(s, [delivery_id for delivery_id, _ in texts], D.SENT, only_from=(D.SENDING,),
+                  values={"sent_at": now})
+    table = Delivery.__table__
+    s.connection().execute(update(table).where(table.c.id == bindparam("delivery"), table.c.provider_id.is_(None))
+                           .values(provider_id=bindparam("sid"), sent_at=now),
+                           [{"delivery": delivery_id, "sid": sid} for delivery_id, sid in texts])
+
+
 def again_later(s: Session, delivery_id: int, error: str, now: datetime, after: timedelta) -> None:
     """A passing failure (429, 5xx, no connection): queued again, unless it failed too often."""
     tries = s.scalar(select(Delivery.tries).where(Delivery.id == delivery_id)) or 0
@@ -68,9 +82,18 @@ def failed(s: Session, delivery_id: int, error: str, now: datetime, state: str =
 
 def status(s: Session, delivery_id: int, channel: str, word: str, provider_id: str | None, error: str | None,
            now: datetime) -> str | None:
-    """A provider status callback; returns the state it moved the delivery to, if any."""
+    """A provider status callback; returns the state it moved the delivery to, if any.
+
+    Everything it needs is read before its first write, and the move writes the provider's id
+    too: on SQLite, the one writer is held from a transaction's first write to its commit, and
+    during a broadcast every text brings its callbacks while the senders write as well. A
+    callback that moves nothing (a late or repeated one) writes nothing."""
     target = (SMS_STATUS if channel == "sms" else CALL_STATUS).get(word.lower())
     if target is None:
+        return None
+    known = s.execute(select(Delivery.state, Delivery.recipient_id, Delivery.channel, Broadcast.question)
+                      .join(Broadcast, Broadcast.id == Delivery.broadcast_id).where(Delivery.id == delivery_id)).first()
+    if known is None or not DELIVERY.can(known.state, target):
         return None
     values: dict[str, object] = {}
     if target == D.DELIVERED:
@@ -79,15 +102,14 @@ def status(s: Session, delivery_id: int, channel: str, word: str, provider_id: s
         values["sent_at"] = now
     if target == D.FAILED:
         values["error"] = (error or word)[:2000]
+    if provider_id:
+        values["provider_id"] = func.coalesce(Delivery.__table__.c.provider_id, provider_id)
     if not DELIVERY.move(s, delivery_id, target, values=values):
         return None
-    if provider_id:
-        s.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.provider_id.is_(None))
-                  .values(provider_id=provider_id))
     if target == D.FAILED:
         _next_channel_now(s, delivery_id, now)
-    else:
-        _settle(s, delivery_id, target, now)
+    elif known.question is None and (target == D.DELIVERED or REACHED_BY.get(known.channel) == target):
+        _reached(s, known.recipient_id)
     return target
 
 
@@ -99,9 +121,12 @@ def _settle(s: Session, delivery_id: int, reached: str, now: datetime) -> None:
         return
     arrived = reached == D.DELIVERED or REACHED_BY.get(row.channel) == reached
     if arrived:
-        RECIPIENT.move(s, row.recipient_id, RecipientState.REACHED, only_from=(RecipientState.WAITING,
-                                                                             RecipientState.UNREACHABLE),
-                       values={"next_try_at": None})
+        _reached(s, row.recipient_id)
+
+
+def _reached(s: Session, recipient_id: int) -> None:
+    RECIPIENT.move(s, recipient_id, RecipientState.REACHED,
+                   only_from=(RecipientState.WAITING, RecipientState.UNREACHABLE), values={"next_try_at": None})
 
 
 def _next_channel_now(s: Session, delivery_id: int, now: datetime) -> None:

@@ -36,7 +36,7 @@ class BroadcastState(StrEnum):
 
 class DeliveryState(StrEnum):
     QUEUED = "queued"  # due at `due_at`
-    SENDING = "sending"  # claimed by a worker at `claimed_at`
+    SENDING = "sending"  # claimed by the sender `claimed_by` at `claimed_at`
     SENT = "sent"  # the provider took it (MessageSid, CallSid, SMTP accepted, push service 201)
     DELIVERED = "delivered"  # the provider says it arrived (SMS delivered, the call was answered)
     FAILED = "failed"  # refused or undelivered: the recipient moves on to their next channel
@@ -132,11 +132,13 @@ class Delivery(Base):
     channel: Mapped[str] = mapped_column(String(10))
     state: Mapped[str] = mapped_column(String(20), default=DeliveryState.QUEUED)
     due_at: Mapped[datetime] = mapped_column(default=utcnow)
-    claimed_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]  # claimed or its claim renewed (a lease)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))  # "<host> <pid> <start>" (broadcasts.claims)
     provider_id: Mapped[str | None] = mapped_column(String(200), index=True)  # MessageSid, CallSid, Message-ID
     tries: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
+    asked_at: Mapped[datetime | None]  # its status last asked at Twilio, its final callback late (sending)
     delivered_at: Mapped[datetime | None]
     link_used_at: Mapped[datetime | None]  # its single-use reply link was used
 
