@@ -45,9 +45,8 @@ def test_snooze_for_15_minutes_then_paging_resumes_by_itself(context, hotline: H
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     asks, snoozed, resumed = SAID[lang]
     page.click("#snooze-15-form button")
-    question = confirm(page, "calling the caller back")
+    question = confirm(page, "calling the caller back", navigates=True)
     assert asks in question and "15" in question, question
-    page.wait_for_url(f"**/console/incidents/{incident_id}")
     now_text = page.locator("#now-text").inner_text()
     assert snoozed in now_text and "calling the caller back" in now_text, now_text
     assert _status(hotline, incident_id) == IncidentStatus.STOPPED
@@ -88,9 +87,8 @@ def test_change_the_severity(context, hotline: Hotline, speech_wav: Path, width:
     page.select_option("#severity-form select", "danger")
     page.click("#severity-form button")
     asked, said = SEVERITY[lang]
-    question = confirm(page, "smoke seen")
+    question = confirm(page, "smoke seen", navigates=True)
     assert asked in question, question
-    page.wait_for_url(f"**/console/incidents/{incident_id}")
     with hotline.session() as s:
         assert s.get(Incident, incident_id).severity == "danger"
     assert said in page.locator("#audit").inner_text()
@@ -128,9 +126,9 @@ def test_escalate_now(context, hotline: Hotline, speech_wav: Path, width: int, l
     page.goto(f"/console/incidents/{incident_id}")
     page.click("#escalate-form button")
     asked, said = ESCALATE[lang]
-    assert asked in confirm(page)
-    page.wait_for_url(f"**/console/incidents/{incident_id}")
-    hotline.wait_for(lambda: len(_attempts(hotline, incident_id)) >= 2 or None, what="the next person called")
+    assert asked in confirm(page, navigates=True)
+    hotline.wait_for(lambda: (lambda calls: len(calls) >= 2 and calls[0][1] == "canceled" or None)(
+        _attempts(hotline, incident_id)), what="the ringing call ended and the next person called")
     calls = _attempts(hotline, incident_id)
     assert calls[0] == (first, "canceled") and calls[1][0] != first, calls
     page.reload()
@@ -206,8 +204,7 @@ def test_page_someone_now(context, hotline: Hotline, speech_wav: Path, width: in
     page.goto(f"/console/incidents/{incident_id}")
     page.select_option("#page-person-form select", person)
     page.click("#page-person-form button")
-    assert name in confirm(page)
-    page.wait_for_url(f"**/console/incidents/{incident_id}")
+    assert name in confirm(page, navigates=True)
     hotline.wait_for(lambda: _direct_call(hotline, incident_id, person) == "ringing" or None, what=f"{person} ringing")
     page.reload()
     assert name in page.locator(f'#attempts tr[data-person="{person}"]').inner_text()

@@ -66,8 +66,7 @@ def test_accept_myself_on_the_incident_page(context, hotline: Hotline, speech_wa
     page.goto(f"/console/incidents/{incident_id}")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.click("#accept-mine-form button")
-    assert ASKS[lang] in confirm(page)
-    page.wait_for_url(f"**/console/incidents/{incident_id}")
+    assert ASKS[lang] in confirm(page, navigates=True)
     assert DONE[lang] in page.locator(".flash.ok").inner_text()
     assert "Lin Mei" in page.locator("#accepted-by").inner_text()
     assert _accepted_by(hotline, incident_id) == "lin"

@@ -121,14 +121,20 @@ def logged_in_client(h: Hotline, user: str = ADMIN, password: str = ADMIN_PW) ->
     return client
 
 
-def confirm(page: Page, answer: str | None = None) -> str:
-    """Answer the confirmation dialog an action opens (typing `answer` when it asks); its question."""
+def confirm(page: Page, answer: str | None = None, navigates: bool = False) -> str:
+    """Answer the confirmation dialog an action opens (typing `answer` when it asks); its question.
+    `navigates`: the answer posts a form that comes back to this same page; return once it has (a
+    wait for the URL would return at once, before the action is done)."""
     dialog = page.locator("dialog#confirm[open]")
     dialog.wait_for()
     question = page.locator("#confirm-text").inner_text()
     if answer is not None:
         page.fill("#confirm-input", answer)
-    page.click("#confirm-ok")
+    if navigates:
+        with page.expect_navigation():
+            page.click("#confirm-ok")
+    else:
+        page.click("#confirm-ok")
     return question
 
 
