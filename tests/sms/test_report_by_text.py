@@ -85,7 +85,9 @@ def test_more_texts_and_photos_join_the_same_report(h: Hotline):
     assert added.startswith(f"Added to report {incident.ref}.")
     assert [t["media"] for t in conv.texts] == [[], [media[0][0]]]
     notes = [e.detail.get("text", "") for e in h.audit(incident.id) if e.kind == "note"]
-    assert any("Chemical smell in lab B" in n for n in notes) and any(media[0][0] in n for n in notes)
+    assert any("Chemical smell in lab B" in n for n in notes)
+    assert any("1 photo, shown with the conversation" in n for n in notes), notes
+    assert not any(media[0][0] in n for n in notes), notes  # the provider's URL opens for nobody
     with h.session() as s:
         assert s.scalar(select(TextConversation.id).where(TextConversation.sender == sender)
                         .where(TextConversation.id != conv.id)) is None  # one report, not two
