@@ -129,14 +129,28 @@ def test_a_flow_name_typo_is_one_line_and_exit_2(tmp_path: Path):
     assert "hotline.flow" in line or "defualt" in line
 
 
+def _neighbouring_ports() -> tuple[socket.socket, socket.socket]:
+    """Two sockets bound to neighbouring ports (any free port may have a busy neighbour)."""
+    for _ in range(100):
+        first, second = socket.socket(), socket.socket()
+        first.bind(("127.0.0.1", 0))
+        try:
+            second.bind(("127.0.0.1", first.getsockname()[1] + 1))
+        except OSError:
+            first.close(), second.close()
+            continue
+        return first, second
+    raise AssertionError("no two neighbouring free ports")
+
+
 def test_a_port_in_use_is_one_line_naming_it_and_exit_2(tmp_path: Path):
     """The port it suggests is free: with the next one busy too (a running sim, say), it skips it."""
+    s, neighbour = _neighbouring_ports()
+    port = s.getsockname()[1]
     h = RunPy(tmp_path)
-    port = int(h.url.rsplit(":", 1)[1])
-    with socket.socket() as s, socket.socket() as neighbour:
-        s.bind(("127.0.0.1", port))
+    h.url = h.env["HOTLINE_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    with s, neighbour:
         s.listen()
-        neighbour.bind(("127.0.0.1", port + 1))
         neighbour.listen()
         line = _one_line_exit_2(h)
     assert f"port {port} is already in use" in line and "HOTLINE_PUBLIC_URL" in line
