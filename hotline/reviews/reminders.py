@@ -17,15 +17,18 @@ a refusal is final. Either is one row on the timeline.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import ColumnElement, CursorResult, select, update
+from sqlalchemy.orm import Session
 
 from hotline.base import audit
+from hotline.base.config import Person
 from hotline.base.models import Incident
 from hotline.base.runtime import get_runtime
 from hotline.broadcasts import door
@@ -65,14 +68,8 @@ def remind_due(now: datetime) -> list[int]:
     tz = ZoneInfo(cfg.timezone)
     messages: list[Sms] = []
     with rt.db.session() as s:
-        rows = s.execute(select(ActionItem, Review.incident_id, Incident.ref)
-                         .join(Review, Review.id == ActionItem.review_id)
-                         .join(Incident, Incident.id == Review.incident_id)
-                         .where(ActionItem.state == ActionState.OPEN,
-                                ActionItem.due_on <= now.astimezone(tz).date()))
-        for item, incident_id, ref in rows:
-            person = cfg.people.get(item.owner_key)
-            if person is None or not due(item.due_on, item.reminded_at, now, tz):
+        for item, incident_id, ref, person in _open_due_items(s, now, tz):
+            if not due(item.due_on, item.reminded_at, now, tz):
                 continue
             claimed = cast(CursorResult[Any], s.execute(update(ActionItem).where(
                 ActionItem.id == item.id, ActionItem.state == ActionState.OPEN,
@@ -95,14 +92,8 @@ def _email_due(now: datetime) -> list[int]:
     tz = ZoneInfo(cfg.timezone)
     mails: list[Mail] = []
     with rt.db.session() as s:
-        rows = s.execute(select(ActionItem, Review.incident_id, Incident.ref)
-                         .join(Review, Review.id == ActionItem.review_id)
-                         .join(Incident, Incident.id == Review.incident_id)
-                         .where(ActionItem.state == ActionState.OPEN, ActionItem.emailed_at.is_(None),
-                                ActionItem.due_on <= now.astimezone(tz).date()))
-        for item, incident_id, ref in rows:
-            person = cfg.people.get(item.owner_key)
-            if person is None or not person.email:
+        for item, incident_id, ref, person in _open_due_items(s, now, tz, ActionItem.emailed_at.is_(None)):
+            if not person.email:
                 continue
             claimed = cast(CursorResult[Any], s.execute(update(ActionItem).where(
                 ActionItem.id == item.id, ActionItem.state == ActionState.OPEN, ActionItem.emailed_at.is_(None))
@@ -116,6 +107,22 @@ def _email_due(now: datetime) -> list[int]:
     for m in mails:
         _mail(m)
     return [m.action_id for m in mails]
+
+
+def _open_due_items(s: Session, now: datetime, tz: ZoneInfo,
+                    *also: ColumnElement[bool]) -> Iterator[tuple[ActionItem, int, str | None, Person]]:
+    """Open items whose due date has come where the hotline is (and `also`), with their incident's
+    id and reference and their owner; an owner no longer in `[people]` is skipped."""
+    people = get_runtime().config.people
+    rows = s.execute(select(ActionItem, Review.incident_id, Incident.ref)
+                     .join(Review, Review.id == ActionItem.review_id)
+                     .join(Incident, Incident.id == Review.incident_id)
+                     .where(ActionItem.state == ActionState.OPEN,
+                            ActionItem.due_on <= now.astimezone(tz).date(), *also))
+    for item, incident_id, ref in rows:
+        person = people.get(item.owner_key)
+        if person is not None:
+            yield item, incident_id, ref, person
 
 
 def _mail(m: Mail) -> None:
