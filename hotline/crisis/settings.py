@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hotline.base.config_errors import ConfigProblem
+from hotline.base.config_errors import ConfigProblem, SectionReader
 from hotline.base.phone import to_e164
 from hotline.crisis.plans import Plan, Problems, load_plans
 
@@ -49,12 +49,9 @@ class CrisisSettings:
 def load_section(cfg: Config, file: str) -> tuple[CrisisSettings, list[ConfigProblem]]:
     """The `[crisis]` section and every plan in its folder; same shape as the other loaders."""
     p = Problems()
-    raw = cfg.raw.get("crisis", {})
-    if not isinstance(raw, dict):
-        p.add(file, "crisis", raw, "must be a table: [crisis]")
-        raw = {}
-    for key in sorted(set(raw) - SECTION_KEYS):
-        p.add(file, f"crisis.{key}", raw[key], f"unknown setting; use one of: {', '.join(sorted(SECTION_KEYS))}")
+    section = SectionReader(cfg.raw, file, "crisis", SECTION_KEYS)
+    p.found.extend(section.problems)
+    raw = section.raw
     numbers = {}
     for name, default, low, high in (("repeat_minutes", 3, 1, 60), ("rounds_before_deputy", 2, 1, 10),
                                      ("overdue_renotify_minutes", 15, 1, 1440)):

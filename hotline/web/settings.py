@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hotline.base.config_errors import ConfigProblem
+from hotline.base.config_errors import ConfigProblem, SectionReader
 
 if TYPE_CHECKING:
     from hotline.base.config import Config
@@ -59,17 +59,12 @@ class ConsoleSettings:
 
 def load_section(cfg: Config, file: str) -> tuple[ConsoleSettings, list[ConfigProblem]]:
     """Same shape as the other packages' section loaders, so hotline.base.config can call it too."""
-    problems: list[ConfigProblem] = []
+    section = SectionReader(cfg.raw, file, "console", SECTION_KEYS)
+    problems, raw = section.problems, section.raw
 
     def problem(key: str, value: Any, fix: str) -> None:
         problems.append(ConfigProblem(file, key, value, fix))
 
-    raw = cfg.raw.get("console", {})
-    if not isinstance(raw, dict):
-        problem("console", raw, "must be a table: [console]")
-        return ConsoleSettings(), problems
-    for key in sorted(set(raw) - SECTION_KEYS):
-        problem(f"console.{key}", raw[key], f"unknown setting; use one of: {', '.join(sorted(SECTION_KEYS))}")
     hours = raw.get("session_hours", 12)
     if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 720:
         problem("console.session_hours", hours, "use a whole number of hours from 1 to 720")

@@ -39,7 +39,7 @@ class Mailbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         with self.lock:
-            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:
