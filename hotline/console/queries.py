@@ -145,12 +145,18 @@ def recordings(s: Session, incident_id: int) -> list[RecordingView]:
     return [RecordingView(r, by_rec.get(r.id)) for r in recs]
 
 
-def audit_events(s: Session, incident_id: int) -> list[AuditEvent]:
-    """The incident's timeline in the order things happened. By time, then id: two transactions
-    (a webhook and a worker) stamp their rows before either commits, so ids alone can put a later
-    line before an earlier one."""
-    return list(s.scalars(select(AuditEvent).where(AuditEvent.incident_id == incident_id)
-                          .order_by(AuditEvent.at, AuditEvent.id)))
+def audit_events(s: Session, incident_id: int, newest: int | None = None) -> list[AuditEvent]:
+    """The incident's timeline in the order things happened (only its `newest` lines, if given).
+    By time, then id: two transactions (a webhook and a worker) stamp their rows before either
+    commits, so ids alone can put a later line before an earlier one."""
+    q = select(AuditEvent).where(AuditEvent.incident_id == incident_id)
+    if newest is None:
+        return list(s.scalars(q.order_by(AuditEvent.at, AuditEvent.id)))
+    return list(reversed(s.scalars(q.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(newest)).all()))
+
+
+def audit_count(s: Session, incident_id: int) -> int:
+    return s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.incident_id == incident_id)) or 0
 
 
 @dataclass(frozen=True)

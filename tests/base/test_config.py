@@ -140,7 +140,8 @@ def test_an_unknown_top_level_table_is_refused(tmp_path):
     assert "unknown setting in [people.chen]" in problems["people.chen.extra"].fix
 
 
-@pytest.mark.parametrize("section", ["retention", "events", "reportapp", "text_reports", "broadcasts", "console", "crisis"])
+@pytest.mark.parametrize("section", ["retention", "events", "reportapp", "text_reports", "broadcasts", "console",
+                                     "crisis"])
 def test_a_section_that_is_not_a_table_is_named_by_its_own_key(tmp_path, section):
     """`retention = 5` instead of `[retention]`: the problem names `retention`, not `retention.`."""
     path = write(tmp_path, f"{section} = 5\n" + _without_table(GOOD, section))

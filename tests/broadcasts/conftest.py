@@ -7,11 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from hotline.service.embedded_redis import start_embedded_redis
-from tests.support.broadcasts import Mailbox, broadcast_config
-from tests.support.crisis import write_config
+from tests.support.broadcasts import Mailbox, broadcast_config, config_with_broadcasts, serving
 from tests.support.crisis_browser import browser  # noqa: F401  (the fixture, collected by being here)
 from tests.support.lanes import starts_processes
 from tests.support.sandbox import Hotline
@@ -19,13 +17,7 @@ from tests.support.sandbox import Hotline
 
 @pytest.fixture(scope="module")
 def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    yield box
-    controller.stop()
-
-
+    yield from serving(Mailbox())
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +27,7 @@ def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, 
     redis = start_embedded_redis(tmp / "redis", persist=False)
     extra = broadcast_config(mailbox.port, getattr(request.module, "EXTRA_CONFIG", ""),
                              getattr(request.module, "SMS_PER_SECOND", 50))
-    path = write_config(tmp)
-    text = path.read_text(encoding="utf-8")
-    start = text.index("\n[broadcasts]\n")  # the repository's own section gives way to this module's
-    path.write_text(text[:start] + text[text.index("\n# --- Drills", start):] + extra, encoding="utf-8")
+    path = config_with_broadcasts(tmp, extra)
     hotline = Hotline(tmp, redis.url, config_path=path)
     hotline.start_worker("callout", "recordings", "default")
     hotline.start_worker("broadcasts")
@@ -46,13 +35,5 @@ def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, 
     yield hotline
     hotline.close()
     redis.stop()
-
-
-
-
-
-
-
-
 
 

@@ -17,27 +17,14 @@ from hotline.base.models import utcnow
 from hotline.broadcasts import claims
 from hotline.broadcasts.models import Delivery, DeliveryState
 from hotline.broadcasts.sending import DEAD_GRACE, STALE
-from tests.support.broadcasts import deliveries, group, people, send
+from tests.support.broadcasts import deliveries, group, people, send, staff_csv, texts_to
 from tests.support.sandbox import Hotline
 
 PEOPLE = 8
 
 
-def staff(n: int) -> str:
-    rows = [f"Person {i},+8869124{i:05d},,Claims,Site 1,en-US,sms" for i in range(n)]
-    return "name,phone,email,department,site,language,channels\n" + "\n".join(rows) + "\n"
-
-
-def texts_to(h: Hotline, prefix: str) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for m in h.sim.messages:
-        if m.to.startswith(prefix):
-            counts[m.to] = counts.get(m.to, 0) + 1
-    return counts
-
-
 def test_a_dead_senders_claims_are_taken_again_at_once_and_a_living_ones_never(h: Hotline) -> None:
-    people(h, staff(PEOPLE))
+    people(h, staff_csv(PEOPLE, "+8869124", "Claims"))
     group(h, "claims", "department = Claims")
     b = send(h, ("claims",), ("sms",), question=None)
     h.wait_for(lambda: all(d.state == DeliveryState.DELIVERED for d in deliveries(h, b)) and deliveries(h, b),

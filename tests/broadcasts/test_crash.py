@@ -15,28 +15,15 @@ from hotline.broadcasts.models import DeliveryState, Recipient, RecipientState
 from hotline.broadcasts.ratelimit import TokenBucket
 from hotline.broadcasts.sending import STALE
 from hotline.service.embedded_redis import start_embedded_redis
-from tests.support.broadcasts import deliveries, group, people, recipients, send
+from tests.support.broadcasts import deliveries, group, people, recipients, send, staff_csv, texts_to
 from tests.support.sandbox import Hotline
 
 SMS_PER_SECOND = 40
 PEOPLE = 400
 
 
-def staff(n: int, start: int, department: str) -> str:
-    rows = [f"Person {start + i},+8869123{start + i:05d},,{department},Site {i % 3},en-US,sms" for i in range(n)]
-    return "name,phone,email,department,site,language,channels\n" + "\n".join(rows) + "\n"
-
-
-def texts_to(h: Hotline, prefix: str) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for m in h.sim.messages:
-        if m.to.startswith(prefix):
-            counts[m.to] = counts.get(m.to, 0) + 1
-    return counts
-
-
 def test_a_killed_sender_and_a_redis_restart_lose_nothing_and_send_nothing_twice(h: Hotline):
-    people(h, staff(PEOPLE, 10000, "Ops"))
+    people(h, staff_csv(PEOPLE, "+8869123", "Ops", start=10000, sites=3))
     group(h, "crash", "department = Ops")
     b = send(h, ("crash",), ("sms",), question=None)
     h.wait_for(lambda: len(texts_to(h, "+88691231")) >= PEOPLE // 4, what="a quarter of the texts")
@@ -70,7 +57,7 @@ def test_a_killed_sender_and_a_redis_restart_lose_nothing_and_send_nothing_twice
 
 
 def test_texts_refused_with_429_go_again_once(h: Hotline):
-    people(h, staff(60, 20000, "Lab"))
+    people(h, staff_csv(60, "+8869123", "Lab", start=20000, sites=3))
     group(h, "limited", "site = Site 1, Site 2; department = Lab")
     h.sim.delivery.configure(per_second=5)  # the provider allows less than we were told
     try:
@@ -108,7 +95,7 @@ def test_texts_whose_final_callback_was_lost_are_asked_about(h: Hotline):
     from hotline.broadcasts.models import Delivery
     from hotline.broadcasts.sending import UNCONFIRMED
 
-    people(h, staff(2, 30000, "Lost"))
+    people(h, staff_csv(2, "+8869123", "Lost", start=30000, sites=3))
     group(h, "lost", "department = Lost")
     h.sim.delivery.configure(outcomes={"+886912330001": "undelivered"})
     b = send(h, ("lost",), ("sms", "voice"), question=None)

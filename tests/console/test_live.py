@@ -4,13 +4,16 @@ moves; an unchanged poll is answered 304 from a change mark, not by rendering th
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from hotline.base import jobs
 from hotline.base.lifecycle import Actor, Channel
-from hotline.base.models import Incident, Transcript
+from hotline.base.models import AuditEvent, Incident, Transcript, utcnow
+from hotline.console.incident import TIMELINE_LINES
 from hotline.paging import commands
 from tests.support.console import ADMIN, logged_in_client, login, shot
 from tests.support.sandbox import HOTLINE, Hotline
@@ -72,3 +75,36 @@ def test_an_unchanged_poll_is_a_304_and_a_change_is_not(hotline: Hotline):
         client.set_cookie("console_lang", "en-US")  # another language is another version
         assert client.get(url, headers={"If-None-Match": changed.headers["ETag"]}).status_code == 200
         client.set_cookie("console_lang", "zh-TW")
+
+
+def test_a_long_timeline_shows_its_newest_lines_and_the_whole_one_when_asked(hotline: Hotline):
+    """A storm's incident gathers thousands of lines, and every viewer's refresh would draw them all:
+    the page and its live part draw the newest few hundred and say how many there are; the whole
+    timeline is one link away, and its live refresh stays whole."""
+    total = TIMELINE_LINES + 50
+    start = utcnow() - timedelta(hours=1)
+    with hotline.session() as s:
+        row = Incident(type_key="other", language="en-US", status="closed")
+        s.add(row)
+        s.flush()
+        incident_id = row.id
+        s.execute(insert(AuditEvent), [{"incident_id": incident_id, "at": start + timedelta(seconds=i), "kind": "note",
+                                        "actor": "alice", "detail": {"note": f"line {i:04d}"}} for i in range(total)])
+    client = logged_in_client(hotline)
+    client.set_cookie("console_lang", "en-US")
+
+    def notes(html: str) -> list[str]:
+        return re.findall(r"line (\d{4})", html)
+
+    part = client.get(f"/console/incidents/{incident_id}").get_data(as_text=True)
+    shown = notes(part)
+    assert shown == [f"{i:04d}" for i in reversed(range(total - TIMELINE_LINES, total))]  # newest first
+    assert f"The newest {TIMELINE_LINES} of {total} lines." in part and 'id="timeline-all"' in part
+    whole = client.get(f"/console/incidents/{incident_id}?timeline=all").get_data(as_text=True)
+    assert notes(whole) == [f"{i:04d}" for i in reversed(range(total))] and 'id="timeline-all"' not in whole
+    assert f"/console/incidents/{incident_id}/live?timeline=all" in whole  # its refresh stays whole
+    assert len(notes(client.get(f"/console/incidents/{incident_id}/live?timeline=all").get_data(as_text=True))) == total
+    assert len(notes(client.get(f"/console/incidents/{incident_id}/live").get_data(as_text=True))) == TIMELINE_LINES
+    client.set_cookie("console_lang", "zh-TW")
+    page = client.get(f"/console/incidents/{incident_id}").get_data(as_text=True)
+    assert f"顯示最新的 {TIMELINE_LINES} 行，共 {total} 行。" in page

@@ -32,9 +32,7 @@ def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) 
 
 def report(h: Hotline, caller: str) -> int:
     """A cyber-security report (menu 2, no danger): its plan is not activated yet."""
-    h.sim.phone(caller).manual()
-    c = h.report("22", caller)
-    return h.wait_for(lambda: h.incident_for(c.sid), what="incident").id
+    return h.reported("22", caller)
 
 
 def verdict(h: Hotline, incident_id: int) -> str | None:

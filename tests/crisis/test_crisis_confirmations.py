@@ -23,9 +23,7 @@ def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def cyber_report(h: Hotline, caller: str) -> int:
-    h.sim.phone(caller).manual()
-    c = h.report("22", caller)
-    return h.wait_for(lambda: h.incident_for(c.sid), what="incident").id
+    return h.reported("22", caller)
 
 
 def crisis_state(h: Hotline, incident_id: int) -> str | None:

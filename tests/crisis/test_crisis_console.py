@@ -30,9 +30,7 @@ def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture(scope="module")
 def incident_id(h: Hotline) -> int:
     """A cyber-security report nobody has verified yet."""
-    h.sim.phone(CALLER).manual()
-    c = h.report("22", CALLER)
-    return h.wait_for(lambda: h.incident_for(c.sid), what="incident").id
+    return h.reported("22", CALLER)
 
 
 def crisis_calls(h: Hotline) -> list:

@@ -40,9 +40,7 @@ def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture(scope="module")
 def incident_id(h: Hotline) -> int:
     """An active crisis with one statement published (by bob, drafted by alice) and one draft."""
-    h.sim.phone(CALLER).manual()
-    c = h.report("22", CALLER)
-    found = h.wait_for(lambda: h.incident_for(c.sid), what="incident").id
+    found = h.reported("22", CALLER)
     alice, bob = client_for(h, "alice"), client_for(h, "bob")
     base = f"/console/incidents/{found}/crisis"
     alice.post(f"{base}/activate", data={"csrf_token": alice.csrf})

@@ -32,9 +32,7 @@ def h(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture(scope="module")
 def incident_id(h: Hotline) -> int:
     """A cyber-security report whose plan is active, with a callback number of its own."""
-    h.sim.phone(CALLER).manual()
-    c = h.report("22", CALLER)
-    found = h.wait_for(lambda: h.incident_for(c.sid), what="incident").id
+    found = h.reported("22", CALLER)
     jobs.run(commands.set_details, found, {"callback_number": CALLBACK}, Actor("alice", Channel.CONSOLE))
     alice = client_for(h, "alice")
     assert alice.post(f"/console/incidents/{found}/crisis/activate", data={"csrf_token": alice.csrf}).status_code == 302

@@ -11,7 +11,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from hotline.base.jobs import run
 from hotline.base.lifecycle import Actor, Channel
@@ -19,8 +18,7 @@ from hotline.base.models import Incident, utcnow
 from hotline.reviews import commands as reviews
 from hotline.reviews.models import ActionItem, ActionState
 from hotline.service.embedded_redis import start_embedded_redis
-from tests.support.broadcasts import Mailbox, broadcast_config
-from tests.support.crisis import write_config
+from tests.support.broadcasts import Mailbox, broadcast_config, config_with_broadcasts, serving
 from tests.support.lanes import starts_processes
 from tests.support.sandbox import Hotline
 
@@ -42,11 +40,7 @@ class FlakyMailbox(Mailbox):
 
 @pytest.fixture(scope="module")
 def mailbox() -> Iterator[FlakyMailbox]:
-    box = FlakyMailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    yield box
-    controller.stop()
+    yield from serving(FlakyMailbox())
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +49,8 @@ def h(tmp_path_factory: pytest.TempPathFactory, mailbox: FlakyMailbox) -> Iterat
     """No worker: the reminders are sent by the convergence cycle, in this process."""
     tmp = tmp_path_factory.mktemp("review-email")
     redis = start_embedded_redis(tmp / "redis", persist=False)
-    path = write_config(tmp)
+    path = config_with_broadcasts(tmp, broadcast_config(mailbox.port))
     text = path.read_text(encoding="utf-8")
-    start = text.index("\n[broadcasts]\n")
-    text = text[:start] + text[text.index("\n# --- Drills", start):] + broadcast_config(mailbox.port)
     for key, address in (("lin", "lin@example.org"), ("chen", "chen@example.org")):
         text = text.replace(f"[people.{key}]\n", f'[people.{key}]\nemail = "{address}"\n', 1)
     path.write_text(text, encoding="utf-8")

@@ -5,10 +5,13 @@ directory, sending a broadcast and reading its rows, and an inbound text as the 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
+from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from hotline.base.jobs import run
@@ -17,6 +20,7 @@ from hotline.broadcasts import commands
 from hotline.broadcasts.models import Delivery, Recipient
 from hotline.directory import commands as directory
 from hotline.service.embedded_redis import free_port
+from tests.support.crisis import write_config
 from tests.support.sandbox import HOTLINE, Hotline
 
 ADMIN = Actor("alice", Channel.CONSOLE)
@@ -45,6 +49,41 @@ class Mailbox:
     def to(self, address: str) -> list[EmailMessage]:
         with self.lock:
             return [m for m in self.messages if m["To"] == address]
+
+
+def serving(box: Mailbox) -> Iterator[Mailbox]:
+    """A module fixture's body: a real SMTP server (aiosmtpd) on `box.port` until the module ends."""
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    yield box
+    controller.stop()
+
+
+def config_with_broadcasts(folder: Path, section: str) -> Path:
+    """The repository's config.toml and plans (`write_config`) with its own `[broadcasts]` section
+    giving way to `section` (from `broadcast_config`)."""
+    path = write_config(folder)
+    text = path.read_text(encoding="utf-8")
+    start = text.index("\n[broadcasts]\n")
+    path.write_text(text[:start] + text[text.index("\n# --- Drills", start):] + section, encoding="utf-8")
+    return path
+
+
+def staff_csv(n: int, phone_prefix: str, department: str, start: int = 0, sites: int = 1) -> str:
+    """An HR export of `n` people reached by SMS, numbered from `start`: phones `phone_prefix` and
+    five digits, sites "Site 0" … "Site sites-1" in turn."""
+    rows = [f"Person {start + i},{phone_prefix}{start + i:05d},,{department},Site {i % sites},en-US,sms"
+            for i in range(n)]
+    return "name,phone,email,department,site,language,channels\n" + "\n".join(rows) + "\n"
+
+
+def texts_to(h: Hotline, prefix: str) -> dict[str, int]:
+    """How many texts the sim took for each number starting with `prefix`."""
+    counts: dict[str, int] = {}
+    for m in h.sim.messages:
+        if m.to.startswith(prefix):
+            counts[m.to] = counts.get(m.to, 0) + 1
+    return counts
 
 
 def broadcast_config(port: int, extra: str = "", sms_per_second: int = 50) -> str:

@@ -129,6 +129,13 @@ class Hotline:
         return c
 
     # -- looking -----------------------------------------------------------------------------
+    def reported(self, keys: str, caller: str) -> int:
+        """A report whose caller's phone then answers no call by itself (`manual`), as the
+        console tests want: the incident's id once it is filed."""
+        self.sim.phone(caller).manual()
+        c = self.report(keys, caller)
+        return self.wait_for(lambda: self.incident_for(c.sid), what="incident").id
+
     def wait_for(self, probe: Callable[[], T | None], timeout: float = 20.0, what: str = "condition") -> T:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
