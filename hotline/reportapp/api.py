@@ -40,6 +40,7 @@ STATIC = Path(__file__).with_name("static")
 ASSETS = {"app.js": "text/javascript", "outbox.js": "text/javascript", "enrol.js": "text/javascript",
           "app.css": "text/css", "icon.svg": "image/svg+xml"}
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
+MAX_THREADS = 20  # the app asks for its newest five (app.js THREADS); a few more for an older or newer app
 _PHOTO = re.compile(r"^data:(image/(?:jpeg|png|webp|gif));base64,(.*)$", re.S)
 
 
@@ -201,9 +202,15 @@ def _photo(raw: Any, max_kb: int) -> tuple[bytes | None, str | None]:
         return None, None
 
 
+def _said(said: list[messages.Message]) -> list[dict[str, Any]]:
+    return [{"id": m.id, "at": m.at.isoformat(), "from": "reporter" if m.incoming else "hotline", "body": m.body}
+            for m in said]
+
+
 @bp.get("/app/api/reports/<client_id>/messages")
 def report_messages(client_id: str) -> tuple[Response, int]:
-    """The conversation on one of this phone's reports, oldest first (the app polls it)."""
+    """The conversation on one of this phone's reports, oldest first (an app of before
+    `/app/api/messages` polled each report here; its service worker may still hold that app)."""
     with get_runtime().db.session() as s:
         device = _device(s)
         if device is None:
@@ -212,9 +219,23 @@ def report_messages(client_id: str) -> tuple[Response, int]:
         if report is None:
             return jsonify({"error": "not_found"}), 404
         said = messages.messages_of(s, report.id)
-    return jsonify({"client_id": client_id, "messages": [
-        {"id": m.id, "at": m.at.isoformat(), "from": "reporter" if m.incoming else "hotline", "body": m.body}
-        for m in said]}), 200
+    return jsonify({"client_id": client_id, "messages": _said(said)}), 200
+
+
+@bp.get("/app/api/messages")
+def threads() -> tuple[Response, int]:
+    """The conversations on this phone's recent reports in one request (`?reports=ID,ID,…`, at most
+    `MAX_THREADS`): the app polls every few seconds, and one request per report multiplied the
+    web tier's load by the reports each phone keeps. Ids this phone did not make are left out."""
+    wanted = [c for c in request.args.get("reports", "").split(",") if c]
+    if len(wanted) > MAX_THREADS or not all(_CLIENT_ID.match(c) for c in wanted):
+        return jsonify({"error": f"reports: up to {MAX_THREADS} report ids, separated by commas"}), 400
+    with get_runtime().db.session() as s:
+        device = _device(s)
+        if device is None:
+            return _refused()
+        found = messages.threads_of(s, device.id, wanted) if wanted else {}
+    return jsonify({"threads": {client_id: _said(said) for client_id, said in found.items()}}), 200
 
 
 @bp.post("/app/api/reports/<client_id>/messages")

@@ -105,6 +105,20 @@ def messages_of(s: Session, report_id: int) -> list[Message]:
         select(AppMessage).where(AppMessage.report_id == report_id).order_by(AppMessage.at, AppMessage.id))]
 
 
+def threads_of(s: Session, device_id: int, client_ids: list[str]) -> dict[str, list[Message]]:
+    """Rule 1 for several reports at once: the conversations on those of `client_ids` this device
+    made, oldest first, in two statements however many (the app asks for its recent reports on
+    every poll). Another phone's or an unknown id is simply absent."""
+    reports = dict(s.execute(select(AppReport.id, AppReport.client_id).where(
+        AppReport.device_id == device_id, AppReport.client_id.in_(client_ids))).tuples().all())
+    threads: dict[str, list[Message]] = {client_id: [] for client_id in reports.values()}
+    if reports:
+        for m in s.scalars(select(AppMessage).where(AppMessage.report_id.in_(reports))
+                           .order_by(AppMessage.at, AppMessage.id)):
+            threads[reports[m.report_id]].append(Message(m.id, m.at, m.incoming, m.body, m.who))
+    return threads
+
+
 def _claim(s: Session) -> Any:
     """INSERT ... ON CONFLICT (report_id, client_msg_id) DO NOTHING RETURNING id."""
     table = AppMessage.__table__

@@ -7,10 +7,12 @@ from __future__ import annotations
 import uuid
 
 import requests
+from sqlalchemy import select
 
 from hotline.base.lifecycle import Actor, Channel
 from hotline.paging import commands as paging
 from hotline.reportapp import messages
+from hotline.reportapp.models import AppReport
 from tests.support.reportapp import app_report, enrol, send
 from tests.support.sandbox import Hotline
 
@@ -90,3 +92,37 @@ def test_the_admin_writes_only_to_an_open_app_report(h: Hotline):
         assert paging.resolve(s, incident_id, Actor("alice", Channel.CONSOLE), "handled").ok
     assert _write(h, incident_id, "still there?").code == "closed"
     assert h.audit(incident_id, "app.message") == []
+
+
+def test_one_request_reads_every_thread_of_this_phone_and_nothing_of_anothers(h: Hotline):
+    """What the app polls: its recent reports' conversations in one request. Another phone's
+    report and an unknown id are left out; no token is refused; a bad list is a 400."""
+    token, first, first_incident = _reported(h)
+    second = uuid.uuid4().hex
+    assert send(h, token, second).status_code == 201
+    row = app_report(h, second)
+    assert row is not None
+    other_token, other, other_incident = _reported(h)
+    _write(h, first_incident, "First thread")
+    _write(h, int(row["incident_id"]), "Second thread")
+    _write(h, other_incident, "Not for this phone")
+    url = f"{h.public_url}/app/api/messages"
+    unknown = uuid.uuid4().hex
+    got = requests.get(url, params={"reports": ",".join((first, second, other, unknown))}, headers=_auth(token),
+                       timeout=10)
+    assert got.status_code == 200
+    threads = {cid: [(m["from"], m["body"]) for m in said] for cid, said in got.json()["threads"].items()}
+    assert threads == {first: [("hotline", "First thread")], second: [("hotline", "Second thread")]}
+    assert requests.get(url, params={"reports": other}, headers=_auth(other_token), timeout=10).json() == {
+        "threads": {other: [{"id": m.id, "at": m.at.isoformat(), "from": "hotline", "body": m.body}
+                            for m in _thread(h, other_incident)]}}
+    assert requests.get(url, params={"reports": first}, timeout=10).status_code == 401
+    for bad in ("short", ",".join(uuid.uuid4().hex for _ in range(21))):
+        assert requests.get(url, params={"reports": bad}, headers=_auth(token), timeout=10).status_code == 400
+    assert requests.get(url, headers=_auth(token), timeout=10).json() == {"threads": {}}
+
+
+def _thread(h: Hotline, incident_id: int) -> list[messages.Message]:
+    with h.session() as s:
+        report_id = s.scalar(select(AppReport.id).where(AppReport.incident_id == incident_id))
+        return messages.messages_of(s, report_id)
