@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import psutil
 from sqlalchemy import Engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +83,7 @@ class Storm:
     incident_calls: dict[int, str] = field(default_factory=dict)  # incident id -> its call sid
     paged_at: dict[int, float] = field(default_factory=dict)  # incident id -> its callout opened/joined
     dials_per_attempt: Counter[str] = field(default_factory=Counter)  # Calls.create per attempt id
+    cpu: dict[int, tuple[str, float]] = field(default_factory=dict)  # pid -> (node, CPU s), the last seen
     nginx_requests: int = 0
     nginx_502: int = 0
     lease_holder: str = ""
@@ -115,6 +117,28 @@ def read_database(db: Db, storm: Storm, sim: Sim) -> None:
     storm.lease_holder = holder[0][0] if holder else ""
 
 
+def sample_cpu(cluster: Cluster, storm: Storm) -> None:
+    """Each node's CPU seconds so far, per process of its tree: its own time and its reaped
+    children's (an RQ worker's job horses). The last sample of a killed node is what it used."""
+    for node in cluster.nodes.values():
+        if node.proc is None or node.killed:
+            continue
+        try:
+            root = psutil.Process(node.proc.pid)
+            for proc in [root, *root.children(recursive=True)]:
+                t = proc.cpu_times()
+                storm.cpu[proc.pid] = (node.name, t.user + t.system + t.children_user + t.children_system)
+        except psutil.Error:
+            continue
+
+
+def cpu_by_role(storm: Storm) -> dict[str, float]:
+    roles = {"web": 0.0, "worker": 0.0, "engine": 0.0}
+    for name, seconds in storm.cpu.values():
+        roles[name.split("-")[0]] += seconds
+    return roles
+
+
 def settled(storm: Storm) -> bool:
     now = storm.db
     return (all(now["calls"].get(c.sid) for c in storm.expected) and not now["incidents"] - set(now["paged"])
@@ -135,10 +159,12 @@ def run_storm(cluster: Cluster, sim: Sim, db: Db, calls: int, seconds: float, ki
         storm.hung_up[caller.sid] = time.time()
 
     def kill_web() -> None:
+        sample_cpu(cluster, storm)
         cluster.nodes["web-a"].kill()
         storm.kills["web-a"] = time.time()
 
     def kill_worker() -> None:
+        sample_cpu(cluster, storm)
         cluster.nodes["worker-a"].kill()
         cluster.nodes["engine-a"].kill()
         storm.kills["worker-a"] = time.time()
@@ -151,9 +177,12 @@ def run_storm(cluster: Cluster, sim: Sim, db: Db, calls: int, seconds: float, ki
     def sample_load() -> None:
         while True:
             storm.loads.append((time.time() - storm.started, os.getloadavg()[0]))
-            if over.wait(5.0):
+            sample_cpu(cluster, storm)
+            if over.wait(2.0):
                 return
 
+    sample_cpu(cluster, storm)
+    before = dict(storm.cpu)  # what starting cost, taken off below
     storm.started = time.time()
     threading.Thread(target=sample_load, daemon=True).start()
     threads = []
@@ -176,6 +205,8 @@ def run_storm(cluster: Cluster, sim: Sim, db: Db, calls: int, seconds: float, ki
         time.sleep(1.0)
     storm.settled = time.time() - storm.started
     over.set()
+    sample_cpu(cluster, storm)
+    storm.cpu = {pid: (name, seconds - before.get(pid, (name, 0.0))[1]) for pid, (name, seconds) in storm.cpu.items()}
     access = cluster.tmp / "nginx" / "access.log"
     lines = access.read_text(errors="replace").splitlines() if access.exists() else []
     storm.nginx_requests, storm.nginx_502 = len(lines), sum(" 502 " in line for line in lines)
@@ -253,6 +284,13 @@ def report(storm: Storm) -> list[str]:
                      f"before their caller hung up, {sum(d > 10 for d in delays)} later than 10 s)")
     lines.append(f"  webhook latency         {'n':>6} {'p50 ms':>8} {'p99 ms':>8}")
     lines += [f"  {name:22} {len(v):6d} {ms(v, 50)} {ms(v, 99)}" for name, v in phases.items()]
+    cpu, reported = cpu_by_role(storm), max(len(storm.expected), 1)
+    lines.append(f"  CPU used by the nodes during the storm (s): web {cpu['web']:.1f}, workers {cpu['worker']:.1f}, "
+                 f"engines {cpu['engine']:.1f}; web {1000 * cpu['web'] / max(storm.nginx_requests, 1):.1f} ms "
+                 f"per request, "
+                 f"{1000 * cpu['web'] / storm.calls:.0f} ms per caller; "
+                 f"workers + engines {1000 * (cpu['worker'] + cpu['engine']) / reported:.0f} ms per report "
+                 f"(PostgreSQL, Redis, nginx and the sim not counted)")
     if loads:
         lines.append(f"  load average (1 min) during the storm: start {loads[0]:.1f}, max {max(loads):.1f}, "
                      f"end {loads[-1]:.1f} (other work shares this machine)")
