@@ -285,12 +285,11 @@ def report(storm: Storm) -> list[str]:
     lines.append(f"  webhook latency         {'n':>6} {'p50 ms':>8} {'p99 ms':>8}")
     lines += [f"  {name:22} {len(v):6d} {ms(v, 50)} {ms(v, 99)}" for name, v in phases.items()]
     cpu, reported = cpu_by_role(storm), max(len(storm.expected), 1)
-    lines.append(f"  CPU used by the nodes during the storm (s): web {cpu['web']:.1f}, workers {cpu['worker']:.1f}, "
-                 f"engines {cpu['engine']:.1f}; web {1000 * cpu['web'] / max(storm.nginx_requests, 1):.1f} ms "
-                 f"per request, "
-                 f"{1000 * cpu['web'] / storm.calls:.0f} ms per caller; "
-                 f"workers + engines {1000 * (cpu['worker'] + cpu['engine']) / reported:.0f} ms per report "
-                 f"(PostgreSQL, Redis, nginx and the sim not counted)")
+    web_per_caller, web_per_request = 1000 * cpu["web"] / storm.calls, 1000 * cpu["web"] / max(storm.nginx_requests, 1)
+    lines.append(f"  CPU used by the nodes during the storm (s): web {cpu['web']:.1f} ({web_per_caller:.0f} ms per "
+                 f"caller, {web_per_request:.1f} ms per request through nginx), workers {cpu['worker']:.1f} "
+                 f"({1000 * cpu['worker'] / reported:.0f} ms per report), engines {cpu['engine']:.1f} (passes, by the "
+                 f"second more than by the report); PostgreSQL, Redis, nginx and the sim not counted")
     if loads:
         lines.append(f"  load average (1 min) during the storm: start {loads[0]:.1f}, max {max(loads):.1f}, "
                      f"end {loads[-1]:.1f} (other work shares this machine)")
