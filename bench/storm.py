@@ -1,6 +1,7 @@
 """An earthquake: N simultaneous inbound calls through the sim against the full `run.py` stack.
 
     python3 run.py bench storm [--calls 500] [--web-model gthread:4x2] [--kill-web-worker-every 8]
+    python3 run.py bench storm --cluster [--calls 2000] [--seconds 120]   (bench/storm_cluster.py)
 
 `run.py` runs as a real subprocess with its own data dir and port; the sim runs here (real
 time) and plays Twilio for it. Calls are mixed: most classify, press a severity and speak;
@@ -212,6 +213,11 @@ def main() -> int:
                          "(the blast radius: callers sent to the fallback per kill)")
     ap.add_argument("--settle", type=float, default=300, help="seconds to wait for recordings and paging")
     ap.add_argument("--seed", type=int, default=12)
+    ap.add_argument("--cluster", action="store_true", help="the storm on two web and two worker nodes behind nginx, "
+                    "one of each killed midway (bench/storm_cluster.py; `--cluster --help` for its options)")
+    if "--cluster" in sys.argv[1:]:
+        from bench.storm_cluster import main as cluster_storm
+        return cluster_storm([a for a in sys.argv[1:] if a != "--cluster"])
     args = ap.parse_args()
     random.seed(args.seed)
     tmp = Path(tempfile.mkdtemp(prefix="bench-storm-"))

@@ -11,7 +11,6 @@ X-Forwarded-For never reaches the app, and the web nodes listen on loopback only
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import Counter
@@ -20,19 +19,13 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from bench.storm import Caller, play
-from hotline.base.config import load_config
-from hotline.base.db import Database, create_schema
-from hotline.service.embedded_redis import start_embedded_redis
-from sim import Sim
 from sim.audio import beep_pcm, pcm_to_wav
-from tests.support.cluster import METRICS_TOKEN, NGINX, Cluster
+from tests.support.cluster import METRICS_TOKEN, cluster_for, require_nginx, schema_engine, shared_services
 from tests.support.lanes import starts_processes
-from tests.support.postgres import postgres_schema_url, sqlalchemy_url
 
-HOTLINE = "+886277001234"
 CALLS = 30
 WAVES = 3  # calls start in waves, so the kills land while calls are in every stage
 SETTLE_SECONDS = 150  # well inside pytest's 300 s timeout: a failure names what was lost, with the logs
@@ -42,21 +35,9 @@ SETTLE_SECONDS = 150  # well inside pytest's 300 s timeout: a failure names what
 @starts_processes
 def shared(tmp_path: Path):
     """The services every node shares: PostgreSQL (a fresh schema), Redis, the sim as Twilio."""
-    if not os.path.exists(NGINX):
-        pytest.skip("Debian's nginx package is not installed (.ci/run installs it)")
-    url, drop = postgres_schema_url()
-    db = Database(url)
-    create_schema(db.engine)  # once, before any node (deploy: `run.py db upgrade` on one node)
-    db.engine.dispose()
-    redis = start_embedded_redis(tmp_path / "redis", persist=False)
-    sim = Sim(virtual_time=False, webhook_timeout=15.0)
-    sim.start(host="127.0.0.1", port=0)
-    try:
-        yield url, redis.url, sim
-    finally:
-        sim.stop()
-        redis.stop()
-        drop()
+    require_nginx()
+    with shared_services(tmp_path) as services:
+        yield services
 
 
 def query(engine, sql: str) -> list:  # type: ignore[no-untyped-def]
@@ -66,17 +47,8 @@ def query(engine, sql: str) -> list:  # type: ignore[no-untyped-def]
 
 def test_storm_through_nginx_survives_losing_a_web_node_and_a_worker_node(tmp_path: Path, shared) -> None:
     database_url, redis_url, sim = shared
-    cluster = Cluster(tmp_path, redis_url, database_url, {
-        "TWILIO_ACCOUNT_SID": sim.account_sid, "TWILIO_AUTH_TOKEN": sim.auth_token,
-        "HOTLINE_SIM_URL": sim.api_base_url})
-    schema = parse_qs(urlparse(database_url).query)["options"][0].split("=")[1]
-    db = create_engine(sqlalchemy_url(), connect_args={"options": f"-csearch_path={schema}"})
-    cfg = load_config(cluster.config, env=cluster.env_for("web-a"))
-    for person in cfg.people.values():  # every responder answers and presses 1
-        sim.phone(person.phone).script(["1"], answer_after=1.0)
-    sim.add_number(HOTLINE, voice_url=f"{cluster.public_url}/voice/incoming",
-                   voice_fallback_url=f"{cluster.public_url}/voice/fallback",
-                   status_callback=f"{cluster.public_url}/voice/status")
+    cluster = cluster_for(tmp_path, database_url, redis_url, sim)  # every responder answers and presses 1
+    db = schema_engine(database_url)
     holders: list[str] = []
     watching = threading.Event()
     try:

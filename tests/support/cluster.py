@@ -16,17 +16,32 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
+import pytest
 import requests
+from sqlalchemy import Engine, create_engine
 
-from hotline.base.config import ROOT
-from hotline.service.embedded_redis import free_port
+from bench.storm import HOTLINE
+from hotline.base.config import ROOT, load_config
+from hotline.base.db import Database, create_schema
+from hotline.service.embedded_redis import free_port, start_embedded_redis
+from sim import Sim
 from tests.support.hotline_process import SCRUB
+from tests.support.postgres import postgres_schema_url, sqlalchemy_url
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 METRICS_TOKEN = "multinode-metrics-token"
+
+
+def require_nginx() -> None:
+    """Skip the calling test without nginx (CI installs it)."""
+    if not os.path.exists(NGINX):
+        pytest.skip("Debian's nginx package is not installed (.ci/run installs it)")
 
 
 def cluster_config(tmp: Path) -> Path:
@@ -207,3 +222,45 @@ class Cluster:
     def logs(self) -> str:
         return "\n".join(f"--- {n.name} ---\n{n.tail()}" for n in self.nodes.values()) + \
             f"\n--- nginx ---\n{self.nginx.errors() if self.nginx else ''}"
+
+
+@contextmanager
+def shared_services(tmp: Path) -> Iterator[tuple[str, str, Sim]]:
+    """The services every node shares: PostgreSQL (a fresh schema, created once before any node, as
+    `run.py db upgrade` on one node does in a deployment), Redis, the sim as Twilio. Yields the
+    database URL, the Redis URL and the sim; drops the schema afterwards. Without PostgreSQL the
+    calling test is skipped (failed in CI): see tests/support/postgres.py."""
+    url, drop = postgres_schema_url()
+    db = Database(url)
+    create_schema(db.engine)
+    db.engine.dispose()
+    redis = start_embedded_redis(tmp / "redis", persist=False)
+    sim = Sim(virtual_time=False, webhook_timeout=15.0)
+    sim.start(host="127.0.0.1", port=0)
+    try:
+        yield url, redis.url, sim
+    finally:
+        sim.stop()
+        redis.stop()
+        drop()
+
+
+def cluster_for(tmp: Path, database_url: str, redis_url: str, sim: Sim) -> Cluster:
+    """A cluster (not started) wired to the sim: the hotline number's webhooks go to nginx, and
+    every responder in config.toml answers after a second and presses 1."""
+    cluster = Cluster(tmp, redis_url, database_url, {
+        "TWILIO_ACCOUNT_SID": sim.account_sid, "TWILIO_AUTH_TOKEN": sim.auth_token,
+        "HOTLINE_SIM_URL": sim.api_base_url})
+    cfg = load_config(cluster.config, env=cluster.env_for("web-a"))
+    for person in cfg.people.values():
+        sim.phone(person.phone).script(["1"], answer_after=1.0)
+    sim.add_number(HOTLINE, voice_url=f"{cluster.public_url}/voice/incoming",
+                   voice_fallback_url=f"{cluster.public_url}/voice/fallback",
+                   status_callback=f"{cluster.public_url}/voice/status")
+    return cluster
+
+
+def schema_engine(database_url: str) -> Engine:
+    """An engine on the cluster's PostgreSQL schema (the `options=-csearch_path=...` of its URL)."""
+    schema = parse_qs(urlparse(database_url).query)["options"][0].split("=")[1]
+    return create_engine(sqlalchemy_url(), connect_args={"options": f"-csearch_path={schema}"})
