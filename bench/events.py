@@ -11,7 +11,13 @@ TwiML endpoint of bench/webhooks.py), a real callout worker, Redis and the sim, 
   own first-dial figure measured here the way bench/callout.py does (a caller's
   recording-complete webhook sent -> the first Calls.create), same server, same worker: both
   one at a time, and (for the events) also for the K keys of the flood, whose page jobs queue
-  behind each other on the one callout worker while the flood is being answered.
+  behind each other on the one callout worker while the flood is being answered;
+- paging under the flood (issue #29, target 3): phone reports made one at a time *while* the flood
+  holds the web tier at full load (recording-complete webhook sent -> first Calls.create), against
+  the same kind of report made one at a time in calm, same run. The web tier is run.py's own
+  gunicorn command and configuration (supervisor.gunicorn_argv: its process priorities included),
+  the callout worker at run.py's priority too, and paging's precedence at SQLite's write gate
+  (hotline.base.sqlite_gate); `--before` runs without either (web unniced, no precedence).
 Timestamps are `time.time()` on this machine; p50/p99 and the ratios are printed as JSON.
 """
 
@@ -42,12 +48,21 @@ from hotline.base.config import load_config  # noqa: E402
 from hotline.base.lifecycle import Actor, Channel  # noqa: E402
 from hotline.base.models import Incident  # noqa: E402
 from hotline.base.runtime import Runtime, set_runtime  # noqa: E402
+from hotline.base.sqlite_gate import PRECEDENCE_ENV  # noqa: E402
 from hotline.events import integrations  # noqa: E402
 from hotline.events.models import EventAlert  # noqa: E402
 from hotline.paging import commands, incidents  # noqa: E402
 from hotline.paging.models import Attempt  # noqa: E402
 from hotline.service.embedded_redis import free_port, start_embedded_redis  # noqa: E402
-from hotline.service.supervisor import WEB_THREADS, WEB_WORKERS, worker_argv, worker_env  # noqa: E402
+from hotline.service.supervisor import (  # noqa: E402
+    WEB_NICE,
+    WEB_NICE_ENV,
+    WEB_THREADS,
+    WEB_WORKERS,
+    gunicorn_argv,
+    worker_argv,
+    worker_env,
+)
 from sim import Sim  # noqa: E402
 from sim.signing import signature  # noqa: E402
 
@@ -170,13 +185,38 @@ def event_first_dials(url: str, db: Any, key: str, n: int) -> dict[int, float]:
     return sent
 
 
-def post_signed_to(base: str, auth_token: str, path: str, form: dict[str, str]) -> None:
+def phone_dials_during(url: str, db: Any, auth_token: str, flood_on: threading.Event,
+                       flood_over: threading.Event, out: dict[int, float]) -> None:
+    """Phone reports one at a time for as long as the flood lasts (from its first second): the
+    webhook queues with the flood's requests, and the page job must not wait for the flood's end."""
+    flood_on.wait()
+    time.sleep(1.0)  # the web tier is at full load by now
+    i = 0
+    while not flood_over.is_set():  # each report is sent while the flood lasts; its answer may come later
+        sid = f"CAbenchfl{i:025d}"
+        with db.session() as s:
+            incidents.register_call(s, sid, "+886912345679", "+886277001234")
+            incident_id = commands.report(s, call_sid=sid, type_key="other", lang="zh-TW", caller="+886912345679",
+                                          actor=Actor("+886912345679", Channel.CALLER),
+                                          record_max_seconds=180).incident_ids[0]
+        at = time.time()
+        post_signed_to(url, auth_token, f"/voice/recording-status?i={incident_id}",
+                       {"CallSid": sid, "RecordingStatus": "completed", "RecordingSid": f"RF{i:032d}",
+                        "RecordingUrl": "http://127.0.0.1:9/nothing", "RecordingDuration": "3"}, timeout=60)
+        out[incident_id] = at
+        i += 1
+        time.sleep(0.3)
+
+
+def post_signed_to(base: str, auth_token: str, path: str, form: dict[str, str], timeout: float = 10) -> None:
     url = base + path
-    r = requests.post(url, data=form, headers={"X-Twilio-Signature": signature(auth_token, url, form)}, timeout=10)
+    r = requests.post(url, data=form, headers={"X-Twilio-Signature": signature(auth_token, url, form)},
+                      timeout=timeout)
     r.raise_for_status()
 
 
-def run(n_events: int, n_keys: int, concurrency: int, phone_incidents: int, database: str = "") -> dict[str, Any]:
+def run(n_events: int, n_keys: int, concurrency: int, phone_incidents: int, database: str = "",
+        before: bool = False) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-events-"))
     redis = start_embedded_redis(tmp / "redis", persist=False)
     sim = Sim(virtual_time=True, webhook_timeout=30.0)
@@ -187,14 +227,17 @@ def run(n_events: int, n_keys: int, concurrency: int, phone_incidents: int, data
     env = {**os.environ, "HOTLINE_CONFIG": str(write_config(tmp)), "HOTLINE_DATA_DIR": str(tmp / "data"),
            "HOTLINE_RECORDINGS_DIR": str(tmp / "rec"), "HOTLINE_PUBLIC_URL": url, "REDIS_URL": redis.url,
            "TWILIO_ACCOUNT_SID": sim.account_sid, "TWILIO_AUTH_TOKEN": sim.auth_token,
-           "HOTLINE_SIM_URL": sim.api_base_url, "DATABASE_URL": database, "PYTHONUNBUFFERED": "1"}
-    set_runtime(Runtime(load_config(env["HOTLINE_CONFIG"], env=env)))
+           "HOTLINE_SIM_URL": sim.api_base_url, "DATABASE_URL": database, "PYTHONUNBUFFERED": "1",
+           "HOTLINE_WSGI_APP": "bench.bare_app:app", "HOTLINE_BIND": f"127.0.0.1:{port}"}
+    if before:
+        env.update({WEB_NICE_ENV: "0", PRECEDENCE_ENV: "0"})
+    cfg = load_config(env["HOTLINE_CONFIG"], env=env)
+    set_runtime(Runtime(cfg))
     from hotline.base.runtime import get_runtime
 
     db = get_runtime().db
-    procs = [subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
-                               str(WEB_WORKERS), "--threads", str(WEB_THREADS), "--worker-class", "gthread",
-                               "--log-level", "warning", "bench.bare_app:app"], env=env, cwd=ROOT)]
+    procs = [subprocess.Popen([sys.executable, *gunicorn_argv(cfg)], env=env, cwd=ROOT,
+                              stdout=(tmp / "web.log").open("wb"), stderr=subprocess.STDOUT)]
     try:
         for _ in range(300):
             try:
@@ -210,19 +253,34 @@ def run(n_events: int, n_keys: int, concurrency: int, phone_incidents: int, data
         time.sleep(2)  # the worker registers and reconciles before timing starts
         blast(f"{url}/bench/bare", [{"Digits": "1"}] * 50, concurrency, as_json=False)  # warm-up
         bare, _, bare_wall = blast(f"{url}/bench/bare", [{"Digits": "1"}] * n_events, concurrency, as_json=False)
+        # calm first: the flood leaves callouts ringing (and their callbacks) behind it for a while
+        phone_sent = phone_first_dials(url, db, sim.auth_token, phone_incidents)
+        phone_dials = first_dials(db, creates, phone_sent)
         bodies = [{"routing_key": key, "event_action": "trigger", "dedup_key": f"bench-{i % n_keys}",
                    "payload": {"summary": f"bench event {i}", "source": "bench", "severity": "critical",
                                "custom_details": {"n": i}}} for i in range(n_events)]
-        statuses, sent, events_wall = blast(f"{url}/events/v2/enqueue", bodies, concurrency, as_json=True)
+        flood_on, flood_over, flood_phone_sent = threading.Event(), threading.Event(), {}
+        phones = threading.Thread(target=phone_dials_during,
+                                  args=(url, db, sim.auth_token, flood_on, flood_over, flood_phone_sent))
+        phones.start()
+        flood_on.set()
+        try:
+            statuses, sent, events_wall = blast(f"{url}/events/v2/enqueue", bodies, concurrency, as_json=True)
+        finally:
+            flood_over.set()
+            phones.join()
         first_sent: dict[str, float] = {}
         for body, at in zip(bodies, sent, strict=True):
             first_sent[body["dedup_key"]] = min(at, first_sent.get(body["dedup_key"], at))
         with db.session() as s:
             alerts = list(s.scalars(select(EventAlert)))
-            incident_total = s.scalar(select(func.count()).select_from(Incident))
+            incident_total = s.scalar(select(func.count()).select_from(Incident)) - len(phone_sent) - len(
+                flood_phone_sent)
         event_dials = first_dials(db, creates, {a.incident_id: first_sent[a.dedup_key] for a in alerts})
-        phone_sent = phone_first_dials(url, db, sim.auth_token, phone_incidents)
-        phone_dials = first_dials(db, creates, phone_sent)
+        if not flood_phone_sent:
+            raise SystemExit("FAILURE: the flood ended before a phone report could be made during it; "
+                             "raise --events")
+        flood_phone_dials = first_dials(db, creates, flood_phone_sent)
         alone_dials = first_dials(db, creates, event_first_dials(url, db, key, phone_incidents))
     finally:
         for p in procs:
@@ -236,6 +294,8 @@ def run(n_events: int, n_keys: int, concurrency: int, phone_incidents: int, data
     return {
         "events": n_events, "dedup_keys": n_keys, "concurrency": concurrency,
         "gunicorn": f"{WEB_WORKERS} workers x {WEB_THREADS} threads, {os.cpu_count()} cores",
+        "paging_priority": "off (--before)" if before
+        else f"web workers nice {WEB_NICE}, paging first at the write gate",
         "answered_202": statuses.count(202), "other_answers": sorted(set(statuses) - {202}),
         "incidents": incident_total, "repeats_counted": sum(a.events for a in alerts),
         "bare_twiml_per_s": round(bare_rate, 1), "events_per_s": round(events_rate, 1),
@@ -245,6 +305,10 @@ def run(n_events: int, n_keys: int, concurrency: int, phone_incidents: int, data
         "p99_ratio_event_to_phone_first_dial": round(pct(alone_dials, 99) / pct(phone_dials, 99), 2),
         "event_to_first_calls_create_during_the_flood": summary(event_dials),
         "p99_ratio_flood_to_phone_first_dial": round(pct(event_dials, 99) / pct(phone_dials, 99), 1),
+        "flood_seconds": round(events_wall, 1),
+        "phone_first_dial_during_the_flood": {"n": len(flood_phone_dials), **summary(flood_phone_dials)},
+        "p99_ratio_phone_first_dial_flood_to_calm": round(pct(flood_phone_dials, 99) / pct(phone_dials, 99), 1),
+        "target_3_phone_first_dial_p99_during_flood_le_2s": pct(flood_phone_dials, 99) <= 2.0,
         "result": "OK" if ok else "FAILURE",
     }
 
@@ -256,8 +320,11 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--phone-incidents", type=int, default=20)
     ap.add_argument("--database", default="", help="DATABASE_URL (default: SQLite in a temp folder); use an empty one")
+    ap.add_argument("--before", action="store_true",
+                    help="without paging's priority (web workers unniced, no precedence at the write gate)")
     args = ap.parse_args()
-    result = run(args.events, args.keys, args.concurrency, args.phone_incidents, args.database)
+    result = run(args.events, args.keys, args.concurrency, args.phone_incidents, args.database, args.before)
+    result["load_average"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(result, indent=2))
     return 0 if result["result"] == "OK" else 1
 

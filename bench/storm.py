@@ -11,9 +11,13 @@ up before choosing a type. Before the storm, the same gunicorn serves a bare Twi
 
 Reports webhooks answered vs errors and fallbacks, incidents created vs classified calls,
 recordings stored vs pending or failed, incidents paged (a callout of their own or joined to a
-storm callout), the time from the first call to the last incident paged, and webhook p50/p99
-during the storm against the bare endpoint. A lost report or an unpaged incident is printed
-as FAILURE and the exit code is 1.
+storm callout), the time from the first call to the last incident paged, each incident's time
+from its caller hanging up to its being paged (p50/p99/max; seen by polling the database every
+0.25 s), and webhook p50/p99 during the storm against the bare endpoint, both as the sim saw
+them and as gunicorn did (its access log's duration: time in the worker, without the wait in
+the listen queue or in the sim), so the difference shows where the time went. The load average
+before and after is printed beside them. A lost report or an unpaged incident is printed as
+FAILURE and the exit code is 1.
 """
 
 from __future__ import annotations
@@ -124,7 +128,7 @@ def play(sim: Sim, caller: Caller, wav: bytes) -> None:
         caller.error = f"{type(exc).__name__}: {exc}"[:200]
     caller.fallback = caller.fallback or any(
         e["kind"] == "webhook" and e.get("purpose") == "fallback" for e in c.events)
-    caller.events = [e for e in c.events if e["kind"] in ("webhook", "error")]
+    caller.events = [e for e in c.events if e["kind"] in ("webhook", "error", "hangup")]
 
 
 def bare_calls(sim: Sim, n: int) -> list[float]:
@@ -157,7 +161,8 @@ class Stack:
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "HOTLINE_CONFIG")}
         env.update(HOTLINE_DATA_DIR=str(tmp / "data"), HOTLINE_PUBLIC_URL=self.url, PYTHONUNBUFFERED="1",
                    TWILIO_ACCOUNT_SID=sim.account_sid, TWILIO_AUTH_TOKEN=sim.auth_token,
-                   HOTLINE_SIM_URL=sim.api_base_url, HOTLINE_WSGI_APP="bench.bare_app:app")
+                   HOTLINE_SIM_URL=sim.api_base_url, HOTLINE_WSGI_APP="bench.bare_app:app",
+                   HOTLINE_LOG_FORMAT="json")  # gunicorn's access lines carry each request's duration
         if web_model:
             env["HOTLINE_WEB_MODEL"] = web_model
         self.log = tmp / "run.log"
@@ -176,6 +181,21 @@ class Stack:
         state = json.loads((self.tmp / "data" / "run.json").read_text())
         lifeline = psutil.Process(state["children"]["web"]["pid"])
         return lifeline.children()[0].children()
+
+    def served_ms(self, path_prefix: str) -> list[float]:
+        """Each answered request's time inside gunicorn (ms) from the access log, by path prefix."""
+        found = []
+        for line in self.log.read_text(errors="replace").splitlines():
+            if '"gunicorn.access"' not in line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            method_path = entry.get("request", "").split(" ")
+            if len(method_path) > 1 and method_path[1].startswith(path_prefix):
+                found.append(int(entry["duration_us"]) / 1000)
+        return found
 
     def query(self, sql: str) -> list[Any]:
         with self.db.connect() as c:
@@ -202,6 +222,17 @@ def outcome(stack: Stack, callers: list[Caller]) -> dict[str, Any]:
     return {"calls": calls, "incidents": incidents, "recordings": rec, "paged": paged, "last_stored": last_stored}
 
 
+def hangup_to_paged(callers: list[Caller], calls: dict[str, int | None], paged_wall: dict[int, float]) -> list[float]:
+    """Per incident: the moment it was first seen paged minus its caller's hang-up (the sim's event)."""
+    hung: dict[int, float] = {}
+    for c in callers:
+        incident = calls.get(c.sid)
+        ends = [e["t"] for e in c.events if e["kind"] == "hangup"]
+        if incident is not None and ends:
+            hung[incident] = min(hung.get(incident, ends[0]), ends[0])
+    return [paged_wall[i] - at for i, at in hung.items() if i in paged_wall]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--calls", type=int, default=500, help="simultaneous inbound calls (default 500)")
@@ -220,6 +251,7 @@ def main() -> int:
         return cluster_storm([a for a in sys.argv[1:] if a != "--cluster"])
     args = ap.parse_args()
     random.seed(args.seed)
+    load_before = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="bench-storm-"))
     sim = Sim(virtual_time=False, webhook_timeout=15.0)
     sim.start()
@@ -247,6 +279,7 @@ def main() -> int:
         started = time.monotonic()
         first_call_wall = time.time()
         paged_seen: dict[int, float] = {}  # incident id -> seconds into the storm it was first seen paged
+        paged_wall: dict[int, float] = {}  # the same moment, time.time() (the sim's clock: its hang-up events)
         storm_over = threading.Event()
 
         def watch() -> None:
@@ -254,6 +287,7 @@ def main() -> int:
             while not storm_over.is_set():
                 for inc in outcome(stack, [])["paged"]:
                     paged_seen.setdefault(inc, time.monotonic() - started)
+                    paged_wall.setdefault(inc, time.time())
                 storm_over.wait(0.25)
 
         watcher = threading.Thread(target=watch, daemon=True)
@@ -278,11 +312,14 @@ def main() -> int:
         watcher.join()
         for inc in now["paged"]:
             paged_seen.setdefault(inc, time.monotonic() - started)
+            paged_wall.setdefault(inc, time.time())
         paged_at = max(paged_seen[i] for i in now["paged"]) if now["paged"] and not (
             now["incidents"] - set(now["paged"])) else None
+        served_bare, served_storm = stack.served_ms("/bench/bare"), stack.served_ms("/voice/")
     finally:
         stack.stop()
         sim.stop()
+    load_after = os.getloadavg()
 
     webhooks = [e for c in callers for e in c.events if e["kind"] == "webhook"]
     answered = [e for e in webhooks if e["error_code"] is None]
@@ -308,6 +345,11 @@ def main() -> int:
     print(f"  paged: {len(now['paged'])}/{len(now['incidents'])} incidents ({storm_joined} joined to a storm callout, "
           f"{len(now['paged']) - storm_joined} with their own)")
     print("  first call -> last incident paged: " + (f"{paged_at:.1f} s" if paged_at is not None else "never"))
+    waits = hangup_to_paged(callers, now["calls"], paged_wall)
+    if waits:
+        print(f"  caller hung up -> incident paged ({len(waits)} incidents): p50 {statistics.median(waits):.1f} s, "
+              f"p99 {percentile(waits, 99):.1f} s, max {max(waits):.1f} s; over 10 s: "
+              f"{sum(w > 10 for w in waits)} (target: none)")
     if last_stored:
         from datetime import UTC, datetime
 
@@ -319,7 +361,14 @@ def main() -> int:
     for name, values in (("bare endpoint", bare), ("storm webhooks", latencies)):
         print(f"  {name:20} {len(values):6d} {1000 * statistics.median(values):8.1f} "
               f"{1000 * percentile(values, 99):8.1f}")
-    print(f"  p99 ratio storm/bare: {percentile(latencies, 99) / max(percentile(bare, 99), 1e-3):.1f}")
+    for name, values in (("bare, in gunicorn", [v / 1000 for v in served_bare]),
+                         ("storm, in gunicorn", [v / 1000 for v in served_storm])):
+        if values:
+            print(f"  {name:20} {len(values):6d} {1000 * statistics.median(values):8.1f} "
+                  f"{1000 * percentile(values, 99):8.1f}")
+    print(f"  p99 ratio storm/bare: {percentile(latencies, 99) / max(percentile(bare, 99), 1e-3):.1f}; "
+          f"storm webhook p99 {1000 * percentile(latencies, 99):.0f} ms (target <= 500 ms)")
+    print(f"  load average before {load_before[0]:.1f}, after {load_after[0]:.1f} (1 min; others share these cores)")
     if lost:
         (tmp / "lost.json").write_text(json.dumps([{"sid": c.sid, "kind": c.kind, "error": c.error,
                                                     "events": c.events} for c in lost], indent=1, default=str))

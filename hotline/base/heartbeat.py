@@ -39,6 +39,9 @@ log = logging.getLogger("hotline.heartbeat")
 
 KEY = "hotline:heartbeats"
 CHILD_ENV = "HOTLINE_CHILD"  # the supervisor names each child in its environment
+# ... and may ask a worker to yield the CPU (a niceness), which it does once started: its imports
+# and start-up run at full priority, so a loaded machine does not delay "hotline ready".
+NICE_ENV = "HOTLINE_NICE"
 PERIOD = 2.0  # the engine's period (hotline.service.engine.PERIOD_SECONDS)
 # /healthz says stale once a beat is this old: a process frozen right after its beat is named
 # within three periods of freezing.
@@ -212,6 +215,9 @@ class BeatingWorker(PromptStopWorker):
         settings = {**pool.connection_kwargs, "socket_timeout": 1, "socket_connect_timeout": 1}
         own = ConnectionPool(connection_class=pool.connection_class, **settings)
         self.liveness = Heartbeat("worker", Redis(connection_pool=own), rq_name=self.name).start()
+        nice = int(os.environ.get(NICE_ENV) or 0)
+        if nice:
+            os.nice(nice)
 
     def teardown(self) -> None:
         if self.liveness is not None:

@@ -11,6 +11,14 @@ rolls back or closes: the span during which SQLite holds its write lock anyway. 
 process queue on a lock that wakes the next one at once; processes on an flock of one file next to
 the database, tried every 0.1 to 0.5 ms. Reads never touch it (WAL readers don't block).
 
+Paging goes first (issue #29): a process that pages (the callout worker, the engine: they call
+`give_precedence`) announces that it waits by holding a second lock file, the intent, and every
+other writer, before trying the gate, waits while the intent is held. Without it an event flood's
+web workers handed the gate to each other (a thread of the process that just let go is awake
+and tries at once, the callout worker polls), and a page job waited seconds per transaction: its
+first dial came only after the flood (bench/events.py). A web writer yields for at most the few
+paging transactions that wait; the one holding the gate finishes first.
+
 It never makes things worse than SQLite alone: a thread that already holds the gate (a nested
 session) passes through to SQLite's own lock, and one that cannot get it within the busy timeout
 goes ahead without it and lets SQLite decide, exactly as before.
@@ -36,6 +44,7 @@ class WriteGate:
         self._owner: int | None = None  # the thread holding it, which may re-enter (a nested session)
         self._depth = 0
         self._fd: int | None = None
+        self._intent_fd: int | None = None
         self._pid = 0
 
     def enter(self) -> bool:
@@ -62,20 +71,66 @@ class WriteGate:
             self._threads.release()
 
     def _lock_file(self, deadline: float) -> bool:
-        if self._pid != os.getpid():  # a forked child must not share its parent's open file (and lock)
-            self._fd, self._pid = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600), os.getpid()
-        fd = self._fd
-        assert fd is not None  # opened above, the first time in this process
-        pause = 0.0001
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
-            except BlockingIOError:
+        if self._pid != os.getpid():  # a forked child must not share its parent's open files (and locks)
+            flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
+            self._fd, self._pid = os.open(self.lock_path, flags, 0o600), os.getpid()
+            self._intent_fd = os.open(self.lock_path.with_name(self.lock_path.name + ".intent"), flags, 0o600)
+        fd, intent = self._fd, self._intent_fd
+        assert fd is not None and intent is not None  # opened above, the first time in this process
+        urgent = _precedence
+        if urgent and not _poll(intent, fcntl.LOCK_EX, deadline):
+            urgent = False  # another paging writer held the intent all along: try the gate as anyone would
+        try:
+            pause = 0.0001
+            while True:
+                if urgent or _free(intent):
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        return True
+                    except BlockingIOError:
+                        pass
                 if time.monotonic() >= deadline:
                     return False
                 time.sleep(pause)  # another process writes: at most 0.5 ms late, never SQLite's 100 ms
                 pause = min(pause * 2, 0.0005)
+        finally:
+            if urgent:
+                fcntl.flock(intent, fcntl.LOCK_UN)
+
+
+_precedence = False
+
+
+PRECEDENCE_ENV = "HOTLINE_PAGING_PRECEDENCE"  # "0": none, the benches' before (bench/events.py --before)
+
+
+def give_precedence() -> None:
+    """This process pages: its writes pass the gate before any other process's waiting writes."""
+    global _precedence
+    _precedence = os.environ.get(PRECEDENCE_ENV) != "0"
+
+
+def _free(intent: int) -> bool:
+    """No paging writer waits (the intent is not held)."""
+    try:
+        fcntl.flock(intent, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    fcntl.flock(intent, fcntl.LOCK_UN)
+    return True
+
+
+def _poll(fd: int, how: int, deadline: float) -> bool:
+    pause = 0.0001
+    while True:
+        try:
+            fcntl.flock(fd, how | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.0005)
 
 
 _GATES: dict[Path, WriteGate] = {}

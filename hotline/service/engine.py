@@ -19,6 +19,7 @@ from hotline.base.db import create_schema
 from hotline.base.heartbeat import PERIOD, Heartbeat
 from hotline.base.log_context import configure_logging
 from hotline.base.runtime import get_runtime
+from hotline.base.sqlite_gate import give_precedence
 
 log = logging.getLogger("hotline.engine")
 PERIOD_SECONDS = PERIOD  # hotline.base.heartbeat.PERIOD: a beat, and a pass, every 2 s
@@ -39,6 +40,7 @@ def run_forever(stop: threading.Event, period: float = PERIOD_SECONDS,
 
 def main() -> int:
     configure_logging()
+    give_precedence()  # paging's writes before web work's on the embedded SQLite (hotline.base.sqlite_gate)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -8,6 +8,8 @@ A worker freezes what it loaded (the app, SQLAlchemy's mappers, flows, phone met
 150,000 objects) out of the garbage collector's reach: each full collection would otherwise walk
 them all again, a pause of tens of milliseconds that lands on whichever caller's webhook is
 running. Requests' own garbage is still collected as before.
+
+Each worker also yields the CPU to paging (`post_worker_init`, supervisor.WEB_NICE).
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ def pre_fork(server: Any, worker: Any) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
+    """Each worker lowers its own priority (supervisor.WEB_NICE): the master stays at the default, so
+    it reforks and reaps promptly, and paging (callout worker, engine) wins the CPU from web work."""
+    from hotline.service.supervisor import web_nice
+
+    os.nice(web_nice())
     gc.collect()
     gc.freeze()
 

@@ -96,6 +96,32 @@ WEB_WORKER_CONNECTIONS = 2 * WEB_THREADS
 GRACEFUL_SECONDS = 10
 WORKER_CLASSES = {"gthread": "hotline.service.web_worker.DrainingWorker"}
 
+# Priorities (niceness; raised only, so no privilege is needed). Paging never starves behind web
+# work or downloads: the callout worker, the engine and RQ's scheduler keep the default (0); the
+# web workers yield to them (WEB_NICE, set by each worker itself: hotline.service.gunicorn_conf);
+# downloads, transcription and broadcast senders yield to both (BACKGROUND_NICE: `child_nice`,
+# taken by each once started, hotline.base.heartbeat.NICE_ENV). Paging's writes also pass SQLite's
+# write gate first (hotline.base.sqlite_gate.give_precedence). CFS shares a busy CPU by weight
+# (nice 0: 1024, 5: 335, 10: 110), so the callout worker keeps most of a core while four web
+# workers are flat out. bench/events.py measures phone reports' first dials during an event flood.
+# HOTLINE_WEB_NICE and HOTLINE_BACKGROUND_NICE override them, for the benches' before (0 and 0).
+WEB_NICE = 5
+WEB_NICE_ENV = "HOTLINE_WEB_NICE"
+BACKGROUND_NICE = 10
+BACKGROUND_NICE_ENV = "HOTLINE_BACKGROUND_NICE"
+BACKGROUND_CHILDREN = ("recordings-", "transcriber", "broadcasts-")
+
+
+def child_nice(name: str) -> int:
+    """How much a supervised child (by its name in WORKERS) yields the CPU; see BACKGROUND_NICE."""
+    if not name.startswith(BACKGROUND_CHILDREN):
+        return 0
+    return int(os.environ.get(BACKGROUND_NICE_ENV) or BACKGROUND_NICE)
+
+
+def web_nice() -> int:
+    return int(os.environ.get(WEB_NICE_ENV) or WEB_NICE)
+
 # HOTLINE_LOG_FORMAT=json: gunicorn's access lines as JSON too (its own error log stays text).
 JSON_ACCESS_LOG = ('{"time": "%(t)s", "logger": "gunicorn.access", "remote": "%(h)s", "request": "%(r)s", '
                    '"status": %(s)s, "bytes": "%(B)s", "duration_us": %(D)s}')
@@ -215,6 +241,8 @@ class Supervisor:
     def _start(self, child: Child) -> None:
         command = [sys.executable, "-m", "hotline.service.lifeline", str(os.getpid()), "--", *child.argv]
         env = {**self.env, heartbeat.CHILD_ENV: child.name}  # its beat's name (hotline.base.heartbeat)
+        if child_nice(child.name):
+            env[heartbeat.NICE_ENV] = str(child_nice(child.name))  # taken once started (BeatingWorker)
         child.proc = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
         child.started = time.monotonic()
         child.started_wall = time.time()

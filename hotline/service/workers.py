@@ -5,6 +5,7 @@
   behind the code must not run), then one pass of the convergence cycle (`hotline.base.cycle.run_cycle`) that
   drives every open callout, so a worker restarted after a crash, or a Redis that lost its
   queues, has every callout's watchdog scheduled again at once.
+- Paging's writes pass the embedded SQLite's write gate before web work's (`give_precedence`).
 - Jobs from the "callout" queue run in the worker process itself (as rq's SimpleWorker does):
   forking a work horse, then importing and connecting afresh in it, costs more than the
   whole job, and these jobs are short and never block on anything but the network with
@@ -31,6 +32,7 @@ from hotline.base.db import create_schema
 from hotline.base.heartbeat import BeatingWorker
 from hotline.base.log_context import configure_logging
 from hotline.base.runtime import get_runtime, release_db_before_fork
+from hotline.base.sqlite_gate import give_precedence
 
 log = logging.getLogger("hotline.workers")
 IN_PROCESS_QUEUES = ("callout",)
@@ -40,6 +42,8 @@ class CalloutWorker(BeatingWorker):
     def bootstrap(self, *args: Any, **kwargs: Any) -> None:
         super().bootstrap(*args, **kwargs)
         configure_logging()  # our modules' lines, in HOTLINE_LOG_FORMAT, with what they are about
+        if any(q in self.queue_names() for q in IN_PROCESS_QUEUES):
+            give_precedence()  # paging's writes before web work's on the embedded SQLite (sqlite_gate)
         create_schema(get_runtime().db.engine)  # raises SchemaError, naming the fix, on a schema it must not use
         if any(q in self.queue_names() for q in IN_PROCESS_QUEUES):
             try:

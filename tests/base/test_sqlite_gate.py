@@ -171,3 +171,36 @@ def test_a_gate_that_cannot_be_had_in_time_lets_sqlite_decide(db: Path) -> None:
         conn.commit()
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
     conn.close()
+
+
+def _wait_and_note(lock: str, urgent: bool, waiting, order) -> None:  # type: ignore[no-untyped-def]
+    from hotline.base import sqlite_gate
+
+    if urgent:
+        sqlite_gate.give_precedence()
+    gate = WriteGate(Path(lock), 10.0)
+    waiting.set()
+    assert gate.enter()
+    order.put("paging" if urgent else "web")
+    time.sleep(0.2)  # holds it a while, as a transaction would
+    gate.leave()
+
+
+def test_a_paging_process_passes_the_gate_before_web_work_that_waited_longer(db: Path) -> None:
+    """Issue #29: a page job's writes must not wait for an event flood's writers to run out."""
+    lock = db.with_suffix(".lock")
+    ctx = multiprocessing.get_context("fork")
+    order = ctx.Queue()
+    with another_process_holding(lock) as release:
+        waiters = []
+        for urgent in (False, False, True):  # the web writers queue first
+            waiting = ctx.Event()
+            waiters.append(ctx.Process(target=_wait_and_note, args=(str(lock), urgent, waiting, order)))
+            waiters[-1].start()
+            assert waiting.wait(10)
+            time.sleep(0.2)  # each is polling the gate before the next one arrives
+        release.set()
+    for p in waiters:
+        p.join(30)
+        assert p.exitcode == 0
+    assert [order.get(timeout=5) for _ in waiters][0] == "paging"

@@ -12,6 +12,7 @@ import psutil
 import pytest
 
 from hotline.base.config import ROOT
+from hotline.service.supervisor import BACKGROUND_NICE, WEB_NICE
 from tests.support.hotline_process import RunPy, wait_until
 from tests.support.lanes import starts_processes
 
@@ -69,6 +70,21 @@ def test_commands_beside_a_running_hotline_act_on_its_redis_and_its_sim(hotline:
     assert stopped.stdout.startswith(f"report {ref}: ") and "convergence cycle" not in stopped.stdout
     drill_id = started.stdout.split("drill ", 1)[1].split()[0]
     assert hotline.run("drill", "stop", drill_id).returncode == 0
+
+
+def test_paging_never_yields_the_cpu_to_web_work_or_downloads(hotline: RunPy):
+    """Issue #29: under a flood the callout worker and the engine keep run.py's own priority; web
+    workers (not their master) and background workers (downloads, transcription, broadcasts) yield.
+    Relative to this process's niceness: tests run under `nice`, and children inherit it."""
+    base = psutil.Process().nice()
+    for child in ("callout-worker", "engine", "scheduler"):
+        assert hotline.program(child).nice() == base, child
+    for child in ("recordings-1", "transcriber", "broadcasts-1"):  # once started: their imports ran at full speed
+        wait_until(lambda c=child: hotline.program(c).nice() == min(19, base + BACKGROUND_NICE), 60, f"{child} niced")
+    gunicorn = hotline.program("web")
+    assert gunicorn.nice() == base
+    wait_until(lambda: all(w.nice() == min(19, base + WEB_NICE) for w in gunicorn.children()), 30,
+               "every web worker niced")
 
 
 def test_killed_children_are_restarted_counted_and_work_resumes(hotline: RunPy):
