@@ -1,64 +1,85 @@
-"""The provider's rate limits, shared by every worker: a token bucket per channel in Redis.
+"""The provider's rate limits, shared by every worker: a schedule of sending slots per channel in Redis.
 
-One Lua script refills the bucket from Redis's own clock (so workers on several machines agree
-on time) and takes a token, or says how long until one is due, atomically. The bucket holds one
-token and refills at `MARGIN` of the limit: the provider counts arrivals in any sliding second,
-and requests that leave evenly spaced arrive with jitter, so a burst, or pacing at exactly the
-limit, would earn 429s. A 429 all the same (`penalise`) empties the bucket for a moment, so every
-worker backs off together rather than each learning it alone.
+One Lua script reads Redis's own clock (so workers on several machines agree on time) and hands
+out the next free slots, each `1 / rate` after the one before (the "generic cell rate
+algorithm": a token bucket holding one token, kept as the time the next token is due). The
+limit is `MARGIN` of the provider's: the provider counts arrivals in any sliding second, and
+requests that leave evenly spaced arrive with jitter, so a burst, or pacing at exactly the
+limit, would earn 429s.
+
+A taker is told when its slot is, and sleeps until then: no polling, and no herd of threads
+asking Redis again each time a token falls due. A worker reserves `batch` slots at once and
+hands them to its sending threads one after the other, so Redis sees one request for every
+`batch` messages; `batch` stays within the margin (`batch_for`), so even a worker that stalls and
+then sends what it holds at once stays under the provider's limit. A worker that dies with
+slots in hand leaves a gap of at most `batch` slots. A 429 all the same (`penalise`) moves
+the next free slot a moment later, so every worker backs off together rather than each learning
+it alone; this worker's slots in hand are dropped too.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import deque
 
 from redis import Redis
 
-KEY = "hotline:broadcast:bucket:{}"
+KEY = "hotline:broadcast:slots:{}"
 MARGIN = 0.95
-TAKE = """
-local key, rate, burst = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+RESERVE = """
+local key, interval, n = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local tokens = tonumber(redis.call('HGET', key, 'tokens') or burst)
-local at = tonumber(redis.call('HGET', key, 'at') or now)
-tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
-local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
-redis.call('HSET', key, 'tokens', tostring(tokens), 'at', tostring(now))
-redis.call('EXPIRE', key, 60)
-return tostring(wait)
+local due = tonumber(redis.call('GET', key) or now)
+if due < now then due = now end
+redis.call('SET', key, tostring(due + n * interval), 'EX', 60)
+return tostring(due - now)
 """
 PENALTY = """
 local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-redis.call('HSET', KEYS[1], 'tokens', tostring(-tonumber(ARGV[1]) * tonumber(ARGV[2])), 'at', tostring(now))
-redis.call('EXPIRE', KEYS[1], 60)
+local later = tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[1])
+local due = tonumber(redis.call('GET', KEYS[1]) or later)
+if due < later then due = later end
+redis.call('SET', KEYS[1], tostring(due), 'EX', 60)
 return 1
 """
 
 
-class TokenBucket:
-    def __init__(self, redis: Redis, channel: str, per_second: float) -> None:
-        self.redis, self.key, self.rate = redis, KEY.format(channel), per_second * MARGIN
-        self.burst = 1.0
-        self._take = redis.register_script(TAKE)
-        self._penalty = redis.register_script(PENALTY)
+def batch_for(per_second: float) -> int:
+    """Slots to reserve at once: as many as the margin leaves room for in a second (5 at 100 a second)."""
+    return max(1, int(per_second * (1 - MARGIN)))
 
-    def try_take(self) -> float:
-        """0.0 if a token was taken; else the seconds until one will be there (nothing taken)."""
-        return float(self._take(keys=[self.key], args=[self.rate, self.burst]))
+
+class TokenBucket:
+    def __init__(self, redis: Redis, channel: str, per_second: float, batch: int = 1) -> None:
+        self.redis, self.key = redis, KEY.format(channel)
+        self.interval = 1.0 / (per_second * MARGIN)
+        self.batch = max(1, batch)
+        self._reserve = redis.register_script(RESERVE)
+        self._penalty = redis.register_script(PENALTY)
+        self._lock = threading.Lock()
+        self._slots: deque[float] = deque()  # time.monotonic() of each slot in hand, in order
 
     def take(self, deadline: float | None = None) -> bool:
-        """Wait for a token; False if none came before `deadline` (time.monotonic())."""
-        while True:
-            wait = self.try_take()
-            if wait <= 0:
-                return True
-            if deadline is not None and time.monotonic() + wait > deadline:
+        """Wait for a slot; False if the next one is after `deadline` (time.monotonic()): then it
+        stays in hand for the next taker. One taker at a time in a process: the others queue
+        here, not on Redis, and so at most `batch` slots are ever in hand, and a process that
+        stalls sends at most that many at once when it wakes."""
+        with self._lock:
+            if not self._slots:
+                wait = float(self._reserve(keys=[self.key], args=[self.interval, self.batch]))
+                first = time.monotonic() + wait
+                self._slots.extend(first + i * self.interval for i in range(self.batch))
+            if deadline is not None and self._slots[0] > deadline:
                 return False
-            time.sleep(min(wait, 1.0))
+            wait = self._slots.popleft() - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+        return True
 
     def penalise(self, seconds: float = 1.0) -> None:
         """The provider said 429: nobody sends on this channel for about `seconds`."""
-        self._penalty(keys=[self.key], args=[seconds, self.rate])
+        with self._lock:
+            self._slots.clear()
+        self._penalty(keys=[self.key], args=[seconds])

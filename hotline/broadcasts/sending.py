@@ -3,9 +3,10 @@ happened; and find deliveries a dead worker left half done.
 
 - A delivery is claimed by one conditional UPDATE (queued -> sending, through `DELIVERY`), so two
   workers never take the same row; the claim is committed before anything is sent.
-- Each message waits for a token from the channel's bucket (`hotline.broadcasts.ratelimit`),
-  shared by every worker, then goes out on a small thread pool (the provider's answer takes
-  longer than the rate allows between messages).
+- Each message waits for its slot from the channel's schedule (`hotline.broadcasts.ratelimit`),
+  shared by every worker and reserved a few at a time, then goes out on a thread pool of
+  `hotline.provider.rest.IN_FLIGHT` (the provider's answer takes longer than the rate allows
+  between messages; the REST client keeps a connection for each).
 - A claim names its sender (`claimed_by`, hotline.broadcasts.claims), and the sender renews the
   claims it still holds every `RENEW` (a lease). A row is taken again when its sender is known
   dead (its process gone, or its heartbeat stale) and its lease is `DEAD_GRACE` old, which is
@@ -47,14 +48,14 @@ from hotline.broadcasts.models import (
     PushSubscription,
     Recipient,
 )
-from hotline.broadcasts.ratelimit import TokenBucket
+from hotline.broadcasts.ratelimit import TokenBucket, batch_for
 from hotline.broadcasts.settings import BroadcastSettings
 from hotline.broadcasts.webpush import Subscription
-from hotline.provider import dialer
+from hotline.provider import dialer, rest
 
 log = logging.getLogger("broadcasts.sending")
 D = DeliveryState
-PARALLEL = 16  # provider requests in flight per worker (the rate times the provider's answer time, and more)
+PARALLEL = rest.IN_FLIGHT  # requests in flight per worker (the rate times the provider's answer time, and more)
 STALE = timedelta(seconds=60)  # a claim not renewed this long is taken again, whoever holds it
 RENEW = 2.0  # seconds between renewals of a sender's claims: well inside STALE and DEAD_GRACE
 RECORD_EVERY = 0.25  # seconds between the writes of what a sender has sent
@@ -120,7 +121,7 @@ def send_due(channel: str, budget: float = BUDGET_SECONDS) -> int:
     rt = get_runtime()
     cfg, settings = rt.config, rt.config.section(BroadcastSettings)
     rate = settings.rates[channel]
-    bucket = TokenBucket(rt.redis, channel, rate)
+    bucket = TokenBucket(rt.redis, channel, rate, batch_for(rate))
     deadline = time.monotonic() + budget
     flight = _InFlight()
 

@@ -33,12 +33,12 @@ from hotline.base.states import IncidentStatus
 from hotline.crisis import drillmode, links, phrases, team
 from hotline.crisis.models import MEMBER, Crisis, CrisisMember, CrisisState, MemberState, covered_roles
 from hotline.crisis.settings import CrisisSettings
-from hotline.provider import dialer
+from hotline.provider import dialer, rest
 from hotline.rotas.models import stored_overrides
 from hotline.rotas.policy import OncallSettings
 
 log = logging.getLogger("crisis.notify")
-PARALLEL = 20  # concurrent Calls.create requests per pass
+PARALLEL = rest.IN_FLIGHT  # concurrent Calls.create requests per pass
 RING_SECONDS = 30
 # A notification call rings up to RING_SECONDS, then the briefing and its menu (read up to three
 # times, hotline.responder.crisis_call) take about a minute: the phone is busy that long.

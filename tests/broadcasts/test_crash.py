@@ -12,7 +12,7 @@ from redis import Redis
 
 from hotline.base.models import utcnow
 from hotline.broadcasts.models import DeliveryState, Recipient, RecipientState
-from hotline.broadcasts.ratelimit import TokenBucket
+from hotline.broadcasts.ratelimit import TokenBucket, batch_for
 from hotline.broadcasts.sending import STALE
 from hotline.service.embedded_redis import start_embedded_redis
 from tests.support.broadcasts import deliveries, group, people, recipients, send, staff_csv, texts_to
@@ -85,6 +85,30 @@ def test_the_token_bucket_holds_every_taker_to_the_rate(h: Hotline):
         assert buckets[i % 3].take()
     # One at once, then 59 more, never faster than the limit (20 a second, less a margin): 2.95 s at least.
     assert time.monotonic() - start >= 59 / 20
+
+
+def test_slots_taken_in_batches_hold_every_taker_to_the_rate_with_one_round_trip_per_batch(h: Hotline):
+    from concurrent.futures import ThreadPoolExecutor
+
+    redis = Redis.from_url(h.config.redis_url)
+    rate = 100.0
+    buckets = [TokenBucket(redis, "batched", rate, batch_for(rate)) for _ in range(2)]  # two workers
+    assert batch_for(rate) == 5 and batch_for(10.0) == 1  # never more than the margin's room in a second
+    trips = [0]
+    for bucket in buckets:
+        reserve = bucket._reserve
+
+        def counted(*args: object, _reserve=reserve, **kwargs: object) -> object:
+            trips[0] += 1
+            return _reserve(*args, **kwargs)
+
+        bucket._reserve = counted  # type: ignore[assignment]
+    start = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:  # four sending threads per worker
+        assert all(pool.map(lambda i: buckets[i % 2].take(), range(200)))
+    # Every slot is its own, 1 / (rate x margin) after the one before, whoever took it: 199 intervals at least.
+    assert time.monotonic() - start >= 199 / (rate * 0.95)
+    assert trips[0] <= 200 // 5 + 2  # one reservation per five slots (and one per worker left over at most)
 
 
 def test_texts_whose_final_callback_was_lost_are_asked_about(h: Hotline):

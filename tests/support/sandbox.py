@@ -66,16 +66,17 @@ class Hotline:
                                 sms_url=f"{self.public_url}/sms/incoming")
 
     # -- processes -----------------------------------------------------------------------------
-    def start_worker(self, *queues: str) -> subprocess.Popen[bytes]:
-        """A real `rq worker` process with the same environment the supervisor gives it."""
-        return self._spawn(worker_argv(queues or WORKER_QUEUES))
+    def start_worker(self, *queues: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        """A real `rq worker` process with the same environment the supervisor gives it (and `env`
+        over it: bench/broadcast.py sends a sender's status callbacks to a web server of their own)."""
+        return self._spawn(worker_argv(queues or WORKER_QUEUES), env)
 
     def start_engine(self) -> subprocess.Popen[bytes]:
         """The engine process, running the convergence cycle every couple of seconds."""
         return self._spawn(ENGINE_ARGV)
 
-    def _spawn(self, argv: list[str]) -> subprocess.Popen[bytes]:
-        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
+    def _spawn(self, argv: list[str], extra: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        env = {**os.environ, **self.env, **(extra or {}), "PYTHONUNBUFFERED": "1"}
         log = open(self.tmp / f"worker-{len(self.workers)}.log", "wb")  # noqa: SIM115
         proc = subprocess.Popen([sys.executable, *argv], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
