@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
@@ -42,13 +42,15 @@ from hotline.paging.callout.decide import (
 )
 from hotline.paging.callout.store import advance, record_call_placed, record_dial_failed
 from hotline.paging.callout.watchdog import settle_quiet_attempt
-from hotline.paging.models import Attempt
+from hotline.paging.models import Attempt, Callout
 from hotline.provider import dialer
 from hotline.rotas.models import stored_overrides
 from hotline.rotas.policy import OncallSettings
 
 log = logging.getLogger("callout.drive")
 MAX_HOPS = 50  # a callout with every number invalid ends its round here rather than spin
+PROBE_AHEAD = timedelta(seconds=2)  # a retry due sooner than this is left to its own wake-up
+PROBE_BATCH = 500
 CLAIM_SECONDS = 60  # a claim older than this belongs to a process that died mid-placement
 
 
@@ -165,6 +167,33 @@ def place(attempt_id: int, now: datetime, probe: bool = False) -> datetime | Non
     if not still_active:  # accepted or cancelled while Twilio was placing it
         _quietly(dialer.cancel_call, sid)
     return now + timedelta(seconds=ring_timeout) + CALLBACK_GRACE
+
+
+def waiting_out_failure(s: Session, now: datetime) -> list[tuple[int, int]]:
+    """(attempt, callout) of the calls waiting out a Twilio failure, the longest-waiting first;
+    those whose retry is due in a moment are left to their own wake-ups."""
+    rows = s.execute(select(Attempt.id, Attempt.callout_id).join(Callout, Callout.id == Attempt.callout_id)
+                     .where(Callout.state.in_(CALLOUT_ACTIVE), Attempt.state == AttemptState.QUEUED,
+                            Attempt.call_sid.is_(None), Attempt.place_tries > 0, Attempt.retry_at > now + PROBE_AHEAD)
+                     .order_by(Attempt.created_at).limit(PROBE_BATCH)).all()
+    return [(row.id, row.callout_id) for row in rows]
+
+
+def probe_waiting(now: datetime) -> list[int] | None:
+    """One Calls.create while people wait out a Twilio failure: the attempt that has waited longest
+    goes now. If Twilio takes it, every other waiting attempt is due now, and their callouts are
+    returned for driving, so the end of an outage is not followed by a back-off. None: nothing was
+    waiting, or Twilio is still down."""
+    with get_runtime().db.session() as s:
+        waiting = waiting_out_failure(s, now)
+    if not waiting or not probe(waiting[0][0], now):
+        return None
+    rest = [attempt_id for attempt_id, _ in waiting[1:]]
+    if rest:
+        with get_runtime().db.session() as s:
+            s.execute(update(Attempt).where(Attempt.id.in_(rest), Attempt.state == AttemptState.QUEUED,
+                                            Attempt.call_sid.is_(None)).values(retry_at=now))
+    return list(dict.fromkeys(callout_id for _, callout_id in waiting))
 
 
 def probe(attempt_id: int, now: datetime) -> bool:
