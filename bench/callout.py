@@ -5,7 +5,8 @@ Over N incidents, through the real app (HTTP server), Redis, RQ workers and the 
 - next dial: a no-answer status callback arrives -> the sim receives the next Calls.create.
 Both are measured twice, with a plain forking `rq worker` and with `hotline.service.workers.CalloutWorker`
 (runs callout jobs in-process), and set against a baseline from the same run: a bare RQ job
-round-trip (enqueue -> the job starts) on each kind of worker. Timestamps come from one clock
+round-trip (enqueue -> the job starts) on each kind of worker, one beside each incident after a
+warm-up (so the worker's start-up is not in it). Timestamps come from one clock
 (`time.time`, shared by the processes of this machine); p50/p99 and ratios are printed.
 """
 
@@ -194,9 +195,11 @@ def run(n: int, kinds: list[str]) -> dict[str, Any]:
         for label in kinds:
             in_process = KINDS[label]
             proc = start_worker(h, in_process, tmp / f"worker-{len(h.workers)}.log")
-            baseline = job_round_trips(h, "callout", 50)
+            job_round_trips(h, "callout", 10)  # warm-up: the worker's start-up pass is over before timing
+            baseline: list[float] = []
             firsts, nexts = [], []
-            for i in range(n):
+            for i in range(n):  # a bare round trip beside each incident: the baseline sees the same load
+                baseline.extend(job_round_trips(h, "callout", 1))
                 first, nxt = one_incident(h, stamps, i + (0 if not in_process else n))
                 firsts.append(first)
                 nexts.append(nxt)
