@@ -11,6 +11,7 @@ nor an instant). List endpoints filter and page as sim/listing.py describes.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any
@@ -125,6 +126,8 @@ def rest_blueprint(sim: Sim) -> Blueprint:
             send_digits=form.get("SendDigits"),
             time_limit=int(form.get("TimeLimit", 14400)),
         )
+        if sim.create_delay:
+            time.sleep(sim.create_delay)  # outside the lock: other requests go on meanwhile
         fault = sim.take_rest_fault(to)
         if fault is not None:
             status, code = fault

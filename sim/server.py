@@ -57,6 +57,7 @@ class Sim(RemoteParty):
         self.delivery = MessageRules()  # messages per second, and each number's delivery outcome
         self._rest_faults: list[tuple[int, int]] = []  # (HTTP status, Twilio code) for the next Calls.create
         self.refused_calls: list[tuple[str, int]] = []  # (to, HTTP status) of each injected failure
+        self.create_delay = 0.0  # real seconds each Calls.create takes before it answers (a slow Twilio)
         self._recordings: dict[str, Recording] = {}
         self._media: dict[str, tuple[bytes, str]] = {}  # an MMS's media sid -> (bytes, content type)
         self.media_faults = 0  # the next this-many media downloads answer 500 (a provider hiccup)

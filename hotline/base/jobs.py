@@ -85,6 +85,20 @@ def enqueue(fn: Callable[..., Any], *args: Any) -> Job | None:
     return None  # others enqueue and delete the same id concurrently: one of theirs will run
 
 
+def queued(fn: Callable[..., Any], *args: Any) -> bool:
+    """`enqueue`, for a caller with a fallback: False (and a log line) when there is no queue to put
+    it in, and the caller does the work itself (the convergence cycle's safety net)."""
+    try:
+        enqueue(fn, *args)
+    except NoRedis:
+        log.info("no Redis to queue %s in; doing it here", fn.__name__)
+        return False
+    except (RedisError, OSError) as exc:
+        log.warning("could not queue %s (%s); doing it here", fn.__name__, exc)
+        return False
+    return True
+
+
 def _really_waiting(q: Queue, job: Job) -> bool:
     """A job whose hash says "queued" but that no queue holds (Redis lost its lists, a crash
     mid-enqueue) would block its dedupe id for good: only a job that will run counts. Likewise a

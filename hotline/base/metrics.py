@@ -13,7 +13,10 @@ What is measured where:
   (a path carries ids, which would make a series per call);
 - time to first dial and time to accept: where the callout engine places its first call and
   where an accept wins, measured from when the callout opened;
-- lockouts: where a PIN or login throttle starts delaying (someone is guessing).
+- lockouts: where a PIN or login throttle starts delaying (someone is guessing);
+- the convergence cycle: how long each of its steps took in each pass, by step name, where the
+  cycle runs them (hotline.base.cycle), so a step that starts to take long is seen before it
+  delays the steps after it.
 Queue depths and recordings/transcripts by status are read at scrape time instead (they are
 state, not events): see hotline.service.metrics_endpoint.
 """
@@ -28,6 +31,8 @@ from prometheus_client import Counter, Histogram
 WEBHOOK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0)
 # Paging: from seconds (the first dial) to many minutes (an accept after several rounds).
 CALLOUT_BUCKETS = (1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600)
+# A step normally takes milliseconds (it decides and queues); the safety net's inline drives, seconds.
+CYCLE_STEP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 WEBHOOK_SECONDS = Histogram(
     "hotline_http_request_seconds", "Time to answer an HTTP request (Twilio webhooks, console), by route rule",
@@ -37,6 +42,9 @@ CALLOUT_FIRST_DIAL_SECONDS = Histogram(
     buckets=CALLOUT_BUCKETS)
 CALLOUT_ACCEPT_SECONDS = Histogram(
     "hotline_callout_accept_seconds", "From a callout opening to a person accepting it", buckets=CALLOUT_BUCKETS)
+CYCLE_STEP_SECONDS = Histogram(
+    "hotline_cycle_step_seconds", "Time one step of a convergence pass took, by step name", ["step"],
+    buckets=CYCLE_STEP_BUCKETS)
 LOCKOUTS = Counter(
     "hotline_lockouts",
     "PIN and console login throttles that started delaying, by scope (pin-source, pin-target, login-user-addr, "

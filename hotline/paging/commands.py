@@ -287,10 +287,11 @@ def recording_arrived(s: Session, *, incident_id: int | None, sid: str, url: str
     """Twilio holds a recording: note it and (once Twilio says it is complete) fetch it; a report
     recording means the caller is done, so paging is due now."""
     rec = rows.note_recording(s, incident_id, sid, url, duration, kind=kind)
-    then: list[Followup] = [Fetch(rec.id)] if fetch and rec.status not in RECORDING_SETTLED else []
     out = caller_done(s, incident_id, now) if incident_id is not None and kind == "report" else None
-    if out is not None:
-        then.extend(out.then)
+    # Paging's follow-ups are queued first: the first ring does not wait on the download's enqueue.
+    then: list[Followup] = list(out.then) if out is not None else []
+    if fetch and rec.status not in RECORDING_SETTLED:
+        then.append(Fetch(rec.id))
     return Outcome(True, "recording_noted", incident_ids=(incident_id,) if incident_id else (), then=tuple(then))
 
 

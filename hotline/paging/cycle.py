@@ -11,14 +11,24 @@
 - incidents whose status disagrees with their callout;
 - a recording Twilio holds that was never fetched, or whose fetch failed a while ago;
 - a stored recording with no transcript.
+
+Nothing here waits on Twilio: a callout's drive (which places calls) and the probe are queued
+for the callout workers (`converge_callout`, `probe_provider`, one waiting job per callout and
+one probe at a time), so one slow request never holds up the other due incidents. A pass drives
+a callout itself only as the safety net: when the job cannot be queued (Redis down: the rest of
+the pass then does its work itself) or when the callout is still overdue `DRIVE_GRACE` after it
+fell due (queued, but no worker ran it: the workers are down or stuck), so paging never stops
+with Redis or the workers gone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select
 
 from hotline.base import jobs
 from hotline.base.cycle import CycleReport, guarded
@@ -30,7 +40,6 @@ from hotline.base.runtime import get_runtime
 from hotline.base.states import (
     CALLOUT_ACTIVE,
     NEEDS_PAGING,
-    AttemptState,
     CalloutState,
     IncidentStatus,
     RecordingStatus,
@@ -38,8 +47,8 @@ from hotline.base.states import (
 from hotline.paging import commands
 from hotline.paging.callout import closeout, drive
 from hotline.paging.followups import Drive, Fetch
-from hotline.paging.jobs import drive_callout, stop_calls
-from hotline.paging.models import Attempt, Callout, callout_incidents
+from hotline.paging.jobs import converge_callout, drive_callout, probe_provider, stop_calls
+from hotline.paging.models import Callout, callout_incidents
 
 BATCH = 500  # per kind of work per pass; the next pass takes the rest
 FETCH_GRACE = timedelta(seconds=20)  # a fresh recording is the webhook's job first
@@ -51,7 +60,10 @@ CLOSE_OUT_GRACE = timedelta(seconds=30)  # the close-out job normally runs at on
 STOP_GRACE = timedelta(seconds=10)  # so does the stop-calls job
 STOP_WINDOW = timedelta(hours=1)  # older cancelled callouts (before closed_out_at was kept for them) are left
 IDLE_GRACE = timedelta(seconds=10)  # a callout never driven at all (no wake time) after this
-PROBE_AHEAD = timedelta(seconds=2)  # a retry due sooner than this is left to its own wake-up
+# A callout still overdue this long after it fell due was queued (by the first pass that saw it)
+# and not run: the pass drives it itself. Well above a healthy queue's delay (milliseconds; a few
+# seconds in a storm), well below a ring timeout.
+DRIVE_GRACE = timedelta(seconds=15)
 
 
 def _end_snoozes(now: datetime, report: CycleReport) -> None:
@@ -89,41 +101,58 @@ def _page(incident_id: int, now: datetime, report: CycleReport) -> None:
     report["paged"].append(incident_id)
     for followup in out.then:
         if isinstance(followup, Drive):
-            report["driven"].append(followup.callout_id)
-            drive_callout(followup.callout_id, now.isoformat())
+            _drive(followup.callout_id, now, report)
 
 
 def _drive_overdue_callouts(now: datetime, report: CycleReport) -> None:
     with get_runtime().db.session() as s:
-        q = select(Callout.id).where(Callout.state.in_(CALLOUT_ACTIVE))
+        q = select(Callout.id, Callout.next_wake_at, Callout.updated_at).where(Callout.state.in_(CALLOUT_ACTIVE))
         if not report.every_active:
             q = q.where((Callout.next_wake_at <= now)
                         | (Callout.next_wake_at.is_(None) & (Callout.updated_at <= now - IDLE_GRACE)))
-        overdue = [c for c in s.scalars(q.order_by(Callout.id).limit(BATCH)) if c not in report["driven"]]
-    for callout_id in overdue:
-        report["driven"].append(callout_id)
+        rows = s.execute(q.order_by(Callout.id).limit(BATCH)).all()
+    seen = set(report["queued"]) | set(report["driven"])
+    for row in rows:
+        if row.id not in seen:
+            fell_due = row.next_wake_at if row.next_wake_at is not None else row.updated_at + IDLE_GRACE
+            _drive(row.id, now, report, late=fell_due <= now - DRIVE_GRACE)
+
+
+def _drive(callout_id: int, now: datetime, report: CycleReport, late: bool = False) -> None:
+    """Queue the callout's drive for a worker (`report["queued"]`); drive it in this pass
+    (`report["driven"]`) when it is `late` or cannot be queued."""
+    if not late and _queue(report, converge_callout, callout_id, now.isoformat()):
+        report["queued"].append(callout_id)
+        return
+    report["driven"].append(callout_id)
+    if report.hold():
         guarded(partial(drive_callout, callout_id, now.isoformat()))
 
 
+def _queue(report: CycleReport, fn: Callable[..., Any], *args: Any) -> bool:
+    """Once one enqueue of the pass has failed, the rest of it does not try (each try may wait on
+    a dead Redis's connection)."""
+    if not report.queue_down:
+        report.queue_down = not jobs.queued(fn, *args)
+    return not report.queue_down
+
+
 def _probe_provider(now: datetime, report: CycleReport) -> None:
-    """One Calls.create per pass (the cycle's period) while people wait out a Twilio failure: the
-    attempt that has waited longest goes now; if Twilio takes it, every other waiting attempt is
-    due now and its callout is driven, so the end of an outage is not followed by a back-off."""
+    """While people wait out a Twilio failure, one Calls.create per pass (the cycle's period), in a
+    worker (`probe_provider`: one queued at a time); here when it cannot be queued."""
     with get_runtime().db.session() as s:
-        waiting = s.execute(select(Attempt.id, Attempt.callout_id).join(Callout, Callout.id == Attempt.callout_id)
-                            .where(Callout.state.in_(CALLOUT_ACTIVE), Attempt.state == AttemptState.QUEUED,
-                                   Attempt.call_sid.is_(None), Attempt.place_tries > 0,
-                                   Attempt.retry_at > now + PROBE_AHEAD)
-                            .order_by(Attempt.created_at).limit(BATCH)).all()
-    if not waiting or not drive.probe(waiting[0].id, now):
+        if not drive.waiting_out_failure(s, now):
+            return
+    if _queue(report, probe_provider, now.isoformat()):
+        report["probe_queued"].append(now)
         return
-    report["probed"].append(waiting[0].id)
-    rest = [row.id for row in waiting[1:]]
-    if rest:
-        with get_runtime().db.session() as s:
-            s.execute(update(Attempt).where(Attempt.id.in_(rest), Attempt.state == AttemptState.QUEUED,
-                                            Attempt.call_sid.is_(None)).values(retry_at=now))
-    for callout_id in dict.fromkeys(row.callout_id for row in waiting):
+    if not report.hold():
+        return
+    released = drive.probe_waiting(now)
+    if released is None:
+        return
+    report["probed"].append(now)
+    for callout_id in released:
         report["driven"].append(callout_id)
         guarded(partial(drive_callout, callout_id, now.isoformat()))
 

@@ -1,5 +1,6 @@
 """Paging's background jobs: page an incident, drive a callout, close it out, announce an accept
-to the features that care, stop its calls, fetch a recording; their specs (`SPECS`) and the
+to the features that care, stop its calls, fetch a recording, and the convergence cycle's own
+(drive an overdue callout, probe Twilio during an outage); their specs (`SPECS`) and the
 follow-ups they carry out (`FOLLOWUPS`).
 
 Callout jobs run on the "callout" queue, whose worker runs them in-process
@@ -66,6 +67,28 @@ def drive_callout(callout_id: int, due: str | None = None) -> str:
         return driven.action
 
 
+def converge_callout(callout_id: int, due: str | None = None) -> str:
+    """The convergence cycle's drive of a callout that is due (or of every open one, at a worker's
+    start): `drive_callout` under one dedupe id per callout, so a pass every 2 s queues one such
+    job, not one per pass, while a webhook's own drives (not deduplicated: each may follow news
+    the one before did not see) go on beside it."""
+    return drive_callout(callout_id, due)
+
+
+def probe_provider(due: str | None = None) -> str:
+    """The convergence cycle's probe while people wait out a Twilio failure (`drive.probe_waiting`),
+    in a worker so that no pass waits on Twilio; the callouts it releases are queued for driving,
+    or driven here if they cannot be."""
+    now = drive.moment(datetime.fromisoformat(due) if due else None)
+    released = drive.probe_waiting(now)
+    if released is None:
+        return "nothing placed: nothing waits, or Twilio is still down"
+    for callout_id in released:
+        if not jobs.queued(converge_callout, callout_id, now.isoformat()):
+            drive_callout(callout_id, now.isoformat())
+    return f"Twilio took the call: {len(released)} callouts driven"
+
+
 def close_out(callout_id: int) -> None:
     closeout.after_accept(callout_id)
 
@@ -114,6 +137,9 @@ def on_fetch_failed(job: Job, connection: Any, exc_type: type[BaseException] | N
 SPECS: dict[Callable[..., Any], JobSpec] = {
     page_incident: JobSpec("callout", 60, Retry(max=5, interval=[1, 2, 5, 10, 30]), lambda i: f"page-{i}"),
     drive_callout: JobSpec("callout", 120, Retry(max=3, interval=[1, 2, 5])),
+    converge_callout: JobSpec("callout", 120, Retry(max=3, interval=[1, 2, 5]),
+                              lambda c, due=None: f"callout-converge-{c}"),
+    probe_provider: JobSpec("callout", 120, None, lambda due=None: "twilio-probe"),
     close_out: JobSpec("callout", 120, Retry(max=6, interval=[1, 2, 5, 10, 30, 60]), lambda c: f"callout-accepted-{c}"),
     announce_accepted: JobSpec("callout", 60, Retry(max=5, interval=[1, 2, 5, 10, 30]),
                                lambda ids: "accepted-" + "-".join(map(str, ids[:20]))),

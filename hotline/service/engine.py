@@ -1,9 +1,11 @@
 """The engine process: the lifecycle's convergence cycle, on a short period, forever.
 
 `python -m hotline.service.engine` (the supervisor starts it as the child "engine"). It needs
-the database only: with Redis down it still pages, and once Redis is back the jobs it queues
-(downloads, transcription, watchdog wake-ups) flow again. Several engines (one per node) may
-run; a lease in the database lets one pass run at a time.
+the database only: a pass queues the calls to place for the callout workers, and with Redis
+down (or the workers, past a grace period) it places them itself, so it still pages; once Redis
+is back the jobs it queues (drives, downloads, transcription, watchdog wake-ups) flow again.
+Several engines (one per node) may run; a lease in the database, renewed as a pass goes, lets one
+pass run at a time.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 - Start-up: the schema brought to the code's head (`hotline.base.schema.prepare`: a worker node
   may be the first to reach a fresh database, and one whose schema is newer or, on PostgreSQL,
   behind the code must not run), then one pass of the convergence cycle (`hotline.base.cycle.run_cycle`) that
-  drives every open callout, so a worker restarted after a crash, or a Redis that lost its
-  queues, has every callout's watchdog scheduled again at once.
+  queues a drive of every open callout (one job per callout, which this worker and its peers then
+  run; driven in the pass itself only if it cannot be queued), so a worker restarted after a
+  crash, or a Redis that lost its queues, has every callout's watchdog scheduled again at once.
 - Paging's writes pass the embedded SQLite's write gate before web work's (`give_precedence`).
 - Jobs from the "callout" queue run in the worker process itself (as rq's SimpleWorker does):
   forking a work horse, then importing and connecting afresh in it, costs more than the

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from hotline.base import cycle
 from hotline.base.cycle import LEASE_SECONDS, take_lease
 from hotline.base.db import Database
 from hotline.base.models import Lease, utcnow
@@ -36,3 +37,46 @@ def test_a_held_lease_is_refused_without_a_warning_and_taken_over_once_expired(d
             assert take_lease(s, "converge", "node-b", now + timedelta(seconds=LEASE_SECONDS + 1))
     with db.session() as s:
         assert s.get(Lease, "converge").holder == "node-b"
+
+
+class Clock:
+    """The pass's monotonic clock, moved by the test (a long pass without waiting for it)."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_a_long_pass_renews_its_lease_so_no_other_node_takes_it_midway(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    monkeypatch.setattr(cycle, "monotonic", clock)
+    now = utcnow()
+    lease = cycle.PassLease(db, "node-a", now)
+    assert lease.hold()
+    for elapsed in range(5, 5 * LEASE_SECONDS, 5):  # a pass of 2.5 leases, holding every 5 s
+        clock.t = 1000.0 + elapsed
+        assert lease.hold(), elapsed
+        with db.session() as s:  # the other engine, at the same moment, is refused all along
+            assert not take_lease(s, "converge", "node-b", now + timedelta(seconds=elapsed))
+    with db.session() as s:
+        assert s.get(Lease, "converge").holder == "node-a"
+
+
+def test_a_pass_stuck_past_its_lease_loses_it_and_stops_where_it_is(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    monkeypatch.setattr(cycle, "monotonic", clock)
+    now = utcnow()
+    lease = cycle.PassLease(db, "node-a", now)
+    assert lease.hold()
+    clock.t += LEASE_SECONDS + 1  # one call hung past the lease: nothing renewed it meanwhile
+    with db.session() as s:
+        assert take_lease(s, "converge", "node-b", now + timedelta(seconds=LEASE_SECONDS + 1))
+    report = cycle.CycleReport(lease=lease)
+    assert not report.hold() and lease.lost  # the pass leaves the rest to node-b ...
+    assert not report.hold()
+    with db.session() as s:
+        assert s.get(Lease, "converge").holder == "node-b"  # ... and never takes it back mid-pass

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from hotline.base import audit
@@ -42,13 +42,15 @@ from hotline.paging.callout.decide import (
 )
 from hotline.paging.callout.store import advance, record_call_placed, record_dial_failed
 from hotline.paging.callout.watchdog import settle_quiet_attempt
-from hotline.paging.models import Attempt
+from hotline.paging.models import Attempt, Callout
 from hotline.provider import dialer
 from hotline.rotas.models import stored_overrides
 from hotline.rotas.policy import OncallSettings
 
 log = logging.getLogger("callout.drive")
 MAX_HOPS = 50  # a callout with every number invalid ends its round here rather than spin
+PROBE_AHEAD = timedelta(seconds=2)  # a retry due sooner than this is left to its own wake-up
+PROBE_BATCH = 500
 CLAIM_SECONDS = 60  # a claim older than this belongs to a process that died mid-placement
 
 
@@ -77,10 +79,12 @@ def drive(callout_id: int, due: datetime | None = None) -> Driven:
         now = moment(due)
         with rt.db.session() as s:
             action = advance(s, callout_id, settings(), rt.config.people, now, stored_overrides(s, now))
+            claimed = claim_created(s, callout_id, action, now) if isinstance(action, Dial) else None
         name = type(action).__name__
         match action:
             case Dial(attempt_id=attempt_id) if attempt_id is not None:
-                waiting = place(attempt_id, now)
+                assert claimed is not None
+                waiting = ring(claimed, now) if isinstance(claimed, Claimed) else claimed
                 if waiting is not None:
                     return Driven(name, waiting)
             case Dial():  # another copy queued this slot first; it places the call
@@ -115,45 +119,88 @@ def claim_placement(s: Session, attempt_id: int, now: datetime) -> bool:
     return bool(result.rowcount)
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """An attempt this process has claimed (`claim_placement`) and may now ask Twilio to ring."""
+
+    attempt_id: int
+    request: dialer.CallRequest
+    ring_timeout: int
+    tries: int
+    retry_at: datetime | None
+    fault: str | None  # a drill's injected Twilio outage
+
+
+def claim(s: Session, attempt_id: int, now: datetime, probe: bool = False) -> Claimed | datetime:
+    """In the caller's transaction: claim the attempt for placing, or say when to look again while
+    the callout waits (placed, being placed elsewhere, or a retry is due)."""
+    cfg = get_runtime().config
+    attempt = s.get(Attempt, attempt_id)
+    if attempt is None or attempt.callout.state not in CALLOUT_ACTIVE:
+        return now + CALLBACK_GRACE
+    if attempt.state != AttemptState.QUEUED or attempt.call_sid:
+        return now + timedelta(seconds=attempt.ring_timeout) + CALLBACK_GRACE
+    if attempt.retry_at is not None and attempt.retry_at > now and not probe:
+        return attempt.retry_at
+    if not claim_placement(s, attempt_id, now):
+        return now + CALLBACK_GRACE
+    req = dialer.CallRequest(to=attempt.phone, from_=cfg.numbers[0],
+                             url=links.webhook(cfg, "answer", attempt_id),
+                             status_callback=links.webhook(cfg, "status", attempt_id),
+                             ring_timeout=attempt.ring_timeout)
+    return Claimed(attempt_id, req, attempt.ring_timeout, attempt.place_tries, attempt.retry_at,
+                   injected_outage(s, attempt.callout.drill_id, now))
+
+
+def claim_created(s: Session, callout_id: int, dial: Dial, now: datetime) -> Claimed | datetime | None:
+    """`claim` for the attempt `advance` has just created in this same transaction (None: it
+    created none): a new attempt has no call, no tries and no retry time, and its contact is in
+    hand, so only the claim and a drill's outage are asked of the database. The first ring of
+    each step so costs no transaction of its own (nor the two reads `claim` makes)."""
+    if dial.attempt_id is None:
+        return None
+    if not claim_placement(s, dial.attempt_id, now):
+        return now + CALLBACK_GRACE
+    cfg, contact = get_runtime().config, dial.contact
+    req = dialer.CallRequest(to=contact.phone, from_=cfg.numbers[0],
+                             url=links.webhook(cfg, "answer", dial.attempt_id),
+                             status_callback=links.webhook(cfg, "status", dial.attempt_id),
+                             ring_timeout=contact.ring_timeout)
+    drill_id = s.scalar(select(Callout.drill_id).where(Callout.id == callout_id))
+    return Claimed(dial.attempt_id, req, contact.ring_timeout, 0, None, injected_outage(s, drill_id, now))
+
+
 def place(attempt_id: int, now: datetime, probe: bool = False) -> datetime | None:
     """Ask Twilio to ring this attempt's person. Returns when to look again while the callout
     waits (placed, being placed elsewhere, or a retry is due); None when the attempt failed for
     good and the callout should move on at once. A `probe` (see `probe`) goes before its retry
     time, and a passing failure of it is not one of the attempt's tries."""
-    rt, cfg = get_runtime(), get_runtime().config
-    with rt.db.session() as s:
-        attempt = s.get(Attempt, attempt_id)
-        if attempt is None or attempt.callout.state not in CALLOUT_ACTIVE:
-            return now + CALLBACK_GRACE
-        if attempt.state != AttemptState.QUEUED or attempt.call_sid:
-            return now + timedelta(seconds=attempt.ring_timeout) + CALLBACK_GRACE
-        if attempt.retry_at is not None and attempt.retry_at > now and not probe:
-            return attempt.retry_at
-        retry_at = attempt.retry_at
-        if not claim_placement(s, attempt_id, now):
-            return now + CALLBACK_GRACE
-        req = dialer.CallRequest(to=attempt.phone, from_=cfg.numbers[0],
-                                 url=links.webhook(cfg, "answer", attempt_id),
-                                 status_callback=links.webhook(cfg, "status", attempt_id),
-                                 ring_timeout=attempt.ring_timeout)
-        ring_timeout, tries = attempt.ring_timeout, attempt.place_tries
-        fault = injected_outage(s, attempt.callout.drill_id, now)
+    with get_runtime().db.session() as s:
+        claimed = claim(s, attempt_id, now, probe)
+    if not isinstance(claimed, Claimed):
+        return claimed
+    return ring(claimed, now, probe)
+
+
+def ring(claimed: Claimed, now: datetime, probe: bool = False) -> datetime | None:
+    """Calls.create for a committed claim, and the outcome recorded (as `place` returns)."""
+    rt, attempt_id = get_runtime(), claimed.attempt_id
     try:
-        if fault:  # a drill's facilitator made "Twilio" fail: the same path as a real outage
-            raise dialer.TransientError(fault, 20500, 503)
-        sid = dialer.place_call(req)
+        if claimed.fault:  # a drill's facilitator made "Twilio" fail: the same path as a real outage
+            raise dialer.TransientError(claimed.fault, 20500, 503)
+        sid = dialer.place_call(claimed.request)
     except dialer.PermanentError as exc:
         with rt.db.session() as s:
             record_dial_failed(s, attempt_id, exc.describe(), now)
             _audit(s, attempt_id, "callout.dial_failed", error=exc.describe())
         return None
     except dialer.TransientError as exc:
-        if probe and retry_at is not None:  # Twilio still down: the attempt keeps its place and its tries
+        if probe and claimed.retry_at is not None:  # Twilio still down: the attempt keeps its place and its tries
             with rt.db.session() as s:
                 s.execute(update(Attempt).where(Attempt.id == attempt_id)
                           .values(placing_at=None, twilio_error=exc.describe()))
-            return retry_at
-        return _platform_failure(attempt_id, tries, exc, now)
+            return claimed.retry_at
+        return _platform_failure(attempt_id, claimed.tries, exc, now)
     with rt.db.session() as s:
         record_call_placed(s, attempt_id, sid, now)
         attempt = s.get(Attempt, attempt_id)
@@ -164,7 +211,34 @@ def place(attempt_id: int, now: datetime, probe: bool = False) -> datetime | Non
         _audit(s, attempt_id, "callout.dialed", call_sid=sid, phone=attempt.phone)
     if not still_active:  # accepted or cancelled while Twilio was placing it
         _quietly(dialer.cancel_call, sid)
-    return now + timedelta(seconds=ring_timeout) + CALLBACK_GRACE
+    return now + timedelta(seconds=claimed.ring_timeout) + CALLBACK_GRACE
+
+
+def waiting_out_failure(s: Session, now: datetime) -> list[tuple[int, int]]:
+    """(attempt, callout) of the calls waiting out a Twilio failure, the longest-waiting first;
+    those whose retry is due in a moment are left to their own wake-ups."""
+    rows = s.execute(select(Attempt.id, Attempt.callout_id).join(Callout, Callout.id == Attempt.callout_id)
+                     .where(Callout.state.in_(CALLOUT_ACTIVE), Attempt.state == AttemptState.QUEUED,
+                            Attempt.call_sid.is_(None), Attempt.place_tries > 0, Attempt.retry_at > now + PROBE_AHEAD)
+                     .order_by(Attempt.created_at).limit(PROBE_BATCH)).all()
+    return [(row.id, row.callout_id) for row in rows]
+
+
+def probe_waiting(now: datetime) -> list[int] | None:
+    """One Calls.create while people wait out a Twilio failure: the attempt that has waited longest
+    goes now. If Twilio takes it, every other waiting attempt is due now, and their callouts are
+    returned for driving, so the end of an outage is not followed by a back-off. None: nothing was
+    waiting, or Twilio is still down."""
+    with get_runtime().db.session() as s:
+        waiting = waiting_out_failure(s, now)
+    if not waiting or not probe(waiting[0][0], now):
+        return None
+    rest = [attempt_id for attempt_id, _ in waiting[1:]]
+    if rest:
+        with get_runtime().db.session() as s:
+            s.execute(update(Attempt).where(Attempt.id.in_(rest), Attempt.state == AttemptState.QUEUED,
+                                            Attempt.call_sid.is_(None)).values(retry_at=now))
+    return list(dict.fromkeys(callout_id for _, callout_id in waiting))
 
 
 def probe(attempt_id: int, now: datetime) -> bool:
