@@ -101,6 +101,16 @@ def place_call(req: CallRequest) -> str:
     return str(call.sid)
 
 
+LIVE_CALL_STATES = ("queued", "initiated", "ringing", "in-progress")
+
+
+def live_calls(to: str, from_: str, limit: int = 20) -> list[str]:
+    """CallSids of the calls from `from_` to `to` that Twilio holds and that have not ended, newest
+    first: whether a Calls.create that got no answer in time placed the call after all."""
+    found = ask(lambda: _client().calls.list(to=to, from_=from_, limit=limit))
+    return [str(c.sid) for c in found if str(c.status) in LIVE_CALL_STATES]
+
+
 def fetch_status(call_sid: str) -> str | None:
     """Twilio's current CallStatus for a call, or None when Twilio does not know the call."""
     call = ask_or_none(_client().calls(call_sid).fetch)

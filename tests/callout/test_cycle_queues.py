@@ -18,11 +18,16 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY, generate_latest
 from redis import Redis
+from sqlalchemy import select, update
 
 from hotline.base.lifecycle import Actor, Channel
 from hotline.base.models import utcnow
+from hotline.base.states import AttemptState
 from hotline.paging import commands
+from hotline.paging.callout import drive
 from hotline.paging.cycle import DRIVE_GRACE, IDLE_GRACE
+from hotline.paging.models import Attempt
+from hotline.provider import rest
 from tests.support import e2e
 from tests.support.e2e import CHEN, DIRECTOR, LIN, WANG
 from tests.support.lanes import starts_processes
@@ -121,3 +126,48 @@ def test_each_steps_duration_is_exported(h: Hotline) -> None:
     text = generate_latest(REGISTRY).decode()
     for step in ("paged", "driven", "probed", "recordings"):
         assert f'hotline_cycle_step_seconds_count{{step="{step}"}}' in text, step
+
+
+def test_a_call_placed_by_a_create_that_timed_out_is_adopted_not_rung_again(h: Hotline) -> None:
+    """Twilio placed the call but answered after our timeout (seen in the cluster storm: a person
+    rung two to four times for one attempt). The retry finds the live call at Twilio, which no
+    attempt owns, and takes it as this attempt's instead of placing a second one."""
+    now = utcnow()
+    due_incidents(h, 1, now)
+    h.runtime.__dict__["redis"] = Redis.from_url("redis://127.0.0.1:1/0")
+    client = rest.client()
+    h.sim.create_delay = 2.0  # Twilio takes 2 s; we wait 1 s
+    timeout = client.http_client.timeout
+    client.http_client.timeout = 1.0
+    try:
+        first = h.converge(now + timedelta(seconds=1))
+        [callout_id] = first["driven"]
+        with h.session() as s:
+            attempt = s.scalar(select(Attempt).where(Attempt.callout_id == callout_id))
+            assert attempt is not None and attempt.call_sid is None and attempt.place_tries == 1
+            phone, attempt_id = attempt.phone, attempt.id
+        h.wait_for(lambda: e2e.outbound_to(h, phone), what="the call Twilio placed after our timeout")
+        h.sim.create_delay = 0.0
+        # Its callbacks (initiated, ringing) tie it to the attempt here; under load they come late.
+        # Undo what they wrote, as if they were still on their way.
+        h.wait_for(lambda: _attempt(h, attempt_id).state == AttemptState.RINGING, what="the ringing callback")
+        with h.session() as s:
+            s.execute(update(Attempt).where(Attempt.id == attempt_id).values(call_sid=None, state=AttemptState.QUEUED))
+        drive.drive(callout_id, now + timedelta(seconds=30))  # the retry is due
+    finally:
+        client.http_client.timeout = timeout
+        del h.runtime.__dict__["redis"]
+    calls = e2e.outbound_to(h, phone)
+    assert len(calls) == 1, "rung twice for one attempt"
+    with h.session() as s:
+        attempt = s.get(Attempt, attempt_id)
+        assert attempt is not None and attempt.call_sid == calls[0].sid
+    dialed = [e.detail for e in h.audit(None, "callout.dialed") if e.detail.get("attempt_id") == attempt_id]
+    assert [d.get("found_at_twilio") for d in dialed] == [True]
+
+
+def _attempt(h: Hotline, attempt_id: int) -> Attempt:
+    with h.session() as s:
+        attempt = s.get(Attempt, attempt_id)
+        assert attempt is not None
+        return attempt

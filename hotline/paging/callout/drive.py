@@ -129,6 +129,7 @@ class Claimed:
     tries: int
     retry_at: datetime | None
     fault: str | None  # a drill's injected Twilio outage
+    asked_before: bool = False  # an earlier Calls.create for it got no answer, or its claimer died
 
 
 def claim(s: Session, attempt_id: int, now: datetime, probe: bool = False) -> Claimed | datetime:
@@ -142,6 +143,7 @@ def claim(s: Session, attempt_id: int, now: datetime, probe: bool = False) -> Cl
         return now + timedelta(seconds=attempt.ring_timeout) + CALLBACK_GRACE
     if attempt.retry_at is not None and attempt.retry_at > now and not probe:
         return attempt.retry_at
+    asked_before = attempt.place_tries > 0 or attempt.placing_at is not None  # (a stale claim, to be taken)
     if not claim_placement(s, attempt_id, now):
         return now + CALLBACK_GRACE
     req = dialer.CallRequest(to=attempt.phone, from_=cfg.numbers[0],
@@ -149,7 +151,7 @@ def claim(s: Session, attempt_id: int, now: datetime, probe: bool = False) -> Cl
                              status_callback=links.webhook(cfg, "status", attempt_id),
                              ring_timeout=attempt.ring_timeout)
     return Claimed(attempt_id, req, attempt.ring_timeout, attempt.place_tries, attempt.retry_at,
-                   injected_outage(s, attempt.callout.drill_id, now))
+                   injected_outage(s, attempt.callout.drill_id, now), asked_before)
 
 
 def claim_created(s: Session, callout_id: int, dial: Dial, now: datetime) -> Claimed | datetime | None:
@@ -188,7 +190,8 @@ def ring(claimed: Claimed, now: datetime, probe: bool = False) -> datetime | Non
     try:
         if claimed.fault:  # a drill's facilitator made "Twilio" fail: the same path as a real outage
             raise dialer.TransientError(claimed.fault, 20500, 503)
-        sid = dialer.place_call(claimed.request)
+        found = ringing_already(claimed) if claimed.asked_before else None
+        sid = found or dialer.place_call(claimed.request)
     except dialer.PermanentError as exc:
         with rt.db.session() as s:
             record_dial_failed(s, attempt_id, exc.describe(), now)
@@ -208,10 +211,30 @@ def ring(claimed: Claimed, now: datetime, probe: bool = False) -> datetime | Non
         still_active = attempt.callout.state in CALLOUT_ACTIVE
         if not any(a.call_sid for a in attempt.callout.attempts if a.id != attempt_id):
             observe_since(CALLOUT_FIRST_DIAL_SECONDS, attempt.callout.created_at, utcnow())
-        _audit(s, attempt_id, "callout.dialed", call_sid=sid, phone=attempt.phone)
+        _audit(s, attempt_id, "callout.dialed", call_sid=sid, phone=attempt.phone,
+               **({"found_at_twilio": True} if found else {}))
     if not still_active:  # accepted or cancelled while Twilio was placing it
         _quietly(dialer.cancel_call, sid)
     return now + timedelta(seconds=claimed.ring_timeout) + CALLBACK_GRACE
+
+
+def ringing_already(claimed: Claimed) -> str | None:
+    """A Calls.create that got no answer in time may have placed the call all the same (Twilio
+    answered late, not never), and so may a process that died after asking. The call's status
+    callbacks, which carry the attempt's id, would say so, but under load they come late too. So
+    before asking again: a live call from our number to this person that no attempt owns is this
+    attempt's, and is adopted rather than a second one placed (in a storm, responders were rung
+    two to four times for one attempt). A call that already ended is left: ringing again then is
+    the retry, not a second phone ringing at once. A failed look-up is a passing failure, like the
+    create it stands before."""
+    req = claimed.request
+    live = dialer.live_calls(req.to, req.from_)
+    if not live:
+        return None
+    with get_runtime().db.session() as s:
+        owned = set(s.scalars(select(Attempt.call_sid).where(Attempt.call_sid.in_(live))))
+    free = [sid for sid in live if sid not in owned]
+    return free[-1] if free else None  # newest first: the oldest is the first request's
 
 
 def waiting_out_failure(s: Session, now: datetime) -> list[tuple[int, int]]:
