@@ -10,7 +10,9 @@ from pathlib import Path
 
 import psutil
 import pytest
+from redis import Redis
 
+from hotline.base import heartbeat
 from hotline.service.supervisor import Supervisor
 from tests.support.hotline_process import wait_until
 from tests.support.lanes import starts_processes
@@ -100,6 +102,9 @@ def test_a_hung_fork_is_named_killed_and_restarted_alone(supervisor: Supervisor,
                                                          capfd: pytest.CaptureFixture[str]) -> None:
     supervisor.redis_url = supervisor.env["REDIS_URL"]
     before = _start(supervisor, beat=True)
+    redis = Redis.from_url(supervisor.redis_url)
+    # A child that has not beaten yet is still starting, and never judged: freeze it after its first beat.
+    wait_until(lambda: {"one", "two", "three"} <= {b.child for b in heartbeat.read(redis)}, 30, "the first beats")
     os.kill(before["three"], signal.SIGSTOP)
     after = wait_until(_running_when(supervisor, lambda p: p.get("three", before["three"]) != before["three"]), 60,
                        "the hung fork killed and forked again")
