@@ -183,10 +183,12 @@ def _run_program(argv: list[str], env: dict[str, str]) -> int:
     return 0
 
 
-def _child(listener: socket.socket, conns: list[socket.socket], argv: list[str], env: dict[str, str]) -> None:
+def _child(sel: selectors.BaseSelector, listener: socket.socket, conns: list[socket.socket], argv: list[str],
+           env: dict[str, str]) -> None:
     """The forked side: never returns."""
     code = 1
     try:
+        sel.close()  # our copy of its descriptor only: the forkserver's registrations stay
         for s in (listener, *conns):
             s.close()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -273,7 +275,7 @@ def _start(conn: socket.socket, listener: socket.socket, programs: dict[int, soc
         return
     pid = os.fork()
     if pid == 0:
-        _child(listener, [conn, *programs.values()], argv, env)
+        _child(sel, listener, [conn, *programs.values()], argv, env)
     programs[pid] = conn
     try:
         conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")

@@ -35,6 +35,9 @@ def _files(folder: Path) -> dict[str, tuple[int, int]]:
 
 
 def test_a_second_start_refuses_in_one_line_and_touches_nothing(hotline: RunPy):
+    # Every child started (the transcriber starts once the hotline is ready), so nothing changes on its own.
+    wait_until(lambda: all(c["state"] == "running" for c in hotline.state()["children"].values())
+               and "transcriber" in hotline.state()["children"], 60, "every child running")
     before_state = (hotline.data / "run.json").read_bytes()
     before_files = _files(hotline.data)
     # The supervised processes, not their own children: a worker forks a short-lived horse per job
