@@ -1,6 +1,17 @@
-"""Start-up after our own kill -9: how long until a webhook is answered, and until `hotline ready`.
+"""Start-up: after our own kill -9 (default), or a plain start and stop (--warm).
 
     python3 run.py bench startup [--rounds 3]
+    python3 run.py bench startup --warm [--rounds 3]
+
+--warm times a start of `python3 run.py` (installed .venv, existing data dir) to `hotline ready`,
+then stops it with SIGINT, as a person does. Rounds alternate between the model `run.py` uses
+(the workers, scheduler and engine forked from one preloaded parent, hotline.service.forkserver)
+and the baseline HOTLINE_FORK_ROLES=0 (each a program that imports the hotline itself). Besides
+the seconds it reports the CPU seconds the whole tree used until ready: on a shared machine the
+seconds depend on what else runs, the CPU much less, and CPU seconds / cores is what a quiet
+machine needs at least.
+
+Without --warm:
 
 `run.py` runs as a real subprocess in a data dir of its own (embedded Redis, SQLite, its own sim).
 Each round kills its whole process tree with SIGKILL, as a crashed host would, starts it again at
@@ -16,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -37,14 +49,15 @@ TIMEOUT = 240.0
 class Run:
     """`python3 run.py` in `folder`, started and killed again."""
 
-    def __init__(self, folder: Path, preload: bool):
+    def __init__(self, folder: Path, preload: bool, fork_roles: bool = True):
         self.folder, self.port = folder, free_port()
         self.env = {k: v for k, v in os.environ.items()
                     if k not in ("REDIS_URL", "DATABASE_URL", "HOTLINE_CONFIG", "TWILIO_ACCOUNT_SID",
                                  "TWILIO_AUTH_TOKEN")}
         self.env.update(HOTLINE_DATA_DIR=str(folder / "data"),
                         HOTLINE_PUBLIC_URL=f"http://127.0.0.1:{self.port}", PYTHONUNBUFFERED="1",
-                        HOTLINE_SIM_PORT=str(free_port()), HOTLINE_WEB_PRELOAD="1" if preload else "0")
+                        HOTLINE_SIM_PORT=str(free_port()), HOTLINE_WEB_PRELOAD="1" if preload else "0",
+                        HOTLINE_FORK_ROLES="1" if fork_roles else "0")
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = folder / "run.log"
 
@@ -74,6 +87,24 @@ class Run:
             time.sleep(0.05)
         return time.monotonic() - started
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU of `run.py` and everything under it (and what they have reaped)."""
+        assert self.proc is not None
+        total = 0.0
+        for p in [psutil.Process(self.proc.pid), *psutil.Process(self.proc.pid).children(recursive=True)]:
+            try:
+                t = p.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += t.user + t.system + t.children_user + t.children_system
+        return total
+
+    def stop(self) -> None:
+        """SIGINT, as Ctrl-C: the supervisor stops everything in order."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(60)
+
     def kill(self) -> None:
         """SIGKILL to `run.py` and every process under it at once: nothing gets to clean up."""
         assert self.proc is not None
@@ -93,10 +124,42 @@ class Run:
             raise RuntimeError(f"run.py exited ({self.proc.returncode}); see {self.log}")
 
 
+def warm(rounds: int) -> int:
+    results: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
+        for fork_roles in (True, False):  # a first start makes the data dir, the database, the password
+            run = Run(Path(tmp) / ("forked" if fork_roles else "baseline"), True, fork_roles)
+            run.folder.mkdir()
+            run.ready(run.start())
+            run.stop()
+        for _ in range(rounds):
+            for fork_roles in (True, False):
+                run = Run(Path(tmp) / ("forked" if fork_roles else "baseline"), True, fork_roles)
+                started = run.start()
+                try:
+                    ready = run.ready(started)
+                    cpu = run.cpu_seconds()
+                finally:
+                    run.stop()
+                results[fork_roles].append((ready, cpu))
+                print(f"{'forked  ' if fork_roles else 'baseline'}  hotline ready {ready:5.1f} s   CPU until ready "
+                      f"{cpu:5.1f} s   load {os.getloadavg()[0]:.1f}", flush=True)
+    med = {k: (statistics.median(r for r, _ in v), statistics.median(c for _, c in v)) for k, v in results.items()}
+    cores = os.cpu_count() or 1
+    print(f"\nmedian warm start: hotline ready {med[True][0]:.1f} s forked vs {med[False][0]:.1f} s one program per "
+          f"child (ratio {med[True][0] / med[False][0]:.2f}); CPU until ready {med[True][1]:.1f} s vs "
+          f"{med[False][1]:.1f} s (ratio {med[True][1] / med[False][1]:.2f}; at least {med[True][1] / cores:.1f} s "
+          f"vs {med[False][1] / cores:.1f} s on {cores} idle cores)")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rounds", type=int, default=3, help="restarts per web model (default 3)")
+    ap.add_argument("--rounds", type=int, default=3, help="starts per model (default 3)")
+    ap.add_argument("--warm", action="store_true", help="plain starts: forked children against one program each")
     args = ap.parse_args()
+    if args.warm:
+        return warm(args.rounds)
     results: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         for preload in (True, False):  # a first start makes the data dir, the database, the password

@@ -7,6 +7,12 @@ die with the supervisor, even on `kill -9`. A child that exits is restarted with
 counted in `run.json` (read by /healthz); the others keep running. Only a child that keeps
 failing right after its start makes the supervisor give up, with a message saying which.
 
+Most Python children are forks of one preloaded parent, the child "forkserver"
+(hotline.service.forkserver): the hotline is imported once, not once per child, so a start does
+not queue a dozen imports on a few cores. Each fork is still supervised on its own here, like
+the children started as programs. HOTLINE_FORK_ROLES=0 starts every child as a program of its
+own under its lifeline (the model before; bench/startup.py --warm compares the two).
+
 A child that hangs instead of exiting (SIGSTOP, a deadlock) is found by its heartbeat
 (hotline.base.heartbeat): the engine, every worker and the scheduler beat every period; one
 whose beat is older than KILL_AFTER is killed, so the lifeline sweeps it and it is restarted
@@ -26,6 +32,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psutil
@@ -48,6 +55,7 @@ from hotline.service.embedded_redis import (
     unauthenticated_warning,
     wait_until_answers,
 )
+from hotline.service.forkserver import ForkedProc, NotReady, socket_path, spawn
 from hotline.service.instance import (
     INSTANCE_ENV,
     AlreadyRunning,
@@ -78,6 +86,13 @@ WORKERS: dict[str, tuple[str, ...]] = {
 # The convergence cycle (hotline.paging.cycle): drives every open incident toward its
 # desired state, so no lost webhook or job leaves a report unpaged.
 ENGINE_ARGV = ["-m", "hotline.service.engine"]
+# Children forked from the forkserver, not started as programs: every worker but the transcriber
+# (its work horses call setpgrp, and only a lifeline sweeps them), the scheduler and the engine.
+FORKED = frozenset(name for name in WORKERS if name != "transcriber") | {"scheduler", "engine"}
+FORKSERVER = "forkserver"
+# Started once the hotline is ready: no report waits for them (hotline.service.health.NEEDED_QUEUES),
+# and the transcriber loads its speech models, seconds of CPU that a start should not wait behind.
+AFTER_READY = ("transcriber",)
 SCHEDULER_ARGV = ["-m", "hotline.service.scheduler"]  # RQ's scheduler, supervised (see worker_argv)
 
 # Processes rather than threads: webhook handling is CPU-bound Python, and threads of one
@@ -198,7 +213,7 @@ class Child:
 
     name: str
     argv: list[str]
-    proc: subprocess.Popen[bytes] | None = None
+    proc: subprocess.Popen[bytes] | ForkedProc | None = None
     started: float = 0.0
     restarts: int = 0
     fast_failures: int = 0
@@ -209,6 +224,7 @@ class Child:
     started_wall: float = 0.0  # time.time() at its start: beats older than this are its predecessor's
     stale_restarts: int = 0  # restarts after the supervisor killed it for a stale heartbeat
     hung: str | None = None  # why it was killed, until it is restarted
+    forked: bool = False  # forked by the forkserver (argv is `-m module ...`), not a program of its own
 
     def summary(self) -> dict[str, Any]:
         running = self.proc is not None and self.proc.poll() is None
@@ -231,23 +247,43 @@ class Supervisor:
     _redis: Redis | None = None
     _redis_answering_since: float | None = None
     _next_beat_check: float = 0.0
+    fork_socket: Path | None = None  # where the forkserver listens, once it is added
 
-    def add(self, name: str, argv: list[str], beats: bool = False) -> Child:
-        child = Child(name, argv, beats=beats)
+    def add(self, name: str, argv: list[str], beats: bool = False, forked: bool = False) -> Child:
+        """`forked`: `argv` is `["-m", module, *args]`, forked by the forkserver (add it first,
+        with `add_forkserver`); until it answers, the child waits to start (state "restarting")."""
+        if forked and self.fork_socket is None:
+            raise ValueError(f"{name}: add the forkserver before the children it forks")
+        child = Child(name, argv, beats=beats, forked=forked)
         self.children.append(child)
-        self._start(child)
+        if not self._start(child):
+            child.restart_at = time.monotonic()
         return child
 
-    def _start(self, child: Child) -> None:
-        command = [sys.executable, "-m", "hotline.service.lifeline", str(os.getpid()), "--", *child.argv]
+    def add_forkserver(self, socket_path: Path, preload: tuple[str, ...] = ()) -> Child:
+        self.fork_socket = socket_path
+        return self.add(FORKSERVER, [sys.executable, "-m", "hotline.service.forkserver", str(socket_path),
+                                     *preload])
+
+    def _start(self, child: Child) -> bool:
+        """Start `child`; False if it is forked and the forkserver does not answer yet."""
         env = {**self.env, heartbeat.CHILD_ENV: child.name}  # its beat's name (hotline.base.heartbeat)
         if child_nice(child.name):
             env[heartbeat.NICE_ENV] = str(child_nice(child.name))  # taken once started (BeatingWorker)
-        child.proc = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+        if child.forked:
+            assert self.fork_socket is not None
+            try:
+                child.proc = spawn(self.fork_socket, child.argv, env)
+            except NotReady:
+                return False
+        else:
+            command = [sys.executable, "-m", "hotline.service.lifeline", str(os.getpid()), "--", *child.argv]
+            child.proc = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
         child.started = time.monotonic()
         child.started_wall = time.time()
         child.restart_at = None
         child.hung = None
+        return True
 
     def tend(self) -> None:
         """Notice exits, schedule restarts with backoff, start what is due. Raises GiveUp."""
@@ -270,13 +306,18 @@ class Supervisor:
                 changed = True
             elif child.restart_at is not None and now >= child.restart_at:
                 stale = child.hung is not None
-                self._start(child)
+                first = child.proc is None  # a forked child's first start, waiting for the forkserver
+                if not self._start(child):
+                    child.restart_at = now + 0.2  # the forkserver is starting: not a failure of this child
+                    continue
+                changed = True
+                if first:
+                    continue
                 child.restarts += 1
                 child.stale_restarts += stale
                 child.last_restart = _now()
                 print(f"run.py: {child.name} restarted (pid {child.proc.pid if child.proc else '?'}, "
                       f"restart #{child.restarts})", file=sys.stderr, flush=True)
-                changed = True
         self.kill_hung()
         if changed and self.on_change:
             self.on_change()
@@ -315,18 +356,23 @@ class Supervisor:
                 child.hung = reason
                 print(f"run.py: {child.name} is hung ({reason}); killing it, to restart it", file=sys.stderr,
                       flush=True)
-                _kill_program(child.proc.pid, beat.pid)
+                if isinstance(child.proc, ForkedProc):
+                    child.proc.kill()  # the fork is the program: its beat comes from its own thread
+                else:
+                    _kill_program(child.proc.pid, beat.pid)
 
     def summary(self) -> dict[str, Any]:
         return {c.name: c.summary() for c in self.children}
 
-    def stop(self, timeout: float = 20.0, last: tuple[str, ...] = ("redis",)) -> None:
-        """Reverse start order; `last` (Redis) after the rest, so workers can finish their jobs and
-        the web answer the webhooks already sent (their commands queue follow-ups). `timeout`
-        outlasts a lifeline's own grace (hotline.service.lifeline.GRACE_SECONDS)."""
-        first = [c for c in reversed(self.children) if c.name not in last]
-        then = [c for c in reversed(self.children) if c.name in last]
-        for group in (first, then):
+    def stop(self, timeout: float = 20.0, last: tuple[str, ...] = (FORKSERVER, "redis")) -> None:
+        """Reverse start order; `last` after the rest, one by one: the forkserver once its forks
+        have stopped (it would SIGTERM them a second time, which RQ takes as "stop now"), and
+        Redis at the very end, so workers can finish their jobs and the web answer the webhooks
+        already sent (their commands queue follow-ups). `timeout` outlasts a lifeline's own grace
+        (hotline.service.lifeline.GRACE_SECONDS)."""
+        groups = [[c for c in reversed(self.children) if c.name not in last]]
+        groups += [[c for c in self.children if c.name == name] for name in last]
+        for group in groups:
             for c in group:
                 if c.proc is not None and c.proc.poll() is None:
                     c.proc.terminate()
@@ -406,7 +452,7 @@ def _run(cfg: Config) -> int:
             password = redis_password(redis_dir)
             port = free_port()
             redis = sup.add("redis", redis_argv(redis_dir, port, password=password))
-            assert redis.proc is not None  # add() starts it
+            assert isinstance(redis.proc, subprocess.Popen)  # add() starts it, as a program
             if not wait_until_answers(port, redis.proc, wait=15, password=password):
                 print(f"run.py: the embedded Redis did not start; see {redis_dir / 'redis.log'}", file=sys.stderr)
                 return 2
@@ -427,12 +473,7 @@ def _run(cfg: Config) -> int:
                 return 2
         info["sim_url"] = sim.api_base_url if sim else None
         info["sim_token"] = sim.control_token if sim else None
-        py = sys.executable
-        sup.add("web", [py, *gunicorn_argv(cfg, *web_model())])
-        for name, queues in WORKERS.items():
-            sup.add(name, [py, *worker_argv(queues, with_scheduler=False)], beats=True)
-        sup.add("scheduler", [py, *SCHEDULER_ARGV], beats=True)
-        sup.add("engine", [py, *ENGINE_ARGV], beats=True)
+        add_children(sup, cfg)
         sup.on_change()
         ready_deadline = time.monotonic() + 120
         while not stop_now["flag"]:
@@ -442,6 +483,8 @@ def _run(cfg: Config) -> int:
                     info["ready"] = True
                     sup.on_change()
                     _print_banner(cfg, info)
+                    add_children(sup, cfg, after_ready=True)
+                    sup.on_change()
                 elif time.monotonic() > ready_deadline:
                     print(f"run.py: not healthy within 120 s: {_health_text(cfg)}", file=sys.stderr)
                     return 1
@@ -456,6 +499,24 @@ def _run(cfg: Config) -> int:
         if sim is not None:
             sim.stop()
         state_path(cfg.data_dir).unlink(missing_ok=True)
+
+
+def add_children(sup: Supervisor, cfg: Config, after_ready: bool = False) -> None:
+    """The web, the workers, the scheduler and the engine (`after_ready`: those of AFTER_READY);
+    the forkserver first, unless HOTLINE_FORK_ROLES=0, when each is a program of its own (see FORKED)."""
+    py = sys.executable
+    forking = os.environ.get("HOTLINE_FORK_ROLES") != "0"
+    if not after_ready:
+        if forking:
+            sup.add_forkserver(socket_path(private_dir(cfg.data_dir / "run")))
+        sup.add("web", [py, *gunicorn_argv(cfg, *web_model())])
+    roles = {**{name: worker_argv(queues, with_scheduler=False) for name, queues in WORKERS.items()},
+             "scheduler": SCHEDULER_ARGV, "engine": ENGINE_ARGV}
+    for name, argv in roles.items():
+        if (name in AFTER_READY) != after_ready:
+            continue
+        forked = forking and name in FORKED
+        sup.add(name, argv if forked else [py, *argv], beats=True, forked=forked)
 
 
 def web_model() -> tuple[int, int, str, int]:

@@ -29,13 +29,17 @@ def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunPy]:
 
 def _files(folder: Path) -> dict[str, tuple[int, int]]:
     """Every file of the data dir but those the running instance itself keeps writing: its Redis,
-    and its database (the engine's convergence cycle writes there every few seconds)."""
+    its database (the engine's convergence cycle writes there every few seconds) and its metrics
+    (a process makes its file when it first counts something: the transcriber, started after ready)."""
     return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.stat().st_size)
             for p in folder.rglob("*")
-            if p.is_file() and "redis" not in p.parts and not p.name.startswith("hotline.db")}
+            if p.is_file() and not {"redis", "metrics"} & set(p.parts) and not p.name.startswith("hotline.db")}
 
 
 def test_a_second_start_refuses_in_one_line_and_touches_nothing(hotline: RunPy):
+    # Every child started (the transcriber starts once the hotline is ready), so nothing changes on its own.
+    wait_until(lambda: all(c["state"] == "running" for c in hotline.state()["children"].values())
+               and "transcriber" in hotline.state()["children"], 60, "every child running")
     before_state = (hotline.data / "run.json").read_bytes()
     before_files = _files(hotline.data)
     # The supervised processes, not their own children: a worker forks a short-lived horse per job

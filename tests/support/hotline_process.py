@@ -106,9 +106,13 @@ class RunPy:
         return self.health()[0] == 200
 
     def program(self, child: str) -> psutil.Process:
-        """The real process of a supervised child (its lifeline's only child)."""
-        lifeline = psutil.Process(self.state()["children"][child]["pid"])
-        return wait_until(lambda: lifeline.children(), 10, f"{child} under its lifeline")[0]
+        """The real process of a supervised child: its lifeline's only child, or the child itself
+        when the forkserver forked it (hotline.service.forkserver)."""
+        pid = wait_until(lambda: self.state()["children"][child]["pid"], 30, f"{child} running")
+        process = psutil.Process(pid)
+        if "hotline.service.lifeline" not in process.cmdline():
+            return process
+        return wait_until(lambda: process.children(), 10, f"{child} under its lifeline")[0]
 
     def tree(self) -> list[psutil.Process]:
         assert self.proc is not None
