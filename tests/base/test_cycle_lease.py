@@ -49,10 +49,14 @@ class Clock:
         return self.t
 
 
-def test_a_long_pass_renews_its_lease_so_no_other_node_takes_it_midway(
-        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = Clock()
-    monkeypatch.setattr(cycle, "monotonic", clock)
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    moved = Clock()
+    monkeypatch.setattr(cycle, "monotonic", moved)
+    return moved
+
+
+def test_a_long_pass_renews_its_lease_so_no_other_node_takes_it_midway(db: Database, clock: Clock) -> None:
     now = utcnow()
     lease = cycle.PassLease(db, "node-a", now)
     assert lease.hold()
@@ -65,10 +69,7 @@ def test_a_long_pass_renews_its_lease_so_no_other_node_takes_it_midway(
         assert s.get(Lease, "converge").holder == "node-a"
 
 
-def test_a_pass_stuck_past_its_lease_loses_it_and_stops_where_it_is(
-        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = Clock()
-    monkeypatch.setattr(cycle, "monotonic", clock)
+def test_a_pass_stuck_past_its_lease_loses_it_and_stops_where_it_is(db: Database, clock: Clock) -> None:
     now = utcnow()
     lease = cycle.PassLease(db, "node-a", now)
     assert lease.hold()
