@@ -155,16 +155,8 @@ def phone_first_dials(url: str, db: Any, auth_token: str, n: int) -> dict[int, f
     """The callout's own figure: a caller's recording-complete webhook -> the first Calls.create."""
     sent: dict[int, float] = {}
     for i in range(n):
-        sid = f"CAbenchev{i:025d}"
-        with db.session() as s:
-            incidents.register_call(s, sid, "+886912345678", "+886277001234")
-            incident_id = commands.report(s, call_sid=sid, type_key="other", lang="zh-TW", caller="+886912345678",
-                                          actor=Actor("+886912345678", Channel.CALLER),
-                                          record_max_seconds=180).incident_ids[0]
-        sent[incident_id] = time.time()
-        post_signed_to(url, auth_token, f"/voice/recording-status?i={incident_id}",
-                       {"CallSid": sid, "RecordingStatus": "completed", "RecordingSid": f"RE{i:032d}",
-                        "RecordingUrl": "http://127.0.0.1:9/nothing", "RecordingDuration": "3"})
+        incident_id, sent[incident_id] = phone_report(url, db, auth_token, f"CAbenchev{i:025d}", "+886912345678",
+                                                      f"RE{i:032d}")
         time.sleep(0.3)  # one at a time, as bench/callout.py measures it
     return sent
 
@@ -193,19 +185,26 @@ def phone_dials_during(url: str, db: Any, auth_token: str, flood_on: threading.E
     time.sleep(1.0)  # the web tier is at full load by now
     i = 0
     while not flood_over.is_set():  # each report is sent while the flood lasts; its answer may come later
-        sid = f"CAbenchfl{i:025d}"
-        with db.session() as s:
-            incidents.register_call(s, sid, "+886912345679", "+886277001234")
-            incident_id = commands.report(s, call_sid=sid, type_key="other", lang="zh-TW", caller="+886912345679",
-                                          actor=Actor("+886912345679", Channel.CALLER),
-                                          record_max_seconds=180).incident_ids[0]
-        at = time.time()
-        post_signed_to(url, auth_token, f"/voice/recording-status?i={incident_id}",
-                       {"CallSid": sid, "RecordingStatus": "completed", "RecordingSid": f"RF{i:032d}",
-                        "RecordingUrl": "http://127.0.0.1:9/nothing", "RecordingDuration": "3"}, timeout=60)
+        incident_id, at = phone_report(url, db, auth_token, f"CAbenchfl{i:025d}", "+886912345679", f"RF{i:032d}",
+                                       timeout=60)
         out[incident_id] = at
         i += 1
         time.sleep(0.3)
+
+
+def phone_report(url: str, db: Any, auth_token: str, sid: str, caller: str, recording_sid: str,
+                 timeout: float = 10) -> tuple[int, float]:
+    """A report filed as its call files it, then its recording-complete webhook: (the incident,
+    when the webhook was sent)."""
+    with db.session() as s:
+        incidents.register_call(s, sid, caller, "+886277001234")
+        incident_id = commands.report(s, call_sid=sid, type_key="other", lang="zh-TW", caller=caller,
+                                      actor=Actor(caller, Channel.CALLER), record_max_seconds=180).incident_ids[0]
+    at = time.time()
+    post_signed_to(url, auth_token, f"/voice/recording-status?i={incident_id}",
+                   {"CallSid": sid, "RecordingStatus": "completed", "RecordingSid": recording_sid,
+                    "RecordingUrl": "http://127.0.0.1:9/nothing", "RecordingDuration": "3"}, timeout=timeout)
+    return incident_id, at
 
 
 def post_signed_to(base: str, auth_token: str, path: str, form: dict[str, str], timeout: float = 10) -> None:

@@ -110,7 +110,7 @@ def threads_of(s: Session, device_id: int, client_ids: list[str]) -> dict[str, l
     made, oldest first, in two statements however many (the app asks for its recent reports on
     every poll). Another phone's or an unknown id is simply absent."""
     reports = dict(s.execute(select(AppReport.id, AppReport.client_id).where(
-        AppReport.device_id == device_id, AppReport.client_id.in_(client_ids))).tuples().all())
+        AppReport.device_id == device_id, AppReport.client_id.in_(client_ids))).all())
     threads: dict[str, list[Message]] = {client_id: [] for client_id in reports.values()}
     if reports:
         for m in s.scalars(select(AppMessage).where(AppMessage.report_id.in_(reports))
