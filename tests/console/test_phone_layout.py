@@ -11,6 +11,7 @@ import pytest
 
 from hotline.base import jobs
 from hotline.base.lifecycle import Actor, Channel
+from hotline.paging.callout.store import callout_for_incident
 from tests.support.console import login, reputation_report, shot
 from tests.support.sandbox import Hotline
 
@@ -60,23 +61,41 @@ def test_an_unknown_address_gets_a_page_with_a_way_back(context, hotline: Hotlin
     assert machine.status_code == 404 and b"error-page" not in machine.data  # a tool keeps its plain answer
 
 
-def test_the_incident_page_on_a_phone_puts_what_to_do_first(context, hotline: Hotline, speech_wav: Path):
+@pytest.mark.parametrize("lang", ["en-US", "zh-TW"])
+def test_the_incident_page_on_a_phone_puts_what_to_do_first(context, hotline: Hotline, speech_wav: Path, lang: str):
     """Issue #25: the actions were below the fold and the crisis panel 3,400 px down under the
     callout and an oldest-first timeline. Now: status and "now", the actions, the recording, the
-    crisis, then the calls and the timeline, newest first."""
+    crisis, then the calls and the timeline, newest first. Measured once a call rings, when the
+    summary is longest ("now" names the call, "next" the one after): CI's run caught that state
+    and the actions sat 22 px below an 844 px screen while the summary gave each field two lines."""
     from hotline.paging import commands
 
-    incident_id = reputation_report(hotline, speech_wav, "+886955013777")
+    caller = f"+88695501{3 if lang == 'en-US' else 4}777"
+    incident_id = reputation_report(hotline, speech_wav, caller)
+    hotline.wait_for(lambda: _ringing(hotline, incident_id), what="a call ringing")
     jobs.run(commands.add_note, incident_id, Actor("alice", Channel.CONSOLE), "the newest line")
+    context.add_cookies([{"name": "console_lang", "value": lang, "url": hotline.public_url}])
     page = login(context.new_page())
     page.wait_for_url("**/console/incidents")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"/console/incidents/{incident_id}")
+    assert page.locator("#next-call").count() == 1  # the longest summary, as in CI's run
     tops = [page.locator(s).bounding_box()["y"] for s in ("#now-text", "#actions", "#recordings", "#crisis",
                                                          "#callout", "#audit")]
     assert tops == sorted(tops), tops
-    assert page.locator("#actions").bounding_box()["y"] < 844  # on the first screen
+    # The actions card's first control, not only its heading, is on the first screen, above the
+    # fixed action bar at the bottom.
+    first = page.locator("#actions :is(button, select, a.button)").first.bounding_box()
+    bar = page.locator(".action-bar").bounding_box()
+    assert first["y"] + first["height"] <= bar["y"], (first, bar)
+    shot(page, f"incident-first-screen-390-{lang}")
     times = page.locator("#audit li time").evaluate_all("ts => ts.map(t => t.getAttribute('datetime'))")
     assert len(times) >= 3 and times == sorted(times, reverse=True), times  # newest first
     assert page.locator("#audit li", has_text="the newest line").count() == 1
     jobs.run(commands.stop_paging, incident_id, Actor("test", Channel.CLI), "end of test")
+
+
+def _ringing(hotline: Hotline, incident_id: int) -> bool | None:
+    with hotline.session() as s:
+        callout = callout_for_incident(s, incident_id)
+        return any(a.state == "ringing" for a in callout.attempts) if callout else None
