@@ -19,8 +19,8 @@ bare loop's sim never had to).
   delivered within 30 s + 3x the ideal time + 120 s says so (`timed_out_with`) and still counts;
 - the bare loop, same run: Messages.create to the sim straight from one loop paced at `--rate`,
   no database, no queue (the provider's rate is the floor for both: ratio = ours / bare);
-- replies: `--replies` of the people answer by text (through the SMS channel's handlers, in
-  order, as `hotline.base.registry.TextHandler`s, at 100 a second): seconds from each reply's
+- replies: `--replies` of the people answer by text (the sim posts each to the app's
+  `/sms/incoming`, as Twilio does, at up to 100 a second): seconds from each reply's
   arrival to the console's tally (`hotline.broadcasts.tally`, polled every 100 ms) counting it;
 - "I need help": a reply's arrival -> the first Calls.create of the callout it opens, against a
   phone report's recording-complete webhook -> first Calls.create (bench/callout.py), same run.
@@ -53,7 +53,6 @@ from bench import callout as callout_bench  # noqa: E402
 from hotline.base import jobs  # noqa: E402
 from hotline.base.config import load_config  # noqa: E402
 from hotline.base.lifecycle import Actor, Channel  # noqa: E402
-from hotline.base.registry import InboundText, registry  # noqa: E402
 from hotline.broadcasts import commands, tally  # noqa: E402
 from hotline.broadcasts.models import Delivery, DeliveryState, Recipient  # noqa: E402
 from hotline.directory import commands as directory  # noqa: E402
@@ -149,11 +148,12 @@ def crash(h: Hotline, web_env: dict[str, str]) -> None:
 
 
 def text_in(h: Hotline, sender: str, body: str) -> None:
-    """What the SMS channel does with an inbound text: each feature's handler in order, one transaction."""
-    with h.session() as s:
-        for handler in registry().texts:
-            if handler.handle(s, InboundText("SMbench", sender, h.config.numbers[0], body)) is not None:
-                return
+    """A text from `sender`, as Twilio brings it: the sim posts the signed incoming-message webhook
+    to the number's `sms_url`, the app's `/sms/incoming`, which offers it to each feature's handler
+    and queues what the taker asks for (an "I need help" incident's paging) once it has answered.
+    (Before, the bench called the handlers itself and dropped those follow-ups, so its "I need
+    help" incidents waited for the convergence cycle's next pass: the 1.9 s it reported.)"""
+    h.sim.receive_text(sender, h.config.numbers[0], body, [])
 
 
 def reply_latencies(h: Hotline, broadcast_id: int, replies: int) -> list[float]:

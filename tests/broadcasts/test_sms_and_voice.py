@@ -82,7 +82,8 @@ def test_need_help_is_paged_like_a_phone_report(h: Hotline):
         assert incident is not None
         assert (incident.source, incident.caller, incident.type_key) == ("broadcast", "+886912100001",
                                                                            "natural_disaster")
-    # Paged at once, through the same callout as any report: a responder's phone rings.
+    # Paged at once, through the same callout as any report: a responder's phone rings. No engine
+    # runs in this module, so the call comes from the follow-up /sms/incoming queued, not a cycle pass.
     h.wait_for(lambda: h.session().__enter__().scalar(select(Attempt.id).where(Attempt.call_sid.is_not(None))),
                what="the callout's first call")
     # Saying it again opens no second incident.
