@@ -9,17 +9,26 @@ Jobs are small functions that take ids, re-read the database and are idempotent,
 duplicated or late job is harmless. Each job's queue, timeout, retry and dedupe id are chosen
 once, in its feature's `JobSpec`. When Redis is down `dispatch` logs and returns: the
 convergence cycle (which needs no queue) does the same work from the database.
+
+A Redis that does not answer (frozen, partitioned: it accepts connections and never replies)
+costs each try the client's whole socket timeout (`hotline.base.runtime.REDIS_TIMEOUT`), where a
+dead one refuses at once. So once a try timed out, this process queues nothing for
+`UNREACHABLE_FOR` and fails at once
+(`QueueUnreachable`): a pass of the cycle, or a web thread's follow-ups, pays the timeout once,
+not once per job, and the cycle does the work from the database meanwhile.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Callback, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
@@ -34,6 +43,13 @@ from hotline.base.runtime import NoRedis, get_runtime
 log = logging.getLogger("hotline.jobs")
 WEEK = 7 * 86400
 WAITING = ("queued", "started", "scheduled", "deferred")
+UNREACHABLE_FOR = 5.0  # seconds this process queues nothing after Redis failed to answer
+_unreachable_until = 0.0  # time.monotonic(); per process (a forked child starts with its parent's)
+
+
+class QueueUnreachable(RedisError):
+    """Redis did not answer this process's last try, moments ago: not tried again until
+    `UNREACHABLE_FOR` has passed (the caller falls back as for any Redis failure)."""
 
 
 class Followup:
@@ -63,6 +79,37 @@ def options(spec: JobSpec) -> dict[str, Any]:
 
 
 def enqueue(fn: Callable[..., Any], *args: Any) -> Job | None:
+    """Queue `fn(*args)` as its `JobSpec` says (None: another run of it under its dedupe id waits).
+    Raises QueueUnreachable at once while Redis is known not to answer."""
+    check_reachable()
+    try:
+        return _enqueue(fn, *args)
+    except (RedisError, OSError) as exc:
+        note_failure(exc)
+        raise
+
+
+def check_reachable() -> None:
+    """Raise QueueUnreachable while Redis is known, from a try moments ago, not to answer."""
+    if time.monotonic() < _unreachable_until:
+        raise QueueUnreachable(f"Redis did not answer moments ago; not tried again for {UNREACHABLE_FOR:.0f} s")
+
+
+def note_failure(exc: BaseException) -> None:
+    """After a failed try: a Redis that timed out is left alone for `UNREACHABLE_FOR`. One that
+    refused, or answered with an error, is not: that answer came at once, so trying costs nothing."""
+    global _unreachable_until
+    if isinstance(exc, (RedisTimeoutError, TimeoutError)):
+        _unreachable_until = time.monotonic() + UNREACHABLE_FOR
+
+
+def reachable_again() -> None:
+    """Forget that Redis did not answer (a test that restarts it)."""
+    global _unreachable_until
+    _unreachable_until = 0.0
+
+
+def _enqueue(fn: Callable[..., Any], *args: Any) -> Job | None:
     spec = spec_of(fn)
     kwargs: dict[str, Any] = {**options(spec), "retry": spec.retry}
     if spec.on_failure is not None:
@@ -122,12 +169,14 @@ def dispatch(followups: Iterable[Followup]) -> bool:
         if handler is None:
             raise RegistryError(f"no feature carries out the follow-up {f!r}")
         try:
+            check_reachable()
             handler(f)
         except NoRedis:  # nothing to queue in: expected in a command run while no hotline runs
             ok = False
             log.info("no Redis to queue %s in; the convergence cycle will do it", f)
         except (RedisError, OSError) as exc:
             ok = False
+            note_failure(exc)
             log.warning("could not queue %s (%s); the convergence cycle will do it", f, exc)
         except Exception:  # noqa: BLE001 - the state is committed: a failed hint must never fail the caller
             ok = False

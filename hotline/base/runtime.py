@@ -23,6 +23,12 @@ T = TypeVar("T")
 QUEUES = ("callout", "recordings", "transcribe", "default", "broadcasts")
 
 
+# Redis answers in milliseconds; one that has not answered in this long is frozen or cut off (it
+# accepted the connection and went silent), and the caller's fallback should start, not wait. An
+# RQ worker lengthens its own connection's timeout to cover its blocking dequeue.
+REDIS_TIMEOUT = 3.0
+
+
 class NoRedis(RuntimeError):
     """This process has no Redis to queue work in (a command run with no hotline running for its
     data dir): the convergence cycle does the work from the database instead."""
@@ -42,7 +48,7 @@ class Runtime:
     def redis(self) -> Redis:
         if not self.config.redis_url:
             raise NoRedis("no Redis URL: start through run.py (embedded Redis) or set REDIS_URL")
-        return Redis.from_url(self.config.redis_url)
+        return Redis.from_url(self.config.redis_url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT)
 
     def queue(self, name: str) -> Queue:
         return Queue(name, connection=self.redis)

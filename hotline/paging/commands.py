@@ -324,7 +324,7 @@ def page(s: Session, incident_id: int, settings: OncallSettings, now: datetime |
     callout, joined = open_or_join(s, incident_id, incident.type_key, settings, now, incident.drill_id)
     sync_callout(s, callout.id, now)
     return Outcome(True, "joined" if joined else "opened", incident_ids=(incident_id,), callout_id=callout.id,
-                   then=() if joined else (Drive(callout.id),))
+                   then=() if joined else (drive_soon(s, callout.id, now),))
 
 
 def sync_callout(s: Session, callout_id: int, now: datetime | None = None) -> None:
@@ -416,7 +416,7 @@ def responder_key(s: Session, attempt_id: int, digits: str, person_name: str, no
         followup = callout_receive.NextStep.ACCEPTED if out.ok else callout_receive.NextStep.TOO_LATE
         return callout_receive.Received(out.ok, followup, False, attempt_id, attempt.callout_id, out.message), out
     received = callout_receive.receive(s, attempt_id, KeyPress(digits), now)
-    return received, _step_if(received)
+    return received, _step_if(s, received, now)
 
 
 def responder_event(s: Session, attempt_id: int, event: CallStatus | KeyPress, now: datetime | None = None,
@@ -431,7 +431,7 @@ def responder_event(s: Session, attempt_id: int, event: CallStatus | KeyPress, n
     if isinstance(event, KeyPress):
         return responder_key(s, attempt_id, event.digits, attempt.person_name if attempt else "", now)
     received = callout_receive.receive(s, attempt_id, event, now)
-    return received, _step_if(received)
+    return received, _step_if(s, received, now)
 
 
 def responder_gave_no_key(s: Session, attempt_id: int, now: datetime | None = None) -> Outcome | None:
@@ -445,13 +445,29 @@ def responder_gave_no_key(s: Session, attempt_id: int, now: datetime | None = No
     s.refresh(attempt)
     callout_receive.audit_attempt(s, attempt.callout, attempt)
     active = attempt.callout.state in CALLOUT_ACTIVE
-    return Outcome(True, "no_key", then=(Drive(attempt.callout_id),) if active else ())
+    return Outcome(True, "no_key", then=(drive_soon(s, attempt.callout_id, now),) if active else ())
 
 
-def _step_if(received: callout_receive.Received) -> Outcome | None:
+def _step_if(s: Session, received: callout_receive.Received, now: datetime) -> Outcome | None:
     if received.advance and received.callout_id is not None:
-        return Outcome(True, "step", then=(Drive(received.callout_id),))
+        return Outcome(True, "step", then=(drive_soon(s, received.callout_id, now),))
     return None
+
+
+HANDOFF = timedelta(seconds=3)  # how long the drive a command queued has before the cycle's pass does it
+
+
+def drive_soon(s: Session, callout_id: int, now: datetime) -> Drive:
+    """The drive a command asks for, also written down: the callout is due `HANDOFF` from now in
+    the database. If the queued drive is lost (Redis frozen or gone, its job dropped), the
+    convergence cycle's next pass does it, not the callout's watchdog a minute later (a declined
+    call waited 57 s with Redis frozen). A drive that runs in time sets the next wake-up itself
+    (hotline.paging.callout.store.advance), so it leaves the pass nothing to do."""
+    soon = now + HANDOFF
+    s.execute(update(Callout).where(Callout.id == callout_id, Callout.state.in_(CALLOUT_ACTIVE),
+                                    Callout.next_wake_at.is_(None) | (Callout.next_wake_at > soon))
+              .values(next_wake_at=soon))
+    return Drive(callout_id)
 
 
 def escalate_now(s: Session, incident_id: int, actor: Actor, now: datetime | None = None) -> Outcome:
@@ -474,7 +490,7 @@ def escalate_now(s: Session, incident_id: int, actor: Actor, now: datetime | Non
         audited(s, "callout.escalated", linked, actor, callout_id=callout.id,
                 person=ended[0].person_key, round=ended[0].round)
     return Outcome(True, "escalated", f"moved on from {ended[0].person_name}", (incident_id,), callout.id,
-                   then=(*(EndCall(a.id) for a in ended), Drive(callout.id)))
+                   then=(*(EndCall(a.id) for a in ended), drive_soon(s, callout.id, now)))
 
 
 def _next_round_now(s: Session, callout: Callout, incident_id: int, actor: Actor, now: datetime) -> Outcome:
@@ -487,7 +503,7 @@ def _next_round_now(s: Session, callout: Callout, incident_id: int, actor: Actor
     for linked in linked_incident_ids(s, callout.id):
         audited(s, "callout.escalated", linked, actor, callout_id=callout.id, next_round=callout.round + 1)
     return Outcome(True, "next_round", "the next round starts now", (incident_id,), callout.id,
-                   then=(Drive(callout.id),))
+                   then=(drive_soon(s, callout.id, now),))
 
 
 def page_person(s: Session, incident_id: int, person: str, name: str, phone: str, actor: Actor,
@@ -642,7 +658,7 @@ def split(s: Session, incident_id: int, actor: Actor, reason: str, settings: Onc
         audited(s, "incident_split_off", other, actor, ref=incident.ref, reason=reason[:2000])
     sync_callout(s, callout.id, now)
     return Outcome(True, "split", f"{incident.ref} has its own callout", (incident_id,), callout.id,
-                   then=(Drive(callout.id),))
+                   then=(drive_soon(s, callout.id, now),))
 
 
 # --- Stopping, closing, reopening ---------------------------------------------------------

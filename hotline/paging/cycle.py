@@ -222,8 +222,9 @@ def _recordings(now: datetime, report: CycleReport) -> None:
         untranscribed = list(s.scalars(select(Recording.id).where(
             Recording.status == RecordingStatus.STORED, Recording.kind.in_(("report", "update")),
             Recording.stored_at <= now - TRANSCRIBE_GRACE, ~transcribed).limit(BATCH)))
-    jobs.dispatch(Fetch(r) for r in fetch)
-    report["fetches"].extend(fetch)
+    if fetch and not report.queue_down:  # with no queue, Twilio keeps the recordings until a later pass
+        report.queue_down = not jobs.dispatch(Fetch(r) for r in fetch)
+        report["fetches"].extend(fetch)
     for recording_id in untranscribed:
         jobs.run(commands.recording_stored, recording_id)
     report["transcriptions"].extend(untranscribed)

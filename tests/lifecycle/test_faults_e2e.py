@@ -183,6 +183,39 @@ def test_redis_killed_and_restarted_mid_storm(tmp_path: Path, speech_wav: Path) 
         redis.stop()
 
 
+# --- Redis frozen mid-storm ----------------------------------------------------------------------
+
+def test_redis_frozen_mid_storm_callers_are_answered_and_paged(tmp_path: Path, speech_wav: Path) -> None:
+    """A Redis that accepts connections and never answers (SIGSTOP: a hung host, a network
+    partition that drops without a reset), unlike a killed one that refuses at once. Callers
+    still hear their reference, not the fallback, and when the rung person declines, the next
+    one is rung by the engine itself. Before, that took 57 s: the decline's queued drive was
+    lost, so the callout was due again only at its watchdog, and each pass spent the 5 s socket
+    timeout once per recording it tried to queue before reaching it. Now a command that asks
+    for a drive also makes the callout due 3 s later in the database (commands.drive_soon), and
+    a process whose try timed out queues nothing for 5 s (jobs.UNREACHABLE_FOR)."""
+    redis = start_embedded_redis(tmp_path / "redis", persist=False)
+    hot = e2e.make_hotline(tmp_path, redis.url, "sqlite")
+    for number in (CHEN, LIN, e2e.DIRECTOR, e2e.CALLER):
+        hot.sim.phone(number).manual()
+    engine = hot.start_engine()
+    try:
+        before = storm(hot, 1, keys="12", first=300, wav=speech_wav)
+        chen = e2e.next_call(hot, CHEN)
+        chen.expect_status("ringing")
+        os.kill(redis.process.pid, signal.SIGSTOP)
+        during = storm(hot, 2, keys="12", first=301, wav=speech_wav)  # each caller hears the reference
+        hot.wait_for(lambda: paged_or_accepted(hot, before + during), timeout=45, what="the storm's callout")
+        chen.decline()  # paging goes on to the next person with nothing to queue it in (57 s before)
+        e2e.next_call(hot, LIN, timeout=30).expect_status("ringing")
+        assert not [e for e in hot.sim.events if e.get("purpose") == "fallback"], "a caller got the fallback"
+    finally:
+        os.kill(redis.process.pid, signal.SIGCONT)
+        kill_group(engine)
+        hot.close()
+        redis.stop()
+
+
 # --- A web worker killed while callers record ---------------------------------------------------
 
 def test_web_workers_killed_while_callers_record(tmp_path: Path, speech_wav: Path) -> None:
