@@ -26,7 +26,7 @@ QUEUES = ("callout", "recordings", "transcribe", "default", "broadcasts")
 # Redis answers in milliseconds; one that has not answered in this long is frozen or cut off (it
 # accepted the connection and went silent), and the caller's fallback should start, not wait. An
 # RQ worker lengthens its own connection's timeout to cover its blocking dequeue.
-REDIS_TIMEOUT = 3.0
+REDIS_TIMEOUT = 5.0
 
 
 class NoRedis(RuntimeError):

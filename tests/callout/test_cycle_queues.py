@@ -25,7 +25,8 @@ from hotline.base.models import utcnow
 from hotline.base.states import AttemptState
 from hotline.paging import commands
 from hotline.paging.callout import drive
-from hotline.paging.cycle import DRIVE_GRACE, IDLE_GRACE
+from hotline.paging.commands import HANDOFF
+from hotline.paging.cycle import DRIVE_GRACE
 from hotline.paging.models import Attempt
 from hotline.provider import rest
 from tests.support import e2e
@@ -84,7 +85,7 @@ def test_a_pass_queues_each_due_callout_and_waits_on_no_call(h: Hotline) -> None
     assert sorted(callout_jobs(h)) == sorted(f"callout-converge-{c}" for c in report["queued"])
     again = h.converge(now + timedelta(seconds=3))  # the next pass, 2 s on: the callouts are not overdue
     assert not again["queued"] and not again["driven"] and len(callout_jobs(h)) == 5
-    later = h.converge(now + timedelta(seconds=1) + IDLE_GRACE + timedelta(seconds=1))  # overdue, not yet late
+    later = h.converge(now + timedelta(seconds=1) + HANDOFF + timedelta(seconds=1))  # overdue, not yet late
     assert sorted(later["queued"]) == sorted(report["queued"]) and not later["driven"]
     assert len(callout_jobs(h)) == 5  # one waiting job per callout, however many passes see it
 
@@ -111,7 +112,7 @@ def test_with_no_worker_running_an_overdue_callout_is_driven_by_the_pass_after_t
     due_incidents(h, 1, now)
     first = h.converge(now)
     [callout_id] = first["queued"]
-    due = now + IDLE_GRACE  # a callout never driven falls due IDLE_GRACE after it opened
+    due = now + HANDOFF  # the page that opened it made it due HANDOFF later (commands.drive_soon)
     within = h.converge(due + DRIVE_GRACE - timedelta(seconds=2))
     assert within["queued"] == [callout_id] and not within["driven"]  # its job may yet run
     assert e2e.outbound_to(h, CHEN) == []
