@@ -453,8 +453,10 @@ def _run(cfg: Config) -> int:
     sim: Sim | None = None
     try:
         # Started first, and each without waiting for the one before where nothing depends on it:
-        # the forkserver imports the hotline (a second of CPU) while Redis and the sim start, and the
-        # sim starts while Redis loads its data. Nothing is forked before Redis answers (add_children).
+        # the forkserver imports the hotline (a second of CPU) while Redis and the sim start, the sim
+        # starts while Redis loads its data, and the web's master loads the app (the longest import
+        # of a start) meanwhile too: it needs Redis's address, not Redis, until its workers answer.
+        # Nothing is forked before Redis answers (add_children).
         if forking():
             sup.add_forkserver(socket_path(private_dir(cfg.data_dir / "run")))
         url = cfg.redis_url
@@ -475,17 +477,18 @@ def _run(cfg: Config) -> int:
                 print(f"run.py: the sim cannot listen on port {sim_port} ({exc.strerror or exc}); set HOTLINE_SIM_PORT "
                       "to a free port, or unset it", file=sys.stderr)
                 return 2
+        env["REDIS_URL"] = url  # every child's, and through worker_env the workers' RQ_REDIS_URL
+        env.update(worker_env(url))
+        info["redis_url"] = url  # run.json is 0600: `run.py` commands beside the hotline join it
+        info["sim_url"] = sim.api_base_url if sim else None
+        info["sim_token"] = sim.control_token if sim else None
+        add_web(sup, cfg)
         if redis is not None:
             assert isinstance(redis.proc, subprocess.Popen)  # add() starts it, as a program
             if not wait_until_answers(port, redis.proc, wait=15, password=password):
                 print(f"run.py: the embedded Redis did not start; see {redis_dir / 'redis.log'}", file=sys.stderr)
                 return 2
-        env["REDIS_URL"] = url  # every child's, and through worker_env the workers' RQ_REDIS_URL
-        env.update(worker_env(url))
-        info["redis_url"] = url  # run.json is 0600: `run.py` commands beside the hotline join it
         sup.redis_url = url
-        info["sim_url"] = sim.api_base_url if sim else None
-        info["sim_token"] = sim.control_token if sim else None
         add_children(sup, cfg)
         sup.on_change()
         ready_deadline = time.monotonic() + 120
@@ -516,12 +519,13 @@ def _run(cfg: Config) -> int:
 
 def add_children(sup: Supervisor, cfg: Config, after_ready: bool = False) -> None:
     """The web, the workers, the scheduler and the engine (`after_ready`: those of AFTER_READY);
-    the forkserver first, unless HOTLINE_FORK_ROLES=0, when each is a program of its own (see FORKED)."""
+    the forkserver first, unless HOTLINE_FORK_ROLES=0, when each is a program of its own (see FORKED).
+    The forkserver and the web are not added twice (`_run` starts them earlier)."""
     py = sys.executable
     if not after_ready:
         if forking() and sup.fork_socket is None:
             sup.add_forkserver(socket_path(private_dir(cfg.data_dir / "run")))
-        sup.add("web", [py, *gunicorn_argv(cfg, *web_model())])
+        add_web(sup, cfg)
     roles = {**{name: worker_argv(queues, with_scheduler=False) for name, queues in WORKERS.items()},
              "scheduler": SCHEDULER_ARGV, "engine": ENGINE_ARGV}
     for name, argv in roles.items():
@@ -529,6 +533,12 @@ def add_children(sup: Supervisor, cfg: Config, after_ready: bool = False) -> Non
             continue
         forked = forking() and name in FORKED
         sup.add(name, argv if forked else [py, *argv], beats=True, forked=forked)
+
+
+def add_web(sup: Supervisor, cfg: Config) -> None:
+    """gunicorn, once."""
+    if not any(c.name == "web" for c in sup.children):
+        sup.add("web", [sys.executable, *gunicorn_argv(cfg, *web_model())])
 
 
 def forking() -> bool:
