@@ -2,6 +2,7 @@
 
     python3 run.py bench startup [--rounds 3]
     python3 run.py bench startup --warm [--rounds 3]
+    python3 run.py bench startup --warm --against DIR [--rounds 3]
 
 --warm times a start of `python3 run.py` (installed .venv, existing data dir) to `hotline ready`,
 then stops it with SIGINT, as a person does. Rounds alternate between the model `run.py` uses
@@ -9,7 +10,9 @@ then stops it with SIGINT, as a person does. Rounds alternate between the model 
 and the baseline HOTLINE_FORK_ROLES=0 (each a program that imports the hotline itself). Besides
 the seconds it reports the CPU seconds the whole tree used until ready: on a shared machine the
 seconds depend on what else runs, the CPU much less, and CPU seconds / cores is what a quiet
-machine needs at least.
+machine needs at least. --against DIR alternates instead between this checkout and another one
+(e.g. `git worktree add DIR main`, started once before so it has its own .venv), both forked:
+a change's before and after on the same machine, in the same minutes.
 
 Without --warm:
 
@@ -49,8 +52,8 @@ TIMEOUT = 240.0
 class Run:
     """`python3 run.py` in `folder`, started and killed again."""
 
-    def __init__(self, folder: Path, preload: bool, fork_roles: bool = True):
-        self.folder, self.port = folder, free_port()
+    def __init__(self, folder: Path, preload: bool, fork_roles: bool = True, root: Path = ROOT):
+        self.folder, self.port, self.root = folder, free_port(), root
         self.env = {k: v for k, v in os.environ.items()
                     if k not in ("REDIS_URL", "DATABASE_URL", "HOTLINE_CONFIG", "TWILIO_ACCOUNT_SID",
                                  "TWILIO_AUTH_TOKEN")}
@@ -64,7 +67,7 @@ class Run:
     def start(self) -> float:
         self.log.write_bytes(b"")
         started = time.monotonic()
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "run.py")], env=self.env, cwd=self.folder,
+        self.proc = subprocess.Popen([sys.executable, str(self.root / "run.py")], env=self.env, cwd=self.folder,
                                      stdout=self.log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
         return started
 
@@ -124,30 +127,41 @@ class Run:
             raise RuntimeError(f"run.py exited ({self.proc.returncode}); see {self.log}")
 
 
-def warm(rounds: int) -> int:
+def warm(rounds: int, against: Path | None = None) -> int:
+    """Without `against`: this checkout forked (True) against one program per child (False);
+    with it: this checkout (True) against `against` (False), both forked."""
     results: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    names = {True: "this    ", False: "against "} if against else {True: "forked  ", False: "baseline"}
+
+    def run_of(tmp: str, mine: bool) -> Run:
+        folder = Path(tmp) / names[mine].strip()
+        if against:
+            return Run(folder, True, True, ROOT if mine else against)
+        return Run(folder, True, mine)
+
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
-        for fork_roles in (True, False):  # a first start makes the data dir, the database, the password
-            run = Run(Path(tmp) / ("forked" if fork_roles else "baseline"), True, fork_roles)
+        for mine in (True, False):  # a first start makes the data dir, the database, the password
+            run = run_of(tmp, mine)
             run.folder.mkdir()
             run.ready(run.start())
             run.stop()
         for _ in range(rounds):
-            for fork_roles in (True, False):
-                run = Run(Path(tmp) / ("forked" if fork_roles else "baseline"), True, fork_roles)
+            for mine in (True, False):
+                run = run_of(tmp, mine)
                 started = run.start()
                 try:
                     ready = run.ready(started)
                     cpu = run.cpu_seconds()
                 finally:
                     run.stop()
-                results[fork_roles].append((ready, cpu))
-                print(f"{'forked  ' if fork_roles else 'baseline'}  hotline ready {ready:5.1f} s   CPU until ready "
-                      f"{cpu:5.1f} s   load {os.getloadavg()[0]:.1f}", flush=True)
+                results[mine].append((ready, cpu))
+                print(f"{names[mine]}  hotline ready {ready:5.1f} s   CPU until ready {cpu:5.1f} s   "
+                      f"load {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     med = {k: (statistics.median(r for r, _ in v), statistics.median(c for _, c in v)) for k, v in results.items()}
     cores = os.cpu_count() or 1
-    print(f"\nmedian warm start: hotline ready {med[True][0]:.1f} s forked vs {med[False][0]:.1f} s one program per "
-          f"child (ratio {med[True][0] / med[False][0]:.2f}); CPU until ready {med[True][1]:.1f} s vs "
+    this, other = ("this checkout", str(against)) if against else ("forked", "one program per child")
+    print(f"\nmedian warm start: hotline ready {med[True][0]:.1f} s {this} vs {med[False][0]:.1f} s {other} "
+          f"(ratio {med[True][0] / med[False][0]:.2f}); CPU until ready {med[True][1]:.1f} s vs "
           f"{med[False][1]:.1f} s (ratio {med[True][1] / med[False][1]:.2f}; at least {med[True][1] / cores:.1f} s "
           f"vs {med[False][1] / cores:.1f} s on {cores} idle cores)")
     return 0
@@ -157,9 +171,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=3, help="starts per model (default 3)")
     ap.add_argument("--warm", action="store_true", help="plain starts: forked children against one program each")
+    ap.add_argument("--against", type=Path, help="with --warm: another checkout to alternate with (before/after)")
     args = ap.parse_args()
     if args.warm:
-        return warm(args.rounds)
+        return warm(args.rounds, args.against.resolve() if args.against else None)
     results: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         for preload in (True, False):  # a first start makes the data dir, the database, the password

@@ -16,8 +16,6 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from py_vapid import Vapid02
-from pywebpush import WebPushException, webpush
 
 from hotline.base.config import Config
 from hotline.base.private_files import FILE_MODE, private_dir
@@ -72,6 +70,11 @@ def application_server_key(cfg: Config) -> str:
 
 
 def send(cfg: Config, sub: Subscription, payload: dict[str, object], contact: str) -> None:
+    # Imported here: pywebpush loads aiohttp, about a third of a second of CPU that every process
+    # importing the broadcasts (the supervisor, gunicorn's master, the forkserver) paid at start.
+    from py_vapid import Vapid02
+    from pywebpush import WebPushException, webpush
+
     vapid = Vapid02.from_pem(ensure_keys(cfg).read_bytes())
     try:
         webpush({"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}},

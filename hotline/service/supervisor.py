@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import psutil
 import requests
@@ -141,6 +142,11 @@ def web_nice() -> int:
 JSON_ACCESS_LOG = ('{"time": "%(t)s", "logger": "gunicorn.access", "remote": "%(h)s", "request": "%(r)s", '
                    '"status": %(s)s, "bytes": "%(B)s", "duration_us": %(D)s}')
 
+# How often the supervisor looks at its children (and, until ready, at /healthz). While starting it
+# looks more often: each look is a poll or a small GET, and every tick waited is a tick added to the
+# start (a warm start waited 0.1 s on average at each of its steps: the forkserver, /healthz).
+TICK_SECONDS = 0.2
+STARTING_TICK_SECONDS = 0.05
 FAST_FAILURE_SECONDS = 10.0  # a child that dies sooner than this after starting failed "fast"
 GIVE_UP_AFTER = 5  # fast failures in a row
 FIRST_BACKOFF_SECONDS = 0.5  # doubled after each fast failure in a row
@@ -308,7 +314,7 @@ class Supervisor:
                 stale = child.hung is not None
                 first = child.proc is None  # a forked child's first start, waiting for the forkserver
                 if not self._start(child):
-                    child.restart_at = now + 0.2  # the forkserver is starting: not a failure of this child
+                    child.restart_at = now + STARTING_TICK_SECONDS  # the forkserver is starting: not a failure
                     continue
                 changed = True
                 if first:
@@ -446,23 +452,23 @@ def _run(cfg: Config) -> int:
     sup.on_change = lambda: write_state(cfg.data_dir, {**info, "children": sup.summary()})
     sim: Sim | None = None
     try:
+        # Started first, and each without waiting for the one before where nothing depends on it:
+        # the forkserver imports the hotline (a second of CPU) while Redis and the sim start, the sim
+        # starts while Redis loads its data, and the web's master loads the app (the longest import
+        # of a start) meanwhile too: it needs Redis's address, not Redis, until its workers answer.
+        # Nothing is forked before Redis answers (add_children).
+        if forking():
+            sup.add_forkserver(socket_path(private_dir(cfg.data_dir / "run")))
         url = cfg.redis_url
+        redis: Child | None = None
         if not url:
             redis_dir = private_dir(cfg.data_dir / "redis")
             password = redis_password(redis_dir)
             port = free_port()
             redis = sup.add("redis", redis_argv(redis_dir, port, password=password))
-            assert isinstance(redis.proc, subprocess.Popen)  # add() starts it, as a program
-            if not wait_until_answers(port, redis.proc, wait=15, password=password):
-                print(f"run.py: the embedded Redis did not start; see {redis_dir / 'redis.log'}", file=sys.stderr)
-                return 2
             url = redis_url(port, password)
         elif warning := unauthenticated_warning(url):
             print(warning, file=sys.stderr, flush=True)
-        env["REDIS_URL"] = url  # every child's, and through worker_env the workers' RQ_REDIS_URL
-        env.update(worker_env(url))
-        info["redis_url"] = url  # run.json is 0600: `run.py` commands beside the hotline join it
-        sup.redis_url = url
         if not cfg.twilio.configured:
             try:
                 sim = _start_sim(cfg, env)
@@ -471,8 +477,18 @@ def _run(cfg: Config) -> int:
                 print(f"run.py: the sim cannot listen on port {sim_port} ({exc.strerror or exc}); set HOTLINE_SIM_PORT "
                       "to a free port, or unset it", file=sys.stderr)
                 return 2
+        env["REDIS_URL"] = url  # every child's, and through worker_env the workers' RQ_REDIS_URL
+        env.update(worker_env(url))
+        info["redis_url"] = url  # run.json is 0600: `run.py` commands beside the hotline join it
         info["sim_url"] = sim.api_base_url if sim else None
         info["sim_token"] = sim.control_token if sim else None
+        add_web(sup, cfg)
+        if redis is not None:
+            assert isinstance(redis.proc, subprocess.Popen)  # add() starts it, as a program
+            if not wait_until_answers(port, redis.proc, wait=15, password=password):
+                print(f"run.py: the embedded Redis did not start; see {redis_dir / 'redis.log'}", file=sys.stderr)
+                return 2
+        sup.redis_url = url
         add_children(sup, cfg)
         sup.on_change()
         ready_deadline = time.monotonic() + 120
@@ -488,7 +504,7 @@ def _run(cfg: Config) -> int:
                 elif time.monotonic() > ready_deadline:
                     print(f"run.py: not healthy within 120 s: {_health_text(cfg)}", file=sys.stderr)
                     return 1
-            time.sleep(0.2)
+            time.sleep(TICK_SECONDS if info["ready"] else STARTING_TICK_SECONDS)
         print("run.py: stopping", flush=True)
         return 0
     except GiveUp as exc:
@@ -503,20 +519,31 @@ def _run(cfg: Config) -> int:
 
 def add_children(sup: Supervisor, cfg: Config, after_ready: bool = False) -> None:
     """The web, the workers, the scheduler and the engine (`after_ready`: those of AFTER_READY);
-    the forkserver first, unless HOTLINE_FORK_ROLES=0, when each is a program of its own (see FORKED)."""
+    the forkserver first, unless HOTLINE_FORK_ROLES=0, when each is a program of its own (see FORKED).
+    The forkserver and the web are not added twice (`_run` starts them earlier)."""
     py = sys.executable
-    forking = os.environ.get("HOTLINE_FORK_ROLES") != "0"
     if not after_ready:
-        if forking:
+        if forking() and sup.fork_socket is None:
             sup.add_forkserver(socket_path(private_dir(cfg.data_dir / "run")))
-        sup.add("web", [py, *gunicorn_argv(cfg, *web_model())])
+        add_web(sup, cfg)
     roles = {**{name: worker_argv(queues, with_scheduler=False) for name, queues in WORKERS.items()},
              "scheduler": SCHEDULER_ARGV, "engine": ENGINE_ARGV}
     for name, argv in roles.items():
         if (name in AFTER_READY) != after_ready:
             continue
-        forked = forking and name in FORKED
+        forked = forking() and name in FORKED
         sup.add(name, argv if forked else [py, *argv], beats=True, forked=forked)
+
+
+def add_web(sup: Supervisor, cfg: Config) -> None:
+    """gunicorn, once."""
+    if not any(c.name == "web" for c in sup.children):
+        sup.add("web", [sys.executable, *gunicorn_argv(cfg, *web_model())])
+
+
+def forking() -> bool:
+    """Children in FORKED come from the forkserver; HOTLINE_FORK_ROLES=0: each is a program."""
+    return os.environ.get("HOTLINE_FORK_ROLES") != "0"
 
 
 def web_model() -> tuple[int, int, str, int]:
@@ -532,9 +559,23 @@ def web_model() -> tuple[int, int, str, int]:
 
 
 def _healthy(cfg: Config) -> bool:
+    """/healthz answers 200. Until the web listens, a connect that is refused answers, for a
+    fraction of the CPU of a refused GET: the supervisor asks every STARTING_TICK_SECONDS."""
+    if not _listening(cfg.public_url):
+        return False
     try:
         return requests.get(f"{cfg.public_url}/healthz", timeout=2).status_code == 200
     except requests.RequestException:
+        return False
+
+
+def _listening(url: str) -> bool:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
         return False
 
 
