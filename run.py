@@ -101,26 +101,9 @@ def fail(message: str) -> None:
     raise SystemExit(2)
 
 
-def bytecode_cache() -> None:
-    """With PYTHONDONTWRITEBYTECODE set (as on this project's shared development machines), Python
-    compiles every module of ours from source in every process at every start: the supervisor,
-    gunicorn's master and the forkserver each spent about a third of their start-up CPU compiling
-    the same 350 files. Python still reads a __pycache__ it may not write, so ours is written here
-    (what changed since the last start, a few milliseconds when nothing did), where Python puts it
-    anyway on a machine without the variable; git ignores it. The installed packages have theirs
-    from the install. HOTLINE_BYTECODE=0: not written (each start compiles, as before)."""
-    if not os.environ.get("PYTHONDONTWRITEBYTECODE") or os.environ.get("HOTLINE_BYTECODE") == "0":
-        return
-    import compileall
-
-    for package in ("hotline", "sim"):
-        compileall.compile_dir(ROOT / package, quiet=2)
-
-
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "all"
     bootstrap("test" if command in ("test", "lint", "bench") else "")  # the benches use the test model and harness
-    bytecode_cache()
     from hotline.service.cli import dispatch
 
     return dispatch(command, argv[1:])
