@@ -136,6 +136,35 @@ def counts(h: Hotline, broadcast_id: int) -> dict[str, int]:
                               .group_by(Delivery.state)).all())  # type: ignore[arg-type]
 
 
+def phases(timeline: list[tuple[float, int, int, int]], people: int, crashed_at: float | None) -> dict[str, Any]:
+    """Where the time went: when the first and the last text reached the sim (Messages.create
+    accepted; `sent_per_second` between them), how far the delivered count trailed the texts,
+    texts per second in the 10 s after the crash (and its 429s) and in the steady part away from it."""
+    def rate(rows: list[tuple[float, int, int, int]]) -> float:
+        return round((rows[-1][1] - rows[0][1]) / (rows[-1][0] - rows[0][0]), 1)
+
+    def first(at: int, column: int) -> float | None:
+        return next((row[0] for row in timeline if row[column] >= at), None)
+
+    first_text, all_texts = first(1, 1), first(people, 1)
+    lag = [row[1] - row[2] for row in timeline]
+    out: dict[str, Any] = {
+        "first_text_seconds": first_text, "all_texts_seconds": all_texts,
+        "sent_per_second": round((people - 1) / (all_texts - first_text), 1) if first_text and all_texts else None,
+        "all_delivered_after_all_texts_seconds": round(timeline[-1][0] - all_texts, 1) if all_texts else None,
+        "delivered_behind_texts_max": max(lag, default=0)}
+    if crashed_at is not None:
+        around = [row for row in timeline if crashed_at <= row[0] <= crashed_at + 10]
+        if len(around) > 1:
+            out["texts_per_second_10s_after_crash"] = rate(around)
+            out["refused_429_10s_after_crash"] = around[-1][3] - around[0][3]
+    steady = [row for row in timeline if (crashed_at or 0) + 10 < row[0] and row[1] < people] or \
+        [row for row in timeline if row[0] < (crashed_at or timeline[-1][0]) and 0 < row[1] < people]
+    if len(steady) > 1:
+        out["texts_per_second_away_from_crash"] = rate(steady)
+    return {k: (round(v, 1) if isinstance(v, float) else v) for k, v in out.items()}
+
+
 def crash(h: Hotline, web_env: dict[str, str]) -> None:
     """SIGKILL one sender worker, stop Redis and start it empty on the same port, start a new sender."""
     victim = next(p for p in h.workers if getattr(p, "bench_role", "") == "sender" and p.poll() is None)
@@ -232,10 +261,14 @@ def run(people: int, rate: float, reply_share: float, trials: int) -> dict[str, 
         out = jobs.run(commands.draft, spec, ADMIN, False)
         queued = time.monotonic() - t
         assert out.ok and out.subject_id, out
+        texts_before = len(h.sim.messages)
         b = out.subject_id
         crashed_at = None
+        timeline: list[tuple[float, int, int, int]] = []  # (seconds, texts at the sim, delivered, 429s)
         while True:
             done = counts(h, b).get(DeliveryState.DELIVERED, 0)
+            timeline.append((time.monotonic() - t, len(h.sim.messages) - texts_before, done,
+                             h.sim.delivery.refused - refused_before))
             if crashed_at is None and done >= people // 3:
                 crash(h, web_env)
                 crashed_at = time.monotonic() - t
@@ -260,7 +293,8 @@ def run(people: int, rate: float, reply_share: float, trials: int) -> dict[str, 
             "refused_429": h.sim.delivery.refused - refused_before,
             "status_callbacks": len(hooks), "status_callbacks_failed": sum(1 for e in hooks if e["error_code"]),
             "status_callback_errors": sorted({str(e["error"]) for e in hooks if e["error_code"]})[:3],
-            "ratio_seconds_to_bare_loop_per_message": round((delivered / people) / (bare / min(people, 2000)), 2)}
+            "ratio_seconds_to_bare_loop_per_message": round((delivered / people) / (bare / min(people, 2000)), 2),
+            "phases": phases(timeline, people, crashed_at)}
 
         latencies = reply_latencies(h, b, int(people * reply_share))
         result["replies"] = {"count": len(latencies), **callout_bench.summary(latencies),
