@@ -8,11 +8,12 @@ import os
 import signal
 import time
 
+import pytest
 from redis import Redis
 
 from hotline.base.models import utcnow
 from hotline.broadcasts.models import DeliveryState, Recipient, RecipientState
-from hotline.broadcasts.ratelimit import TokenBucket, batch_for
+from hotline.broadcasts.ratelimit import MAX_PENALTY, TokenBucket, batch_for
 from hotline.broadcasts.sending import STALE
 from hotline.service.embedded_redis import start_embedded_redis
 from tests.support.broadcasts import deliveries, group, people, recipients, send, staff_csv, texts_to
@@ -109,6 +110,25 @@ def test_slots_taken_in_batches_hold_every_taker_to_the_rate_with_one_round_trip
     # Every slot is its own, 1 / (rate x margin) after the one before, whoever took it: 199 intervals at least.
     assert time.monotonic() - start >= 199 / (rate * 0.95)
     assert trips[0] <= 200 // 5 + 2  # one reservation per five slots (and one per worker left over at most)
+
+
+def test_a_429_pauses_every_taker_briefly_then_longer_while_they_go_on(h: Hotline):
+    """A 429 from jitter costs the gap of a batch of slots, not a second of sending; 429s in a row
+    (the provider allows less than we were told) double the pause up to MAX_PENALTY; a text the
+    provider took starts again from the shortest."""
+    redis = Redis.from_url(h.config.redis_url)
+    rate = 100.0
+    first, other = (TokenBucket(redis, "penalised", rate, batch_for(rate)) for _ in range(2))
+    shortest = batch_for(rate) / (rate * 0.95)
+    pauses = [first.penalise() for _ in range(6)]
+    assert pauses[0] == pytest.approx(shortest)
+    assert pauses[1:5] == pytest.approx([shortest * 2 ** i for i in range(1, 5)])
+    assert pauses[5] == MAX_PENALTY
+    first.taken()
+    assert first.penalise() == pytest.approx(shortest)
+    start = time.monotonic()  # the shared schedule moved: another worker's next slot waits
+    assert other.take()
+    assert time.monotonic() - start >= MAX_PENALTY * 0.9
 
 
 def test_texts_whose_final_callback_was_lost_are_asked_about(h: Hotline):
