@@ -12,6 +12,7 @@ import pytest
 from redis import Redis
 
 from hotline.base.models import utcnow
+from hotline.broadcasts import sending
 from hotline.broadcasts.models import DeliveryState, Recipient, RecipientState
 from hotline.broadcasts.ratelimit import MAX_PENALTY, TokenBucket, batch_for
 from hotline.broadcasts.sending import STALE
@@ -55,6 +56,33 @@ def test_a_killed_sender_and_a_redis_restart_lose_nothing_and_send_nothing_twice
     assert max(sent.values()) == 1, f"sent twice: {[n for n, c in sent.items() if c > 1]}"
     assert len(deliveries(h, b)) == PEOPLE
     assert all(r.state == RecipientState.REACHED for r in recipients(h, b).values())
+
+
+def test_a_sender_without_redis_claims_no_more_and_spends_no_try_on_the_rest(h: Hotline):
+    """No rate limiter without Redis: the sender gives back what it holds (queued again, one try
+    spent) and ends, rather than claiming every due row only to queue it again, a try each time
+    (after MAX_TRIES a text would fail for want of Redis). Once Redis is back, everything goes once."""
+    people(h, staff_csv(3 * SMS_PER_SECOND, "+8869125", "Norate", start=30000, sites=3))
+    group(h, "norate", "department = Norate")
+    server = h.redis_server  # type: ignore[attr-defined]
+    port = server.port
+    server.stop()
+    try:
+        b = send(h, ("norate",), ("sms",), question=None)  # its senders cannot be queued: nobody sends
+        assert sending.send_due("sms", budget=5.0) == 0
+        tries = sorted(d.tries for d in deliveries(h, b))
+        assert {d.state for d in deliveries(h, b)} == {DeliveryState.QUEUED}
+        assert max(tries) == 1 and tries.count(1) <= sending.batch_size(SMS_PER_SECOND), tries
+    finally:
+        h.redis_server = start_embedded_redis(h.tmp / "redis-norate", port=port, persist=False)  # type: ignore[attr-defined]
+
+    def settled() -> bool:
+        h.converge()
+        return all(d.state == DeliveryState.DELIVERED for d in deliveries(h, b))
+
+    h.wait_for(settled, timeout=120, what="every text delivered once Redis is back")
+    sent = texts_to(h, "+88691253")
+    assert len(sent) == 3 * SMS_PER_SECOND and max(sent.values()) == 1
 
 
 def test_texts_refused_with_429_go_again_once(h: Hotline):
