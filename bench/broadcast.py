@@ -17,6 +17,11 @@ bare loop's sim never had to).
   status callbacks the sim could not deliver (timed out or refused: the hotline then asks Twilio,
   `hotline.broadcasts.sending.confirm_unconfirmed`, which takes far longer). A run that is not
   delivered within 30 s + 3x the ideal time + 120 s says so (`timed_out_with`) and still counts;
+- where the time went (`phases`): approval -> the first and the last text at the sim, texts per
+  second between them, in the 10 s after the crash and away from it, and how long the last
+  "delivered" trailed the last text; and the CPU each part of the system spent per text
+  (`cpu_ms_per_text`: this process, which is the sim's, with Redis; the web server; the senders;
+  the engine; the rest). On a machine of few cores the sum, not any one wait, sets the pace;
 - the bare loop, same run: Messages.create to the sim straight from one loop paced at `--rate`,
   no database, no queue (the provider's rate is the floor for both: ratio = ours / bare);
 - replies: `--replies` of the people answer by text (the sim posts each to the app's
@@ -45,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
     sys.path[0] = str(ROOT)
 
+import psutil  # noqa: E402
 import requests  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from twilio.base.exceptions import TwilioRestException  # noqa: E402
@@ -92,6 +98,7 @@ def start_web(h: Hotline) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
     argv = [*argv[:-1], "--log-level", "warning", "--access-logfile", "/dev/null", argv[-1]]
     web = subprocess.Popen([sys.executable, *argv], env=full, cwd=ROOT, stdout=(h.tmp / "web.log").open("wb"),
                            stderr=subprocess.STDOUT, start_new_session=True)
+    web.bench_role = "web"  # type: ignore[attr-defined]
     h.workers.append(web)
     for _ in range(300):
         try:
@@ -135,9 +142,65 @@ def counts(h: Hotline, broadcast_id: int) -> dict[str, int]:
                               .group_by(Delivery.state)).all())  # type: ignore[arg-type]
 
 
+def phases(timeline: list[tuple[float, int, int, int]], people: int, crashed_at: float | None) -> dict[str, Any]:
+    """Where the time went: when the first and the last text reached the sim (Messages.create
+    accepted; `sent_per_second` between them), how far the delivered count trailed the texts,
+    texts per second in the 10 s after the crash (and its 429s) and in the steady part away from it."""
+    def rate(rows: list[tuple[float, int, int, int]]) -> float:
+        return round((rows[-1][1] - rows[0][1]) / (rows[-1][0] - rows[0][0]), 1)
+
+    def first(at: int, column: int) -> float | None:
+        return next((row[0] for row in timeline if row[column] >= at), None)
+
+    first_text, all_texts = first(1, 1), first(people, 1)
+    lag = [row[1] - row[2] for row in timeline]
+    out: dict[str, Any] = {
+        "first_text_seconds": first_text, "all_texts_seconds": all_texts,
+        "sent_per_second": round((people - 1) / (all_texts - first_text), 1) if first_text and all_texts else None,
+        "all_delivered_after_all_texts_seconds": round(timeline[-1][0] - all_texts, 1) if all_texts else None,
+        "delivered_behind_texts_max": max(lag, default=0)}
+    if crashed_at is not None:
+        around = [row for row in timeline if crashed_at <= row[0] <= crashed_at + 10]
+        if len(around) > 1:
+            out["texts_per_second_10s_after_crash"] = rate(around)
+            out["refused_429_10s_after_crash"] = around[-1][3] - around[0][3]
+    steady = [row for row in timeline if (crashed_at or 0) + 10 < row[0] and row[1] < people] or \
+        [row for row in timeline if row[0] < (crashed_at or timeline[-1][0]) and 0 < row[1] < people]
+    if len(steady) > 1:
+        out["texts_per_second_away_from_crash"] = rate(steady)
+    return {k: (round(v, 1) if isinstance(v, float) else v) for k, v in out.items()}
+
+
+def cpu_seconds(h: Hotline) -> dict[str, float]:
+    """CPU seconds (user + system) so far of this process (the sim's, and the bench's polling) and
+    Redis, the web server, the sender workers and the rest of the hotline's processes, children included.
+    The sender killed in the crash counts with what it had used when it was killed."""
+    def of(proc: psutil.Process) -> float:
+        try:
+            t = proc.cpu_times()
+            return t.user + t.system + sum(of(c) for c in proc.children())
+        except psutil.Error:
+            return 0.0
+
+    out: dict[str, float] = dict(getattr(h, "bench_cpu_gone", {}))
+    ours = 0.0
+    for p in h.workers:
+        role = getattr(p, "bench_role", "others")
+        try:
+            used = of(psutil.Process(p.pid))
+        except psutil.Error:
+            continue
+        out[role] = out.get(role, 0.0) + used
+        ours += used
+    out["sim_bench_redis"] = of(psutil.Process()) - ours  # the hotline's processes are this one's children
+    return out
+
+
 def crash(h: Hotline, web_env: dict[str, str]) -> None:
     """SIGKILL one sender worker, stop Redis and start it empty on the same port, start a new sender."""
     victim = next(p for p in h.workers if getattr(p, "bench_role", "") == "sender" and p.poll() is None)
+    used = psutil.Process(victim.pid).cpu_times()
+    h.bench_cpu_gone = {"sender": used.user + used.system}  # type: ignore[attr-defined]
     os.killpg(victim.pid, signal.SIGKILL)
     victim.wait()
     server = h.bench_redis  # type: ignore[attr-defined]
@@ -213,7 +276,7 @@ def run(people: int, rate: float, reply_share: float, trials: int) -> dict[str, 
         _, web_env = start_web(h)
         for _ in range(2):
             h.start_worker("broadcasts", env=web_env).bench_role = "sender"  # type: ignore[attr-defined]
-        h.start_engine()
+        h.start_engine().bench_role = "engine"  # type: ignore[attr-defined]
         phone_firsts = [callout_bench.one_incident(h, stamps, i)[0] for i in range(trials)]
 
         bare, bare_refused = bare_loop(h, min(people, 2000), rate)
@@ -228,14 +291,19 @@ def run(people: int, rate: float, reply_share: float, trials: int) -> dict[str, 
         assert jobs.run(directory.save_group, "everyone", "Everyone", "site = *", ADMIN).ok
         spec = commands.Spec("Earthquake", {"en-US": "Earthquake: leave the building by the stairs."}, ("everyone",),
                              ("sms",), "safety", 60, "other", source="cli")
+        cpu_before = cpu_seconds(h)
         t = time.monotonic()
         out = jobs.run(commands.draft, spec, ADMIN, False)
         queued = time.monotonic() - t
         assert out.ok and out.subject_id, out
+        texts_before = len(h.sim.messages)
         b = out.subject_id
         crashed_at = None
+        timeline: list[tuple[float, int, int, int]] = []  # (seconds, texts at the sim, delivered, 429s)
         while True:
             done = counts(h, b).get(DeliveryState.DELIVERED, 0)
+            timeline.append((time.monotonic() - t, len(h.sim.messages) - texts_before, done,
+                             h.sim.delivery.refused - refused_before))
             if crashed_at is None and done >= people // 3:
                 crash(h, web_env)
                 crashed_at = time.monotonic() - t
@@ -246,6 +314,7 @@ def run(people: int, rate: float, reply_share: float, trials: int) -> dict[str, 
                 break
             time.sleep(0.2)
         delivered = time.monotonic() - t
+        cpu_after = cpu_seconds(h)
         with h.sim.cond:
             hooks = [e for e in h.sim.events if e.get("purpose") == "message-status"
                      and str(e.get("params", {}).get("To", "")).startswith(PREFIX)]
@@ -260,7 +329,10 @@ def run(people: int, rate: float, reply_share: float, trials: int) -> dict[str, 
             "refused_429": h.sim.delivery.refused - refused_before,
             "status_callbacks": len(hooks), "status_callbacks_failed": sum(1 for e in hooks if e["error_code"]),
             "status_callback_errors": sorted({str(e["error"]) for e in hooks if e["error_code"]})[:3],
-            "ratio_seconds_to_bare_loop_per_message": round((delivered / people) / (bare / min(people, 2000)), 2)}
+            "ratio_seconds_to_bare_loop_per_message": round((delivered / people) / (bare / min(people, 2000)), 2),
+            "phases": phases(timeline, people, crashed_at),
+            "cpu_ms_per_text": {role: round((cpu_after.get(role, 0.0) - cpu_before.get(role, 0.0)) * 1000 / people, 2)
+                                for role in cpu_after}}
 
         latencies = reply_latencies(h, b, int(people * reply_share))
         result["replies"] = {"count": len(latencies), **callout_bench.summary(latencies),

@@ -117,7 +117,10 @@ def send_due(channel: str, budget: float = BUDGET_SECONDS) -> int:
     pool still has work (so it never runs dry waiting for the slowest request of a batch), and
     each result is written down by the lease's thread within `RECORD_EVERY`, a group per short
     transaction, instead of one long transaction per batch that held SQLite's one writer (and so
-    every status callback) for seconds."""
+    every status callback) for seconds. Without Redis there is no rate limiter: the job claims
+    no more and ends (what it holds is queued again once), rather than claiming row after row
+    only to queue each again, a try spent every `RATE_LIMITED_AFTER` for as long as Redis is
+    down; the cycle starts the senders again."""
     rt = get_runtime()
     cfg, settings = rt.config, rt.config.section(BroadcastSettings)
     rate = settings.rates[channel]
@@ -125,24 +128,34 @@ def send_due(channel: str, budget: float = BUDGET_SECONDS) -> int:
     deadline = time.monotonic() + budget
     flight = _InFlight()
 
+    no_limiter = threading.Event()  # Redis is gone: claim no more (each would only be queued again)
+
     def one(out: outgoing.Outgoing) -> None:
         try:
             try:
+                if no_limiter.is_set():
+                    raise RedisError("unreachable a moment ago")
                 bucket.take()
             except (RedisError, OSError) as exc:  # no token without Redis (restarting): not sent, queued again
+                no_limiter.set()
                 lease.done(out, outgoing.Result(error=f"no rate limiter ({exc})", rate_limited=True))
                 return
             result = outgoing.send(cfg, settings, out)
             lease.done(out, result)
-            if result.rate_limited:
-                bucket.penalise()
+            if result.provider_id:
+                bucket.taken()
+            elif result.rate_limited:
+                try:
+                    bucket.penalise()
+                except (RedisError, OSError):
+                    no_limiter.set()
         except Exception:  # noqa: BLE001 - a bug, not a provider's answer: the row stays claimed (see STALE)
             log.exception("delivery %s: sending failed unexpectedly; left to the stale-claim check", out.delivery_id)
         finally:
             flight.add(-1)
 
     with _Lease() as lease, ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not no_limiter.is_set():
             if not flight.wait_below(PARALLEL + 1, timeout=1.0):  # claim when the pool is about to run out
                 continue
             with rt.db.session() as s:

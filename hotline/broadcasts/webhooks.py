@@ -48,15 +48,20 @@ def _delivery_id() -> int:
 @bp.post("/sms/status")
 @twilio_webhook
 def sms_status() -> Response:
-    """MessageStatus for a broadcast text (`?d=` names its delivery); other texts have nothing to record."""
+    """MessageStatus for a broadcast text (`?d=` names its delivery); other texts have nothing to record.
+
+    "sent" is answered without the database: the sender records the text as sent when
+    Messages.create returns, "delivered" (or a failure) moves it from `sending` too when it comes
+    first, and a row whose sender died is looked up at Twilio (`sending.reconcile_stale`). Every
+    text brings its "sent" during a broadcast, a query in a web worker each for nothing."""
     form = request.form
     delivery_id = _delivery_id()
-    if delivery_id:
+    word = form.get("MessageStatus") or form.get("SmsStatus") or ""
+    if delivery_id and word.lower() != "sent":
         error = form.get("ErrorCode")
+        problem = f"{error}: {form.get('ErrorMessage', '')}".strip(": ") if error else None
         with get_runtime().db.session() as s:
-            deliveries.status(s, delivery_id, "sms", form.get("MessageStatus") or form.get("SmsStatus") or "",
-                              form.get("MessageSid"), f"{error}: {form.get('ErrorMessage', '')}".strip(": ")
-                              if error else None, utcnow())
+            deliveries.status(s, delivery_id, "sms", word, form.get("MessageSid"), problem, utcnow())
             then = deliveries.newly_due(s)
         dispatch(then)
     return Response(status=204)

@@ -32,8 +32,10 @@ from hotline.base.cycle import run_cycle
 from hotline.base.db import create_schema
 from hotline.base.heartbeat import BeatingWorker
 from hotline.base.log_context import configure_logging
+from hotline.base.registry import registry
 from hotline.base.runtime import get_runtime, release_db_before_fork
 from hotline.base.sqlite_gate import give_precedence
+from hotline.provider import rest
 
 log = logging.getLogger("hotline.workers")
 IN_PROCESS_QUEUES = ("callout",)
@@ -80,3 +82,18 @@ class RecordingsWorker(SimpleWorker, BeatingWorker):
     def bootstrap(self, *args: Any, **kwargs: Any) -> None:
         super().bootstrap(*args, **kwargs)
         configure_logging()
+        warm_up()
+
+
+def warm_up() -> None:
+    """Load every feature (and so every job's module) and the Twilio client's API classes at
+    start, not in the first job: a fresh broadcast sender spent seconds of its first job on
+    imports (web push, translations, the helper library's API tree, which its twenty sending
+    threads all waited for), and the first texts of the broadcast went out that much later
+    (bench/broadcast.py)."""
+    try:
+        registry()
+        if get_runtime().config.twilio.configured:
+            _ = rest.client().messages, rest.client().calls
+    except Exception:  # noqa: BLE001 - only an optimisation: the first job loads what it needs
+        log.warning("could not load the jobs' modules at start", exc_info=True)

@@ -8,11 +8,13 @@ import os
 import signal
 import time
 
+import pytest
 from redis import Redis
 
 from hotline.base.models import utcnow
+from hotline.broadcasts import sending
 from hotline.broadcasts.models import DeliveryState, Recipient, RecipientState
-from hotline.broadcasts.ratelimit import TokenBucket, batch_for
+from hotline.broadcasts.ratelimit import MAX_PENALTY, TokenBucket, batch_for
 from hotline.broadcasts.sending import STALE
 from hotline.service.embedded_redis import start_embedded_redis
 from tests.support.broadcasts import deliveries, group, people, recipients, send, staff_csv, texts_to
@@ -54,6 +56,33 @@ def test_a_killed_sender_and_a_redis_restart_lose_nothing_and_send_nothing_twice
     assert max(sent.values()) == 1, f"sent twice: {[n for n, c in sent.items() if c > 1]}"
     assert len(deliveries(h, b)) == PEOPLE
     assert all(r.state == RecipientState.REACHED for r in recipients(h, b).values())
+
+
+def test_a_sender_without_redis_claims_no_more_and_spends_no_try_on_the_rest(h: Hotline):
+    """No rate limiter without Redis: the sender gives back what it holds (queued again, one try
+    spent) and ends, rather than claiming every due row only to queue it again, a try each time
+    (after MAX_TRIES a text would fail for want of Redis). Once Redis is back, everything goes once."""
+    people(h, staff_csv(3 * SMS_PER_SECOND, "+8869125", "Norate", start=30000, sites=3))
+    group(h, "norate", "department = Norate")
+    server = h.redis_server  # type: ignore[attr-defined]
+    port = server.port
+    server.stop()
+    try:
+        b = send(h, ("norate",), ("sms",), question=None)  # its senders cannot be queued: nobody sends
+        assert sending.send_due("sms", budget=5.0) == 0
+        tries = sorted(d.tries for d in deliveries(h, b))
+        assert {d.state for d in deliveries(h, b)} == {DeliveryState.QUEUED}
+        assert max(tries) == 1 and tries.count(1) <= sending.batch_size(SMS_PER_SECOND), tries
+    finally:
+        h.redis_server = start_embedded_redis(h.tmp / "redis-norate", port=port, persist=False)  # type: ignore[attr-defined]
+
+    def settled() -> bool:
+        h.converge()
+        return all(d.state == DeliveryState.DELIVERED for d in deliveries(h, b))
+
+    h.wait_for(settled, timeout=120, what="every text delivered once Redis is back")
+    sent = texts_to(h, "+88691253")
+    assert len(sent) == 3 * SMS_PER_SECOND and max(sent.values()) == 1
 
 
 def test_texts_refused_with_429_go_again_once(h: Hotline):
@@ -109,6 +138,25 @@ def test_slots_taken_in_batches_hold_every_taker_to_the_rate_with_one_round_trip
     # Every slot is its own, 1 / (rate x margin) after the one before, whoever took it: 199 intervals at least.
     assert time.monotonic() - start >= 199 / (rate * 0.95)
     assert trips[0] <= 200 // 5 + 2  # one reservation per five slots (and one per worker left over at most)
+
+
+def test_a_429_pauses_every_taker_briefly_then_longer_while_they_go_on(h: Hotline):
+    """A 429 from jitter costs the gap of a batch of slots, not a second of sending; 429s in a row
+    (the provider allows less than we were told) double the pause up to MAX_PENALTY; a text the
+    provider took starts again from the shortest."""
+    redis = Redis.from_url(h.config.redis_url)
+    rate = 100.0
+    first, other = (TokenBucket(redis, "penalised", rate, batch_for(rate)) for _ in range(2))
+    shortest = batch_for(rate) / (rate * 0.95)
+    pauses = [first.penalise() for _ in range(6)]
+    assert pauses[0] == pytest.approx(shortest)
+    assert pauses[1:5] == pytest.approx([shortest * 2 ** i for i in range(1, 5)])
+    assert pauses[5] == MAX_PENALTY
+    first.taken()
+    assert first.penalise() == pytest.approx(shortest)
+    start = time.monotonic()  # the shared schedule moved: another worker's next slot waits
+    assert other.take()
+    assert time.monotonic() - start >= MAX_PENALTY * 0.9
 
 
 def test_texts_whose_final_callback_was_lost_are_asked_about(h: Hotline):
