@@ -80,9 +80,9 @@ class RecordingsWorker(SimpleWorker, BeatingWorker):
     """rq's SimpleWorker (jobs in-process, see supervisor.RECORDING_WORKERS), beating and logging as ours do."""
 
     def bootstrap(self, *args: Any, **kwargs: Any) -> None:
+        warm_up()  # before the first beat: a stop asked for during these seconds leaves no beat behind
         super().bootstrap(*args, **kwargs)
         configure_logging()
-        warm_up()
 
 
 def warm_up() -> None:
