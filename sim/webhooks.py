@@ -53,6 +53,15 @@ class WebhookResult:
         }
 
 
+def _session() -> requests.Session:
+    """A session that ignores the environment (proxies, netrc, CA bundle variables), as Twilio's
+    own requests know nothing of ours. Reading os.environ on every request also raced with a
+    thread that changes it (pytest's PYTEST_CURRENT_TEST): a KeyError killed a call's thread."""
+    http = requests.Session()
+    http.trust_env = False
+    return http
+
+
 def send(
     url: str,
     method: str,
@@ -69,10 +78,12 @@ def send(
         if method == "GET":
             full = url_with_query(url, params)
             headers["X-Twilio-Signature"] = signature(auth_token, full)
-            resp = requests.get(full, headers=headers, timeout=timeout)
+            with _session() as http:
+                resp = http.get(full, headers=headers, timeout=timeout)
         else:
             headers["X-Twilio-Signature"] = signature(auth_token, url, params)
-            resp = requests.post(url, data=params, headers=headers, timeout=timeout)
+            with _session() as http:
+                resp = http.post(url, data=params, headers=headers, timeout=timeout)
     except requests.Timeout as exc:
         return _failed(
             url, method, params, started, ERR_HTTP_CONNECTION, f"timed out after {timeout}s: {exc}"
@@ -98,7 +109,8 @@ def send(
 def fetch_media(url: str, timeout: float) -> tuple[bytes | None, str | None]:
     """GET an audio file for <Play>; returns (bytes, None) or (None, error)."""
     try:
-        resp = requests.get(url, headers={"User-Agent": USER_AGENT}, timeout=timeout)
+        with _session() as http:
+            resp = http.get(url, headers={"User-Agent": USER_AGENT}, timeout=timeout)
     except requests.RequestException as exc:
         return None, f"connection failed: {exc}"
     if not 200 <= resp.status_code < 300:
