@@ -103,12 +103,6 @@ def note_failure(exc: BaseException) -> None:
         _unreachable_until = time.monotonic() + UNREACHABLE_FOR
 
 
-def reachable_again() -> None:
-    """Forget that Redis did not answer (a test that restarts it)."""
-    global _unreachable_until
-    _unreachable_until = 0.0
-
-
 def _enqueue(fn: Callable[..., Any], *args: Any) -> Job | None:
     spec = spec_of(fn)
     kwargs: dict[str, Any] = {**options(spec), "retry": spec.retry}

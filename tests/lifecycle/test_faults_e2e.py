@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +22,7 @@ from hotline.base.models import Incident, Recording, utcnow
 from hotline.base.states import CALLOUT_ACTIVE, CalloutState, IncidentStatus, RecordingStatus
 from hotline.paging.callout import links
 from hotline.paging.models import Attempt, Callout, callout_incidents
-from hotline.service.embedded_redis import start_embedded_redis
+from hotline.service.embedded_redis import EmbeddedRedis, start_embedded_redis
 from sim.signing import signature
 from tests.support import e2e
 from tests.support.e2e import CHEN, LIN, quiet_phones  # noqa: F401  (autouse)
@@ -155,14 +158,34 @@ def test_callout_worker_killed_mid_storm_every_report_is_still_paged(h: Hotline)
 
 # --- Redis killed and restarted mid-storm -------------------------------------------------------
 
+@dataclass
+class OwnRedis:
+    """A hotline and the Redis it uses, which the test may kill, freeze or replace."""
+    hot: Hotline
+    redis: EmbeddedRedis
+
+
+@contextmanager
+def hotline_with_own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    """A hotline on SQLite with a Redis of the test's own, every phone answered by hand, and the
+    engine running. The Redis in `.redis` at the end is stopped after the hotline."""
+    redis = start_embedded_redis(tmp_path / "redis", persist=False)
+    own = OwnRedis(e2e.make_hotline(tmp_path, redis.url, "sqlite"), redis)
+    for number in (CHEN, LIN, e2e.DIRECTOR, e2e.CALLER):
+        own.hot.sim.phone(number).manual()
+    engine = own.hot.start_engine()
+    try:
+        yield own
+    finally:
+        kill_group(engine)
+        own.hot.close()
+        own.redis.stop()
+
+
 def test_redis_killed_and_restarted_mid_storm(tmp_path: Path, speech_wav: Path) -> None:
     """A Redis of this test's own, SIGKILLed after the first report and started again, empty."""
-    redis = start_embedded_redis(tmp_path / "redis", persist=False)
-    hot = e2e.make_hotline(tmp_path, redis.url, "sqlite")
-    for number in (CHEN, LIN, e2e.DIRECTOR, e2e.CALLER):
-        hot.sim.phone(number).manual()
-    engine = hot.start_engine()
-    try:
+    with hotline_with_own_redis(tmp_path) as own:
+        hot, redis = own.hot, own.redis
         before = storm(hot, 1, keys="12", first=200, wav=speech_wav)
         e2e.next_call(hot, CHEN).expect_status("ringing")
         redis.process.kill()
@@ -171,16 +194,12 @@ def test_redis_killed_and_restarted_mid_storm(tmp_path: Path, speech_wav: Path) 
         during = storm(hot, 3, keys="12", first=201, wav=speech_wav)
         ids = before + during
         hot.wait_for(lambda: paged_or_accepted(hot, ids), timeout=30, what="paging while Redis is down")
-        redis = start_embedded_redis(tmp_path / "redis", port=redis.port, persist=False)  # back, and empty
+        own.redis = start_embedded_redis(tmp_path / "redis", port=redis.port, persist=False)  # back, and empty
         hot.start_worker("callout", "recordings", "default")  # the supervisor's restart of what died with it
         hot.converge(now=utcnow() + timedelta(minutes=1))  # time passes: the fetches lost with Redis are queued
         wait_settled(hot, ids)
         with hot.session() as s:
             assert all(i.caller for i in s.scalars(select(Incident).where(Incident.id.in_(ids))))
-    finally:
-        kill_group(engine)
-        hot.close()
-        redis.stop()
 
 
 # --- Redis frozen mid-storm ----------------------------------------------------------------------
@@ -194,25 +213,20 @@ def test_redis_frozen_mid_storm_callers_are_answered_and_paged(tmp_path: Path, s
     timeout once per recording it tried to queue before reaching it. Now a command that asks
     for a drive also makes the callout due 3 s later in the database (commands.drive_soon), and
     a process whose try timed out queues nothing for 5 s (jobs.UNREACHABLE_FOR)."""
-    redis = start_embedded_redis(tmp_path / "redis", persist=False)
-    hot = e2e.make_hotline(tmp_path, redis.url, "sqlite")
-    for number in (CHEN, LIN, e2e.DIRECTOR, e2e.CALLER):
-        hot.sim.phone(number).manual()
-    engine = hot.start_engine()
-    try:
+    with hotline_with_own_redis(tmp_path) as own:
+        hot, redis = own.hot, own.redis
         before = storm(hot, 1, keys="12", first=300, wav=speech_wav)
         chen = e2e.next_call(hot, CHEN)
         chen.expect_status("ringing")
         os.kill(redis.process.pid, signal.SIGSTOP)
-        during = storm(hot, 2, keys="12", first=301, wav=speech_wav)  # each caller hears the reference
-        hot.wait_for(lambda: paged_or_accepted(hot, before + during), timeout=45, what="the storm's callout")
-        chen.decline()  # paging goes on to the next person with nothing to queue it in (57 s before)
-        e2e.next_call(hot, LIN, timeout=30).expect_status("ringing")
-        assert not [e for e in hot.sim.events if e.get("purpose") == "fallback"], "a caller got the fallback"
-    finally:
-        os.kill(redis.process.pid, signal.SIGCONT)
-        kill_group(engine)
-        hot.close()
+        try:
+            during = storm(hot, 2, keys="12", first=301, wav=speech_wav)  # each caller hears the reference
+            hot.wait_for(lambda: paged_or_accepted(hot, before + during), timeout=45, what="the storm's callout")
+            chen.decline()  # paging goes on to the next person with nothing to queue it in (57 s before)
+            e2e.next_call(hot, LIN, timeout=30).expect_status("ringing")
+            assert not [e for e in hot.sim.events if e.get("purpose") == "fallback"], "a caller got the fallback"
+        finally:
+            os.kill(redis.process.pid, signal.SIGCONT)
         redis.stop()
 
 
