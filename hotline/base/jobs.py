@@ -11,24 +11,21 @@ once, in its feature's `JobSpec`. When Redis is down `dispatch` logs and returns
 convergence cycle (which needs no queue) does the same work from the database.
 
 A Redis that does not answer (frozen, partitioned: it accepts connections and never replies)
-costs each try the client's whole socket timeout (`hotline.base.runtime.REDIS_TIMEOUT`), where a
-dead one refuses at once. So once a try timed out, this process queues nothing for
-`UNREACHABLE_FOR` and fails at once
-(`QueueUnreachable`): a pass of the cycle, or a web thread's follow-ups, pays the timeout once,
-not once per job, and the cycle does the work from the database meanwhile.
+costs each try the client's whole socket timeout, where a dead one refuses at once. So once a
+try timed out, this process queues nothing for a few seconds and fails at once
+(`hotline.base.redis_reach`): a pass of the cycle, or a web thread's follow-ups, pays the timeout
+once, not once per job, and the cycle does the work from the database meanwhile.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from redis.exceptions import RedisError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Callback, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
@@ -37,21 +34,13 @@ from rq.queue import Queue
 from hotline.base import heartbeat
 from hotline.base.lifecycle import Outcome
 from hotline.base.log_context import about
+from hotline.base.redis_reach import check_reachable, note_failure
 from hotline.base.registry import RegistryError, registry
 from hotline.base.runtime import NoRedis, get_runtime
 
 log = logging.getLogger("hotline.jobs")
 WEEK = 7 * 86400
 WAITING = ("queued", "started", "scheduled", "deferred")
-UNREACHABLE_FOR = 5.0  # seconds this process queues nothing after Redis failed to answer
-_unreachable_until = 0.0  # time.monotonic(); per process (a forked child starts with its parent's)
-
-
-class QueueUnreachable(RedisError):
-    """Redis did not answer this process's last try, moments ago: not tried again until
-    `UNREACHABLE_FOR` has passed (the caller falls back as for any Redis failure)."""
-
-
 class Followup:
     """What a command asks to happen after its transaction commits; each kind is a frozen
     dataclass of ids, defined and handled by the feature whose work it is."""
@@ -80,27 +69,13 @@ def options(spec: JobSpec) -> dict[str, Any]:
 
 def enqueue(fn: Callable[..., Any], *args: Any) -> Job | None:
     """Queue `fn(*args)` as its `JobSpec` says (None: another run of it under its dedupe id waits).
-    Raises QueueUnreachable at once while Redis is known not to answer."""
+    Raises RedisUnreachable at once while Redis is known not to answer."""
     check_reachable()
     try:
         return _enqueue(fn, *args)
     except (RedisError, OSError) as exc:
         note_failure(exc)
         raise
-
-
-def check_reachable() -> None:
-    """Raise QueueUnreachable while Redis is known, from a try moments ago, not to answer."""
-    if time.monotonic() < _unreachable_until:
-        raise QueueUnreachable(f"Redis did not answer moments ago; not tried again for {UNREACHABLE_FOR:.0f} s")
-
-
-def note_failure(exc: BaseException) -> None:
-    """After a failed try: a Redis that timed out is left alone for `UNREACHABLE_FOR`. One that
-    refused, or answered with an error, is not: that answer came at once, so trying costs nothing."""
-    global _unreachable_until
-    if isinstance(exc, (RedisTimeoutError, TimeoutError)):
-        _unreachable_until = time.monotonic() + UNREACHABLE_FOR
 
 
 def _enqueue(fn: Callable[..., Any], *args: Any) -> Job | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from redis import Redis
 
-from hotline.base.lockout import Throttle
+from hotline.base.lockout import Throttle, shared_or_local
 from hotline.base.private_files import write_private
 
 ITERATIONS = 60_000  # PINs are short: the throttle, not the hash, is what stops guessing
@@ -106,10 +106,19 @@ def _known_key(target: str, source: str | None) -> str:
 
 
 def known_source(redis: Redis, target: str, source: str | None) -> bool:
-    """Has this caller ID entered this PIN right in the last 30 days? (withheld numbers never are)"""
-    return bool(source) and bool(redis.exists(_known_key(target, source)))
+    """Has this caller ID entered this PIN right in the last 30 days? (withheld numbers never are)
+    While Redis is away, only what this process has seen since counts (hotline.base.lockout)."""
+    if not source:
+        return False
+    key = _known_key(target, source)
+    return bool(shared_or_local(lambda: redis.exists(key), lambda: key in _known_here))
 
 
 def remember_source(redis: Redis, target: str, source: str | None) -> None:
     if source:
-        redis.set(_known_key(target, source), "1", ex=KNOWN_SECONDS)
+        key = _known_key(target, source)
+        _known_here.add(key)
+        shared_or_local(lambda: redis.set(key, "1", ex=KNOWN_SECONDS), lambda: None)
+
+
+_known_here: set[str] = set()  # this process's right entries, for while Redis is away

@@ -212,7 +212,7 @@ def test_redis_frozen_mid_storm_callers_are_answered_and_paged(tmp_path: Path, s
     lost, so the callout was due again only at its watchdog, and each pass spent the 5 s socket
     timeout once per recording it tried to queue before reaching it. Now a command that asks
     for a drive also makes the callout due 3 s later in the database (commands.drive_soon), and
-    a process whose try timed out queues nothing for 5 s (jobs.UNREACHABLE_FOR)."""
+    a process whose try timed out queues nothing for 5 s (redis_reach.UNREACHABLE_FOR)."""
     with hotline_with_own_redis(tmp_path) as own:
         hot, redis = own.hot, own.redis
         before = storm(hot, 1, keys="12", first=300, wav=speech_wav)
