@@ -31,6 +31,7 @@ from hotline.base.db import create_schema  # noqa: E402
 from hotline.base.models import Incident, Recording, Transcript  # noqa: E402
 from hotline.base.runtime import Runtime, set_runtime  # noqa: E402
 from hotline.service.embedded_redis import start_embedded_redis  # noqa: E402
+from hotline.service.supervisor import CHILD_TUNABLES  # noqa: E402
 from hotline.transcribe import jobs  # noqa: E402
 from hotline.transcribe.audio import pcm_chunks  # noqa: E402
 from hotline.transcribe.model_cache import get_model  # noqa: E402
@@ -97,7 +98,7 @@ class Bench:
         cfg_path = tmp / "config.toml"
         cfg_path.write_text(CONFIG.format(db=tmp / "hotline.db"), encoding="utf-8")
         self.env = {**os.environ, "HOTLINE_CONFIG": str(cfg_path), "REDIS_URL": self.redis.url,
-                    "PYTHONPATH": str(ROOT)}
+                    "PYTHONPATH": str(ROOT), "GLIBC_TUNABLES": CHILD_TUNABLES["transcriber"]}  # as run.py's
         os.environ.update(HOTLINE_CONFIG=self.env["HOTLINE_CONFIG"], REDIS_URL=self.redis.url)
         self.runtime = Runtime(load_config())
         create_schema(self.runtime.db.engine)

@@ -91,6 +91,14 @@ def test_paging_never_yields_the_cpu_to_web_work_or_downloads(hotline: RunPy):
                "every web worker niced")
 
 
+def test_only_the_transcriber_asks_for_huge_pages(hotline: RunPy):
+    """It forks a job from 600 MB of models: 2 MB pages make each fork and exit cheaper
+    (supervisor.CHILD_TUNABLES). Others keep malloc's defaults."""
+    assert "glibc.malloc.hugetlb=1" in hotline.program("transcriber").environ().get("GLIBC_TUNABLES", "")
+    for child in ("callout-worker", "recordings-1", "web"):
+        assert "hugetlb" not in hotline.program(child).environ().get("GLIBC_TUNABLES", ""), child
+
+
 def test_killed_children_are_restarted_counted_and_work_resumes(hotline: RunPy):
     for child in ("redis", "callout-worker", "recordings-1"):
         victim = hotline.program(child)

@@ -108,7 +108,8 @@ class RunPy:
     def program(self, child: str) -> psutil.Process:
         """The real process of a supervised child: its lifeline's only child, or the child itself
         when the forkserver forked it (hotline.service.forkserver)."""
-        pid = wait_until(lambda: self.state()["children"][child]["pid"], 30, f"{child} running")
+        # a child of AFTER_READY (the transcriber) is in run.json only once the hotline is ready
+        pid = wait_until(lambda: self.state()["children"].get(child, {}).get("pid"), 30, f"{child} running")
         process = psutil.Process(pid)
         if "hotline.service.lifeline" not in process.cmdline():
             return process
