@@ -1,29 +1,39 @@
 """An earthquake: N simultaneous inbound calls through the sim against the full `run.py` stack.
 
     python3 run.py bench storm [--calls 500] [--web-model gthread:4x2] [--kill-web-worker-every 8]
+                               [--sample-queues] [--sim-processes K] [--think S]
     python3 run.py bench storm --cluster [--calls 2000] [--seconds 120]   (bench/storm_cluster.py)
 
 `run.py` runs as a real subprocess with its own data dir and port; the sim runs here (real
-time) and plays Twilio for it. Calls are mixed: most classify, press a severity and speak;
-about one in ten withholds its caller ID (and types a callback number); about one in ten hangs
-up before choosing a type. Before the storm, the same gunicorn serves a bare TwiML endpoint
-(bench/bare_app.py) to the same number of concurrent calls: the baseline for latency.
+time) and plays Twilio for it: its callers are threads of this process, or with
+`--sim-processes K` spread over K processes, each a Sim of its own joined to this one (see
+`Callers`: on 2 shared cores that measured worse). Calls are mixed: most classify, press a
+severity and speak; about one in ten withholds its caller ID (and types a callback number);
+about one in ten hangs up before choosing a type. Callers press as soon as a menu starts
+(`--think S`: after listening S seconds). Before the storm, the same gunicorn serves a bare
+TwiML endpoint (bench/bare_app.py) to the same number of concurrent calls: the baseline for
+latency.
 
 Reports webhooks answered vs errors and fallbacks, incidents created vs classified calls,
 recordings stored vs pending or failed, incidents paged (a callout of their own or joined to a
 storm callout), the time from the first call to the last incident paged, each incident's time
-from its caller hanging up to its being paged (p50/p99/max; seen by polling the database every
-0.25 s), and webhook p50/p99 during the storm against the bare endpoint, both as the sim saw
-them and as gunicorn did (its access log's duration: time in the worker, without the wait in
-the listen queue or in the sim), so the difference shows where the time went. The load average
-before and after is printed beside them. A lost report or an unpaged incident is printed as
-FAILURE and the exit code is 1.
+from its caller hanging up to its being paged (min/p50/p90/p99/max; seen by polling the database
+every 0.25 s), and webhook p50/p99 during the storm against the bare endpoint, both as the sim saw
+them (also by step of the call, and sent in the first 5 s or later) and as gunicorn did (its
+access log's duration: time in the worker, without the wait in the listen queue or in the sim).
+Where the difference went: the callers' own wake-up lateness (`Lateness`: their GIL and CPU
+wait) and CPU, the CPU the web workers and each of run.py's children used during the calls (the
+web's share of the machine), and with `--sample-queues` the mean wait per request in the kernel's listen queue,
+accepted but unread by a worker, and answered but unread by the sim (bench/tcp_queues.py). The
+load average before and after is printed beside them. A lost report or an unpaged incident is
+printed as FAILURE and the exit code is 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import random
 import signal
@@ -33,7 +43,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +53,7 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import tcp_queues  # noqa: E402
 from bench.stats import percentile  # noqa: E402
 from hotline.service.embedded_redis import free_port  # noqa: E402
 from sim import Sim  # noqa: E402
@@ -52,6 +63,7 @@ from sim.callstate import is_final  # noqa: E402
 HOTLINE, BARE = "+886277001234", "+886277000000"
 TYPE_KEYS = "1234567"
 CALLBACK_DIGITS = "0912345678#"
+SIM_PROCESSES = 0  # the callers as threads of the bench's process: spread over processes they measured worse (Callers)
 
 
 @dataclass
@@ -95,9 +107,10 @@ def expect(c, kind: str, timeout: float = 120):  # type: ignore[no-untyped-def]
     return c.sim.wait_for(find, timeout, f"<{kind}> on call {c.sid}")
 
 
-def play(sim: Sim, caller: Caller, wav: bytes) -> None:
+def play(sim: Sim, caller: Caller, wav: bytes, think: float = 0.0) -> None:
     """Run one caller's script. A caller sent to the fallback leaves the message there instead,
-    as a person would after hearing "after the beep, say what happened"."""
+    as a person would after hearing "after the beep, say what happened". `think`: seconds the
+    caller listens at each menu before pressing (0: presses as soon as the menu starts)."""
     c = sim.dial(None if caller.kind == "withheld" else f"+8869{10000000 + caller.index:08d}", HOTLINE)
     caller.sid = c.sid
     try:
@@ -106,12 +119,15 @@ def play(sim: Sim, caller: Caller, wav: bytes) -> None:
             if caller.kind == "hangup":
                 c.hangup()
             else:
+                time.sleep(think)
                 c.press(random.choice(TYPE_KEYS))
                 expect(c, "gather")  # severity: the type was taken
                 caller.classified = True
+                time.sleep(think)
                 c.press(random.choice("12"))
                 if caller.kind == "withheld":
                     expect(c, "gather")
+                    time.sleep(think)
                     c.press(CALLBACK_DIGITS)
                 expect(c, "record")
                 c.speak(wav)
@@ -131,8 +147,8 @@ def play(sim: Sim, caller: Caller, wav: bytes) -> None:
     caller.events = [e for e in c.events if e["kind"] in ("webhook", "error", "hangup")]
 
 
-def bare_calls(sim: Sim, n: int) -> list[float]:
-    """n concurrent calls against the bare endpoint; the latency of each webhook (s)."""
+def bare_calls(sim: Sim, indices: list[int]) -> list[float]:
+    """Concurrent calls against the bare endpoint; the latency of each webhook (s)."""
     handles = []
 
     def one(i: int) -> None:
@@ -144,12 +160,153 @@ def bare_calls(sim: Sim, n: int) -> list[float]:
             c.expect_gather(timeout=120)
         c.hangup()
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    threads = [threading.Thread(target=one, args=(i,)) for i in indices]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     return [e["latency_ms"] / 1000 for c in handles for e in c.events if e["kind"] == "webhook" and e["status"] == 200]
+
+
+def play_all(sim: Sim, callers: list[Caller], wav: bytes, think: float = 0.0) -> None:
+    """Every caller at once, a thread each (Twilio's callers are people: none waits for another)."""
+    threads = [threading.Thread(target=play, args=(sim, c, wav, think)) for c in callers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+class Lateness:
+    """How late a thread of this process wakes from a 10 ms sleep, sampled throughout a job: the
+    wait for the GIL and a core that every one of the generator's threads also has before it can
+    send a webhook or read its answer, and so part of every latency it reports."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            before = time.perf_counter()
+            time.sleep(0.01)
+            self.samples.append(time.perf_counter() - before - 0.01)
+
+    def __enter__(self) -> Lateness:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+@dataclass
+class Played:
+    """What a generator process measured in one job."""
+
+    callers: list[Caller] = field(default_factory=list)
+    bare: list[float] = field(default_factory=list)  # the bare endpoint's webhook latencies (s)
+    lateness: list[float] = field(default_factory=list)  # Lateness samples (s)
+    cpu: float = 0.0  # CPU seconds the process used during the job
+
+
+def shard(conn: Any, spec: dict[str, Any]) -> None:
+    """A caller process: a Sim of its own for the same account (it joined the bench's Sim, which
+    serves the REST API and gets its recordings), the same numbers, and its share of the callers."""
+    random.seed(spec["seed"])
+    os.nice(spec["nice"])
+    sim = Sim(spec["account_sid"], spec["auth_token"], virtual_time=False, webhook_timeout=15.0)
+    sim.join(spec["front"])
+    for number, urls in spec["numbers"].items():
+        sim.add_number(number, **urls)
+    conn.send("ready")
+    while (job := conn.recv()) is not None:
+        played, cpu = Played(), cpu_seconds()
+        with Lateness() as late:
+            if job["mode"] == "bare":
+                played.bare = bare_calls(sim, job["indices"])
+            else:
+                played.callers = [Caller(i, kind) for i, kind in job["callers"]]
+                play_all(sim, played.callers, job["wav"], job["think"])
+        played.lateness, played.cpu = late.samples, cpu_seconds() - cpu
+        conn.send(asdict(played))  # plain data: this module is __mp_main__ here, __main__ in the bench
+    sim.stop()
+
+
+class Callers:
+    """Where the callers run: as threads of the bench's own process (processes=0, the bench's Sim
+    plays them), or spread over `processes` child processes, each a Sim of its own that joined
+    the bench's (which serves the REST API the hotline calls, and the recordings).
+
+    Processes were to take the generator's own GIL out of the latency it reports. Measured (8 Dec
+    2026, README "bench storm"), the GIL was not where the time went: the callers' own wake-up
+    lateness stayed at p99 30-190 ms whichever way they ran, while the listen queue held 250-640
+    webhooks and most of each one's wait. On 2 shared cores, 2 or 4 caller processes used more
+    CPU (0.7-1.1 cores against 0.6) that the web workers then lacked, and every figure got worse;
+    so the default stays threads. Processes are for a machine with cores to spare."""
+
+    def __init__(self, sim: Sim, processes: int, numbers: dict[str, dict[str, str]], seed: int, nice: int = 0):
+        self.sim, self.processes = sim, processes
+        self._shards: list[tuple[Any, Any]] = []
+        context = multiprocessing.get_context("spawn")  # the bench has threads: no fork
+        for k in range(processes):
+            here, there = context.Pipe()
+            spec = {"seed": seed * 1000 + k, "account_sid": sim.account_sid, "auth_token": sim.auth_token,
+                    "front": sim.api_base_url, "numbers": numbers, "nice": nice}
+            proc = context.Process(target=shard, args=(there, spec), daemon=True, name=f"storm-callers-{k}")
+            proc.start()
+            self._shards.append((proc, here))
+        for _, conn in self._shards:
+            if conn.recv() != "ready":
+                raise RuntimeError("a caller process did not start")
+
+    def _run(self, jobs: list[dict[str, Any]]) -> list[Played]:
+        for (_, conn), job in zip(self._shards, jobs, strict=True):
+            conn.send(job)
+        parts = [conn.recv() for _, conn in self._shards]
+        return [Played(**dict(p, callers=[Caller(**c) for c in p["callers"]])) for p in parts]
+
+    def bare(self, n: int) -> Played:
+        if not self.processes:
+            cpu = cpu_seconds()
+            with Lateness() as late:
+                latencies = bare_calls(self.sim, list(range(n)))
+            return Played(bare=latencies, lateness=late.samples, cpu=cpu_seconds() - cpu)
+        parts = self._run([{"mode": "bare", "indices": list(range(k, n, self.processes))}
+                           for k in range(self.processes)])
+        return Played(bare=[v for p in parts for v in p.bare], lateness=[v for p in parts for v in p.lateness],
+                      cpu=sum(p.cpu for p in parts))
+
+    def storm(self, callers: list[Caller], wav: bytes, think: float = 0.0) -> Played:
+        """Play them all at once; the callers come back filled in (events, outcome)."""
+        if not self.processes:
+            cpu = cpu_seconds()
+            with Lateness() as late:
+                play_all(self.sim, callers, wav, think)
+            return Played(callers=callers, lateness=late.samples, cpu=cpu_seconds() - cpu)
+        parts = self._run([{"mode": "storm", "wav": wav, "think": think, "callers": [(c.index, c.kind) for c in
+                                                                       callers[k::self.processes]]}
+                           for k in range(self.processes)])
+        played = {c.index: c for p in parts for c in p.callers}
+        callers[:] = [played[c.index] for c in callers]
+        return Played(callers=callers, lateness=[v for p in parts for v in p.lateness], cpu=sum(p.cpu for p in parts))
+
+    def close(self) -> None:
+        for proc, conn in self._shards:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+            proc.join(10)
+            if proc.is_alive():
+                proc.kill()
 
 
 class Stack:
@@ -181,6 +338,35 @@ class Stack:
         state = json.loads((self.tmp / "data" / "run.json").read_text())
         lifeline = psutil.Process(state["children"]["web"]["pid"])
         return lifeline.children()[0].children()
+
+    def web_cpu(self) -> dict[int, float]:
+        """CPU seconds each live web worker has used so far, by pid."""
+        used = {}
+        for worker in self.web_workers():
+            try:
+                t = worker.cpu_times()
+                used[worker.pid] = t.user + t.system
+            except psutil.Error:
+                continue
+        return used
+
+    def tree_cpu(self) -> dict[str, dict[int, float]]:
+        """CPU seconds used so far by each of run.py's children (by name), per process of its tree;
+        a child forked from another (the forkserver's) counts under its own name only."""
+        state = json.loads((self.tmp / "data" / "run.json").read_text())
+        roots = {child["pid"]: name for name, child in state["children"].items()}
+        used: dict[str, dict[int, float]] = {}
+        for pid, name in roots.items():
+            todo = [pid]
+            while todo:
+                try:
+                    proc = psutil.Process(todo.pop())
+                    t = proc.cpu_times()
+                    used.setdefault(name, {})[proc.pid] = t.user + t.system
+                    todo += [c.pid for c in proc.children() if c.pid not in roots]
+                except psutil.Error:
+                    continue
+        return used
 
     def served_ms(self, path_prefix: str) -> list[float]:
         """Each answered request's time inside gunicorn (ms) from the access log, by path prefix."""
@@ -242,6 +428,15 @@ def main() -> int:
     ap.add_argument("--kill-web-worker-every", type=float, default=None,
                     help="kill -9 one gunicorn worker every this many seconds while the calls last "
                          "(the blast radius: callers sent to the fallback per kill)")
+    ap.add_argument("--sim-processes", type=int, default=SIM_PROCESSES,
+                    help=f"processes the callers run in, each with a Sim of its own (default {SIM_PROCESSES}); "
+                         "0: threads of the bench's own process, as before")
+    ap.add_argument("--think", type=float, default=0.0,
+                    help="seconds each caller listens at each menu before pressing (default 0: at once)")
+    ap.add_argument("--sim-nice", type=int, default=0,
+                    help="niceness of the callers' process(es) (default 0; run.py's web workers run at 5)")
+    ap.add_argument("--sample-queues", action="store_true",
+                    help="sample the kernel's TCP queues (bench/tcp_queues.py) to show where webhooks waited")
     ap.add_argument("--settle", type=float, default=300, help="seconds to wait for recordings and paging")
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--cluster", action="store_true", help="the storm on two web and two worker nodes behind nginx, "
@@ -256,14 +451,28 @@ def main() -> int:
     sim = Sim(virtual_time=False, webhook_timeout=15.0)
     sim.start()
     stack = Stack(tmp, sim, args.web_model)
+    numbers = {HOTLINE: {"voice_url": f"{stack.url}/voice/incoming",
+                         "voice_fallback_url": f"{stack.url}/voice/fallback",
+                         "status_callback": f"{stack.url}/voice/status"},
+               BARE: {"voice_url": f"{stack.url}/bench/bare"}}
+    for number, urls in numbers.items():
+        sim.add_number(number, **urls)
     failures: list[str] = []
+    generator: Callers | None = None
+    sampler: subprocess.Popen[bytes] | None = None
     try:
+        generator = Callers(sim, args.sim_processes, numbers, args.seed, args.sim_nice)
+        if not args.sim_processes and args.sim_nice:
+            os.nice(args.sim_nice)  # the bench's own callers; run.py (started above) keeps its priorities
         stack.wait_ready()
-        sim.add_number(HOTLINE, voice_url=f"{stack.url}/voice/incoming",
-                       voice_fallback_url=f"{stack.url}/voice/fallback", status_callback=f"{stack.url}/voice/status")
-        sim.add_number(BARE, voice_url=f"{stack.url}/bench/bare")
+        if args.sample_queues:
+            sampler = subprocess.Popen([sys.executable, "-c", "import sys; from bench.tcp_queues import main; "
+                                        "main(sys.argv[1:])", stack.url.rsplit(":", 1)[1], str(tmp / "queues.txt")],
+                                       cwd=ROOT)
         wav = pcm_to_wav(beep_pcm(2.0, 440.0))
-        bare = bare_calls(sim, args.bare_calls or args.calls)
+        bare_window = [time.time()]
+        bare_played = generator.bare(args.bare_calls or args.calls)
+        bare, bare_window = bare_played.bare, [*bare_window, time.time()]
 
         kinds = ["hangup" if i % 10 == 3 else "withheld" if i % 10 == 7 else "report" for i in range(args.calls)]
         callers = [Caller(i, kind) for i, kind in enumerate(kinds)]
@@ -292,11 +501,11 @@ def main() -> int:
 
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
-        threads = [threading.Thread(target=play, args=(sim, c, wav)) for c in callers]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        web_cpu_before, tree_before = stack.web_cpu(), stack.tree_cpu()
+        storm_played = generator.storm(callers, wav, args.think)
+        web_cpu = sum(v - web_cpu_before.get(pid, 0.0) for pid, v in stack.web_cpu().items())
+        tree_cpu = {name: sum(v - tree_before.get(name, {}).get(pid, 0.0) for pid, v in procs.items())
+                    for name, procs in stack.tree_cpu().items()}
         calls_done = time.monotonic() - started
         calls_over.set()
 
@@ -316,7 +525,13 @@ def main() -> int:
         paged_at = max(paged_seen[i] for i in now["paged"]) if now["paged"] and not (
             now["incidents"] - set(now["paged"])) else None
         served_bare, served_storm = stack.served_ms("/bench/bare"), stack.served_ms("/voice/")
+        storm_window = (first_call_wall, first_call_wall + calls_done)
     finally:
+        if sampler is not None:
+            sampler.terminate()
+            sampler.wait()
+        if generator is not None:
+            generator.close()
         stack.stop()
         sim.stop()
     load_after = os.getloadavg()
@@ -347,7 +562,8 @@ def main() -> int:
     print("  first call -> last incident paged: " + (f"{paged_at:.1f} s" if paged_at is not None else "never"))
     waits = hangup_to_paged(callers, now["calls"], paged_wall)
     if waits:
-        print(f"  caller hung up -> incident paged ({len(waits)} incidents): p50 {statistics.median(waits):.1f} s, "
+        print(f"  caller hung up -> incident paged ({len(waits)} incidents): min {min(waits):.1f} s, p50 "
+              f"{statistics.median(waits):.1f} s, p90 {percentile(waits, 90):.1f} s, "
               f"p99 {percentile(waits, 99):.1f} s, max {max(waits):.1f} s; over 10 s: "
               f"{sum(w > 10 for w in waits)} (target: none)")
     if last_stored:
@@ -361,11 +577,55 @@ def main() -> int:
     for name, values in (("bare endpoint", bare), ("storm webhooks", latencies)):
         print(f"  {name:20} {len(values):6d} {1000 * statistics.median(values):8.1f} "
               f"{1000 * percentile(values, 99):8.1f}")
+    by_kind: dict[str, list[float]] = {}
+    for e in answered:
+        if e.get("purpose") != "fallback":
+            sent = e["t"] - e["latency_ms"] / 1000 - first_call_wall
+            by_kind.setdefault(f"  {str(e.get('purpose')).split(':')[0]} (the call's first)"
+                               if e.get("purpose") == "voice" else f"  {str(e.get('purpose')).split(':')[0]}",
+                               []).append(e["latency_ms"] / 1000)
+            by_kind.setdefault("  sent in the first 5 s" if sent < 5 else "  sent after 5 s", []).append(
+                e["latency_ms"] / 1000)
+    for name, values in sorted(by_kind.items()):
+        print(f"  {name:20} {len(values):6d} {1000 * statistics.median(values):8.1f} "
+              f"{1000 * percentile(values, 99):8.1f}")
     for name, values in (("bare, in gunicorn", [v / 1000 for v in served_bare]),
                          ("storm, in gunicorn", [v / 1000 for v in served_storm])):
         if values:
             print(f"  {name:20} {len(values):6d} {1000 * statistics.median(values):8.1f} "
                   f"{1000 * percentile(values, 99):8.1f}")
+    where = ("threads of the bench's process" if not args.sim_processes
+             else f"{args.sim_processes} processes, a Sim each")
+    for name, played, seconds in (("bare", bare_played, bare_window[1] - bare_window[0]),
+                                  ("storm", storm_played, calls_done)):
+        late = played.lateness
+        print(f"  callers ({name}) ran as {where}: their own wake-up lateness (GIL and CPU) p50 "
+              f"{1000 * statistics.median(late):.1f} ms, p99 {1000 * percentile(late, 99):.0f} ms, max "
+              f"{1000 * max(late):.0f} ms; CPU {played.cpu:.1f} s in {seconds:.1f} s "
+              f"({played.cpu / seconds:.2f} cores)")
+    print(f"  web workers (nice {os.environ.get('HOTLINE_WEB_NICE') or 5}) used {web_cpu:.1f} s of CPU in the "
+          f"{calls_done:.1f} s of calls ({web_cpu / calls_done:.2f} cores of {os.cpu_count()}; "
+          f"{1000 * web_cpu / max(len(served_storm), 1):.1f} ms per request)")
+    busiest = sorted(tree_cpu.items(), key=lambda kv: -kv[1])
+    print(f"  run.py's children's CPU in those {calls_done:.1f} s (s): "
+          + ", ".join(f"{name} {used:.1f}" for name, used in busiest if used >= 0.1))
+    if args.sample_queues:
+        storm_seen = [e["latency_ms"] / 1000 for e in webhooks]
+        for name, seen, served, window in (("bare", bare, served_bare, bare_window),
+                                           ("storm", storm_seen, served_storm, storm_window)):
+            # the queues hold every request to the port (the responders' calls' too): per request served
+            q, n = tcp_queues.waits(tmp / "queues.txt", *window), max(len(served), 1)
+            parts = {"in gunicorn": sum(served) / 1000 / n,
+                     "in the listen queue": q["accept_queue_s"] / n,
+                     "accepted, unread by a worker": max(0.0, q["unread_request_s"] - q["accept_queue_s"]) / n,
+                     "answered, unread by the sim": q["unread_response_s"] / n}
+            mean = statistics.fmean(seen)
+            rest = mean - sum(parts.values())
+            print(f"  where a {name} webhook's time went (mean, ms): the sim saw {1000 * mean:.1f} = "
+                  + " + ".join(f"{k} {1000 * v:.1f}" for k, v in parts.items())
+                  + f" + the rest (the sim before sending, connecting; the samples' error) {1000 * rest:.1f}"
+                  f" (listen queue at most "
+                  f"{q['max_accept_queue']:.0f})")
     print(f"  p99 ratio storm/bare: {percentile(latencies, 99) / max(percentile(bare, 99), 1e-3):.1f}; "
           f"storm webhook p99 {1000 * percentile(latencies, 99):.0f} ms (target <= 500 ms)")
     print(f"  load average before {load_before[0]:.1f}, after {load_after[0]:.1f} (1 min; others share these cores)")

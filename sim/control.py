@@ -99,6 +99,14 @@ def control_blueprint(sim: Sim) -> Blueprint:
 
         bp.add_url_rule(f"/calls/<sid>/{action}", f"call_{action}", act, methods=["POST"])
 
+    @bp.post("/recordings")
+    def add_recording() -> Any:
+        """A recording made by a Sim that joined this one (Sim.join): served with our own."""
+        b = request.form
+        rec = sim.add_recording(b["sid"], b["call_sid"], request.files["audio"].read(), float(b["start_time"]),
+                                b.get("source", "RecordVerb"))
+        return jsonify({"sid": rec.sid, "url": sim.recording_url(rec.sid)}), 201
+
     @bp.get("/phones")
     def phones() -> Any:
         return jsonify({"phones": [p.to_json() for p in sim.phones.values()]})

@@ -63,6 +63,8 @@ class Sim(RemoteParty):
         self.media_faults = 0  # the next this-many media downloads answer 500 (a provider hiccup)
         self.events: list[dict[str, Any]] = []
         self.api_base_url = ""
+        self.front_url = ""  # another Sim of this account that serves its REST API (join)
+        self.front_token: str | None = None
         self._http: Any = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -86,6 +88,15 @@ class Sim(RemoteParty):
         if self._http is not None:
             self._http.stop()
             self._http = None
+
+    def join(self, front_url: str, control_token: str | None = None) -> None:
+        """Run calls for an account whose REST API another Sim (`front_url`) serves, as Twilio runs
+        calls on many media servers behind one API host. A recording made here is handed to the
+        front (its control API, `control_token` if it has one) before any webhook names it, and its
+        RecordingUrl names the front, where the app downloads it. For load generators that spread
+        callers over processes, so their timings are not their own GIL's (bench/storm.py)."""
+        self.front_url = front_url.rstrip("/")
+        self.front_token = control_token
 
     # -- configuration -------------------------------------------------------------------------
     def add_number(
@@ -281,12 +292,33 @@ class Sim(RemoteParty):
     def store_recording(
         self, call: Call, sid: str, wav: bytes, start: float, source: str = "RecordVerb"
     ) -> Recording:
-        seconds = int(round(audio.duration(wav)))
-        rec = Recording(sid, self.account_sid, call.sid, wav, seconds, start, source)
+        rec = self.add_recording(sid, call.sid, wav, start, source)
+        with self.cond:
+            call.recording_sids.append(sid)
+        if self.front_url:
+            self._hand_to_front(rec)
+        return rec
+
+    def add_recording(self, sid: str, call_sid: str, wav: bytes, start: float, source: str = "RecordVerb") -> Recording:
+        """Keep a recording of this account: made by one of our calls, or by a Sim that joined us."""
+        rec = Recording(sid, self.account_sid, call_sid, wav, int(round(audio.duration(wav))), start, source)
         with self.cond:
             self._recordings[sid] = rec
-            call.recording_sids.append(sid)
         return rec
+
+    def _hand_to_front(self, rec: Recording) -> None:
+        import requests
+
+        from sim.control import TOKEN_HEADER
+
+        headers = {TOKEN_HEADER: self.front_token} if self.front_token else {}
+        with requests.Session() as http:
+            http.trust_env = False
+            resp = http.post(f"{self.front_url}/sim/api/recordings", headers=headers, timeout=30,
+                             data={"sid": rec.sid, "call_sid": rec.call_sid, "start_time": repr(rec.start_time),
+                                   "source": rec.source},
+                             files={"audio": (f"{rec.sid}.wav", rec.wav, "audio/x-wav")})
+        resp.raise_for_status()
 
     def store_media(self, message_sid: str, data: bytes, content_type: str) -> str:
         """Keep an inbound MMS's file; returns its MediaUrl (credentials required, as with Twilio's
@@ -301,7 +333,7 @@ class Sim(RemoteParty):
             return self._media.get(sid)
 
     def recording_url(self, sid: str) -> str:
-        return f"{self.api_base_url}/2010-04-01/Accounts/{self.account_sid}/Recordings/{sid}"
+        return f"{self.front_url or self.api_base_url}/2010-04-01/Accounts/{self.account_sid}/Recordings/{sid}"
 
     # -- event log ---------------------------------------------------------------------------------
     def log_event(self, call: Call, kind: str, **fields: Any) -> dict[str, Any]:

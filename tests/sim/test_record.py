@@ -119,3 +119,39 @@ def test_finish_on_key_play_beep_and_stale_keys(sim: Sim, web: WebApp, speech_wa
     c.expect_say("saved")
     assert web.requests_to("done")[0].params["Digits"] == "*"
     assert not [e for e in c.events if e["kind"] == "beep"]
+
+
+def test_a_sim_that_joined_another_hands_it_its_recordings(sim: Sim, web: WebApp, speech_wav: Path) -> None:
+    """Twilio runs calls on many media servers behind one API host: whichever ran the call, the
+    RecordingUrl names that host, which has the recording before any webhook names it. So may a
+    load generator spread its callers over processes, each with its own Sim (bench/storm.py)."""
+    front = Sim(sim.account_sid, sim.auth_token, virtual_time=True, control_token="front-token")
+    front.start()
+    edge = Sim(sim.account_sid, sim.auth_token, virtual_time=True, webhook_timeout=2.0)
+    edge.join(front.api_base_url, "front-token")
+    fetched: list[int] = []
+
+    def done(p: dict[str, str]) -> str:  # the app fetches the recording as soon as it hears of it
+        fetched.append(requests.get(p["RecordingUrl"] + ".wav").status_code)
+        return twiml("<Say>thanks</Say>")
+
+    web.route("voice", twiml('<Record timeout="5" action="/done"/>'))
+    web.route("done", done)
+    edge.add_number(HOTLINE, voice_url=web.url("voice"))
+    try:
+        c = edge.dial(CALLER, HOTLINE)
+        c.expect_record()
+        c.speak(speech_wav)
+        c.press("#")
+        c.expect_say("thanks")
+        action = web.requests_to("done")[0]
+        assert action.signature_ok and fetched == [200]
+        url, sid = action.params["RecordingUrl"], action.params["RecordingSid"]
+        assert url == f"{front.api_base_url}/2010-04-01/Accounts/{front.account_sid}/Recordings/{sid}"
+        assert requests.get(url).content == edge.recording(sid).wav  # type: ignore[union-attr]
+        listed = requests.get(f"{front.api_base_url}/2010-04-01/Accounts/{front.account_sid}/Recordings.json",
+                              params={"CallSid": c.sid}, auth=(front.account_sid, front.auth_token)).json()
+        assert [r["sid"] for r in listed["recordings"]] == [sid] and listed["recordings"][0]["duration"] == "2"
+    finally:
+        edge.stop()
+        front.stop()
