@@ -5,7 +5,9 @@ request (noisy on a shared machine; the counts are not).
 
 One "call" is what a reporting caller makes Twilio send: /voice/incoming, a type key, a severity
 key, the <Record> action, the recording status callback and the final call status callback,
-each signed as Twilio signs it and following the action URLs the TwiML returned.
+each signed as Twilio signs it and following the action URLs the TwiML returned. Beside them, the
+same app's two floors (bench/bare_app.py): the durable floor (signature checked, one row
+committed: issue 29's baseline) and the bare fixed-TwiML endpoint.
 
     python3 run.py bench webhook_cost [--calls 200] [--profile out.prof]
 """
@@ -34,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bare_twiml import add_bare_route  # noqa: E402
+from bench.durable_floor import PATH as DURABLE_PATH  # noqa: E402
+from bench.durable_floor import add_durable_route  # noqa: E402
 from hotline.base.config import ROOT as CONFIG_ROOT  # noqa: E402
 from hotline.base.config import load_config  # noqa: E402
 from hotline.base.runtime import get_runtime, set_runtime  # noqa: E402
@@ -83,7 +87,7 @@ def make_app(tmp: Path, redis_url: str) -> Any:
            "HOTLINE_PUBLIC_URL": PUBLIC, "REDIS_URL": redis_url, "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
            "TWILIO_AUTH_TOKEN": TOKEN, "HOTLINE_SIM_URL": SIM_URL, "DATABASE_URL": ""}
     app = create_app(load_config(CONFIG_ROOT / "config.toml", env=env))
-    return add_bare_route(app)
+    return add_durable_route(add_bare_route(app))
 
 
 class Caller:
@@ -135,6 +139,7 @@ def run(calls: int, redis_url: str, profile: str | None = None, bare_requests: i
     counts = Counts(count_calls=count_calls)
     engine = get_runtime().db.engine
     Caller(client, Counts(), 99999).report()  # warm-up: imports, first connection, statement caches
+    durable(client, Counts())
     profiler = cProfile.Profile() if profile else None
     with counting(engine, counts):
         if profiler is not None:
@@ -146,6 +151,7 @@ def run(calls: int, redis_url: str, profile: str | None = None, bare_requests: i
             profiler.dump_stats(profile)
         for _ in range(calls if bare_requests is None else bare_requests):
             bare(client, counts)
+            durable(client, counts)
     set_runtime(None)
     return counts
 
@@ -157,6 +163,18 @@ def bare(client: Any, counts: Counts) -> None:
     resp, cpu, calls = timed(counts, lambda: client.post("/bench/bare", data=form))
     assert resp.status_code == 200
     counts.per_path["(bare TwiML)"].append((0, 0, 0, cpu, calls))
+
+
+def durable(client: Any, counts: Counts) -> None:
+    """The durable floor (bench/durable_floor.py), the baseline of issue 29's targets: the same key
+    press, signed as Twilio signs it; the signature checked, one row committed, fixed TwiML."""
+    form = {**Caller(client, counts, 0).base, "Digits": "1"}
+    headers = {"X-Twilio-Signature": signature(TOKEN, PUBLIC + DURABLE_PATH, form)}
+    before = (counts.statements, counts.sessions, counts.commits)
+    resp, cpu, calls = timed(counts, lambda: client.post(DURABLE_PATH, data=form, headers=headers))
+    assert resp.status_code == 200, resp.data
+    counts.per_path["(durable floor)"].append((counts.statements - before[0], counts.sessions - before[1],
+                                               counts.commits - before[2], cpu, calls))
 
 
 def timed(counts: Counts, request: Any) -> tuple[Any, float, int]:
@@ -192,17 +210,31 @@ def summary(counts: Counts) -> str:
     sql, conns, commits, calls, cpu_sum = total
     lines.append(f"{'one call (sum)':26} {sql:8.2f} {conns:9.2f} {commits:8.2f} {calls:9.0f} {cpu_sum:10.2f}")
     ivr = [r for path, rows in counts.per_path.items() if not path.startswith("(") for r in rows]
-    bare = counts.per_path.get("(bare TwiML)")
-    if ivr and bare and counts.count_calls:
-        ratio = statistics.mean(r[4] for r in ivr) / statistics.mean(r[4] for r in bare)
-        lines.append(f"Python calls per IVR webhook / per bare request: {ratio:.1f}")
+    for floor in ("durable floor", "bare TwiML"):
+        rows = counts.per_path.get(f"({floor})")
+        if ivr and rows:
+            cpu_ratio = statistics.median(r[3] for r in ivr) / statistics.median(r[3] for r in rows)
+            line = f"per IVR webhook / per {floor} request: CPU (p50) {cpu_ratio:.1f}x"
+            if counts.count_calls:
+                calls = statistics.mean(r[4] for r in ivr) / statistics.mean(r[4] for r in rows)
+                line += f", Python calls {calls:.1f}x"
+            lines.append(line)
+    floors = [counts.per_path.get(f"({floor})") for floor in ("durable floor", "bare TwiML")]
+    if ivr and floors[0] and floors[1] and counts.count_calls:
+        # the bare endpoint's calls are what every request costs around its view (the test client,
+        # Flask's dispatch): beyond them, each view's own work
+        bare_calls = statistics.mean(r[4] for r in floors[1])
+        own = [statistics.mean(r[4] for r in rows) - bare_calls for rows in (ivr, floors[0])]
+        lines.append(f"Python calls beyond the bare endpoint's (each view's own work): IVR {own[0]:.0f}, "
+                     f"durable floor {own[1]:.0f}, {own[0] / own[1]:.1f}x")
     return "\n".join(lines)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=200)
-    ap.add_argument("--bare", type=int, default=None, help="requests to the bare endpoint (default: --calls)")
+    ap.add_argument("--bare", type=int, default=None,
+                    help="requests to each floor, bare and durable (default: --calls)")
     ap.add_argument("--count-calls", action="store_true",
                     help="count Python function calls per request (cProfile; slower, deterministic)")
     ap.add_argument("--profile", default="", help="write a cProfile of the measured calls here (read it with pstats)")
