@@ -78,7 +78,7 @@ WORKER_QUEUES = ("callout", "recordings", "default")
 RECORDING_WORKERS = 4
 # Callout workers (hotline.service.workers.CalloutWorker): each runs one job at a time, and a page
 # job holds its worker while its Calls.create is on the wire. With one, a report made just after an
-# event flood's fifty new incidents waited for all fifty dials (bench/events.py: 5.4 s in the
+# event flood's fifty new incidents waited for all fifty dials (bench/events.py: up to 8 s in the
 # queue), and one slow Twilio request held every other callout's; with several, first dials go
 # side by side (tests/callout/test_callout_workers.py). Drives of one callout running at once are
 # safe, as with a second worker node: the attempt's unique slot and the placement claim
@@ -106,14 +106,6 @@ SCHEDULER_ARGV = ["-m", "hotline.service.scheduler"]  # RQ's scheduler, supervis
 
 # Processes rather than threads: webhook handling is CPU-bound Python, and threads of one
 # process queue on its GIL (bench/webhooks.py: p99 inside gunicorn 29 ms at 4x2 vs 118 ms at 2x8).
-# No keep-alive: each request on a connection of its own, closed once answered. Each web worker takes
-# a few connections at a time (WEB_WORKER_CONNECTIONS), and one that a client kept open between its
-# requests kept its slot: an alerting tool's pool flooding the Events API over sixteen kept-alive
-# connections held every slot, and a caller's webhook, on a new connection, waited in the listen
-# queue until the flood ended (bench/events.py: 5.0 s). Closed after each answer, every request
-# waits in the kernel's listen queue in the order it came, as behind nginx (deploy/nginx/hotline.conf).
-# HOTLINE_WEB_KEEPALIVE=SECONDS overrides it, for measuring the before.
-WEB_KEEPALIVE = 0
 WEB_WORKER_CLASS = "gthread"
 WEB_WORKERS = 2 * (os.cpu_count() or 1)
 WEB_THREADS = 2
@@ -123,6 +115,14 @@ WEB_THREADS = 2
 # sent to the fallback per kill with gunicorn's default of 1000, 1.6 with 4; without kills the
 # two were equally fast (300 calls: 29.9 s vs 35.5 s, storm p50 1.43 s vs 1.42 s).
 WEB_WORKER_CONNECTIONS = 2 * WEB_THREADS
+# No keep-alive: each request on a connection of its own, closed once answered. Each web worker takes
+# a few connections at a time (WEB_WORKER_CONNECTIONS), and one that a client kept open between its
+# requests kept its slot: an alerting tool's pool flooding the Events API over sixteen kept-alive
+# connections held every slot, and a caller's webhook, on a new connection, waited in the listen
+# queue until the flood ended (bench/events.py: p99 up to 16 s). Closed after each answer, every request
+# waits in the kernel's listen queue in the order it came, as behind nginx (deploy/nginx/hotline.conf).
+# HOTLINE_WEB_KEEPALIVE=SECONDS overrides it, for measuring the before.
+WEB_KEEPALIVE = 0
 # Stopping: each web worker first answers what waits in the listen queue (hotline.service.web_worker,
 # at most its DRAIN_SECONDS), then what it holds; gunicorn kills a worker still busy after this.
 GRACEFUL_SECONDS = 10
