@@ -1,7 +1,8 @@
 """Events API benchmark: `python3 run.py bench events [--events 1000] [--keys 50] [--concurrency 16]`.
 
 Against the production web server (gunicorn serving bench/bare_app.py: the hotline plus the bare
-TwiML endpoint of bench/webhooks.py), a real callout worker, Redis and the sim, in one run:
+TwiML endpoint of bench/webhooks.py), the callout workers run.py starts (supervisor.WORKERS),
+Redis and the sim, in one run:
 
 - throughput: N POSTs to the bare TwiML endpoint, then N Events v2 triggers spread over K
   dedup keys, each as fast as the server accepts at the same concurrency; every request must
@@ -9,15 +10,16 @@ TwiML endpoint of bench/webhooks.py), a real callout worker, Redis and the sim, 
 - event to first Calls.create: from sending an event to the sim receiving the first
   Calls.create of its callout (storm window 0: one callout per incident), against the callout's
   own first-dial figure measured here the way bench/callout.py does (a caller's
-  recording-complete webhook sent -> the first Calls.create), same server, same worker: both
-  one at a time, and (for the events) also for the K keys of the flood, whose page jobs queue
-  behind each other on the one callout worker while the flood is being answered;
+  recording-complete webhook sent -> the first Calls.create), same server, same workers: both
+  one at a time, and (for the events) also for the K keys of the flood, whose page jobs arrive
+  at once while the flood is being answered;
 - paging under the flood (issue #29, target 3): phone reports made one at a time *while* the flood
   holds the web tier at full load (recording-complete webhook sent -> first Calls.create), against
   the same kind of report made one at a time in calm, same run. The web tier is run.py's own
-  gunicorn command and configuration (supervisor.gunicorn_argv: its process priorities included),
-  the callout worker at run.py's priority too, and paging's precedence at SQLite's write gate
-  (hotline.base.sqlite_gate); `--before` runs without either (web unniced, no precedence).
+  gunicorn command and configuration (supervisor.gunicorn_argv: its process priorities and no
+  keep-alive included), the callout workers at run.py's priority too, and paging's precedence at
+  SQLite's write gate (hotline.base.sqlite_gate); `--before` runs without the priorities (web
+  unniced, no precedence). Where those reports' time went is printed too (`where_it_waited`).
 Timestamps are `time.time()` on this machine; p50/p99 and the ratios are printed as JSON.
 """
 
@@ -32,7 +34,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +45,9 @@ if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
     sys.path[0] = str(ROOT)  # else bench/callout.py would shadow the callout package
 
 import requests  # noqa: E402
+from redis import Redis  # noqa: E402
+from rq.job import Job  # noqa: E402
+from rq.queue import Queue  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bench.callout import ONCALL, pct, summary  # noqa: E402
@@ -59,6 +66,7 @@ from hotline.service.supervisor import (  # noqa: E402
     WEB_NICE_ENV,
     WEB_THREADS,
     WEB_WORKERS,
+    WORKERS,
     gunicorn_argv,
     worker_argv,
     worker_env,
@@ -124,7 +132,7 @@ def _blast(url: str, bodies: list[Any], concurrency: int, as_json: bool) -> tupl
     return statuses, sent, time.perf_counter() - started
 
 
-def first_dials(db: Any, creates: Creates, incident_ids: dict[int, float], timeout: float = 120.0) -> list[float]:
+def first_dials(db: Any, creates: Creates, incident_ids: dict[int, float], timeout: float = 120.0) -> dict[int, float]:
     """Per incident: its callout's first Calls.create minus the moment its first request was sent."""
     deadline = time.monotonic() + timeout
     while True:
@@ -140,8 +148,52 @@ def first_dials(db: Any, creates: Creates, incident_ids: dict[int, float], timeo
         if len(first) == len(incident_ids) or time.monotonic() > deadline:
             if len(first) != len(incident_ids):
                 raise SystemExit(f"FAILURE: only {len(first)} of {len(incident_ids)} incidents were dialled")
-            return list(first.values())
+            return first
         time.sleep(0.2)
+
+
+def where_it_waited(redis_url: str, sent: dict[int, float], dials: dict[int, float]) -> dict[str, Any]:
+    """Where each report's first dial spent its time, from its page job's own record in Redis
+    (`page-{incident}`: `hotline.paging.jobs.SPECS`): the webhook until the job was queued (the
+    web tier), queued until a callout worker took it (the queue), taken until its Calls.create
+    reached the sim (the job itself); and what the callout queue ran while the slowest tenth of
+    them waited, by job, with each kind's own duration over the whole run."""
+    conn = Redis.from_url(redis_url)
+    queue = Queue("callout", connection=conn)
+    ids = {*queue.finished_job_registry.get_job_ids(), *queue.failed_job_registry.get_job_ids(),
+           *queue.started_job_registry.get_job_ids()}
+    ran = [(_short(j.func_name or ""), _epoch(j.started_at), _epoch(j.ended_at) if j.ended_at else None)
+           for j in Job.fetch_many(sorted(ids), connection=conn) if j is not None and j.started_at]
+    web, waited, job, windows = [], [], [], []
+    for incident_id, dial in dials.items():
+        page = Job.fetch(f"page-{incident_id}", connection=conn)
+        if page.enqueued_at is None or page.started_at is None:
+            continue
+        queued, started = _epoch(page.enqueued_at), _epoch(page.started_at)
+        web.append(queued - sent[incident_id])
+        waited.append(started - queued)
+        job.append(sent[incident_id] + dial - started)
+        windows.append((dial, queued, started))
+    slowest = sorted(windows, reverse=True)[:max(1, len(windows) // 10)]
+    ahead: Counter[str] = Counter()
+    for _, queued, started in slowest:
+        ahead.update(name for name, began, _ in ran if queued <= began < started)
+    took: dict[str, list[float]] = {}
+    for name, began, ended in ran:
+        if ended is not None:
+            took.setdefault(name, []).append(ended - began)
+    return {"webhook_to_job_queued": summary(web), "job_queued_to_started": summary(waited),
+            "job_started_to_calls_create": summary(job),
+            "jobs_run_while_the_slowest_tenth_waited": dict(ahead.most_common()),
+            "job_seconds_by_kind": {k: {"n": len(v), **summary(v)} for k, v in sorted(took.items())}}
+
+
+def _epoch(at: datetime) -> float:
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
+
+
+def _short(func_name: str) -> str:
+    return func_name.rsplit(".", 1)[-1]
 
 
 def _callout_of() -> Any:
@@ -244,9 +296,10 @@ def run(n_events: int, n_keys: int, concurrency: int, phone_incidents: int, data
                     break
             except requests.RequestException:
                 time.sleep(0.1)
-        procs.append(subprocess.Popen([sys.executable, *worker_argv(("callout",))], cwd=ROOT,
-                                      env={**env, **worker_env(redis.url)},
-                                      stdout=(tmp / "worker.log").open("wb"), stderr=subprocess.STDOUT))
+        for i, queues in enumerate(q for q in WORKERS.values() if "callout" in q):  # as run.py starts them
+            procs.append(subprocess.Popen([sys.executable, *worker_argv(queues, with_scheduler=i == 0)], cwd=ROOT,
+                                          env={**env, **worker_env(redis.url)},
+                                          stdout=(tmp / f"worker-{i}.log").open("wb"), stderr=subprocess.STDOUT))
         with db.session() as s:
             key = integrations.add(s, "bench", "cyber_security", False, "bench").key
         time.sleep(2)  # the worker registers and reconciles before timing starts
@@ -254,7 +307,7 @@ def run(n_events: int, n_keys: int, concurrency: int, phone_incidents: int, data
         bare, _, bare_wall = blast(f"{url}/bench/bare", [{"Digits": "1"}] * n_events, concurrency, as_json=False)
         # calm first: the flood leaves callouts ringing (and their callbacks) behind it for a while
         phone_sent = phone_first_dials(url, db, sim.auth_token, phone_incidents)
-        phone_dials = first_dials(db, creates, phone_sent)
+        phone_dials = list(first_dials(db, creates, phone_sent).values())
         bodies = [{"routing_key": key, "event_action": "trigger", "dedup_key": f"bench-{i % n_keys}",
                    "payload": {"summary": f"bench event {i}", "source": "bench", "severity": "critical",
                                "custom_details": {"n": i}}} for i in range(n_events)]
@@ -275,17 +328,23 @@ def run(n_events: int, n_keys: int, concurrency: int, phone_incidents: int, data
             alerts = list(s.scalars(select(EventAlert)))
             incident_total = s.scalar(select(func.count()).select_from(Incident)) - len(phone_sent) - len(
                 flood_phone_sent)
-        event_dials = first_dials(db, creates, {a.incident_id: first_sent[a.dedup_key] for a in alerts})
+        event_dials = list(first_dials(db, creates, {a.incident_id: first_sent[a.dedup_key] for a in alerts}).values())
         if not flood_phone_sent:
             raise SystemExit("FAILURE: the flood ended before a phone report could be made during it; "
                              "raise --events")
-        flood_phone_dials = first_dials(db, creates, flood_phone_sent)
-        alone_dials = first_dials(db, creates, event_first_dials(url, db, key, phone_incidents))
+        flood_phone_by_incident = first_dials(db, creates, flood_phone_sent)
+        waits = where_it_waited(redis.url, flood_phone_sent, flood_phone_by_incident)
+        flood_phone_dials = list(flood_phone_by_incident.values())
+        alone_dials = list(first_dials(db, creates, event_first_dials(url, db, key, phone_incidents)).values())
     finally:
         for p in procs:
             p.terminate()
         for p in procs:
-            p.wait(15)
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:  # a loaded machine: the rest must still be stopped
+                p.kill()
+                p.wait()
         sim.stop()
         redis.stop()
     ok = statuses.count(202) == n_events and len(alerts) == n_keys and incident_total == n_keys
@@ -307,6 +366,7 @@ def run(n_events: int, n_keys: int, concurrency: int, phone_incidents: int, data
         "flood_seconds": round(events_wall, 1),
         "phone_first_dial_during_the_flood": {"n": len(flood_phone_dials), **summary(flood_phone_dials)},
         "p99_ratio_phone_first_dial_flood_to_calm": round(pct(flood_phone_dials, 99) / pct(phone_dials, 99), 1),
+        "phone_first_dial_during_the_flood_where_it_waited": waits,
         "target_3_phone_first_dial_p99_during_flood_le_2s": pct(flood_phone_dials, 99) <= 2.0,
         "result": "OK" if ok else "FAILURE",
     }

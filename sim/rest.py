@@ -128,6 +128,9 @@ def rest_blueprint(sim: Sim) -> Blueprint:
         )
         if sim.create_delay:
             time.sleep(sim.create_delay)  # outside the lock: other requests go on meanwhile
+        hold = sim.take_create_hold()
+        if hold is not None:
+            hold.wait()  # outside the lock too
         fault = sim.take_rest_fault(to)
         if fault is not None:
             status, code = fault

@@ -29,6 +29,22 @@ from sim.remote import RemoteParty, SimError
 from sim.runner import CallRunner, start_runner
 
 T = TypeVar("T")
+HOLD_LIMIT = 120.0  # real seconds a held Calls.create waits at most (a test that never releases it)
+
+
+class CreateHold:
+    """A Calls.create held unanswered (`Sim.hold_next_create`): `arrived` is set once a request
+    has taken it; it is answered once `release()` is called (or after HOLD_LIMIT)."""
+
+    def __init__(self) -> None:
+        self.arrived = threading.Event()
+        self.released = threading.Event()
+
+    def release(self) -> None:
+        self.released.set()
+
+    def wait(self) -> None:
+        self.released.wait(HOLD_LIMIT)
 
 
 class Sim(RemoteParty):
@@ -58,6 +74,7 @@ class Sim(RemoteParty):
         self._rest_faults: list[tuple[int, int]] = []  # (HTTP status, Twilio code) for the next Calls.create
         self.refused_calls: list[tuple[str, int]] = []  # (to, HTTP status) of each injected failure
         self.create_delay = 0.0  # real seconds each Calls.create takes before it answers (a slow Twilio)
+        self._create_holds: list[CreateHold] = []  # hold_next_create's, in order; taken ones stay until stop
         self._recordings: dict[str, Recording] = {}
         self._media: dict[str, tuple[bytes, str]] = {}  # an MMS's media sid -> (bytes, content type)
         self.media_faults = 0  # the next this-many media downloads answer 500 (a provider hiccup)
@@ -78,6 +95,8 @@ class Sim(RemoteParty):
     def stop(self) -> None:
         with self.cond:
             live = [c for c in self._calls.values() if not is_final(c.status)]
+            for hold in self._create_holds:
+                hold.release()
         self.end_calls(live, CallStatus.COMPLETED)
         try:
             self.wait_for(
@@ -169,6 +188,24 @@ class Sim(RemoteParty):
         limits, 5xx outages, 21211 invalid numbers. For tests of the app's retry logic."""
         with self.cond:
             self._rest_faults.extend([(status, code)] * times)
+
+    def hold_next_create(self) -> CreateHold:
+        """The next Calls.create waits unanswered, as a stuck or slow Twilio leaves a request, until
+        the hold is released; then the call is created and answered as usual (a client that gave up
+        meanwhile still gets its call placed, as with Twilio). For tests of what waits behind one
+        slow request, without timing it."""
+        hold = CreateHold()
+        with self.cond:
+            self._create_holds.append(hold)
+        return hold
+
+    def take_create_hold(self) -> CreateHold | None:
+        """For Calls.create: the oldest hold no request has taken yet, now taken."""
+        with self.cond:
+            hold = next((h for h in self._create_holds if not h.arrived.is_set()), None)
+            if hold is not None:
+                hold.arrived.set()
+            return hold
 
     def end_rest_faults(self) -> int:
         """The outage is over: the faults not yet taken are dropped (how many)."""

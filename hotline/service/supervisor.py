@@ -76,8 +76,16 @@ WORKER_QUEUES = ("callout", "recordings", "default")
 # runs its jobs in-process (rq.worker.SimpleWorker): forking a horse per download costs more
 # than the download. Dialling never waits behind a download or a transcription.
 RECORDING_WORKERS = 4
+# Callout workers (hotline.service.workers.CalloutWorker): each runs one job at a time, and a page
+# job holds its worker while its Calls.create is on the wire. With one, a report made just after an
+# event flood's fifty new incidents waited for all fifty dials (bench/events.py: up to 8 s in the
+# queue), and one slow Twilio request held every other callout's; with several, first dials go
+# side by side (tests/callout/test_callout_workers.py). Drives of one callout running at once are
+# safe, as with a second worker node: the attempt's unique slot and the placement claim
+# (hotline.paging.callout.drive) ring each person at most once per step.
+CALLOUT_WORKERS = 3
 WORKERS: dict[str, tuple[str, ...]] = {
-    "callout-worker": ("callout",),
+    **{f"callout-{i}": ("callout",) for i in range(1, CALLOUT_WORKERS + 1)},
     **{f"recordings-{i}": ("recordings", "default") for i in range(1, RECORDING_WORKERS + 1)},
     "transcriber": ("transcribe",),
     # Broadcast senders (hotline.broadcasts.jobs) wait on the provider's rate for up to half a
@@ -107,19 +115,29 @@ WEB_THREADS = 2
 # sent to the fallback per kill with gunicorn's default of 1000, 1.6 with 4; without kills the
 # two were equally fast (300 calls: 29.9 s vs 35.5 s, storm p50 1.43 s vs 1.42 s).
 WEB_WORKER_CONNECTIONS = 2 * WEB_THREADS
+# No keep-alive: each request on a connection of its own, closed once answered. Each web worker takes
+# a few connections at a time (WEB_WORKER_CONNECTIONS), and one that a client kept open between its
+# requests kept its slot: an alerting tool's pool flooding the Events API over sixteen kept-alive
+# connections held every slot, and a caller's webhook, on a new connection, waited in the listen
+# queue until the flood ended (bench/events.py: p99 up to 16 s). Closed after each answer, every request
+# waits in the kernel's listen queue in the order it came, as behind nginx (deploy/nginx/hotline.conf).
+# HOTLINE_WEB_KEEPALIVE=SECONDS overrides it, for measuring the before.
+WEB_KEEPALIVE = 0
 # Stopping: each web worker first answers what waits in the listen queue (hotline.service.web_worker,
 # at most its DRAIN_SECONDS), then what it holds; gunicorn kills a worker still busy after this.
 GRACEFUL_SECONDS = 10
 WORKER_CLASSES = {"gthread": "hotline.service.web_worker.DrainingWorker"}
 
 # Priorities (niceness; raised only, so no privilege is needed). Paging never starves behind web
-# work or downloads: the callout worker, the engine and RQ's scheduler keep the default (0); the
+# work or downloads: the callout workers, the engine and RQ's scheduler keep the default (0); the
 # web workers yield to them (WEB_NICE, set by each worker itself: hotline.service.gunicorn_conf);
 # downloads, transcription and broadcast senders yield to both (BACKGROUND_NICE: `child_nice`,
 # taken by each once started, hotline.base.heartbeat.NICE_ENV). Paging's writes also pass SQLite's
 # write gate first (hotline.base.sqlite_gate.give_precedence). CFS shares a busy CPU by weight
-# (nice 0: 1024, 5: 335, 10: 110), so the callout worker keeps most of a core while four web
-# workers are flat out. bench/events.py measures phone reports' first dials during an event flood.
+# (nice 0: 1024, 5: 335, 10: 110), so the callout workers keep most of the cores while four web
+# workers are flat out. Besides priorities, paging has processes of its own (CALLOUT_WORKERS, so
+# first dials do not queue behind each other) and its webhooks a fair place in the listen queue
+# (WEB_KEEPALIVE). bench/events.py measures phone reports' first dials during an event flood.
 # HOTLINE_WEB_NICE and HOTLINE_BACKGROUND_NICE override them, for the benches' before (0 and 0).
 WEB_NICE = 5
 WEB_NICE_ENV = "HOTLINE_WEB_NICE"
@@ -177,7 +195,7 @@ def gunicorn_argv(cfg: Config, workers: int = WEB_WORKERS, threads: int = WEB_TH
     access = ["--access-logformat", JSON_ACCESS_LOG] if log_format() == "json" else []
     preload = [] if os.environ.get("HOTLINE_WEB_PRELOAD") == "0" else ["--preload"]
     return ["-m", "gunicorn", *access, *preload, "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--threads", str(threads),
+            "--threads", str(threads), "--keep-alive", os.environ.get("HOTLINE_WEB_KEEPALIVE") or str(WEB_KEEPALIVE),
             "--worker-class", WORKER_CLASSES.get(worker_class, worker_class), "--worker-connections", str(connections),
             "--access-logfile", "-", "--graceful-timeout", str(GRACEFUL_SECONDS),
             "--no-control-socket", "--config", "python:hotline.service.gunicorn_conf", app]

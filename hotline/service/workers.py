@@ -11,6 +11,8 @@
   forking a work horse, then importing and connecting afresh in it, costs more than the
   whole job, and these jobs are short and never block on anything but the network with
   timeouts. Jobs from other queues (audio download, transcription) still fork as usual.
+  One job at a time per worker, so run.py starts several (supervisor.CALLOUT_WORKERS): a page
+  job waiting on its Calls.create then holds up no other callout's first dial.
 
 Every worker of ours beats (hotline.base.heartbeat, from a thread started in `bootstrap`), so a
 hung one is named by /healthz and restarted by the supervisor.

@@ -7,12 +7,13 @@ import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 import pytest
 
 from hotline.base.config import ROOT
-from hotline.service.supervisor import BACKGROUND_NICE, WEB_NICE
+from hotline.service.supervisor import BACKGROUND_NICE, WEB_NICE, WORKERS
 from tests.support.hotline_process import RunPy, wait_until
 from tests.support.lanes import starts_processes
 
@@ -81,7 +82,8 @@ def test_paging_never_yields_the_cpu_to_web_work_or_downloads(hotline: RunPy):
     workers (not their master) and background workers (downloads, transcription, broadcasts) yield.
     Relative to this process's niceness: tests run under `nice`, and children inherit it."""
     base = psutil.Process().nice()
-    for child in ("callout-worker", "engine", "scheduler"):
+    callout_workers = [name for name, queues in WORKERS.items() if "callout" in queues]
+    for child in (*callout_workers, "engine", "scheduler"):
         assert hotline.program(child).nice() == base, child
     for child in ("recordings-1", "transcriber", "broadcasts-1"):  # once started: their imports ran at full speed
         wait_until(lambda c=child: hotline.program(c).nice() == min(19, base + BACKGROUND_NICE), 60, f"{child} niced")
@@ -95,12 +97,27 @@ def test_only_the_transcriber_asks_for_huge_pages(hotline: RunPy):
     """It forks a job from 600 MB of models: 2 MB pages make each fork and exit cheaper
     (supervisor.CHILD_TUNABLES). Others keep malloc's defaults."""
     assert "glibc.malloc.hugetlb=1" in hotline.program("transcriber").environ().get("GLIBC_TUNABLES", "")
-    for child in ("callout-worker", "recordings-1", "web"):
+    for child in ("callout-1", "recordings-1", "web"):
         assert "hugetlb" not in hotline.program(child).environ().get("GLIBC_TUNABLES", ""), child
 
 
+def test_no_client_keeps_a_web_workers_connection_between_its_requests(hotline: RunPy):
+    """Issue #29: each web worker takes a few connections at a time; a client that kept its own open
+    between requests (an event flood through a pooled HTTP client) held those slots, and a caller's
+    webhook on a new connection waited in the listen queue until the flood ended. Each answer
+    closes its connection (supervisor.WEB_KEEPALIVE), so every request queues in the order it came."""
+    parts = urlsplit(hotline.url)
+    with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=30) as s:
+        s.sendall(f"GET /healthz HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode())  # HTTP/1.1: kept alive unless told
+        answer = b""
+        while chunk := s.recv(65536):  # until the server closes it
+            answer += chunk
+    head = answer.split(b"\r\n\r\n", 1)[0].lower()
+    assert head.startswith(b"http/1.1 200") and b"\r\nconnection: close" in head, head
+
+
 def test_killed_children_are_restarted_counted_and_work_resumes(hotline: RunPy):
-    for child in ("redis", "callout-worker", "recordings-1"):
+    for child in ("redis", "callout-1", "recordings-1"):
         victim = hotline.program(child)
         victim.kill()
         victim.wait(10)
