@@ -30,9 +30,8 @@ from hotline.paging.cycle import DRIVE_GRACE
 from hotline.paging.models import Attempt
 from hotline.provider import rest
 from tests.support import e2e
-from tests.support.e2e import CHEN, DIRECTOR, LIN, WANG
+from tests.support.e2e import CHEN
 from tests.support.lanes import starts_processes
-from tests.support.postgres import database_for
 from tests.support.sandbox import Hotline
 
 SLOW = 30.0  # seconds one Calls.create takes: a pass that made even one would take this long
@@ -43,13 +42,7 @@ SLOW = 30.0  # seconds one Calls.create takes: a pass that made even one would t
 def h(redis_url: str, tmp_path: Path) -> Iterator[Hotline]:
     """A hotline with no worker running (each test starts one if it wants one), and every
     incident in a callout of its own (no storm window)."""
-    url, drop = database_for("sqlite")
-    config = e2e.write_config(tmp_path)
-    config.write_text(config.read_text(encoding="utf-8").replace("storm_window_minutes = 15",
-                                                                  "storm_window_minutes = 0"), encoding="utf-8")
-    hotline = Hotline(tmp_path, redis_url, url, config_path=config, on_close=drop)
-    for number in (CHEN, LIN, WANG, DIRECTOR):
-        hotline.sim.phone(number).manual()
+    hotline = e2e.hotline_without_storm_window(tmp_path, redis_url)
     yield hotline
     hotline.sim.create_delay = 0.0
     hotline.close()

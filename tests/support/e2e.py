@@ -101,6 +101,19 @@ def make_hotline(tmp: Path, redis_url: str, database: str,
     return h
 
 
+def hotline_without_storm_window(tmp: Path, redis_url: str) -> Hotline:
+    """A hotline on SQLite where every incident gets a callout of its own (no storm window), no
+    worker running yet, and every responder's phone waiting for the test to act."""
+    url, drop = database_for("sqlite")
+    config = write_config(tmp)
+    config.write_text(config.read_text(encoding="utf-8").replace("storm_window_minutes = 15",
+                                                                  "storm_window_minutes = 0"), encoding="utf-8")
+    h = Hotline(tmp, redis_url, url, config_path=config, on_close=drop)
+    for number in (CHEN, LIN, WANG, DIRECTOR):
+        h.sim.phone(number).manual()
+    return h
+
+
 def report(h: Hotline, keys: str = "12", caller: str = CALLER, wav: Path | None = None) -> Incident:
     """A caller reports: type key, severity key, speaks (or not), presses #. Returns the incident."""
     c = h.report(keys, caller, wav)
