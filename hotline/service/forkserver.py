@@ -55,6 +55,7 @@ from hotline.service.lifeline import GRACE_SECONDS, PR_SET_PDEATHSIG, prctl
 PRELOAD = ("rq.cli", "rq.cli.__main__", "hotline.service.workers", "hotline.service.engine",
            "hotline.service.scheduler", "hotline.base.registry", "hotline.base.cycle")
 SOCKET_NAME = "forkserver.sock"
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def socket_path(run_dir: Path) -> Path:
@@ -184,8 +185,9 @@ def _run_program(argv: list[str], env: dict[str, str]) -> int:
 
 
 def _child(sel: selectors.BaseSelector, listener: socket.socket, conns: list[socket.socket], argv: list[str],
-           env: dict[str, str]) -> None:
-    """The forked side: never returns."""
+           env: dict[str, str], mask: set[int | signal.Signals]) -> None:
+    """The forked side: never returns. `mask`: the signal mask to restore once the stop signals
+    have their default action again (they arrive blocked, see `_start`)."""
     code = 1
     try:
         sel.close()  # our copy of its descriptor only: the forkserver's registrations stay
@@ -194,6 +196,7 @@ def _child(sel: selectors.BaseSelector, listener: socket.socket, conns: list[soc
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a stop asked for meanwhile ends it here
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() == 1:  # the forkserver died before the prctl took effect
             os._exit(1)
@@ -273,9 +276,15 @@ def _start(conn: socket.socket, listener: socket.socket, programs: dict[int, soc
     except (OSError, ValueError, KeyError):
         conn.close()
         return
+    # The stop signals wait, blocked, across the fork: until the child has put back their default
+    # action, it holds the forkserver's handler, which would only set a flag in the child's copy.
+    # A SIGTERM sent in that moment (a stop right after a start) was lost, and the program ran on
+    # until SIGKILL. Blocked, it is delivered once the default is back: the program stops.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     pid = os.fork()
     if pid == 0:
-        _child(sel, listener, [conn, *programs.values()], argv, env)
+        _child(sel, listener, [conn, *programs.values()], argv, env, mask)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     programs[pid] = conn
     try:
         conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
