@@ -145,6 +145,10 @@ def test_a_call_placed_by_a_create_that_timed_out_is_adopted_not_rung_again(h: H
         # Its callbacks (initiated, ringing) tie it to the attempt here; under load they come late.
         # Undo what they wrote, as if they were still on their way.
         h.wait_for(lambda: _attempt(h, attempt_id).state == AttemptState.RINGING, what="the ringing callback")
+        sid = e2e.outbound_to(h, phone)[0].sid  # the "initiated" callback may tie it first: wait for "ringing" too
+        h.wait_for(lambda: any(e.get("purpose") == "status:ringing" and e.get("params", {}).get("CallSid") == sid
+                               and e.get("status") is not None for e in list(h.sim.events)),
+                   what="the ringing callback answered")
         with h.session() as s:
             s.execute(update(Attempt).where(Attempt.id == attempt_id).values(call_sid=None, state=AttemptState.QUEUED))
         drive.drive(callout_id, now + timedelta(seconds=30))  # the retry is due
